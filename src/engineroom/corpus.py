@@ -1,0 +1,143 @@
+"""The corpus: one DuckDB file holding posts from every source, and the findings about them.
+
+>>> import engineroom
+>>> corpus = engineroom.open("x.duckdb")            # doctest: +SKIP
+>>> corpus.ingest(["tweets.jsonl.gz"])             # doctest: +SKIP
+>>> corpus.posts().head()                          # doctest: +SKIP
+>>> corpus.analyze(only=["hate", "network"])        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Literal
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from . import schema
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import Engine
+
+DEFAULT_DB = "engineroom.duckdb"
+
+
+class Corpus:
+    """A corpus file. Open with :func:`engineroom.open`; use as a context manager to close it."""
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise FileNotFoundError(f"no corpus at {self.path}")
+        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        if not read_only:
+            schema.create_all(self.con)
+
+    # -- context management -------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Corpus":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Corpus {self.path}>"
+
+    # -- reading ------------------------------------------------------------------------
+    def tables(self) -> list[str]:
+        """Names of all tables in the corpus (corpus, bookkeeping, app and findings tables)."""
+        return [r[0] for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1"
+        ).fetchall()]
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema='main' AND table_name = ?",
+            [name],
+        ).fetchone()[0])
+
+    def count(self, table: str) -> int:
+        """Number of rows in a table."""
+        self._check_name(table)
+        return int(self.con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the corpus tables and the quarantine."""
+        return {t.name: self.count(t.name) for t in schema.CORPUS_TABLES + (schema.QUARANTINE,)}
+
+    def query(self, sql: str, params: Iterable[Any] | None = None, as_: Literal["pandas", "arrow"] = "pandas"):
+        """Run SQL on the corpus and return pandas (default) or Arrow."""
+        rel = self.con.execute(sql, list(params) if params is not None else None)
+        table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.fetch_arrow_table()
+        return table if as_ == "arrow" else table.to_pandas()
+
+    def table(self, name: str, as_: Literal["pandas", "arrow"] = "pandas", limit: int | None = None):
+        """A whole table (or its first ``limit`` rows) as pandas or Arrow."""
+        self._check_name(name)
+        sql = f'SELECT * FROM "{name}"' + (f" LIMIT {int(limit)}" if limit is not None else "")
+        return self.query(sql, as_=as_)
+
+    def posts(self, as_: Literal["pandas", "arrow"] = "pandas", limit: int | None = None):
+        """The posts table."""
+        return self.table("posts", as_=as_, limit=limit)
+
+    def accounts(self, as_: Literal["pandas", "arrow"] = "pandas", limit: int | None = None):
+        """The accounts table."""
+        return self.table("accounts", as_=as_, limit=limit)
+
+    def quarantine(self, as_: Literal["pandas", "arrow"] = "pandas"):
+        """Records that could not be stored, with file, line and reason."""
+        return self.table("quarantine", as_=as_)
+
+    def _check_name(self, name: str) -> None:
+        if name not in self.tables():
+            raise KeyError(f"no table {name!r} in {self.path}; tables: {', '.join(self.tables())}")
+
+    # -- writing ------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: str | os.PathLike | Iterable[str | os.PathLike],
+        format: str = "auto",
+        column_map: dict[str, str] | None = None,
+        media_dir: str | os.PathLike | None = None,
+    ):
+        """Ingest export files (any supported format, auto-detected, compressed or not).
+
+        Returns one :class:`engineroom.ingest.IngestReport` per file with read / stored /
+        duplicate / quarantined counts (read = stored + duplicate + quarantined).
+        """
+        from .ingest import ingest_paths
+
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        return ingest_paths(self, list(paths), format=format, column_map=column_map, media_dir=media_dir)
+
+    def analyze(self, only: Iterable[str] | None = None, engine: str = "duckdb", params=None, **engine_options):
+        """Run analyses (all by default) in dependency order; returns each one's headline figures."""
+        from .analyses import run_analyses
+
+        return run_analyses(self, only=only, engine=engine, params=params, **engine_options)
+
+    def engine(self, kind: str = "duckdb", **options: Any) -> "Engine":
+        """An engine over this corpus (``duckdb`` or ``spark``)."""
+        from .engine import make_engine
+
+        return make_engine(self, kind, **options)
+
+    def write_table(self, name: str, data: "pd.DataFrame | pa.Table") -> None:
+        """Create or replace a findings table from a data frame."""
+        from .engine import DuckDBEngine
+
+        DuckDBEngine(self).write(name, data)
+
+
+def open(path: str | os.PathLike = DEFAULT_DB, read_only: bool = False) -> Corpus:  # noqa: A001
+    """Open (or create) the corpus file at ``path``."""
+    return Corpus(path, read_only=read_only)
