@@ -12,7 +12,7 @@ for igraph. Findings are written back with ``engine.write(name, data)``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import ibis
 import pandas as pd
@@ -47,6 +47,23 @@ class Engine:
 
     def write(self, name: str, data: "ibis.Table | pd.DataFrame | pa.Table") -> None:
         """Create or replace findings table ``name`` from an expression or a data frame."""
+        raise NotImplementedError
+
+    def map_batches(
+        self,
+        name: str,
+        expr: ibis.Table,
+        fn: "Callable[[pd.DataFrame], pd.DataFrame]",
+        schema: pa.Schema,
+        batch_size: int = 50_000,
+    ) -> int:
+        """Write findings table ``name`` as ``fn`` applied to ``expr``'s rows, batch by batch.
+
+        For per-row Python work that no SQL expresses (text models, lexicon matching, hashing):
+        ``fn`` takes a pandas batch and returns a pandas frame with ``schema``'s columns. DuckDB
+        streams Arrow batches through ``fn`` in this process (memory bounded by ``batch_size``);
+        the Spark engine runs ``fn`` on the executors (``mapInPandas``). Returns rows written.
+        """
         raise NotImplementedError
 
     def close(self) -> None:
@@ -84,6 +101,30 @@ class DuckDBEngine(Engine):
             con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM __engineroom_write')
         finally:
             con.unregister("__engineroom_write")
+
+
+    def map_batches(self, name, expr, fn, schema, batch_size=50_000):
+        con = self.corpus.con
+        # read through a cursor (its own connection) so inserts below don't cancel the stream
+        cursor = con.cursor()
+        reader = cursor.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(batch_size)
+        con.execute(f'DROP TABLE IF EXISTS "{name}"')
+        empty = schema.empty_table()
+        con.register("__engineroom_batch", empty)
+        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __engineroom_batch')
+        con.unregister("__engineroom_batch")
+        written = 0
+        for batch in reader:
+            out = fn(batch.to_pandas())
+            if out is None or len(out) == 0:
+                continue
+            table = pa.Table.from_pandas(out[schema.names], schema=schema, preserve_index=False)
+            con.register("__engineroom_batch", table)
+            con.execute(f'INSERT INTO "{name}" SELECT * FROM __engineroom_batch')
+            con.unregister("__engineroom_batch")
+            written += table.num_rows
+        cursor.close()
+        return written
 
 
 def make_engine(corpus: "Corpus", kind: str = "duckdb", **options: Any) -> Engine:
