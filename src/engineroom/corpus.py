@@ -61,12 +61,12 @@ class Corpus:
         return bool(self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema='main' AND table_name = ?",
             [name],
-        ).fetchone()[0])
+        ).fetchall()[0][0])
 
     def count(self, table: str) -> int:
         """Number of rows in a table."""
         self._check_name(table)
-        return int(self.con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+        return int(self.con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0])
 
     def counts(self) -> dict[str, int]:
         """Row counts of the corpus tables and the quarantine."""
