@@ -1,0 +1,357 @@
+"""The engine room: the small core of accounts that propels a narrative.
+
+For each narrative, every account that took part is ranked on five signals of how much it drives
+the narrative:
+
+* ``original_posts`` — narrative posts it authored (posts, quotes, replies; not retweets);
+* ``amplifications`` — retweets and quotes of its narrative posts (a retweet counts when either
+  the retweet or the retweeted post is a narrative post), and ``amplifiers``, from how many
+  distinct accounts;
+* ``pagerank`` — weighted PageRank in the narrative's diffusion graph (every retweet, quote,
+  reply and mention made in a narrative post, or amplifying one, as an edge from the acting
+  account to the account acted upon: rank flows to those who are amplified);
+* ``active_days`` — persistence: distinct days on which it posted in the narrative.
+
+Each signal is scaled to [0, 1] (counts as ``log1p(x) / log1p(max)``, PageRank as ``pr / max``)
+and the ``score`` is their weighted mean (weights: parameter ``weights``; by default
+original_posts 1, amplifications 1, amplifiers 1, pagerank 1, active_days 1). This follows the
+structure of the "engine room" analyses of narrative diffusion (authorship + amplification +
+network centrality + persistence); the combination is ours and documented here.
+
+**Core rule.** Accounts are sorted by score; the core is the head of that curve up to its knee,
+found with Kneedle (Satopää, Albrecht, Irwin & Raghavan 2011, "Finding a 'Kneedle' in a
+Haystack") on the descending scores of the accounts with at least one authored narrative post or
+amplification, bounded to ``[min_core, max_core]`` (defaults 3 and 200). ``core_size`` overrides
+the rule with a fixed size.
+
+**Headline figures** (run summary, and repeated on every row of the narrative):
+``core_size``; ``core_reach_share`` — the share of the narrative's posts (all kinds, retweets
+included) that were authored by a core account or retweet / quote a core account;
+``core_hateful`` — how many core accounts posted content labelled hateful by ``hate`` (NULL when
+that analysis has not run).
+
+**Which narrative.** In order: ``hashtags`` / ``keywords`` parameters (posts using any of the
+hashtags or containing any keyword, case-insensitive) as a narrative named ``narrative_name``;
+else the ``narratives`` table (``kind = 'narrative'``; ``narrative`` picks one); else hateful
+posts from ``hate`` (narrative ``'hate'``); else every post (narrative ``'all'``).
+
+Findings table ``engine_room``: platform, account_id, handle, narrative, rank, score, in_core,
+narrative_posts (all its narrative posts, retweets included), original_posts, amplifications,
+amplifiers, pagerank, active_days, first_at, last_at, posted_hate (BOOLEAN, NULL without
+``hate``), hate_posts, followers, evidence (JSON text: counts and top posts with their
+amplification), core_size, core_reach_share, core_hateful. Only the top ``max_rows`` accounts per
+narrative are kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Sequence
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from . import Analysis
+from .. import graphs
+from ..progress import progress
+
+SIGNALS = ("original_posts", "amplifications", "amplifiers", "pagerank", "active_days")
+
+
+class EngineRoom(Analysis):
+    """Rank accounts by how much they drive a narrative; report the core (Kneedle) with evidence.
+
+    Parameters
+    ----------
+    narrative:
+        one narrative name from the ``narratives`` table (default None: every narrative there).
+    hashtags, keywords:
+        define the narrative directly (default None); ``narrative_name`` names it (default
+        ``"custom"``).
+    use_hate:
+        fall back to hateful posts from ``hate`` when there is no narrative (default True).
+    weights:
+        signal weights (default all 1.0 for original_posts, amplifications, amplifiers, pagerank,
+        active_days).
+    min_core, max_core:
+        bounds of the Kneedle core (defaults 3 and 200).
+    core_size:
+        fixed core size instead of the knee (default None).
+    max_rows:
+        accounts kept per narrative in the table (default 1000).
+    top_posts:
+        posts listed in each account's evidence (default 3).
+    """
+
+    name: ClassVar[str] = "engine_room"
+    version: ClassVar[str] = "1"
+    requires: ClassVar[tuple[str, ...]] = ("hate", "narratives")
+    tables: ClassVar[tuple[str, ...]] = ("engine_room",)
+
+    def __init__(
+        self,
+        narrative: str | None = None,
+        hashtags: Sequence[str] | None = None,
+        keywords: Sequence[str] | None = None,
+        narrative_name: str = "custom",
+        use_hate: bool = True,
+        weights: dict[str, float] | None = None,
+        min_core: int = 3,
+        max_core: int = 200,
+        core_size: int | None = None,
+        max_rows: int = 1000,
+        top_posts: int = 3,
+    ) -> None:
+        self.narrative = narrative
+        self.hashtags = [h.lower().lstrip("#") for h in hashtags] if hashtags else None
+        self.keywords = [k.lower() for k in keywords] if keywords else None
+        self.narrative_name = narrative_name
+        self.use_hate = use_hate
+        self.weights = dict(weights) if weights else {s: 1.0 for s in SIGNALS}
+        bad = set(self.weights) - set(SIGNALS)
+        if bad:
+            raise ValueError(f"unknown signal weights {sorted(bad)}; signals: {SIGNALS}")
+        self.min_core = min_core
+        self.max_core = max_core
+        self.core_size = core_size
+        self.max_rows = max_rows
+        self.top_posts = top_posts
+
+    # ------------------------------------------------------------------------------------
+    def narrative_posts(self, engine) -> tuple[ibis.Table, str]:
+        """The narrative posts as an Ibis table (narrative, platform, post_id, account_id,
+        kind, created_at) and where they came from."""
+        posts = engine.table("posts")
+        if self.hashtags or self.keywords:
+            cond = ibis.literal(False)
+            if self.hashtags:
+                ht = engine.table("hashtags")
+                ht = ht.filter(ht.tag.isin(self.hashtags)).select(hp="platform", hid="post_id").distinct()
+                tagged = posts.semi_join(ht, [posts.platform == ht.hp, posts.post_id == ht.hid])
+                sel = tagged
+            else:
+                sel = None
+            if self.keywords:
+                low = posts.text.lower()
+                for k in self.keywords:
+                    cond = cond | low.contains(k)
+                kw = posts.filter(cond)
+                sel = kw if sel is None else sel.union(kw, distinct=True)
+            src = f"hashtags/keywords ({self.narrative_name})"
+            base = sel.mutate(narrative=ibis.literal(self.narrative_name))
+        elif engine.has_table("narratives"):
+            nt = engine.table("narratives")
+            nt = nt.filter(nt.kind == "narrative")
+            if self.narrative:
+                nt = nt.filter(nt.narrative == self.narrative)
+            nt = nt.select(n_pf="platform", n_pid="post_id", narrative="narrative").distinct()
+            j = posts.join(nt, [posts.platform == nt.n_pf, posts.post_id == nt.n_pid])
+            base = j.select(posts, narrative=j.narrative)
+            src = "narratives table"
+        elif self.use_hate and engine.has_table("hate"):
+            h = engine.table("hate")
+            h = h.filter(h.label != "none").select(h_pf="platform", h_pid="post_id").distinct()
+            base = posts.semi_join(h, [posts.platform == h.h_pf, posts.post_id == h.h_pid]).mutate(
+                narrative=ibis.literal("hate")
+            )
+            src = "hate table"
+        else:
+            base = posts.mutate(narrative=ibis.literal("all"))
+            src = "all posts (no narrative, hashtags, keywords or hate findings)"
+        return base.select("narrative", "platform", "post_id", "account_id", "kind", "created_at", "text"), src
+
+    # ------------------------------------------------------------------------------------
+    def run(self, engine) -> dict[str, Any]:
+        N, source = self.narrative_posts(engine)
+        engine.write("_engine_room_posts", N)
+        N = engine.table("_engine_room_posts")
+        inter = graphs.resolved_interactions(engine)
+
+        # per-account authorship and persistence
+        auth = N.group_by(["narrative", "platform", "account_id"]).aggregate(
+            narrative_posts=lambda t: t.count(),
+            original_posts=lambda t: (t.kind != "retweet").sum(),
+            active_days=lambda t: t.created_at.date().nunique(),
+            first_at=lambda t: t.created_at.min(),
+            last_at=lambda t: t.created_at.max(),
+        )
+        # amplification edges: retweets / quotes that are narrative posts or amplify one
+        amp_kinds = inter.filter(inter.kind.isin(["retweet", "quote"]))
+        n1 = N.select(a_narr="narrative", a_pf="platform", a_pid="post_id")
+        by_post = amp_kinds.join(n1, [amp_kinds.platform == n1.a_pf, amp_kinds.post_id == n1.a_pid])
+        by_post = by_post.select("platform", "post_id", "source", "target", "target_post_id", narrative=by_post.a_narr)
+        by_target = amp_kinds.join(n1, [amp_kinds.platform == n1.a_pf, amp_kinds.target_post_id == n1.a_pid])
+        by_target = by_target.select("platform", "post_id", "source", "target", "target_post_id", narrative=by_target.a_narr)
+        amp = by_post.union(by_target, distinct=True)
+        engine.write("_engine_room_amp", amp)
+        amp = engine.table("_engine_room_amp")
+        ampc = amp.group_by(["narrative", "platform", "target"]).aggregate(
+            amplifications=lambda t: t.post_id.nunique(), amplifiers=lambda t: t.source.nunique()
+        ).rename(account_id="target")
+        # diffusion graph: every interaction made in a narrative post, plus amplifications
+        all_in = inter.join(n1, [inter.platform == n1.a_pf, inter.post_id == n1.a_pid])
+        all_in = all_in.select("platform", "post_id", "source", "target", narrative=all_in.a_narr)
+        diff_edges = all_in.union(amp.select("platform", "post_id", "source", "target", "narrative"), distinct=True)
+        diff = diff_edges.group_by(["narrative", "platform", "source", "target"]).aggregate(weight=lambda t: t.count())
+
+        with progress("Engine room", total=4) as bar:
+            a = engine.to_pandas(auth)
+            c = engine.to_pandas(ampc)
+            e = engine.to_pandas(diff)
+            bar.advance()
+            df = a.merge(c, on=["narrative", "platform", "account_id"], how="outer")
+            for col in ("narrative_posts", "original_posts", "active_days", "amplifications", "amplifiers"):
+                df[col] = df[col].fillna(0).astype("int64")
+            # PageRank per narrative
+            prs = []
+            for narr, ed in e.groupby("narrative"):
+                g = graphs.build_graph(ed)
+                pr = graphs.pagerank(g)
+                prs.append(pd.DataFrame({"narrative": narr, "platform": g.vs["platform"],
+                                         "account_id": g.vs["account_id"], "pagerank": pr}))
+            prdf = pd.concat(prs) if prs else pd.DataFrame(columns=["narrative", "platform", "account_id", "pagerank"])
+            df = df.merge(prdf, on=["narrative", "platform", "account_id"], how="outer")
+            for col in ("narrative_posts", "original_posts", "active_days", "amplifications", "amplifiers"):
+                df[col] = df[col].fillna(0).astype("int64")
+            df["pagerank"] = df["pagerank"].fillna(0.0).astype(float)
+            bar.advance()
+            df = self._score(df)
+            bar.advance()
+            df, headline = self._finish(engine, df, amp)
+            bar.advance()
+        engine.write("engine_room", df)
+        for t in ("_engine_room_posts", "_engine_room_amp"):
+            engine.corpus.con.execute(f'DROP TABLE IF EXISTS "{t}"')  # scratch tables (both engines mirror into the corpus)
+        return {"source": source, "narratives": headline}
+
+    # ------------------------------------------------------------------------------------
+    def _score(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Scaled signals, weighted score, rank and core per narrative."""
+        out = []
+        wsum = sum(self.weights.values()) or 1.0
+        for narr, d in df.groupby("narrative", sort=True):
+            d = d.copy()
+            score = np.zeros(len(d))
+            for s in SIGNALS:
+                w = self.weights.get(s, 0.0)
+                if not w:
+                    continue
+                x = d[s].astype(float).to_numpy()
+                mx = x.max() if len(x) else 0.0
+                if mx <= 0:
+                    continue
+                scaled = x / mx if s == "pagerank" else np.log1p(x) / np.log1p(mx)
+                score += w * scaled
+            d["score"] = score / wsum
+            d = d.sort_values(["score", "amplifications", "account_id"], ascending=[False, False, True])
+            d["rank"] = np.arange(1, len(d) + 1)
+            eligible = (d["original_posts"] > 0) | (d["amplifications"] > 0)
+            if self.core_size is not None:
+                k = min(self.core_size, int(eligible.sum()))
+            else:
+                k = graphs.kneedle(d.loc[eligible, "score"].to_numpy(), min_size=self.min_core, max_size=self.max_core)
+            d["in_core"] = False
+            core_idx = d.index[eligible.to_numpy()][:k]
+            d.loc[core_idx, "in_core"] = True
+            out.append(d)
+        return pd.concat(out) if out else df.assign(score=[], rank=[], in_core=[])
+
+    def _finish(self, engine, df: pd.DataFrame, amp: ibis.Table):
+        """Account facts, hate, evidence and headline figures; trims to max_rows per narrative."""
+        acc = engine.to_pandas(
+            engine.table("accounts").select("platform", "account_id", "handle", "followers")
+        ) if len(df) else pd.DataFrame(columns=["platform", "account_id", "handle", "followers"])
+        has_hate = engine.has_table("hate")
+        df = df.merge(acc, on=["platform", "account_id"], how="left")
+        miss = df["handle"].isna() & df["account_id"].astype(str).str.startswith("@")
+        df.loc[miss, "handle"] = df.loc[miss, "account_id"].str[1:]
+        if has_hate:
+            h = engine.table("hate")
+            hc = engine.to_pandas(
+                h.filter(h.label != "none").group_by(["platform", "account_id"]).aggregate(hate_posts=lambda t: t.post_id.nunique())
+            )
+            df = df.merge(hc, on=["platform", "account_id"], how="left")
+            df["hate_posts"] = df["hate_posts"].fillna(0).astype("int64")
+            df["posted_hate"] = df["hate_posts"] > 0
+        else:
+            df["hate_posts"] = pd.Series([None] * len(df), dtype="Int64")
+            df["posted_hate"] = pd.Series([None] * len(df), dtype="boolean")
+        df = df[df["rank"] <= self.max_rows].copy()
+
+        # headline: reach share of the core, computed in the engine
+        N = engine.table("_engine_room_posts")
+        core = df[df["in_core"]][["narrative", "platform", "account_id"]]
+        headline: dict[str, Any] = {}
+        reach = {}
+        if len(core):
+            cm = ibis.memtable(core.rename(columns={"narrative": "c_narr", "platform": "c_pf", "account_id": "c_id"}))
+            authored = N.join(cm, [N.narrative == cm.c_narr, N.platform == cm.c_pf, N.account_id == cm.c_id]).select(
+                "narrative", "platform", "post_id"
+            )
+            amped = amp.join(cm, [amp.narrative == cm.c_narr, amp.platform == cm.c_pf, amp.target == cm.c_id])
+            amped = amped.select("narrative", "platform", "post_id")
+            nq = N.select(q_n="narrative", q_pf="platform", q_pid="post_id")
+            amped = amped.semi_join(nq, [amped.narrative == nq.q_n, amped.platform == nq.q_pf, amped.post_id == nq.q_pid])
+            cr = authored.union(amped, distinct=True).group_by("narrative").aggregate(n=lambda t: t.count())
+            tot = N.group_by("narrative").aggregate(n=lambda t: t.count())
+            crd = dict(engine.to_pandas(cr).itertuples(index=False, name=None))
+            totd = dict(engine.to_pandas(tot).itertuples(index=False, name=None))
+            reach = {k: (crd.get(k, 0) / v if v else 0.0) for k, v in totd.items()}
+        # evidence: top amplified posts of the kept accounts
+        keep = df[df["rank"] <= max(self.max_rows, 1)][["narrative", "platform", "account_id"]]
+        ev_posts = pd.DataFrame(columns=["narrative", "platform", "account_id", "post_id", "text", "created_at", "n"])
+        if len(keep):
+            km = ibis.memtable(keep.rename(columns={"narrative": "k_narr", "platform": "k_pf", "account_id": "k_id"}))
+            mine = N.filter(N.kind != "retweet")
+            mine = mine.join(km, [mine.narrative == km.k_narr, mine.platform == km.k_pf, mine.account_id == km.k_id])
+            per_post = amp.group_by(["narrative", "platform", "target_post_id"]).aggregate(n=lambda t: t.post_id.nunique())
+            j = mine.left_join(per_post, [mine.narrative == per_post.narrative, mine.platform == per_post.platform,
+                                          mine.post_id == per_post.target_post_id])
+            j = j.select(narrative=mine.narrative, platform=mine.platform, account_id=mine.account_id,
+                         post_id=mine.post_id, text=mine.text, created_at=mine.created_at,
+                         n=ibis.coalesce(per_post.n, 0))
+            w = ibis.row_number().over(group_by=[j.narrative, j.platform, j.account_id],
+                                       order_by=[ibis.desc(j.n), j.created_at, j.post_id])
+            j = j.mutate(r=w).filter(lambda t: t.r < self.top_posts)
+            ev_posts = engine.to_pandas(j)
+        grouped = {k: d.sort_values("r") for k, d in ev_posts.groupby(["narrative", "platform", "account_id"])} if len(ev_posts) else {}
+        evidence = []
+        for r in df.itertuples():
+            tops = grouped.get((r.narrative, r.platform, r.account_id))
+            evidence.append(graphs.to_json({
+                "narrative_posts": int(r.narrative_posts), "original_posts": int(r.original_posts),
+                "amplifications": int(r.amplifications), "amplifiers": int(r.amplifiers),
+                "active_days": int(r.active_days), "pagerank": round(float(r.pagerank), 6),
+                "followers": None if pd.isna(r.followers) else int(r.followers),
+                "hate_posts": None if pd.isna(r.hate_posts) else int(r.hate_posts),
+                "top_posts": [] if tops is None else [
+                    {"post_id": p.post_id, "created_at": str(p.created_at), "amplifications": int(p.n),
+                     "text": (p.text or "")[:280]}
+                    for p in tops.itertuples()
+                ],
+            }))
+        df["evidence"] = evidence
+        df["core_size"] = 0
+        df["core_reach_share"] = 0.0
+        df["core_hateful"] = pd.Series([None] * len(df), dtype="Int64")
+        for narr, d in df.groupby("narrative"):
+            cd = d[d["in_core"]]
+            idx = d.index
+            df.loc[idx, "core_size"] = len(cd)
+            df.loc[idx, "core_reach_share"] = round(reach.get(narr, 0.0), 4)
+            hateful = int(cd["posted_hate"].fillna(False).sum()) if has_hate else None
+            if has_hate:
+                df.loc[idx, "core_hateful"] = hateful
+            headline[narr] = {
+                "participants": int(len(d)),
+                "core_size": int(len(cd)),
+                "core_reach_share": round(reach.get(narr, 0.0), 4),
+                "core_hateful": hateful,
+                "core": [h if isinstance(h, str) else a for h, a in zip(cd["handle"].head(50), cd["account_id"].head(50))],
+            }
+        cols = ["platform", "account_id", "handle", "narrative", "rank", "score", "in_core", "narrative_posts",
+                "original_posts", "amplifications", "amplifiers", "pagerank", "active_days", "first_at", "last_at",
+                "posted_hate", "hate_posts", "followers", "evidence", "core_size", "core_reach_share", "core_hateful"]
+        df = df.sort_values(["narrative", "rank"]).reset_index(drop=True)[cols]
+        df["followers"] = df["followers"].astype("Int64")
+        return df, headline
