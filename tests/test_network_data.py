@@ -67,7 +67,7 @@ def planted(corpus, seed: int = 1) -> dict:
                               target_account_id=tid, target_handle=th, created_at=when,
                               target_key=tid if tid else "@" + th))
         for i, t in enumerate(dict.fromkeys(tagl)):
-            tags.append(dict(platform="twitter", post_id=p, tag=t, tag_raw=t, position=i))
+            tags.append(dict(platform="twitter", post_id=p, tag=t.lower(), tag_raw=t, position=i))
         if domain:
             urls.append(dict(platform="twitter", post_id=p, position=0, url=f"https://{domain}/x",
                              expanded_url=f"https://{domain}/x", domain=domain, host=domain))
@@ -99,7 +99,7 @@ def planted(corpus, seed: int = 1) -> dict:
     for i in range(60):
         aid = camp_accounts[i % len(camp_accounts)]
         when = CAMPAIGN_START + timedelta(hours=i // 3, minutes=rnd.randint(0, 59))
-        post(aid, when, "@tom_watson must go #SackTomWatson", tagl=["sacktomwatson"], mention=("tw1", "tom_watson"))
+        post(aid, when, "@tom_watson must go #SackTomWatson", tagl=["SackTomWatson"], mention=("tw1", "tom_watson"))
     # a neutral popular hashtag (no target)
     for i in range(40):
         aid = rnd.choice(members["c"])
