@@ -1,0 +1,231 @@
+"""Adapter base classes: line-oriented JSON and CSV readers that stage Arrow batches in DuckDB."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .common import Batch, json_dumps, json_loads
+from .errors import IngestError
+from .merge import ensure_empty, stage_arrow
+from .sources import CHUNK, Source, Utf8Clean, line_batches
+
+LINES_PER_BATCH = 200_000
+
+
+class Adapter:
+    """Reads one source and stages batches (``b_*`` temp tables) for :func:`merge_batch`."""
+
+    name = "abstract"
+    platform = "unknown"
+    mode = "posts"
+
+    def __init__(self, source: Source, column_map: dict | None = None, media_dir=None) -> None:
+        self.source = source
+        self.column_map = column_map or {}
+        self.media_dir = media_dir
+
+    def batches(self, con, hasher) -> Iterator[None]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+# -- JSON lines ----------------------------------------------------------------------------
+class JsonLinesAdapter(Adapter):
+    """One JSON record per line (a JSON array of records works too)."""
+
+    lines_per_batch = LINES_PER_BATCH
+
+    def iter_line_batches(self, hasher) -> Iterator[list[tuple[int, str]]]:
+        stream = self.source.open(hasher)
+        try:
+            head = stream.read(1 << 16)
+            rest = _Prefixed(head, stream)
+            if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"[":
+                yield from _json_array_batches(rest, self.lines_per_batch, self.source.name)
+            else:
+                yield from line_batches(rest, max_lines=self.lines_per_batch)
+        finally:
+            stream.close()
+
+    def batches(self, con, hasher) -> Iterator[None]:
+        for lines in self.iter_line_batches(hasher):
+            self.stage_lines(con, lines)
+            yield
+
+    def stage_lines(self, con, lines: list[tuple[int, str]]) -> None:
+        """Python adapters: parse each line and fill a :class:`Batch`."""
+        b = Batch()
+        for rec, raw in lines:
+            try:
+                obj = json_loads(raw)
+            except Exception as exc:
+                b.quarantine(rec, f"invalid JSON: {str(exc)[:120]}", raw)
+                continue
+            try:
+                self.record(b, rec, obj, raw)
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                b.quarantine(rec, f"unexpected record structure: {type(exc).__name__}: {str(exc)[:120]}", raw)
+        stage_arrow(con, b.arrow())
+
+    def record(self, b: Batch, rec: int, obj, raw: str) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def lines_table(lines: list[tuple[int, str]]) -> pa.Table:
+    recs = np.fromiter((r for r, _ in lines), dtype=np.int64, count=len(lines))
+    return pa.table({"rec": pa.array(recs), "raw": pa.array([t for _, t in lines], pa.string())})
+
+
+class _Prefixed(io.RawIOBase):
+    def __init__(self, head: bytes, f) -> None:
+        self.head, self.f = head, f
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        if self.head:
+            b, self.head = self.head, b""
+            return b
+        return self.f.read(n)
+
+
+def _json_array_batches(stream, size: int, name: str):
+    import ijson
+
+    batch: list[tuple[int, str]] = []
+    i = 0
+    try:
+        for item in ijson.items(Utf8Clean(stream), "item", use_float=True):
+            i += 1
+            batch.append((i, json_dumps(item)))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    except ijson.JSONError as exc:
+        if batch:
+            yield batch
+        raise IngestError(f"{name}: JSON array is broken after record {i}: {exc}") from exc
+    if batch:
+        yield batch
+
+
+# -- CSV -----------------------------------------------------------------------------------
+class CsvAdapter(Adapter):
+    """A CSV file read with pyarrow (streaming, quoted newlines and bare CRs handled); every
+    column as text. Rows with the wrong number of fields are quarantined with their record number."""
+
+    required: tuple[str, ...] = ()
+
+    def header(self, stream) -> tuple[list[str], bytes]:
+        head = b""
+        while True:
+            chunk = stream.read(CHUNK)
+            head += chunk
+            if not chunk or b"\n" in head:
+                break
+        text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+        try:
+            names = next(csv.reader(io.StringIO(text, newline="")))
+        except (StopIteration, csv.Error):
+            names = []
+        return [n.strip() for n in names], head
+
+    def csv_batches(self, hasher) -> Iterator[tuple[list[str], pa.Table, list[tuple[int, str]]]]:
+        """(column names, rows as strings with a ``rec`` column, bad rows) per block."""
+        stream = Utf8Clean(self.source.open(hasher))
+        names, head = self.header(stream)
+        if not names or not any(names):
+            raise IngestError(f"{self.source.name}: empty file or no CSV header")
+        cols = _unique([n.lower() for n in names])
+        self.check_columns(cols)
+        bad: list[tuple[int, str]] = []
+
+        def on_bad(row) -> str:
+            bad.append((int(row.number) if row.number is not None else -1, row.text))
+            return "skip"
+
+        reader = pacsv.open_csv(
+            _Prefixed(head, stream),
+            read_options=pacsv.ReadOptions(column_names=cols, skip_rows=1, use_threads=False, block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in cols}, strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False),
+        )
+        next_rec = 1  # data record numbers, from 1 (header excluded)
+        bad_seen: set[int] = set()
+        try:
+            for rb in reader:
+                n = rb.num_rows
+                # reconstruct record numbers of good rows: skip numbers used by bad rows
+                bad_nums = {b[0] - 1 for b in bad if b[0] > 0} - bad_seen
+                recs = []
+                r = next_rec
+                while len(recs) < n:
+                    if r not in bad_nums:
+                        recs.append(r)
+                    else:
+                        bad_seen.add(r)
+                    r += 1
+                next_rec = r
+                tbl = pa.Table.from_batches([rb]).append_column("rec", pa.array(recs, pa.int64()))
+                out_bad = [(b[0] - 1 if b[0] > 0 else next_rec, b[1]) for b in bad]
+                bad.clear()
+                yield cols, tbl, out_bad
+        except pa.ArrowInvalid as exc:
+            raise IngestError(f"{self.source.name}: not a readable CSV file ({exc})") from exc
+        if bad:
+            yield cols, _empty_rows(cols), [(b[0] - 1 if b[0] > 0 else next_rec, b[1]) for b in bad]
+        stream.close()
+
+    def check_columns(self, cols: list[str]) -> None:
+        missing = [c for c in self.required if c not in cols]
+        if missing:
+            raise IngestError(
+                f"{self.source.name}: not a {self.name} file: missing column(s) {', '.join(missing)} "
+                f"(found: {', '.join(cols[:40])})"
+            )
+
+    def batches(self, con, hasher) -> Iterator[None]:
+        for cols, tbl, bad in self.csv_batches(hasher):
+            con.register("_rows_in", tbl)
+            try:
+                con.execute("CREATE OR REPLACE TEMP TABLE b_rows AS SELECT * FROM _rows_in")
+            finally:
+                con.unregister("_rows_in")
+            staged = self.stage_rows(con, cols)
+            missing = [n for n in ("b_posts", "b_accounts", "b_edges", "b_tags", "b_urls", "b_media", "b_quar") if n not in staged]
+            ensure_empty(con, missing)
+            if bad:
+                con.executemany(
+                    "INSERT INTO b_quar VALUES (?, ?, ?)",
+                    [[r, "malformed CSV row (wrong number of fields or broken quoting)", t] for r, t in bad],
+                )
+            yield
+
+    def stage_rows(self, con, cols: list[str]) -> set[str]:  # pragma: no cover - abstract
+        """Create batch tables from ``b_rows``; return the names created."""
+        raise NotImplementedError
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, n in enumerate(names):
+        n = n or f"column{i + 1}"
+        if n in seen:
+            seen[n] += 1
+            n = f"{n}_{seen[n]}"
+        else:
+            seen[n] = 0
+        out.append(n)
+    return out
+
+
+def _empty_rows(cols: list[str]) -> pa.Table:
+    return pa.table({**{c: pa.array([], pa.string()) for c in cols}, "rec": pa.array([], pa.int64())})

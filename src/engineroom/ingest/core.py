@@ -1,0 +1,193 @@
+"""Ingest driver: one DuckDB transaction per input file, counts that reconcile, idempotence."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from ..progress import progress
+from .detect import FORMATS, detect
+from .errors import IngestError
+from .merge import Context, Counts, media_index, merge_batch
+from .sources import Source, expand_paths, head_text, sources_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..corpus import Corpus
+
+
+@dataclass
+class IngestReport:
+    """What happened to one input file (or zip member).
+
+    ``read`` records were read; each ended ``stored`` (new rows), ``duplicate`` (key already in the
+    corpus or earlier in the file) or ``quarantined`` (see the ``quarantine`` table):
+    read = stored + duplicate + quarantined. ``skipped`` means the file's SHA-256 was already
+    ingested, so nothing was read; ``note`` says why a file was passed over.
+    """
+
+    file: str
+    format: str
+    read: int = 0
+    stored: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    skipped: bool = False
+    seconds: float = 0.0
+    ingest_id: str | None = None
+    sha256: str | None = None
+    note: str | None = None
+    details: dict = field(default_factory=dict)
+
+    @property
+    def posts_per_s(self) -> float:
+        return self.read / self.seconds if self.seconds > 0 else 0.0
+
+
+def _adapter(fmt: str):
+    from . import csvfmt, jsonfmt, pyfmt
+
+    table = {
+        "twarc2": jsonfmt.Twarc2,
+        "twitter-v1": pyfmt.TwitterV1,
+        "bluesky": pyfmt.Bluesky,
+        "telegram": pyfmt.Telegram,
+        "io-archive": csvfmt.IOArchive,
+        "io-users": csvfmt.IOUsers,
+        "ira-csv": csvfmt.IraCsv,
+        "crowdtangle": csvfmt.CrowdTangle,
+        "csv": csvfmt.GenericCsv,
+    }
+    return table[fmt]
+
+
+def ingest_paths(
+    corpus: "Corpus",
+    paths: list,
+    format: str = "auto",
+    column_map: dict[str, str] | None = None,
+    media_dir: str | os.PathLike | None = None,
+) -> list[IngestReport]:
+    """Ingest files (and the files inside folders) into ``corpus``; one report per file.
+
+    ``format`` is ``auto`` (sniffed from content) or one of :data:`FORMATS`. ``column_map`` maps
+    corpus fields to CSV columns (``{"text": "body"}``) for the ``csv`` adapter. ``media_dir`` is a
+    folder of downloaded media files matched to media rows by file name or media key.
+    Raises :class:`IngestError` for a file that cannot be read at all; files before it stay ingested.
+    """
+    if format != "auto" and format not in FORMATS:
+        raise IngestError(f"unknown format {format!r}; choose auto or one of: {', '.join(FORMATS)}")
+    if not paths:
+        raise IngestError("no input files given")
+    mindex = media_index(media_dir) if media_dir else None
+    reports: list[IngestReport] = []
+    for p in paths:
+        p = Path(p)
+        from_folder = p.is_dir()
+        files = expand_paths([p])
+        if from_folder and not files:
+            raise IngestError(f"{p}: folder holds no files")
+        for f in files:
+            for src in sources_of(f):
+                reports.append(
+                    ingest_source(corpus, src, format=format, column_map=column_map, media_dir=media_dir,
+                                  media_idx=mindex, lenient=from_folder)
+                )
+    return reports
+
+
+def ingest_source(
+    corpus: "Corpus",
+    src: Source,
+    format: str = "auto",
+    column_map: dict[str, str] | None = None,
+    media_dir=None,
+    media_idx=None,
+    lenient: bool = False,
+) -> IngestReport:
+    """Ingest one file / zip member in one transaction."""
+    con: duckdb.DuckDBPyConnection = corpus.con
+    t0 = time.perf_counter()
+    fmt = format
+    if fmt == "auto":
+        head = head_text(src)
+        fmt = detect(head) or ""
+        if not fmt:
+            msg = (f"{src.name}: cannot tell the format from its content "
+                   f"(expected one of {', '.join(FORMATS)}); force one with --format")
+            if lenient:
+                return IngestReport(file=src.name, format="unknown", skipped=True, note="format not recognised; not ingested")
+            raise IngestError(msg)
+    adapter_cls = _adapter(fmt)
+    # idempotence: hash first only when some earlier ingest had a file of the same size
+    sha: str | None = None
+    hasher = None
+    same_size = con.execute("SELECT count(*) FROM ingests WHERE size_bytes = ?", [src.size]).fetchone()[0]
+    if same_size:
+        from .sources import sha256_of
+
+        sha = sha256_of(src)
+        row = con.execute("SELECT ingest_id, format FROM ingests WHERE sha256 = ? LIMIT 1", [sha]).fetchone()
+        if row:
+            return IngestReport(file=src.name, format=fmt, skipped=True, sha256=sha, ingest_id=row[0],
+                                note="already ingested", seconds=time.perf_counter() - t0)
+    else:
+        hasher = hashlib.sha256()
+
+    ingest_id = uuid.uuid4().hex
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    options = {"format": fmt}
+    if column_map:
+        options["column_map"] = column_map
+    if media_dir:
+        options["media_dir"] = str(media_dir)
+    adapter = adapter_cls(src, column_map=column_map, media_dir=media_dir)
+    ctx = Context(ingest_id=ingest_id, file=src.name, mode=adapter.mode, media_index=media_idx, options=options)
+    total = Counts()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        with progress(f"Ingesting {Path(src.name).name}", total=None) as bar:
+            for _ in adapter.batches(con, hasher):
+                c = merge_batch(con, ctx)
+                total.add(c)
+                bar.advance(c.read)
+        if hasher is not None:
+            sha = hasher.hexdigest()
+        con.execute(
+            "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [ingest_id, src.name, fmt, sha, src.size, total.read, total.stored, total.duplicate,
+             total.quarantined, started, datetime.now(timezone.utc).replace(tzinfo=None), json.dumps(options)],
+        )
+        _drop_temp(con)
+        con.execute("COMMIT")
+    except BaseException as exc:
+        try:
+            con.execute("ROLLBACK")
+        except Exception:
+            pass
+        if isinstance(exc, IngestError):
+            raise
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
+            raise
+        if isinstance(exc, (duckdb.Error, ValueError, UnicodeError, OSError, EOFError)):
+            raise IngestError(f"{src.name}: could not be read as {fmt}: {exc}") from exc
+        raise
+    rep = IngestReport(file=src.name, format=fmt, read=total.read, stored=total.stored, duplicate=total.duplicate,
+                       quarantined=total.quarantined, seconds=time.perf_counter() - t0, ingest_id=ingest_id, sha256=sha)
+    assert rep.read == rep.stored + rep.duplicate + rep.quarantined
+    return rep
+
+
+def _drop_temp(con) -> None:
+    for (name,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = 'temp'"
+    ).fetchall():
+        con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')

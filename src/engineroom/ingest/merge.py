@@ -1,0 +1,250 @@
+"""Store one staged batch into the corpus tables: deduplicate, resolve, count.
+
+A batch is a set of DuckDB temp tables ``b_posts``, ``b_accounts``, ``b_edges``, ``b_tags``,
+``b_urls``, ``b_media`` and ``b_quar`` (columns in :mod:`engineroom.ingest.common`), each row
+tagged with ``rec``, the line / record number it came from. Merging runs inside the caller's
+transaction:
+
+* a post whose ``(platform, post_id)`` is already in the corpus, or earlier in the same file,
+  counts as *duplicate*; its hashtags / urls / edges are not stored again;
+* hashtags, urls, media and interaction edges are stored only for newly stored posts;
+* accounts are inserted when new; when already present, a richer profile fills NULL fields;
+* ``b_quar`` rows go to ``quarantine`` with the file, record number, reason and raw text.
+
+read = stored + duplicate + quarantined holds for every batch.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from .. import schema
+from .common import BATCH_TABLES
+from .domains import registered_domain
+
+_POST_COLS = [c for c in schema.POSTS.column_names if c != "ingest_id"]
+_ACC_COLS = [c for c in schema.ACCOUNTS.column_names if c != "ingest_id"]
+_ACC_FILL = [c for c in _ACC_COLS if c not in ("platform", "account_id")]
+
+
+@dataclass
+class Counts:
+    read: int = 0
+    stored: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+
+    def add(self, other: "Counts") -> None:
+        self.read += other.read
+        self.stored += other.stored
+        self.duplicate += other.duplicate
+        self.quarantined += other.quarantined
+
+
+@dataclass
+class Context:
+    """What a batch merge needs to know about the ingest it belongs to."""
+
+    ingest_id: str
+    file: str
+    mode: str = "posts"  # or "users": records are account profiles
+    media_index: pa.Table | None = None
+    options: dict = field(default_factory=dict)
+
+
+def stage_arrow(con, tables: dict[str, pa.Table]) -> None:
+    """Create the batch temp tables from Arrow tables (missing ones are created empty)."""
+    for name, cols in BATCH_TABLES.items():
+        tbl = tables.get(name)
+        if tbl is None:
+            tbl = pa.Table.from_arrays([pa.array([], type=t) for t in cols.values()], names=list(cols))
+        con.register("_stage_in", tbl)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _stage_in")
+        finally:
+            con.unregister("_stage_in")
+
+
+def ensure_empty(con, names: list[str]) -> None:
+    """Create empty batch tables for the names an SQL adapter did not fill."""
+    for name in names:
+        cols = BATCH_TABLES[name]
+        tbl = pa.Table.from_arrays([pa.array([], type=t) for t in cols.values()], names=list(cols))
+        con.register("_stage_in", tbl)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _stage_in")
+        finally:
+            con.unregister("_stage_in")
+
+
+def media_index(media_dir: str | os.PathLike | None) -> pa.Table:
+    """Files of a media folder by lower-case name and stem (for matching media rows)."""
+    names, stems, paths = [], [], []
+    if media_dir:
+        root = Path(media_dir)
+        if not root.is_dir():
+            from .errors import IngestError
+
+            raise IngestError(f"media folder {root} is not a folder")
+        for dirpath, _dirs, files in os.walk(root):
+            for f in files:
+                p = Path(dirpath) / f
+                names.append(f.lower())
+                stems.append(p.stem.lower())
+                paths.append(str(p.resolve()))
+    return pa.table({"name": pa.array(names, pa.string()), "stem": pa.array(stems, pa.string()),
+                     "path": pa.array(paths, pa.string())})
+
+
+def _one(con, sql: str, params=None) -> int:
+    row = con.execute(sql, params).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def merge_batch(con, ctx: Context) -> Counts:
+    """Store the staged batch; returns its counts."""
+    c = Counts()
+    # posts without an id cannot be keyed: quarantine them
+    con.execute(
+        "INSERT INTO b_quar SELECT rec, 'record without a post id', NULL FROM b_posts "
+        "WHERE post_id IS NULL OR post_id = '' OR platform IS NULL"
+    )
+    con.execute("DELETE FROM b_posts WHERE post_id IS NULL OR post_id = '' OR platform IS NULL")
+    if ctx.mode == "users":
+        con.execute(
+            "INSERT INTO b_quar SELECT rec, 'profile without an account id', NULL FROM b_accounts "
+            "WHERE account_id IS NULL OR account_id = ''"
+        )
+        con.execute("DELETE FROM b_accounts WHERE account_id IS NULL OR account_id = ''")
+
+    c.quarantined = _one(con, "SELECT count(*) FROM b_quar")
+    if ctx.mode == "users":
+        n_rec = _one(con, "SELECT count(*) FROM b_accounts")
+        c.read = n_rec + c.quarantined
+        c.stored = _merge_accounts(con, ctx, with_authors=False)
+        c.duplicate = n_rec - c.stored
+    else:
+        n_rec = _one(con, "SELECT count(*) FROM b_posts")
+        c.read = n_rec + c.quarantined
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE b_new AS
+            SELECT d.* FROM (
+                SELECT * FROM b_posts QUALIFY row_number() OVER (PARTITION BY platform, post_id ORDER BY rec) = 1
+            ) d
+            WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = d.platform AND p.post_id = d.post_id)"""
+        )
+        cols = ", ".join(_POST_COLS)
+        con.execute(f"INSERT INTO posts ({cols}, ingest_id) SELECT {cols}, ? FROM b_new", [ctx.ingest_id])
+        c.stored = _one(con, "SELECT count(*) FROM b_new")
+        c.duplicate = n_rec - c.stored
+        _merge_accounts(con, ctx, with_authors=True)
+        _merge_children(con, ctx)
+    con.execute(
+        "INSERT INTO quarantine SELECT ?, ?, coalesce(rec, 0), coalesce(reason, 'unknown'), left(raw, 65536) FROM b_quar",
+        [ctx.ingest_id, ctx.file],
+    )
+    return c
+
+
+def _merge_accounts(con, ctx: Context, with_authors: bool) -> int:
+    completeness = " + ".join(f"({c} IS NOT NULL)::INT" for c in _ACC_FILL)
+    authors = ""
+    if with_authors:
+        authors = (
+            "UNION ALL BY NAME SELECT rec, platform, account_id, handle, 1 AS prio FROM b_new "
+            "WHERE account_id IS NOT NULL AND account_id <> ''"
+        )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE b_acc AS
+        SELECT * EXCLUDE (prio) FROM (
+            SELECT *, 0 AS prio FROM b_accounts WHERE account_id IS NOT NULL AND account_id <> ''
+            {authors}
+        ) QUALIFY row_number() OVER (PARTITION BY platform, account_id ORDER BY prio, {completeness} DESC, rec DESC) = 1"""
+    )
+    # fill NULL fields of known accounts from a richer profile
+    sets = ", ".join(f"{c} = coalesce(accounts.{c}, b.{c})" for c in _ACC_FILL)
+    cond = " OR ".join(f"(accounts.{c} IS NULL AND b.{c} IS NOT NULL)" for c in _ACC_FILL)
+    con.execute(
+        f"UPDATE accounts SET {sets} FROM b_acc b WHERE accounts.platform = b.platform "
+        f"AND accounts.account_id = b.account_id AND ({cond})"
+    )
+    before = _one(con, "SELECT count(*) FROM accounts")
+    cols = ", ".join(_ACC_COLS)
+    con.execute(
+        f"""INSERT INTO accounts ({cols}, ingest_id) SELECT {', '.join('b.' + c for c in _ACC_COLS)}, ?
+        FROM b_acc b WHERE NOT EXISTS (
+            SELECT 1 FROM accounts a WHERE a.platform = b.platform AND a.account_id = b.account_id)""",
+        [ctx.ingest_id],
+    )
+    return _one(con, "SELECT count(*) FROM accounts") - before
+
+
+def _merge_children(con, ctx: Context) -> None:
+    # interaction edges of new posts; resolve unknown targets from the replied / retweeted post
+    con.execute(
+        """INSERT OR IGNORE INTO interactions
+        SELECT platform, post_id, kind, source_account_id, target_account_id, target_handle, target_post_id,
+               created_at, coalesce(target_account_id, '@' || target_handle) AS target_key
+        FROM (
+            SELECT e.platform, e.post_id, e.kind, n.account_id AS source_account_id,
+                   coalesce(nullif(e.target_account_id, ''), tp.account_id) AS target_account_id,
+                   nullif(lower(ltrim(coalesce(nullif(e.target_handle, ''), ta.handle, tp.handle), '@')), '') AS target_handle,
+                   nullif(e.target_post_id, '') AS target_post_id, n.created_at
+            FROM b_edges e
+            JOIN b_new n ON n.platform = e.platform AND n.post_id = e.post_id AND n.rec = e.rec
+            LEFT JOIN posts tp ON (e.target_account_id IS NULL OR e.target_account_id = '')
+                 AND tp.platform = e.platform AND tp.post_id = e.target_post_id
+            LEFT JOIN accounts ta ON (e.target_handle IS NULL OR e.target_handle = '')
+                 AND ta.platform = e.platform AND ta.account_id = coalesce(nullif(e.target_account_id, ''), tp.account_id)
+        )
+        WHERE coalesce(target_account_id, target_handle) IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY platform, post_id, kind, coalesce(target_account_id, '@' || target_handle)) = 1"""
+    )
+    con.execute(
+        """INSERT OR IGNORE INTO hashtags
+        SELECT t.platform, t.post_id, lower(t.tag_raw), t.tag_raw, t.position
+        FROM b_tags t SEMI JOIN b_new n ON n.platform = t.platform AND n.post_id = t.post_id AND n.rec = t.rec
+        WHERE t.tag_raw IS NOT NULL AND t.tag_raw <> ''
+        QUALIFY row_number() OVER (PARTITION BY t.platform, t.post_id, lower(t.tag_raw) ORDER BY t.position) = 1"""
+    )
+    con.execute(
+        r"""CREATE OR REPLACE TEMP TABLE b_u AS
+        SELECT u.platform, u.post_id, u.position, u.url, x AS expanded_url,
+               nullif(lower(regexp_extract(x, '^(?:[a-zA-Z][a-zA-Z0-9+.\-]*://)?(?:[^/?#@\s]*@)?([^/?#:\s\\]+)', 1)), '') AS host
+        FROM (SELECT *, coalesce(nullif(expanded_url, ''), url) AS x FROM b_urls) u
+        SEMI JOIN b_new n ON n.platform = u.platform AND n.post_id = u.post_id AND n.rec = u.rec
+        WHERE x IS NOT NULL AND x <> ''"""
+    )
+    hosts = [r[0] for r in con.execute("SELECT DISTINCT host FROM b_u WHERE host IS NOT NULL").fetchall()]
+    dom = pa.table({"host": pa.array(hosts, pa.string()),
+                    "domain": pa.array([registered_domain(h) for h in hosts], pa.string())})
+    con.register("_b_dom", dom)
+    try:
+        con.execute(
+            """INSERT OR IGNORE INTO urls
+            SELECT u.platform, u.post_id, u.position, u.url, u.expanded_url, d.domain, u.host
+            FROM b_u u LEFT JOIN _b_dom d ON d.host = u.host
+            QUALIFY row_number() OVER (PARTITION BY u.platform, u.post_id, u.position) = 1"""
+        )
+    finally:
+        con.unregister("_b_dom")
+    con.register("_b_mdir", ctx.media_index if ctx.media_index is not None else media_index(None))
+    try:
+        con.execute(
+            r"""INSERT OR IGNORE INTO media
+            SELECT m.platform, m.post_id, coalesce(nullif(m.media_key, ''), m.url, m.local_path) AS media_key, m.type, m.url,
+                   coalesce(m.local_path, d1.path, d2.path) AS local_path, NULL, NULL, NULL, m.extra
+            FROM b_media m
+            SEMI JOIN b_new n ON n.platform = m.platform AND n.post_id = m.post_id AND n.rec = m.rec
+            LEFT JOIN (SELECT name, any_value(path) AS path FROM _b_mdir GROUP BY name) d1
+                   ON d1.name = lower(regexp_extract(coalesce(m.url, m.local_path, ''), '([^/?#\\]+)(?:[?#].*)?$', 1))
+            LEFT JOIN (SELECT stem, any_value(path) AS path FROM _b_mdir GROUP BY stem) d2 ON d2.stem = lower(m.media_key)
+            WHERE coalesce(nullif(m.media_key, ''), m.url, m.local_path) IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY m.platform, m.post_id, coalesce(nullif(m.media_key, ''), m.url, m.local_path)) = 1"""
+        )
+    finally:
+        con.unregister("_b_mdir")

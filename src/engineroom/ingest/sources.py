@@ -1,0 +1,336 @@
+"""Opening input files: compression by magic bytes, zip members, hashing, streaming readers.
+
+Everything here streams: a file is read in chunks, never whole. Undecodable bytes are replaced
+with U+FFFD (the record is kept, not lost) and truncated archives raise :class:`IngestError`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import hashlib
+import io
+import os
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .errors import IngestError
+
+CHUNK = 1 << 22  # 4 MiB
+
+MAGIC_GZIP = b"\x1f\x8b"
+MAGIC_ZSTD = b"\x28\xb5\x2f\xfd"
+MAGIC_ZIP = b"PK\x03\x04"
+MAGIC_ZIP_EMPTY = b"PK\x05\x06"
+
+
+def compression_of(head: bytes) -> str:
+    """'gzip', 'zstd', 'zip' or 'none', from a file's first bytes."""
+    if head.startswith(MAGIC_GZIP):
+        return "gzip"
+    if head.startswith(MAGIC_ZSTD):
+        return "zstd"
+    if head.startswith(MAGIC_ZIP) or head.startswith(MAGIC_ZIP_EMPTY):
+        return "zip"
+    return "none"
+
+
+@dataclass
+class Source:
+    """One input unit: a plain / gzip / zstd file, or one member of a zip archive."""
+
+    path: Path                 # the file on disk
+    member: str | None = None  # zip member name
+    compression: str = "none"  # of the file itself (a zip member may be compressed again)
+    size: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"{self.path}!{self.member}" if self.member else str(self.path)
+
+    def open_raw(self) -> io.BufferedIOBase:
+        """The stored bytes (compressed as they are on disk / in the archive)."""
+        if self.member is not None:
+            zf = zipfile.ZipFile(self.path)
+            try:
+                return zf.open(self.member)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise IngestError(f"{self.name}: broken zip archive ({exc})") from exc
+        return open(self.path, "rb")
+
+    def open(self, hasher: "hashlib._Hash | None" = None) -> "io.RawIOBase":
+        """A binary stream of the decompressed content; feeds ``hasher`` with the stored bytes."""
+        raw = self.open_raw()
+        head = _peek(raw)
+        comp = compression_of(head)
+        src: io.RawIOBase = _Hashing(raw, hasher) if hasher is not None else raw  # type: ignore[assignment]
+        if comp == "gzip":
+            return _Decompressing(src, self.name, "gzip")
+        if comp == "zstd":
+            return _Decompressing(src, self.name, "zstd")
+        if comp == "zip":
+            raise IngestError(f"{self.name}: a zip archive inside a zip archive is not supported; unpack it first")
+        return src
+
+
+def _peek(f) -> bytes:
+    if hasattr(f, "peek"):
+        try:
+            return f.peek(8)[:8]
+        except Exception:  # pragma: no cover
+            pass
+    pos = f.tell()
+    head = f.read(8)
+    f.seek(pos)
+    return head
+
+
+class _Hashing(io.RawIOBase):
+    """Pass-through reader that hashes what it reads."""
+
+    def __init__(self, f, hasher) -> None:
+        self.f, self.h = f, hasher
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        b = self.f.read(n)
+        if b:
+            self.h.update(b)
+        return b
+
+    def readinto(self, buf) -> int:
+        b = self.read(len(buf))
+        buf[: len(b)] = b
+        return len(b)
+
+    def close(self) -> None:
+        self.f.close()
+        super().close()
+
+
+class _Decompressing(io.RawIOBase):
+    """gzip / zstd decompression (multi-member / multi-frame) that notices truncation."""
+
+    def __init__(self, f, name: str, kind: str) -> None:
+        self.f, self.name, self.kind = f, name, kind
+        self.buf = b""
+        self.done = False
+        self._new()
+
+    def _new(self) -> None:
+        if self.kind == "gzip":
+            self.d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        else:
+            import zstandard
+
+            self.d = zstandard.ZstdDecompressor().decompressobj()
+        self.in_frame = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> None:
+        while not self.buf and not self.done:
+            chunk = self.f.read(CHUNK)
+            if not chunk:
+                if self.in_frame:
+                    raise IngestError(f"{self.name}: truncated {self.kind} archive (the file ends inside compressed data)")
+                self.done = True
+                return
+            out = []
+            while chunk:
+                self.in_frame = True
+                try:
+                    out.append(self.d.decompress(chunk))
+                except Exception as exc:
+                    raise IngestError(f"{self.name}: corrupt {self.kind} data ({exc})") from exc
+                if self.d.eof:
+                    chunk = self.d.unused_data
+                    self._new()
+                else:
+                    chunk = b""
+            self.buf = b"".join(out)
+
+    def read(self, n: int = -1) -> bytes:
+        self._fill()
+        if n is None or n < 0:
+            parts = [self.buf]
+            self.buf = b""
+            while not self.done:
+                self._fill()
+                parts.append(self.buf)
+                self.buf = b""
+            return b"".join(parts)
+        b, self.buf = self.buf[:n], self.buf[n:]
+        return b
+
+    def readinto(self, buf) -> int:
+        b = self.read(len(buf))
+        buf[: len(b)] = b
+        return len(b)
+
+    def close(self) -> None:
+        self.f.close()
+        super().close()
+
+
+class Utf8Clean(io.RawIOBase):
+    """Re-encodes a byte stream as valid UTF-8: undecodable bytes become U+FFFD; drops a BOM."""
+
+    def __init__(self, f) -> None:
+        self.f = f
+        self.dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.buf = b""
+        self.first = True
+        self.eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        while not self.eof and (n is None or n < 0 or len(self.buf) < n):
+            chunk = self.f.read(CHUNK)
+            if not chunk:
+                self.eof = True
+                self.buf += self.dec.decode(b"", final=True).encode("utf-8")
+                break
+            try:  # fast path: valid UTF-8 and no pending partial character
+                if self.dec.getstate()[0]:
+                    raise UnicodeDecodeError("utf-8", b"", 0, 1, "pending")
+                chunk.decode("utf-8")
+                text_bytes = chunk
+            except UnicodeDecodeError:
+                text_bytes = self.dec.decode(chunk).encode("utf-8")
+            if self.first:
+                self.first = False
+                if text_bytes.startswith(codecs.BOM_UTF8):
+                    text_bytes = text_bytes[3:]
+            self.buf += text_bytes
+            if n is None or n < 0:
+                continue
+        if n is None or n < 0:
+            b, self.buf = self.buf, b""
+        else:
+            b, self.buf = self.buf[:n], self.buf[n:]
+        return b
+
+    def readinto(self, buf) -> int:
+        b = self.read(len(buf))
+        buf[: len(b)] = b
+        return len(b)
+
+
+def head_text(source: Source, n: int = 1 << 16) -> str:
+    """The first ``n`` decompressed bytes as text (for format detection)."""
+    with source.open() as f:
+        data = b""
+        while len(data) < n:
+            b = f.read(n - len(data))
+            if not b:
+                break
+            data += b
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    return data.decode("utf-8", errors="replace")
+
+
+def expand_paths(paths: list) -> list[Path]:
+    """Files named, plus the files inside folders named (recursively, sorted, hidden ones skipped)."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p).expanduser()
+        if p.is_dir():
+            for q in sorted(p.rglob("*")):
+                rel = q.relative_to(p)
+                if q.is_file() and not any(part.startswith(".") for part in rel.parts) and not q.name.endswith(".truth.json"):
+                    out.append(q)
+        else:
+            out.append(p)
+    return out
+
+
+def sources_of(path: Path) -> list[Source]:
+    """The ingest units of a file: itself, or each member of a zip archive."""
+    if not path.exists():
+        raise IngestError(f"{path}: no such file")
+    if not path.is_file():
+        raise IngestError(f"{path}: not a regular file")
+    with open(path, "rb") as f:
+        head = f.read(8)
+    comp = compression_of(head)
+    if comp != "zip":
+        return [Source(path, None, comp, path.stat().st_size)]
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = [i for i in zf.infolist() if not i.is_dir() and not Path(i.filename).name.startswith(".")
+                       and "__MACOSX" not in i.filename]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IngestError(f"{path}: broken or truncated zip archive ({exc})") from exc
+    if not members:
+        raise IngestError(f"{path}: zip archive holds no files")
+    return [Source(path, m.filename, "zip", m.file_size) for m in members]
+
+
+def sha256_of(source: Source) -> str:
+    """SHA-256 of the stored bytes (the file, or the zip member's content)."""
+    h = hashlib.sha256()
+    with source.open_raw() as f:
+        while True:
+            try:
+                b = f.read(CHUNK)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise IngestError(f"{source.name}: broken zip archive ({exc})") from exc
+            if not b:
+                break
+            h.update(b)
+    return h.hexdigest()
+
+
+def iter_lines(stream, on_chunk: Callable[[int], None] | None = None) -> Iterator[tuple[int, str]]:
+    """(line number from 1, text) of each non-blank line of a decompressed stream, decoded leniently."""
+    dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    tail = ""
+    lineno = 0
+    first = True
+    while True:
+        b = stream.read(CHUNK)
+        if on_chunk is not None and b:
+            on_chunk(len(b))
+        text = dec.decode(b, final=not b)
+        if first and text:
+            first = False
+            if text.startswith("\ufeff"):
+                text = text[1:]
+        if not b:
+            if tail.strip():
+                yield lineno + 1, tail.rstrip("\r")
+            return
+        parts = (tail + text).split("\n")
+        tail = parts.pop()
+        for line in parts:
+            lineno += 1
+            if line and not line.isspace():
+                yield lineno, line[:-1] if line.endswith("\r") else line
+
+
+def line_batches(stream, max_lines: int = 200_000, max_chars: int = 128 << 20):
+    """Lists of (line number, text) with bounded size."""
+    batch: list[tuple[int, str]] = []
+    chars = 0
+    for item in iter_lines(stream):
+        batch.append(item)
+        chars += len(item[1])
+        if len(batch) >= max_lines or chars >= max_chars:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
+
+
+def is_file_path(p: os.PathLike | str) -> bool:
+    return Path(p).is_file()
