@@ -20,8 +20,8 @@ network centrality + persistence); the combination is ours and documented here.
 
 **Core rule.** Accounts are sorted by score; the core is the head of that curve up to its knee,
 found with Kneedle (Satopää, Albrecht, Irwin & Raghavan 2011, "Finding a 'Kneedle' in a
-Haystack") on the descending scores of the accounts with at least one authored narrative post or
-amplification, bounded to ``[min_core, max_core]`` (defaults 3 and 200). ``core_size`` overrides
+Haystack") on the descending scores of every account with a score above zero (authors,
+amplified accounts and the amplifiers, whose retweets are the long tail), bounded to ``[min_core, max_core]`` (defaults 3 and 200). ``core_size`` overrides
 the rule with a fixed size.
 
 **Headline figures** (run summary, and repeated on every row of the narrative):
@@ -245,7 +245,7 @@ class EngineRoom(Analysis):
             d["score"] = score / wsum
             d = d.sort_values(["score", "amplifications", "account_id"], ascending=[False, False, True])
             d["rank"] = np.arange(1, len(d) + 1)
-            eligible = (d["original_posts"] > 0) | (d["amplifications"] > 0)
+            eligible = d["score"] > 0
             if self.core_size is not None:
                 k = min(self.core_size, int(eligible.sum()))
             else:

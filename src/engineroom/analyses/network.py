@@ -151,15 +151,15 @@ class Network(Analysis):
         pr = graphs.pagerank(g, damping=self.damping)
         memb = graphs.leiden(g, resolution=self.resolution, seed=self.seed)
         nodes = pd.DataFrame({
-            "platform": g.vs["platform"] if g.vcount() else [],
-            "account_id": g.vs["account_id"] if g.vcount() else [],
+            "platform": pd.Series(g.vs["platform"] if g.vcount() else [], dtype="object"),
+            "account_id": pd.Series(g.vs["account_id"] if g.vcount() else [], dtype="object"),
             "community": pd.Series(memb, dtype="int64"),
             "pagerank": pd.Series(pr, dtype="float64"),
         })
         allnodes = pd.concat([
             union[["platform", "source"]].rename(columns={"source": "account_id"}),
             union[["platform", "target"]].rename(columns={"target": "account_id"}),
-        ]).drop_duplicates()
+        ]).drop_duplicates().astype({"platform": "object", "account_id": "object"})
         nodes = allnodes.merge(nodes, on=["platform", "account_id"], how="left")
         if nodes["community"].isna().any():  # endpoints dropped by min_weight: singleton communities
             nxt = int(nodes["community"].max()) + 1 if nodes["community"].notna().any() else 0
@@ -173,7 +173,13 @@ class Network(Analysis):
         nodes = nodes.merge(ind, left_on=["platform", "account_id"], right_index=True, how="left")
         for c in ("out_degree", "out_strength", "in_degree", "in_strength"):
             nodes[c] = nodes[c].fillna(0).astype("int64")
-        engine.write("graph_nodes", nodes)  # first, without account facts; joined in the engine next
+        import pyarrow as pa
+
+        schema = pa.schema([("platform", pa.string()), ("account_id", pa.string()), ("community", pa.int64()),
+                            ("pagerank", pa.float64()), ("out_degree", pa.int64()), ("out_strength", pa.int64()),
+                            ("in_degree", pa.int64()), ("in_strength", pa.int64())])
+        # first without account facts (typed even when empty); those are joined in the engine next
+        engine.write("graph_nodes", pa.Table.from_pandas(nodes[schema.names], schema=schema, preserve_index=False))
         gn = engine.table("graph_nodes")
         acc = engine.table("accounts").select("platform", "account_id", "handle", "followers")
         posts = engine.table("posts")

@@ -1,0 +1,219 @@
+"""Export the account interaction graph for Gephi (GEXF) or any GraphML reader.
+
+>>> import engineroom
+>>> from engineroom.graph_export import export_graph
+>>> with engineroom.open("corpus.duckdb") as c:                       # doctest: +SKIP
+...     export_graph(c, Path("graph.gexf"), edge_type="retweet")
+
+The graph is the ``network`` analysis's ``graph_edges`` / ``graph_nodes`` (the analysis is run
+first if those tables are missing). One edge per (source, target, kind): the union graph keeps
+every edge type as the ``kind`` attribute (so two accounts that retweet and mention each other
+have two parallel edges). ``edge_type`` keeps one kind; ``community`` keeps the nodes of one
+Leiden community and the edges among them.
+
+Node attributes: label, platform, account_id, handle, community, pagerank, in_degree,
+out_degree, in_strength, out_strength, posts, followers, in_corpus; where those findings exist:
+engine_room_rank (best rank over narratives), engine_room_score, engine_room_core (from
+``engine_room``), hate_posts and hate_share (share of the account's posts labelled hateful, from
+``hate``), operation_score and operation_label (from ``account_scores``), coordination_cluster
+(from ``coordination_clusters``). Missing numbers are written as -1 (GEXF and GraphML have no
+NULL; -1 never occurs as a real value of these attributes). Edge attributes: kind, weight,
+first_at, last_at (ISO text), days.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .graphs import EDGE_KINDS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .corpus import Corpus
+
+_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+GEXF_NS = "http://www.gexf.net/1.2draft"
+
+
+def _clean(v: Any) -> str:
+    return _BAD_XML.sub("", str(v))
+
+
+def graph_frames(corpus: "Corpus", edge_type: str | None = None, community: str | int | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(nodes, edges) frames with every attribute that :func:`export_graph` writes."""
+    if edge_type is not None:
+        kinds = [k.strip() for k in str(edge_type).split(",") if k.strip()]
+        bad = [k for k in kinds if k not in EDGE_KINDS]
+        if bad:
+            raise ValueError(f"unknown edge type {', '.join(bad)}: use {', '.join(EDGE_KINDS)}")
+    else:
+        kinds = list(EDGE_KINDS)
+    if not (corpus.has_table("graph_edges") and corpus.has_table("graph_nodes")):
+        corpus.analyze(only=["network"])
+    q = corpus.query
+    edges = q("SELECT platform, source, target, kind, weight, first_at, last_at, days FROM graph_edges "
+              "WHERE kind IN (SELECT unnest(?::VARCHAR[]))", [kinds])
+    nodes = q("SELECT platform, account_id, handle, community, pagerank, in_degree, out_degree, in_strength, "
+              "out_strength, posts, followers, in_corpus FROM graph_nodes")
+    if community is not None:
+        try:
+            cid = int(community)
+        except (TypeError, ValueError):
+            raise ValueError(f"community must be a community number from the communities table, not {community!r}")
+        known = set(nodes["community"].astype(int))
+        if cid not in known:
+            raise ValueError(f"no community {cid}; the graph has communities 0..{max(known) if known else -1}")
+        nodes = nodes[nodes["community"] == cid]
+        keep = set(zip(nodes["platform"], nodes["account_id"]))
+        edges = edges[[(p, s) in keep and (p, t) in keep
+                       for p, s, t in zip(edges["platform"], edges["source"], edges["target"])]]
+    elif edge_type is not None:
+        used = set(zip(edges["platform"], edges["source"])) | set(zip(edges["platform"], edges["target"]))
+        nodes = nodes[[(p, a) in used for p, a in zip(nodes["platform"], nodes["account_id"])]]
+    nodes = nodes.copy()
+    key = ["platform", "account_id"]
+    if corpus.has_table("engine_room"):
+        er = q("SELECT platform, account_id, min(rank) AS engine_room_rank, max(score) AS engine_room_score, "
+               "bool_or(in_core) AS engine_room_core FROM engine_room GROUP BY 1, 2")
+        nodes = nodes.merge(er, on=key, how="left")
+        nodes["engine_room_core"] = nodes["engine_room_core"].fillna(False).astype(bool)
+    if corpus.has_table("hate"):
+        h = q("SELECT platform, account_id, count(*) FILTER (WHERE label <> 'none') AS hate_posts, "
+              "count(*) AS classified FROM hate GROUP BY 1, 2")
+        h["hate_share"] = h["hate_posts"] / h["classified"].where(h["classified"] > 0)
+        nodes = nodes.merge(h[key + ["hate_posts", "hate_share"]], on=key, how="left")
+    if corpus.has_table("account_scores"):
+        a = q("SELECT platform, account_id, max(operation_score) AS operation_score, "
+              "bool_or(operation_label) AS operation_label FROM account_scores GROUP BY 1, 2")
+        nodes = nodes.merge(a, on=key, how="left")
+        nodes["operation_label"] = nodes["operation_label"].fillna(False).astype(bool)
+    if corpus.has_table("coordination_clusters"):
+        cc = q("SELECT platform, account_id, min(cluster_id)::VARCHAR AS coordination_cluster "
+               "FROM coordination_clusters GROUP BY 1, 2")
+        nodes = nodes.merge(cc, on=key, how="left")
+        nodes["coordination_cluster"] = nodes["coordination_cluster"].fillna("")
+    nodes["label"] = [h if isinstance(h, str) and h else a for h, a in zip(nodes["handle"], nodes["account_id"])]
+    nodes["handle"] = nodes["handle"].fillna("")
+    nodes["in_corpus"] = nodes["in_corpus"].fillna(False).astype(bool)
+    for c in nodes.columns:
+        if pd.api.types.is_float_dtype(nodes[c]) or pd.api.types.is_integer_dtype(nodes[c]):
+            nodes[c] = nodes[c].fillna(-1)
+    for c in ("community", "in_degree", "out_degree", "in_strength", "out_strength", "posts", "followers",
+              "engine_room_rank", "hate_posts"):
+        if c in nodes:
+            nodes[c] = nodes[c].astype("int64")
+    edges = edges.copy()
+    edges["first_at"] = edges["first_at"].astype(str)
+    edges["last_at"] = edges["last_at"].astype(str)
+    edges["weight"] = edges["weight"].astype(float)
+    edges["days"] = edges["days"].fillna(0).astype("int64")
+    return nodes.reset_index(drop=True), edges.reset_index(drop=True)
+
+
+def _gexf_type(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(s):
+        return "long"
+    if pd.api.types.is_float_dtype(s):
+        return "double"
+    return "string"
+
+
+def _fmt(v: Any, kind: str) -> str:
+    if kind == "boolean":
+        return "true" if bool(v) else "false"
+    if kind == "double":
+        f = float(v)
+        return "-1" if math.isnan(f) else repr(f)
+    return _clean(v)
+
+
+def write_gexf(nodes: pd.DataFrame, edges: pd.DataFrame, out: Path) -> None:
+    """Write a GEXF 1.2 file (Gephi's native format) with typed node and edge attributes."""
+    node_id = (nodes["platform"] + ":" + nodes["account_id"]).tolist()
+    nattrs = [c for c in nodes.columns if c != "label"]
+    eattrs = [c for c in ("kind", "first_at", "last_at", "days") if c in edges]
+    root = ET.Element("gexf", {"xmlns": GEXF_NS, "version": "1.2"})
+    meta = ET.SubElement(root, "meta")
+    ET.SubElement(meta, "creator").text = "engineroom"
+    ET.SubElement(meta, "description").text = "account interaction graph (retweet, quote, reply, mention)"
+    graph = ET.SubElement(root, "graph", {"defaultedgetype": "directed", "mode": "static"})
+    na = ET.SubElement(graph, "attributes", {"class": "node"})
+    ntypes = {c: _gexf_type(nodes[c]) for c in nattrs}
+    for i, c in enumerate(nattrs):
+        ET.SubElement(na, "attribute", {"id": str(i), "title": c, "type": ntypes[c]})
+    ea = ET.SubElement(graph, "attributes", {"class": "edge"})
+    etypes = {c: _gexf_type(edges[c]) for c in eattrs}
+    for i, c in enumerate(eattrs):
+        ET.SubElement(ea, "attribute", {"id": str(i), "title": c, "type": etypes[c]})
+    nel = ET.SubElement(graph, "nodes")
+    cols = {c: nodes[c].tolist() for c in nattrs}
+    labels = nodes["label"].tolist()
+    for j, nid in enumerate(node_id):
+        n = ET.SubElement(nel, "node", {"id": _clean(nid), "label": _clean(labels[j])})
+        av = ET.SubElement(n, "attvalues")
+        for i, c in enumerate(nattrs):
+            ET.SubElement(av, "attvalue", {"for": str(i), "value": _fmt(cols[c][j], ntypes[c])})
+    eel = ET.SubElement(graph, "edges")
+    ecols = {c: edges[c].tolist() for c in eattrs}
+    src = (edges["platform"] + ":" + edges["source"]).tolist()
+    dst = (edges["platform"] + ":" + edges["target"]).tolist()
+    w = edges["weight"].tolist()
+    for j in range(len(edges)):
+        e = ET.SubElement(eel, "edge", {"id": str(j), "source": _clean(src[j]), "target": _clean(dst[j]),
+                                        "weight": repr(float(w[j])), "label": _clean(ecols["kind"][j])})
+        av = ET.SubElement(e, "attvalues")
+        for i, c in enumerate(eattrs):
+            ET.SubElement(av, "attvalue", {"for": str(i), "value": _fmt(ecols[c][j], etypes[c])})
+    ET.ElementTree(root).write(out, encoding="utf-8", xml_declaration=True)
+
+
+def write_graphml(nodes: pd.DataFrame, edges: pd.DataFrame, out: Path) -> None:
+    """Write GraphML with igraph (typed attributes; parallel edges keep their kind)."""
+    import igraph as ig
+
+    node_id = (nodes["platform"] + ":" + nodes["account_id"]).tolist()
+    index = {n: i for i, n in enumerate(node_id)}
+    src = (edges["platform"] + ":" + edges["source"]).map(index)
+    dst = (edges["platform"] + ":" + edges["target"]).map(index)
+    g = ig.Graph(n=len(node_id), edges=list(zip(src.astype(int), dst.astype(int))), directed=True)
+    g.vs["id"] = [_clean(n) for n in node_id]
+    for c in nodes.columns:
+        vals = nodes[c].tolist()
+        if pd.api.types.is_bool_dtype(nodes[c]):
+            g.vs[c] = [bool(v) for v in vals]
+        elif pd.api.types.is_numeric_dtype(nodes[c]):
+            g.vs[c] = [float(v) for v in vals]
+        else:
+            g.vs[c] = [_clean(v) for v in vals]
+    for c in ("kind", "weight", "first_at", "last_at", "days"):
+        vals = edges[c].tolist()
+        g.es[c] = [float(v) for v in vals] if c in ("weight", "days") else [_clean(v) for v in vals]
+    g.write_graphml(str(out))
+
+
+def export_graph(corpus: "Corpus", out: Path, edge_type: str | None = None,
+                 community: str | int | None = None) -> Path:
+    """Write the account graph to ``out``: GEXF for ``.gexf``, GraphML for ``.graphml``.
+
+    ``edge_type`` keeps one interaction kind (or a comma-separated list); ``community`` keeps one
+    Leiden community. Returns the path written.
+    """
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".gexf", ".graphml"):
+        raise ValueError(f"graph export writes .gexf or .graphml, not {out.name!r}")
+    nodes, edges = graph_frames(corpus, edge_type=edge_type, community=community)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".gexf":
+        write_gexf(nodes, edges, out)
+    else:
+        write_graphml(nodes, edges, out)
+    return out

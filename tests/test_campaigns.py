@@ -1,0 +1,57 @@
+"""Hashtag campaigns aimed at a person."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from engineroom.analyses.campaigns import split_hostile
+from test_network_data import planted
+
+
+def test_split_hostile():
+    assert split_hostile("sacktomwatson", "SackTomWatson") == ("sack", "tomwatson", "Tom Watson")
+    assert split_hostile("theresamaymustgo", "TheresaMayMustGo") == ("mustgo", "theresamay", "Theresa May")
+    assert split_hostile("corbynout", "CorbynOut")[0] == "out"
+    assert split_hostile("outrage", "Outrage") is None
+    assert split_hostile("banana", "banana") is None
+    # a camel-case remainder that starts with an article is not a person
+    assert split_hostile("banthebomb", "BanTheBomb")[2] == "thebomb"
+
+
+def test_campaign_found_with_target(corpus):
+    truth = planted(corpus)["campaign"]
+    s = corpus.analyze(only=["campaigns"])["campaigns"]
+    df = corpus.table("campaigns")
+    assert s["campaigns"] == len(df) >= 1
+    row = df.iloc[0]
+    assert row["hashtag"] == truth["hashtag"]
+    assert row["target_handle"] == truth["target_handle"] and row["target_name"] == truth["target_name"]
+    assert row["target_account_id"] == "tw1" and row["target_share"] == 1.0
+    assert "hostile_verb" in row["rule"] and "mention_concentration" in row["rule"] and row["verb"] == "sack"
+    assert row["posts"] == 60 and row["accounts"] == len(truth["accounts"])
+    assert row["start"] <= row["peak_at"] + pd.Timedelta(hours=1) and row["start"] <= row["end"]
+    assert row["gini"] == pytest.approx(0.0)  # planted accounts post evenly
+    pushers = json.loads(row["top_accounts"])
+    assert {p["account_id"] for p in pushers} <= set(truth["accounts"])
+    assert pd.isna(row["coordinated_share"]) and pd.isna(row["operation_share"])
+    # hashtags without a person are not campaigns
+    assert not {"sunnyday", "trendtag", "chata"} & set(df["hashtag"])
+
+
+def test_campaign_shares_from_coordination_and_account_scores(corpus):
+    truth = planted(corpus)["campaign"]
+    half = truth["accounts"][: len(truth["accounts"]) // 3]  # 5 of 15 accounts, 4 posts each
+    corpus.write_table("coordination_clusters", pd.DataFrame({
+        "platform": "twitter", "cluster_id": "c1", "account_id": half, "method": "test", "size": len(half),
+        "networks": "co_tweet", "evidence": "{}"}))
+    corpus.write_table("account_scores", pd.DataFrame({
+        "platform": "twitter", "account_id": truth["accounts"], "handle": None,
+        "operation_score": [0.9] * 3 + [0.1] * (len(truth["accounts"]) - 3),
+        "operation_label": [True] * 3 + [False] * (len(truth["accounts"]) - 3), "top_signals": "[]"}))
+    corpus.analyze(only=["campaigns"])
+    row = corpus.table("campaigns").set_index("hashtag").loc[truth["hashtag"]]
+    assert row["coordinated_share"] == pytest.approx(20 / 60, abs=1e-3)
+    assert row["operation_share"] == pytest.approx(12 / 60, abs=1e-3)

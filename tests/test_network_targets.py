@@ -1,0 +1,32 @@
+"""Targets of hateful / narrative posts: accounts and named people, per day."""
+
+from __future__ import annotations
+
+from test_network_data import add_hate, insert, planted
+
+
+def test_targets_needs_a_source(corpus):
+    planted(corpus)
+    s = corpus.analyze(only=["targets"])["targets"]
+    assert "skipped" in s and corpus.count("targets") == 0
+
+
+def test_targets_accounts_and_people(corpus):
+    planted(corpus)
+    # three accounts name a person in hateful posts
+    posts = [dict(platform="twitter", post_id=f"h{i}", account_id=f"c{i}", created_at="2024-03-04 10:00:00",
+                  text=f"Jackie Walker is behind it all, part {i}", kind="post") for i in range(3)]
+    insert(corpus, "posts", posts)
+    hateful = corpus.query("SELECT post_id FROM posts WHERE text LIKE '%must go%'")["post_id"].tolist()
+    add_hate(corpus, hateful + ["h0", "h1", "h2"])
+    s = corpus.analyze(only=["targets"])["targets"]
+    df = corpus.table("targets")
+    acc = df[(df["source"] == "hate") & (df["target_kind"] == "account")].iloc[0]
+    assert acc["handle"] == "tom_watson" and acc["display_name"] == "Tom Watson"
+    assert acc["posts"] == 60 and acc["accounts"] == 15 and acc["rank"] == 1
+    person = df[df["target_kind"] == "person"]
+    assert person["target"].tolist() == ["Jackie Walker"] and person["accounts"].iloc[0] == 3
+    daily = corpus.table("targets_daily")
+    tw = daily[daily["target"] == "tw1"]
+    assert tw["posts"].sum() == 60 and len(tw) == 2
+    assert s["hate"]["account"][0]["target"] == "tom_watson"
