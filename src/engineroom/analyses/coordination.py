@@ -1,0 +1,341 @@
+"""Analysis ``coordination``: coordinated behaviour as account-pair co-activity networks.
+
+Method. Coordinated accounts do the same thing within seconds of each other, more often than
+chance allows. Following the Coordination Network Toolkit (Graham, QUT Digital Media Research
+Centre; ``coordination-network-toolkit`` 1.5.2, whose edge sets and weights engineroom reproduces
+exactly for co_retweet, co_tweet, co_link and co_similar_tweet, see ``docs/coordination.md``),
+CooRnet (Giglietto et al. 2020, coordinated link sharing with an estimated interval) and Pacheco
+et al. (ICWSM 2021, "Uncovering coordinated networks on social media": hashtag sequences, images),
+an edge joins two accounts in a network when they did the same action at most ``time_window``
+seconds apart (inclusive):
+
+- ``co_retweet``: retweeted the same post;
+- ``co_tweet``: posted the same normalised text (lower case, @mentions removed, whitespace
+  collapsed; retweets excluded, as CNT);
+- ``co_similar_tweet``: posted texts whose CNT token sets have Jaccard similarity
+  >= ``similarity_threshold``; candidates from MinHash LSH (datasketch permutations, banding
+  chosen so a pair at the threshold is missed with probability <= ``lsh_max_miss``), verified
+  with the exact Jaccard similarity;
+- ``co_link`` / ``co_domain``: shared the same expanded URL / registered domain (retweets
+  excluded, as CNT);
+- ``co_hashtag_sequence``: used the same ordered sequence of at least ``min_hashtags`` hashtags;
+- ``co_reply``: replied to the same post (``reply_target="post"``, CNT) or account;
+- ``co_mention``: mentioned the same account;
+- ``sync``: were active in the same ``sync_bin``-second bin (weight = shared bins, kept from
+  ``sync_min_weight``);
+- ``co_image``: posted an image of the same ``image_clusters`` cluster (when the images analysis
+  has run).
+
+``time_window="auto"`` estimates one window per network with CooRnet's
+``estimate_coord_interval`` (q = ``coornet_q``, p = ``coornet_p``).
+
+Edge weight (as CNT): for the ordered pair (u1, u2) the number of distinct posts of u1 matched by
+a post of u2 within the window; ``weight`` is the larger of the two directions and edges need
+``weight >= min_weight``. Every edge keeps the ids of the posts that make it (``post_ids``).
+
+Clusters (table ``coordination_clusters``): connected components and Leiden communities
+(modularity) of the combined network over ``cluster_networks``, of at least ``min_cluster_size``
+accounts, with per-network evidence.
+
+Findings tables: ``coordination`` (network, platform, account_1, account_2, weight, weight_1_2,
+weight_2_1, pairs, post_ids, first_at, last_at, window), ``coordination_clusters`` (platform,
+cluster_id, account_id, method, size, networks, evidence) and the intermediate
+``coordination_text`` (per original post: normalised-text key, CNT tokens, LSH band keys).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar, Sequence
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+
+from . import Analysis
+from ..coordination import network as nw
+from ..coordination.clusters import cluster_accounts
+from ..coordination.text import MinHasher, band_keys, key_and_tokens, lsh_params
+from ..coordination.window import estimate_window
+from ..progress import progress
+
+TEXT_SCHEMA = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("post_id", pa.string()),
+        ("account_id", pa.string()),
+        ("t", pa.int64()),
+        ("text_key", pa.string()),
+        ("n_tokens", pa.int64()),
+        ("tokens", pa.list_(pa.string())),
+        ("bands", pa.list_(pa.int64())),
+    ]
+)
+
+EDGE_SCHEMA = pa.schema(
+    [
+        ("network", pa.string()),
+        ("platform", pa.string()),
+        ("account_1", pa.string()),
+        ("account_2", pa.string()),
+        ("weight", pa.int64()),
+        ("weight_1_2", pa.int64()),
+        ("weight_2_1", pa.int64()),
+        ("pairs", pa.int64()),
+        ("post_ids", pa.string()),
+        ("first_at", pa.timestamp("us")),
+        ("last_at", pa.timestamp("us")),
+        ("window", pa.int64()),
+    ]
+)
+
+DEFAULT_NETWORKS: tuple[str, ...] = nw.NETWORKS
+
+
+class Coordination(Analysis):
+    """Coordinated behaviour networks (CNT-compatible co_* networks, CooRnet windows) and clusters.
+
+    Parameters (defaults in brackets):
+      networks [all of :data:`engineroom.coordination.network.NETWORKS`; co_image only when
+        ``image_clusters`` exists]; time_window [60 s, or "auto" for CooRnet]; min_weight [2];
+      similarity_threshold [0.8, CNT's default]; num_perm [64 MinHash permutations];
+      lsh_max_miss [1e-6]; min_hashtags [3]; reply_target ["post"]; domain_exclude
+      [twitter.com, x.com, t.co]; sync_bin [10 s]; sync_min_weight [5]; sync_max_accounts [1000];
+      coornet_q [0.1]; coornet_p [0.5]; cluster_networks [all but sync]; min_cluster_size [3];
+      leiden_resolution [1.0]; seed [42].
+    """
+
+    name: ClassVar[str] = "coordination"
+    version: ClassVar[str] = "1"
+    tables: ClassVar[tuple[str, ...]] = ("coordination", "coordination_clusters", "coordination_text")
+    requires: ClassVar[tuple[str, ...]] = ("images",)
+
+    def __init__(
+        self,
+        networks: Sequence[str] = DEFAULT_NETWORKS,
+        time_window: int | str = 60,
+        min_weight: int = 2,
+        similarity_threshold: float = 0.8,
+        num_perm: int = 64,
+        lsh_max_miss: float = 1e-6,
+        min_hashtags: int = 3,
+        reply_target: str = "post",
+        domain_exclude: Sequence[str] = ("twitter.com", "x.com", "t.co"),
+        sync_bin: int = 10,
+        sync_min_weight: int = 5,
+        sync_max_accounts: int = 1000,
+        coornet_q: float = 0.1,
+        coornet_p: float = 0.5,
+        cluster_networks: Sequence[str] | None = None,
+        min_cluster_size: int = 3,
+        leiden_resolution: float = 1.0,
+        seed: int = 42,
+    ) -> None:
+        if isinstance(networks, str):
+            networks = [n.strip() for n in networks.split(",") if n.strip()]
+        unknown = [n for n in networks if n not in nw.NETWORKS]
+        if unknown:
+            raise ValueError(f"unknown coordination network {', '.join(unknown)}; known: {', '.join(nw.NETWORKS)}")
+        if not (time_window == "auto" or (isinstance(time_window, int) and time_window >= 0)):
+            raise ValueError("time_window must be a whole number of seconds >= 0 or 'auto'")
+        if reply_target not in ("post", "account"):
+            raise ValueError("reply_target must be 'post' or 'account'")
+        self.networks = tuple(networks)
+        self.time_window = time_window
+        self.min_weight = int(min_weight)
+        self.similarity_threshold = float(similarity_threshold)
+        self.num_perm = int(num_perm)
+        self.lsh_max_miss = float(lsh_max_miss)
+        self.min_hashtags = int(min_hashtags)
+        self.reply_target = reply_target
+        self.domain_exclude = tuple(domain_exclude)
+        self.sync_bin = int(sync_bin)
+        self.sync_min_weight = int(sync_min_weight)
+        self.sync_max_accounts = int(sync_max_accounts)
+        self.coornet_q = float(coornet_q)
+        self.coornet_p = float(coornet_p)
+        self.cluster_networks = tuple(cluster_networks) if cluster_networks is not None else None
+        self.min_cluster_size = int(min_cluster_size)
+        self.leiden_resolution = float(leiden_resolution)
+        self.seed = int(seed)
+
+    # -- actions --------------------------------------------------------------------------
+    def _actions(self, engine, network: str):
+        posts = engine.table("posts")
+        if network == "co_retweet":
+            return nw.retweet_actions(posts)
+        if network == "co_tweet":
+            txt = engine.table("coordination_text")
+            txt = txt.filter(txt.text_key.notnull())
+            return txt.select("platform", "post_id", "account_id", key=txt.text_key, t=txt.t)
+        if network == "co_link":
+            return nw.url_actions(posts, engine.table("urls"), by="url")
+        if network == "co_domain":
+            return nw.url_actions(posts, engine.table("urls"), by="domain", exclude_domains=self.domain_exclude)
+        if network == "co_hashtag_sequence":
+            return nw.hashtag_sequence_actions(posts, engine.table("hashtags"), self.min_hashtags)
+        if network == "co_reply":
+            return nw.reply_actions(posts, self.reply_target)
+        if network == "co_mention":
+            return nw.mention_actions(posts, engine.table("interactions"))
+        if network == "sync":
+            return nw.sync_actions(posts, self.sync_bin, self.sync_max_accounts)
+        if network == "co_image":
+            return nw.image_actions(posts, engine.table("image_clusters"))
+        if network == "co_similar_tweet":  # windows are estimated on identical token sets
+            txt = engine.table("coordination_text")
+            txt = txt.filter(txt.n_tokens > 0)
+            return txt.select("platform", "post_id", "account_id", key=txt.tokens.join(" "), t=txt.t)
+        raise ValueError(network)
+
+    # -- per-post text pass (Python, batch by batch) ----------------------------------------
+    def _text_pass(self, engine, with_bands: bool) -> int:
+        posts = engine.table("posts")
+        o = posts.filter(posts.retweet_of_post_id.isnull() & posts.account_id.notnull() & posts.created_at.notnull())
+        expr = o.select("platform", "post_id", "account_id", t=nw.epoch_seconds(o.created_at), text=o.text)
+        bands, rows = lsh_params(self.similarity_threshold, self.num_perm, self.lsh_max_miss)
+        hasher = MinHasher(self.num_perm, seed=1)
+        self._lsh = {"bands": bands, "rows": rows, "num_perm": self.num_perm}
+        total = int(engine.to_pandas(expr.aggregate(n=expr.post_id.count()))["n"].iloc[0])
+
+        with progress("Coordination: text keys and MinHash", total=total) as bar:
+
+            def fn(df: pd.DataFrame) -> pd.DataFrame:
+                kt = [key_and_tokens(t) if isinstance(t, str) else (None, []) for t in df["text"].tolist()]
+                keys = [k for k, _ in kt]
+                toks = [t for _, t in kt]
+                out = pd.DataFrame(
+                    {
+                        "platform": df["platform"],
+                        "post_id": df["post_id"],
+                        "account_id": df["account_id"],
+                        "t": df["t"].astype("int64"),
+                        "text_key": keys,
+                        "n_tokens": [len(t) for t in toks],
+                        "tokens": toks,
+                    }
+                )
+                if with_bands:
+                    sig = hasher.signatures(toks)
+                    keys_arr = band_keys(sig, bands, rows)
+                    out["bands"] = [list(r) if len(t) else [] for r, t in zip(keys_arr.tolist(), toks)]
+                else:
+                    out["bands"] = [[] for _ in toks]
+                bar.advance(len(df))
+                return out
+
+            return engine.map_batches("coordination_text", expr, fn, TEXT_SCHEMA, batch_size=50_000)
+
+    # -- co_similar_tweet ---------------------------------------------------------------------
+    def _similar_pairs(self, engine, window: int):
+        txt = engine.table("coordination_text")
+        t = txt.filter(txt.n_tokens > 0)
+        banded = t.select("platform", "post_id", "account_id", "t", key=t.bands.unnest())
+        actions = nw.with_window(banded, "co_similar_tweet", window)
+        cand = nw.co_action_pairs(actions).distinct()
+        k1 = t.select(platform_a="platform", post_a="post_id", tok_1="tokens", n_1="n_tokens")
+        k2 = t.select(platform_b="platform", post_b="post_id", tok_2="tokens", n_2="n_tokens")
+        j = cand.join(k1, [cand.platform == k1.platform_a, cand.post_1 == k1.post_a])
+        j = j.join(k2, [j.platform == k2.platform_b, j.post_2 == k2.post_b])
+        inter = j.tok_1.intersect(j.tok_2).length().cast("float64")
+        jac = inter / (j.n_1.cast("float64") + j.n_2.cast("float64") - inter)
+        j = j.filter(jac >= self.similarity_threshold)
+        return j.select(*nw.PAIR_COLUMNS)
+
+    # -- run ------------------------------------------------------------------------------
+    def run(self, engine) -> dict[str, Any]:
+        _duckdb_lambdas(engine)
+        networks = list(self.networks)
+        if "co_image" in networks and not engine.has_table("image_clusters"):
+            networks.remove("co_image")
+        needs_text = any(n in networks for n in ("co_tweet", "co_similar_tweet"))
+        summary: dict[str, Any] = {"networks": {}, "windows": {}, "seconds": {}}
+        t0 = time.perf_counter()
+        if needs_text:
+            n = self._text_pass(engine, with_bands="co_similar_tweet" in networks)
+            summary["text_posts"] = int(n)
+            summary["lsh"] = self._lsh
+            summary["seconds"]["text_pass"] = round(time.perf_counter() - t0, 3)
+
+        pieces: list[pa.Table] = []
+        with progress("Coordination networks", total=len(networks)) as bar:
+            for network in networks:
+                t1 = time.perf_counter()
+                window = self._window(engine, network, summary)
+                if network == "co_similar_tweet":
+                    pairs = self._similar_pairs(engine, window)
+                else:
+                    pairs = nw.co_action_pairs(nw.with_window(self._actions(engine, network), network, window))
+                min_w = self.sync_min_weight if network == "sync" else self.min_weight
+                edges = nw.edges_from_pairs(pairs, min_w)
+                edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
+                table = engine.to_arrow(edges).select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
+                pieces.append(table)
+                summary["networks"][network] = {
+                    "edges": table.num_rows,
+                    "accounts": len(set(table.column("account_1").to_pylist()) | set(table.column("account_2").to_pylist())),
+                }
+                summary["seconds"][network] = round(time.perf_counter() - t1, 3)
+                bar.advance(1)
+        all_edges = pa.concat_tables(pieces) if pieces else EDGE_SCHEMA.empty_table()
+        engine.write("coordination", all_edges)
+
+        t2 = time.perf_counter()
+        cluster_nets = self.cluster_networks if self.cluster_networks is not None else tuple(n for n in networks if n != "sync")
+        e = all_edges.select(["platform", "network", "account_1", "account_2", "weight"]).to_pandas()
+        e = e[e["network"].isin(cluster_nets)]
+        clusters = cluster_accounts(e, self.min_cluster_size, self.leiden_resolution, self.seed)
+        engine.write("coordination_clusters", _clusters_arrow(clusters))
+        summary["seconds"]["clusters"] = round(time.perf_counter() - t2, 3)
+        comp = clusters[clusters["method"] == "components"] if len(clusters) else clusters
+        summary["edges"] = int(all_edges.num_rows)
+        summary["clusters"] = int(comp["cluster_id"].nunique()) if len(comp) else 0
+        summary["clustered_accounts"] = int(comp["account_id"].nunique()) if len(comp) else 0
+        summary["largest_cluster"] = int(comp["size"].max()) if len(comp) else 0
+        summary["seconds"]["total"] = round(time.perf_counter() - t0, 3)
+        return summary
+
+    def _window(self, engine, network: str, summary: dict) -> int:
+        if network == "sync":
+            summary["windows"][network] = {"window": self.sync_bin, "method": "bin"}
+            return nw.UNBOUNDED
+        if self.time_window != "auto":
+            summary["windows"][network] = {"window": int(self.time_window), "method": "fixed"}
+            return int(self.time_window)
+        est = estimate_window(engine, self._actions(engine, network), q=self.coornet_q, p=self.coornet_p)
+        summary["windows"][network] = {**est, "method": "coornet"}
+        return est["window"]
+
+
+def _duckdb_lambdas(engine) -> None:
+    """Let DuckDB 2 accept the ``x -> ...`` lambdas Ibis 12 emits (array intersect for Jaccard)."""
+    con = getattr(getattr(engine, "corpus", None), "con", None)
+    if getattr(engine, "name", "") == "duckdb" and con is not None:
+        try:
+            con.execute("SET lambda_syntax='ENABLE_SINGLE_ARROW'")
+        except Exception:  # older DuckDB: the arrow syntax is the only one, nothing to set
+            pass
+
+
+def _clusters_arrow(df: pd.DataFrame) -> pa.Table:
+    schema = pa.schema(
+        [
+            ("platform", pa.string()),
+            ("cluster_id", pa.string()),
+            ("account_id", pa.string()),
+            ("method", pa.string()),
+            ("size", pa.int64()),
+            ("networks", pa.string()),
+            ("evidence", pa.string()),
+        ]
+    )
+    return pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
+
+
+def coordinated_accounts(engine, method: str = "components") -> list[str]:
+    """Account ids in coordination clusters (a helper for evaluation against planted truth)."""
+    c = engine.table("coordination_clusters")
+    return sorted(engine.to_pandas(c.filter(c.method == method).select("account_id").distinct())["account_id"])
+
+
+__all__ = ["Coordination", "coordinated_accounts"]

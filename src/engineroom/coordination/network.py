@@ -1,0 +1,245 @@
+"""Co-activity networks as engine (Ibis) expressions: actions, time-bucketed self-joins, edges.
+
+Every network is built the same way. An *action* is one thing an account did in one post that
+other accounts can do too: retweet post X, post normalised text T, share URL U, use the hashtag
+sequence S, reply to post R, mention account M, be active in time bin B. Two actions with the
+same key by two different accounts at most ``window`` seconds apart (inclusive, as the
+Coordination Network Toolkit's ``between t - w and t + w``) make a *co-action pair*; an edge
+between two accounts aggregates their pairs.
+
+The self-join is bucketed so that it scales linearly with the number of actions rather than with
+the square of a key's popularity over the whole corpus: each action gets the bucket
+``floor(t / window)``, and a pair can only lie in the same bucket or in adjacent buckets, so the
+join is an equi-join on ``(platform, network, key, bucket)`` of the actions with themselves
+(posts ordered by id to see each pair once) and with their next bucket, followed by the exact
+``|t1 - t2| <= window`` filter. Times are whole seconds (``created_at`` truncated).
+
+Weights follow CNT exactly. For the ordered pair (u1, u2), CNT's weight is the number of
+distinct posts of u1 that have at least one matching post of u2 within the window. Those two
+directed weights are kept as ``weight_1_2`` and ``weight_2_1``; the undirected ``weight`` is the
+larger of the two, and an edge is kept when ``weight >= min_weight`` (i.e. CNT has the edge in at
+least one direction). Self-pairs (an account with itself) are never edges.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import ibis
+import ibis.expr.types as ir
+
+#: The account-pair networks this package builds, in the order they are computed.
+NETWORKS: tuple[str, ...] = (
+    "co_retweet",
+    "co_tweet",
+    "co_similar_tweet",
+    "co_link",
+    "co_domain",
+    "co_hashtag_sequence",
+    "co_reply",
+    "co_mention",
+    "sync",
+    "co_image",
+)
+
+#: The networks the Coordination Network Toolkit also computes (parity is tested on these).
+CNT_NETWORKS: tuple[str, ...] = ("co_retweet", "co_tweet", "co_link", "co_similar_tweet")
+
+#: A window large enough that every pair in a bucket passes the time filter (used by ``sync``,
+#: whose key already is the time bin).
+UNBOUNDED = 10**12
+
+PAIR_COLUMNS = ("platform", "network", "account_1", "post_1", "t_1", "account_2", "post_2", "t_2")
+
+
+def epoch_seconds(ts: ir.TimestampValue) -> ir.IntegerValue:
+    """Whole seconds since 1970 (UTC) of a timestamp, truncated (not rounded)."""
+    return ts.truncate("s").epoch_seconds().cast("int64")
+
+
+def posts_base(posts: ir.Table) -> ir.Table:
+    """Posts with an author and a time, with ``t`` in whole seconds."""
+    p = posts.filter(posts.account_id.notnull() & posts.created_at.notnull())
+    return p.select("platform", "post_id", "account_id", "created_at", t=epoch_seconds(p.created_at))
+
+
+def original_posts(posts: ir.Table) -> ir.Table:
+    """Posts that are not retweets (CNT's ``repost_id is null``), with ``t``."""
+    base = posts.filter(posts.retweet_of_post_id.isnull())
+    return posts_base(base)
+
+
+def with_window(actions: ir.Table, network: str, window: int) -> ir.Table:
+    """Give an action table its network name and window (columns in canonical order)."""
+    return actions.select(
+        "platform",
+        network=ibis.literal(network),
+        key=actions.key,
+        account_id=actions.account_id,
+        post_id=actions.post_id,
+        t=actions.t.cast("int64"),
+        window=ibis.literal(int(window), type="int64"),
+    ).distinct()
+
+
+def co_action_pairs(actions: ir.Table) -> ir.Table:
+    """All co-action pairs of an action table, each unordered pair of posts once.
+
+    ``actions`` has columns platform, network, key, account_id, post_id, t, window. The result has
+    :data:`PAIR_COLUMNS` with ``account_1 < account_2`` (``post_1`` is account_1's post).
+    """
+    a = actions.mutate(bucket=(actions.t // ibis.greatest(actions.window, 1)).cast("int64"))
+    left = a.view()
+    same = a.view()
+    nxt = a.view()
+
+    def _pairs(l: ir.Table, r: ir.Table, same_bucket: bool) -> ir.Table:
+        preds = [
+            l.platform == r.platform,
+            l.network == r.network,
+            l.key == r.key,
+        ]
+        if same_bucket:
+            preds += [l.bucket == r.bucket, l.post_id < r.post_id]
+        else:
+            preds += [(l.bucket + 1) == r.bucket]
+        j = l.join(r, preds)
+        j = j.filter(
+            (j.account_id != j.account_id_right)
+            & ((j.t - j.t_right).abs() <= j.window)
+        )
+        first = j.account_id < j.account_id_right
+        return j.select(
+            platform=j.platform,
+            network=j.network,
+            account_1=ibis.ifelse(first, j.account_id, j.account_id_right),
+            post_1=ibis.ifelse(first, j.post_id, j.post_id_right),
+            t_1=ibis.ifelse(first, j.t, j.t_right),
+            account_2=ibis.ifelse(first, j.account_id_right, j.account_id),
+            post_2=ibis.ifelse(first, j.post_id_right, j.post_id),
+            t_2=ibis.ifelse(first, j.t_right, j.t),
+        )
+
+    return _pairs(left, same, True).union(_pairs(left, nxt, False), distinct=False)
+
+
+def json_string_list(arr: ir.ArrayValue) -> ir.StringValue:
+    """A JSON array of strings from an array of ids (quotes and backslashes escaped).
+
+    Written without array lambdas (DuckDB 2 rejects the lambda syntax Ibis 12 emits): the ids are
+    joined with the unit separator U+001F, the whole string is escaped, then the separators become
+    ``","``. Control characters other than U+001F are removed (ids never legitimately hold them).
+    """
+    joined = arr.join("\x1f").re_replace("[\\x00-\\x1e]", "")
+    escaped = joined.replace("\\", "\\\\").replace('"', '\\"')
+    return ibis.literal('["') + escaped.replace("\x1f", '","') + ibis.literal('"]')
+
+
+def edges_from_pairs(pairs: ir.Table, min_weight: int = 1) -> ir.Table:
+    """Aggregate co-action pairs into undirected weighted edges with their evidence posts.
+
+    Columns: network, platform, account_1, account_2, weight, weight_1_2, weight_2_1, pairs,
+    post_ids (JSON text), first_at, last_at (timestamps of the earliest and latest post).
+    """
+    g = pairs.group_by(["platform", "network", "account_1", "account_2"]).aggregate(
+        weight_1_2=pairs.post_1.nunique(),
+        weight_2_1=pairs.post_2.nunique(),
+        pairs=pairs.count(),
+        posts_1=pairs.post_1.collect(distinct=True),
+        posts_2=pairs.post_2.collect(distinct=True),
+        first_t=ibis.least(pairs.t_1, pairs.t_2).min(),
+        last_t=ibis.greatest(pairs.t_1, pairs.t_2).max(),
+    )
+    weight = ibis.greatest(g.weight_1_2, g.weight_2_1)
+    g = g.filter(weight >= min_weight)
+    return g.select(
+        network=g.network,
+        platform=g.platform,
+        account_1=g.account_1,
+        account_2=g.account_2,
+        weight=ibis.greatest(g.weight_1_2, g.weight_2_1).cast("int64"),
+        weight_1_2=g.weight_1_2.cast("int64"),
+        weight_2_1=g.weight_2_1.cast("int64"),
+        pairs=g.pairs.cast("int64"),
+        # a post has one author, so posts_1 and posts_2 are disjoint: the concatenation is distinct
+        post_ids=json_string_list(g.posts_1.concat(g.posts_2).sort()),
+        first_at=g.first_t.as_timestamp("s"),
+        last_at=g.last_t.as_timestamp("s"),
+    )
+
+
+# -- actions per network -------------------------------------------------------------------
+def retweet_actions(posts: ir.Table) -> ir.Table:
+    """co_retweet: the retweeted post is the key (CNT: same ``repost_id``)."""
+    p = posts.filter(posts.retweet_of_post_id.notnull() & posts.account_id.notnull() & posts.created_at.notnull())
+    return p.select("platform", "post_id", "account_id", key=p.retweet_of_post_id, t=epoch_seconds(p.created_at))
+
+
+def reply_actions(posts: ir.Table, target: str = "post") -> ir.Table:
+    """co_reply: replies (not retweets) to the same post (CNT) or, with ``target="account"``, to the same account."""
+    p = posts.filter(posts.retweet_of_post_id.isnull() & posts.account_id.notnull() & posts.created_at.notnull())
+    col = p.reply_to_post_id if target == "post" else p.reply_to_account_id
+    p = p.filter(col.notnull())
+    return p.select("platform", "post_id", "account_id", key=col, t=epoch_seconds(p.created_at))
+
+
+def url_actions(posts: ir.Table, urls: ir.Table, by: str = "url", exclude_domains: Iterable[str] = ()) -> ir.Table:
+    """co_link (``by="url"``: the expanded URL) and co_domain (``by="domain"``), original posts only.
+
+    As CNT, URLs in retweets are ignored (they repeat the retweeted post's). Empty URLs are
+    ignored (CNT's CSV input turns an empty cell into the URL ``''``; that is a quirk, not a link).
+    """
+    o = original_posts(posts)
+    u = urls.mutate(link=ibis.coalesce(urls.expanded_url, urls.url))
+    key = u.link if by == "url" else u.domain
+    u = u.mutate(key=key).filter(key.notnull() & (key != ""))
+    excl = [d.lower() for d in exclude_domains]
+    if by == "domain" and excl:
+        u = u.filter(~u.key.lower().isin(excl))
+    j = o.join(u, [o.platform == u.platform, o.post_id == u.post_id])
+    return j.select("platform", "post_id", "account_id", "key", "t")
+
+
+def hashtag_sequence_actions(posts: ir.Table, hashtags: ir.Table, min_hashtags: int = 3) -> ir.Table:
+    """co_hashtag_sequence: the ordered sequence of a post's hashtags (at least ``min_hashtags``)."""
+    h = hashtags.mutate(
+        item=hashtags.position.cast("string").lpad(6, "0") + ibis.literal(":") + hashtags.tag
+    )
+    seq = h.group_by(["platform", "post_id"]).aggregate(items=h.item.collect(), n=h.tag.count())
+    seq = seq.filter(seq.n >= min_hashtags)
+    seq = seq.mutate(key=seq.items.sort().join(" ").re_replace("[0-9]{6}:", ""))  # tags hold no ':'
+
+    o = original_posts(posts)
+    j = o.join(seq, [o.platform == seq.platform, o.post_id == seq.post_id])
+    return j.select("platform", "post_id", "account_id", "key", "t")
+
+
+def mention_actions(posts: ir.Table, interactions: ir.Table) -> ir.Table:
+    """co_mention: mentioning the same account (``interactions.kind = 'mention'``) in original posts."""
+    m = interactions.filter(interactions.kind == "mention")
+    o = original_posts(posts)
+    j = o.join(m, [o.platform == m.platform, o.post_id == m.post_id])
+    return j.select("platform", "post_id", "account_id", key=j.target_key, t=j.t)
+
+
+def sync_actions(posts: ir.Table, bin_seconds: int = 10, max_accounts: int = 1000) -> ir.Table:
+    """sync: accounts active in the same ``bin_seconds`` time bin, one action per account and bin.
+
+    The evidence post of an account in a bin is its first post there. Bins with more than
+    ``max_accounts`` active accounts are skipped (platform-wide events, not coordination).
+    """
+    b = posts_base(posts)
+    b = b.mutate(bin=(b.t // bin_seconds).cast("int64"))
+    per = b.group_by(["platform", "bin", "account_id"]).aggregate(post_id=b.post_id.min(), t=b.t.min())
+    crowd = per.group_by(["platform", "bin"]).aggregate(n=per.account_id.count())
+    crowd = crowd.filter(crowd.n <= max_accounts)
+    j = per.join(crowd, ["platform", "bin"])
+    return j.select("platform", "post_id", "account_id", key=j.bin.cast("string"), t=j.t)
+
+
+def image_actions(posts: ir.Table, image_clusters: ir.Table) -> ir.Table:
+    """co_image: posting an image of the same image cluster (table ``image_clusters`` of the images analysis)."""
+    ic = image_clusters
+    b = posts_base(posts)
+    j = b.join(ic, [b.platform == ic.platform, b.post_id == ic.post_id])
+    return j.select("platform", "post_id", "account_id", key=j.cluster_id.cast("string"), t=j.t)

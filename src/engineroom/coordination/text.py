@@ -1,0 +1,229 @@
+"""Text keys for the co-tweet and co-similar-tweet networks, and MinHash signatures for LSH.
+
+Both follow the Coordination Network Toolkit (CNT, Graham et al., QUT Digital Media Research
+Centre, ``coordination-network-toolkit`` 1.5.2, ``similarity.py``) exactly, so that engineroom's
+networks equal CNT's on the same corpus:
+
+* :func:`normalise_text` is CNT's ``message_preprocessor``: lower-case, remove every ``@mention``
+  (an ``@`` and everything up to the next whitespace), collapse whitespace. Two posts are
+  co-tweets when their normalised texts are identical. (Deliberate difference: a text that
+  normalises to the empty string, e.g. a post of mentions only, is never a co-tweet here; CNT
+  matches all such posts with each other.)
+* :func:`tokenize` is CNT's ``tokenize``: the set of Unicode word-segmentation tokens (UAX #29;
+  each punctuation character is a token, spaces and stand-alone apostrophes are dropped) of the
+  lower-cased text without mentions. These token sets are the shingles of the co-similar-tweet
+  network, compared with exact Jaccard similarity. For ASCII text an equivalent pattern of the
+  standard ``re`` module is used (about twice as fast; equality with CNT's tokenizer is tested on
+  random strings of the characters that matter), otherwise CNT's own ``regex`` pattern.
+
+:class:`MinHasher` computes MinHash signatures of many token sets at once with NumPy, with the
+permutations, the 32-bit SHA-1 token hash and the MurmurHash3 pre-mix of
+:class:`datasketch.MinHash`'s default "affine32" scheme (a signature equals
+``datasketch.MinHash(num_perm, seed)`` updated with the same tokens), and :func:`band_keys`
+turns them into locality-sensitive-hashing band keys (Leskovec, Rajaraman & Ullman, *Mining of
+Massive Datasets*, ch. 3). :func:`lsh_params` picks the banding so that a pair at the Jaccard
+threshold is missed with probability at most ``max_miss`` (default 1e-6); candidate pairs are
+always verified with the exact Jaccard similarity, so LSH only prunes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+from typing import Iterable, Sequence
+
+import numpy as np
+import regex
+
+#: CNT's word tokenizer (Unicode word boundaries; whitespace is dropped).
+WORD_TOKENIZER = regex.compile(r"\b\p{Word_Break=WSegSpace}*'?", flags=regex.WORD | regex.UNICODE | regex.V1)
+#: CNT's mention remover: "@" and everything up to the next whitespace or the end.
+MENTION = regex.compile(r"@.*?(?=(?:\s|$))")
+
+#: The same tokens as WORD_TOKENIZER for ASCII text: word segments (letters, digits, "_", with
+#: . : ' between letters and . , ; ' between digits), CR LF, and every other character but space
+#: and the apostrophe (UAX #29 rules WB3, WB3d, WB5-WB13b, WB999 restricted to ASCII).
+ASCII_TOKEN = re.compile(
+    r"[a-z0-9_]+(?:(?:(?<=[a-z])[.:'](?=[a-z])|(?<=[0-9])[.,;'](?=[0-9]))[a-z0-9_]+)*|\r\n|[^ 'a-z0-9_]"
+)
+
+_MAX_HASH = np.uint32((1 << 32) - 1)
+# MurmurHash3's 32-bit finalizer constants (datasketch's pre-mix for the affine32 scheme)
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
+def _clean(text: str) -> str:
+    low = text.lower()
+    return MENTION.sub("", low) if "@" in low else low
+
+
+def normalise_text(text: str | None) -> str:
+    """The text as CNT's co-tweet compares it: lower case, without @mentions, single spaces."""
+    if not text:
+        return ""
+    return " ".join(_clean(text).split())
+
+
+def _tokens(cleaned: str) -> list[str]:
+    if cleaned.isascii():
+        return sorted(set(ASCII_TOKEN.findall(cleaned)))
+    return sorted({t for t in WORD_TOKENIZER.split(cleaned) if t})
+
+
+def tokenize(text: str | None) -> list[str]:
+    """CNT's token set of a text (sorted, distinct): the shingles for co-similar-tweet."""
+    if not text:
+        return []
+    return _tokens(_clean(text))
+
+
+def key_and_tokens(text: str | None) -> tuple[str | None, list[str]]:
+    """(:func:`text_key` of the normalised text, :func:`tokenize`) in one pass over the text."""
+    if not text:
+        return None, []
+    cleaned = _clean(text)
+    return text_key(" ".join(cleaned.split())), _tokens(cleaned)
+
+
+def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
+    """Jaccard similarity of two token sets (0 when either is empty, as CNT's CLI default)."""
+    sa, sb = set(a), set(b)
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / len(sa | sb)
+
+
+def text_key(normalised: str) -> str | None:
+    """A compact join key for a normalised text (BLAKE2b-128 hex); None for empty text."""
+    if not normalised:
+        return None
+    return hashlib.blake2b(normalised.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def sha1_hash32(token: str) -> int:
+    """datasketch's default token hash: the first 4 bytes of SHA-1, little-endian."""
+    return struct.unpack("<I", hashlib.sha1(token.encode("utf-8")).digest()[:4])[0]
+
+
+def permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) permutations of ``datasketch.MinHash(num_perm, seed)`` (affine32 scheme)."""
+    from datasketch import MinHash
+
+    m = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
+    a, b = m.permutations
+    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    s1, m1, s2, m2, s3 = _FMIX32
+    h = h ^ (h >> s1)
+    h = h * m1
+    h = h ^ (h >> s2)
+    h = h * m2
+    return h ^ (h >> s3)
+
+
+class MinHasher:
+    """Vectorised MinHash with datasketch's permutations; caches token hashes across batches."""
+
+    def __init__(self, num_perm: int = 64, seed: int = 1) -> None:
+        self.num_perm = num_perm
+        self.seed = seed
+        self.a, self.b = permutations(num_perm, seed)
+        self._cache: dict[str, int] = {}
+
+    def token_hashes(self, tokens: Sequence[str]) -> np.ndarray:
+        """datasketch's sha1_hash32 of each token, pre-mixed with the MurmurHash3 finalizer."""
+        cache = self._cache
+        get = cache.get
+        out = []
+        for tok in tokens:
+            h = get(tok)
+            if h is None:
+                h = sha1_hash32(tok)
+                if len(cache) < 2_000_000:
+                    cache[tok] = h
+            out.append(h)
+        with np.errstate(over="ignore"):
+            return _fmix32(np.array(out, dtype=np.uint32))
+
+    def signatures(self, token_sets: Sequence[Sequence[str]], chunk_tokens: int = 250_000) -> np.ndarray:
+        """MinHash signatures, one row per token set (rows of empty sets are all 2**32 - 1)."""
+        n = len(token_sets)
+        sig = np.full((n, self.num_perm), _MAX_HASH, dtype=np.uint32)
+        lengths = np.fromiter((len(t) for t in token_sets), dtype=np.int64, count=n)
+        ends = np.cumsum(lengths)
+        start = 0
+        while start < n:
+            # a chunk of whole token sets holding about chunk_tokens tokens (bounded memory)
+            base = ends[start - 1] if start else 0
+            stop = int(np.searchsorted(ends, base + chunk_tokens, side="right"))
+            stop = min(max(stop, start + 1), n)
+            flat = [t for s in token_sets[start:stop] for t in s]
+            if flat:
+                hv = self.token_hashes(flat)
+                with np.errstate(over="ignore"):
+                    phv = hv[:, None] * self.a[None, :] + self.b[None, :]
+                lens = lengths[start:stop]
+                nonempty = np.nonzero(lens)[0]
+                offsets = (np.cumsum(lens) - lens)[nonempty]
+                sig[start + nonempty] = np.minimum.reduceat(phv, offsets, axis=0)
+            start = stop
+        return sig
+
+
+def lsh_params(threshold: float, num_perm: int, max_miss: float = 1e-6) -> tuple[int, int]:
+    """(bands, rows) with the most rows per band such that P(miss | J = threshold) <= max_miss.
+
+    A pair with Jaccard similarity ``s`` shares at least one band with probability
+    ``1 - (1 - s**r)**b``; more rows per band mean fewer false candidates to verify.
+    """
+    if not 0 < threshold <= 1:
+        raise ValueError("similarity threshold must be in (0, 1]")
+    best = (num_perm, 1)
+    for r in range(1, num_perm + 1):
+        b = num_perm // r
+        if b < 1:
+            break
+        miss = (1 - threshold**r) ** b
+        if miss <= max_miss:
+            best = (b, r)
+    return best
+
+
+def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One signed 64-bit key per (token set, band): a hash of the band's rows and the band number."""
+    n = sig.shape[0]
+    sig = sig.astype(np.uint64)
+    out = np.empty((n, bands), dtype=np.uint64)
+    mult = np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        for j in range(bands):
+            h = np.full(n, np.uint64(j + 1) * np.uint64(0xBF58476D1CE4E5B9), dtype=np.uint64)
+            for k in range(rows):
+                h = (h ^ sig[:, j * rows + k]) * mult
+                h ^= h >> np.uint64(29)
+            out[:, j] = h
+    return out.view(np.int64)
+
+
+def miss_probability(similarity: float, bands: int, rows: int) -> float:
+    """Probability that LSH misses a pair of the given Jaccard similarity."""
+    return float((1 - similarity**rows) ** bands)
+
+
+__all__ = [
+    "normalise_text",
+    "tokenize",
+    "key_and_tokens",
+    "jaccard",
+    "text_key",
+    "MinHasher",
+    "lsh_params",
+    "band_keys",
+    "miss_probability",
+    "sha1_hash32",
+    "permutations",
+]
+
