@@ -1,0 +1,281 @@
+"""``engineroom bench``: time every stage of the pipeline on N synthetic posts.
+
+:func:`run_bench` synthesizes N posts (twarc2 JSONL, :mod:`engineroom.synth`), then times each stage
+separately — synth, ingest, every registered analysis (in dependency order, one at a time) and the
+report — and records posts per second and peak memory per stage. Peak memory is the resident set
+size (RSS) of this process and its child processes (e.g. Spark's JVM, or the coordination-network-
+toolkit subprocess): the kernel's high-water mark ``VmHWM`` is reset at the start of each stage
+(``/proc/self/clear_refs``) and read at its end, and a background thread samples the RSS of the
+process tree every 50 ms; the larger of the two is reported.
+
+With ``compare="cnt"`` it also runs :func:`engineroom.cnt.compare` (coordination-network-toolkit
+on the same corpus, for the network types both tools build) and includes its timings, edge
+equality and speed ratio.
+
+The result is one JSON-able dict; the CLI prints it as the last line with ``--json``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import platform
+import resource
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from .synth import synthesize
+
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
+
+
+def _status_kb(pid: int | str, field: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    """Child processes of ``pid``, recursively (Linux ``/proc/PID/task/TID/children``)."""
+    out: list[int] = []
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            tids = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    kids = [int(x) for x in f.read().split()]
+            except (OSError, ValueError):
+                continue
+            out.extend(kids)
+            stack.extend(kids)
+    return out
+
+
+def tree_rss_kb() -> int:
+    """Current RSS (KiB) of this process plus all its descendants."""
+    me = os.getpid()
+    return _status_kb(me, "VmRSS") + sum(_status_kb(c, "VmRSS") for c in _descendants(me))
+
+
+def _reset_hwm() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+class MemorySampler:
+    """Samples the process tree's RSS in a background thread; :meth:`stage` measures one stage."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self._peak = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.can_reset_hwm = sys.platform.startswith("linux") and os.path.exists("/proc/self/status")
+
+    def __enter__(self) -> "MemorySampler":
+        if self.can_reset_hwm:
+            self._thread = threading.Thread(target=self._run, name="engineroom-bench-rss", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            kb = tree_rss_kb()
+            with self._lock:
+                if kb > self._peak:
+                    self._peak = kb
+
+    @contextmanager
+    def stage(self) -> Iterator[dict[str, Any]]:
+        """Measure wall time and peak memory of the enclosed block into the yielded dict."""
+        rec: dict[str, Any] = {}
+        with self._lock:
+            self._peak = tree_rss_kb() if self.can_reset_hwm else 0
+        reset = _reset_hwm() if self.can_reset_hwm else False
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        t0 = time.perf_counter()
+        try:
+            yield rec
+        finally:
+            rec["seconds"] = round(time.perf_counter() - t0, 3)
+            peaks = [self._peak]
+            if reset:
+                peaks.append(_status_kb(os.getpid(), "VmHWM"))
+            elif not self.can_reset_hwm:  # not Linux: lifetime maximum is the best there is
+                peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1))
+            children_after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            if children_after > children_before:  # a child that exited during the stage set a new maximum
+                peaks.append(_status_kb(os.getpid(), "VmRSS") + children_after)
+            rec["peak_rss_mb"] = round(max(peaks) / 1024, 1)
+
+
+def _rate(n: int, seconds: float) -> float | None:
+    return round(n / seconds, 1) if seconds > 0 else None
+
+
+def run_bench(
+    posts: int = 100_000,
+    compare: str | None = None,
+    engine: str = "duckdb",
+    workdir: str | Path | None = None,
+    console=None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Synthesize ``posts`` posts and time every pipeline stage; return one JSON-able dict.
+
+    ``engine``: ``duckdb`` or ``spark`` for the analyses. ``workdir``: keep the corpus files and
+    the DuckDB file there (default: a temporary folder, removed afterwards). ``compare="cnt"``:
+    also run coordination-network-toolkit on the same corpus via :func:`engineroom.cnt.compare`.
+
+    Keys: ``posts``, ``engine``, ``stages`` (name -> seconds, posts_per_s, peak_rss_mb; analyses
+    are named ``analysis:NAME``), ``seconds`` (synth, ingest, analyses, report, pipeline = ingest +
+    analyses + report), ``posts_per_s`` (ingest, pipeline), ``peak_rss_mb`` (all stages),
+    ``cnt`` (with ``compare``), ``machine``.
+    """
+    if compare not in (None, "cnt"):
+        raise ValueError(f"unknown --compare {compare!r}: the one comparison is 'cnt' (coordination-network-toolkit)")
+    cnt_mod = None
+    if compare == "cnt":
+        try:
+            from . import cnt as cnt_mod  # type: ignore[no-redef]
+        except ImportError as exc:
+            raise RuntimeError(
+                "--compare cnt needs engineroom.cnt (the coordination-network-toolkit comparison), "
+                f"which this install does not have: {exc}"
+            ) from exc
+        if not hasattr(cnt_mod, "compare"):
+            raise RuntimeError("engineroom.cnt has no compare() function")
+
+    import duckdb
+
+    import engineroom
+
+    from .analyses import order, registry, run_analyses
+    from .engine import Engine, make_engine
+
+    say = console.print if console is not None else (lambda *a, **k: None)
+    tmp = None
+    if workdir is None:
+        tmp = tempfile.mkdtemp(prefix="engineroom-bench-")
+        wd = Path(tmp)
+    else:
+        wd = Path(workdir)
+        wd.mkdir(parents=True, exist_ok=True)
+    corpus_path = wd / f"bench_{posts}.jsonl"
+    db = wd / "bench.duckdb"
+    for stale in (db, db.with_name(db.name + ".wal")):
+        if stale.exists():
+            stale.unlink()
+
+    stages: dict[str, dict[str, Any]] = {}
+    result: dict[str, Any] = {"posts": int(posts), "engine": engine, "format": "twarc2", "seed": seed}
+    try:
+        with MemorySampler() as mem:
+            with mem.stage() as rec:
+                truth = synthesize(posts, corpus_path, format="twarc2", seed=seed)
+            rec["posts_per_s"] = _rate(posts, rec["seconds"])
+            rec["file_mb"] = round(corpus_path.stat().st_size / 2**20, 1)
+            stages["synth"] = rec
+            say(f"synth          {rec['seconds']:8.2f}s  {rec['posts_per_s'] or 0:>10,.0f} posts/s  {rec['peak_rss_mb']:8.1f} MB")
+
+            with engineroom.open(db) as corpus:
+                with mem.stage() as rec:
+                    reports = corpus.ingest([corpus_path])
+                rec["posts_per_s"] = _rate(posts, rec["seconds"])
+                rec["stored"] = int(sum(r.stored for r in reports))
+                rec["quarantined"] = int(sum(r.quarantined for r in reports))
+                stages["ingest"] = rec
+                say(f"ingest         {rec['seconds']:8.2f}s  {rec['posts_per_s'] or 0:>10,.0f} posts/s  {rec['peak_rss_mb']:8.1f} MB")
+                if rec["stored"] != truth["counts"]["posts"]:
+                    raise RuntimeError(f"ingest stored {rec['stored']} posts of {truth['counts']['posts']} synthesized")
+
+                available = registry()
+                names = order(sorted(available), available)
+                options = {}
+                eng: Engine = make_engine(corpus, engine, **options)
+                try:
+                    for name in names:
+                        if eng.name not in available[name].engines:
+                            stages[f"analysis:{name}"] = {"skipped": f"does not run on {eng.name}"}
+                            continue
+                        with mem.stage() as rec:
+                            summary = run_analyses(corpus, only=[name], engine=eng)
+                        rec["posts_per_s"] = _rate(posts, rec["seconds"])
+                        stages[f"analysis:{name}"] = rec
+                        say(f"{name:<14} {rec['seconds']:8.2f}s  {rec['posts_per_s'] or 0:>10,.0f} posts/s  {rec['peak_rss_mb']:8.1f} MB")
+                        del summary
+                finally:
+                    eng.close()
+
+                from .report import write_report
+
+                with mem.stage() as rec:
+                    write_report(corpus, wd / "report.html", pseudonymize=False, key=None, allow_file=None)
+                rec["posts_per_s"] = _rate(posts, rec["seconds"])
+                stages["report"] = rec
+                say(f"report         {rec['seconds']:8.2f}s  {rec['posts_per_s'] or 0:>10,.0f} posts/s  {rec['peak_rss_mb']:8.1f} MB")
+
+            if cnt_mod is not None:
+                params = inspect.signature(cnt_mod.compare).parameters
+                kwargs = {k: v for k, v in (("workdir", wd), ("console", console), ("engine", engine),
+                                            ("truth", truth), ("corpus_file", corpus_path)) if k in params}
+                with mem.stage() as rec:
+                    cmp = cnt_mod.compare(db, **kwargs)
+                rec.update({"result": cmp})
+                stages["cnt"] = rec
+                result["cnt"] = cmp
+                say(f"{'cnt':<14} {rec['seconds']:8.2f}s  {rec['peak_rss_mb']:8.1f} MB  "
+                    f"speed ratio {cmp.get('speed_ratio') if isinstance(cmp, dict) else cmp}")
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    analysis_s = sum(v.get("seconds", 0.0) for k, v in stages.items() if k.startswith("analysis:"))
+    pipeline_s = stages["ingest"]["seconds"] + analysis_s + stages["report"]["seconds"]
+    result["stages"] = stages
+    result["seconds"] = {
+        "synth": stages["synth"]["seconds"],
+        "ingest": stages["ingest"]["seconds"],
+        "analyses": round(analysis_s, 3),
+        "report": stages["report"]["seconds"],
+        "pipeline": round(pipeline_s, 3),
+    }
+    result["posts_per_s"] = {"ingest": stages["ingest"]["posts_per_s"], "pipeline": _rate(posts, pipeline_s)}
+    result["peak_rss_mb"] = max(v.get("peak_rss_mb", 0.0) for v in stages.values())
+    result["machine"] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "platform": platform.platform(),
+    }
+    result["workdir"] = None if tmp is not None else str(wd)
+    if console is not None:
+        console.print(f"pipeline (ingest + analyses + report): {pipeline_s:.1f}s, "
+                      f"{result['posts_per_s']['pipeline'] or 0:,.0f} posts/s, peak {result['peak_rss_mb']} MB")
+    return result
