@@ -86,7 +86,9 @@ class DuckDBEngine(Engine):
         return self.corpus.has_table(name)
 
     def to_pandas(self, expr: ibis.Expr) -> pd.DataFrame:
-        return self.backend.to_pyarrow(expr).to_pandas()
+        result = self.backend.to_pyarrow(expr)
+        # a scalar expression (e.g. ``t.count()``) gives a Python value, a column a Series
+        return result.as_py() if isinstance(result, pa.Scalar) else result.to_pandas()
 
     def write(self, name: str, data: "ibis.Table | pd.DataFrame | pa.Table") -> None:
         con = self.corpus.con
