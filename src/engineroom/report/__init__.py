@@ -1,0 +1,139 @@
+"""The self-contained HTML report (``engineroom report --out report.html``).
+
+One HTML file that works offline: charts are Plotly figures drawn by plotly.js, which is inlined
+in the file (no CDN), and the network map is laid out in Python with igraph and drawn in the page
+with zoom and hover. Sections appear only when their findings table exists:
+
+- headline figures (N core accounts, M of them posting antisemitic content, their reach);
+- the corpus; posts over time with hateful and narrative shares; hateful content; narratives;
+- trending hashtags and campaigns with their targets; the engine room with evidence posts;
+- the network map of communities; coordinated clusters with the posts that tie them;
+- operation-like accounts with their signals; domains with credibility; shared images;
+- methods: every parameter, model version and data range from the ``runs`` table.
+
+Post texts, names and bios come from hostile people: the template autoescapes every value, JSON
+for the charts is embedded as ``application/json`` with ``<``, ``>`` and ``&`` escaped, hover labels
+are HTML-escaped, and only ``http(s)`` links are made clickable.
+
+With ``pseudonymize=True`` every handle, display name, account id and post id is replaced by a
+keyed pseudonym (:mod:`engineroom.report.pseudonym`) wherever it appears (texts, URLs, chart JSON).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from ..corpus import Corpus
+from ..progress import progress
+from .build import SECTIONS, Context, headline, methods_section
+from .data import Findings
+from .pseudonym import Pseudonymizer, load_allow_list
+
+__all__ = ["write_report", "build_report", "Pseudonymizer"]
+
+_SAFE_URL = re.compile(r"^https?://[^\s\"'<>`]+$", re.IGNORECASE)
+
+
+def safe_url(url: Any) -> str | None:
+    """``url`` when it is a plain http(s) URL (never ``javascript:``, ``data:`` ...), else None."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    return url if _SAFE_URL.match(url) else None
+
+
+def _pseudonymizer(corpus: Corpus, key: str | bytes | None, allow_file: str | os.PathLike | None) -> Pseudonymizer:
+    """A pseudonymiser that knows every identifier in the corpus."""
+    ps = Pseudonymizer(key, allow=load_allow_list(allow_file))
+    f = Findings(corpus)
+    with progress("Collecting identifiers to pseudonymise", total=None):
+        if f.has("accounts"):
+            for r in corpus.con.execute("SELECT account_id, handle, display_name FROM accounts").fetchall():
+                ps.add_account(*r)
+        if f.has("posts"):
+            for (h,) in corpus.con.execute("SELECT DISTINCT handle FROM posts WHERE handle IS NOT NULL").fetchall():
+                ps.add_account(handle=h)
+            for (a,) in corpus.con.execute("SELECT DISTINCT account_id FROM posts WHERE account_id IS NOT NULL "
+                                           "AND account_id NOT IN (SELECT account_id FROM accounts)").fetchall():
+                ps.add_account(account_id=a)
+            for (pid,) in corpus.con.execute("SELECT post_id FROM posts").fetchall():
+                ps.add_post(pid)
+        if f.has("interactions"):
+            for (h,) in corpus.con.execute("SELECT DISTINCT target_handle FROM interactions "
+                                           "WHERE target_handle IS NOT NULL").fetchall():
+                ps.add_account(handle=h)
+            for (a,) in corpus.con.execute("SELECT DISTINCT target_account_id FROM interactions "
+                                           "WHERE target_account_id IS NOT NULL").fetchall():
+                ps.add_account(account_id=a)
+    return ps
+
+
+def build_report(corpus: Corpus, pseudonymize: bool = False, key: str | bytes | None = None,
+                 allow_file: str | os.PathLike | None = None) -> dict:
+    """The report's content as plain data (what the template renders)."""
+    from .. import __version__
+
+    f = Findings(corpus)
+    ps = _pseudonymizer(corpus, key, allow_file) if pseudonymize else None
+    ctx = Context(f, link_urls=not pseudonymize)
+    meta = {"generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "version": __version__,
+            "pseudonymized": pseudonymize}
+    sections = []
+    with progress("Writing report sections", total=len(SECTIONS) + 2) as bar:
+        head = headline(ctx)
+        bar.advance(1)
+        for fn in SECTIONS:
+            s = fn(ctx)
+            if s is not None and s.get("blocks"):
+                sections.append(s)
+            bar.advance(1)
+        sections.append(methods_section(ctx, meta))
+        bar.advance(1)
+    report = {"meta": meta, "headline": head, "sections": sections}
+    if ps is not None:
+        report = ps.scrub_obj(report)
+    return report
+
+
+def render(report: dict) -> str:
+    """Render report data to one self-contained HTML page (plotly.js inlined)."""
+    import jinja2
+    from plotly.offline import get_plotlyjs
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("engineroom", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["safe_url"] = safe_url
+    has_figures = any(b.get("kind") == "figure" for s in report["sections"] for b in s["blocks"])
+    # plotly.js is trusted library code; guard against a literal "</script" in it all the same
+    plotly_js = get_plotlyjs().replace("</script", "<\\/script") if has_figures else ""
+    template = env.get_template("report/report.html")
+    return template.render(r=report, plotly_js=Markup(plotly_js), has_figures=has_figures)
+
+
+def write_report(corpus: Corpus, out: str | os.PathLike, pseudonymize: bool = False,
+                 key: str | bytes | None = None, allow_file: str | os.PathLike | None = None) -> Path:
+    """Write the self-contained HTML report of ``corpus`` to ``out`` and return its path.
+
+    ``pseudonymize``: replace handles, names and ids by pseudonyms keyed with ``key`` (the analyst
+    keeps it); handles listed in ``allow_file`` (public figures) are kept.
+    """
+    if pseudonymize and key is None:
+        raise ValueError("a pseudonymised report needs a key: give --key or set ENGINEROOM_PSEUDONYM_KEY "
+                         "(keep it safe: it links pseudonyms back to accounts)")
+    out = Path(out)
+    report = build_report(corpus, pseudonymize=pseudonymize, key=key, allow_file=allow_file)
+    page = render(report)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(out)
+    return out

@@ -1,0 +1,747 @@
+"""The report's content: one function per section, each reading its findings tables defensively.
+
+A section function returns ``None`` when its findings table is absent (the analysis has not run),
+so the report shows what exists. Each returns plain data (strings, numbers, lists, dicts and
+Plotly figure dicts); :mod:`engineroom.report` renders it with an autoescaping template and, for
+a pseudonymised report, passes all of it through the pseudonymiser first.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+from collections import defaultdict
+from typing import Any, Callable
+
+from .data import Findings, clean, describe_evidence, parse_json, post_ids_in, q, truthy
+
+#: rows shown in long tables
+TOP = 40
+#: nodes and edges drawn in the network map (the strongest ones)
+MAP_NODES = 1500
+MAP_EDGES = 6000
+
+
+# -- formatting helpers ---------------------------------------------------------------------
+def fmt(v: Any) -> str:
+    """A cell value as text: thousands separators, 3 significant digits, yes/no."""
+    v = clean(v)
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) >= 1000:
+            return f"{int(v):,}"
+        return f"{v:.3g}"
+    if isinstance(v, (list, dict)):
+        return describe_evidence(v)
+    return str(v)
+
+
+def pct(part: float, whole: float) -> str:
+    return f"{100.0 * part / whole:.1f}%" if whole else "-"
+
+
+def table(caption: str, columns: list[str], rows: list[list[Any]], note: str = "", detail: bool = False) -> dict:
+    """A table block; ``detail=True`` shows each row's last cell (evidence) in a full-width row below it."""
+    return {"kind": "table", "caption": caption, "columns": columns, "rows": rows, "note": note, "detail": detail}
+
+
+def figure(fig_id: str, fig: Any, caption: str = "") -> dict:
+    """A Plotly figure as a JSON-able dict (rendered in the page by the inlined plotly.js)."""
+    d = json.loads(fig.to_json())
+    d.pop("config", None)
+    return {"kind": "figure", "id": fig_id, "figure": d, "caption": caption}
+
+
+def hover(s: Any) -> str:
+    """Text for a Plotly hover label: Plotly renders a subset of HTML, so escape it."""
+    return html.escape("" if s is None else str(s), quote=True)
+
+
+class Context:
+    """What every section needs: the findings, post lookup and whether URLs may be linked."""
+
+    def __init__(self, f: Findings, link_urls: bool = True) -> None:
+        self.f = f
+        self.link_urls = link_urls
+        self._handles: dict[tuple[str, str], str] | None = None
+        self.platform_default = None
+        if f.has("posts"):
+            plats = f.rows("SELECT DISTINCT platform FROM posts LIMIT 2")
+            if len(plats) == 1:
+                self.platform_default = plats[0]["platform"]
+
+    def posts(self, ids: list[tuple[str | None, str]], limit: int = 5) -> list[dict]:
+        """Posts by (platform, post_id), as dicts for the template (text, handle, time, url)."""
+        ids = [(p, str(i)) for p, i in ids if i is not None][: max(limit, 0)]
+        if not ids or not self.f.has("posts"):
+            return []
+        wanted = [i for _, i in ids]
+        rows = self.f.rows(
+            "SELECT platform, post_id, account_id, handle, created_at, text, url, kind FROM posts "
+            "WHERE post_id IN (SELECT unnest(?::VARCHAR[]))",
+            [wanted],
+        )
+        by_id: dict[str, dict] = {}
+        for r in rows:
+            by_id.setdefault(r["post_id"], r)
+        out = []
+        for plat, pid in ids:
+            r = by_id.get(pid)
+            if r is None:
+                continue
+            out.append(self.post_dict(r))
+        return out
+
+    def post_dict(self, r: dict) -> dict:
+        url = r.get("url")
+        if not url and r.get("platform") == "twitter" and r.get("handle"):
+            url = f"https://twitter.com/{r['handle']}/status/{r['post_id']}"
+        text = r.get("text") or ""
+        if len(text) > 600:
+            text = text[:597] + "..."
+        return {
+            "post_id": r.get("post_id"),
+            "handle": r.get("handle") or r.get("account_id"),
+            "time": (r.get("created_at") or "")[:16],
+            "text": text,
+            "url": url if self.link_urls else None,
+            "label": r.get("label"),
+        }
+
+    def handle_of(self, platform: str | None, account_id: str | None) -> str | None:
+        if account_id is None:
+            return None
+        if self._handles is None:
+            self._handles = {}
+        key = (platform or "", str(account_id))
+        if key not in self._handles and self.f.has("accounts"):
+            r = self.f.rows(
+                "SELECT handle FROM accounts WHERE account_id = ? AND (? = '' OR platform = ?) LIMIT 1",
+                [str(account_id), platform or "", platform or ""],
+            )
+            self._handles[key] = r[0]["handle"] if r and r[0]["handle"] else str(account_id)
+        return self._handles.get(key, str(account_id))
+
+
+# -- sections ----------------------------------------------------------------------------------
+def headline(ctx: Context) -> dict | None:
+    """The watchdog's headline: N core accounts, M of them posting antisemitic content, reach."""
+    f = ctx.f
+    sentences: list[str] = []
+    cards: list[tuple[str, str]] = []
+    rows_out: list[list[Any]] = []
+    if f.nonempty("engine_room") and f.has("engine_room", "account_id"):
+        narr = "narrative" if f.has("engine_room", "narrative") else "'all'"
+        core = "WHERE " + ("in_core" if f.has("engine_room", "in_core") else "TRUE")
+        hate_col = None
+        if f.has("engine_room", "posted_hate"):
+            hate_col = "max(CAST(posted_hate AS DOUBLE)) > 0"
+        elif f.has("hate", "account_id", "label"):
+            hate_col = (
+                "max(CASE WHEN account_id IN (SELECT account_id FROM hate WHERE label = 'antisemitic') "
+                "THEN 1 ELSE 0 END) > 0"
+            )
+        fol = "max(followers)" if f.has("engine_room", "followers") else "NULL"
+        amp = "max(amplifications)" if f.has("engine_room", "amplifications") else "NULL"
+        ampr = "max(amplifiers)" if f.has("engine_room", "amplifiers") else "NULL"
+        per_acc = f"""
+            SELECT {narr} AS narrative, platform, account_id,
+                   {hate_col or 'NULL'} AS hateful, {fol} AS followers,
+                   {amp} AS amplifications, {ampr} AS amplifiers
+            FROM engine_room {core} GROUP BY ALL"""
+        rows = f.rows(
+            f"""SELECT narrative, count(*) AS n, count(*) FILTER (WHERE hateful) AS m,
+                       sum(followers) AS followers, sum(amplifications) AS amplifications,
+                       sum(amplifiers) AS amplifiers
+                FROM ({per_acc}) GROUP BY narrative ORDER BY n DESC"""
+        )
+        for r in rows:
+            n, m = r["n"] or 0, r["m"] or 0
+            s = f"{n:,} core accounts drove the “{r['narrative']}” narrative"
+            if hate_col:
+                s += f"; {m:,} of them ({pct(m, n)}) posted antisemitic content themselves"
+            reach = []
+            if r["followers"] is not None:
+                reach.append(f"{int(r['followers']):,} followers between them")
+            if r["amplifications"] is not None:
+                reach.append(f"{int(r['amplifications']):,} amplifications")
+            if r["amplifiers"] is not None:
+                reach.append(f"by up to {int(r['amplifiers']):,} amplifying accounts")
+            if reach:
+                s += ". Their reach: " + ", ".join(reach)
+            sentences.append(s + ".")
+            rows_out.append([r["narrative"], fmt(n), fmt(m) if hate_col else "", fmt(r["followers"]),
+                             fmt(r["amplifications"]), fmt(r["amplifiers"])])
+    if f.has("posts"):
+        cards.append(("posts", fmt(f.count("posts"))))
+    if f.has("accounts"):
+        cards.append(("accounts", fmt(f.count("accounts"))))
+    if f.nonempty("hate") and f.has("hate", "label"):
+        acc = "account_id" if f.has("hate", "account_id") else "NULL"
+        r = f.rows("SELECT count(*) FILTER (WHERE label = 'antisemitic') AS a, "
+                   f"count(DISTINCT {acc}) FILTER (WHERE label = 'antisemitic') AS acc, count(*) AS n FROM hate")[0]
+        cards.append(("antisemitic posts", f"{fmt(r['a'])} ({pct(r['a'], r['n'])})"))
+        if not sentences:
+            sentences.append(f"{r['a']:,} of {r['n']:,} posts ({pct(r['a'], r['n'])}) were classified antisemitic, "
+                             f"posted by {r['acc']:,} accounts.")
+    if f.nonempty("narratives") and f.has("narratives", "post_id"):
+        kind = "WHERE kind = 'narrative'" if f.has("narratives", "kind") else ""
+        cards.append(("narrative posts", fmt(f.scalar(f"SELECT count(DISTINCT post_id) FROM narratives {kind}"))))
+    if f.nonempty("coordination_clusters") and f.has("coordination_clusters", "cluster_id"):
+        cards.append(("coordinated clusters", fmt(f.scalar("SELECT count(DISTINCT cluster_id) FROM coordination_clusters"))))
+    if f.nonempty("account_scores"):
+        if f.has("account_scores", "operation_label"):
+            cards.append(("operation-like accounts", fmt(f.scalar("SELECT count(*) FROM account_scores WHERE operation_label"))))
+    if not sentences and not cards:
+        return None
+    blocks: list[dict] = []
+    if len(rows_out) > 1:
+        blocks.append(table("Core accounts per narrative",
+                            ["narrative", "core accounts", "posting antisemitic content", "followers",
+                             "amplifications", "amplifiers"], rows_out))
+    return {"sentences": sentences, "cards": cards, "blocks": blocks}
+
+
+def corpus_counts(ctx: Context) -> dict | None:
+    f = ctx.f
+    if not f.has("posts"):
+        return None
+    from .. import schema
+
+    rows = [[t.name, fmt(f.count(t.name))] for t in schema.CORPUS_TABLES + (schema.QUARANTINE,) if f.has(t.name)]
+    blocks = [table("Rows per corpus table", ["table", "rows"], rows)]
+    plat = f.rows("SELECT platform, count(*) AS posts, count(DISTINCT account_id) AS accounts, "
+                  "min(created_at) AS first, max(created_at) AS last FROM posts GROUP BY 1 ORDER BY 2 DESC")
+    if plat:
+        blocks.append(table("Posts per platform", ["platform", "posts", "accounts", "first post", "last post"],
+                            [[r["platform"], fmt(r["posts"]), fmt(r["accounts"]), fmt(r["first"]), fmt(r["last"])] for r in plat]))
+    if f.nonempty("posts") and f.has("posts", "kind"):
+        kinds = f.rows("SELECT coalesce(kind, '(unknown)') AS kind, count(*) AS n FROM posts GROUP BY 1 ORDER BY 2 DESC")
+        blocks.append(table("Posts by kind", ["kind", "posts"], [[r["kind"], fmt(r["n"])] for r in kinds]))
+    return {"id": "corpus", "title": "The corpus", "intro": "What was ingested, from where and when.", "blocks": blocks}
+
+
+def over_time(ctx: Context) -> dict | None:
+    """Posts per day (or week), with the shares that are hateful and that push a narrative."""
+    f = ctx.f
+    if not f.nonempty("posts"):
+        return None
+    span = f.rows("SELECT min(created_at) AS a, max(created_at) AS b, "
+                  "date_diff('day', min(created_at), max(created_at)) AS d FROM posts")[0]
+    if span["a"] is None:
+        return None
+    unit = "day" if (span["d"] or 0) <= 180 else "week"
+    joins, cols = [], []
+    if f.has("hate", "post_id", "label"):
+        joins.append("LEFT JOIN (SELECT platform, post_id, any_value(label) AS label FROM hate GROUP BY ALL) h "
+                     "ON h.platform = p.platform AND h.post_id = p.post_id")
+        cols += ["count(*) FILTER (WHERE h.label = 'antisemitic') AS antisemitic",
+                 "count(*) FILTER (WHERE h.label = 'other_hate') AS other_hate"]
+    if f.has("narratives", "post_id"):
+        kind = "WHERE kind = 'narrative'" if f.has("narratives", "kind") else ""
+        joins.append(f"LEFT JOIN (SELECT DISTINCT platform, post_id, TRUE AS hit FROM narratives {kind}) nr "
+                     "ON nr.platform = p.platform AND nr.post_id = p.post_id")
+        cols.append("count(*) FILTER (WHERE nr.hit) AS narrative")
+    sql = (f"SELECT date_trunc('{unit}', p.created_at) AS t, count(*) AS posts"
+           + "".join(", " + c for c in cols)
+           + " FROM posts p " + " ".join(joins)
+           + " WHERE p.created_at IS NOT NULL GROUP BY 1 ORDER BY 1")
+    rows = f.rows(sql)
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    xs = [r["t"] for r in rows]
+    fig.add_trace(go.Bar(x=xs, y=[r["posts"] for r in rows], name=f"posts per {unit}",
+                         marker_color="#b8c4d6"), secondary_y=False)
+    for col, label, color in (("antisemitic", "antisemitic share", "#c0392b"),
+                              ("other_hate", "other hate share", "#e67e22"),
+                              ("narrative", "narrative share", "#2c3e91")):
+        if rows and col in rows[0]:
+            fig.add_trace(go.Scatter(x=xs, y=[100.0 * (r[col] or 0) / r["posts"] if r["posts"] else 0 for r in rows],
+                                     name=label, mode="lines+markers", line={"color": color}), secondary_y=True)
+    fig.update_layout(height=380, margin={"l": 50, "r": 50, "t": 30, "b": 40}, legend={"orientation": "h"},
+                      bargap=0.1, hovermode="x unified")
+    fig.update_yaxes(title_text="posts", secondary_y=False)
+    fig.update_yaxes(title_text="share of posts (%)", secondary_y=True, rangemode="tozero")
+    return {"id": "time", "title": "Posts over time",
+            "intro": f"Posts per {unit}; lines give the share of each {unit}'s posts that the hate classifier "
+                     "labelled antisemitic or other hate, and that matched a narrative.",
+            "blocks": [figure("fig-time", fig)]}
+
+
+def hate_section(ctx: Context) -> dict | None:
+    f = ctx.f
+    if not f.nonempty("hate") or not f.has("hate", "post_id", "label"):
+        return None
+    blocks = []
+    labels = f.rows("SELECT label, count(*) AS n, count(DISTINCT account_id) AS accounts FROM hate GROUP BY 1 ORDER BY 2 DESC"
+                    if f.has("hate", "account_id") else
+                    "SELECT label, count(*) AS n, NULL AS accounts FROM hate GROUP BY 1 ORDER BY 2 DESC")
+    total = sum(r["n"] for r in labels)
+    blocks.append(table("Posts by label", ["label", "posts", "share", "accounts"],
+                        [[r["label"], fmt(r["n"]), pct(r["n"], total), fmt(r["accounts"])] for r in labels]))
+    if f.has("hate", "category"):
+        cats = f.rows("SELECT coalesce(category, '(none)') AS category, count(*) AS n FROM hate "
+                      "WHERE label = 'antisemitic' GROUP BY 1 ORDER BY 2 DESC")
+        if cats:
+            import plotly.graph_objects as go
+            fig = go.Figure(go.Bar(x=[r["n"] for r in cats][::-1], y=[hover(r["category"]) for r in cats][::-1],
+                                   orientation="h", marker_color="#c0392b"))
+            fig.update_layout(height=max(220, 28 * len(cats) + 80), margin={"l": 200, "r": 20, "t": 20, "b": 40},
+                              xaxis_title="antisemitic posts")
+            blocks.append(figure("fig-hate-categories", fig, "Antisemitic posts by IHRA category"))
+    if f.has("hate", "counter_speech"):
+        cs = f.scalar("SELECT count(*) FROM hate WHERE counter_speech")
+        blocks.append({"kind": "text", "text": f"{cs:,} posts were recognised as counter-speech (condemning hate) "
+                                               "and are not counted as hateful."})
+    order = "score DESC" if f.has("hate", "score") else "post_id"
+    cat = "h.category" if f.has("hate", "category") else "NULL"
+    ev = "h.evidence" if f.has("hate", "evidence") else "NULL"
+    score = "h.score" if f.has("hate", "score") else "NULL"
+    top = f.rows(f"""SELECT p.platform, p.post_id, p.account_id, p.handle, p.created_at, p.text, p.url, p.kind,
+                            {score} AS score, {cat} AS category, {ev} AS evidence
+                     FROM hate h JOIN posts p ON p.platform = h.platform AND p.post_id = h.post_id
+                     WHERE h.label = 'antisemitic' ORDER BY {order.replace('score', 'h.score') if score != 'NULL' else 'p.post_id'}
+                     LIMIT 25""") if f.has("posts") else []
+    if top:
+        blocks.append(table("Antisemitic posts with the highest scores",
+                            ["post", "score", "category", "evidence"],
+                            [[{"posts": [ctx.post_dict(r)]}, fmt(r["score"]), r["category"] or "",
+                              describe_evidence(r["evidence"])] for r in top]))
+    return {"id": "hate", "title": "Hateful content",
+            "intro": "Labels from the hate analysis (antisemitism by IHRA category; other hate).", "blocks": blocks}
+
+
+def narratives_section(ctx: Context) -> dict | None:
+    f = ctx.f
+    if not f.nonempty("narratives") or not f.has("narratives", "narrative", "post_id"):
+        return None
+    kind = "kind" if f.has("narratives", "kind") else "'narrative'"
+    acc = "count(DISTINCT account_id)" if f.has("narratives", "account_id") else "NULL"
+    rows = f.rows(f"SELECT narrative, {kind} AS kind, count(DISTINCT post_id) AS posts, {acc} AS accounts "
+                  "FROM narratives GROUP BY ALL ORDER BY posts DESC")
+    descs = {}
+    if f.has("narrative_defs", "name"):
+        dcol = "description" if f.has("narrative_defs", "description") else "NULL"
+        descs = {r["name"]: r["d"] for r in f.rows(f"SELECT name, {dcol} AS d FROM narrative_defs")}
+    blocks = [table("Narratives and counter-speech found", ["narrative", "kind", "posts", "accounts", "description"],
+                    [[r["narrative"], r["kind"], fmt(r["posts"]), fmt(r["accounts"]), descs.get(r["narrative"]) or ""]
+                     for r in rows])]
+    score = "score" if f.has("narratives", "score") else "0"
+    for r in rows[:6]:
+        ex = f.rows(f"SELECT platform, post_id FROM narratives WHERE narrative = ? ORDER BY {score} DESC, post_id LIMIT 3",
+                    [r["narrative"]])
+        posts = ctx.posts([(e["platform"], e["post_id"]) for e in ex], 3)
+        if posts:
+            blocks.append({"kind": "posts", "caption": f"Examples: {r['narrative']}", "posts": posts})
+    return {"id": "narratives", "title": "Narratives",
+            "intro": "Posts matched to each named narrative (and counter-speech).", "blocks": blocks}
+
+
+def generic_rows(ctx: Context, name: str, order: list[str], limit: int = TOP,
+                 drop: tuple[str, ...] = ("platform",)) -> tuple[list[str], list[list[Any]]]:
+    """Any findings table: its columns (minus ``drop``), top ``limit`` rows by the first ``order``
+    column present, JSON cells described briefly, long text cut."""
+    f = ctx.f
+    cols = [c for c in f.cols(name) if c not in drop]
+    by = f.pick(name, order)
+    rows = f.rows(f"SELECT {', '.join(q(c) for c in cols)} FROM {q(name)}"
+                  + (f" ORDER BY {q(by)} DESC NULLS LAST" if by else "") + f" LIMIT {int(limit)}")
+    out = []
+    for r in rows:
+        line = []
+        for c in cols:
+            v = r[c]
+            if c in ("evidence", "top_signals", "signals", "post_ids", "params", "details") or (
+                    isinstance(v, str) and v[:1] in "[{"):
+                line.append(describe_evidence(v, 200))
+            else:
+                s = fmt(v)
+                line.append(s if len(s) <= 200 else s[:197] + "...")
+        out.append(line)
+    return cols, out
+
+
+def trends_section(ctx: Context) -> dict | None:
+    f = ctx.f
+    blocks: list[dict] = []
+    if f.nonempty("hashtags"):
+        top = f.rows("SELECT tag, count(*) AS posts FROM hashtags GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 25")
+        if top:
+            import plotly.graph_objects as go
+            fig = go.Figure(go.Bar(x=[r["posts"] for r in top][::-1], y=["#" + hover(r["tag"]) for r in top][::-1],
+                                   orientation="h", marker_color="#2c3e91"))
+            fig.update_layout(height=max(260, 22 * len(top) + 80), margin={"l": 180, "r": 20, "t": 20, "b": 40},
+                              xaxis_title="posts")
+            blocks.append(figure("fig-hashtags", fig, "Most used hashtags"))
+    for name, caption, order in (
+        ("trends", "Hashtags that burst into trends", ["score", "burst_score", "zscore", "z", "peak_count", "peak", "posts"]),
+        ("campaigns", "Hashtag campaigns aimed at named people", ["score", "posts", "accounts", "peak_count"]),
+        ("targets", "Targets of campaigns", ["score", "posts", "mentions", "accounts"]),
+    ):
+        if f.nonempty(name):
+            cols, rows = generic_rows(ctx, name, order, 30)
+            blocks.append(table(caption, cols, rows))
+    if not blocks or not any(f.nonempty(t) for t in ("trends", "campaigns", "targets", "hashtags")):
+        return None
+    return {"id": "trends", "title": "Trending hashtags and campaigns",
+            "intro": "The hashtags used most, those that burst, and campaigns with their targets.", "blocks": blocks}
+
+
+def engine_room_section(ctx: Context) -> dict | None:
+    f = ctx.f
+    if not f.nonempty("engine_room") or not f.has("engine_room", "account_id"):
+        return None
+    wanted = ["rank", "handle", "narrative", "score", "in_core", "narrative_posts", "amplifications", "amplifiers",
+              "pagerank", "active_days", "posted_hate", "followers"]
+    cols = [c for c in wanted if f.has("engine_room", c)]
+    where = "WHERE in_core" if f.has("engine_room", "in_core") else ""
+    order = "rank" if f.has("engine_room", "rank") else ("score DESC" if f.has("engine_room", "score") else "account_id")
+    ev = "evidence" if f.has("engine_room", "evidence") else "NULL"
+    rows = f.rows(f"SELECT platform, account_id, {ev} AS evidence{''.join(', ' + q(c) for c in cols)} "
+                  f"FROM engine_room {where} ORDER BY {order} LIMIT 100")
+    if not rows and where:
+        rows = f.rows(f"SELECT platform, account_id, {ev} AS evidence{''.join(', ' + q(c) for c in cols)} "
+                      f"FROM engine_room ORDER BY {order} LIMIT 50")
+    out = []
+    for r in rows:
+        ids = post_ids_in(r["evidence"], 3)
+        posts = ctx.posts([(r["platform"], i) for i in ids], 3)
+        if not posts and f.has("narratives", "account_id", "post_id"):
+            nar = "AND narrative = ?" if "narrative" in r and f.has("narratives", "narrative") and r.get("narrative") else ""
+            params = [r["account_id"]] + ([r["narrative"]] if nar else [])
+            score = "score DESC, " if f.has("narratives", "score") else ""
+            ex = f.rows(f"SELECT platform, post_id FROM narratives WHERE account_id = ? {nar} "
+                        f"ORDER BY {score}post_id LIMIT 3", params)
+            posts = ctx.posts([(e["platform"], e["post_id"]) for e in ex], 3)
+        line = []
+        for c in cols:
+            v = r[c]
+            if c == "handle" and not v:
+                v = ctx.handle_of(r["platform"], r["account_id"])
+            line.append(fmt(v) if c != "posted_hate" else ("yes" if truthy(v) else "no"))
+        line.append({"posts": posts} if posts else describe_evidence(r["evidence"]))
+        out.append(line)
+    return {"id": "engine-room", "title": "The engine room",
+            "intro": "The small core of accounts that propels each narrative, ranked; with the posts that are the "
+                     "evidence for each.",
+            "blocks": [table("Core accounts", cols + ["evidence"], out, detail=True)]}
+
+
+def _edge_columns(f: Findings) -> tuple[str, str, str | None] | None:
+    src = f.pick("graph_edges", ["source", "source_account_id", "src", "account_1", "from_account", "from"])
+    dst = f.pick("graph_edges", ["target", "target_account_id", "dst", "account_2", "to_account", "to"])
+    if not src or not dst:
+        return None
+    w = f.pick("graph_edges", ["weight", "count", "n", "interactions"])
+    return src, dst, w
+
+
+def network_section(ctx: Context) -> dict | None:
+    """The interaction network's communities, laid out in Python (igraph) and drawn in the page."""
+    f = ctx.f
+    if not f.nonempty("graph_edges"):
+        return None
+    ec = _edge_columns(f)
+    if ec is None:
+        return None
+    src, dst, w = ec
+    import igraph as ig
+    import plotly.graph_objects as go
+
+    wexpr = f"sum(CAST({q(w)} AS DOUBLE))" if w else "count(*)"
+    edges = f.rows(f"SELECT CAST({q(src)} AS VARCHAR) AS s, CAST({q(dst)} AS VARCHAR) AS t, {wexpr} AS w "
+                   f"FROM graph_edges WHERE {q(src)} IS NOT NULL AND {q(dst)} IS NOT NULL AND {q(src)} <> {q(dst)} "
+                   f"GROUP BY 1, 2")
+    if not edges:
+        return None
+    strength: dict[str, float] = defaultdict(float)
+    for e in edges:
+        strength[e["s"]] += e["w"] or 0
+        strength[e["t"]] += e["w"] or 0
+    # node attributes: community, handle, pagerank
+    comm: dict[str, str] = {}
+    handle: dict[str, str] = {}
+    size_attr: dict[str, float] = {}
+    if f.has("graph_nodes"):
+        idc = f.pick("graph_nodes", ["account_id", "id", "node", "name"])
+        if idc:
+            cc = f.pick("graph_nodes", ["community", "community_id"])
+            hc = f.pick("graph_nodes", ["handle", "label", "screen_name"])
+            pc = f.pick("graph_nodes", ["pagerank", "score", "degree", "strength"])
+            for r in f.rows(f"SELECT CAST({q(idc)} AS VARCHAR) AS id, "
+                            f"{q(cc) if cc else 'NULL'} AS c, {q(hc) if hc else 'NULL'} AS h, "
+                            f"{q(pc) if pc else 'NULL'} AS p FROM graph_nodes"):
+                if r["c"] is not None:
+                    comm[r["id"]] = str(r["c"])
+                if r["h"]:
+                    handle[r["id"]] = r["h"]
+                if r["p"] is not None:
+                    size_attr[r["id"]] = float(r["p"])
+    if not comm and f.has("communities"):
+        idc = f.pick("communities", ["account_id", "id", "node"])
+        cc = f.pick("communities", ["community", "community_id"])
+        if idc and cc:
+            for r in f.rows(f"SELECT CAST({q(idc)} AS VARCHAR) AS id, CAST({q(cc)} AS VARCHAR) AS c FROM communities"):
+                comm[r["id"]] = r["c"]
+    keep = sorted(strength, key=lambda n: (-(size_attr.get(n, strength[n])), n))[:MAP_NODES]
+    keep_set = set(keep)
+    sub = [e for e in edges if e["s"] in keep_set and e["t"] in keep_set]
+    sub.sort(key=lambda e: -(e["w"] or 0))
+    sub = sub[:MAP_EDGES]
+    index = {n: i for i, n in enumerate(keep)}
+    g = ig.Graph(n=len(keep), edges=[(index[e["s"]], index[e["t"]]) for e in sub], directed=False)
+    g.es["weight"] = [float(e["w"] or 1) for e in sub]
+    if not comm:  # no community table: find communities here, only to colour the map
+        if g.ecount():
+            ig.set_random_number_generator(random.Random(0))
+            part = g.community_multilevel(weights="weight")
+            for i, c in enumerate(part.membership):
+                comm[keep[i]] = str(c)
+    ig.set_random_number_generator(random.Random(0))  # the same corpus gives the same map
+    try:
+        layout = g.layout_fruchterman_reingold(weights="weight", niter=500) if g.ecount() else g.layout_circle()
+    finally:
+        ig.set_random_number_generator(random)
+    coords = layout.coords
+    if not handle and f.has("accounts"):
+        for r in f.rows("SELECT account_id, handle FROM accounts WHERE account_id IN (SELECT unnest(?::VARCHAR[]))", [keep]):
+            if r["handle"]:
+                handle[r["account_id"]] = r["handle"]
+    core: set[str] = set()
+    if f.has("engine_room", "account_id"):
+        where = "WHERE in_core" if f.has("engine_room", "in_core") else ""
+        core = {r["account_id"] for r in f.rows(f"SELECT DISTINCT account_id FROM engine_room {where}")}
+    # communities by size among drawn nodes; the 12 largest get their own colour
+    sizes: dict[str, int] = defaultdict(int)
+    for n in keep:
+        sizes[comm.get(n, "?")] += 1
+    order = sorted(sizes, key=lambda c: -sizes[c])
+    palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+               "#bcbd22", "#7f7f7f", "#393b79", "#637939"]
+    ex, ey = [], []
+    for e in sub:
+        a, b = coords[index[e["s"]]], coords[index[e["t"]]]
+        ex += [a[0], b[0], None]
+        ey += [a[1], b[1], None]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line={"width": 0.4, "color": "rgba(120,120,120,0.35)"},
+                             hoverinfo="skip", showlegend=False, name="edges"))
+    maxs = max((size_attr.get(n, strength[n]) for n in keep), default=1) or 1
+    groups: dict[str, list[str]] = defaultdict(list)
+    for n in keep:
+        c = comm.get(n, "?")
+        groups[c if c in order[:12] else "other"].append(n)
+    for i, c in enumerate(order[:12] + (["other"] if "other" in groups else [])):
+        nodes = groups.get(c, [])
+        if not nodes:
+            continue
+        color = palette[i] if c != "other" else "#cccccc"
+        fig.add_trace(go.Scatter(
+            x=[coords[index[n]][0] for n in nodes], y=[coords[index[n]][1] for n in nodes], mode="markers",
+            name=f"community {c} ({sizes.get(c, len(nodes))})" if c != "other" else "smaller communities",
+            marker={"size": [5 + 20 * (size_attr.get(n, strength[n]) / maxs) ** 0.5 for n in nodes], "color": color,
+                    "line": {"width": [2 if n in core else 0 for n in nodes], "color": "#000"}},
+            text=[hover("@" + str(handle.get(n, n)) + (" (engine room)" if n in core else "")
+                        + f" · community {comm.get(n, '?')} · strength {strength[n]:.0f}") for n in nodes],
+            hovertemplate="%{text}<extra></extra>"))
+    fig.update_layout(height=640, margin={"l": 10, "r": 10, "t": 10, "b": 10}, dragmode="pan",
+                      xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"},
+                      legend={"itemsizing": "constant"}, plot_bgcolor="#fff")
+    blocks = [figure("fig-network", fig, f"The {len(keep):,} most connected accounts and their {len(sub):,} strongest "
+                                         "ties; colour = community, black ring = engine-room account. Scroll to zoom, "
+                                         "drag to pan, hover for the account.")]
+    # community table
+    ctab = []
+    top_by_comm: dict[str, list[str]] = defaultdict(list)
+    for n in sorted(strength, key=lambda n: -strength[n]):
+        c = comm.get(n)
+        if c is not None and len(top_by_comm[c]) < 5:
+            top_by_comm[c].append("@" + str(handle.get(n, n)))
+    all_sizes: dict[str, int] = defaultdict(int)
+    for n, c in comm.items():
+        all_sizes[c] += 1
+    for c in sorted(all_sizes, key=lambda c: -all_sizes[c])[:20]:
+        ctab.append([c, fmt(all_sizes[c]), ", ".join(top_by_comm.get(c, []))])
+    if ctab:
+        blocks.append(table("Largest communities", ["community", "accounts", "most connected accounts"], ctab))
+    return {"id": "network", "title": "The network map",
+            "intro": "Who retweets, quotes, replies to and mentions whom; communities found in that network.",
+            "blocks": blocks}
+
+
+def coordination_section(ctx: Context) -> dict | None:
+    f = ctx.f
+    if not f.nonempty("coordination_clusters") or not f.has("coordination_clusters", "cluster_id", "account_id"):
+        return None
+    meth = "any_value(method)" if f.has("coordination_clusters", "method") else "NULL"
+    nets = "any_value(networks)" if f.has("coordination_clusters", "networks") else "NULL"
+    ev = "any_value(evidence)" if f.has("coordination_clusters", "evidence") else "NULL"
+    clusters = f.rows(f"""SELECT CAST(cluster_id AS VARCHAR) AS cluster_id, any_value(platform) AS platform,
+                                 count(DISTINCT account_id) AS size, {meth} AS method, {nets} AS networks,
+                                 {ev} AS evidence, list(DISTINCT account_id ORDER BY account_id) AS members
+                          FROM coordination_clusters GROUP BY cluster_id ORDER BY size DESC, cluster_id LIMIT 25""")
+    if not clusters:
+        return None
+    tie_posts: dict[str, list[str]] = defaultdict(list)
+    tie_nets: dict[str, dict[str, float]] = defaultdict(dict)
+    if f.has("coordination", "account_1", "account_2"):
+        member_rows = [(c["cluster_id"], a) for c in clusters for a in c["members"]]
+        import pyarrow as pa
+
+        members = pa.table({"cluster_id": [m[0] for m in member_rows], "account_id": [str(m[1]) for m in member_rows]})
+        net = "c.network" if f.has("coordination", "network") else "'co-activity'"
+        pids = "c.post_ids" if f.has("coordination", "post_ids") else "NULL"
+        wt = "c.weight" if f.has("coordination", "weight") else "1"
+        ties = f.rows_with("__er_members", members, f"""
+            SELECT m1.cluster_id, {net} AS network, {pids} AS post_ids, {wt} AS weight
+            FROM coordination c
+            JOIN __er_members m1 ON CAST(c.account_1 AS VARCHAR) = m1.account_id
+            JOIN __er_members m2 ON CAST(c.account_2 AS VARCHAR) = m2.account_id AND m1.cluster_id = m2.cluster_id
+            ORDER BY weight DESC LIMIT 20000""")
+        for t in ties:
+            d = tie_nets[t["cluster_id"]]
+            d[t["network"]] = d.get(t["network"], 0) + (t["weight"] or 0)
+            if len(tie_posts[t["cluster_id"]]) < 6:
+                for pid in post_ids_in(t["post_ids"], 6):
+                    if pid not in tie_posts[t["cluster_id"]]:
+                        tie_posts[t["cluster_id"]].append(pid)
+    rows = []
+    for c in clusters:
+        handles = ["@" + str(ctx.handle_of(c["platform"], a)) for a in c["members"][:12]]
+        if len(c["members"]) > 12:
+            handles.append(f"and {len(c['members']) - 12} more")
+        nets_desc = ", ".join(f"{k} ({v:.0f})" for k, v in sorted(tie_nets.get(c["cluster_id"], {}).items(),
+                                                                  key=lambda kv: -kv[1])) or describe_evidence(c["networks"])
+        ids = tie_posts.get(c["cluster_id"]) or post_ids_in(c["evidence"], 4)
+        posts = ctx.posts([(c["platform"], i) for i in ids], 4)
+        rows.append([c["cluster_id"], fmt(c["size"]), c["method"] or "", nets_desc, ", ".join(handles),
+                     {"posts": posts} if posts else describe_evidence(c["evidence"])])
+    n_edges = f.rows("SELECT " + ("network, " if f.has("coordination", "network") else "'all' AS network, ")
+                     + "count(*) AS n FROM coordination GROUP BY 1 ORDER BY 2 DESC") if f.has("coordination") else []
+    blocks = [table("Coordinated clusters (largest first)",
+                    ["cluster", "accounts", "method", "networks (weight)", "accounts in it", "posts that tie them"], rows,
+                    detail=True)]
+    if n_edges:
+        blocks.append(table("Coordination edges per network", ["network", "account pairs"],
+                            [[r["network"], fmt(r["n"])] for r in n_edges]))
+    return {"id": "coordination", "title": "Coordinated behaviour",
+            "intro": "Accounts that acted together (same retweets, same text, same links, same hashtag sequences, "
+                     "same images, within a short window), with the posts that tie them.", "blocks": blocks}
+
+
+def operations_section(ctx: Context) -> dict | None:
+    f = ctx.f
+    if not f.nonempty("account_scores") or not f.has("account_scores", "account_id"):
+        return None
+    score = "operation_score" if f.has("account_scores", "operation_score") else None
+    where = "WHERE operation_label" if f.has("account_scores", "operation_label") else ""
+    sig = "top_signals" if f.has("account_scores", "top_signals") else "NULL"
+    hc = "handle" if f.has("account_scores", "handle") else "NULL"
+    rows = f.rows(f"SELECT platform, account_id, {hc} AS handle, {score or 'NULL'} AS score, {sig} AS signals "
+                  f"FROM account_scores {where} ORDER BY {score + ' DESC' if score else 'account_id'} LIMIT 60")
+    total = f.count("account_scores")
+    flagged = f.scalar(f"SELECT count(*) FROM account_scores {where}") if where else None
+    out = [["@" + str(r["handle"] or ctx.handle_of(r["platform"], r["account_id"])), fmt(r["score"]),
+            describe_evidence(r["signals"], 400)] for r in rows]
+    intro = "Accounts that look like a state-backed or commercial operation, with the signals behind each score."
+    if flagged is not None:
+        intro += f" {flagged:,} of {total:,} scored accounts are labelled operation-like."
+    blocks = [table("Operation-like accounts (highest score first)", ["account", "operation score", "signals"], out)]
+    if score:
+        import plotly.graph_objects as go
+        hist = f.rows(f"SELECT floor({score} * 20) / 20 AS b, count(*) AS n FROM account_scores "
+                      f"WHERE {score} IS NOT NULL GROUP BY 1 ORDER BY 1")
+        fig = go.Figure(go.Bar(x=[r["b"] for r in hist], y=[r["n"] for r in hist], marker_color="#8e44ad"))
+        fig.update_layout(height=260, margin={"l": 50, "r": 20, "t": 20, "b": 40}, xaxis_title="operation score",
+                          yaxis_title="accounts", yaxis_type="log")
+        blocks.append(figure("fig-opscore", fig, "Distribution of operation scores"))
+    return {"id": "operations", "title": "Operation-like accounts", "intro": intro, "blocks": blocks}
+
+
+def domains_section(ctx: Context) -> dict | None:
+    f = ctx.f
+    if not f.nonempty("domains") or not f.has("domains", "domain"):
+        return None
+    cols, rows = generic_rows(ctx, "domains", ["posts", "accounts"], TOP)
+    blocks = [table("Linked domains, most linked first", cols, rows)]
+    if f.has("domains", "low_credibility", "posts"):
+        low = f.rows("SELECT domain, posts FROM domains WHERE low_credibility ORDER BY posts DESC LIMIT 20")
+        if low:
+            blocks.insert(0, table("Low-credibility domains", ["domain", "posts"],
+                                   [[r["domain"], fmt(r["posts"])] for r in low]))
+    return {"id": "domains", "title": "Domains and their credibility",
+            "intro": "Where links in the corpus point, with each domain's credibility rating where it is known.",
+            "blocks": blocks}
+
+
+def images_section(ctx: Context) -> dict | None:
+    f = ctx.f
+    if not f.nonempty("image_clusters"):
+        return None
+    cols, rows = generic_rows(ctx, "image_clusters", ["size", "posts", "accounts"], 30)
+    return {"id": "images", "title": "Shared images", "intro": "Near-identical images posted by several accounts.",
+            "blocks": [table("Image clusters", cols, rows)]}
+
+
+def methods_section(ctx: Context, meta: dict) -> dict:
+    f = ctx.f
+    blocks: list[dict] = []
+    items = [("report written", meta["generated_at"]), ("engineroom version", meta["version"]),
+             ("pseudonymised", "yes (keyed HMAC-SHA256 pseudonyms)" if meta["pseudonymized"] else "no")]
+    if f.nonempty("posts"):
+        r = f.rows("SELECT min(created_at) AS a, max(created_at) AS b, count(*) AS n, "
+                   "count(DISTINCT account_id) AS acc, string_agg(DISTINCT platform, ', ') AS plats FROM posts")[0]
+        items += [("posts from", fmt(r["a"])), ("posts to", fmt(r["b"])), ("posts", fmt(r["n"])),
+                  ("authors", fmt(r["acc"])), ("platforms", r["plats"] or "")]
+    blocks.append({"kind": "kv", "items": items})
+    if f.nonempty("ingests"):
+        ing = f.rows("SELECT file, format, records_read, records_stored, records_duplicate, records_quarantined, "
+                     "finished_at FROM ingests ORDER BY started_at")
+        blocks.append(table("Ingested files", ["file", "format", "read", "stored", "duplicate", "quarantined", "finished"],
+                            [[str(r["file"]).rsplit("/", 1)[-1], r["format"] or "", fmt(r["records_read"]),
+                              fmt(r["records_stored"]), fmt(r["records_duplicate"]), fmt(r["records_quarantined"]),
+                              fmt(r["finished_at"])] for r in ing]))
+    if f.nonempty("runs"):
+        runs = f.rows("""SELECT analysis, engine, version, params, summary, started_at, finished_at FROM (
+                           SELECT *, row_number() OVER (PARTITION BY analysis ORDER BY finished_at DESC) AS rn FROM runs)
+                         WHERE rn = 1 ORDER BY analysis""")
+        rows = []
+        for r in runs:
+            params = parse_json(r["params"])
+            summary = parse_json(r["summary"])
+            rows.append([r["analysis"], r["version"] or "", r["engine"] or "",
+                         {"pre": json.dumps(params, indent=1, sort_keys=True, ensure_ascii=False, default=str)
+                          if isinstance(params, (dict, list)) else str(params or "")},
+                         {"pre": json.dumps(summary, indent=1, sort_keys=True, ensure_ascii=False, default=str)[:3000]
+                          if isinstance(summary, (dict, list)) else str(summary or "")},
+                         fmt(r["started_at"]), fmt(r["finished_at"])])
+        blocks.append(table("Analyses run (latest run of each), with every parameter and model version",
+                            ["analysis", "version", "engine", "parameters", "headline figures", "started (UTC)",
+                             "finished (UTC)"], rows))
+        n_all = f.count("runs")
+        if n_all > len(runs):
+            blocks.append({"kind": "text", "text": f"{n_all:,} runs in all are recorded in the corpus's runs table."})
+    if f.nonempty("narrative_defs") and f.has("narrative_defs", "name"):
+        cols, rows = generic_rows(ctx, "narrative_defs", ["name"], 100, drop=())
+        blocks.append(table("Narrative definitions", cols, rows))
+    if f.has("quarantine"):
+        nq = f.count("quarantine")
+        blocks.append({"kind": "text", "text": f"{nq:,} input records could not be stored and are kept in the "
+                                               "quarantine table with their file, line and reason."})
+    return {"id": "methods", "title": "Methods and data",
+            "intro": "Everything needed to reproduce these findings: the data range, the files read, and each "
+                     "analysis's parameters and model version as recorded when it ran.", "blocks": blocks}
+
+
+SECTIONS: list[Callable[[Context], dict | None]] = [
+    corpus_counts, over_time, hate_section, narratives_section, trends_section, engine_room_section,
+    network_section, coordination_section, operations_section, domains_section, images_section,
+]

@@ -1,0 +1,186 @@
+"""The self-contained HTML report and its pseudonymised form."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+import engineroom
+import er_sample
+from engineroom.report import build_report, safe_url, write_report
+from engineroom.report.pseudonym import Pseudonymizer
+
+KEY = "an analyst's secret key 0123456789"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    path = tmp_path_factory.mktemp("rep") / "c.duckdb"
+    with engineroom.open(path) as c:
+        planted = er_sample.build(c)
+    return path, planted
+
+
+@pytest.fixture(scope="module")
+def report_html(sample, tmp_path_factory):
+    path, _ = sample
+    out = tmp_path_factory.mktemp("out") / "report.html"
+    with engineroom.open(path) as c:
+        write_report(c, out)
+    return out.read_text(encoding="utf-8")
+
+
+def figures(page: str) -> dict[str, dict]:
+    return {m.group(1): json.loads(m.group(2)) for m in re.finditer(
+        r'<script type="application/json" data-figure="([^"]+)">(.*?)</script>', page, re.S)}
+
+
+def test_report_has_every_section_whose_table_exists(report_html):
+    for sid in ("summary", "corpus", "time", "hate", "narratives", "trends", "engine-room", "network",
+                "coordination", "operations", "domains", "methods"):
+        assert f'<section id="{sid}">' in report_html, sid
+    assert "6 core accounts drove the “antisemitism_smear” narrative; 2 of them (33.3%) posted antisemitic" in report_html
+    assert "21,000 followers" in report_html
+
+
+def test_report_is_self_contained(report_html):
+    # plotly.js inlined once; nothing fetched from elsewhere
+    assert report_html.count("<script") >= 2 and "Plotly.newPlot" in report_html
+    assert len(report_html) > 3_000_000  # plotly.js itself
+    assert not re.search(r'<script[^>]+src=', report_html)
+    assert not re.search(r'<link[^>]+href=', report_html)
+    assert "cdn.plot.ly" not in report_html.split("</script>", 1)[1]
+
+
+def test_network_map_is_laid_out_in_python(report_html):
+    figs = figures(report_html)
+    assert {"fig-time", "fig-network", "fig-hashtags"} <= set(figs)
+    net = figs["fig-network"]
+    markers = [t for t in net["data"] if t.get("mode") == "markers"]
+    assert len(markers) == 4  # one trace per community
+    texts = [t for tr in markers for t in tr["text"]]
+    assert any("(engine room)" in t for t in texts)
+    assert all("x" in tr and "y" in tr for tr in markers)
+
+
+def test_methods_lists_parameters_and_versions(report_html):
+    methods = report_html.split('<section id="methods">', 1)[1]
+    assert "tfidf-lr-v1" in methods and "core_size" in methods and "time_window" in methods
+    assert "2024-03-01" in methods  # data range
+
+
+def test_sections_absent_without_findings(tmp_path):
+    with engineroom.open(tmp_path / "c.duckdb") as c:
+        er_sample.build(c, n_accounts=10, n_posts=40, findings=False)
+        out = write_report(c, tmp_path / "r.html")
+    page = out.read_text()
+    assert '<section id="corpus">' in page and '<section id="time">' in page
+    for sid in ("engine-room", "network", "coordination", "operations", "domains", "hate"):
+        assert f'<section id="{sid}">' not in page
+
+
+def test_empty_corpus_and_missing_columns(tmp_path):
+    with engineroom.open(tmp_path / "c.duckdb") as c:
+        write_report(c, tmp_path / "empty.html")
+        er_sample.build(c, n_accounts=10, n_posts=40, findings=False)
+        # findings tables with only some of the agreed columns
+        c.write_table("engine_room", pd.DataFrame({"platform": ["twitter"], "account_id": ["x1"]}))
+        c.write_table("hate", pd.DataFrame({"platform": ["twitter"], "post_id": ["p"], "label": ["antisemitic"]}))
+        c.write_table("graph_edges", pd.DataFrame({"weird": [1]}))
+        c.write_table("account_scores", pd.DataFrame({"platform": ["twitter"], "account_id": ["x1"]}))
+        out = write_report(c, tmp_path / "partial.html")
+    page = out.read_text()
+    assert '<section id="engine-room">' in page and '<section id="operations">' in page
+    assert '<section id="network">' not in page
+    assert "<section" in (tmp_path / "empty.html").read_text()
+
+
+def test_pseudonymised_report_contains_no_identifier(sample, tmp_path):
+    path, planted = sample
+    with engineroom.open(path) as c:
+        out = write_report(c, tmp_path / "p.html", pseudonymize=True, key=KEY)
+    page = out.read_text(encoding="utf-8").lower()
+    body = page.split("</script>", 1)[1]  # after plotly.js
+    idents = planted["account_ids"] + planted["handles"] + planted["post_ids"] + planted["names"]
+    assert len(idents) > 700
+    leaked = [x for x in idents if x.lower() in page]
+    assert leaked == []
+    assert "user_" in body and "post_" in body
+    # the same figures are still there
+    assert "6 core accounts drove" in body
+    assert len(figures(out.read_text())["fig-network"]["data"]) == 5
+
+
+def test_pseudonyms_are_stable_keyed_and_allow_list_keeps_public_figures(sample, tmp_path):
+    path, planted = sample
+    public = planted["handles"][0]
+    allow = tmp_path / "allow.txt"
+    allow.write_text(f"# public figures\n@{public}\n")
+    with engineroom.open(path) as c:
+        a = build_report(c, pseudonymize=True, key=KEY)
+        b = build_report(c, pseudonymize=True, key=KEY)
+        other = build_report(c, pseudonymize=True, key=KEY + "x")
+        kept = write_report(c, tmp_path / "k.html", pseudonymize=True, key=KEY, allow_file=allow)
+    ja, jb, jo = (json.dumps(x["sections"][1:-1], sort_keys=True) for x in (a, b, other))
+    assert ja == jb and ja != jo
+    page = kept.read_text()
+    assert public in page
+    assert all(h not in page for h in planted["handles"][1:])
+    ps = Pseudonymizer(KEY)
+    assert ps.handle(planted["handles"][3]) in ja
+
+
+def test_pseudonymise_needs_a_key(sample, tmp_path):
+    path, _ = sample
+    with engineroom.open(path) as c, pytest.raises(ValueError, match="key"):
+        write_report(c, tmp_path / "p.html", pseudonymize=True)
+    with pytest.raises(ValueError, match="16"):
+        Pseudonymizer("short")
+
+
+def test_scrub_token_boundaries_and_urls():
+    ps = Pseudonymizer(KEY)
+    ps.add_account("1234567890123", "JaneRoe", "Jane Roe")
+    ps.add_post("9876543210987")
+    text = ("@janeroe said https://twitter.com/JaneRoe/status/9876543210987 — Jane Roe; "
+            "not 12345678901234 nor janeroe2 nor xjaneroe")
+    out = ps.scrub(text)
+    assert "JaneRoe" not in out and "janeroe said" not in out and "9876543210987" not in out
+    assert "Jane Roe" not in out
+    assert "12345678901234" in out and "janeroe2" in out and "xjaneroe" in out
+    assert out.count(ps.handle("JaneRoe")) == 2
+
+
+def test_xss_payloads_are_escaped_in_report(tmp_path):
+    with engineroom.open(tmp_path / "c.duckdb") as c:
+        er_sample.build(c, n_accounts=30, n_posts=140, xss=True)
+        out = write_report(c, tmp_path / "x.html")
+    page = out.read_text(encoding="utf-8")
+    body = page.split("</script>", 1)[1]
+    assert "&lt;script&gt;xss(1)&lt;/script&gt;" in body
+    for raw in ("<script>xss(", "<img src=x onerror", "<svg onload", "<iframe", 'href="javascript:'):
+        assert raw not in body
+    # JSON for charts cannot close its script element
+    for m in re.finditer(r'<script type="application/json"[^>]*>(.*?)</script>', body, re.S):
+        assert "<" not in m.group(1)
+
+
+def test_safe_url():
+    assert safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
+    for bad in ("javascript:xss(1)", " JaVaScRiPt:xss(1)", "data:text/html,x", 'https://a.org/"><script>', None, 3):
+        assert safe_url(bad) is None
+
+
+def test_cli_report(sample, tmp_path):
+    from typer.testing import CliRunner
+
+    from engineroom.cli import app
+
+    path, _ = sample
+    res = CliRunner().invoke(app, ["report", "--db", str(path), "--out", str(tmp_path / "cli.html"),
+                                   "--pseudonymize", "--key", KEY])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "cli.html").stat().st_size > 1_000_000
