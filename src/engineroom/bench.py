@@ -146,11 +146,13 @@ def run_bench(
     workdir: str | Path | None = None,
     console=None,
     seed: int = 0,
+    only: list[str] | None = None,
 ) -> dict[str, Any]:
     """Synthesize ``posts`` posts and time every pipeline stage; return one JSON-able dict.
 
     ``engine``: ``duckdb`` or ``spark`` for the analyses. ``workdir``: keep the corpus files and
-    the DuckDB file there (default: a temporary folder, removed afterwards). ``compare="cnt"``:
+    the DuckDB file there (default: a temporary folder, removed afterwards). ``only``: time just
+    these analyses (default: every registered one). ``compare="cnt"``:
     also run coordination-network-toolkit on the same corpus via :func:`engineroom.cnt.compare`.
 
     Keys: ``posts``, ``engine``, ``stages`` (name -> seconds, posts_per_s, peak_rss_mb; analyses
@@ -216,7 +218,7 @@ def run_bench(
                     raise RuntimeError(f"ingest stored {rec['stored']} posts of {truth['counts']['posts']} synthesized")
 
                 available = registry()
-                names = order(sorted(available), available)
+                names = order(only if only else sorted(available), available)
                 options = {}
                 eng: Engine = make_engine(corpus, engine, **options)
                 try:
@@ -247,11 +249,12 @@ def run_bench(
                                             ("truth", truth), ("corpus_file", corpus_path)) if k in params}
                 with mem.stage() as rec:
                     cmp = cnt_mod.compare(db, **kwargs)
-                rec.update({"result": cmp})
                 stages["cnt"] = rec
                 result["cnt"] = cmp
-                say(f"{'cnt':<14} {rec['seconds']:8.2f}s  {rec['peak_rss_mb']:8.1f} MB  "
-                    f"speed ratio {cmp.get('speed_ratio') if isinstance(cmp, dict) else cmp}")
+                ratio = cmp.get("speedup", cmp.get("speed_ratio")) if isinstance(cmp, dict) else None
+                result["cnt_speedup"] = ratio
+                say(f"{'cnt':<14} {rec['seconds']:8.2f}s  {'':>19}  {rec['peak_rss_mb']:8.1f} MB  "
+                    f"CNT / engineroom time: {ratio}, identical edges: {cmp.get('edges_equal') if isinstance(cmp, dict) else '?'}")
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

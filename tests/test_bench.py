@@ -1,0 +1,68 @@
+"""``engineroom bench``: per-stage timings, posts/s and peak memory as one JSON object."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from engineroom.bench import MemorySampler, run_bench, tree_rss_kb
+
+
+def test_memory_sampler_sees_an_allocation():
+    with MemorySampler(interval=0.01) as mem:
+        with mem.stage() as small:
+            pass
+        with mem.stage() as big:
+            block = b"\x01" * (300 * 2**20)  # written, so every page is resident
+            del block
+    assert big["peak_rss_mb"] >= small["peak_rss_mb"] + 250
+    assert tree_rss_kb() > 0
+
+
+def test_bench_tiny_corpus(tmp_path):
+    pytest.importorskip("engineroom.ingest")
+    pytest.importorskip("engineroom.report")
+    from engineroom.analyses import registry
+
+    only = [n for n in ("trends",) if n in registry()]
+    result = run_bench(posts=500, workdir=tmp_path, only=only)
+    json.dumps(result)  # JSON-able, as the CLI prints it
+    stages = result["stages"]
+    assert list(stages)[:2] == ["synth", "ingest"] and "report" in stages
+    assert [k for k in stages if k.startswith("analysis:")] == [f"analysis:{n}" for n in only]
+    for name, rec in stages.items():
+        assert rec["seconds"] > 0 and rec["peak_rss_mb"] > 10, name
+    assert stages["ingest"]["stored"] == 500
+    assert result["posts_per_s"]["ingest"] == pytest.approx(500 / stages["ingest"]["seconds"], rel=0.01)
+    assert result["peak_rss_mb"] == max(r["peak_rss_mb"] for r in stages.values())
+    assert (tmp_path / "bench.duckdb").exists() and result["workdir"] == str(tmp_path)
+
+
+def test_bench_compare_cnt_needs_the_cnt_module(tmp_path):
+    try:
+        import engineroom.cnt  # noqa: F401
+    except ImportError:
+        with pytest.raises(RuntimeError, match="engineroom.cnt"):
+            run_bench(posts=500, workdir=tmp_path, compare="cnt")
+        return
+    pytest.skip("engineroom.cnt exists: the comparison is tested in tests/test_cnt*.py and by engineroom bench")
+
+
+def test_bench_rejects_unknown_comparison():
+    with pytest.raises(ValueError, match="cnt"):
+        run_bench(posts=500, compare="networkx")
+
+
+def test_cli_synth_writes_corpus_and_truth(tmp_path):
+    pytest.importorskip("engineroom.ingest")
+    pytest.importorskip("engineroom.report")
+    from typer.testing import CliRunner
+
+    from engineroom.cli import app
+
+    os.environ.setdefault("ENGINEROOM_QUIET", "1")
+    res = CliRunner().invoke(app, ["synth", "--posts", "300", "--out", str(tmp_path / "s.jsonl"), "--seed", "2"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "s.jsonl.truth.json").exists()
