@@ -1,0 +1,36 @@
+"""``engineroom serve``: the review web app (see :mod:`engineroom.serve.app`).
+
+>>> from engineroom.serve import create_app, serve
+>>> serve("corpus.duckdb")                       # doctest: +SKIP  (http://127.0.0.1:8000)
+
+Reviewers are added with ``engineroom users add NAME`` (:func:`engineroom.serve.auth.add_user`).
+The app binds 127.0.0.1 by default; binding another address prints a warning, since the app is
+meant to sit behind a TLS-terminating proxy if it is ever exposed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .app import create_app
+from .auth import add_user
+
+__all__ = ["create_app", "serve", "add_user"]
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def serve(db: str | os.PathLike, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning") -> None:
+    """Run the review app on ``host:port`` (127.0.0.1 by default) until interrupted."""
+    import uvicorn
+
+    if host not in LOOPBACK:
+        print(f"warning: serving on {host}, reachable from other machines; put it behind TLS", file=sys.stderr)
+    hosts = tuple({"127.0.0.1", "localhost", "::1", "[::1]", host})
+    app = create_app(db, trusted_hosts=hosts)
+    users = app.state.corpus.con.cursor().execute("SELECT count(*) FROM users").fetchall()[0][0]
+    if not users:
+        print("no reviewers yet: add one with 'engineroom users add NAME'", file=sys.stderr)
+    print(f"engineroom review app on http://{host}:{port}/ (Ctrl-C stops it)", file=sys.stderr)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False, server_header=False)

@@ -1,0 +1,530 @@
+"""The review web app: FastAPI with server-rendered, autoescaped Jinja2 pages.
+
+Pages: ``/login``; ``/queue`` (flagged posts, accounts and clusters, highest score first,
+filterable by analysis, community, narrative, item type and review status); ``/post/...``,
+``/account/...`` (profile, signals, timeline, neighbours, coordination, evidence) and
+``/cluster/...``; ``POST /review`` (confirm / reject / escalate with a note, appended to the
+``reviews`` audit log with reviewer and time); ``/reviews`` (the audit log); ``/export`` (confirmed
+items as a platform report, CSV / JSON, and reviewer labels for ``eval`` and retraining).
+JSON: ``/api/queue``, ``POST /api/review``.
+
+Security (see :mod:`engineroom.serve.auth`): every page and API except the login page and the
+static files needs a live session (pages redirect to ``/login``, the API answers 401); every
+write needs the session's CSRF token; failed logins are rate-limited; the Host header must be one
+of ``trusted_hosts``; every response carries a Content-Security-Policy that forbids inline
+script (``script-src 'self'``: the one script is a static file), ``frame-ancestors 'none'``,
+``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``; all post text, names and
+bios are escaped by the templates.
+
+Database: one DuckDB connection for the app; each request borrows a cursor (its own DuckDB
+connection to the same database) from a small pool, so concurrent requests never share one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import queue as _queue
+import secrets
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from ..corpus import Corpus
+from ..report.data import describe_evidence, parse_json, post_ids_in
+from . import auth
+from .queue import DECISIONS, PAGE_SIZE, QUEUE_TABLE, ensure_queue, query_queue, queue_facets
+
+PKG = Path(__file__).resolve().parents[1]
+SESSION_COOKIE = "er_session"
+LOGIN_CSRF_COOKIE = "er_login_csrf"
+ITEM_TYPES = ("post", "account", "cluster")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; connect-src 'self'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+PUBLIC_PATHS = ("/login",)
+
+
+class CursorPool:
+    """A fixed set of DuckDB cursors shared by request threads (one cursor per request at a time)."""
+
+    def __init__(self, con, size: int = 8) -> None:
+        self._q: _queue.Queue = _queue.Queue()
+        for _ in range(size):
+            self._q.put(con.cursor())
+
+    @contextmanager
+    def cursor(self) -> Iterator[Any]:
+        cur = self._q.get()
+        try:
+            yield cur
+        finally:
+            self._q.put(cur)
+
+
+def _corpus_view(corpus: Corpus, cur) -> Corpus:
+    """A Corpus whose queries go through ``cur`` (library functions take a Corpus)."""
+    view = Corpus.__new__(Corpus)
+    view.path, view.read_only, view.con = corpus.path, corpus.read_only, cur
+    return view
+
+
+def _rows(cur, sql: str, params: list | None = None) -> list[dict]:
+    res = cur.execute(sql, params or None)
+    names = [d[0] for d in res.description]
+    return [dict(zip(names, r)) for r in res.fetchall()]
+
+
+def _has(cur, table: str, *cols: str) -> bool:
+    got = {r[0] for r in cur.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?",
+        [table]).fetchall()}
+    return bool(got) and all(c in got for c in cols)
+
+
+def _safe_next(target: str | None, default: str = "/queue") -> str:
+    """A local path to go back to after a form (never another site)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or "\n" in target:
+        return default
+    return target
+
+
+def _safe_url(url: Any) -> str | None:
+    from ..report import safe_url
+
+    return safe_url(url)
+
+
+def _fmt_time(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M")
+    return str(v)[:16]
+
+
+def _fmt_num(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.3g}" if v == v else ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max_age: float = 8 * 3600,
+               max_login_failures: int = 5, login_window: float = 300.0,
+               trusted_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1", "[::1]", "testserver"),
+               pool_size: int = 8) -> FastAPI:
+    """The review app over the corpus file ``db`` (opened read-write: reviews are stored in it)."""
+    corpus = Corpus(db)
+    ensure_queue(corpus)
+    pool = CursorPool(corpus.con, pool_size)
+    with pool.cursor() as cur:
+        facets = queue_facets(cur)
+    sessions = auth.SessionStore(idle_timeout=session_idle, max_age=session_max_age)
+    limiter = auth.RateLimiter(max_login_failures, login_window)
+    env = jinja2.Environment(loader=jinja2.PackageLoader("engineroom", "templates"), autoescape=True,
+                             undefined=jinja2.ChainableUndefined)
+    env.filters.update(t=_fmt_time, n=_fmt_num, safe_url=_safe_url, evidence=describe_evidence)
+    env.globals["qs"] = lambda **kw: urlencode({k: v for k, v in kw.items() if v not in (None, "")})
+    trusted = {h.lower() for h in trusted_hosts}
+
+    app = FastAPI(title="engineroom review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.corpus, app.state.pool, app.state.sessions, app.state.limiter = corpus, pool, sessions, limiter
+    app.state.facets = facets
+    app.mount("/static", StaticFiles(directory=str(PKG / "static")), name="static")
+
+    def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        s = getattr(request.state, "session", None)
+        page = env.get_template(f"serve/{name}").render(
+            user=s.username if s else None, csrf=s.csrf if s else "", path=request.url.path,
+            here=str(request.url.path) + (("?" + request.url.query) if request.url.query else ""), **ctx)
+        return HTMLResponse(page, status_code=status)
+
+    # -- middleware: hosts, sessions, security headers -------------------------------------
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        raw_host = (request.headers.get("host") or "").lower()
+        host = raw_host if raw_host.endswith("]") else raw_host.rsplit(":", 1)[0]
+        if trusted and host not in trusted:
+            resp: Response = Response("unknown host", status_code=400, media_type="text/plain")
+        else:
+            path = request.url.path
+            token = request.cookies.get(SESSION_COOKIE)
+            session = sessions.get(token)
+            request.state.session = session
+            if session is None and not (path in PUBLIC_PATHS or path.startswith("/static/")):
+                if request.method in ("GET", "HEAD") and not path.startswith("/api/"):
+                    nxt = _safe_next(path + (("?" + request.url.query) if request.url.query else ""), "/queue")
+                    resp = RedirectResponse("/login?" + urlencode({"next": nxt}), status_code=303)
+                else:
+                    resp = JSONResponse({"detail": "login required"}, status_code=401)
+            else:
+                resp = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            resp.headers.setdefault(k, v)
+        return resp
+
+    def require_csrf(request: Request, form_token: str | None) -> Response | None:
+        token = form_token or request.headers.get("x-csrf-token")
+        if not auth.csrf_ok(request.state.session, token):
+            return JSONResponse({"detail": "missing or wrong CSRF token"}, status_code=403)
+        return None
+
+    # -- login / logout ---------------------------------------------------------------------
+    def login_page(request: Request, error: str = "", status: int = 200, next_: str = "/queue") -> HTMLResponse:
+        token = secrets.token_urlsafe(32)
+        resp = render(request, "login.html", status=status, error=error, login_csrf=token, next=_safe_next(next_))
+        resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login",
+                        secure=request.url.scheme == "https", max_age=3600)
+        return resp
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request, next: str = "/queue"):
+        return login_page(request, next_=next)
+
+    @app.post("/login")
+    async def login(request: Request):
+        form = await request.form()
+        name, password = str(form.get("username", ""))[:64], str(form.get("password", ""))[:1024]
+        cookie, field = request.cookies.get(LOGIN_CSRF_COOKIE), str(form.get("csrf_token", ""))
+        if not cookie or not field or not secrets.compare_digest(cookie, field):
+            return JSONResponse({"detail": "missing or wrong CSRF token"}, status_code=403)
+        ip = request.client.host if request.client else "?"
+        keys = (f"ip:{ip}", f"user:{name.lower()}")
+        wait = limiter.blocked(*keys)
+        if wait > 0:
+            resp = login_page(request, "Too many failed logins: try again later.", 429, str(form.get("next", "")))
+            resp.headers["Retry-After"] = str(int(wait) + 1)
+            return resp
+        from starlette.concurrency import run_in_threadpool
+
+        def check() -> bool:
+            with pool.cursor() as cur:
+                return auth.check_login(cur, name, password)
+
+        if not await run_in_threadpool(check):
+            limiter.fail(*keys)
+            return login_page(request, "Wrong user name or password.", 401, str(form.get("next", "")))
+        limiter.reset(f"user:{name.lower()}")
+        token, _ = sessions.create(name)
+        resp = RedirectResponse(_safe_next(str(form.get("next", ""))), status_code=303)
+        resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",
+                        secure=request.url.scheme == "https", max_age=int(session_max_age))
+        resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+        return resp
+
+    @app.post("/logout")
+    async def logout(request: Request):
+        form = await request.form()
+        bad = require_csrf(request, form.get("csrf_token"))
+        if bad:
+            return bad
+        sessions.end(request.cookies.get(SESSION_COOKIE))
+        resp = RedirectResponse("/login", status_code=303)
+        resp.delete_cookie(SESSION_COOKIE, path="/")
+        return resp
+
+    # -- queue ------------------------------------------------------------------------------
+    @app.get("/")
+    def home():
+        return RedirectResponse("/queue", status_code=303)
+
+    def _queue_args(analysis, community, narrative, item_type, status, page):
+        status = status if status in ("pending", "all") + DECISIONS else "pending"
+        item_type = item_type if item_type in ITEM_TYPES else None
+        try:
+            page = max(1, min(int(page or 1), 100_000))
+        except ValueError:
+            page = 1
+        return dict(analysis=analysis or None, community=community or None, narrative=narrative or None,
+                    item_type=item_type, status=status, page=page)
+
+    @app.get("/queue", response_class=HTMLResponse)
+    def queue_page(request: Request, analysis: str = "", community: str = "", narrative: str = "",
+                   item_type: str = "", status: str = "pending", page: str = "1"):
+        args = _queue_args(analysis, community, narrative, item_type, status, page)
+        with pool.cursor() as cur:
+            rows, total = query_queue(cur, **args)
+        pages = max(1, -(-total // PAGE_SIZE))
+        return render(request, "queue.html", rows=rows, total=total, pages=pages, f=args, facets=app.state.facets)
+
+    @app.get("/api/queue")
+    def api_queue(analysis: str = "", community: str = "", narrative: str = "", item_type: str = "",
+                  status: str = "pending", page: str = "1"):
+        args = _queue_args(analysis, community, narrative, item_type, status, page)
+        with pool.cursor() as cur:
+            rows, total = query_queue(cur, **args)
+        return JSONResponse(json.loads(json.dumps({"total": total, "page": args["page"], "items": rows}, default=str)))
+
+    # -- item pages -------------------------------------------------------------------------
+    def _history(cur, item_type: str, platform: str | None, item_id: str) -> list[dict]:
+        return _rows(cur, "SELECT * FROM reviews WHERE item_type = ? AND platform IS NOT DISTINCT FROM ? AND item_id = ? "
+                          "ORDER BY decided_at DESC LIMIT 200", [item_type, platform, item_id])
+
+    def _flags(cur, item_type: str, platform: str | None, item_id: str) -> list[dict]:
+        return _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE item_type = ? AND platform IS NOT DISTINCT FROM ? "
+                          "AND item_id = ? ORDER BY score DESC", [item_type, platform, item_id])
+
+    def _posts_by_ids(cur, ids: list[str], limit: int = 30) -> list[dict]:
+        ids = list(dict.fromkeys(str(i) for i in ids))[:limit]
+        if not ids:
+            return []
+        return _rows(cur, "SELECT platform, post_id, account_id, handle, created_at, text, url, kind FROM posts "
+                          "WHERE post_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY created_at", [ids])
+
+    @app.get("/post/{platform}/{post_id:path}", response_class=HTMLResponse)
+    def post_page(request: Request, platform: str, post_id: str):
+        with pool.cursor() as cur:
+            post = _rows(cur, "SELECT * EXCLUDE (extra) FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id])
+            if not post:
+                return render(request, "error.html", status=404, message="No such post.")
+            post = post[0]
+            author = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
+                           [platform, post["account_id"]]) if post.get("account_id") else []
+            hate = _rows(cur, "SELECT * FROM hate WHERE platform = ? AND post_id = ?", [platform, post_id]) \
+                if _has(cur, "hate", "post_id") else []
+            narr = _rows(cur, "SELECT * FROM narratives WHERE platform = ? AND post_id = ?", [platform, post_id]) \
+                if _has(cur, "narratives", "post_id") else []
+            flags = _flags(cur, "post", platform, post_id)
+            history = _history(cur, "post", platform, post_id)
+        return render(request, "post.html", post=post, author=author[0] if author else None, hate=hate,
+                      narratives=narr, flags=flags, history=history)
+
+    @app.get("/account/{platform}/{account_id:path}", response_class=HTMLResponse)
+    def account_page(request: Request, platform: str, account_id: str):
+        with pool.cursor() as cur:
+            acc = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
+                        [platform, account_id])
+            flags = _flags(cur, "account", platform, account_id)
+            if not acc and not flags:
+                return render(request, "error.html", status=404, message="No such account.")
+            signals = _rows(cur, "SELECT * FROM account_scores WHERE platform = ? AND account_id = ?",
+                            [platform, account_id]) if _has(cur, "account_scores", "account_id") else []
+            er = _rows(cur, "SELECT * FROM engine_room WHERE platform = ? AND account_id = ? ORDER BY score DESC",
+                       [platform, account_id]) if _has(cur, "engine_room", "account_id") else []
+            hate_join = ("LEFT JOIN hate h ON h.platform = p.platform AND h.post_id = p.post_id"
+                         if _has(cur, "hate", "post_id", "label") else "")
+            hate_cols = ", h.label, h.score" if hate_join and _has(cur, "hate", "score") else (", h.label, NULL AS score" if hate_join else ", NULL AS label, NULL AS score")
+            timeline = _rows(cur, f"SELECT p.post_id, p.created_at, p.kind, p.text, p.url, p.handle{hate_cols} FROM posts p "
+                                  f"{hate_join} WHERE p.platform = ? AND p.account_id = ? "
+                                  "ORDER BY p.created_at DESC LIMIT 100", [platform, account_id])
+            n_posts = cur.execute("SELECT count(*) FROM posts WHERE platform = ? AND account_id = ?",
+                                  [platform, account_id]).fetchall()[0][0]
+            out_n = _rows(cur, """SELECT i.kind, coalesce(i.target_account_id, i.target_key) AS other,
+                                         any_value(coalesce(a.handle, i.target_handle)) AS handle, count(*) AS n
+                                  FROM interactions i LEFT JOIN accounts a
+                                       ON a.platform = i.platform AND a.account_id = i.target_account_id
+                                  WHERE i.platform = ? AND i.source_account_id = ?
+                                  GROUP BY ALL ORDER BY n DESC LIMIT 25""", [platform, account_id])
+            in_n = _rows(cur, """SELECT i.kind, i.source_account_id AS other, any_value(a.handle) AS handle, count(*) AS n
+                                 FROM interactions i LEFT JOIN accounts a
+                                      ON a.platform = i.platform AND a.account_id = i.source_account_id
+                                 WHERE i.platform = ? AND i.target_account_id = ?
+                                 GROUP BY ALL ORDER BY n DESC LIMIT 25""", [platform, account_id])
+            coord = _rows(cur, """SELECT c.network, CASE WHEN c.account_1 = ? THEN c.account_2 ELSE c.account_1 END AS other,
+                                         c.weight, a.handle
+                                  FROM coordination c LEFT JOIN accounts a ON a.platform = c.platform
+                                       AND a.account_id = CASE WHEN c.account_1 = ? THEN c.account_2 ELSE c.account_1 END
+                                  WHERE c.platform = ? AND (c.account_1 = ? OR c.account_2 = ?)
+                                  ORDER BY c.weight DESC LIMIT 25""",
+                          [account_id, account_id, platform, account_id, account_id]) \
+                if _has(cur, "coordination", "account_1", "account_2", "network", "weight") else []
+            clusters = _rows(cur, "SELECT DISTINCT CAST(cluster_id AS VARCHAR) AS cluster_id FROM coordination_clusters "
+                                  "WHERE account_id = ? ORDER BY 1", [account_id]) \
+                if _has(cur, "coordination_clusters", "cluster_id", "account_id") else []
+            community = _rows(cur, "SELECT community, pagerank FROM graph_nodes WHERE platform = ? AND account_id = ?",
+                              [platform, account_id]) if _has(cur, "graph_nodes", "community", "pagerank") else []
+            post_flags = _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE item_type = 'post' AND platform = ? "
+                                    "AND account_id = ? ORDER BY score DESC LIMIT 30", [platform, account_id])
+            history = _history(cur, "account", platform, account_id)
+        signal_items = []
+        for s in signals:
+            for k, v in s.items():
+                if k not in ("platform", "account_id", "handle"):
+                    signal_items.append((k, describe_evidence(v) if isinstance(v, str) and v[:1] in "[{" else _fmt_num(v)))
+        return render(request, "account.html", platform=platform, account_id=account_id, acc=acc[0] if acc else None,
+                      flags=flags, signals=signal_items, engine_room=er, timeline=timeline, n_posts=n_posts,
+                      out_n=out_n, in_n=in_n, coord=coord, clusters=clusters,
+                      community=community[0] if community else None, post_flags=post_flags, history=history)
+
+    @app.get("/cluster/{cluster_id:path}", response_class=HTMLResponse)
+    def cluster_page(request: Request, cluster_id: str):
+        with pool.cursor() as cur:
+            if not _has(cur, "coordination_clusters", "cluster_id", "account_id"):
+                return render(request, "error.html", status=404, message="No coordination clusters in this corpus.")
+            members = _rows(cur, """SELECT m.*, a.handle AS account_handle, a.display_name, a.followers
+                                    FROM (SELECT * FROM coordination_clusters WHERE CAST(cluster_id AS VARCHAR) = ?) m
+                                    LEFT JOIN accounts a ON a.platform = m.platform AND a.account_id = m.account_id
+                                    ORDER BY m.account_id""", [cluster_id])
+            if not members:
+                return render(request, "error.html", status=404, message="No such cluster.")
+            platform = members[0].get("platform")
+            ids = [str(m["account_id"]) for m in members]
+            edges = _rows(cur, """SELECT c.network, c.account_1, c.account_2, c.weight, c.post_ids,
+                                         a1.handle AS h1, a2.handle AS h2
+                                  FROM coordination c
+                                  LEFT JOIN accounts a1 ON a1.platform = c.platform AND a1.account_id = c.account_1
+                                  LEFT JOIN accounts a2 ON a2.platform = c.platform AND a2.account_id = c.account_2
+                                  WHERE c.account_1 IN (SELECT unnest(?::VARCHAR[]))
+                                    AND c.account_2 IN (SELECT unnest(?::VARCHAR[]))
+                                  ORDER BY c.weight DESC LIMIT 60""", [ids, ids]) \
+                if _has(cur, "coordination", "account_1", "account_2", "network", "weight", "post_ids") else []
+            pids: list[str] = []
+            for e in edges:
+                pids += post_ids_in(e.get("post_ids"), 10)
+            posts = _posts_by_ids(cur, pids, 30)
+            flags = _flags(cur, "cluster", platform, cluster_id)
+            history = _history(cur, "cluster", platform, cluster_id)
+        nets: dict[str, float] = {}
+        for e in edges:
+            nets[e["network"]] = nets.get(e["network"], 0) + float(e["weight"] or 0)
+        return render(request, "cluster.html", cluster_id=cluster_id, platform=platform, members=members, edges=edges,
+                      posts=posts, networks=sorted(nets.items(), key=lambda kv: -kv[1]), flags=flags, history=history,
+                      evidence=describe_evidence(members[0].get("evidence"), 600))
+
+    # -- decisions ------------------------------------------------------------------------
+    def _store(cur, session: auth.Session, item_type: str, platform: str | None, item_id: str,
+               analysis: str | None, decision: str, note: str) -> str | None:
+        if item_type not in ITEM_TYPES:
+            return "unknown item type"
+        if decision not in DECISIONS:
+            return "decision is confirm, reject or escalate"
+        if not item_id or len(item_id) > 300 or len(note) > 4000 or len(platform or "") > 100:
+            return "bad item or note too long"
+        if analysis:
+            ok = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE} WHERE item_type = ? AND platform IS NOT DISTINCT FROM ? "
+                             "AND item_id = ? AND analysis = ?", [item_type, platform, item_id, analysis]).fetchall()[0][0]
+        elif item_type == "post":
+            ok = cur.execute("SELECT count(*) FROM posts WHERE platform = ? AND post_id = ?", [platform, item_id]).fetchall()[0][0]
+        elif item_type == "account":
+            ok = cur.execute("SELECT count(*) FROM accounts WHERE platform = ? AND account_id = ?",
+                             [platform, item_id]).fetchall()[0][0]
+        else:
+            ok = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE} WHERE item_type = 'cluster' AND item_id = ?",
+                             [item_id]).fetchall()[0][0]
+        if not ok:
+            return "no such flagged item"
+        cur.execute("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [uuid.uuid4().hex, item_type, platform, item_id, analysis or None, decision, note or None,
+                     session.username, datetime.now(timezone.utc).replace(tzinfo=None)])
+        return None
+
+    @app.post("/review")
+    async def review(request: Request):
+        form = await request.form()
+        bad = require_csrf(request, form.get("csrf_token"))
+        if bad:
+            return bad
+        from starlette.concurrency import run_in_threadpool
+
+        def store() -> str | None:
+            with pool.cursor() as cur:
+                return _store(cur, request.state.session, str(form.get("item_type", "")),
+                              str(form.get("platform", "")) or None, str(form.get("item_id", "")),
+                              str(form.get("analysis", "")) or None, str(form.get("decision", "")),
+                              str(form.get("note", "")).strip())
+
+        err = await run_in_threadpool(store)
+        if err:
+            return render(request, "error.html", status=400, message=err)
+        return RedirectResponse(_safe_next(str(form.get("next", ""))), status_code=303)
+
+    @app.post("/api/review")
+    async def api_review(request: Request):
+        bad = require_csrf(request, None)
+        if bad:
+            return bad
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"detail": "JSON body expected"}, status_code=400)
+        if not isinstance(body, dict):
+            return JSONResponse({"detail": "JSON object expected"}, status_code=400)
+        from starlette.concurrency import run_in_threadpool
+
+        def store() -> str | None:
+            with pool.cursor() as cur:
+                return _store(cur, request.state.session, str(body.get("item_type", "")),
+                              str(body.get("platform") or "") or None, str(body.get("item_id", "")),
+                              str(body.get("analysis") or "") or None, str(body.get("decision", "")),
+                              str(body.get("note") or "").strip())
+
+        err = await run_in_threadpool(store)
+        if err:
+            return JSONResponse({"detail": err}, status_code=400)
+        return JSONResponse({"ok": True})
+
+    @app.get("/reviews", response_class=HTMLResponse)
+    def reviews_page(request: Request, reviewer: str = "", decision: str = ""):
+        where, params = [], []
+        if reviewer:
+            where.append("reviewer = ?")
+            params.append(reviewer)
+        if decision in DECISIONS:
+            where.append("decision = ?")
+            params.append(decision)
+        with pool.cursor() as cur:
+            rows = _rows(cur, "SELECT * FROM reviews " + ("WHERE " + " AND ".join(where) if where else "")
+                         + " ORDER BY decided_at DESC LIMIT 500", params)
+            counts = _rows(cur, "SELECT decision, count(*) AS n FROM reviews GROUP BY 1 ORDER BY 1")
+        return render(request, "reviews.html", rows=rows, counts=counts, reviewer=reviewer, decision=decision)
+
+    # -- exports ----------------------------------------------------------------------------
+    @app.get("/export", response_class=HTMLResponse)
+    def export_page(request: Request):
+        with pool.cursor() as cur:
+            counts = _rows(cur, "SELECT item_type, decision, count(*) AS n FROM (" + _latest_sql() + ") GROUP BY ALL ORDER BY 1, 2")
+        return render(request, "export.html", counts=counts)
+
+    @app.get("/export/{name}")
+    def export_file(name: str):
+        from .. import export as ex
+
+        stem, _, suffix = name.rpartition(".")
+        if stem not in ("platform-report", "labels-posts", "labels-accounts") or suffix not in ("csv", "json"):
+            return JSONResponse({"detail": "unknown export"}, status_code=404)
+        with pool.cursor() as cur:
+            view = _corpus_view(corpus, cur)
+            if stem == "platform-report":
+                df = ex.platform_report(view)
+            else:
+                df = ex.review_labels(view, "post" if stem == "labels-posts" else "account")
+        if suffix == "csv":
+            buf = io.StringIO()
+            (df.map(ex._neutralise) if stem == "platform-report" else df).to_csv(buf, index=False)
+            data, media = buf.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
+        else:
+            data = json.dumps(ex._records(df), ensure_ascii=False, indent=1).encode("utf-8")
+            media = "application/json"
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
+        return Response(data, media_type=media,
+                        headers={"Content-Disposition": f'attachment; filename="{stem}-{stamp}.{suffix}"'})
+
+    return app
+
+
+def _latest_sql() -> str:
+    from .queue import LATEST_REVIEWS
+
+    return LATEST_REVIEWS

@@ -1,0 +1,227 @@
+"""The review queue: every flag the analyses raised, in one precomputed table.
+
+``review_queue`` holds one row per (item, analysis) flag, built from the findings tables that
+exist (each source is optional):
+
+========== ============= ===========================================================================
+item_type  analysis      source and score
+========== ============= ===========================================================================
+post       hate          ``hate`` rows labelled ``antisemitic`` (score) or ``other_hate`` (hate_score)
+post       narratives    ``narratives`` rows of kind ``narrative`` (score)
+account    engine_room   ``engine_room`` core accounts (score)
+account    accounts      ``account_scores`` with ``operation_label`` (operation_score)
+cluster    coordination  ``coordination_clusters``, one row per cluster (score: ``1 - 1/size``)
+========== ============= ===========================================================================
+
+Columns: item_type, platform, item_id, analysis, score, reason, category, narrative, community
+(from ``graph_nodes``), account_id, handle, created_at, snippet (first 280 characters of the
+text, or the profile name and bio), evidence (JSON text).
+
+The queue pages read only this table (plus the small ``reviews`` log), so they stay fast on a
+corpus of millions of posts. It is rebuilt when the findings change: a signature of the ``runs``
+table and the source tables' row counts is kept in ``review_queue_meta``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..corpus import Corpus
+from ..report.data import Findings
+
+QUEUE_TABLE = "review_queue"
+PAGE_SIZE = 50
+DECISIONS = ("confirm", "reject", "escalate")
+
+
+def _signature(f: Findings) -> str:
+    parts: dict[str, Any] = {}
+    for t in ("hate", "narratives", "engine_room", "account_scores", "coordination_clusters", "graph_nodes"):
+        parts[t] = f.count(t) if f.has(t) else None
+    if f.has("runs"):
+        r = f.rows("SELECT count(*) AS n, CAST(max(finished_at) AS VARCHAR) AS last FROM runs")[0]
+        parts["runs"] = [r["n"], r["last"]]
+    return json.dumps(parts, sort_keys=True)
+
+
+def _parts(f: Findings) -> list[str]:
+    """SELECTs, one per flag source present, with the queue's columns."""
+    parts = []
+
+    def col(table: str, name: str, default: str = "NULL", alias: str = "") -> str:
+        return f"{alias}{name}" if f.has(table, name) else default
+
+    if f.has("hate", "post_id", "label"):
+        score = "CASE WHEN h.label = 'antisemitic' THEN {s} ELSE {hs} END".format(
+            s=col("hate", "score", "1.0", "h."), hs=col("hate", "hate_score", col("hate", "score", "1.0", "h."), "h."))
+        parts.append(f"""
+            SELECT 'post' AS item_type, h.platform, CAST(h.post_id AS VARCHAR) AS item_id, 'hate' AS analysis,
+                   CAST({score} AS DOUBLE) AS score,
+                   CASE WHEN h.label = 'antisemitic' THEN 'antisemitic' ELSE 'other hate' END AS reason,
+                   CAST({col('hate', 'category', 'NULL', 'h.')} AS VARCHAR) AS category, NULL::VARCHAR AS narrative,
+                   p.account_id, p.handle, p.created_at, left(p.text, 280) AS snippet,
+                   CAST({col('hate', 'evidence', 'NULL', 'h.')} AS VARCHAR) AS evidence
+            FROM hate h LEFT JOIN posts p ON p.platform = h.platform AND p.post_id = h.post_id
+            WHERE h.label IN ('antisemitic', 'other_hate')""")
+    if f.has("narratives", "post_id", "narrative"):
+        kind = "AND n.kind = 'narrative'" if f.has("narratives", "kind") else ""
+        parts.append(f"""
+            SELECT 'post' AS item_type, n.platform, CAST(n.post_id AS VARCHAR) AS item_id, 'narratives' AS analysis,
+                   CAST({col('narratives', 'score', '1.0', 'n.')} AS DOUBLE) AS score,
+                   'narrative: ' || n.narrative AS reason, n.narrative AS category, n.narrative AS narrative,
+                   p.account_id, p.handle, p.created_at, left(p.text, 280) AS snippet,
+                   CAST({col('narratives', 'evidence', 'NULL', 'n.')} AS VARCHAR) AS evidence
+            FROM narratives n LEFT JOIN posts p ON p.platform = n.platform AND p.post_id = n.post_id
+            WHERE TRUE {kind}""")
+    if f.has("engine_room", "account_id"):
+        core = "WHERE e.in_core" if f.has("engine_room", "in_core") else ""
+        narr = col("engine_room", "narrative", "NULL", "e.")
+        rank = col("engine_room", "rank", "NULL", "e.")
+        parts.append(f"""
+            SELECT 'account' AS item_type, e.platform, CAST(e.account_id AS VARCHAR) AS item_id,
+                   'engine_room' AS analysis, CAST({col('engine_room', 'score', '1.0', 'e.')} AS DOUBLE) AS score,
+                   'engine room of ' || coalesce(CAST({narr} AS VARCHAR), '?') || ' (rank ' ||
+                       coalesce(CAST({rank} AS VARCHAR), '?') || ')' AS reason,
+                   CAST({narr} AS VARCHAR) AS category, CAST({narr} AS VARCHAR) AS narrative,
+                   CAST(e.account_id AS VARCHAR) AS account_id, coalesce(a.handle, {col('engine_room', 'handle', 'NULL', 'e.')}) AS handle,
+                   NULL::TIMESTAMP AS created_at,
+                   left(coalesce(a.display_name, '') || ' — ' || coalesce(a.bio, ''), 280) AS snippet,
+                   CAST({col('engine_room', 'evidence', 'NULL', 'e.')} AS VARCHAR) AS evidence
+            FROM engine_room e LEFT JOIN accounts a ON a.platform = e.platform AND a.account_id = e.account_id {core}""")
+    if f.has("account_scores", "account_id"):
+        if f.has("account_scores", "operation_label"):
+            where = "WHERE s.operation_label"
+        elif f.has("account_scores", "operation_score"):
+            where = "WHERE s.operation_score >= 0.5"
+        else:
+            where = "WHERE FALSE"
+        parts.append(f"""
+            SELECT 'account' AS item_type, s.platform, CAST(s.account_id AS VARCHAR) AS item_id, 'accounts' AS analysis,
+                   CAST({col('account_scores', 'operation_score', '1.0', 's.')} AS DOUBLE) AS score,
+                   'operation-like account' AS reason, NULL::VARCHAR AS category, NULL::VARCHAR AS narrative,
+                   CAST(s.account_id AS VARCHAR) AS account_id,
+                   coalesce(a.handle, {col('account_scores', 'handle', 'NULL', 's.')}) AS handle,
+                   NULL::TIMESTAMP AS created_at,
+                   left(coalesce(a.display_name, '') || ' — ' || coalesce(a.bio, ''), 280) AS snippet,
+                   CAST({col('account_scores', 'top_signals', 'NULL', 's.')} AS VARCHAR) AS evidence
+            FROM account_scores s LEFT JOIN accounts a ON a.platform = s.platform AND a.account_id = s.account_id
+            {where}""")
+    if f.has("coordination_clusters", "cluster_id", "account_id"):
+        nets = "any_value(CAST(networks AS VARCHAR))" if f.has("coordination_clusters", "networks") else "NULL"
+        meth = "any_value(CAST(method AS VARCHAR))" if f.has("coordination_clusters", "method") else "NULL"
+        ev = "any_value(CAST(evidence AS VARCHAR))" if f.has("coordination_clusters", "evidence") else "NULL"
+        parts.append(f"""
+            SELECT 'cluster' AS item_type, any_value(platform) AS platform, CAST(cluster_id AS VARCHAR) AS item_id,
+                   'coordination' AS analysis, 1.0 - 1.0 / greatest(count(DISTINCT account_id), 1) AS score,
+                   'coordinated cluster of ' || count(DISTINCT account_id) || ' accounts' AS reason,
+                   {meth} AS category, NULL::VARCHAR AS narrative, NULL::VARCHAR AS account_id,
+                   NULL::VARCHAR AS handle, NULL::TIMESTAMP AS created_at,
+                   left({nets}, 280) AS snippet, {ev} AS evidence
+            FROM coordination_clusters GROUP BY CAST(cluster_id AS VARCHAR)""")
+    return parts
+
+
+def build_queue(corpus: Corpus) -> int:
+    """(Re)build ``review_queue`` from the findings tables; returns its number of rows."""
+    f = Findings(corpus)
+    parts = _parts(f)
+    if f.has("graph_nodes", "account_id", "community"):
+        comm_join = ("LEFT JOIN (SELECT platform, CAST(account_id AS VARCHAR) AS account_id, "
+                     "any_value(CAST(community AS VARCHAR)) AS community FROM graph_nodes GROUP BY ALL) g "
+                     "ON g.platform = u.platform AND g.account_id = u.account_id")
+        comm = "g.community"
+    else:
+        comm_join, comm = "", "NULL::VARCHAR"
+    if parts:
+        body = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
+        sql = (f"SELECT u.item_type, u.platform, u.item_id, u.analysis, u.score, u.reason, u.category, u.narrative, "
+               f"{comm} AS community, u.account_id, u.handle, u.created_at, u.snippet, u.evidence "
+               f"FROM ({body}) u {comm_join} ORDER BY u.score DESC NULLS LAST, u.item_id")
+    else:
+        sql = ("SELECT NULL::VARCHAR AS item_type, NULL::VARCHAR AS platform, NULL::VARCHAR AS item_id, "
+               "NULL::VARCHAR AS analysis, NULL::DOUBLE AS score, NULL::VARCHAR AS reason, NULL::VARCHAR AS category, "
+               "NULL::VARCHAR AS narrative, NULL::VARCHAR AS community, NULL::VARCHAR AS account_id, "
+               "NULL::VARCHAR AS handle, NULL::TIMESTAMP AS created_at, NULL::VARCHAR AS snippet, "
+               "NULL::VARCHAR AS evidence WHERE FALSE")
+    sig = _signature(f)
+    cur = corpus.con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        cur.execute(f"CREATE OR REPLACE TABLE {QUEUE_TABLE} AS {sql}")
+        cur.execute("CREATE TABLE IF NOT EXISTS review_queue_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        cur.execute("INSERT OR REPLACE INTO review_queue_meta VALUES ('signature', ?)", [sig])
+        cur.execute("COMMIT")
+        n = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE}").fetchall()[0][0]
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
+    return int(n)
+
+
+def ensure_queue(corpus: Corpus) -> bool:
+    """Build ``review_queue`` when it is missing or the findings changed; True when (re)built."""
+    f = Findings(corpus)
+    if f.has(QUEUE_TABLE) and f.has("review_queue_meta"):
+        old = f.scalar("SELECT value FROM review_queue_meta WHERE key = 'signature'")
+        if old == _signature(f):
+            return False
+    build_queue(corpus)
+    return True
+
+
+LATEST_REVIEWS = """
+    SELECT item_type, platform, item_id, analysis, decision, reviewer, decided_at, note FROM (
+        SELECT *, row_number() OVER (PARTITION BY item_type, platform, item_id, analysis
+                                     ORDER BY decided_at DESC, review_id DESC) AS rn FROM reviews)
+    WHERE rn = 1"""
+
+
+def query_queue(con, analysis: str | None = None, community: str | None = None, narrative: str | None = None,
+                item_type: str | None = None, status: str = "pending", page: int = 1,
+                page_size: int = PAGE_SIZE, account_id: str | None = None) -> tuple[list[dict], int]:
+    """One page of the queue (highest score first) and the number of matching items.
+
+    ``status``: ``pending`` (no decision yet), ``confirm``, ``reject``, ``escalate`` or ``all``.
+    ``con`` is a DuckDB connection or cursor (the app passes one cursor per request).
+    """
+    where, params = [], []
+    for colname, val in (("analysis", analysis), ("community", community), ("narrative", narrative),
+                         ("item_type", item_type), ("account_id", account_id)):
+        if val:
+            where.append(f"q.{colname} = ?")
+            params.append(val)
+    if status == "pending":
+        where.append("r.decision IS NULL")
+    elif status in DECISIONS:
+        where.append("r.decision = ?")
+        params.append(status)
+    cond = ("WHERE " + " AND ".join(where)) if where else ""
+    base = (f"FROM {QUEUE_TABLE} q LEFT JOIN ({LATEST_REVIEWS}) r ON r.item_type = q.item_type "
+            "AND r.platform IS NOT DISTINCT FROM q.platform AND r.item_id = q.item_id "
+            f"AND r.analysis IS NOT DISTINCT FROM q.analysis {cond}")
+    page = max(int(page), 1)
+    res = con.execute(f"SELECT q.*, r.decision, r.reviewer, r.decided_at, r.note {base} "
+                      f"ORDER BY q.score DESC NULLS LAST, q.item_id LIMIT {int(page_size)} OFFSET {(page - 1) * int(page_size)}",
+                      params)
+    names = [d[0] for d in res.description]
+    rows = [dict(zip(names, r)) for r in res.fetchall()]
+    total = con.execute(f"SELECT count(*) {base}", params).fetchall()[0][0]
+    return rows, int(total)
+
+
+def queue_facets(con) -> dict[str, list[str]]:
+    """Values offered by the queue's filters (analyses, narratives, the largest communities)."""
+    out = {}
+    out["analysis"] = [r[0] for r in con.execute(
+        f"SELECT DISTINCT analysis FROM {QUEUE_TABLE} WHERE analysis IS NOT NULL ORDER BY 1").fetchall()]
+    out["narrative"] = [r[0] for r in con.execute(
+        f"SELECT DISTINCT narrative FROM {QUEUE_TABLE} WHERE narrative IS NOT NULL ORDER BY 1 LIMIT 200").fetchall()]
+    out["community"] = [r[0] for r in con.execute(
+        f"SELECT community FROM {QUEUE_TABLE} WHERE community IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 "
+        "LIMIT 100").fetchall()]
+    out["item_type"] = [r[0] for r in con.execute(
+        f"SELECT DISTINCT item_type FROM {QUEUE_TABLE} WHERE item_type IS NOT NULL ORDER BY 1").fetchall()]
+    return out
