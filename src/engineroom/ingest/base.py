@@ -39,16 +39,21 @@ class JsonLinesAdapter(Adapter):
     """One JSON record per line (a JSON array of records works too)."""
 
     lines_per_batch = LINES_PER_BATCH
+    bytes_per_batch = 64 << 20
 
-    def iter_line_batches(self, hasher) -> Iterator[list[tuple[int, str]]]:
+    def iter_line_batches(self, hasher) -> Iterator[pa.Table]:
+        """Arrow batches of (rec, raw) lines."""
         stream = self.source.open(hasher)
         try:
             head = stream.read(1 << 16)
+            first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+            if first and first not in (b"{", b"["):
+                raise IngestError(f"{self.source.name}: not {self.name} JSON: the file does not start with a JSON record")
             rest = _Prefixed(head, stream)
             if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"[":
                 yield from _json_array_batches(rest, self.lines_per_batch, self.source.name)
             else:
-                yield from line_batches(rest, max_lines=self.lines_per_batch)
+                yield from line_batches(rest, max_lines=self.lines_per_batch, max_bytes=self.bytes_per_batch)
         finally:
             stream.close()
 
@@ -57,10 +62,10 @@ class JsonLinesAdapter(Adapter):
             self.stage_lines(con, lines)
             yield
 
-    def stage_lines(self, con, lines: list[tuple[int, str]]) -> None:
+    def stage_lines(self, con, lines: pa.Table) -> None:
         """Python adapters: parse each line and fill a :class:`Batch`."""
         b = Batch()
-        for rec, raw in lines:
+        for rec, raw in zip(lines.column("rec").to_pylist(), lines.column("raw").to_pylist()):
             try:
                 obj = json_loads(raw)
             except Exception as exc:
@@ -105,14 +110,12 @@ def _json_array_batches(stream, size: int, name: str):
             i += 1
             batch.append((i, json_dumps(item)))
             if len(batch) >= size:
-                yield batch
+                yield lines_table(batch)
                 batch = []
     except ijson.JSONError as exc:
-        if batch:
-            yield batch
         raise IngestError(f"{name}: JSON array is broken after record {i}: {exc}") from exc
     if batch:
-        yield batch
+        yield lines_table(batch)
 
 
 # -- CSV -----------------------------------------------------------------------------------
@@ -199,6 +202,13 @@ class CsvAdapter(Adapter):
             finally:
                 con.unregister("_rows_in")
             staged = self.stage_rows(con, cols)
+            if "b_quar" not in staged:
+                con.execute("CREATE OR REPLACE TEMP TABLE b_quar (rec BIGINT, reason VARCHAR, raw VARCHAR)")
+                staged.add("b_quar")
+            if "b_posts" in staged:  # keep the raw row of records that have no id
+                con.execute("""INSERT INTO b_quar SELECT p.rec, 'record without a post id', to_json(r)::VARCHAR
+                    FROM b_posts p JOIN b_rows r ON r.rec = p.rec WHERE p.post_id IS NULL OR p.post_id = ''""")
+                con.execute("DELETE FROM b_posts WHERE post_id IS NULL OR post_id = ''")
             missing = [n for n in ("b_posts", "b_accounts", "b_edges", "b_tags", "b_urls", "b_media", "b_quar") if n not in staged]
             ensure_empty(con, missing)
             if bad:

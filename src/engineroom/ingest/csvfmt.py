@@ -68,7 +68,9 @@ def extra_json(cols: list[str], used: set[str]) -> str:
     rest = [c for c in cols if c not in used and c != "rec"]
     if not rest:
         return "NULL::VARCHAR"
-    return "json_object(" + ", ".join(f"{sqlstr(c)}, {nz(q(c))}" for c in rest) + ")::VARCHAR"
+    obj = "json_object(" + ", ".join(f"{sqlstr(c)}, {nz(q(c))}" for c in rest) + ")"
+    # merge-patching into {} drops the keys whose value is null (empty cells)
+    return f"nullif(json_merge_patch('{{}}', {obj})::VARCHAR, '{{}}')"
 
 
 def text_entities(con, tags: bool = True, urls: bool = True, mentions: bool = True) -> None:
@@ -273,8 +275,9 @@ class IraCsv(CsvAdapter):
 
     def stage_rows(self, con, cols: list[str]) -> set[str]:
         c = {x: (q(x) if x in cols else "NULL::VARCHAR") for x in IRA_COLUMNS}
-        acc = (f"CASE WHEN {c['external_author_id']} ILIKE '%e+%' AND {nz(c['alt_external_id'])} IS NOT NULL "
-               f"THEN {nz(c['alt_external_id'])} ELSE {nz(c['external_author_id'])} END")
+        # external_author_id went through a float in some releases (906000000000000000, 9.06E+17);
+        # alt_external_id holds the exact Twitter user id
+        acc = f"coalesce({nz(c['alt_external_id'])}, {nz(c['external_author_id'])})"
         pid = f"coalesce({nz(c['tweet_id'])}, {nz(c['alt_external_id'])} || '/' || md5(coalesce({c['publish_date']},'') || coalesce({c['content']},'')))"
         pt = f"upper(trim(coalesce({c['post_type']}, '')))"
         used = {"external_author_id", "author", "content", "language", "publish_date", "tweet_id", "following",
@@ -498,9 +501,12 @@ class GenericCsv(CsvAdapter):
                 SELECT rec, platform, post_id, unnest(l) AS tag_raw, (generate_subscripts(l, 1) - 1)::BIGINT AS position
                 FROM (SELECT rec, platform, post_id, list_transform({to_list("replace(_tags, ' ', ',')")}, lambda t: ltrim(t, '#')) AS l
                       FROM b_posts WHERE _tags IS NOT NULL)""")
-        if "urls" in m:
+        if "urls" in m:  # the links column, else links in the text
             con.execute(f"""CREATE OR REPLACE TEMP TABLE b_urls AS
                 SELECT rec, platform, post_id, (generate_subscripts(l, 1) - 1)::BIGINT AS position, unnest(l) AS url, NULL::VARCHAR AS expanded_url
-                FROM (SELECT rec, platform, post_id, {to_list("replace(_urls, ' ', ',')")} AS l FROM b_posts WHERE _urls IS NOT NULL)""")
+                FROM (SELECT rec, platform, post_id,
+                             CASE WHEN len({to_list("replace(_urls, ' ', ',')")}) > 0 THEN {to_list("replace(_urls, ' ', ',')")}
+                                  ELSE list_transform(regexp_extract_all(text, {sqlstr(SQL_URL_RE)}), lambda u: rtrim(u, '.,;:!?)]}}')) END AS l
+                      FROM b_posts)""")
         con.execute("ALTER TABLE b_posts DROP COLUMN _tags; ALTER TABLE b_posts DROP COLUMN _urls")
         return {"b_posts", "b_accounts", "b_edges", "b_tags", "b_urls"}

@@ -291,45 +291,69 @@ def sha256_of(source: Source) -> str:
     return h.hexdigest()
 
 
-def iter_lines(stream, on_chunk: Callable[[int], None] | None = None) -> Iterator[tuple[int, str]]:
-    """(line number from 1, text) of each non-blank line of a decompressed stream, decoded leniently."""
-    dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    tail = ""
-    lineno = 0
+def iter_line_chunks(stream, max_bytes: int = 64 << 20) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of the first line, raw lines) in chunks of about ``max_bytes``; lines keep no newline."""
+    tail = b""
+    lineno = 1
     first = True
     while True:
-        b = stream.read(CHUNK)
-        if on_chunk is not None and b:
-            on_chunk(len(b))
-        text = dec.decode(b, final=not b)
-        if first and text:
+        b = stream.read(max_bytes)
+        if first:
             first = False
-            if text.startswith("\ufeff"):
-                text = text[1:]
+            if b.startswith(codecs.BOM_UTF8):
+                b = b[3:]
         if not b:
-            if tail.strip():
-                yield lineno + 1, tail.rstrip("\r")
+            if tail:
+                yield lineno, [tail]
             return
-        parts = (tail + text).split("\n")
+        parts = (tail + b).split(b"\n") if tail else b.split(b"\n")
         tail = parts.pop()
-        for line in parts:
-            lineno += 1
-            if line and not line.isspace():
-                yield lineno, line[:-1] if line.endswith("\r") else line
+        if parts:
+            yield lineno, parts
+            lineno += len(parts)
 
 
-def line_batches(stream, max_lines: int = 200_000, max_chars: int = 128 << 20):
-    """Lists of (line number, text) with bounded size."""
-    batch: list[tuple[int, str]] = []
-    chars = 0
-    for item in iter_lines(stream):
-        batch.append(item)
-        chars += len(item[1])
-        if len(batch) >= max_lines or chars >= max_chars:
-            yield batch
-            batch, chars = [], 0
-    if batch:
-        yield batch
+def line_batches(stream, max_lines: int = 200_000, max_bytes: int = 64 << 20):
+    """Batches of non-blank lines as Arrow (``rec`` = line number from 1, ``raw`` = text).
+
+    Lines are decoded as UTF-8 in Arrow (fast); a batch with undecodable bytes is decoded line by
+    line with U+FFFD replacements instead. CRLF line ends lose their CR.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pend_recs: list[np.ndarray] = []
+    pend_lines: list[bytes] = []
+    pend_bytes = 0
+
+    def flush():
+        raw = pa.array(pend_lines, type=pa.binary())
+        try:
+            txt = raw.cast(pa.string())
+        except pa.ArrowInvalid:
+            txt = pa.array([x.decode("utf-8", errors="replace") for x in pend_lines], type=pa.string())
+        txt = pc.utf8_rtrim(txt, characters="\r")
+        return pa.table({"rec": pa.array(np.concatenate(pend_recs)), "raw": txt})
+
+    for start, lines in iter_line_chunks(stream, max_bytes=max_bytes):
+        recs = np.arange(start, start + len(lines), dtype=np.int64)
+        keep = [i for i, x in enumerate(lines) if x.strip()] if any(not x.strip() for x in lines) else None
+        if keep is not None:
+            lines = [lines[i] for i in keep]
+            recs = recs[keep]
+        while lines:
+            room = max_lines - len(pend_lines)
+            take = lines[:room]
+            pend_lines.extend(take)
+            pend_recs.append(recs[: len(take)])
+            pend_bytes += sum(len(x) for x in take)
+            lines, recs = lines[room:], recs[room:]
+            if len(pend_lines) >= max_lines or pend_bytes >= max_bytes:
+                yield flush()
+                pend_lines, pend_recs, pend_bytes = [], [], 0
+    if pend_lines:
+        yield flush()
 
 
 def is_file_path(p: os.PathLike | str) -> bool:
