@@ -19,6 +19,7 @@ def test_split_hostile():
     assert split_hostile("banana", "banana") is None
     # a camel-case remainder that starts with an article is not a person
     assert split_hostile("banthebomb", "BanTheBomb")[2] == "thebomb"
+    assert split_hostile("britaininout", "BritainInOut")[2] == "britainin"
 
 
 def test_campaign_found_with_target(corpus):

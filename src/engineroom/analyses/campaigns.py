@@ -51,6 +51,11 @@ SUFFIX_VERBS = (
 )
 #: first words that mean the rest of a camel-case hashtag is not a person's name (#BanTheBomb)
 _NOT_NAMES = frozenset("the a an this that these those all our your my their his her its it no every".split())
+#: words that never occur inside a person's name (#BritainInOut is not aimed at "Britain In")
+_FUNCTION_WORDS = frozenset(
+    "in on of the a an and or to for at by with from is are be now all no not it this that my our your "
+    "his her their its we us you me".split()
+)
 _CAMEL = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|\d+")
 
 
@@ -93,7 +98,8 @@ def _name_from_words(words: list[str], verb: str, prefix: bool) -> str | None:
             i -= 1
             joined = low[i] + joined
         rest = words[:i] if joined == verb else []
-    if rest and all(w[:1].isupper() for w in rest) and rest[0].lower() not in _NOT_NAMES:
+    if (rest and all(w[:1].isupper() for w in rest) and rest[0].lower() not in _NOT_NAMES
+            and not any(w.lower() in _FUNCTION_WORDS for w in rest)):
         return " ".join(rest)
     return None
 
@@ -205,7 +211,7 @@ class Campaigns(Analysis):
                 if camel or target is not None:
                     rule.append("hostile_verb")
                 else:
-                    hv = None
+                    hv, verb, name = None, None, None
             top_share = 0.0
             if md is not None and len(md):
                 top = md.iloc[0]

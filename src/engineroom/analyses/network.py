@@ -102,9 +102,11 @@ class Network(Analysis):
             bar.advance()
         by_kind = edges.groupby("kind")["weight"].agg(["count", "sum"]) if len(edges) else pd.DataFrame()
         modularity = None
-        if g.vcount():
+        if g.vcount():  # membership in igraph's vertex order (the nodes frame is sorted differently)
             u = g.as_undirected(mode="collapse", combine_edges="sum")
-            modularity = float(u.modularity(nodes["community"].tolist(), weights="weight", resolution=self.resolution))
+            comm = nodes.set_index(["platform", "account_id"])["community"]
+            memb = [int(comm[(p, a)]) for p, a in zip(g.vs["platform"], g.vs["account_id"])]
+            modularity = round(float(u.modularity(memb, weights="weight", resolution=self.resolution)), 4)
         big = comms[comms["size"] >= 3] if len(comms) else comms
         return {
             "nodes": int(len(nodes)),

@@ -12,7 +12,7 @@ over hashtags in numpy.
 
 Findings table ``trends``: platform, tag, resolution (``hour`` / ``day``), burst (1, 2, ... by
 size), start (first bin of the burst), end (last bin), onset (time of the first post with the tag
-in the onset bin: the first burst bin with at least ``onset_fraction`` of the peak bin's posts),
+in the onset bin: see the onset rule in :class:`Trends`),
 peak_at (bin with most posts), peak_posts, posts (size: posts in the
 burst), accounts (distinct authors in the burst), share_in_burst (posts / all posts with the tag),
 first_movers (JSON: the first ``first_movers`` accounts to use the tag from the onset bin on, with
@@ -50,9 +50,13 @@ class Trends(Analysis):
     first_movers:
         accounts listed as first movers (default 10).
     onset_fraction:
-        the onset is the first bin of the burst whose count reaches this fraction of the peak
-        bin's (default 0.1): Kleinberg's state sequence often enters the burst a bin or two
-        early on a stray background post, and the onset should mark where the surge starts.
+        see the onset rule below (default 0.05).
+
+    Onset rule: Kleinberg's state sequence often enters the burst state a few bins early, on a
+    stray background post. The onset bin is the first bin of the unbroken run of bins with posts
+    that leads up to the peak bin (a silent bin ends a stray prelude), and no earlier than the
+    first bin of that run reaching ``onset_fraction`` of the peak bin's count; the onset is the
+    first post in that bin.
     batch:
         hashtags per Viterbi batch (default 256; bounds memory).
     """
@@ -69,7 +73,7 @@ class Trends(Analysis):
         min_posts: int = 10,
         min_burst_posts: int = 5,
         first_movers: int = 10,
-        onset_fraction: float = 0.1,
+        onset_fraction: float = 0.05,
         batch: int = 256,
     ) -> None:
         bad = set(resolutions) - {"hour", "day"}
@@ -198,7 +202,11 @@ class Trends(Analysis):
                     if size < self.min_burst_posts:
                         continue
                     pk = a + int(np.argmax(col[a:b + 1]))
-                    on = a + int(np.argmax(col[a:pk + 1] >= self.onset_fraction * col[pk]))
+                    # onset: start of the unbroken run of bins with posts that leads to the peak,
+                    # and no earlier than the first bin reaching onset_fraction of the peak
+                    zeros = np.flatnonzero(col[a:pk + 1] == 0)
+                    run = a + (int(zeros[-1]) + 1 if len(zeros) else 0)
+                    on = run + int(np.argmax(col[run:pk + 1] >= self.onset_fraction * col[pk]))
                     found.append(dict(
                         platform=platform, tag=tags[b0 + h], resolution=res,
                         start=bins[a], end=bins[b], peak_at=bins[pk], peak_posts=int(col[pk]),

@@ -240,17 +240,11 @@ def kleinberg_bursts(
 
 def burst_intervals(states: np.ndarray) -> list[tuple[int, int]]:
     """Runs of True in a 1-d boolean array as (start, end) index pairs, end inclusive."""
-    out: list[tuple[int, int]] = []
-    start = None
-    for i, v in enumerate(states):
-        if v and start is None:
-            start = i
-        elif not v and start is not None:
-            out.append((start, i - 1))
-            start = None
-    if start is not None:
-        out.append((start, len(states) - 1))
-    return out
+    x = np.concatenate([[False], np.asarray(states, dtype=bool), [False]])
+    d = np.diff(x.astype(np.int8))
+    starts = np.flatnonzero(d == 1)
+    ends = np.flatnonzero(d == -1) - 1
+    return [(int(a), int(b)) for a, b in zip(starts, ends)]
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -294,7 +288,7 @@ def person_names(text: str | None) -> list[str]:
 def squash(name: str | None) -> str:
     """A name or handle lower-cased with everything but letters and digits removed
     ("Tom Watson" → "tomwatson"), for matching hashtags to people."""
-    return re.sub(r"[^0-9a-z]", "", (name or "").lower())
+    return re.sub(r"[^0-9a-z]", "", name.lower()) if isinstance(name, str) else ""
 
 
 def to_json(obj: Any) -> str:
