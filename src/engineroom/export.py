@@ -180,7 +180,7 @@ def platform_report(corpus: Corpus) -> pd.DataFrame:
         out.append({
             "platform": r["platform"],
             "item_type": r["item_type"],
-            "account": ("@" + r["handle"]) if r.get("handle") else r.get("account_id"),
+            "account": r.get("handle") or r.get("account_id"),  # no leading "@": spreadsheets read it as a formula
             "account_id": r.get("account_id"),
             "account_url": _account_url(r["platform"], r.get("handle")),
             "post_id": r.get("post_id") or (r["item_id"] if r["item_type"] == "post" else None),
