@@ -40,6 +40,7 @@ import gc
 import gzip
 import io
 import json
+import re
 import string
 from collections import deque
 from datetime import datetime, timedelta, timezone
@@ -165,9 +166,11 @@ def _b62(n: int, width: int) -> str:
     return "".join(s)
 
 
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
 def _slug(text: str, maxwords: int = 8) -> str:
-    keep = "".join(c.lower() if c.isalnum() else " " for c in text)
-    return "-".join(keep.split()[:maxwords])
+    return "-".join(_NON_ALNUM.sub(" ", text.lower()).split()[:maxwords])
 
 
 def _iso_ms(ms: np.ndarray) -> list[str]:
@@ -1003,6 +1006,7 @@ class Twarc2Writer:
             "&max_results=100&query=%28antisemitism+OR+labour+OR+uk%29"
         )
         self._users: dict[int, dict] = {}
+        self._refs: dict[str, dict] = {}
 
     def user(self, i: int) -> dict:
         u = self._users.get(i)
@@ -1082,7 +1086,13 @@ class Twarc2Writer:
                 if p.ref is not None:
                     refs[p.ref.pid] = p.ref
                     users[p.ref.aidx] = None
-            inc_tweets = [self.tweet(rp) for rp in refs.values()]
+            inc_tweets = []
+            cache = self._refs
+            for pid, rp in refs.items():
+                d = cache.get(pid)
+                if d is None:
+                    d = cache[pid] = self.tweet(rp)
+                inc_tweets.append(d)
             obj = {
                 "data": data,
                 "includes": {"users": [self.user(u) for u in users], "tweets": inc_tweets}
@@ -1100,6 +1110,8 @@ class Twarc2Writer:
             self.pages += 1
         if len(self._users) > 200_000:
             self._users.clear()
+        if len(self._refs) > 20_000:  # referenced posts: popular ones are referenced again and again
+            self._refs.clear()
 
     def close(self) -> list[Path]:
         self.f.close()
