@@ -1,0 +1,279 @@
+"""Train (and cross-validate) the shipped account models from ``../shared/data``.
+
+``engineroom train accounts [--data ../shared/data] [--out DIR] [--no-cv]`` runs :func:`train`:
+
+1. **Profile model** on ``cresci2017_account_profiles/users.csv.gz`` (development half): every
+   genuine account is a negative, every spambot / fake follower a positive; features are
+   :data:`~engineroom.accountscore.signals.PROFILE_FEATURES` computed from profile fields alone
+   (counts and rates as of the crawl time). Handle n-gram likelihoods use a handle model fitted
+   on a *different* source (the organic accounts of the IRA corpus), so no handle is scored by a
+   model that saw it.
+2. **Behaviour model** on ``ira_vs_organic_dev`` (posts + account labels): features are
+   :data:`~engineroom.accountscore.signals.BEHAVIOUR_FEATURES` computed from a sample of at most
+   three posts per account. The sample size k is drawn, for *every* account, from the
+   distribution of min(3, posts) among organic accounts, so that the number of posts carries no
+   information about the label. Handle likelihoods use the handle model fitted on the cresci
+   genuine accounts (again a different source).
+3. Cross-validation (unless ``--no-cv``): cresci stratified 5-fold ROC AUC; leave-one-family-out
+   (train without one bot family and without a fold of genuine accounts, score that family and
+   that genuine fold; 5 folds pooled); IRA account-disjoint stratified 5-fold ROC AUC with the
+   k <= 3 sampling above. Figures go to ``model_card.json``.
+4. Final models on all development rows, exported to ``engineroom/data/accounts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .model import BEHAVIOUR_FEATURES, PROFILE_FEATURES, Forest, data_dir, fit_forest
+from .signals import HandleLM, behaviour_features, handle_features, profile_features
+
+SEED = 20240601
+N_TREES = 300
+
+
+# -- loading -------------------------------------------------------------------------------------
+
+def _parse_twitter_time(s: pd.Series) -> pd.Series:
+    """Twitter v1.1 ``created_at`` ('Tue May 13 10:37:57 +0000 2014') or epoch ms ('1183552203000L')."""
+    s = s.fillna("").astype(str).str.strip()
+    out = pd.to_datetime(s, format="%a %b %d %H:%M:%S %z %Y", errors="coerce", utc=True)
+    ms = pd.to_numeric(s.str.rstrip("L"), errors="coerce")
+    epoch = pd.to_datetime(ms, unit="ms", errors="coerce", utc=True)
+    out = out.fillna(epoch)
+    generic = pd.to_datetime(s, errors="coerce", utc=True, format="mixed")
+    return out.fillna(generic).dt.tz_localize(None)
+
+
+def profiles_to_accounts(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """A cresci-style profile CSV (Twitter v1.1 user fields) as corpus ``accounts`` columns,
+    plus the time each profile was seen (``crawled_at``, else ``updated``, else ``timestamp``)."""
+    def col(*names: str) -> pd.Series:
+        for n in names:
+            if n in df:
+                return df[n]
+        return pd.Series([None] * len(df), index=df.index, dtype=object)
+
+    acc = pd.DataFrame({
+        "account_id": col("id", "account_id", "user_id").astype(str),
+        "handle": col("screen_name", "handle"),
+        "display_name": col("name", "display_name"),
+        "bio": col("description", "bio"),
+        "location": col("location"),
+        "url": col("url"),
+        "created_at": _parse_twitter_time(col("created_at")),
+        "followers": pd.to_numeric(col("followers_count", "followers"), errors="coerce"),
+        "following": pd.to_numeric(col("friends_count", "following_count", "following"), errors="coerce"),
+        "posts_count": pd.to_numeric(col("statuses_count", "posts_count"), errors="coerce"),
+        "likes_count": pd.to_numeric(col("favourites_count", "likes_count"), errors="coerce"),
+        "listed_count": pd.to_numeric(col("listed_count"), errors="coerce"),
+        "verified": col("verified"),
+        "protected": col("protected"),
+        "default_profile": col("default_profile"),
+        "default_profile_image": col("default_profile_image"),
+    }, index=df.index)
+    seen = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    for name in ("crawled_at", "updated", "timestamp"):
+        if name in df:
+            t = pd.to_datetime(df[name].replace("", None), errors="coerce", format="mixed")
+            seen = seen.fillna(t)
+    return acc, seen
+
+
+def load_cresci(data: Path) -> pd.DataFrame:
+    """The cresci-2017 development profiles with ``label`` (1 = bot) and ``family``."""
+    path = Path(data) / "cresci2017_account_profiles" / "users.csv.gz"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df["y"] = (df["label"] != "human").astype(int)
+    return df
+
+
+def load_ira(data: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """IRA vs organic development posts and account labels (``y`` 1 = IRA)."""
+    d = Path(data) / "ira_vs_organic_dev"
+    posts = pd.read_csv(d / "posts.csv.gz", dtype=str, keep_default_na=False)
+    labels = pd.read_csv(d / "account_labels.csv", dtype=str, keep_default_na=False)
+    labels["y"] = (labels["label"] == "ira").astype(int)
+    return posts, labels
+
+
+# -- feature building ----------------------------------------------------------------------------
+
+def cresci_features(df: pd.DataFrame, lm: HandleLM) -> pd.DataFrame:
+    acc, seen = profiles_to_accounts(df)
+    return profile_features(acc, lm, observed_at=seen)
+
+
+def _k_distribution(labels: pd.DataFrame) -> np.ndarray:
+    org = labels.loc[labels["y"] == 0, "n_posts"].astype(int).clip(upper=3)
+    p = np.array([(org == k).mean() for k in (1, 2, 3)])
+    return p / p.sum()
+
+
+def sample_posts(posts: pd.DataFrame, accounts: np.ndarray, kdist: np.ndarray, rng: np.random.Generator,
+                 max_posts: int = 3, draw: int = 0) -> pd.DataFrame:
+    """For each account draw k ~ ``kdist`` (capped at its posts) and k of its posts at random."""
+    g = posts[posts["account_id"].isin(set(accounts))]
+    g = g.assign(_r=rng.random(len(g)))
+    g = g.sort_values(["account_id", "_r"])
+    g["_rank"] = g.groupby("account_id").cumcount()
+    ks = pd.Series(rng.choice(np.arange(1, max_posts + 1), size=len(accounts), p=kdist), index=accounts)
+    g = g[g["_rank"] < g["account_id"].map(ks)]
+    return g.assign(sample_id=g["account_id"] + f"#{draw}")
+
+
+def ira_account_frame(posts: pd.DataFrame) -> pd.DataFrame:
+    """Account-level fields available in the IRA corpus: handle, followers, following (latest)."""
+    last = posts.sort_values("created_at").groupby("account_id").tail(1).set_index("account_id")
+    return pd.DataFrame({
+        "handle": last["screen_name"],
+        "followers": pd.to_numeric(last["followers_count"], errors="coerce"),
+        "following": pd.to_numeric(last["following_count"], errors="coerce"),
+    })
+
+
+def behaviour_matrix(sample: pd.DataFrame, accounts: pd.DataFrame, lm: HandleLM) -> pd.DataFrame:
+    """Behaviour-model features for each sample (index ``sample_id``; column ``account_id``)."""
+    b = behaviour_features(sample.assign(account_id=sample["sample_id"]))
+    acc_of = sample.drop_duplicates("sample_id").set_index("sample_id")["account_id"]
+    b["account_id"] = acc_of.reindex(b.index).to_numpy()
+    a = accounts.reindex(b["account_id"].to_numpy())
+    h = handle_features(a["handle"].reset_index(drop=True), None, lm)
+    h.index = b.index
+    b = b.join(h)
+    b["log_followers"] = np.log1p(a["followers"].clip(lower=0).to_numpy())
+    b["log_following"] = np.log1p(a["following"].clip(lower=0).to_numpy())
+    b["follow_ratio"] = b["log_followers"] - b["log_following"]
+    return b
+
+
+# -- evaluation helpers --------------------------------------------------------------------------
+
+def _auc(y, s) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, s))
+
+
+def cv_cresci(df: pd.DataFrame, X: pd.DataFrame, n_trees: int = 200, folds: int = 5) -> dict[str, Any]:
+    """Stratified k-fold AUC overall and leave-one-family-out AUC per bot family."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = df["y"].to_numpy()
+    fam = df["cresci_group"].to_numpy()
+    skf = StratifiedKFold(folds, shuffle=True, random_state=SEED)
+    pred = np.zeros(len(df))
+    for tr, te in skf.split(X, fam):
+        f = fit_forest(X.iloc[tr], y[tr], PROFILE_FEATURES, seed=SEED, n_estimators=n_trees)
+        pred[te] = f.predict(X.iloc[te])
+    overall = _auc(y, pred)
+    per_family_cv = {g: _auc(y[(fam == g) | (y == 0)], pred[(fam == g) | (y == 0)]) for g in sorted(set(fam[y == 1]))}
+    lofo: dict[str, float] = {}
+    rng = np.random.default_rng(SEED)
+    human = np.nonzero(y == 0)[0]
+    hfold = rng.integers(0, folds, size=len(human))
+    for g in sorted(set(fam[y == 1])):
+        members = np.nonzero(fam == g)[0]
+        mfold = rng.integers(0, folds, size=len(members))
+        ys, ss = [], []
+        others = np.nonzero((y == 1) & (fam != g))[0]
+        for k in range(folds):
+            tr = np.concatenate([human[hfold != k], others])
+            te = np.concatenate([human[hfold == k], members[mfold == k]])
+            f = fit_forest(X.iloc[tr], y[tr], PROFILE_FEATURES, seed=SEED, n_estimators=n_trees)
+            ys.append(y[te])
+            ss.append(f.predict(X.iloc[te]))
+        lofo[g] = _auc(np.concatenate(ys), np.concatenate(ss))
+    return {"cv_auc": overall, "cv_auc_by_family": per_family_cv, "lofo_auc": lofo,
+            "lofo_min": min(lofo.values()), "n": int(len(df)), "folds": folds}
+
+
+def cv_ira(posts: pd.DataFrame, labels: pd.DataFrame, lm: HandleLM, n_trees: int = 200, folds: int = 5,
+           draws: int = 4) -> dict[str, Any]:
+    """Account-disjoint stratified k-fold AUC, every account scored on k <= 3 of its posts."""
+    from sklearn.model_selection import StratifiedKFold
+
+    kdist = _k_distribution(labels)
+    accounts = ira_account_frame(posts)
+    lab = labels.set_index("account_id")["y"]
+    ids = labels["account_id"].to_numpy()
+    y = labels["y"].to_numpy()
+    skf = StratifiedKFold(folds, shuffle=True, random_state=SEED)
+    rng = np.random.default_rng(SEED)
+    ys, ss, ss_uncapped = [], [], []
+    for fold, (tr, te) in enumerate(skf.split(ids, y)):
+        train_rows = [behaviour_matrix(sample_posts(posts, ids[tr], kdist, rng, draw=d), accounts, lm) for d in range(draws)]
+        Xtr = pd.concat(train_rows)
+        f = fit_forest(Xtr, lab.reindex(Xtr["account_id"]).to_numpy(), BEHAVIOUR_FEATURES, seed=SEED, n_estimators=n_trees)
+        Xte = behaviour_matrix(sample_posts(posts, ids[te], kdist, rng, draw=99), accounts, lm)
+        ys.append(lab.reindex(Xte["account_id"]).to_numpy())
+        ss.append(f.predict(Xte))
+        # variant: k = min(3, posts) for every account (volume partly visible)
+        Xte3 = behaviour_matrix(sample_posts(posts, ids[te], np.array([0.0, 0.0, 1.0]), rng, draw=98), accounts, lm)
+        ss_uncapped.append((lab.reindex(Xte3["account_id"]).to_numpy(), f.predict(Xte3)))
+    yy, sc = np.concatenate(ys), np.concatenate(ss)
+    y3 = np.concatenate([a for a, _ in ss_uncapped])
+    s3 = np.concatenate([b for _, b in ss_uncapped])
+    return {"cv_auc_k_matched": _auc(yy, sc), "cv_auc_k_min3": _auc(y3, s3), "n": int(len(yy)),
+            "folds": folds, "k_distribution": kdist.round(4).tolist(), "train_draws_per_account": draws}
+
+
+# -- the command -----------------------------------------------------------------------------------
+
+def train(out: Path | None = None, data_dir_: Path = Path("../shared/data"), cv: bool = True,
+          console: Any = None) -> dict[str, Any]:
+    """Train both account models (and cross-validate them unless ``cv=False``); write them to
+    ``out`` (default: the package's ``data/accounts``). Returns the model card."""
+    data = Path(data_dir_)
+    out = Path(out) if out else data_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    say = (lambda m: console.print(m)) if console is not None else (lambda m: None)
+    t0 = time.perf_counter()
+    cres = load_cresci(data)
+    posts, labels = load_ira(data)
+    lm_profile = HandleLM().fit(labels.loc[labels["y"] == 0, "screen_name"])  # organic IRA-corpus handles
+    lm_behaviour = HandleLM().fit(cres.loc[cres["y"] == 0, "screen_name"])  # cresci genuine handles
+    card: dict[str, Any] = {
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": "engineroom train accounts --data ../shared/data",
+        "profile_model": {"data": "cresci2017_account_profiles (development half)", "features": list(PROFILE_FEATURES),
+                          "handle_lm": "organic accounts of ira_vs_organic_dev", "trees": N_TREES},
+        "behaviour_model": {"data": "ira_vs_organic_dev", "features": list(BEHAVIOUR_FEATURES),
+                            "handle_lm": "genuine accounts of cresci2017", "trees": N_TREES,
+                            "posts_per_account": "k <= 3, k drawn from the organic min(3, posts) distribution"},
+        "combination": "max of the available model probabilities; rule set when neither applies",
+    }
+    Xc = cresci_features(cres, lm_profile)
+    if cv:
+        say("cross-validating the profile model on cresci-2017 (5-fold, leave-one-family-out) ...")
+        card["profile_model"]["evaluation"] = cv_cresci(cres, Xc)
+        say(json.dumps(card["profile_model"]["evaluation"]))
+        say("cross-validating the behaviour model on IRA vs organic (account-disjoint 5-fold, <= 3 posts) ...")
+        card["behaviour_model"]["evaluation"] = cv_ira(posts, labels, lm_behaviour)
+        say(json.dumps(card["behaviour_model"]["evaluation"]))
+    say("training the final models ...")
+    prof = fit_forest(Xc, cres["y"].to_numpy(), PROFILE_FEATURES, seed=SEED, n_estimators=N_TREES,
+                      meta={"name": "profile"})
+    kdist = _k_distribution(labels)
+    rng = np.random.default_rng(SEED + 1)
+    accounts = ira_account_frame(posts)
+    ids = labels["account_id"].to_numpy()
+    Xb = pd.concat([behaviour_matrix(sample_posts(posts, ids, kdist, rng, draw=d), accounts, lm_behaviour) for d in range(6)])
+    yb = labels.set_index("account_id")["y"].reindex(Xb["account_id"]).to_numpy()
+    beh = fit_forest(Xb, yb, BEHAVIOUR_FEATURES, seed=SEED, n_estimators=N_TREES, meta={"name": "behaviour"})
+    prof.save(out / "profile_model.npz")
+    beh.save(out / "behaviour_model.npz")
+    (out / "handle_lm.json").write_text(json.dumps({"profile": lm_profile.to_json(), "behaviour": lm_behaviour.to_json()}))
+    card["seconds"] = round(time.perf_counter() - t0, 1)
+    (out / "model_card.json").write_text(json.dumps(card, indent=2, sort_keys=True))
+    from .model import load_models
+
+    load_models.cache_clear()
+    return card
