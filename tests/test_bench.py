@@ -66,3 +66,14 @@ def test_cli_synth_writes_corpus_and_truth(tmp_path):
     res = CliRunner().invoke(app, ["synth", "--posts", "300", "--out", str(tmp_path / "s.jsonl"), "--seed", "2"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "s.jsonl.truth.json").exists()
+
+
+def test_cli_bench_unknown_analysis_is_a_clear_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from engineroom.cli import app
+
+    res = CliRunner().invoke(app, ["bench", "--posts", "300", "--only", "no_such_analysis", "--workdir", str(tmp_path)])
+    assert res.exit_code == 1
+    assert "unknown analysis no_such_analysis" in res.output
+    assert not (tmp_path / "bench.duckdb").exists()  # failed before doing any work

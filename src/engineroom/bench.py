@@ -32,7 +32,10 @@ from typing import Any, Iterator
 
 from .synth import synthesize
 
-_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
+
+
+class BenchError(RuntimeError):
+    """The benchmark cannot run as asked (e.g. ``--compare cnt`` without :mod:`engineroom.cnt`)."""
 
 
 def _status_kb(pid: int | str, field: str) -> int:
@@ -167,12 +170,12 @@ def run_bench(
         try:
             from . import cnt as cnt_mod  # type: ignore[no-redef]
         except ImportError as exc:
-            raise RuntimeError(
+            raise BenchError(
                 "--compare cnt needs engineroom.cnt (the coordination-network-toolkit comparison), "
                 f"which this install does not have: {exc}"
             ) from exc
         if not hasattr(cnt_mod, "compare"):
-            raise RuntimeError("engineroom.cnt has no compare() function")
+            raise BenchError("engineroom.cnt has no compare() function")
 
     import duckdb
 
@@ -180,6 +183,9 @@ def run_bench(
 
     from .analyses import order, registry, run_analyses
     from .engine import Engine, make_engine
+
+    available = registry()
+    names = order(only if only else sorted(available), available)  # unknown names fail before any work
 
     say = console.print if console is not None else (lambda *a, **k: None)
     tmp = None
@@ -215,12 +221,9 @@ def run_bench(
                 stages["ingest"] = rec
                 say(f"ingest         {rec['seconds']:8.2f}s  {rec['posts_per_s'] or 0:>10,.0f} posts/s  {rec['peak_rss_mb']:8.1f} MB")
                 if rec["stored"] != truth["counts"]["posts"]:
-                    raise RuntimeError(f"ingest stored {rec['stored']} posts of {truth['counts']['posts']} synthesized")
+                    raise BenchError(f"ingest stored {rec['stored']} posts of {truth['counts']['posts']} synthesized")
 
-                available = registry()
-                names = order(only if only else sorted(available), available)
-                options = {}
-                eng: Engine = make_engine(corpus, engine, **options)
+                eng: Engine = make_engine(corpus, engine)
                 try:
                     for name in names:
                         if eng.name not in available[name].engines:

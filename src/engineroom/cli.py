@@ -234,12 +234,17 @@ def bench(
     compare: Optional[str] = typer.Option(None, "--compare", help="cnt: also run coordination-network-toolkit"),
     engine: str = typer.Option("duckdb", "--engine"),
     workdir: Optional[Path] = typer.Option(None, "--workdir", help="keep files here (default: a temp folder)"),
+    only: Optional[str] = typer.Option(None, "--only", help="comma-separated analyses to time (default: all)"),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Time every stage on N synthetic posts; posts/s and peak memory per stage."""
-    from .bench import run_bench
+    from .bench import BenchError, run_bench
 
-    result = run_bench(posts=posts, compare=compare, engine=engine, workdir=workdir, console=console)
+    names = [n.strip() for n in only.split(",") if n.strip()] if only else None
+    try:
+        result = run_bench(posts=posts, compare=compare, engine=engine, workdir=workdir, console=console, only=names)
+    except (ValueError, BenchError) as exc:
+        fail(str(exc))
     if json_out:
         print_json_last(result)
 
