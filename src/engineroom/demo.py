@@ -204,12 +204,26 @@ def compare_with_truth(corpus, truth: dict[str, Any]) -> dict[str, dict[str, Any
             out["hate"] = {"available": False, "why": "no hate table (analysis hate)"}
         cols = _columns(corpus, "narratives")
         if "post_id" in cols:
-            kind = "WHERE n.kind = 'narrative'" if "kind" in cols else ""
+            conds, params = [], []
+            if "kind" in cols:
+                conds.append("n.kind = 'narrative'")
+            used: list[str] = []
+            if "narrative" in cols:
+                # the planted narrative under its own name, else any narrative about smears / weaponising
+                names = [r[0] for r in con.execute("SELECT DISTINCT narrative FROM narratives").fetchall() if r[0]]
+                name = truth["narrative"]["name"]
+                used = [n for n in names if n == name] or [
+                    n for n in names if any(w in n.lower() for w in ("smear", "weapon", "witch"))]
+                if used:
+                    conds.append("n.narrative IN (SELECT unnest(?))")
+                    params.append(used)
+            where = ("WHERE " + " AND ".join(conds)) if conds else ""
             tp, npred = con.execute(
                 "SELECT count(*) FILTER (WHERE t.narrative = 1), count(*) FROM "
-                f"(SELECT DISTINCT n.post_id FROM narratives n {kind}) p LEFT JOIN _posts_truth t USING (post_id)"
+                f"(SELECT DISTINCT n.post_id FROM narratives n {where}) p LEFT JOIN _posts_truth t USING (post_id)",
+                params,
             ).fetchone()
-            out["narratives"] = {"available": True, **_prf(int(tp), int(npred), int(n_narr))}
+            out["narratives"] = {"available": True, "narratives": used or "all", **_prf(int(tp), int(npred), int(n_narr))}
         else:
             out["narratives"] = {"available": False, "why": "no narratives table (analysis narratives)"}
         con.execute("DROP VIEW IF EXISTS _posts_truth")
