@@ -14,9 +14,12 @@ the narrative:
 
 Each signal is scaled to [0, 1] (counts as ``log1p(x) / log1p(max)``, PageRank as ``pr / max``)
 and the ``score`` is their weighted mean (weights: parameter ``weights``; by default
-original_posts 1, amplifications 1, amplifiers 1, pagerank 1, active_days 1). This follows the
-structure of the "engine room" analyses of narrative diffusion (authorship + amplification +
-network centrality + persistence); the combination is ours and documented here.
+amplifications 2, amplifiers 2, pagerank 1, original_posts 1, active_days 1). Amplification
+received counts double because it is what separates the accounts that *propel* a narrative from
+the many that merely take part: prolific amplifiers author and retweet a lot, every day, but are
+rarely amplified themselves. This follows the structure of the "engine room" analyses of
+narrative diffusion (authorship + amplification + network centrality + persistence); the
+combination is ours and documented here.
 
 **Core rule.** Accounts are sorted by score; the core is the head of that curve up to its knee,
 found with Kneedle (Satopää, Albrecht, Irwin & Raghavan 2011, "Finding a 'Kneedle' in a
@@ -56,6 +59,8 @@ from .. import graphs
 from ..progress import progress
 
 SIGNALS = ("original_posts", "amplifications", "amplifiers", "pagerank", "active_days")
+#: default signal weights (see the module docstring for why amplification counts double)
+DEFAULT_WEIGHTS = {"original_posts": 1.0, "amplifications": 2.0, "amplifiers": 2.0, "pagerank": 1.0, "active_days": 1.0}
 
 
 class EngineRoom(Analysis):
@@ -71,8 +76,8 @@ class EngineRoom(Analysis):
     use_hate:
         fall back to hateful posts from ``hate`` when there is no narrative (default True).
     weights:
-        signal weights (default all 1.0 for original_posts, amplifications, amplifiers, pagerank,
-        active_days).
+        signal weights (default :data:`DEFAULT_WEIGHTS`: amplifications 2, amplifiers 2,
+        pagerank 1, original_posts 1, active_days 1).
     min_core, max_core:
         bounds of the Kneedle core (defaults 3 and 200).
     core_size:
@@ -107,7 +112,7 @@ class EngineRoom(Analysis):
         self.keywords = [k.lower() for k in keywords] if keywords else None
         self.narrative_name = narrative_name
         self.use_hate = use_hate
-        self.weights = dict(weights) if weights else {s: 1.0 for s in SIGNALS}
+        self.weights = dict(weights) if weights else dict(DEFAULT_WEIGHTS)
         bad = set(self.weights) - set(SIGNALS)
         if bad:
             raise ValueError(f"unknown signal weights {sorted(bad)}; signals: {SIGNALS}")
