@@ -1,0 +1,93 @@
+"""Analysis ``hate``: which posts are antisemitic or otherwise hateful, which trope, and why.
+
+Method: the shipped model of :mod:`engineroom.hate` — obfuscation-robust normalisation, a trope
+lexicon with IHRA categories (slurs and dehumanisation; Jewish power over media, finance,
+government; blood libel; Holocaust denial; Nazi comparisons; dual loyalty; collective
+responsibility; denying self-determination) matched by Aho-Corasick, and two calibrated logistic
+regression heads over hashed word/character n-grams plus lexicon and context features (counter-
+speech, identity statements, news reports), trained on the ISCA/Jikeli IHRA-annotated tweets
+(Jikeli et al. 2023, arXiv:2304.14599), HateXplain (Mathew et al. 2021), RedditBias (Barikeri et al.
+2021) and Davidson et al. (2017). Run ``engineroom eval hate`` to measure it.
+
+Findings table ``hate``: one row per post with text — platform, post_id, account_id, label
+(``antisemitic`` | ``other_hate`` | ``none``), score (calibrated P(antisemitic)), hate_score
+(P(any hate)), category (IHRA key for antisemitic posts with a lexicon trope, else NULL), evidence
+(JSON: ``lexicon`` matches with term/category/weight/source, context ``cues``, and for flagged
+posts the ``tokens`` that pushed the learned score up), counter_speech (the post condemns or
+reports antisemitism and is not itself flagged).
+
+Parameters (defaults): ``threshold`` = None (use the model's own, chosen by cross-validation);
+``model_dir`` = None (the shipped model); ``include_retweets`` = False (retweets repeat their
+original's text: scored once, on the original); ``batch_size`` = 20000.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from . import Analysis
+
+SCHEMA = pa.schema([
+    ("platform", pa.string()), ("post_id", pa.string()), ("account_id", pa.string()),
+    ("label", pa.string()), ("score", pa.float64()), ("hate_score", pa.float64()),
+    ("category", pa.string()), ("evidence", pa.string()), ("counter_speech", pa.bool_()),
+])
+
+
+class Hate(Analysis):
+    """Label every post antisemitic / other hate / none with a calibrated score and evidence."""
+
+    name = "hate"
+    version = "1"
+    tables = ("hate",)
+
+    def __init__(self, threshold: float | None = None, model_dir: str | None = None,
+                 include_retweets: bool = False, batch_size: int = 20000) -> None:
+        self.threshold = threshold
+        self.model_dir = model_dir
+        self.include_retweets = include_retweets
+        self.batch_size = batch_size
+
+    def run(self, engine) -> dict[str, Any]:
+        from ..hate.model import shipped_model
+
+        model = shipped_model(self.model_dir)
+        threshold = model.threshold if self.threshold is None else float(self.threshold)
+        posts = engine.table("posts")
+        expr = posts.filter(posts.text.notnull() & (posts.text != ""))
+        if not self.include_retweets:
+            expr = expr.filter(posts.kind.isnull() | (posts.kind != "retweet"))
+        expr = expr.select("platform", "post_id", "account_id", "text")
+
+        def score(batch: pd.DataFrame) -> pd.DataFrame:
+            if batch.empty:
+                return pd.DataFrame(columns=SCHEMA.names)
+            pred = model.predict(batch["text"].tolist())
+            labels = pred.label
+            if self.threshold is not None:
+                labels = ["antisemitic" if s >= threshold else ("none" if l == "antisemitic" else l)
+                          for s, l in zip(pred.score, labels)]
+            return pd.DataFrame({
+                "platform": batch["platform"].values, "post_id": batch["post_id"].values,
+                "account_id": batch["account_id"].values, "label": labels,
+                "score": pred.score.astype(float), "hate_score": pred.hate_score.astype(float),
+                "category": [c if l == "antisemitic" else None for c, l in zip(pred.category, labels)],
+                "evidence": pred.evidence, "counter_speech": pred.counter_speech,
+            })
+
+        n = engine.map_batches("hate", expr, score, SCHEMA, batch_size=self.batch_size)
+        t = engine.table("hate")
+        counts = engine.to_pandas(t.group_by("label").aggregate(n=t.count()))
+        by_label = dict(zip(counts["label"], counts["n"].astype(int)))
+        cats = engine.to_pandas(t.filter(t.category.notnull()).group_by("category").aggregate(n=t.count()))
+        return {
+            "posts": int(n),
+            "antisemitic": by_label.get("antisemitic", 0),
+            "other_hate": by_label.get("other_hate", 0),
+            "none": by_label.get("none", 0),
+            "categories": {k: int(v) for k, v in zip(cats["category"], cats["n"])},
+            "threshold": threshold,
+        }

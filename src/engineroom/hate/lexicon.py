@@ -1,0 +1,208 @@
+"""The trope lexicon: antisemitic slurs, coded terms and conspiracy phrases, matched fast.
+
+The lexicon is data (``engineroom/data/hate/lexicon.yaml``): every entry has a term, an IHRA
+category, a weight (how strongly the term alone indicates antisemitism) and a source. Entries of
+``kind: cue`` are not tropes but context the model uses: references to Jews or Israel, counter-speech
+("antisemitic trope", "condemn"), identity statements ("as a Jew") and news-report language.
+
+Matching runs one Aho-Corasick automaton (pyahocorasick) over the normalised text of a post (see
+:mod:`engineroom.hate.normalize`), which holds a spaced and a squashed view so that obfuscated
+spellings match. Aho-Corasick finds substrings; word boundaries are checked here (a plural ``s`` /
+``es`` is allowed after a term), except for ``compound`` entries, which also match inside longer
+words and hashtags (``#ZioNaziMedia``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+import ahocorasick
+import yaml
+
+from .normalize import SEPARATOR, normalize
+
+#: IHRA categories, in the order used for features and reports.
+CATEGORIES = (
+    "dehumanisation_slurs",
+    "jewish_power_conspiracy",
+    "blood_libel",
+    "holocaust_denial",
+    "nazi_comparison",
+    "dual_loyalty",
+    "collective_responsibility",
+    "denying_self_determination",
+)
+#: context cues (not tropes)
+CUES = ("jewish_reference", "counter_speech", "identity", "report")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One lexicon entry (one spelling of it)."""
+
+    term: str
+    category: str
+    weight: float
+    source: str
+    sub: str | None = None
+    compound: bool = False
+    kind: str = "trope"
+    canonical: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A lexicon match in a post's normalised text."""
+
+    entry: Entry
+    start: int
+    end: int
+    text: str
+
+    def as_evidence(self) -> dict:
+        d = {"term": self.entry.canonical or self.entry.term, "match": self.text, "category": self.entry.category,
+             "weight": self.entry.weight, "source": self.entry.source}
+        if self.entry.sub:
+            d["sub"] = self.entry.sub
+        return d
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be used, with the file and entry named."""
+
+
+def _is_boundary(ch: str) -> bool:
+    return not (ch.isalnum() or ch == "_")
+
+
+@dataclass
+class Lexicon:
+    """A compiled lexicon. Build with :func:`load_lexicon`; call :meth:`match` on raw post text."""
+
+    entries: list[Entry]
+    path: str = ""
+    _automaton: object = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        auto = ahocorasick.Automaton()
+        patterns: dict[str, list[Entry]] = {}
+        for e in self.entries:
+            norm = normalize(e.term)
+            spaced, _, squashed = norm.partition(SEPARATOR)
+            for form in {spaced, squashed}:
+                if form:
+                    patterns.setdefault(form, []).append(e)
+        for form, es in patterns.items():
+            auto.add_word(form, (form, tuple(es)))
+        auto.make_automaton()
+        self._automaton = auto
+        self.n_patterns = len(patterns)
+
+    def match_normalized(self, norm: str) -> list[Hit]:
+        """Hits in an already normalised text (one per entry term, first occurrence)."""
+        if not norm:
+            return []
+        hits: list[Hit] = []
+        seen: set[tuple[str, str]] = set()
+        n = len(norm)
+        for end_idx, (form, es) in self._automaton.iter(norm):
+            start = end_idx - len(form) + 1
+            end = end_idx + 1
+            left_ok = start == 0 or _is_boundary(norm[start - 1])
+            right = end
+            if right < n and not _is_boundary(norm[right]):
+                # allow a plural / possessive ending
+                if norm.startswith("es", right) and (right + 2 >= n or _is_boundary(norm[right + 2])):
+                    right += 2
+                elif norm[right] == "s" and (right + 1 >= n or _is_boundary(norm[right + 1])):
+                    right += 1
+            right_ok = right >= n or _is_boundary(norm[right])
+            for e in es:
+                if not (left_ok and right_ok) and not e.compound:
+                    continue
+                key = (e.canonical or e.term, e.category)
+                if key in seen:
+                    continue
+                seen.add(key)
+                hits.append(Hit(e, start, right, norm[start:right]))
+        # drop a hit inside a longer hit of the same category or, for tropes, any trope ("jews
+        # control" inside "jews control the media", "zio" inside "zio nazi")
+        if len(hits) > 1:
+            hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+            kept: list[Hit] = []
+            for h in hits:
+                if any((k.entry.category == h.entry.category or k.entry.kind == h.entry.kind == "trope")
+                       and k.start <= h.start and h.end <= k.end for k in kept):
+                    continue
+                kept.append(h)
+            hits = kept
+        return hits
+
+    def match(self, text: str) -> list[Hit]:
+        """Lexicon hits in a raw post text."""
+        return self.match_normalized(normalize(text))
+
+
+def _parse(data: object, path: str) -> list[Entry]:
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise LexiconError(f"{path}: expected a mapping with a list under 'entries'")
+    known = set(CATEGORIES) | set(CUES)
+    out: list[Entry] = []
+    for i, raw in enumerate(data["entries"]):
+        where = f"{path}: entries[{i}]"
+        if not isinstance(raw, dict):
+            raise LexiconError(f"{where}: expected a mapping, got {type(raw).__name__}")
+        for key in ("term", "category", "weight", "source"):
+            if key not in raw:
+                raise LexiconError(f"{where}: missing field '{key}'")
+        term = str(raw["term"]).strip()
+        if not term:
+            raise LexiconError(f"{where}: field 'term' is empty")
+        cat = raw["category"]
+        if cat not in known:
+            raise LexiconError(f"{where} ({term}): field 'category' is {cat!r}; expected one of {sorted(known)}")
+        try:
+            weight = float(raw["weight"])
+        except (TypeError, ValueError):
+            raise LexiconError(f"{where} ({term}): field 'weight' must be a number, got {raw['weight']!r}") from None
+        if not 0 <= weight <= 1:
+            raise LexiconError(f"{where} ({term}): field 'weight' must be between 0 and 1")
+        variants = raw.get("variants") or []
+        if not isinstance(variants, list):
+            raise LexiconError(f"{where} ({term}): field 'variants' must be a list")
+        kind = raw.get("kind", "cue" if cat in CUES else "trope")
+        for spelling in [term, *map(str, variants)]:
+            out.append(Entry(term=spelling, category=cat, weight=weight, source=str(raw["source"]),
+                             sub=raw.get("sub"), compound=bool(raw.get("compound", False)), kind=kind,
+                             canonical=term if spelling != term else ""))
+    return out
+
+
+def default_lexicon_path() -> Path:
+    """The lexicon shipped in the package."""
+    return Path(str(resources.files("engineroom") / "data" / "hate" / "lexicon.yaml"))
+
+
+def load_lexicon(paths: Iterable[str | Path] | None = None) -> Lexicon:
+    """Load and compile the default lexicon plus any extra YAML files (same format)."""
+    files = [default_lexicon_path(), *(Path(p) for p in (paths or ()))]
+    entries: list[Entry] = []
+    for f in files:
+        try:
+            data = yaml.safe_load(Path(f).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise LexiconError(f"{f}: lexicon file not found") from None
+        except yaml.YAMLError as exc:
+            raise LexiconError(f"{f}: not valid YAML: {exc}") from None
+        entries.extend(_parse(data, str(f)))
+    return Lexicon(entries, path=",".join(map(str, files)))
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The shipped lexicon, compiled once per process."""
+    return load_lexicon()

@@ -1,0 +1,185 @@
+"""The shipped hate / antisemitism model: load it and score posts.
+
+The model is two calibrated logistic-regression heads over the same features
+(:mod:`engineroom.hate.features`): *antisemitic* (trained on the ISCA/Jikeli IHRA-annotated tweets,
+with HateXplain Jewish-target posts and RedditBias stereotypes as extra, down-weighted examples) and
+*any hate* (HateXplain hate speech, Davidson hate speech, plus the antisemitic examples). Each
+head's decision value goes through Platt scaling fitted on out-of-fold predictions, so ``score`` is a
+calibrated probability; the decision threshold was chosen on out-of-fold predictions too.
+
+The weights are a compressed NumPy ``.npz`` of arrays (no pickle, loaded with
+``allow_pickle=False``) plus a JSON metadata record; ``engineroom train hate`` rebuilds them.
+
+>>> m = load_model()                          # doctest: +SKIP
+>>> m.predict(["the goyim know, shut it down"]).label[0]   # doctest: +SKIP
+'antisemitic'
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from .features import LEX_FEATURES, Featurizer, lexicon_matrix, tfidf
+from .lexicon import CATEGORIES, Hit, Lexicon, default_lexicon
+from .normalize import normalize
+
+MODEL_FILE = "hate_model.npz"
+
+
+def default_model_dir() -> Path:
+    """The package's own model folder (where ``engineroom train hate`` writes by default)."""
+    return Path(str(resources.files("engineroom") / "data" / "hate" / "model"))
+
+
+@dataclass
+class Prediction:
+    """Per-post results of :meth:`HateModel.predict` (parallel arrays/lists)."""
+
+    score: np.ndarray
+    hate_score: np.ndarray
+    label: list[str]
+    category: list[str | None]
+    evidence: list[str]
+    counter_speech: list[bool]
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+class HateModel:
+    """Featuriser + two linear heads + calibration; see the module docstring."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict, lexicon: Lexicon | None = None) -> None:
+        self.meta = meta
+        self.featurizer = Featurizer(**meta["featurizer"])
+        self.idf = arrays["idf"].astype(np.float32)
+        self.coef_as = arrays["coef_as"].astype(np.float32)
+        self.coef_hate = arrays["coef_hate"].astype(np.float32)
+        self.lex_scale = arrays["lex_scale"].astype(np.float32)
+        self.intercept_as = float(meta["intercept_as"])
+        self.intercept_hate = float(meta["intercept_hate"])
+        self.platt_as = tuple(meta["platt_as"])
+        self.platt_hate = tuple(meta["platt_hate"])
+        self.threshold = float(meta["threshold_as"])
+        self.hate_threshold = float(meta["threshold_hate"])
+        self.lexicon = lexicon or default_lexicon()
+        n = self.featurizer.n_features
+        if self.coef_as.shape[0] != n + len(LEX_FEATURES):
+            raise ValueError("model file does not match the featuriser / lexicon features; retrain with `engineroom train hate`")
+
+    # -- scoring --------------------------------------------------------------------------
+    def features(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, list[list[Hit]], list[str]]:
+        """The model's feature matrix for raw texts, with lexicon hits and normalised texts."""
+        raws = ["" if t is None else str(t) for t in texts]
+        norms = [normalize(t) for t in raws]
+        X = tfidf(self.featurizer.counts(norms), self.idf)
+        F, hits = lexicon_matrix(self.lexicon, norms, raws)
+        Xf = sp.hstack([X, sp.csr_matrix(F * self.lex_scale)], format="csr")
+        return Xf, hits, norms
+
+    def decision(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+        """Raw decision values of the two heads."""
+        return X @ self.coef_as + self.intercept_as, X @ self.coef_hate + self.intercept_hate
+
+    def calibrate(self, z_as: np.ndarray, z_hate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a, b = self.platt_as
+        p_as = _sigmoid(a * z_as + b)
+        a, b = self.platt_hate
+        p_hate = np.maximum(_sigmoid(a * z_hate + b), p_as)
+        return p_as, p_hate
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated P(antisemitic) per text."""
+        X, _, _ = self.features(texts)
+        return self.calibrate(*self.decision(X))[0]
+
+    def _top_tokens(self, norm: str, x_row: sp.csr_matrix, coef: np.ndarray, k: int = 5) -> list[dict]:
+        """Words whose n-grams pushed the score up most (the learned part of the evidence)."""
+        fz = self.featurizer
+        row = dict(zip(x_row.indices.tolist(), x_row.data.tolist()))
+        contrib: dict[str, float] = {}
+        m = fz.n_features
+        for tok in set(fz.tokens(norm)):
+            contrib[tok] = sum(row.get(i, 0.0) * float(coef[i]) for i in {h % m for h in fz._token(tok)})
+        top = sorted(contrib.items(), key=lambda kv: -kv[1])[:k]
+        return [{"token": t, "weight": round(v, 3)} for t, v in top if v > 0.05]
+
+    def predict(self, texts: Sequence[str], explain: bool = True) -> Prediction:
+        """Label, calibrated scores, IHRA category, evidence and counter-speech flag per text."""
+        X, hits, norms = self.features(texts)
+        p_as, p_hate = self.calibrate(*self.decision(X))
+        labels: list[str] = []
+        cats: list[str | None] = []
+        evs: list[str] = []
+        counter: list[bool] = []
+        for i, hs in enumerate(hits):
+            if p_as[i] >= self.threshold:
+                lab = "antisemitic"
+            elif p_hate[i] >= self.hate_threshold:
+                lab = "other_hate"
+            else:
+                lab = "none"
+            tropes = [h for h in hs if h.entry.kind == "trope"]
+            cues = {h.entry.category for h in hs if h.entry.kind == "cue"}
+            cat = None
+            if lab == "antisemitic" and tropes:
+                best = max(tropes, key=lambda h: h.entry.weight)
+                cat = best.entry.category
+            is_counter = lab != "antisemitic" and "counter_speech" in cues and (
+                "jewish_reference" in cues or bool(tropes))
+            ev: dict = {"lexicon": [h.as_evidence() for h in hs if h.entry.kind == "trope"]}
+            if cues:
+                ev["cues"] = sorted(cues)
+            if explain and lab != "none":
+                coef = self.coef_as if lab == "antisemitic" else self.coef_hate
+                ev["tokens"] = self._top_tokens(norms[i], X[i], coef)
+            labels.append(lab)
+            cats.append(cat)
+            evs.append(json.dumps(ev, ensure_ascii=False))
+            counter.append(bool(is_counter))
+        return Prediction(p_as, p_hate, labels, cats, evs, counter)
+
+    # -- persistence ----------------------------------------------------------------------
+    def save(self, folder: Path) -> Path:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / MODEL_FILE
+        np.savez_compressed(path, idf=self.idf.astype(np.float16), coef_as=self.coef_as.astype(np.float16),
+                            coef_hate=self.coef_hate.astype(np.float16), lex_scale=self.lex_scale,
+                            meta=np.array(json.dumps(self.meta)))
+        (folder / "model.json").write_text(json.dumps(self.meta, indent=2, sort_keys=True) + "\n")
+        return path
+
+
+def load_model(folder: str | Path | None = None) -> HateModel:
+    """Load a model folder (default: the one shipped in the package)."""
+    folder = Path(folder) if folder else default_model_dir()
+    path = folder / MODEL_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"no hate model at {path}: run `engineroom train hate`")
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays.pop("meta")))
+    return HateModel(arrays, meta)
+
+
+@lru_cache(maxsize=4)
+def _cached(folder: str) -> HateModel:
+    return load_model(folder or None)
+
+
+def shipped_model(folder: str | Path | None = None) -> HateModel:
+    """The model, loaded once per process."""
+    return _cached(str(folder) if folder else "")
+
+
+__all__ = ["HateModel", "Prediction", "load_model", "shipped_model", "default_model_dir", "CATEGORIES"]

@@ -1,0 +1,195 @@
+"""Narrative packs: YAML files that define narratives and counter-speech without code.
+
+A pack is a YAML file::
+
+    pack: my-pack                       # optional; defaults to the file name
+    description: what the pack covers   # optional
+    narratives:
+      - name: antisemitism_smear        # unique key (letters, digits, _ or -)
+        kind: narrative                 # narrative | counter_speech
+        description: Antisemitism is a smear / weaponised / invented
+        threshold: 0.35                 # optional, 0-1: minimum score for a post to match
+        exemplars:                      # posts that push the narrative (at least one)
+          - "The antisemitism smear is a witch-hunt to stop him"
+        keywords:                       # phrases that count as evidence (may be empty)
+          - antisemitism smear
+          - witch hunt
+
+Where packs come from (all are loaded, later names override earlier ones):
+
+1. the default packs shipped in ``engineroom/data/narratives/*.yaml`` (unless ``defaults=False``);
+2. every ``*.yaml`` / ``*.yml`` in the user folder ``~/.config/engineroom/narratives/``
+   (``$XDG_CONFIG_HOME`` respected);
+3. the files or folders in the environment variable ``ENGINEROOM_NARRATIVE_PACKS``
+   (separated by ``os.pathsep``);
+4. the files or folders passed explicitly (the ``narratives`` analysis's ``packs`` parameter).
+
+A pack that cannot be used raises :class:`NarrativePackError` naming the file, the narrative and the
+field at fault.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+
+KINDS = ("narrative", "counter_speech")
+ENV_VAR = "ENGINEROOM_NARRATIVE_PACKS"
+DEFAULT_THRESHOLD = 0.3
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,79}$")
+_FIELDS = {"name", "kind", "description", "exemplars", "keywords", "threshold"}
+
+
+class NarrativePackError(ValueError):
+    """A narrative pack file that cannot be used; the message names the file and field."""
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """One narrative (or counter-speech) definition."""
+
+    name: str
+    kind: str
+    description: str
+    exemplars: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+    threshold: float = DEFAULT_THRESHOLD
+    pack: str = ""
+    source: str = ""
+
+
+@dataclass
+class Pack:
+    name: str
+    path: str
+    narratives: list[Narrative] = field(default_factory=list)
+    description: str = ""
+
+
+def _str_list(value: object, where: str, fname: str, allow_empty: bool) -> tuple[str, ...]:
+    if value is None:
+        value = []
+    if not isinstance(value, list):
+        raise NarrativePackError(f"{where}: field '{fname}' must be a list of strings, got {type(value).__name__}")
+    out = []
+    for j, v in enumerate(value):
+        if not isinstance(v, (str, int, float)) or isinstance(v, bool) or not str(v).strip():
+            raise NarrativePackError(f"{where}: field '{fname}'[{j}] must be a non-empty string, got {v!r}")
+        out.append(str(v).strip())
+    if not out and not allow_empty:
+        raise NarrativePackError(f"{where}: field '{fname}' needs at least one entry")
+    return tuple(out)
+
+
+def parse_pack(data: object, path: str) -> Pack:
+    """Validate a parsed YAML document as a pack (see the module doc for the format)."""
+    if not isinstance(data, dict):
+        raise NarrativePackError(f"{path}: a pack must be a mapping with a 'narratives' list, got {type(data).__name__}")
+    if "narratives" not in data:
+        raise NarrativePackError(f"{path}: missing field 'narratives'")
+    items = data["narratives"]
+    if not isinstance(items, list) or not items:
+        raise NarrativePackError(f"{path}: field 'narratives' must be a non-empty list")
+    pack_name = str(data.get("pack") or Path(path).stem)
+    pack = Pack(pack_name, path, description=str(data.get("description") or ""))
+    seen: set[str] = set()
+    for i, raw in enumerate(items):
+        where = f"{path}: narratives[{i}]"
+        if not isinstance(raw, dict):
+            raise NarrativePackError(f"{where}: must be a mapping, got {type(raw).__name__}")
+        name = raw.get("name")
+        if name is None:
+            raise NarrativePackError(f"{where}: missing field 'name'")
+        if not isinstance(name, str) or not _NAME_RE.match(name):
+            raise NarrativePackError(f"{where}: field 'name' must be letters, digits, '_' or '-' (got {name!r})")
+        where = f"{path}: narratives[{i}] ({name})"
+        if name in seen:
+            raise NarrativePackError(f"{where}: field 'name' repeats an earlier narrative in this pack")
+        seen.add(name)
+        unknown = set(raw) - _FIELDS
+        if unknown:
+            raise NarrativePackError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}; allowed: {', '.join(sorted(_FIELDS))}")
+        for req in ("kind", "description", "exemplars"):
+            if req not in raw:
+                raise NarrativePackError(f"{where}: missing field '{req}'")
+        kind = raw["kind"]
+        if kind not in KINDS:
+            raise NarrativePackError(f"{where}: field 'kind' must be one of {', '.join(KINDS)} (got {kind!r})")
+        desc = raw["description"]
+        if not isinstance(desc, str) or not desc.strip():
+            raise NarrativePackError(f"{where}: field 'description' must be a non-empty string")
+        exemplars = _str_list(raw["exemplars"], where, "exemplars", allow_empty=False)
+        keywords = _str_list(raw.get("keywords"), where, "keywords", allow_empty=True)
+        threshold = raw.get("threshold", DEFAULT_THRESHOLD)
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < float(threshold) <= 1:
+            raise NarrativePackError(f"{where}: field 'threshold' must be a number in (0, 1] (got {threshold!r})")
+        pack.narratives.append(Narrative(name, kind, desc.strip(), exemplars, keywords, float(threshold), pack_name, path))
+    return pack
+
+
+def load_pack(path: str | Path) -> Pack:
+    """Read and validate one pack file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NarrativePackError(f"{p}: pack file not found") from None
+    except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
+        raise NarrativePackError(f"{p}: cannot read pack file ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise NarrativePackError(f"{p}: not valid YAML: {exc}") from None
+    return parse_pack(data, str(p))
+
+
+def default_pack_dir() -> Path:
+    """The packs shipped with the package."""
+    return Path(str(resources.files("engineroom") / "data" / "narratives"))
+
+
+def user_pack_dir() -> Path:
+    """The user's own pack folder (``~/.config/engineroom/narratives``)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "engineroom" / "narratives"
+
+
+def _expand(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+    return [path]
+
+
+def pack_paths(packs: Iterable[str | Path] | None = None, defaults: bool = True, user: bool = True,
+               env: bool = True) -> list[Path]:
+    """Pack files in load order (see the module doc)."""
+    paths: list[Path] = []
+    if defaults:
+        paths += _expand(default_pack_dir())
+    if user and user_pack_dir().is_dir():
+        paths += _expand(user_pack_dir())
+    if env and os.environ.get(ENV_VAR):
+        for part in os.environ[ENV_VAR].split(os.pathsep):
+            if part.strip():
+                paths += _expand(Path(part.strip()))
+    for p in packs or ():
+        paths += _expand(Path(p))
+    return paths
+
+
+def load_narratives(packs: Iterable[str | Path] | None = None, defaults: bool = True, user: bool = True,
+                    env: bool = True) -> list[Narrative]:
+    """All narratives from the packs in load order; a later definition of a name replaces an earlier one."""
+    by_name: dict[str, Narrative] = {}
+    for path in pack_paths(packs, defaults, user, env):
+        for n in load_pack(path).narratives:
+            by_name[n.name] = n
+    if not by_name:
+        raise NarrativePackError("no narratives defined: no default packs and none given")
+    return list(by_name.values())

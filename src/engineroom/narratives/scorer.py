@@ -1,0 +1,130 @@
+"""Score posts against narratives: similarity to exemplar posts plus keyword evidence.
+
+Each post and each exemplar is normalised (:mod:`engineroom.hate.normalize`, so obfuscated and
+hashtag-compounded spellings count) and turned into a hashed word 1–2-gram + in-word character
+2–5-gram TF-IDF vector (:mod:`engineroom.hate.features`; IDF from the shipped hate model's training
+corpus of ~50k posts, or, without it, smoothed IDF over the exemplars). For each narrative:
+
+* ``similarity`` = the highest cosine similarity between the post and one of its exemplars;
+* ``keywords`` = the narrative's keywords found in the post (Aho-Corasick, word boundaries);
+* ``score`` = ``similarity + keyword_weight × min(#distinct keywords, 2)``, capped at 1.
+
+A post matches a narrative when ``score ≥ threshold`` (per narrative; default 0.3). The evidence
+records the closest exemplar, its similarity and the keywords found.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Sequence
+
+import ahocorasick
+import numpy as np
+import scipy.sparse as sp
+
+from ..hate.features import Featurizer, fit_idf, tfidf
+from ..hate.normalize import SEPARATOR, normalize
+from .packs import Narrative
+
+KEYWORD_WEIGHT = 0.2
+
+
+@dataclass
+class Match:
+    """One (post, narrative) match."""
+
+    row: int
+    narrative: str
+    kind: str
+    score: float
+    evidence: str
+
+
+def _boundary(ch: str) -> bool:
+    return not (ch.isalnum() or ch == "_")
+
+
+class NarrativeScorer:
+    """Compiled narratives: exemplar vectors and a keyword automaton."""
+
+    def __init__(self, narratives: Sequence[Narrative], idf: np.ndarray | None = None,
+                 featurizer: Featurizer | None = None, keyword_weight: float = KEYWORD_WEIGHT) -> None:
+        if not narratives:
+            raise ValueError("no narratives to score")
+        self.narratives = list(narratives)
+        self.keyword_weight = keyword_weight
+        self.featurizer = featurizer or Featurizer()
+        ex_texts: list[str] = []
+        owner: list[int] = []
+        for k, n in enumerate(self.narratives):
+            for e in n.exemplars:
+                ex_texts.append(e)
+                owner.append(k)
+        ex_norm = [normalize(t) for t in ex_texts]
+        counts = self.featurizer.counts(ex_norm)
+        self.idf = idf if idf is not None and len(idf) == self.featurizer.n_features else fit_idf(counts)
+        self.ex_texts = ex_texts
+        self.owner = np.asarray(owner)
+        self.E = tfidf(counts, self.idf).T.tocsr()  # features × exemplars
+        # keyword automaton: both normalised views of every keyword
+        self.auto = ahocorasick.Automaton()
+        forms: dict[str, set[tuple[int, str]]] = {}
+        for k, n in enumerate(self.narratives):
+            for kw in n.keywords:
+                spaced, _, squashed = normalize(kw).partition(SEPARATOR)
+                for f in {spaced, squashed}:
+                    if f:
+                        forms.setdefault(f, set()).add((k, kw))
+        for f, owners in forms.items():
+            self.auto.add_word(f, (f, tuple(owners)))
+        self.has_keywords = bool(forms)
+        if self.has_keywords:
+            self.auto.make_automaton()
+
+    def _keywords(self, norm: str) -> dict[int, set[str]]:
+        found: dict[int, set[str]] = {}
+        if not self.has_keywords or not norm:
+            return found
+        n = len(norm)
+        for end, (form, owners) in self.auto.iter(norm):
+            start = end - len(form) + 1
+            after = end + 1
+            if (start == 0 or _boundary(norm[start - 1])) and (
+                after >= n or _boundary(norm[after]) or (norm[after] == "s" and (after + 1 >= n or _boundary(norm[after + 1])))
+            ):
+                for k, kw in owners:
+                    found.setdefault(k, set()).add(kw)
+        return found
+
+    def score(self, texts: Sequence[str | None]) -> list[Match]:
+        """Matches (score ≥ the narrative's threshold) of each text, with evidence."""
+        norms = [normalize(t) if t else "" for t in texts]
+        X = tfidf(self.featurizer.counts(norms), self.idf)
+        S = (X @ self.E).toarray() if self.E.shape[1] else np.zeros((len(norms), 0))
+        # best exemplar per narrative
+        K = len(self.narratives)
+        best_sim = np.zeros((len(norms), K))
+        best_ex = np.zeros((len(norms), K), dtype=int)
+        for k in range(K):
+            cols = np.flatnonzero(self.owner == k)
+            sub = S[:, cols]
+            arg = sub.argmax(axis=1)
+            best_sim[:, k] = sub[np.arange(len(norms)), arg]
+            best_ex[:, k] = cols[arg]
+        thresholds = np.array([n.threshold for n in self.narratives])
+        out: list[Match] = []
+        # keyword matching only where it can change the outcome (cheap anyway)
+        for i, norm in enumerate(norms):
+            kws = self._keywords(norm)
+            sims = best_sim[i]
+            for k in range(K):
+                found = kws.get(k, ())
+                s = min(1.0, float(sims[k]) + self.keyword_weight * min(len(found), 2))
+                if s < thresholds[k] or s <= 0:
+                    continue
+                n = self.narratives[k]
+                ev = {"similarity": round(float(sims[k]), 3), "exemplar": self.ex_texts[best_ex[i, k]][:200],
+                      "keywords": sorted(found), "pack": n.pack}
+                out.append(Match(i, n.name, n.kind, round(s, 4), json.dumps(ev, ensure_ascii=False)))
+        return out
