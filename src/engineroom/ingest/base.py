@@ -71,9 +71,11 @@ class JsonLinesAdapter(Adapter):
             except Exception as exc:
                 b.quarantine(rec, f"invalid JSON: {str(exc)[:120]}", raw)
                 continue
+            mark = b.mark()
             try:
                 self.record(b, rec, obj, raw)
-            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
+                b.rollback(mark)  # nothing of a half-read record is kept
                 b.quarantine(rec, f"unexpected record structure: {type(exc).__name__}: {str(exc)[:120]}", raw)
         stage_arrow(con, b.arrow())
 

@@ -104,6 +104,14 @@ class Batch:
                 raw = repr(raw)
         self.rows["b_quar"].append({"rec": rec, "reason": reason, "raw": raw})
 
+    def mark(self) -> dict[str, int]:
+        """Row counts now (to undo a record that failed half-way, see :meth:`rollback`)."""
+        return {k: len(v) for k, v in self.rows.items()}
+
+    def rollback(self, mark: dict[str, int]) -> None:
+        for k, n in mark.items():
+            del self.rows[k][n:]
+
     def __len__(self) -> int:
         return len(self.rows["b_posts"]) + len(self.rows["b_accounts"]) + len(self.rows["b_quar"])
 

@@ -465,7 +465,8 @@ TG_SINGLE = {"name": "Test Channel", "type": "public_channel", "id": 1234567890,
 ]}
 TG_MULTI = {"about": "Here is the data you requested.", "chats": {"about": "This page lists all chats from this export.", "list": [
     {"name": "Friends", "type": "private_group", "id": 555, "messages": [
-        tg_msg(1, "2023-02-01T09:00:00", "Ann", "user111", "hi all #hello"),
+        tg_msg(1, "2023-02-01T09:00:00", "Ann", "user111", ["hi all ", {"type": "hashtag", "text": "#hello"}],
+               [{"type": "plain", "text": "hi all "}, {"type": "hashtag", "text": "#hello"}]),
         tg_msg(2, "2023-02-01T09:01:00", "Ben", "user222", [{"type": "mention_name", "text": "Ann", "user_id": 111}, " hi"],
                [{"type": "mention_name", "text": "Ann", "user_id": 111}, {"type": "plain", "text": " hi"}], reply_to_message_id=1),
         {"id": 3, "type": "message", "date": "2023-02-01T09:02:00", "from": None, "from_id": "user333", "text": "deleted account sender"},

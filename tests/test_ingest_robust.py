@@ -1,0 +1,215 @@
+"""Ingest under attack: malformed records for every adapter (hypothesis), kill -9 midway."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import engineroom
+from engineroom.ingest import IngestError
+
+from conftest import ROOT, TEST_DATA
+
+D = TEST_DATA / "ingest"
+
+# -- hypothesis: malformed records ------------------------------------------------------------
+json_scalar = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=False),
+                        st.text(max_size=30))
+json_value = st.recursive(json_scalar, lambda kids: st.one_of(st.lists(kids, max_size=4),
+                                                              st.dictionaries(st.text(max_size=8), kids, max_size=4)),
+                          max_leaves=12)
+
+KEYS = {
+    "twarc2": ["data", "includes", "users", "tweets", "id", "text", "author_id", "created_at", "referenced_tweets",
+               "entities", "hashtags", "mentions", "urls", "public_metrics", "attachments", "media_keys", "author",
+               "note_tweet", "withheld", "errors", "meta", "type"],
+    "twitter-v1": ["id", "id_str", "text", "full_text", "user", "screen_name", "created_at", "retweeted_status",
+                   "quoted_status", "entities", "extended_tweet", "hashtags", "urls", "user_mentions", "delete",
+                   "in_reply_to_status_id", "in_reply_to_user_id_str", "extended_entities", "media"],
+    "bluesky": ["uri", "cid", "author", "did", "handle", "record", "$type", "text", "createdAt", "facets", "reply",
+                "parent", "embed", "images", "index", "byteStart", "features", "langs", "post", "subject"],
+}
+
+
+def _record(keys):
+    """A JSON object built from a format's own vocabulary, with values of any type and depth."""
+    leaf = st.one_of(json_value, st.sampled_from(["app.bsky.feed.post", "app.bsky.feed.repost", "at://did:plc:x/app.bsky.feed.post/1",
+                                                   "retweeted", "quoted", "replied_to", "Wed Oct 10 20:19:24 +0000 2018",
+                                                   "2023-01-01T00:00:00Z", "1", "#tag @name http://x.y/z"]))
+    node = st.recursive(leaf, lambda kids: st.one_of(st.lists(kids, max_size=3),
+                                                     st.dictionaries(st.sampled_from(keys), kids, max_size=5)),
+                        max_leaves=25)
+    return st.dictionaries(st.sampled_from(keys), node, max_size=8)
+
+
+def _line(keys):
+    return st.one_of(
+        _record(keys).map(lambda o: json.dumps(o).encode()),
+        json_value.map(lambda o: json.dumps(o).encode()),
+        st.binary(max_size=60).filter(lambda b: b"\n" not in b and b"\r" not in b),
+        _record(keys).map(lambda o: json.dumps(o).encode()[:-3]),  # truncated
+    )
+
+
+_CORPORA: dict = {}
+
+
+def _check(tmp_path, name: str, data: bytes, fmt: str) -> None:
+    """Ingest ``data`` as ``fmt`` into a corpus kept per format; counts must reconcile."""
+    f = tmp_path / name
+    f.write_bytes(data)
+    if fmt not in _CORPORA:
+        _CORPORA[fmt] = engineroom.open(tmp_path / "h.duckdb")
+    c = _CORPORA[fmt]
+    before = {t: c.count(t) for t in ("posts", "quarantine", "ingests")}
+    try:
+        reps = c.ingest(f, format=fmt)
+    except IngestError as exc:
+        assert str(exc)  # a clear message, and nothing stored
+        assert {t: c.count(t) for t in before} == before
+        return
+    for r in reps:
+        assert r.read == r.stored + r.duplicate + r.quarantined
+    read = sum(r.read for r in reps if not r.skipped)
+    assert c.count("quarantine") - before["quarantine"] == sum(r.quarantined for r in reps)
+    assert c.count("posts") - before["posts"] == sum(r.stored for r in reps if r.format != "io-users")
+    if fmt in ("twitter-v1", "bluesky") and not any(r.skipped for r in reps):
+        assert read == sum(1 for x in data.split(b"\n") if x.strip())  # one record per non-blank line
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_corpora():
+    yield
+    for c in _CORPORA.values():
+        c.close()
+    _CORPORA.clear()
+
+
+SETTINGS = settings(max_examples=int(os.environ.get("ENGINEROOM_FUZZ_EXAMPLES", "8")), deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@pytest.mark.parametrize("fmt", ["twarc2", "twitter-v1", "bluesky"])
+@SETTINGS
+@given(data=st.data())
+def test_json_adapters_survive_malformed_records(tmp_path_factory, fmt, data):
+    lines = data.draw(st.lists(_line(KEYS[fmt]), min_size=1, max_size=12))
+    # a valid first record sometimes, so the file gets past the format check
+    _check(tmp_path_factory.mktemp("h"), "in.jsonl", b"\n".join(lines) + b"\n", fmt)
+
+
+@SETTINGS
+@given(msgs=st.lists(st.one_of(_record(["id", "type", "date", "date_unixtime", "from", "from_id", "text", "text_entities",
+                                        "forwarded_from", "reply_to_message_id", "photo", "file", "reactions", "href",
+                                        "user_id", "count"]), json_value), max_size=10),
+       top=st.sampled_from(["single", "multi", "broken"]))
+def test_telegram_survives_malformed_messages(tmp_path_factory, msgs, top):
+    if top == "single":
+        doc = json.dumps({"name": "x", "type": "public_channel", "id": 1, "messages": msgs}).encode()
+    elif top == "multi":
+        doc = json.dumps({"chats": {"list": [{"name": "x", "type": "private_group", "id": 2, "messages": msgs}]}}).encode()
+    else:
+        doc = json.dumps({"name": "x", "id": 1, "messages": msgs}).encode()[:-7]
+    _check(tmp_path_factory.mktemp("h"), "result.json", doc, "telegram")
+
+
+cell = st.one_of(st.text(max_size=25), st.sampled_from(["", "[]", "[a, b]", "['x', 'y']", "True", "1.0", "absent",
+                                                       "2016-11-08 14:30", "1/2/2017 14:39", "2021-01-06 18:03:07 EST",
+                                                       "https://www.facebook.com/1/posts/2", "RT @x: y", "\r\n", '"', "1e400"]))
+CSV_HEADERS = {
+    "io-archive": ["tweetid", "userid", "user_screen_name", "tweet_text", "tweet_time", "is_retweet", "retweet_userid",
+                   "retweet_tweetid", "hashtags", "urls", "user_mentions", "like_count", "quoted_tweet_tweetid"],
+    "io-users": ["userid", "user_screen_name", "follower_count", "account_creation_date"],
+    "ira-csv": ["external_author_id", "author", "content", "publish_date", "post_type", "tweet_id", "alt_external_id", "tco1_step1"],
+    "crowdtangle": ["Page Name", "User Name", "Facebook Id", "Post Created", "URL", "Message", "Link", "Likes", "Type"],
+    "csv": ["id", "user_id", "username", "text", "created_at", "is_retweet", "urls", "hashtags"],
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(CSV_HEADERS))
+@SETTINGS
+@given(data=st.data())
+def test_csv_adapters_survive_malformed_rows(tmp_path_factory, fmt, data):
+    header = CSV_HEADERS[fmt]
+    rows = data.draw(st.lists(st.lists(cell, min_size=max(1, len(header) - 2), max_size=len(header) + 2), max_size=10))
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, quoting=data.draw(st.sampled_from([csv.QUOTE_ALL, csv.QUOTE_MINIMAL])))
+    w.writerow(header)
+    w.writerows(rows)
+    raw = buf.getvalue().encode("utf-8", errors="surrogatepass")
+    if data.draw(st.booleans()):  # damage: a stray byte or a cut
+        cut = data.draw(st.integers(len(raw) // 2, len(raw)))
+        raw = raw[:cut] + data.draw(st.sampled_from([b"", b"\xff", b'"', b"\x00"]))
+    _check(tmp_path_factory.mktemp("h"), "in.csv", raw, fmt)
+
+
+# -- kill -9 midway ------------------------------------------------------------------------------
+KILL_SCRIPT = r"""
+import sys, engineroom
+import engineroom.ingest.core as core
+real = core.merge_batch
+def merge(con, ctx):
+    c = real(con, ctx)
+    print("batch", flush=True)
+    return c
+core.merge_batch = merge
+from engineroom.ingest.jsonfmt import Twarc2
+Twarc2.lines_per_batch = 2000
+with engineroom.open(sys.argv[1]) as c:
+    c.ingest(sys.argv[2])
+print("done", flush=True)
+"""
+
+
+def _big_flat_file(path: Path, n: int) -> None:
+    tmpl = ('{"id":"%d","text":"post %d #tag%d @user%d https://t.co/%d","author_id":"%d","created_at":"2024-01-01T00:00:%02dZ",'
+            '"lang":"en","entities":{"hashtags":[{"tag":"tag%d"}],"mentions":[{"username":"user%d","id":"%d"}],'
+            '"urls":[{"url":"https://t.co/%d","expanded_url":"https://site%d.example.com/a"}]},'
+            '"author":{"id":"%d","username":"user%d"}}\n')
+    with open(path, "w") as f:
+        for i in range(n):
+            a, b = i % 997, (i * 7) % 991
+            f.write(tmpl % (10**9 + i, i, i % 50, b, i, a, i % 60, i % 50, b, b, i, i % 300, a, a))
+
+
+def test_kill_9_midway_leaves_corpus_unchanged(tmp_path):
+    db = tmp_path / "k.duckdb"
+    with engineroom.open(db) as c:
+        c.ingest(D / "twitter_v1.jsonl")
+        before = {t: c.count(t) for t in ("posts", "accounts", "interactions", "hashtags", "urls", "quarantine", "ingests")}
+    big = tmp_path / "big.jsonl"
+    _big_flat_file(big, 40_000)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "ENGINEROOM_QUIET": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(db), str(big)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        seen = 0
+        deadline = time.monotonic() + 120
+        while seen < 3 and time.monotonic() < deadline:  # wait until several batches are in the transaction
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen += line.startswith("batch")
+        assert seen == 3, proc.stderr.read()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    with engineroom.open(db) as c:
+        after = {t: c.count(t) for t in before}
+        assert after == before
+        # and the file is not marked as ingested: a new run reads it all
+        [rep] = c.ingest(big)
+        assert not rep.skipped and rep.stored == 40_000
