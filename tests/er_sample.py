@@ -164,3 +164,24 @@ def write_findings(corpus, planted: dict, rng: random.Random) -> None:
         con.execute("INSERT INTO runs VALUES (?, ?, 'duckdb', ?, '1', ?, ?, ?)",
                     [f"run-{name}", name, json.dumps(params), json.dumps({"rows": 10}),
                      datetime(2024, 4, 1, 10), datetime(2024, 4, 1, 10, 1)])
+
+
+def ingest_xss(corpus, seed: int = 11) -> dict:
+    """Ingest the XSS corpus (tests/data/xss/xss_twarc2.jsonl) through the real twarc2 adapter,
+    then write findings tables over its posts so that every payload reaches the report's and the
+    review app's sections (queue, post, account and cluster pages)."""
+    reports = corpus.ingest([XSS_DIR / "xss_twarc2.jsonl"], format="twarc2")
+    assert sum(r.stored for r in reports) >= 50, reports
+    posts = corpus.con.execute(
+        """SELECT p.post_id, p.account_id, p.text,
+                  (SELECT any_value(i.target_account_id) FROM interactions i
+                   WHERE i.platform = p.platform AND i.post_id = p.post_id) AS retweet_of_account_id
+           FROM posts p ORDER BY p.post_id""").fetchall()
+    posts = [dict(zip(("post_id", "account_id", "text", "retweet_of_account_id"), r)) for r in posts]
+    accs = corpus.con.execute("SELECT account_id, handle, display_name FROM accounts ORDER BY account_id").fetchall()
+    planted = {"account_ids": [a[0] for a in accs], "handles": [a[1] for a in accs], "names": [a[2] for a in accs],
+               "post_ids": [p["post_id"] for p in posts], "core": [a[0] for a in accs][:6], "posts": posts}
+    write_findings(corpus, planted, random.Random(seed))
+    # every post flagged, so that every payload is in the queue
+    corpus.con.execute("UPDATE hate SET label = 'antisemitic', category = 'conspiracy'")
+    return planted

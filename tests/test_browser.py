@@ -1,0 +1,264 @@
+"""Browser tests: Playwright driving Debian's Chromium against a real uvicorn on 127.0.0.1 and the
+report opened from disk. The XSS corpus is ingested through the real twarc2 adapter; a payload
+that ran would call ``xss(n)`` / ``alert(n)``, which the page records; markup that escaped the
+escaping would show as elements or ``on*`` attributes in the page, or as CSP violations.
+
+Screenshots go to test-artifacts/ (gitignored). Skipped when /usr/bin/chromium is absent.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+import engineroom
+import er_sample
+from engineroom.report import write_report
+from engineroom.serve import create_app
+from engineroom.serve.auth import add_user
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+PASSWORD = "correct horse battery staple"
+
+# defined before any page script runs: a payload that executes leaves its number here
+INIT = """
+window.__xss = [];
+window.xss = function (n) { window.__xss.push(n); };
+window.alert = function (n) { window.__xss.push('alert:' + n); };
+window.confirm = window.alert; window.prompt = window.alert;
+"""
+
+# elements and attributes that only injected markup would create
+DOM_CHECK = """(root) => {
+  const scope = document.querySelector(root) || document.body;
+  const bad = [];
+  for (const el of scope.querySelectorAll('*')) {
+    const tag = el.tagName.toLowerCase();
+    if (['script', 'iframe', 'object', 'embed', 'img', 'video', 'audio', 'marquee', 'details', 'math', 'base',
+         'meta', 'link', 'style', 'isindex', 'keygen', 'textarea', 'noscript'].includes(tag)
+        && !(tag === 'script' && el.type === 'application/json')) bad.push(tag);
+    if (tag === 'svg' && !el.closest('.figure')) bad.push('svg');
+    for (const a of el.attributes) {
+      if (a.name.startsWith('on')) bad.push(tag + '[' + a.name + ']');
+      if ((a.name === 'href' || a.name === 'src' || a.name === 'action' || a.name === 'formaction')
+          && /^\\s*(javascript|data):/i.test(a.value)) bad.push(tag + '[' + a.name + '=' + a.value + ']');
+    }
+  }
+  return bad;
+}"""
+
+
+def _chromium_ok() -> bool:
+    if not os.path.exists(CHROMIUM):
+        return False
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not _chromium_ok():
+        pytest.skip("Debian chromium (/usr/bin/chromium) or playwright not installed")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Watch:
+    """What a page did: requests leaving 127.0.0.1 / file://, dialogs, console errors."""
+
+    def __init__(self, context) -> None:
+        self.external: list[str] = []
+        self.dialogs: list[str] = []
+        self.console: list[str] = []
+        context.add_init_script(INIT)
+        context.route("**/*", self._route)
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        host = urlparse(url).hostname
+        if url.startswith(("file:", "data:", "blob:", "about:")) or host == "127.0.0.1":
+            route.continue_()
+        else:
+            self.external.append(url)
+            route.abort()
+
+    def attach(self, page) -> None:
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+
+    def assert_clean(self, page, scope: str = "main") -> None:
+        assert page.evaluate("window.__xss") == [], "a payload ran"
+        assert self.dialogs == []
+        assert self.external == [], self.external
+        assert [c for c in self.console if "Content Security Policy" in c or "xss" in c.lower()] == []
+        assert page.evaluate(DOM_CHECK, scope) == []
+
+
+@pytest.fixture(scope="module")
+def xss_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("browser") / "xss.duckdb"
+    with engineroom.open(path) as c:
+        er_sample.ingest_xss(c)
+        add_user(c, "alice", PASSWORD)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(xss_db):
+    import uvicorn
+
+    app = create_app(xss_db)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    deadline = time.time() + 20
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert srv.started
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    t.join(10)
+
+
+def test_review_flow_in_the_browser(browser, server):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    watch = Watch(ctx)
+    page = ctx.new_page()
+    watch.attach(page)
+    # every page needs a login
+    page.goto(server + "/queue")
+    assert "/login" in page.url
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/queue")
+    assert page.locator("table.queue tbody tr").count() == 50
+    page.screenshot(path=str(ARTIFACTS / "app-queue.png"))
+    watch.assert_clean(page)
+    # filter by analysis (the select submits the form through /static/app.js)
+    page.select_option("select[name=analysis]", "hate")
+    page.wait_for_url("**analysis=hate**")
+    first = page.locator("table.queue tbody tr").first
+    post_link = first.locator("a[href^='/post/']").first.get_attribute("href")
+    post_id = post_link.rsplit("/", 1)[1]
+    first.locator("input[name=note]").fill("clear case <b>not bold</b>")
+    first.locator("button.confirm").click()
+    page.wait_for_load_state()
+    assert post_id not in page.content()  # no longer pending
+    page.goto(server + "/queue?analysis=hate&status=confirm")
+    assert post_id in page.content()
+    page.screenshot(path=str(ARTIFACTS / "app-queue-confirmed.png"))
+    watch.assert_clean(page)
+    # item pages
+    page.goto(server + post_link)
+    assert "clear case <b>not bold</b>" in page.inner_text("main")
+    watch.assert_clean(page)
+    page.screenshot(path=str(ARTIFACTS / "app-post.png"), full_page=True)
+    page.click("main .post .meta a[href^='/account/']")
+    page.wait_for_url("**/account/**")
+    assert page.locator("h2", has_text="Timeline").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "app-account.png"), full_page=True)
+    watch.assert_clean(page)
+    page.goto(server + "/queue?analysis=coordination&status=all")
+    page.click("table.queue a[href^='/cluster/']")
+    page.wait_for_url("**/cluster/**")
+    assert "Posts that tie them" in page.content()
+    page.screenshot(path=str(ARTIFACTS / "app-cluster.png"), full_page=True)
+    watch.assert_clean(page)
+    # export what was confirmed
+    page.goto(server + "/export")
+    with page.expect_download() as dl:
+        page.click("#export-platform-csv")
+    rows = list(csv.DictReader(open(dl.value.path(), encoding="utf-8")))
+    assert [r["post_id"] for r in rows] == [post_id]
+    assert rows[0]["reviewer_decision"] == "confirm" and rows[0]["reviewer"] == "alice"
+    page.screenshot(path=str(ARTIFACTS / "app-export.png"))
+    watch.assert_clean(page)
+    # the audit log shows the decision, escaped
+    page.goto(server + "/reviews")
+    assert "clear case <b>not bold</b>" in page.inner_text("main")
+    watch.assert_clean(page)
+    ctx.close()
+
+
+def test_writes_without_csrf_are_refused_in_the_browser(browser, server):
+    ctx = browser.new_context()
+    watch = Watch(ctx)
+    page = ctx.new_page()
+    watch.attach(page)
+    page.goto(server + "/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/queue")
+    # strip the token from a review form, as a forged cross-site form would lack it
+    page.evaluate("document.querySelector('form.review input[name=csrf_token]').remove()")
+    with page.expect_response(lambda r: r.url.endswith("/review")) as resp:
+        page.locator("form.review button.confirm").first.click()
+    assert resp.value.status == 403
+    ctx.close()
+
+
+def test_report_renders_offline_with_map(browser, xss_db):
+    out = ARTIFACTS / "report.html"
+    with engineroom.open(xss_db) as c:
+        write_report(c, out)
+    ctx = browser.new_context(viewport={"width": 1300, "height": 900})
+    watch = Watch(ctx)
+    page = ctx.new_page()
+    watch.attach(page)
+    page.goto(out.as_uri())
+    page.wait_for_function("document.body.getAttribute('data-figures-rendered') !== null")
+    n_figs = page.locator("div.figure").count()
+    assert n_figs >= 4
+    assert page.evaluate("document.body.getAttribute('data-figures-rendered')") == str(n_figs)
+    assert page.evaluate("document.body.getAttribute('data-figures-failed')") == "0"
+    # charts drew their marks
+    assert page.locator("#fig-time .bars path").count() > 0
+    assert page.locator("#fig-network .scatterlayer .point").count() >= 20
+    page.locator("#network").scroll_into_view_if_needed()
+    page.locator("#network").screenshot(path=str(ARTIFACTS / "report-network.png"))
+    page.locator("#time").screenshot(path=str(ARTIFACTS / "report-time.png"))
+    # hover shows an account; scrolling zooms
+    page.evaluate("document.getElementById('fig-network').scrollIntoView({block: 'center'})")
+    points = page.locator("#fig-network .scatterlayer .point")
+    plot = page.locator("#fig-network .nsewdrag").first.bounding_box()
+    cx, cy = plot["x"] + plot["width"] / 2, plot["y"] + plot["height"] / 2
+    boxes = [points.nth(i).bounding_box() for i in range(min(points.count(), 40))]
+    box = min((b for b in boxes if b), key=lambda b: (b["x"] - cx) ** 2 + (b["y"] - cy) ** 2)
+    page.mouse.move(box["x"] + box["width"] / 2 + 2, box["y"] + box["height"] / 2 + 2)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#fig-network .hoverlayer .hovertext", timeout=5000)
+    assert "@" in page.locator("#fig-network .hoverlayer").text_content()
+    before = page.evaluate("document.getElementById('fig-network')._fullLayout.xaxis.range.slice()")
+    page.mouse.move(cx, cy)
+    page.mouse.wheel(0, -400)
+    page.wait_for_timeout(400)
+    after = page.evaluate("document.getElementById('fig-network')._fullLayout.xaxis.range.slice()")
+    assert (after[1] - after[0]) < (before[1] - before[0])  # zoomed in
+    page.screenshot(path=str(ARTIFACTS / "report-top.png"))
+    watch.assert_clean(page)
+    ctx.close()
