@@ -1,0 +1,130 @@
+"""Exports: findings tables to CSV / Parquet / JSON, the graph, the platform report and labels."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+
+import pandas as pd
+import pytest
+
+import engineroom
+import er_sample
+from engineroom.export import PLATFORM_REPORT_COLUMNS, export_table, platform_report, review_labels
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("export") / "c.duckdb"
+    with engineroom.open(path) as c:
+        planted = er_sample.build(c, n_accounts=30, n_posts=200)
+        hate = c.query("SELECT post_id, label FROM hate ORDER BY score DESC")
+        anti = hate[hate.label == "antisemitic"].post_id.tolist()
+        ops = c.query("SELECT account_id FROM account_scores WHERE operation_label ORDER BY account_id").account_id.tolist()
+        t = datetime(2024, 5, 1, 12)
+        rows = [
+            ("r1", "post", "twitter", anti[0], "hate", "reject", "first look", "alice", t),
+            ("r2", "post", "twitter", anti[0], "hate", "confirm", "=cmd|' /C calc'!A0", "bob", t.replace(hour=13)),
+            ("r3", "post", "twitter", anti[1], "hate", "reject", None, "alice", t),
+            ("r4", "post", "twitter", anti[2], "hate", "escalate", "ask legal", "alice", t),
+            ("r5", "account", "twitter", ops[0], "accounts", "confirm", None, "alice", t),
+            ("r6", "account", "twitter", ops[1], "accounts", "reject", None, "alice", t),
+            ("r7", "cluster", "twitter", "1", "coordination", "confirm", "same retweets", "alice", t),
+            ("r8", "post", "twitter", anti[3], "narratives", "confirm", None, "alice", t),
+        ]
+        for r in rows:
+            c.con.execute("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(r))
+    return path, planted, anti, ops
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".json", ".jsonl"])
+def test_any_table_in_any_format(db, tmp_path, suffix):
+    path, *_ = db
+    with engineroom.open(path) as c:
+        n = c.count("engine_room")
+        out = export_table(c, "engine_room", tmp_path / f"er{suffix}")
+    if suffix == ".csv":
+        df = pd.read_csv(out, dtype=str)
+    elif suffix == ".parquet":
+        df = pd.read_parquet(out)
+    elif suffix == ".json":
+        df = pd.DataFrame(json.loads(out.read_text()))
+    else:
+        df = pd.DataFrame([json.loads(line) for line in out.read_text().splitlines()])
+    assert len(df) == n and {"account_id", "rank", "score", "in_core", "evidence"} <= set(df.columns)
+    assert str(df["account_id"].iloc[0]).startswith("14")  # ids stay strings, not floats
+
+
+def test_bad_table_or_format(db, tmp_path):
+    path, *_ = db
+    with engineroom.open(path) as c:
+        with pytest.raises(KeyError, match="no table 'nope'"):
+            export_table(c, "nope", tmp_path / "x.csv")
+        with pytest.raises(ValueError, match="only 'graph'"):
+            export_table(c, "engine_room", tmp_path / "x.gexf")
+        with pytest.raises(ValueError, match="format"):
+            export_table(c, "engine_room", tmp_path / "x.xlsx")
+
+
+def test_platform_report_has_confirmed_items_only(db, tmp_path):
+    path, planted, anti, ops = db
+    with engineroom.open(path) as c:
+        df = platform_report(c)
+        csv_out = export_table(c, "platform-report", tmp_path / "pr.csv")
+        json_out = export_table(c, "platform_report", tmp_path / "pr.json")
+    assert list(df.columns) == PLATFORM_REPORT_COLUMNS
+    assert set(df.reviewer_decision) == {"confirm"}
+    posts = df[df.item_type == "post"]
+    # anti[0]: rejected then confirmed -> in; anti[1] rejected, anti[2] escalated -> out
+    assert set(posts.post_id) == {anti[0], anti[3]}
+    row = posts[posts.post_id == anti[0]].iloc[0]
+    assert row.reason == "antisemitic" and row.category in ("conspiracy", "dehumanisation", "holocaust_denial")
+    assert row.post_url.startswith("https://twitter.com/") and row.post_url.endswith(anti[0])
+    assert row.account in planted["handles"] and row.reviewer == "bob" and row.time.startswith("2024-03")
+    assert "spans" in row.evidence
+    assert set(df[df.item_type == "account"].account_id) == {ops[0]}
+    clusters = df[df.item_type == "cluster"]
+    assert len(clusters) == 1 and clusters.iloc[0].reason.startswith("coordinated cluster of 6")
+    rows = list(csv.DictReader(open(csv_out, encoding="utf-8")))
+    assert len(rows) == len(df)
+    note = [r["note"] for r in rows if r["post_id"] == anti[0]][0]
+    assert note.startswith("'=")  # CSV injection neutralised
+    js = json.loads(json_out.read_text())
+    assert len(js) == len(df) and js[0]["reviewer_decision"] == "confirm"
+
+
+def test_labels_for_eval(db, tmp_path):
+    path, planted, anti, ops = db
+    with engineroom.open(path) as c:
+        posts = review_labels(c, "post")
+        accounts = review_labels(c, "account")
+        out = export_table(c, "labels-posts", tmp_path / "labels.csv")
+        export_table(c, "labels-accounts", tmp_path / "acc.csv")
+        texts = dict(c.con.execute("SELECT post_id, text FROM posts").fetchall())
+    # hate decisions only (the narrative confirmation is not a hate label); escalations left out
+    assert sorted(posts.itertuples(index=False, name=None)) == sorted([(texts[anti[0]], 1), (texts[anti[1]], 0)])
+    assert sorted(accounts.itertuples(index=False, name=None)) == sorted([(ops[0], 1), (ops[1], 0)])
+    assert open(out).readline().strip() == "text,label"
+    assert open(tmp_path / "acc.csv").readline().strip() == "account_id,label"
+
+
+def test_graph_export_dispatches_to_network(tmp_path):
+    with engineroom.open(tmp_path / "g.duckdb") as c:
+        er_sample.build(c, n_accounts=20, n_posts=120, findings=False)
+        out = export_table(c, "graph", tmp_path / "g.gexf", edge_type="retweet")
+    text = out.read_text()
+    assert text.startswith("<?xml") and "<gexf" in text and "<edge " in text
+
+
+def test_cli_export(db, tmp_path):
+    from typer.testing import CliRunner
+
+    from engineroom.cli import app
+
+    path, *_ = db
+    r = CliRunner().invoke(app, ["export", "coordination", "--db", str(path), "--out", str(tmp_path / "co.parquet")])
+    assert r.exit_code == 0, r.output
+    assert len(pd.read_parquet(tmp_path / "co.parquet")) == 15
+    r = CliRunner().invoke(app, ["export", "nope", "--db", str(path), "--out", str(tmp_path / "x.csv")])
+    assert r.exit_code != 0 and "no table" in r.output
