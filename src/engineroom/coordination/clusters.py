@@ -41,7 +41,8 @@ def cluster_accounts(
         return pd.DataFrame(columns=cols)
     rows: list[dict] = []
     for platform, e in edges.groupby("platform", sort=True):
-        combined = e.groupby(["account_1", "account_2"], sort=False)["weight"].sum().reset_index()
+        # sorted: the graph (and so Leiden's result) must not depend on the engine's row order
+        combined = e.groupby(["account_1", "account_2"], sort=True)["weight"].sum().reset_index()
         names = pd.unique(pd.concat([combined["account_1"], combined["account_2"]], ignore_index=True))
         index = {n: i for i, n in enumerate(names)}
         g = ig.Graph(
@@ -73,7 +74,9 @@ def cluster_accounts(
             for k, vs in enumerate(kept):
                 grp = by_cluster.get(k, internal.iloc[0:0])
                 per_net = grp.groupby("network")["weight"].agg(["count", "sum"])
-                strongest = grp.sort_values("weight", ascending=False).head(top_edges)
+                strongest = grp.sort_values(
+                    ["weight", "network", "account_1", "account_2"], ascending=[False, True, True, True], kind="stable"
+                ).head(top_edges)
                 evidence = {
                     "edges": {n: int(r["count"]) for n, r in per_net.iterrows()},
                     "weight": {n: int(r["sum"]) for n, r in per_net.iterrows()},
