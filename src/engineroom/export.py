@@ -166,8 +166,8 @@ def platform_report(corpus: Corpus) -> pd.DataFrame:
                   coalesce(p.handle, a.handle, q.handle) AS handle,
                   p.post_id, p.created_at AS post_time, p.text, p.url
            FROM latest l
-           LEFT JOIN review_queue q ON q.item_type = l.item_type AND q.platform IS NOT DISTINCT FROM l.platform
-                                   AND q.item_id = l.item_id AND q.analysis IS NOT DISTINCT FROM l.analysis
+           LEFT JOIN review_queue q ON q.item_type = l.item_type AND coalesce(q.platform, '') = coalesce(l.platform, '')
+                                   AND q.item_id = l.item_id AND coalesce(q.analysis, '') = coalesce(l.analysis, '')
            LEFT JOIN posts p ON l.item_type = 'post' AND p.platform = l.platform AND p.post_id = l.item_id
            LEFT JOIN accounts a ON a.platform = l.platform
                                AND a.account_id = coalesce(p.account_id, q.account_id,

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlencode
 
+import duckdb
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -42,7 +43,7 @@ from fastapi.staticfiles import StaticFiles
 from ..corpus import Corpus
 from ..report.data import describe_evidence, parse_json, post_ids_in
 from . import auth
-from .queue import DECISIONS, PAGE_SIZE, QUEUE_TABLE, ensure_queue, query_queue, queue_facets
+from .queue import DECISIONS, PAGE_SIZE, QUEUE_TABLE, ensure_queue, query_queue, queue_facets, record_decision
 
 PKG = Path(__file__).resolve().parents[1]
 SESSION_COOKIE = "er_session"
@@ -152,6 +153,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     app = FastAPI(title="engineroom review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.corpus, app.state.pool, app.state.sessions, app.state.limiter = corpus, pool, sessions, limiter
     app.state.facets = facets
+    counts: dict = {}  # cached queue counts per filter (cleared on every decision)
     app.mount("/static", StaticFiles(directory=str(PKG / "static")), name="static")
 
     def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -265,7 +267,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                    item_type: str = "", status: str = "pending", page: str = "1"):
         args = _queue_args(analysis, community, narrative, item_type, status, page)
         with pool.cursor() as cur:
-            rows, total = query_queue(cur, **args)
+            rows, total = query_queue(cur, count_cache=counts, **args)
         pages = max(1, -(-total // PAGE_SIZE))
         return render(request, "queue.html", rows=rows, total=total, pages=pages, f=args, facets=app.state.facets)
 
@@ -274,16 +276,16 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                   status: str = "pending", page: str = "1"):
         args = _queue_args(analysis, community, narrative, item_type, status, page)
         with pool.cursor() as cur:
-            rows, total = query_queue(cur, **args)
+            rows, total = query_queue(cur, count_cache=counts, **args)
         return JSONResponse(json.loads(json.dumps({"total": total, "page": args["page"], "items": rows}, default=str)))
 
     # -- item pages -------------------------------------------------------------------------
     def _history(cur, item_type: str, platform: str | None, item_id: str) -> list[dict]:
-        return _rows(cur, "SELECT * FROM reviews WHERE item_type = ? AND platform IS NOT DISTINCT FROM ? AND item_id = ? "
+        return _rows(cur, "SELECT * FROM reviews WHERE item_type = ? AND coalesce(platform, '') = coalesce(?, '') AND item_id = ? "
                           "ORDER BY decided_at DESC LIMIT 200", [item_type, platform, item_id])
 
     def _flags(cur, item_type: str, platform: str | None, item_id: str) -> list[dict]:
-        return _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE item_type = ? AND platform IS NOT DISTINCT FROM ? "
+        return _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE item_type = ? AND coalesce(platform, '') = coalesce(?, '') "
                           "AND item_id = ? ORDER BY score DESC", [item_type, platform, item_id])
 
     def _posts_by_ids(cur, ids: list[str], limit: int = 30) -> list[dict]:
@@ -413,7 +415,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         if not item_id or len(item_id) > 300 or len(note) > 4000 or len(platform or "") > 100:
             return "bad item or note too long"
         if analysis:
-            ok = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE} WHERE item_type = ? AND platform IS NOT DISTINCT FROM ? "
+            ok = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE} WHERE item_type = ? AND coalesce(platform, '') = coalesce(?, '') "
                              "AND item_id = ? AND analysis = ?", [item_type, platform, item_id, analysis]).fetchall()[0][0]
         elif item_type == "post":
             ok = cur.execute("SELECT count(*) FROM posts WHERE platform = ? AND post_id = ?", [platform, item_id]).fetchall()[0][0]
@@ -425,9 +427,16 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                              [item_id]).fetchall()[0][0]
         if not ok:
             return "no such flagged item"
-        cur.execute("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [uuid.uuid4().hex, item_type, platform, item_id, analysis or None, decision, note or None,
-                     session.username, datetime.now(timezone.utc).replace(tzinfo=None)])
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        for attempt in range(3):  # two reviewers deciding the same item at once: retry the loser
+            try:
+                record_decision(cur, uuid.uuid4().hex, item_type, platform, item_id, analysis or None, decision,
+                                note or None, session.username, now)
+                counts.clear()
+                break
+            except duckdb.TransactionException:
+                if attempt == 2:
+                    raise
         return None
 
     @app.post("/review")

@@ -25,6 +25,7 @@ table and the source tables' row counts is kept in ``review_queue_meta``.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from ..corpus import Corpus
@@ -35,8 +36,11 @@ PAGE_SIZE = 50
 DECISIONS = ("confirm", "reject", "escalate")
 
 
+QUEUE_VERSION = 2
+
+
 def _signature(f: Findings) -> str:
-    parts: dict[str, Any] = {}
+    parts: dict[str, Any] = {"version": QUEUE_VERSION}
     for t in ("hate", "narratives", "engine_room", "account_scores", "coordination_clusters", "graph_nodes"):
         parts[t] = f.count(t) if f.has(t) else None
     if f.has("runs"):
@@ -135,11 +139,12 @@ def build_queue(corpus: Corpus) -> int:
         comm_join, comm = "", "NULL::VARCHAR"
     if parts:
         body = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
-        sql = (f"SELECT u.item_type, u.platform, u.item_id, u.analysis, u.score, u.reason, u.category, u.narrative, "
-               f"{comm} AS community, u.account_id, u.handle, u.created_at, u.snippet, u.evidence "
-               f"FROM ({body}) u {comm_join} ORDER BY u.score DESC NULLS LAST, u.item_id")
+        sql = (f"SELECT row_number() OVER (ORDER BY u.score DESC NULLS LAST, u.item_type, u.item_id, u.analysis) AS qrank, "
+               f"u.item_type, coalesce(u.platform, '') AS platform, u.item_id, u.analysis, u.score, u.reason, u.category, "
+               f"u.narrative, {comm} AS community, u.account_id, u.handle, u.created_at, u.snippet, u.evidence "
+               f"FROM ({body}) u {comm_join} ORDER BY qrank")
     else:
-        sql = ("SELECT NULL::VARCHAR AS item_type, NULL::VARCHAR AS platform, NULL::VARCHAR AS item_id, "
+        sql = ("SELECT NULL::BIGINT AS qrank, NULL::VARCHAR AS item_type, NULL::VARCHAR AS platform, NULL::VARCHAR AS item_id, "
                "NULL::VARCHAR AS analysis, NULL::DOUBLE AS score, NULL::VARCHAR AS reason, NULL::VARCHAR AS category, "
                "NULL::VARCHAR AS narrative, NULL::VARCHAR AS community, NULL::VARCHAR AS account_id, "
                "NULL::VARCHAR AS handle, NULL::TIMESTAMP AS created_at, NULL::VARCHAR AS snippet, "
@@ -162,14 +167,57 @@ def build_queue(corpus: Corpus) -> int:
 
 
 def ensure_queue(corpus: Corpus) -> bool:
-    """Build ``review_queue`` when it is missing or the findings changed; True when (re)built."""
+    """Build ``review_queue`` when it is missing or the findings changed (True when (re)built), and
+    bring ``review_state`` up to date with the ``reviews`` log."""
     f = Findings(corpus)
+    sync_review_state(corpus.con)
     if f.has(QUEUE_TABLE) and f.has("review_queue_meta"):
         old = f.scalar("SELECT value FROM review_queue_meta WHERE key = 'signature'")
         if old == _signature(f):
             return False
     build_queue(corpus)
     return True
+
+
+#: the latest decision per flag, kept beside the append-only ``reviews`` log so that queue pages
+#: join a small keyed table (platform and analysis are '' where unknown)
+REVIEW_STATE_DDL = """CREATE TABLE review_state (item_type VARCHAR, platform VARCHAR, item_id VARCHAR, analysis VARCHAR,
+    decision VARCHAR, reviewer VARCHAR, decided_at TIMESTAMP, note VARCHAR,
+    PRIMARY KEY (item_type, platform, item_id, analysis))"""
+
+
+def sync_review_state(con) -> None:
+    """Rebuild ``review_state`` from the ``reviews`` audit log."""
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        cur.execute("DROP TABLE IF EXISTS review_state")
+        cur.execute(REVIEW_STATE_DDL)
+        cur.execute(f"""INSERT INTO review_state
+            SELECT item_type, coalesce(platform, ''), item_id, coalesce(analysis, ''), decision, reviewer, decided_at, note
+            FROM ({LATEST_REVIEWS.replace('PARTITION BY item_type, platform, item_id, analysis',
+                                          "PARTITION BY item_type, coalesce(platform, ''), item_id, coalesce(analysis, '')")})""")
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
+
+
+def record_decision(con, review_id: str, item_type: str, platform: str | None, item_id: str, analysis: str | None,
+                    decision: str, note: str | None, reviewer: str, decided_at) -> None:
+    """Append a decision to ``reviews`` and make it the item's state, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [review_id, item_type, platform, item_id, analysis, decision, note, reviewer, decided_at])
+        con.execute("INSERT OR REPLACE INTO review_state VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [item_type, platform or "", item_id, analysis or "", decision, reviewer, decided_at, note])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
 
 
 LATEST_REVIEWS = """
@@ -179,13 +227,22 @@ LATEST_REVIEWS = """
     WHERE rn = 1"""
 
 
+COUNT_TTL = 10.0
+
+
 def query_queue(con, analysis: str | None = None, community: str | None = None, narrative: str | None = None,
                 item_type: str | None = None, status: str = "pending", page: int = 1,
-                page_size: int = PAGE_SIZE, account_id: str | None = None) -> tuple[list[dict], int]:
+                page_size: int = PAGE_SIZE, account_id: str | None = None,
+                count_cache: dict | None = None) -> tuple[list[dict], int]:
     """One page of the queue (highest score first) and the number of matching items.
 
     ``status``: ``pending`` (no decision yet), ``confirm``, ``reject``, ``escalate`` or ``all``.
     ``con`` is a DuckDB connection or cursor (the app passes one cursor per request).
+
+    Two steps keep pages fast on large queues: the page's ranks are found from the narrow
+    filter columns (sorting integers only), then just those rows are read in full. With
+    ``count_cache`` (a dict the app keeps per corpus and clears on every decision) counts are
+    reused for up to ``COUNT_TTL`` seconds per filter.
     """
     where, params = [], []
     for colname, val in (("analysis", analysis), ("community", community), ("narrative", narrative),
@@ -193,23 +250,42 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
         if val:
             where.append(f"q.{colname} = ?")
             params.append(val)
-    if status == "pending":
-        where.append("r.decision IS NULL")
-    elif status in DECISIONS:
-        where.append("r.decision = ?")
-        params.append(status)
+    join = ""
+    if status in ("pending",) + DECISIONS:
+        join = ("LEFT JOIN review_state r ON r.item_type = q.item_type AND r.platform = q.platform "
+                "AND r.item_id = q.item_id AND r.analysis = coalesce(q.analysis, '')")
+        if status == "pending":
+            where.append("r.decision IS NULL")
+        else:
+            where.append("r.decision = ?")
+            params.append(status)
     cond = ("WHERE " + " AND ".join(where)) if where else ""
-    base = (f"FROM {QUEUE_TABLE} q LEFT JOIN ({LATEST_REVIEWS}) r ON r.item_type = q.item_type "
-            "AND r.platform IS NOT DISTINCT FROM q.platform AND r.item_id = q.item_id "
-            f"AND r.analysis IS NOT DISTINCT FROM q.analysis {cond}")
     page = max(int(page), 1)
-    res = con.execute(f"SELECT q.*, r.decision, r.reviewer, r.decided_at, r.note {base} "
-                      f"ORDER BY q.score DESC NULLS LAST, q.item_id LIMIT {int(page_size)} OFFSET {(page - 1) * int(page_size)}",
-                      params)
-    names = [d[0] for d in res.description]
-    rows = [dict(zip(names, r)) for r in res.fetchall()]
-    total = con.execute(f"SELECT count(*) {base}", params).fetchall()[0][0]
-    return rows, int(total)
+    ranks = [r[0] for r in con.execute(
+        f"SELECT q.qrank FROM {QUEUE_TABLE} q {join} {cond} ORDER BY q.qrank "
+        f"LIMIT {int(page_size)} OFFSET {(page - 1) * int(page_size)}", params).fetchall()]
+    rows: list[dict] = []
+    if ranks:
+        res = con.execute(
+            f"""SELECT q.* EXCLUDE (qrank), r.decision, r.reviewer, r.decided_at, r.note
+                FROM (SELECT * FROM {QUEUE_TABLE} WHERE qrank BETWEEN ? AND ? AND qrank IN (SELECT unnest(?::BIGINT[]))) q
+                LEFT JOIN review_state r ON r.item_type = q.item_type AND r.platform = q.platform
+                     AND r.item_id = q.item_id AND r.analysis = coalesce(q.analysis, '')
+                ORDER BY q.qrank""", [min(ranks), max(ranks), ranks])
+        names = [d[0] for d in res.description]
+        rows = [dict(zip(names, r)) for r in res.fetchall()]
+    key = (analysis, community, narrative, item_type, status, account_id)
+    now = time.monotonic()
+    hit = count_cache.get(key) if count_cache is not None else None
+    if hit is not None and now - hit[0] < COUNT_TTL:
+        total = hit[1]
+    else:
+        total = int(con.execute(f"SELECT count(*) FROM {QUEUE_TABLE} q {join} {cond}", params).fetchall()[0][0])
+        if count_cache is not None:
+            if len(count_cache) > 10_000:
+                count_cache.clear()
+            count_cache[key] = (now, total)
+    return rows, total
 
 
 def queue_facets(con) -> dict[str, list[str]]:

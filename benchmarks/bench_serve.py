@@ -1,0 +1,274 @@
+"""Load check of the review app: concurrent reviewers on a large corpus, on 127.0.0.1 only.
+
+    python benchmarks/bench_serve.py --posts 1000000 --reviewers 50 --seconds 60 [--db FILE] [--json]
+
+1. Builds (or reuses, with ``--db``) a corpus of ``--posts`` synthetic posts with findings tables
+   of realistic size (hate labels for every post, narrative matches, engine room, account scores,
+   communities, coordination clusters), inserted directly with SQL: the point is the app, not
+   the analyses.
+2. Starts the real app with ``engineroom serve`` (uvicorn) in its own process on a free port of
+   127.0.0.1 and adds a reviewer.
+3. Runs ``--reviewers`` concurrent reviewers (each its own login session) for ``--seconds``:
+   each loads a queue page (random filter of analysis / community / narrative / status and a
+   random page of the first 20), waits a think time (``--think`` seconds, uniform 0.5x-1.5x; 0 =
+   closed loop), and one request in ten is a decision (POST /review with its CSRF token) or an
+   account page.
+4. Prints latency percentiles per request kind, throughput and errors (``--json``: one JSON
+   object on the last line). Bounded: it stops after ``--seconds`` and kills the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PASSWORD = "load-test password 1"
+
+
+def build_corpus(path: Path, posts: int, seed: int = 1) -> None:
+    """A corpus of ``posts`` posts by posts/20 accounts with findings tables, by SQL."""
+    import engineroom
+
+    n_acc = max(posts // 20, 100)
+    t0 = time.time()
+    with engineroom.open(path) as c:
+        con = c.con
+        con.execute(f"SELECT setseed({seed / 100})")
+        con.execute(f"""INSERT INTO accounts (platform, account_id, handle, display_name, bio, created_at, followers, following)
+            SELECT 'twitter', CAST(1400000000000000000 + i AS VARCHAR), 'user' || i, 'Name ' || i,
+                   'bio of account ' || i || ' <b>not bold</b>', TIMESTAMP '2015-01-01' + to_days(CAST(i % 3000 AS INTEGER)),
+                   CAST(random() * 10000 AS BIGINT), CAST(random() * 1000 AS BIGINT)
+            FROM range({n_acc}) t(i)""")
+        con.execute(f"""INSERT INTO posts (platform, post_id, account_id, handle, created_at, text, kind, url, like_count, retweet_count)
+            SELECT 'twitter', CAST(1700000000000000000 + i AS VARCHAR), CAST(1400000000000000000 + a AS VARCHAR), 'user' || a,
+                   TIMESTAMP '2024-01-01' + to_seconds(CAST(i * 31 % 7776000 AS BIGINT)),
+                   'post ' || i || ' about #topic' || (i % 50) || ' @user' || ((a * 7 + 3) % {n_acc}) || ' https://news.example/' || i,
+                   CASE WHEN i % 3 = 0 THEN 'retweet' ELSE 'post' END,
+                   'https://twitter.com/user' || a || '/status/' || CAST(1700000000000000000 + i AS VARCHAR),
+                   CAST(random() * 100 AS BIGINT), CAST(random() * 20 AS BIGINT)
+            FROM (SELECT i, CAST(floor(pow(random(), 2) * {n_acc}) AS BIGINT) AS a FROM range({posts}) t(i))""")
+        con.execute("""INSERT INTO interactions (platform, post_id, kind, source_account_id, target_account_id, target_handle,
+                                                 created_at, target_key)
+            SELECT p.platform, p.post_id, 'mention', p.account_id, a.account_id, a.handle, p.created_at, a.account_id
+            FROM posts p JOIN accounts a ON a.handle = regexp_extract(p.text, '@(user\\d+)', 1)""")
+        con.execute("""CREATE OR REPLACE TABLE hate AS
+            SELECT platform, post_id, account_id,
+                   CASE WHEN r < 0.08 THEN 'antisemitic' WHEN r < 0.12 THEN 'other_hate' ELSE 'none' END AS label,
+                   CASE WHEN r < 0.08 THEN 0.5 + r * 6 ELSE r END AS score, least(1.0, r * 3) AS hate_score,
+                   CASE WHEN r < 0.08 THEN ['conspiracy', 'dehumanisation', 'holocaust_denial'][1 + CAST(r * 1000 AS INT) % 3] END AS category,
+                   '{"spans": ["example"]}' AS evidence, r > 0.99 AS counter_speech
+            FROM (SELECT *, random() AS r FROM posts)""")
+        con.execute("""CREATE OR REPLACE TABLE narratives AS
+            SELECT platform, post_id, account_id, ['antisemitism_smear', 'lobby_control', 'media_bias'][1 + CAST(r * 300 AS INT) % 3] AS narrative,
+                   'narrative' AS kind, r * 6 AS score, '{"matched": ["smear"]}' AS evidence
+            FROM (SELECT *, random() AS r FROM posts) WHERE r < 0.15""")
+        con.execute(f"""CREATE OR REPLACE TABLE graph_nodes AS
+            SELECT platform, account_id, handle, CAST(CAST(account_id AS HUGEINT) % 40 AS VARCHAR) AS community, random() AS pagerank
+            FROM accounts""")
+        con.execute("""CREATE OR REPLACE TABLE engine_room AS
+            SELECT 'twitter' AS platform, account_id, handle, n AS narrative, rank, 1.0 / rank AS score, rank <= 36 AS in_core,
+                   100 - rank AS narrative_posts, 1000 - rank AS amplifications, 300 - rank AS amplifiers, 0.01 AS pagerank,
+                   10 AS active_days, rank % 3 = 0 AS posted_hate, 1000 AS followers, '{"top_posts": []}' AS evidence
+            FROM (SELECT account_id, handle, row_number() OVER () AS rank FROM accounts LIMIT 100),
+                 (SELECT unnest(['antisemitism_smear', 'lobby_control', 'media_bias']) AS n)""")
+        con.execute("""CREATE OR REPLACE TABLE account_scores AS
+            SELECT platform, account_id, handle, r AS random_handle, r AS operation_score, r > 0.98 AS operation_label,
+                   '{"random_handle": 0.9}' AS top_signals FROM (SELECT *, random() AS r FROM accounts)""")
+        con.execute("""CREATE OR REPLACE TABLE coordination_clusters AS
+            SELECT 'twitter' AS platform, 'leiden-' || (i // 10) AS cluster_id, CAST(1400000000000000000 + i * 13 AS VARCHAR) AS account_id,
+                   'leiden' AS method, 10 AS size, '["co_retweet"]' AS networks, '{"edges": 45}' AS evidence
+            FROM range(1000) t(i)""")
+        con.execute("""CREATE OR REPLACE TABLE coordination AS
+            SELECT 'co_retweet' AS network, 'twitter' AS platform, a.account_id AS account_1, b.account_id AS account_2, 3.0 AS weight,
+                   '["1700000000000000001", "1700000000000000002"]' AS post_ids, TIMESTAMP '2024-01-02' AS first_at,
+                   TIMESTAMP '2024-01-03' AS last_at
+            FROM coordination_clusters a JOIN coordination_clusters b ON a.cluster_id = b.cluster_id AND a.account_id < b.account_id""")
+        con.execute("CHECKPOINT")
+    print(f"built {posts:,} posts, {n_acc:,} accounts in {time.time() - t0:.0f}s", file=sys.stderr)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def reviewer(client, base: str, facets: dict, until: float, think: float, rng: random.Random,
+                   lat: dict[str, list[float]], errors: list[str]) -> None:
+    import httpx
+
+    page = await client.get(base + "/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = await client.post(base + "/login", data={"username": "loadtest", "password": PASSWORD, "csrf_token": token})
+    if r.status_code not in (200, 303) or "/login" in str(r.url):
+        errors.append(f"login {r.status_code}")
+        return
+    csrf = None
+    while time.time() < until:
+        roll = rng.random()
+        params = {"status": rng.choice(["pending", "pending", "pending", "all", "confirm"]),
+                  "page": rng.randint(1, 20)}
+        if rng.random() < 0.5:
+            params["analysis"] = rng.choice(facets["analysis"])
+        if rng.random() < 0.3:
+            params["community"] = rng.choice(facets["community"])
+        if rng.random() < 0.2:
+            params["narrative"] = rng.choice(facets["narrative"])
+        try:
+            t = time.perf_counter()
+            if roll < 0.05 and csrf:
+                kind = "review"
+                item = rng.choice(last_items) if last_items else None
+                if item is None:
+                    continue
+                r = await client.post(base + "/review", data={
+                    "csrf_token": csrf, "item_type": item[0], "platform": item[1], "item_id": item[2],
+                    "analysis": item[3], "decision": rng.choice(["confirm", "reject", "escalate"]),
+                    "note": "load test", "next": "/queue"}, follow_redirects=False)
+                ok = r.status_code == 303
+            elif roll < 0.10 and last_accounts:
+                kind = "account"
+                r = await client.get(base + "/account/twitter/" + rng.choice(last_accounts))
+                ok = r.status_code == 200
+            else:
+                kind = "queue"
+                r = await client.get(base + "/queue", params=params)
+                ok = r.status_code == 200
+                if ok:
+                    m = re.search(r'name="csrf_token" value="([^"]+)"', r.text)
+                    csrf = m.group(1) if m else csrf
+                    forms = re.findall(r'name="item_type" value="([^"]*)">\s*<input type="hidden" name="platform" value="([^"]*)">'
+                                       r'\s*<input type="hidden" name="item_id" value="([^"]*)">\s*'
+                                       r'<input type="hidden" name="analysis" value="([^"]*)">', r.text)
+                    if forms:
+                        last_items[:] = forms[:10]
+                    accs = re.findall(r'href="/account/twitter/(\d+)"', r.text)
+                    if accs:
+                        last_accounts[:] = accs[:10]
+            dt = time.perf_counter() - t
+            lat.setdefault(kind, []).append(dt)
+            if not ok:
+                errors.append(f"{kind} {r.status_code}")
+        except httpx.HTTPError as exc:  # pragma: no cover - counted, not raised
+            errors.append(f"{type(exc).__name__}: {exc}")
+        if think > 0:
+            await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+
+
+last_items: list = []
+last_accounts: list = []
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
+
+
+async def load(base: str, reviewers: int, seconds: float, think: float, facets: dict, seed: int) -> dict:
+    import httpx
+
+    lat: dict[str, list[float]] = {}
+    errors: list[str] = []
+    until = time.time() + seconds
+    limits = httpx.Limits(max_connections=reviewers * 2)
+    clients = [httpx.AsyncClient(follow_redirects=True, timeout=30, limits=limits) for _ in range(reviewers)]
+    t0 = time.time()
+    try:
+        await asyncio.gather(*(reviewer(c, base, facets, until, think, random.Random(seed + i), lat, errors)
+                               for i, c in enumerate(clients)))
+    finally:
+        for c in clients:
+            await c.aclose()
+    wall = time.time() - t0
+    out = {"wall_s": round(wall, 1), "errors": len(errors), "error_samples": errors[:5]}
+    for kind, xs in sorted(lat.items()):
+        out[kind] = {"n": len(xs), "p50_ms": round(1000 * pct(xs, 50), 1), "p95_ms": round(1000 * pct(xs, 95), 1),
+                     "p99_ms": round(1000 * pct(xs, 99), 1), "max_ms": round(1000 * max(xs), 1),
+                     "mean_ms": round(1000 * statistics.mean(xs), 1)}
+    out["requests_per_s"] = round(sum(len(x) for x in lat.values()) / wall, 1)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--posts", type=int, default=1_000_000)
+    ap.add_argument("--db", type=Path, default=None, help="reuse / keep this corpus file")
+    ap.add_argument("--reviewers", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--think", type=float, default=1.0, help="mean think time between a reviewer's requests (s)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    tmp = None
+    db = args.db
+    if db is None:
+        tmp = tempfile.TemporaryDirectory()
+        db = Path(tmp.name) / "bench.duckdb"
+    if not db.exists():
+        build_corpus(db, args.posts, args.seed)
+    import engineroom
+    from engineroom.serve.auth import add_user
+    from engineroom.serve.queue import ensure_queue, queue_facets
+
+    with engineroom.open(db) as c:
+        if not c.con.execute("SELECT count(*) FROM users WHERE username = 'loadtest'").fetchall()[0][0]:
+            add_user(c, "loadtest", PASSWORD)
+        t = time.time()
+        ensure_queue(c)
+        queue_build_s = time.time() - t
+        facets = queue_facets(c.con)
+        n_posts = c.con.execute("SELECT count(*) FROM posts").fetchall()[0][0]
+        n_queue = c.con.execute("SELECT count(*) FROM review_queue").fetchall()[0][0]
+        c.con.execute("DELETE FROM reviews WHERE note = 'load test'")
+    port = free_port()
+    env = dict(os.environ, ENGINEROOM_QUIET="1")
+    server = subprocess.Popen([sys.executable, "-m", "engineroom.cli", "serve", "--db", str(db), "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        deadline = time.time() + 120
+        while True:
+            try:
+                if httpx.get(base + "/login", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.time() > deadline or server.poll() is not None:
+                raise SystemExit("server did not start: " + (server.stderr.read().decode() if server.poll() is not None else ""))
+            time.sleep(0.2)
+        result = asyncio.run(load(base, args.reviewers, args.seconds, args.think, facets, args.seed))
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        if tmp is not None:
+            tmp.cleanup()
+    result.update(posts=n_posts, queue_rows=n_queue, queue_build_s=round(queue_build_s, 2), reviewers=args.reviewers,
+                  think_s=args.think, cpus=os.cpu_count())
+    q = result.get("queue", {})
+    print(f"{n_posts:,} posts, {n_queue:,} queue rows; {args.reviewers} reviewers for {result['wall_s']}s "
+          f"(think {args.think}s): queue pages n={q.get('n')} p50={q.get('p50_ms')}ms p95={q.get('p95_ms')}ms "
+          f"p99={q.get('p99_ms')}ms max={q.get('max_ms')}ms; {result['requests_per_s']} req/s; errors {result['errors']}",
+          file=sys.stderr)
+    if args.json:
+        print(json.dumps(result, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
