@@ -14,7 +14,7 @@ NODE_ATTRS = {"platform", "account_id", "handle", "community", "pagerank", "in_d
               "in_strength", "out_strength", "posts", "followers", "in_corpus", "engine_room_rank",
               "engine_room_score", "engine_room_core", "hate_posts", "hate_share", "operation_score",
               "operation_label", "coordination_cluster"}
-EDGE_ATTRS = {"kind", "weight", "first_at", "last_at", "days"}
+EDGE_ATTRS = {"kind", "weight", "first_at", "last_at"}
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ engine_room_rank (best rank over narratives), engine_room_score, engine_room_cor
 ``hate``), operation_score and operation_label (from ``account_scores``), coordination_cluster
 (from ``coordination_clusters``). Missing numbers are written as -1 (GEXF and GraphML have no
 NULL; -1 never occurs as a real value of these attributes). Edge attributes: kind, weight,
-first_at, last_at (ISO text), days.
+first_at, last_at (ISO text).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def graph_frames(corpus: "Corpus", edge_type: str | None = None, community: str 
     if not (corpus.has_table("graph_edges") and corpus.has_table("graph_nodes")):
         corpus.analyze(only=["network"])
     q = corpus.query
-    edges = q("SELECT platform, source, target, kind, weight, first_at, last_at, days FROM graph_edges "
+    edges = q("SELECT platform, source, target, kind, weight, first_at, last_at FROM graph_edges "
               "WHERE kind IN (SELECT unnest(?::VARCHAR[]))", [kinds])
     nodes = q("SELECT platform, account_id, handle, community, pagerank, in_degree, out_degree, in_strength, "
               "out_strength, posts, followers, in_corpus FROM graph_nodes")
@@ -112,7 +112,6 @@ def graph_frames(corpus: "Corpus", edge_type: str | None = None, community: str 
     edges["first_at"] = edges["first_at"].astype(str)
     edges["last_at"] = edges["last_at"].astype(str)
     edges["weight"] = edges["weight"].astype(float)
-    edges["days"] = edges["days"].fillna(0).astype("int64")
     return nodes.reset_index(drop=True), edges.reset_index(drop=True)
 
 
@@ -139,7 +138,7 @@ def write_gexf(nodes: pd.DataFrame, edges: pd.DataFrame, out: Path) -> None:
     """Write a GEXF 1.2 file (Gephi's native format) with typed node and edge attributes."""
     node_id = (nodes["platform"] + ":" + nodes["account_id"]).tolist()
     nattrs = [c for c in nodes.columns if c != "label"]
-    eattrs = [c for c in ("kind", "first_at", "last_at", "days") if c in edges]
+    eattrs = [c for c in ("kind", "first_at", "last_at") if c in edges]
     root = ET.Element("gexf", {"xmlns": GEXF_NS, "version": "1.2"})
     meta = ET.SubElement(root, "meta")
     ET.SubElement(meta, "creator").text = "engineroom"
@@ -193,9 +192,9 @@ def write_graphml(nodes: pd.DataFrame, edges: pd.DataFrame, out: Path) -> None:
             g.vs[c] = [float(v) for v in vals]
         else:
             g.vs[c] = [_clean(v) for v in vals]
-    for c in ("kind", "weight", "first_at", "last_at", "days"):
+    for c in ("kind", "weight", "first_at", "last_at"):
         vals = edges[c].tolist()
-        g.es[c] = [float(v) for v in vals] if c in ("weight", "days") else [_clean(v) for v in vals]
+        g.es[c] = [float(v) for v in vals] if c == "weight" else [_clean(v) for v in vals]
     g.write_graphml(str(out))
 
 

@@ -12,9 +12,9 @@ list is pulled into igraph.
 Findings tables
 ---------------
 ``graph_edges``
-    platform, source, target, kind, weight (interactions), first_at, last_at, days (distinct days
-    active), source_handle, target_handle. ``source``/``target`` are account ids; a target seen
-    only as a handle is ``'@handle'``. The union graph is all rows together (``kind`` = edge type).
+    platform, source, target, kind, weight (interactions), first_at, last_at. ``source`` /
+    ``target`` are account ids; a target seen only as a handle is ``'@handle'`` (handles are in
+    ``graph_nodes``). The union graph is all rows together (``kind`` = edge type).
 ``graph_nodes``
     platform, account_id, handle, community, pagerank, in_degree, out_degree, in_strength,
     out_strength, posts (posts authored in the corpus), followers, in_corpus (the account authored
@@ -61,6 +61,8 @@ class Network(Analysis):
         minimum posts for a ``hashtag_edges`` row (default 2).
     damping:
         PageRank damping factor (default 0.85).
+    leiden_iterations:
+        Leiden iterations (default 2, igraph's default; -1 runs until the partition is stable).
     """
 
     name: ClassVar[str] = "network"
@@ -77,6 +79,7 @@ class Network(Analysis):
         top_n: int = 10,
         min_cooccurrence: int = 2,
         damping: float = 0.85,
+        leiden_iterations: int = 2,
     ) -> None:
         unknown = set(kinds) - set(graphs.EDGE_KINDS)
         if unknown:
@@ -88,36 +91,42 @@ class Network(Analysis):
         self.top_n = top_n
         self.min_cooccurrence = min_cooccurrence
         self.damping = damping
+        self.leiden_iterations = leiden_iterations
 
     # ------------------------------------------------------------------------------------
     def run(self, engine) -> dict[str, Any]:
-        with progress("Network", total=5) as bar:
-            edges = self._edges(engine)
+        import time
+
+        self._timings: dict[str, float] = {}
+        with progress("Network", total=4) as bar:
+            t = time.perf_counter()
+            self._edges(engine)
+            self._timings["edges_s"] = round(time.perf_counter() - t, 2)
             bar.advance()
-            nodes, g = self._nodes(engine, edges)
+            info = self._nodes(engine)
             bar.advance()
-            comms = self._communities(engine, nodes)
+            t = time.perf_counter()
+            comms = self._communities(engine)
+            self._timings["communities_s"] = round(time.perf_counter() - t, 2)
             bar.advance()
+            t = time.perf_counter()
             n_tag_edges = self._hashtag_edges(engine)
+            self._timings["hashtag_edges_s"] = round(time.perf_counter() - t, 2)
             bar.advance()
-        by_kind = edges.groupby("kind")["weight"].agg(["count", "sum"]) if len(edges) else pd.DataFrame()
-        modularity = None
-        if g.vcount():  # membership in igraph's vertex order (the nodes frame is sorted differently)
-            u = g.as_undirected(mode="collapse", combine_edges="sum")
-            comm = nodes.set_index(["platform", "account_id"])["community"]
-            memb = [int(comm[(p, a)]) for p, a in zip(g.vs["platform"], g.vs["account_id"])]
-            modularity = round(float(u.modularity(memb, weights="weight", resolution=self.resolution)), 4)
+        ge = engine.table("graph_edges")
+        by_kind = engine.to_pandas(ge.group_by("kind").aggregate(n=ge.count(), w=ge.weight.sum()))
         big = comms[comms["size"] >= 3] if len(comms) else comms
         return {
-            "nodes": int(len(nodes)),
-            "edges": int(len(edges)),
-            "edges_by_kind": {k: int(r["count"]) for k, r in by_kind.iterrows()},
-            "interactions_by_kind": {k: int(r["sum"]) for k, r in by_kind.iterrows()},
+            "nodes": info["nodes"],
+            "edges": int(by_kind["n"].sum()) if len(by_kind) else 0,
+            "edges_by_kind": {r.kind: int(r.n) for r in by_kind.itertuples()},
+            "interactions_by_kind": {r.kind: int(r.w) for r in by_kind.itertuples()},
             "communities": int(len(comms)),
             "communities_size_3_plus": int(len(big)),
             "largest_community": int(comms["size"].max()) if len(comms) else 0,
-            "modularity": modularity,
+            "modularity": info["modularity"],
             "hashtag_edges": n_tag_edges,
+            "timings": self._timings,
             "top_communities": [
                 {"community": int(r.community), "size": int(r.size), "label": r.label}
                 for r in comms.head(5).itertuples()
@@ -125,106 +134,104 @@ class Network(Analysis):
         }
 
     # ------------------------------------------------------------------------------------
-    def _edges(self, engine) -> pd.DataFrame:
-        """graph_edges, aggregated in the engine."""
+    def _edges(self, engine) -> None:
+        """graph_edges, aggregated in the engine (never pulled whole into Python)."""
         inter = graphs.resolved_interactions(engine, self.kinds)
-        agg = graphs.aggregate_edges(inter)
-        acc = engine.table("accounts").select("platform", "account_id", "handle")
-        s = acc.rename(src_pf="platform", src_id="account_id", source_handle="handle")
-        t = acc.rename(tgt_pf="platform", tgt_id="account_id", target_handle="handle")
-        j = agg.left_join(s, [agg.platform == s.src_pf, agg.source == s.src_id])
-        j = j.left_join(t, [j.platform == t.tgt_pf, j.target == t.tgt_id])
-        out = j.select(
-            "platform", "source", "target", "kind", "weight", "first_at", "last_at", "days",
-            "source_handle",
-            target_handle=ibis.coalesce(
-                j.target_handle,
-                ibis.ifelse(j.target.startswith("@"), j.target.substr(1), ibis.null("string")),
-            ),
-        )
-        engine.write("graph_edges", out)
-        return engine.to_pandas(engine.table("graph_edges"))
+        engine.write("graph_edges", graphs.aggregate_edges(inter))
 
-    def _nodes(self, engine, edges: pd.DataFrame):
-        union = edges.groupby(["platform", "source", "target"], as_index=False)["weight"].sum()
-        core = union[union["weight"] >= self.min_weight]
-        g = graphs.build_graph(core)
-        # every endpoint of any edge is a node, even if its edges fell below min_weight
-        pr = graphs.pagerank(g, damping=self.damping)
-        memb = graphs.leiden(g, resolution=self.resolution, seed=self.seed)
-        nodes = pd.DataFrame({
-            "platform": pd.Series(g.vs["platform"] if g.vcount() else [], dtype="object"),
-            "account_id": pd.Series(g.vs["account_id"] if g.vcount() else [], dtype="object"),
-            "community": pd.Series(memb, dtype="int64"),
-            "pagerank": pd.Series(pr, dtype="float64"),
-        })
-        allnodes = pd.concat([
-            union[["platform", "source"]].rename(columns={"source": "account_id"}),
-            union[["platform", "target"]].rename(columns={"target": "account_id"}),
-        ]).drop_duplicates().astype({"platform": "object", "account_id": "object"})
-        nodes = allnodes.merge(nodes, on=["platform", "account_id"], how="left")
-        if nodes["community"].isna().any():  # endpoints dropped by min_weight: singleton communities
-            nxt = int(nodes["community"].max()) + 1 if nodes["community"].notna().any() else 0
-            miss = nodes["community"].isna()
-            nodes.loc[miss, "community"] = np.arange(nxt, nxt + int(miss.sum()))
-            nodes["pagerank"] = nodes["pagerank"].fillna(0.0)
-        nodes["community"] = nodes["community"].astype("int64")
-        outd = union.groupby(["platform", "source"]).agg(out_degree=("target", "size"), out_strength=("weight", "sum"))
-        ind = union.groupby(["platform", "target"]).agg(in_degree=("source", "size"), in_strength=("weight", "sum"))
-        nodes = nodes.merge(outd, left_on=["platform", "account_id"], right_index=True, how="left")
-        nodes = nodes.merge(ind, left_on=["platform", "account_id"], right_index=True, how="left")
-        for c in ("out_degree", "out_strength", "in_degree", "in_strength"):
-            nodes[c] = nodes[c].fillna(0).astype("int64")
+    def _nodes(self, engine) -> dict[str, Any]:
+        """Node index and degrees in the engine; igraph gets integer edge arrays only."""
+        import time
+
         import pyarrow as pa
 
-        schema = pa.schema([("platform", pa.string()), ("account_id", pa.string()), ("community", pa.int64()),
-                            ("pagerank", pa.float64()), ("out_degree", pa.int64()), ("out_strength", pa.int64()),
-                            ("in_degree", pa.int64()), ("in_strength", pa.int64())])
-        # first without account facts (typed even when empty); those are joined in the engine next
-        engine.write("graph_nodes", pa.Table.from_pandas(nodes[schema.names], schema=schema, preserve_index=False))
-        gn = engine.table("graph_nodes")
-        acc = engine.table("accounts").select("platform", "account_id", "handle", "followers")
+        t = time.perf_counter()
+        ge = engine.table("graph_edges")
+        union = ge.group_by(["platform", "source", "target"]).aggregate(weight=ge.weight.sum())
+        ends = union.select("platform", account_id=union.source).union(
+            union.select("platform", account_id=union.target), distinct=True)
+        index = ends.mutate(idx=ibis.row_number().over(order_by=[ends.platform, ends.account_id]))
+        engine.write("_network_index", index)
+        ix = engine.table("_network_index")
+        n = int(engine.to_pandas(ix.count().name("n").as_table())["n"].iloc[0])
+        kept = union.filter(union.weight >= self.min_weight)
+        si = ix.select(s_pf="platform", s_id="account_id", s="idx")
+        ti = ix.select(t_pf="platform", t_id="account_id", t="idx")
+        e = kept.join(si, [kept.platform == si.s_pf, kept.source == si.s_id])
+        e = e.join(ti, [e.platform == ti.t_pf, e.target == ti.t_id]).select("s", "t", "weight")
+        arr = engine.to_arrow(e)
+        src = arr.column("s").to_numpy()
+        dst = arr.column("t").to_numpy()
+        w = arr.column("weight").to_numpy().astype(float)
+        g = graphs.graph_from_arrays(n, src, dst, w)
+        self._timings["igraph_build_s"] = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+        pr = graphs.pagerank(g, damping=self.damping)
+        self._timings["pagerank_s"] = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+        memb, modularity = graphs.leiden(g, resolution=self.resolution, seed=self.seed,
+                                         n_iterations=self.leiden_iterations, with_quality=True)
+        self._timings["leiden_s"] = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+        scores = pa.table({
+            "idx": pa.array(np.arange(n, dtype=np.int64)),
+            "community": pa.array(np.asarray(memb, dtype=np.int64)),
+            "pagerank": pa.array(np.asarray(pr, dtype=np.float64)),
+        })
+        engine.write("_network_scores", scores)
+        sc = engine.table("_network_scores")
+        outd = union.group_by(["platform", "source"]).aggregate(
+            out_degree=lambda x: x.count(), out_strength=lambda x: x.weight.sum())
+        ind = union.group_by(["platform", "target"]).aggregate(
+            in_degree=lambda x: x.count(), in_strength=lambda x: x.weight.sum())
+        acc = engine.table("accounts").select(a_pf="platform", a_id="account_id", a_handle="handle",
+                                              a_followers="followers")
         posts = engine.table("posts")
-        pc = posts.group_by(["platform", "account_id"]).aggregate(posts=lambda t: t.count())
-        j = gn.left_join(acc, [gn.platform == acc.platform, gn.account_id == acc.account_id])
-        j = j.select(gn, handle=acc.handle, followers=acc.followers)
-        j = j.left_join(pc, [j.platform == pc.platform, j.account_id == pc.account_id])
-        full = j.select(
-            "platform", "account_id",
+        pc = posts.group_by(["platform", "account_id"]).aggregate(n_posts=lambda x: x.count()).rename(
+            p_pf="platform", p_id="account_id")
+        j = ix.join(sc, ix.idx == sc.idx)
+        j = j.left_join(outd, [j.platform == outd.platform, j.account_id == outd.source])
+        j = j.left_join(ind, [j.platform == ind.platform, j.account_id == ind.target])
+        j = j.left_join(acc, [j.platform == acc.a_pf, j.account_id == acc.a_id])
+        j = j.left_join(pc, [j.platform == pc.p_pf, j.account_id == pc.p_id])
+        nodes = j.select(
+            platform=j.platform, account_id=j.account_id,
             handle=ibis.coalesce(
-                j.handle, ibis.ifelse(j.account_id.startswith("@"), j.account_id.substr(1), ibis.null("string"))
-            ),
+                j.a_handle,
+                ibis.ifelse(j.account_id.startswith("@"), j.account_id.substr(1), ibis.null("string"))),
             community=j.community, pagerank=j.pagerank,
-            in_degree=j.in_degree, out_degree=j.out_degree,
-            in_strength=j.in_strength, out_strength=j.out_strength,
-            posts=ibis.coalesce(pc.posts, 0), followers=j.followers,
-            in_corpus=pc.posts.notnull(),
+            in_degree=ibis.coalesce(j.in_degree, 0), out_degree=ibis.coalesce(j.out_degree, 0),
+            in_strength=ibis.coalesce(j.in_strength, 0), out_strength=ibis.coalesce(j.out_strength, 0),
+            posts=ibis.coalesce(j.n_posts, 0), followers=j.a_followers, in_corpus=j.n_posts.notnull(),
         )
-        df = engine.to_pandas(full).sort_values(["community", "pagerank"], ascending=[True, False])
-        engine.write("graph_nodes", df.reset_index(drop=True))
-        return df, g
+        engine.write("graph_nodes", nodes.order_by([nodes.community, ibis.desc(nodes.pagerank), nodes.account_id]))
+        for tmp in ("_network_index", "_network_scores"):
+            engine.corpus.con.execute(f'DROP TABLE IF EXISTS "{tmp}"')
+        self._timings["nodes_s"] = round(time.perf_counter() - t, 2)
+        return {"nodes": n, "modularity": None if modularity is None else round(float(modularity), 4)}
 
-    def _communities(self, engine, nodes: pd.DataFrame) -> pd.DataFrame:
+    def _communities(self, engine) -> pd.DataFrame:
         cols = ["platform", "community", "size", "accounts_in_corpus", "posts", "top_accounts",
                 "top_hashtags", "top_domains", "hate_share", "narrative_shares", "top_narrative", "label"]
-        if len(nodes) == 0:
+        gn = engine.table("graph_nodes")
+        base = engine.to_pandas(gn.group_by(["platform", "community"]).aggregate(
+            size=gn.count(), accounts_in_corpus=gn.in_corpus.cast("int64").sum(), posts=gn.posts.sum()))
+        if len(base) == 0:
             empty = pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
             engine.write("communities", empty)
             return empty
-        base = nodes.groupby(["platform", "community"]).agg(
-            size=("account_id", "size"), accounts_in_corpus=("in_corpus", "sum"), posts=("posts", "sum")
-        ).reset_index()
-        top_acc = (
-            nodes.sort_values("pagerank", ascending=False).groupby("community")
-            .apply(lambda d: graphs.to_json([h if isinstance(h, str) else a for h, a in zip(d["handle"].head(self.top_n), d["account_id"].head(self.top_n))]), include_groups=False)
-            .rename("top_accounts")
-        )
-        base = base.merge(top_acc, left_on="community", right_index=True, how="left")
+        w = ibis.row_number().over(group_by=gn.community, order_by=[ibis.desc(gn.pagerank), gn.account_id])
+        topn = engine.to_pandas(gn.mutate(r=w).filter(lambda x: x.r < self.top_n).select(
+            "community", "r", "account_id", "handle"))
+        topn = topn.sort_values(["community", "r"])
+        top_acc = {int(k): graphs.to_json([h if isinstance(h, str) else a for h, a in zip(d["handle"], d["account_id"])])
+                   for k, d in topn.groupby("community")}
+        base["top_accounts"] = [top_acc.get(int(c), "[]") for c in base["community"]]
 
-        gn = engine.table("graph_nodes").select("platform", "account_id", "community")
+        gsel = gn.select(g_pf="platform", g_id="account_id", community="community")
         posts = engine.table("posts").select("platform", "post_id", "account_id")
-        cp = posts.join(gn, [posts.platform == gn.platform, posts.account_id == gn.account_id]).select(
-            posts.platform, posts.post_id, gn.community
+        cp = posts.join(gsel, [posts.platform == gsel.g_pf, posts.account_id == gsel.g_id]).select(
+            posts.platform, posts.post_id, gsel.community
         )
 
         def top_values(tbl: ibis.Table, col: str) -> dict[int, list]:
@@ -259,16 +266,18 @@ class Network(Analysis):
             j = cp.join(nt, [cp.platform == nt.platform, cp.post_id == nt.post_id])
             nc = engine.to_pandas(j.group_by(["community", "narrative"]).aggregate(n=lambda t: t.post_id.nunique()))
             shares, tops = [], []
+            by_c = {int(k): d.sort_values(["n", "narrative"], ascending=[False, True]) for k, d in nc.groupby("community")}
             for c, p in zip(base["community"], base["posts"]):
-                d = nc[nc["community"] == c].sort_values("n", ascending=False)
-                sh = {r.narrative: round(r.n / p, 4) for r in d.itertuples()} if p else {}
+                d = by_c.get(int(c))
+                sh = {r.narrative: round(r.n / p, 4) for r in d.itertuples()} if (d is not None and p) else {}
                 shares.append(graphs.to_json(sh))
-                tops.append(d["narrative"].iloc[0] if len(d) else None)
+                tops.append(d["narrative"].iloc[0] if d is not None and len(d) else None)
             base["narrative_shares"] = shares
             base["top_narrative"] = tops
         base["label"] = [self._label(tags.get(int(c), []), int(c)) for c in base["community"]]
         base = base.sort_values("community").reset_index(drop=True)[cols]
-        base["accounts_in_corpus"] = base["accounts_in_corpus"].astype("int64")
+        for c in ("size", "accounts_in_corpus", "posts"):
+            base[c] = base[c].astype("int64")
         engine.write("communities", base)
         return base
 

@@ -61,12 +61,11 @@ def resolved_interactions(engine, kinds: Sequence[str] = EDGE_KINDS) -> ibis.Tab
 
 def aggregate_edges(inter: ibis.Table) -> ibis.Table:
     """Directed weighted time-stamped edges per (platform, source, target, kind) from
-    :func:`resolved_interactions` rows: weight (interactions), first_at, last_at, active days."""
+    :func:`resolved_interactions` rows: weight (interactions), first_at, last_at."""
     return inter.group_by(["platform", "source", "target", "kind"]).aggregate(
         weight=lambda t: t.post_id.count(),
         first_at=lambda t: t.created_at.min(),
         last_at=lambda t: t.created_at.max(),
-        days=lambda t: t.created_at.date().nunique(),
     )
 
 
@@ -107,7 +106,16 @@ def build_graph(edges: pd.DataFrame, directed: bool = True, weight: str = "weigh
     return g
 
 
-def leiden(g, resolution: float = 1.0, seed: int = 42, n_iterations: int = -1) -> list[int]:
+def graph_from_arrays(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray, directed: bool = True):
+    """An igraph Graph on vertices 0..n-1 from integer edge arrays (the fast path for large graphs)."""
+    import igraph as ig
+
+    g = ig.Graph(n=int(n), edges=np.column_stack([src, dst]).astype(np.int64).tolist(), directed=directed)
+    g.es["weight"] = np.asarray(weight, dtype=float).tolist()
+    return g
+
+
+def leiden(g, resolution: float = 1.0, seed: int = 42, n_iterations: int = 2, with_quality: bool = False):
     """Leiden communities (Traag, Waltman & van Eck 2019) maximising modularity on the undirected,
     weight-summed version of ``g``; seeded, so the same graph gives the same partition.
 
@@ -116,7 +124,7 @@ def leiden(g, resolution: float = 1.0, seed: int = 42, n_iterations: int = -1) -
     import random
 
     if g.vcount() == 0:
-        return []
+        return ([], None) if with_quality else []
     u = g.as_undirected(mode="collapse", combine_edges="sum") if g.is_directed() else g
     random.seed(seed)
     import igraph as ig
@@ -134,14 +142,15 @@ def leiden(g, resolution: float = 1.0, seed: int = 42, n_iterations: int = -1) -
     membership = np.asarray(part.membership)
     sizes = np.bincount(membership)
     # order by size desc, then by first vertex index for stable ties
-    first = np.full(len(sizes), len(membership))
-    for i, m in enumerate(membership):
-        if first[m] > i:
-            first[m] = i
-    order = sorted(range(len(sizes)), key=lambda c: (-sizes[c], first[c]))
+    _, first = np.unique(membership, return_index=True)
+    order = np.lexsort((first, -sizes))
     remap = np.empty(len(sizes), dtype=int)
     remap[order] = np.arange(len(sizes))
-    return remap[membership].tolist()
+    out = remap[membership].tolist()
+    if with_quality:
+        return out, float(u.modularity(part.membership, weights="weight" if "weight" in u.es.attributes() else None,
+                                       resolution=resolution))
+    return out
 
 
 def pagerank(g, damping: float = 0.85) -> list[float]:
