@@ -85,7 +85,7 @@ def ingest(
     totals = dict(read=0, stored=0, duplicate=0, quarantined=0)
     for r in reports:
         rate = f"{r.read / r.seconds:,.0f}" if r.seconds > 0 and not r.skipped else "-"
-        note = " (already ingested)" if r.skipped else ""
+        note = f" ({r.note})" if getattr(r, "note", None) else (" (already ingested)" if r.skipped else "")
         table.add_row(str(r.file) + note, r.format, f"{r.read:,}", f"{r.stored:,}", f"{r.duplicate:,}", f"{r.quarantined:,}", rate)
         for k in totals:
             totals[k] += getattr(r, k)
@@ -259,6 +259,19 @@ def train_hate(
     from .hate.train import train
 
     result = train(out=out, data_dir=data, console=console)
+    console.print(json.dumps(result, default=str))
+
+
+@train_app.command("accounts")
+def train_accounts(
+    out: Optional[Path] = typer.Option(None, "--out", help="folder for the models (default: the package's own)"),
+    data: Path = typer.Option(Path("../shared/data"), "--data", help="folder of the labelled datasets"),
+    cv: bool = typer.Option(True, "--cv/--no-cv", help="cross-validate first (figures go to model_card.json)"),
+) -> None:
+    """Train the account models (cresci-2017 profiles, IRA vs organic behaviour) from ../shared/data."""
+    from .accountscore.train import train
+
+    result = train(out=out, data_dir_=data, cv=cv, console=console)
     console.print(json.dumps(result, default=str))
 
 

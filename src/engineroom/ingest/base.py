@@ -198,11 +198,15 @@ class CsvAdapter(Adapter):
 
     def batches(self, con, hasher) -> Iterator[None]:
         for cols, tbl, bad in self.csv_batches(hasher):
-            con.register("_rows_in", tbl)
+            con.register("b_rows", tbl)
             try:
-                con.execute("CREATE OR REPLACE TEMP TABLE b_rows AS SELECT * FROM _rows_in")
+                self._stage(con, cols, bad)
             finally:
-                con.unregister("_rows_in")
+                con.unregister("b_rows")
+            yield
+
+    def _stage(self, con, cols: list[str], bad: list[tuple[int, str]]) -> set[str]:
+        if True:
             staged = self.stage_rows(con, cols)
             if "b_quar" not in staged:
                 con.execute("CREATE OR REPLACE TEMP TABLE b_quar (rec BIGINT, reason VARCHAR, raw VARCHAR)")
@@ -218,7 +222,7 @@ class CsvAdapter(Adapter):
                     "INSERT INTO b_quar VALUES (?, ?, ?)",
                     [[r, "malformed CSV row (wrong number of fields or broken quoting)", t] for r, t in bad],
                 )
-            yield
+            return staged
 
     def stage_rows(self, con, cols: list[str]) -> set[str]:  # pragma: no cover - abstract
         """Create batch tables from ``b_rows``; return the names created."""

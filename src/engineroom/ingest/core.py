@@ -152,6 +152,8 @@ def ingest_source(
     adapter = adapter_cls(src, column_map=column_map, media_dir=media_dir)
     ctx = Context(ingest_id=ingest_id, file=src.name, mode=adapter.mode, media_index=media_idx, options=options)
     total = Counts()
+    zone = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
+    con.execute("SET TimeZone = 'UTC'")  # times without an offset are UTC
     con.execute("BEGIN TRANSACTION")
     try:
         with progress(f"Ingesting {Path(src.name).name}", total=None) as bar:
@@ -173,6 +175,7 @@ def ingest_source(
             con.execute("ROLLBACK")
         except Exception:
             pass
+        _set_zone(con, zone)
         if isinstance(exc, IngestError):
             raise
         if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
@@ -180,6 +183,7 @@ def ingest_source(
         if isinstance(exc, (duckdb.Error, ValueError, UnicodeError, OSError, EOFError)):
             raise IngestError(f"{src.name}: could not be read as {fmt}: {exc}") from exc
         raise
+    _set_zone(con, zone)
     rep = IngestReport(file=src.name, format=fmt, read=total.read, stored=total.stored, duplicate=total.duplicate,
                        quarantined=total.quarantined, seconds=time.perf_counter() - t0, ingest_id=ingest_id, sha256=sha)
     assert rep.read == rep.stored + rep.duplicate + rep.quarantined
@@ -191,3 +195,10 @@ def _drop_temp(con) -> None:
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = 'temp'"
     ).fetchall():
         con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
+
+
+def _set_zone(con, zone: str) -> None:
+    try:
+        con.execute("SET TimeZone = ?", [zone])
+    except Exception:  # pragma: no cover
+        pass

@@ -44,18 +44,17 @@ def to_ts(expr: str) -> str:
     fmts = "[" + ", ".join(sqlstr(f) for f in _TIME_FORMATS) + "]"
     abbr = "CASE regexp_extract(" + x + ", ' ([A-Z]{2,4})$', 1) " + " ".join(
         f"WHEN '{k}' THEN {v}" for k, v in TZ_ABBR.items() if len(k) >= 2) + " END"
-    return f"""(CASE
+    slow = f"""(CASE
         WHEN {x} IS NULL OR {x} = '' THEN NULL
         WHEN regexp_full_match({x}, '[0-9]{{9,10}}(\\.[0-9]+)?') THEN to_timestamp(try_cast({x} AS DOUBLE)) AT TIME ZONE 'UTC'
         WHEN regexp_full_match({x}, '[0-9]{{12,13}}') THEN to_timestamp(try_cast({x} AS DOUBLE) / 1000) AT TIME ZONE 'UTC'
         WHEN regexp_matches({x}, ' [A-Z]{{2,4}}$') AND ({abbr}) IS NOT NULL THEN
             coalesce(try_cast(regexp_replace({x}, ' [A-Z]{{2,4}}$', '') AS TIMESTAMP), try_strptime(regexp_replace({x}, ' [A-Z]{{2,4}}$', ''), {fmts}))
             - to_minutes(CAST(60 * ({abbr}) AS BIGINT))
-        ELSE coalesce(
-            try_cast({x} AS TIMESTAMPTZ) AT TIME ZONE 'UTC',
-            try_strptime({x}, {fmts}),
-            try_strptime({x}, '%a %b %d %H:%M:%S %z %Y') AT TIME ZONE 'UTC')
+        ELSE coalesce(try_strptime({x}, {fmts}), try_strptime({x}, '%a %b %d %H:%M:%S %z %Y') AT TIME ZONE 'UTC')
     END)"""
+    # ISO 8601 (with or without offset; naive = UTC: ingest sets the session zone to UTC) is the fast path
+    return f"coalesce(CASE WHEN NOT regexp_matches({x}, ' [A-Z]{{2,4}}$') THEN try_cast({x} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' END, {slow})"
 
 
 def to_list(expr: str) -> str:

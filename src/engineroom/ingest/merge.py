@@ -153,10 +153,11 @@ def merge_batch(con, ctx: Context) -> Counts:
 def _merge_accounts(con, ctx: Context, with_authors: bool) -> int:
     completeness = " + ".join(f"({c} IS NOT NULL)::INT" for c in _ACC_FILL)
     authors = ""
-    if with_authors:
+    if with_authors:  # authors the batch has no profile for
         authors = (
-            "UNION ALL BY NAME SELECT rec, platform, account_id, handle, 1 AS prio FROM b_new "
-            "WHERE account_id IS NOT NULL AND account_id <> ''"
+            "UNION ALL BY NAME SELECT rec, platform, account_id, handle, 1 AS prio FROM b_new n "
+            "WHERE account_id IS NOT NULL AND account_id <> '' AND NOT EXISTS (SELECT 1 FROM b_accounts a "
+            "WHERE a.platform = n.platform AND a.account_id = n.account_id)"
         )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE b_acc AS
@@ -184,32 +185,38 @@ def _merge_accounts(con, ctx: Context, with_authors: bool) -> int:
 
 
 def _merge_children(con, ctx: Context) -> None:
-    # interaction edges of new posts; resolve unknown targets from the replied / retweeted post
+    # interaction edges of new posts; unknown targets are resolved from the replied / retweeted /
+    # quoted post (when it is in the corpus) and handles from the accounts table
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE b_e AS
+        SELECT e.platform, e.post_id, e.kind, n.account_id AS source_account_id,
+               nullif(e.target_account_id, '') AS target_account_id,
+               nullif(lower(ltrim(e.target_handle, '@')), '') AS target_handle,
+               nullif(e.target_post_id, '') AS target_post_id, n.created_at
+        FROM b_edges e JOIN b_new n ON n.platform = e.platform AND n.post_id = e.post_id AND n.rec = e.rec"""
+    )
     con.execute(
         """INSERT OR IGNORE INTO interactions
         SELECT platform, post_id, kind, source_account_id, target_account_id, target_handle, target_post_id,
                created_at, coalesce(target_account_id, '@' || target_handle) AS target_key
         FROM (
-            SELECT e.platform, e.post_id, e.kind, n.account_id AS source_account_id,
-                   coalesce(nullif(e.target_account_id, ''), tp.account_id) AS target_account_id,
-                   nullif(lower(ltrim(coalesce(nullif(e.target_handle, ''), ta.handle, tp.handle), '@')), '') AS target_handle,
-                   nullif(e.target_post_id, '') AS target_post_id, n.created_at
-            FROM b_edges e
-            JOIN b_new n ON n.platform = e.platform AND n.post_id = e.post_id AND n.rec = e.rec
-            LEFT JOIN posts tp ON (e.target_account_id IS NULL OR e.target_account_id = '')
-                 AND tp.platform = e.platform AND tp.post_id = e.target_post_id
-            LEFT JOIN accounts ta ON (e.target_handle IS NULL OR e.target_handle = '')
-                 AND ta.platform = e.platform AND ta.account_id = coalesce(nullif(e.target_account_id, ''), tp.account_id)
+            SELECT e.platform, e.post_id, e.kind, e.source_account_id, e.target_account_id,
+                   coalesce(e.target_handle, lower(a.handle)) AS target_handle, e.target_post_id, e.created_at
+            FROM (
+                SELECT e.platform, e.post_id, e.kind, e.source_account_id,
+                       coalesce(e.target_account_id, p.account_id) AS target_account_id,
+                       e.target_handle, e.target_post_id, e.created_at
+                FROM b_e e LEFT JOIN posts p ON p.platform = e.platform AND p.post_id = e.target_post_id
+            ) e LEFT JOIN accounts a ON a.platform = e.platform AND a.account_id = e.target_account_id
         )
-        WHERE coalesce(target_account_id, target_handle) IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY platform, post_id, kind, coalesce(target_account_id, '@' || target_handle)) = 1"""
+        WHERE coalesce(target_account_id, target_handle) IS NOT NULL"""
     )
     con.execute(
         """INSERT OR IGNORE INTO hashtags
         SELECT t.platform, t.post_id, lower(t.tag_raw), t.tag_raw, t.position
         FROM b_tags t SEMI JOIN b_new n ON n.platform = t.platform AND n.post_id = t.post_id AND n.rec = t.rec
         WHERE t.tag_raw IS NOT NULL AND t.tag_raw <> ''
-        QUALIFY row_number() OVER (PARTITION BY t.platform, t.post_id, lower(t.tag_raw) ORDER BY t.position) = 1"""
+        ORDER BY t.rec, t.position"""
     )
     con.execute(
         r"""CREATE OR REPLACE TEMP TABLE b_u AS
@@ -227,8 +234,7 @@ def _merge_children(con, ctx: Context) -> None:
         con.execute(
             """INSERT OR IGNORE INTO urls
             SELECT u.platform, u.post_id, u.position, u.url, u.expanded_url, d.domain, u.host
-            FROM b_u u LEFT JOIN _b_dom d ON d.host = u.host
-            QUALIFY row_number() OVER (PARTITION BY u.platform, u.post_id, u.position) = 1"""
+            FROM b_u u LEFT JOIN _b_dom d ON d.host = u.host"""
         )
     finally:
         con.unregister("_b_dom")
@@ -243,8 +249,7 @@ def _merge_children(con, ctx: Context) -> None:
             LEFT JOIN (SELECT name, any_value(path) AS path FROM _b_mdir GROUP BY name) d1
                    ON d1.name = lower(regexp_extract(coalesce(m.url, m.local_path, ''), '([^/?#\\]+)(?:[?#].*)?$', 1))
             LEFT JOIN (SELECT stem, any_value(path) AS path FROM _b_mdir GROUP BY stem) d2 ON d2.stem = lower(m.media_key)
-            WHERE coalesce(nullif(m.media_key, ''), m.url, m.local_path) IS NOT NULL
-            QUALIFY row_number() OVER (PARTITION BY m.platform, m.post_id, coalesce(nullif(m.media_key, ''), m.url, m.local_path)) = 1"""
+            WHERE coalesce(nullif(m.media_key, ''), m.url, m.local_path) IS NOT NULL"""
         )
     finally:
         con.unregister("_b_mdir")
