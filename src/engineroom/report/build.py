@@ -140,7 +140,7 @@ def headline(ctx: Context) -> dict | None:
         narr = "narrative" if f.has("engine_room", "narrative") else "'all'"
         core = "WHERE " + ("in_core" if f.has("engine_room", "in_core") else "TRUE")
         hate_col = None
-        if f.has("engine_room", "posted_hate"):
+        if f.has("engine_room", "posted_hate") and f.scalar("SELECT count(posted_hate) FROM engine_room"):
             hate_col = "max(CAST(posted_hate AS DOUBLE)) > 0"
         elif f.has("hate", "account_id", "label"):
             hate_col = (
@@ -405,15 +405,19 @@ def engine_room_section(ctx: Context) -> dict | None:
     where = "WHERE in_core" if f.has("engine_room", "in_core") else ""
     order = "rank" if f.has("engine_room", "rank") else ("score DESC" if f.has("engine_room", "score") else "account_id")
     ev = "evidence" if f.has("engine_room", "evidence") else "NULL"
-    rows = f.rows(f"SELECT platform, account_id, {ev} AS evidence{''.join(', ' + q(c) for c in cols)} "
-                  f"FROM engine_room {where} ORDER BY {order} LIMIT 100")
+    narr = "narrative" if f.has("engine_room", "narrative") else "'all'"
+    base = (f"SELECT platform, account_id, {narr} AS __narrative, {ev} AS evidence"
+            f"{''.join(', ' + q(c) for c in cols)}, row_number() OVER (PARTITION BY {narr} ORDER BY {order}) AS __n "
+            "FROM engine_room")
+    rows = f.rows(f"SELECT * FROM ({base} {where}) WHERE __n <= 60 ORDER BY __narrative, __n")
     if not rows and where:
-        rows = f.rows(f"SELECT platform, account_id, {ev} AS evidence{''.join(', ' + q(c) for c in cols)} "
-                      f"FROM engine_room ORDER BY {order} LIMIT 50")
-    out = []
+        rows = f.rows(f"SELECT * FROM ({base}) WHERE __n <= 30 ORDER BY __narrative, __n")
+    if len(rows) > 300:
+        rows = rows[:300]
+    tables: dict[Any, list] = {}
     for r in rows:
-        ids = post_ids_in(r["evidence"], 3)
-        posts = ctx.posts([(r["platform"], i) for i in ids], 3)
+        ids = post_ids_in(r["evidence"], 2)
+        posts = ctx.posts([(r["platform"], i) for i in ids], 2)
         if not posts and f.has("narratives", "account_id", "post_id"):
             nar = "AND narrative = ?" if "narrative" in r and f.has("narratives", "narrative") and r.get("narrative") else ""
             params = [r["account_id"]] + ([r["narrative"]] if nar else [])
@@ -426,13 +430,14 @@ def engine_room_section(ctx: Context) -> dict | None:
             v = r[c]
             if c == "handle" and not v:
                 v = ctx.handle_of(r["platform"], r["account_id"])
-            line.append(fmt(v) if c != "posted_hate" else ("yes" if truthy(v) else "no"))
+            line.append(fmt(v) if c != "posted_hate" else ("" if v is None else "yes" if truthy(v) else "no"))
         line.append({"posts": posts} if posts else describe_evidence(r["evidence"]))
-        out.append(line)
+        tables.setdefault(r["__narrative"], []).append(line)
+    blocks = [table(f"Core accounts of “{n}” ({len(lines)})" if n != "all" else f"Core accounts ({len(lines)})",
+                    cols + ["evidence"], lines, detail=True) for n, lines in tables.items()]
     return {"id": "engine-room", "title": "The engine room",
             "intro": "The small core of accounts that propels each narrative, ranked; with the posts that are the "
-                     "evidence for each.",
-            "blocks": [table("Core accounts", cols + ["evidence"], out, detail=True)]}
+                     "evidence for each (its most amplified ones).", "blocks": blocks}
 
 
 def _edge_columns(f: Findings) -> tuple[str, str, str | None] | None:
@@ -568,10 +573,45 @@ def network_section(ctx: Context) -> dict | None:
     all_sizes: dict[str, int] = defaultdict(int)
     for n, c in comm.items():
         all_sizes[c] += 1
-    for c in sorted(all_sizes, key=lambda c: -all_sizes[c])[:20]:
-        ctab.append([c, fmt(all_sizes[c]), ", ".join(top_by_comm.get(c, []))])
-    if ctab:
-        blocks.append(table("Largest communities", ["community", "accounts", "most connected accounts"], ctab))
+    if f.nonempty("communities") and f.has("communities", "community", "size"):
+        # the network analysis's own community table: size, label, top accounts / hashtags, hate share
+        def top_list(v: Any, n: int, prefix: str = "") -> str:
+            items = parse_json(v)
+            if not isinstance(items, list):
+                return fmt(items)
+            out = []
+            for it in items[:n]:
+                if isinstance(it, (list, tuple)) and it:
+                    out.append(f"{prefix}{it[0]} ({fmt(it[1])})" if len(it) > 1 else f"{prefix}{it[0]}")
+                else:
+                    out.append(f"{prefix}{it}")
+            return ", ".join(out)
+
+        want = [c for c in ("community", "size", "label", "top_accounts", "top_hashtags", "top_domains",
+                            "top_narrative", "hate_share") if f.has("communities", c)]
+        rows = f.rows(f"SELECT {', '.join(q(c) for c in want)} FROM communities ORDER BY size DESC NULLS LAST LIMIT 20")
+        out_rows = []
+        for r in rows:
+            line = []
+            for c in want:
+                v = r[c]
+                if c == "top_accounts":
+                    line.append(top_list(v, 6, "@"))
+                elif c == "top_hashtags":
+                    line.append(top_list(v, 6, "#"))
+                elif c == "top_domains":
+                    line.append(top_list(v, 4))
+                elif c == "hate_share":
+                    line.append("" if v is None else f"{100 * float(v):.1f}%")
+                else:
+                    line.append(fmt(v))
+            out_rows.append(line)
+        blocks.append(table("Largest communities", [c.replace("_", " ") for c in want], out_rows))
+    else:
+        for c in sorted(all_sizes, key=lambda c: -all_sizes[c])[:20]:
+            ctab.append([c, fmt(all_sizes[c]), ", ".join(top_by_comm.get(c, []))])
+        if ctab:
+            blocks.append(table("Largest communities", ["community", "accounts", "most connected accounts"], ctab))
     return {"id": "network", "title": "The network map",
             "intro": "Who retweets, quotes, replies to and mentions whom; communities found in that network.",
             "blocks": blocks}
