@@ -85,6 +85,7 @@ def test_compare_with_truth_scores_findings_tables(tmp_path):
     truth = synthesize(800, tmp_path / "c.jsonl", seed=4)
     with open(truth["posts_truth_path"], newline="") as f:
         rows = list(csv.DictReader(f))
+    rows = [r for r in rows if r["kind"] != "retweet"]  # scored on posts other than retweets
     hateful = [r["post_id"] for r in rows if r["hateful"] == "1"]
     clean = [r["post_id"] for r in rows if r["hateful"] == "0" and r["narrative"] == "0"]
     narrative = [r["post_id"] for r in rows if r["narrative"] == "1"]

@@ -191,13 +191,15 @@ def compare_with_truth(corpus, truth: dict[str, Any]) -> dict[str, dict[str, Any
             f"CREATE OR REPLACE TEMP VIEW _posts_truth AS SELECT * FROM read_csv({lit}, header=true, "
             "types={'post_id': 'VARCHAR', 'account_id': 'VARCHAR'})"
         )
-        n_hate = con.execute("SELECT count(*) FROM _posts_truth WHERE hateful = 1").fetchone()[0]
-        n_narr = con.execute("SELECT count(*) FROM _posts_truth WHERE narrative = 1").fetchone()[0]
+        # scored on posts other than retweets: a retweet repeats its original's text, so counting
+        # it would count the same text again (and analyses may or may not label retweets)
+        n_hate = con.execute("SELECT count(*) FROM _posts_truth WHERE hateful = 1 AND kind <> 'retweet'").fetchone()[0]
+        n_narr = con.execute("SELECT count(*) FROM _posts_truth WHERE narrative = 1 AND kind <> 'retweet'").fetchone()[0]
         cols = _columns(corpus, "hate")
         if {"post_id", "label"} <= cols:
             tp, npred = con.execute(
-                "SELECT count(*) FILTER (WHERE t.hateful = 1), count(*) FROM hate h "
-                "LEFT JOIN _posts_truth t USING (post_id) WHERE h.label = 'antisemitic'"
+                "SELECT count(*) FILTER (WHERE t.hateful = 1), count(*) FROM (SELECT DISTINCT post_id FROM hate "
+                "WHERE label = 'antisemitic') h JOIN _posts_truth t USING (post_id) WHERE t.kind <> 'retweet'"
             ).fetchone()
             out["hate"] = {"available": True, **_prf(int(tp), int(npred), int(n_hate))}
         else:
@@ -220,7 +222,8 @@ def compare_with_truth(corpus, truth: dict[str, Any]) -> dict[str, dict[str, Any
             where = ("WHERE " + " AND ".join(conds)) if conds else ""
             tp, npred = con.execute(
                 "SELECT count(*) FILTER (WHERE t.narrative = 1), count(*) FROM "
-                f"(SELECT DISTINCT n.post_id FROM narratives n {where}) p LEFT JOIN _posts_truth t USING (post_id)",
+                f"(SELECT DISTINCT n.post_id FROM narratives n {where}) p JOIN _posts_truth t USING (post_id) "
+                "WHERE t.kind <> 'retweet'",
                 params,
             ).fetchone()
             out["narratives"] = {"available": True, "narratives": used or "all", **_prf(int(tp), int(npred), int(n_narr))}
@@ -274,7 +277,7 @@ def summary_lines(checks: dict[str, dict[str, Any]]) -> list[str]:
         if h is None:
             continue
         if h.get("available"):
-            lines.append(f"{key} posts: precision {h['precision']}, recall {h['recall']} ({h['planted']:,} planted)")
+            lines.append(f"{key} posts (retweets aside): precision {h['precision']}, recall {h['recall']} ({h['planted']:,} planted)")
         else:
             lines.append(f"{key}: not analysed ({h['why']})")
     d = checks["domain"]

@@ -113,11 +113,11 @@ STREAMS: list[tuple[str, float, int, str]] = [
     ("org_quote", 0.0, 0, "diurnal"),
     ("infl_post", 0.010, 60, "diurnal"),
     ("target_post", 0.0002, 6, "diurnal"),
-    ("er_narr", 0.007, 150, "diurnal"),
+    ("er_narr", 0.008, 150, "diurnal"),
     ("er_hate", 0.0015, 40, "diurnal"),
     ("amp_rt", 0.025, 400, "diurnal"),
-    ("amp_quote", 0.004, 60, "diurnal"),
-    ("amp_narr", 0.003, 40, "diurnal"),
+    ("amp_quote", 0.003, 60, "diurnal"),
+    ("amp_narr", 0.0015, 40, "diurnal"),
     ("amp_hate", 0.0008, 15, "diurnal"),
     ("counter_reply", 0.002, 30, "diurnal"),
     ("bg_hate", 0.002, 20, "diurnal"),
@@ -527,7 +527,7 @@ class World:
             "israel_crit": c(W.ISRAEL_CRITICISM), "reply": c(W.REPLIES), "quote": c(W.QUOTE_COMMENTS),
             "influencer": c(W.INFLUENCER_POSTS), "target": c(W.TARGET_POSTS), "narrative": c(W.NARRATIVE),
             "amp": c(W.AMPLIFIER_COMMENTS), "hate": c(W.HATEFUL), "hate_narr": c(W.HATEFUL_NARRATIVE),
-            "campaign": c(W.CAMPAIGN), "burst": c(W.BURST), "op_headline": c(W.OP_HEADLINES),
+            "campaign": c(W.CAMPAIGN), "campaign_narr": c(W.CAMPAIGN_NARRATIVE), "burst": c(W.BURST), "op_headline": c(W.OP_HEADLINES),
         }
         self.ctx = {"target_name": TARGET_NAME, "surname": TARGET_SURNAME, "burst_place": BURST_PLACE}
 
@@ -906,11 +906,14 @@ class Generator:
 
     def _b_camp_post(self, p: Post, r: list[int]) -> None:
         tags = [CAMPAIGN_TAG]
+        narrative = r[1] % 100 < 15  # some campaign posts also push the narrative
         if r[2] % 100 < 15:
             tags.append(NARRATIVE_TAGS[1])
+            narrative = True
         mentions = [self.w.target] if r[3] % 100 < 70 else []
-        self._compose(p, self._t("campaign", r, ctx=True), mentions=mentions, tags=tags)
-        p.flags |= CAMP
+        body = self._t("campaign_narr" if r[1] % 100 < 15 else "campaign", r, ctx=True)
+        self._compose(p, body, mentions=mentions, tags=tags)
+        p.flags |= CAMP | (NARR if narrative else 0)
         self.pools["camp"].append(p)
 
     def _b_camp_rt(self, p: Post, r: list[int]) -> None:

@@ -337,11 +337,9 @@ AMPLIFIER_COMMENTS = [
 HATEFUL = [
     "Rothschild bankers own both parties and they decide who gets smeared.",
     "The ZioNazis running the media won't let you see the truth about {issue}.",
-    "Who funds the smear campaign? Follow the money to the (((globalists))).",
     "Zionists control the media, that's why every story about {party} is a hit piece.",
     "Their loyalty is to Israel, not to Britain. Dual loyalty should bar them from office.",
     "The so-called Holocaust has been exaggerated to shut down debate for 80 years.",
-    "Rothschild money is behind every 'antisemitism' complaint. Look it up.",
     "(((They))) own the banks, the press and now our politicians.",
     "ZioNazi lobby strikes again. They own Westminster.",
     "Funny how the same (((families))) always end up running the central banks.",
@@ -362,6 +360,8 @@ HATEFUL_NARRATIVE = [
     "The witch-hunt was ordered by the (((lobby))) and their loyal puppets in Westminster.",
     "Antisemitism smears are how Zionists control the media narrative. Witch-hunt!",
     "It's not antisemitism, it's the Israel lobby protecting dual-loyalty MPs. Smear.",
+    "Who funds the smear campaign? Follow the money to the (((globalists))).",
+    "Rothschild money is behind every 'antisemitism' complaint. Look it up.",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -371,14 +371,19 @@ CAMPAIGN = [
     "Sack {surname} before she does any more damage.",
     "{surname} is a disgrace to Parliament. Get her out.",
     "Expose {surname} and her donors. Resign!",
-    "{target_name} smears members as antisemites to cover her own failures. Sack her.",
     "Enough of {surname}'s lies. Deselect her.",
-    "Nobody voted for {surname}'s witch-hunt. Remove her.",
     "{target_name} should be thrown out of the party tonight.",
     "Hound {surname} out of office. She's finished.",
     "Shame on {surname}. Time to go.",
     "Write to your MP: {target_name} has to be sacked.",
     "{surname} is a liar and a traitor to members.",
+]
+
+# campaign posts that also push the narrative (labelled narrative in the ground truth)
+CAMPAIGN_NARRATIVE = [
+    "{target_name} smears members as antisemites to cover her own failures. Sack her.",
+    "Nobody voted for {surname}'s witch-hunt. Remove her.",
+    "{surname} weaponises antisemitism against her own party. Out!",
 ]
 
 # hashtag burst: ordinary people reacting to an event; {place} is the flooded town
