@@ -175,7 +175,7 @@ PROFILE_FEATURES = (
     "log_followers", "log_following", "log_posts", "log_likes", "log_listed", "follow_ratio",
     "age_days", "posts_per_day", "likes_per_day", "followers_per_day",
     "default_profile", "default_profile_image", "verified", "protected",
-    "bio_template_count", "creation_burst",
+    "bio_template_count", "creation_burst", "likes_posts", "listed_followers", "name_title_words",
 )
 
 
@@ -212,6 +212,11 @@ def profile_features(accounts: pd.DataFrame, lm: HandleLM | None, observed_at: p
     out["followers_per_day"] = np.log1p(_num(a["followers"]).clip(lower=0) / days) if "followers" in a else np.nan
     for col in ("default_profile", "default_profile_image", "verified", "protected"):
         out[col] = _flag(a[col]) if col in a else 0.0
+    out["likes_posts"] = out["log_likes"] - out["log_posts"]
+    out["listed_followers"] = out["log_listed"] - out["log_followers"]
+    names = a.get("display_name", pd.Series("", index=a.index)).fillna("").astype(str)
+    out["name_title_words"] = [sum(w[:1].isupper() for w in n.split()) / len(n.split()) if n.split() else np.nan
+                               for n in names]
     # corpus-level: computed over the accounts given together (unsupervised, no labels)
     out["bio_template_count"] = np.log1p(bio_template_counts(bio))
     out["creation_burst"] = np.log1p(creation_burst(created))

@@ -1,0 +1,273 @@
+"""Analysis ``accounts``: how much each account looks like part of an influence operation.
+
+Method: the signals that Twitter's information-operations releases (2018-2019), Linvill & Warren
+(*Troll Factories*, 2020) and bot research (Cresci et al. 2017; Yang et al., *BotometerLite*,
+AAAI 2020) describe — random-string handles, default-pattern handles, name/handle mismatch,
+templated bios, creation-date bursts, off-hours posting vs the claimed location, automation
+clients, the same post sent at one account again and again, near-zero engagement, link-only
+"news" personas, links to low-credibility domains, retweet-only timelines, skewed
+follower/following ratios — each computed per account and kept as a column with its value
+(see :mod:`engineroom.accountscore.signals` for exact definitions).
+
+``operation_score`` (0-1) combines them with the models shipped in the package
+(:mod:`engineroom.accountscore.model`): the profile model (trained on cresci-2017 profiles)
+scores accounts whose profile has a creation date and a post count; the behaviour model (trained
+on IRA vs organic posts, at most three posts per account) scores accounts with posts; an account
+scored by both gets the larger probability; an account neither can score gets the transparent
+rule-set score (``rule_score``, :data:`engineroom.accountscore.model.RULES`). ``score_source``
+says which applied; ``top_signals`` (JSON) lists the model probabilities and the rules met, with
+values and reasons.
+
+Findings table ``account_scores``: platform, account_id, handle, one column per signal,
+``profile_score``, ``behaviour_score``, ``rule_score``, ``operation_score``, ``operation_label``
+(score >= ``threshold``), ``score_source``, ``top_signals``. Helper table
+``account_post_style`` (per-post style indicators) is written on the way.
+
+Parameters (defaults): ``threshold=0.5``; ``method="auto"`` (``"rules"`` uses only the rule set);
+``max_posts_per_account=None`` (score on at most this many posts per account, chosen by a stable
+hash of the post id — for evaluation without volume); ``min_posts_for_hours=10`` (posting-hour
+profile and implied time zone only from this many posts); ``low_credibility=0.4`` (Lin et al.
+pc1 below this is low credibility, used only when the ``domains`` table is absent).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import Analysis
+from ..accountscore import signals as S
+from ..accountscore.model import RULES, load_models, rule_hits, rule_score
+from ..progress import progress
+
+_STYLE_SCHEMA = pa.schema([
+    ("platform", pa.string()), ("post_id", pa.string()), ("account_id", pa.string()),
+    ("retweet", pa.float64()), ("reply", pa.float64()), ("quote", pa.float64()), ("url", pa.float64()),
+    ("hashtag", pa.float64()), ("hashtags", pa.float64()), ("mentions", pa.float64()), ("len", pa.float64()),
+    ("upper", pa.float64()), ("linkonly", pa.float64()), ("exclaim", pa.float64()), ("question", pa.float64()),
+    ("hour", pa.float64()), ("automation", pa.float64()),
+])
+
+
+def _style_batch(df: pd.DataFrame) -> pd.DataFrame:
+    st = S.post_style(df)
+    st["platform"] = df["platform"].astype(str).to_numpy()
+    st["post_id"] = df["post_id"].astype(str).to_numpy()
+    st["automation"] = [float(S.is_automation_client(c)) for c in df["client"]]
+    return st
+
+
+class Accounts(Analysis):
+    """Operation-likeness per account (signals, shipped models, rule set); see the module doc."""
+
+    name = "accounts"
+    version = "1"
+    requires = ("domains",)
+    tables = ("account_scores", "account_post_style")
+
+    def __init__(self, threshold: float = 0.5, method: str = "auto", max_posts_per_account: int | None = None,
+                 min_posts_for_hours: int = 10, low_credibility: float = 0.4) -> None:
+        if method not in ("auto", "rules"):
+            raise ValueError("method must be 'auto' or 'rules'")
+        self.threshold = threshold
+        self.method = method
+        self.max_posts_per_account = max_posts_per_account
+        self.min_posts_for_hours = min_posts_for_hours
+        self.low_credibility = low_credibility
+
+    # -- set work in the engine ------------------------------------------------------------------
+    def _posts(self, engine) -> ibis.Table:
+        p = engine.table("posts").filter(lambda t: t.account_id.notnull())
+        if self.max_posts_per_account:
+            rank = ibis.row_number().over(group_by=[p.platform, p.account_id], order_by=[p.post_id.hash(), p.post_id])
+            p = p.mutate(_rank=rank).filter(lambda t: t._rank < self.max_posts_per_account).drop("_rank")
+        return p
+
+    def _post_aggregates(self, engine, posts: ibis.Table) -> pd.DataFrame:
+        st = engine.table("account_post_style")
+        ang = st.hour / 24.0 * (2 * np.pi)
+        agg = st.group_by(["platform", "account_id"]).aggregate(
+            n_posts=st.post_id.count(),
+            retweet_share=st.retweet.mean(), reply_share=st.reply.mean(), quote_share=st.quote.mean(),
+            url_share=st.url.mean(), hashtag_share=st.hashtag.mean(), hashtags_per_post=st.hashtags.mean(),
+            mentions_per_post=st.mentions.mean(), text_len=st.len.mean(), upper_share=st.upper.mean(),
+            linkonly_share=st.linkonly.mean(), exclaim_share=st.exclaim.mean(), question_share=st.question.mean(),
+            hour_sin=ang.sin().mean(), hour_cos=ang.cos().mean(), automation_share=st.automation.mean(),
+        )
+        eng = posts.filter(lambda t: t.kind.isnull() | (t.kind != "retweet"))
+        total = (eng.like_count.fill_null(0) + eng.retweet_count.fill_null(0) + eng.reply_count.fill_null(0)
+                 + eng.quote_count.fill_null(0))
+        known = eng.like_count.notnull() | eng.retweet_count.notnull() | eng.reply_count.notnull()
+        eng = eng.mutate(_eng=ibis.ifelse(known, total, ibis.null("float64")))
+        e = eng.group_by(["platform", "account_id"]).aggregate(
+            engagement_per_post=eng._eng.mean(), last_post_at=eng.created_at.max())
+        last = posts.group_by(["platform", "account_id"]).aggregate(last_seen_at=posts.created_at.max())
+        out = engine.to_pandas(agg)
+        out = out.merge(engine.to_pandas(e), on=["platform", "account_id"], how="left")
+        out = out.merge(engine.to_pandas(last), on=["platform", "account_id"], how="left")
+        return out
+
+    def _repeat_at_target(self, engine, posts: ibis.Table) -> pd.DataFrame:
+        """Most times one account sent the same text (links/mentions removed) at one target."""
+        if not engine.has_table("interactions"):
+            return pd.DataFrame(columns=["platform", "account_id", "repeat_at_target_max"])
+        it = engine.table("interactions").filter(lambda t: t.kind.isin(["reply", "mention"]))
+        norm = posts.text.lower().re_replace(r"https?://\S+", "").re_replace(r"@\w+", "").re_replace(r"\s+", " ").strip()
+        p = posts.select("platform", "post_id", "account_id", norm=norm).filter(lambda t: t.norm.length() >= 5)
+        j = it.join(p, [it.platform == p.platform, it.post_id == p.post_id])
+        g = j.group_by([j.platform, j.account_id, j.target_key, j.norm]).aggregate(n=j.post_id.nunique())
+        m = g.group_by(["platform", "account_id"]).aggregate(repeat_at_target_max=g.n.max())
+        return engine.to_pandas(m)
+
+    def _low_cred(self, engine, posts: ibis.Table) -> pd.DataFrame:
+        """Share of an account's links that go to low-credibility domains."""
+        if not engine.has_table("urls"):
+            return pd.DataFrame(columns=["platform", "account_id", "low_cred_link_share", "links"])
+        u = engine.table("urls")
+        p = posts.select("platform", "post_id", "account_id")
+        j = u.join(p, [u.platform == p.platform, u.post_id == p.post_id]).select("platform", "account_id", "domain")
+        if engine.has_table("domains"):
+            d = engine.table("domains").select("platform", "domain", "low_credibility").distinct()
+            j = j.left_join(d, [j.platform == d.platform, j.domain == d.domain]).select(
+                j.platform, j.account_id, low=d.low_credibility.fill_null(False).cast("float64"))
+        else:
+            from ..accountscore.domains import load_ratings
+
+            r = load_ratings()
+            low = r.loc[r["pc1"] < self.low_credibility, "domain"].tolist()
+            j = j.select("platform", "account_id", low=j.domain.isin(low).fill_null(False).cast("float64"))
+        g = j.group_by(["platform", "account_id"]).aggregate(low_cred_link_share=j.low.mean(), links=j.low.count())
+        return engine.to_pandas(g)
+
+    # -- run -----------------------------------------------------------------------------------------
+    def run(self, engine) -> dict[str, Any]:
+        models = load_models()
+        posts = self._posts(engine)
+        with progress("accounts: post styles", None) as bar:
+            engine.map_batches(
+                "account_post_style",
+                posts.select("platform", "post_id", "account_id", "text", "kind", "created_at", "client"),
+                _style_batch, _STYLE_SCHEMA,
+            )
+            bar.advance(1)
+        agg = self._post_aggregates(engine, posts)
+        acc = engine.to_pandas(engine.table("accounts"))
+        keys = pd.concat([acc[["platform", "account_id"]], agg[["platform", "account_id"]]]).drop_duplicates()
+        handles = engine.to_pandas(
+            posts.filter(lambda t: t.handle.notnull()).group_by(["platform", "account_id"]).aggregate(post_handle=posts.handle.max()))
+        df = keys.merge(acc, on=["platform", "account_id"], how="left")
+        df = df.merge(agg, on=["platform", "account_id"], how="left")
+        df = df.merge(handles, on=["platform", "account_id"], how="left")
+        df = df.merge(self._repeat_at_target(engine, posts), on=["platform", "account_id"], how="left")
+        df = df.merge(self._low_cred(engine, posts), on=["platform", "account_id"], how="left")
+        df["handle"] = df["handle"].where(df["handle"].notna() & (df["handle"].astype(str) != ""), df["post_handle"])
+        df = df.reset_index(drop=True)
+        if df.empty:
+            engine.write("account_scores", self._empty())
+            return {"accounts": 0, "flagged": 0}
+
+        # profile signals (per platform: corpus-level signals compare accounts of one platform)
+        observed = pd.to_datetime(df["last_post_at"]).fillna(pd.to_datetime(df["last_seen_at"]))
+        if observed.notna().any():
+            observed = observed.fillna(observed.max())
+        parts = []
+        for _plat, idx in df.groupby("platform").groups.items():
+            sub = df.loc[idx]
+            parts.append(S.profile_features(sub, models.lm_profile, observed_at=observed.loc[idx]))
+        prof = pd.concat(parts).reindex(df.index)
+        sig = prof.copy()
+        sig["handle_ngram_loglik"] = [models.lm_signal.score(h) if isinstance(h, str) and h else np.nan for h in df["handle"]]
+        sig["bio_template_count"] = np.expm1(prof["bio_template_count"])
+        sig["creation_burst"] = np.expm1(prof["creation_burst"])
+        beh_cols = [c for c in S.BEHAVIOUR_FEATURES if c in df.columns]
+        for c in beh_cols + ["n_posts", "automation_share", "engagement_per_post", "repeat_at_target_max",
+                             "low_cred_link_share"]:
+            sig[c] = pd.to_numeric(df[c], errors="coerce")
+        # posting hours, implied vs claimed time zone
+        mean_hour = (np.degrees(np.arctan2(sig["hour_sin"], sig["hour_cos"])) / 15.0) % 24.0
+        enough = sig["n_posts"].fillna(0) >= self.min_posts_for_hours
+        sig["mean_post_hour_utc"] = mean_hour.where(enough)
+        sig["hour_concentration"] = np.hypot(sig["hour_sin"], sig["hour_cos"]).where(enough)
+        sig["implied_utc_offset"] = [S.implied_utc_offset(h) for h in sig["mean_post_hour_utc"]]
+        sig["claimed_utc_offset"] = [S.claimed_utc_offset(x) for x in df.get("location", pd.Series(index=df.index))]
+        sig["tz_mismatch_hours"] = [S.offset_distance(a, b) for a, b in zip(sig["implied_utc_offset"], sig["claimed_utc_offset"])]
+        persona = np.array([S.news_persona(h, n) for h, n in zip(df["handle"], df.get("display_name", pd.Series(index=df.index)))])
+        sig["news_persona"] = persona
+        sig["news_persona_linkonly"] = ((persona > 0) & (sig["linkonly_share"].fillna(0) >= 0.5)).astype(float)
+
+        # models
+        n = len(df)
+        p_prof = np.full(n, np.nan)
+        p_beh = np.full(n, np.nan)
+        if self.method == "auto":
+            has_profile = (df["created_at"].notna() & pd.to_numeric(df["posts_count"], errors="coerce").notna()).to_numpy()
+            if models.profile is not None and has_profile.any():
+                p_prof[has_profile] = models.profile.predict(prof.loc[has_profile])
+            has_posts = (sig["n_posts"].fillna(0) > 0).to_numpy()
+            if models.behaviour is not None and has_posts.any():
+                bx = sig.loc[has_posts, beh_cols].copy()
+                hb = S.handle_features(df.loc[has_posts, "handle"], None, models.lm_behaviour)
+                for c in hb.columns:
+                    bx[c] = hb[c]
+                for c in ("log_followers", "log_following", "follow_ratio"):
+                    bx[c] = prof.loc[has_posts, c]
+                p_beh[has_posts] = models.behaviour.predict(bx)
+        rules = rule_score(sig).to_numpy()
+        both = np.fmax(p_prof, p_beh)  # NaN only where both are NaN
+        score = np.where(np.isnan(both), rules, both)
+        source = np.where(~np.isnan(p_prof) & ~np.isnan(p_beh), "profile+behaviour",
+                          np.where(~np.isnan(p_prof), "profile_model",
+                                   np.where(~np.isnan(p_beh), "behaviour_model", "rules")))
+        hits = rule_hits(sig)
+        top = [self._evidence(i, sig, hits, p_prof[i], p_beh[i]) for i in range(n)]
+
+        out = pd.DataFrame({"platform": df["platform"].astype(str), "account_id": df["account_id"].astype(str),
+                            "handle": df["handle"]})
+        for c in sig.columns:
+            out[c] = pd.to_numeric(sig[c], errors="coerce").astype(float).to_numpy()
+        out["profile_score"] = p_prof
+        out["behaviour_score"] = p_beh
+        out["rule_score"] = rules
+        out["operation_score"] = score
+        out["operation_label"] = score >= self.threshold
+        out["score_source"] = source
+        out["top_signals"] = top
+        engine.write("account_scores", out)
+        return {
+            "accounts": int(n),
+            "flagged": int(out["operation_label"].sum()),
+            "scored_by": {k: int(v) for k, v in pd.Series(source).value_counts().items()},
+            "threshold": self.threshold,
+        }
+
+    @staticmethod
+    def _evidence(i: int, sig: pd.DataFrame, hits: pd.DataFrame, pp: float, pb: float) -> str:
+        items: list[dict[str, Any]] = []
+        if pp == pp:
+            items.append({"signal": "profile_model", "value": round(float(pp), 4),
+                          "reason": "profile resembles spambot / fake-follower profiles (cresci-2017 model)"})
+        if pb == pb:
+            items.append({"signal": "behaviour_model", "value": round(float(pb), 4),
+                          "reason": "posting style resembles state-backed troll accounts (IRA model)"})
+        met = []
+        for s, test, w, why in RULES:
+            if hits.at[i, s]:
+                v = sig.at[i, s] if s in sig else None
+                met.append((w, {"signal": s, "value": None if v is None or v != v else round(float(v), 4),
+                                "rule": test, "reason": why}))
+        met.sort(key=lambda x: -x[0])
+        items.extend(m for _w, m in met)
+        items.sort(key=lambda d: -(d["value"] or 0) if d["signal"].endswith("_model") else 0)
+        return json.dumps(items[:8])
+
+    @staticmethod
+    def _empty() -> pd.DataFrame:
+        return pd.DataFrame({"platform": pd.Series(dtype=str), "account_id": pd.Series(dtype=str),
+                             "handle": pd.Series(dtype=str), "operation_score": pd.Series(dtype=float),
+                             "operation_label": pd.Series(dtype=bool), "score_source": pd.Series(dtype=str),
+                             "top_signals": pd.Series(dtype=str)})

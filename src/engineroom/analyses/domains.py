@@ -1,0 +1,101 @@
+"""Analysis ``domains``: which web domains the corpus links to, how credible they are, who pushes them.
+
+Method: every link's registered domain (public-suffix list bundled with ``tldextract``, no
+network; ``urls.domain`` from ingest is used when filled, computed here when NULL); known URL
+shorteners marked (bundled list, ``engineroom/data/domains/shorteners.txt``: their destination
+is unknown unless the export expanded them); credibility from the news-domain quality ratings of
+Lin et al., *High level of correspondence across different news domain quality rating sets*,
+PNAS Nexus 2023 (aggregate ``pc1``, 0-1, bundled in ``engineroom/data/domains/``);
+``low_credibility`` = pc1 below ``low_credibility`` (default 0.4). When the ``coordination``
+analysis has written ``coordination_clusters``, ``coordinated_accounts`` counts the accounts of
+coordinated clusters that linked to the domain (Giglietto et al.'s CooRnet asks the same
+question of coordinated link sharing).
+
+Findings table ``domains``: platform, domain, posts, accounts, links, credibility,
+low_credibility, shortener, coordinated_accounts, coordinated_posts, first_at, last_at.
+
+Parameters (defaults): ``low_credibility=0.4``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from . import Analysis
+from ..accountscore.domains import host_of, is_shortener, load_ratings, registered_domain
+
+
+class Domains(Analysis):
+    """Registered domains, shorteners, Lin et al. (2023) credibility and coordinated pushers."""
+
+    name = "domains"
+    version = "1"
+    requires = ("coordination",)
+    tables = ("domains",)
+
+    def __init__(self, low_credibility: float = 0.4) -> None:
+        self.low_credibility = low_credibility
+
+    def run(self, engine) -> dict[str, Any]:
+        u = engine.table("urls")
+        p = engine.table("posts").select("platform", "post_id", "account_id", "created_at")
+        # fill registered domains that ingest left NULL (per distinct expanded URL, in Python)
+        missing = engine.to_pandas(
+            u.filter(u.domain.isnull()).select(link=u.expanded_url.fill_null(u.url)).distinct())
+        link = u.expanded_url.fill_null(u.url)
+        if len(missing):
+            missing["computed"] = [registered_domain(x) for x in missing["link"]]
+            missing["computed_host"] = [host_of(x) for x in missing["link"]]
+            fill = ibis.memtable(missing.dropna(subset=["link"]))
+            u2 = u.mutate(_link=link)
+            u = u2.left_join(fill, u2._link == fill.link)
+            u = u.mutate(domain=u.domain.fill_null(u.computed), host=u.host.fill_null(u.computed_host))
+        links = u.select("platform", "post_id", "domain", "host").filter(lambda t: t.domain.notnull())
+        links = links.mutate(domain=links.domain.lower())
+        j = links.join(p, [links.platform == p.platform, links.post_id == p.post_id]).select(
+            links.platform, links.post_id, links.domain, links.host, p.account_id, p.created_at)
+
+        if engine.has_table("coordination_clusters"):
+            cc = engine.table("coordination_clusters").select("platform", "account_id").distinct().mutate(_coord=ibis.literal(1))
+            j = j.left_join(cc, [j.platform == cc.platform, j.account_id == cc.account_id]).select(
+                j.platform, j.post_id, j.domain, j.host, j.account_id, j.created_at, _coord=cc._coord.fill_null(0))
+        else:
+            j = j.mutate(_coord=ibis.literal(0))
+        agg = j.group_by(["platform", "domain"]).aggregate(
+            posts=j.post_id.nunique(),
+            accounts=j.account_id.nunique(),
+            links=j.post_id.count(),
+            coordinated_accounts=ibis.ifelse(j._coord == 1, j.account_id, ibis.null("string")).nunique(),
+            coordinated_posts=ibis.ifelse(j._coord == 1, j.post_id, ibis.null("string")).nunique(),
+            first_at=j.created_at.min(),
+            last_at=j.created_at.max(),
+        )
+        df = engine.to_pandas(agg)
+        hosts = engine.to_pandas(j.select("domain", "host").distinct())
+        short_hosts = {d for d, h in zip(hosts["domain"], hosts["host"]) if is_shortener(h, d)}
+        ratings = load_ratings().set_index("domain")["pc1"]
+        df["credibility"] = df["domain"].map(ratings).astype(float)
+        df["low_credibility"] = (df["credibility"] < self.low_credibility).where(df["credibility"].notna())
+        df["low_credibility"] = df["low_credibility"].astype("boolean")
+        df["shortener"] = df["domain"].map(lambda d: d in short_hosts or is_shortener(None, d))
+        if not engine.has_table("coordination_clusters"):
+            df["coordinated_accounts"] = pd.Series(pd.NA, index=df.index, dtype="Int64")
+            df["coordinated_posts"] = pd.Series(pd.NA, index=df.index, dtype="Int64")
+        cols = ["platform", "domain", "posts", "accounts", "links", "credibility", "low_credibility", "shortener",
+                "coordinated_accounts", "coordinated_posts", "first_at", "last_at"]
+        df = df[cols].sort_values(["platform", "posts", "domain"], ascending=[True, False, True]).reset_index(drop=True)
+        if df.empty:
+            df = df.astype({"platform": str, "domain": str, "posts": "int64", "accounts": "int64", "links": "int64",
+                            "credibility": float, "shortener": bool})
+        engine.write("domains", df)
+        rated = df["credibility"].notna()
+        return {
+            "domains": int(len(df)),
+            "rated": int(rated.sum()),
+            "low_credibility_domains": int(df["low_credibility"].fillna(False).sum()),
+            "links_to_low_credibility": int(df.loc[df["low_credibility"].fillna(False).astype(bool), "links"].sum()),
+            "shortener_links": int(df.loc[df["shortener"], "links"].sum()),
+        }
