@@ -33,14 +33,19 @@ Edge weight (as CNT): for the ordered pair (u1, u2) the number of distinct posts
 a post of u2 within the window; ``weight`` is the larger of the two directions and edges need
 ``weight >= min_weight``. Every edge keeps the ids of the posts that make it (``post_ids``).
 
+Each edge also carries ``actions_1`` / ``actions_2`` (the accounts' numbers of actions in the
+network) and ``share`` = min(weight_1_2 / actions_1, weight_2_1 / actions_2): hyper-active
+accounts that share viral posts by chance have edges of tiny share, operation members large ones.
+
 Clusters (table ``coordination_clusters``): connected components and Leiden communities
-(modularity) of the combined network over ``cluster_networks``, of at least ``min_cluster_size``
-accounts, with per-network evidence.
+(modularity) of the combined network over ``cluster_networks``, using edges with
+``share >= cluster_min_share``, of at least ``min_cluster_size`` accounts, with per-network
+evidence.
 
 Findings tables: ``coordination`` (network, platform, account_1, account_2, weight, weight_1_2,
 weight_2_1, pairs, post_ids, first_at, last_at, window), ``coordination_clusters`` (platform,
 cluster_id, account_id, method, size, networks, evidence) and the intermediate
-``coordination_text`` (per original post: normalised-text key, CNT tokens, LSH band keys).
+``coordination_text`` (per original post: normalised-text key, CNT token set, LSH band keys).
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ import time
 from typing import Any, ClassVar, Sequence
 
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -57,20 +63,24 @@ from ..coordination import network as nw
 from ..coordination.clusters import cluster_accounts
 from ..coordination.text import MinHasher, band_keys, key_and_tokens, lsh_params
 from ..coordination.window import estimate_window
+from ..progress import enabled as progress_enabled
 from ..progress import progress
 
-TEXT_SCHEMA = pa.schema(
-    [
-        ("platform", pa.string()),
-        ("post_id", pa.string()),
-        ("account_id", pa.string()),
-        ("t", pa.int64()),
-        ("text_key", pa.string()),
-        ("n_tokens", pa.int64()),
-        ("tokens", pa.list_(pa.string())),
-        ("bands", pa.list_(pa.int64())),
-    ]
-)
+def text_schema(bands: int) -> pa.Schema:
+    """Schema of ``coordination_text``: per original post its text key, CNT token set and LSH bands."""
+    return pa.schema(
+        [
+            ("platform", pa.string()),
+            ("post_id", pa.string()),
+            ("account_id", pa.string()),
+            ("t", pa.int64()),
+            ("text_key", pa.string()),
+            ("n_tokens", pa.int64()),
+            ("token_set", pa.string()),  # tokens joined by " ", as CNT's edge.token_set
+            *[(f"band_{j}", pa.int64()) for j in range(bands)],
+        ]
+    )
+
 
 EDGE_SCHEMA = pa.schema(
     [
@@ -86,6 +96,9 @@ EDGE_SCHEMA = pa.schema(
         ("first_at", pa.timestamp("us")),
         ("last_at", pa.timestamp("us")),
         ("window", pa.int64()),
+        ("actions_1", pa.int64()),
+        ("actions_2", pa.int64()),
+        ("share", pa.float64()),
     ]
 )
 
@@ -100,8 +113,9 @@ class Coordination(Analysis):
         ``image_clusters`` exists]; time_window [60 s, or "auto" for CooRnet]; min_weight [2];
       similarity_threshold [0.8, CNT's default]; num_perm [64 MinHash permutations];
       lsh_max_miss [1e-6]; min_hashtags [3]; reply_target ["post"]; domain_exclude
-      [twitter.com, x.com, t.co]; sync_bin [10 s]; sync_min_weight [5]; sync_max_accounts [1000];
-      coornet_q [0.1]; coornet_p [0.5]; cluster_networks [all but sync]; min_cluster_size [3];
+      [twitter.com, x.com, t.co]; sync_bin [10 s]; sync_min_weight [5]; sync_max_accounts [200];
+      coornet_q [0.1]; coornet_p [0.5]; cluster_networks [all but sync]; cluster_min_share [0.05];
+      min_cluster_size [3];
       leiden_resolution [1.0]; seed [42].
     """
 
@@ -123,10 +137,11 @@ class Coordination(Analysis):
         domain_exclude: Sequence[str] = ("twitter.com", "x.com", "t.co"),
         sync_bin: int = 10,
         sync_min_weight: int = 5,
-        sync_max_accounts: int = 1000,
+        sync_max_accounts: int = 200,
         coornet_q: float = 0.1,
         coornet_p: float = 0.5,
         cluster_networks: Sequence[str] | None = None,
+        cluster_min_share: float = 0.05,
         min_cluster_size: int = 3,
         leiden_resolution: float = 1.0,
         seed: int = 42,
@@ -155,6 +170,7 @@ class Coordination(Analysis):
         self.coornet_q = float(coornet_q)
         self.coornet_p = float(coornet_p)
         self.cluster_networks = tuple(cluster_networks) if cluster_networks is not None else None
+        self.cluster_min_share = float(cluster_min_share)
         self.min_cluster_size = int(min_cluster_size)
         self.leiden_resolution = float(leiden_resolution)
         self.seed = int(seed)
@@ -185,7 +201,7 @@ class Coordination(Analysis):
         if network == "co_similar_tweet":  # windows are estimated on identical token sets
             txt = engine.table("coordination_text")
             txt = txt.filter(txt.n_tokens > 0)
-            return txt.select("platform", "post_id", "account_id", key=txt.tokens.join(" "), t=txt.t)
+            return txt.select("platform", "post_id", "account_id", key=txt.token_set, t=txt.t)
         raise ValueError(network)
 
     # -- per-post text pass (Python, batch by batch) ----------------------------------------
@@ -194,50 +210,55 @@ class Coordination(Analysis):
         o = posts.filter(posts.retweet_of_post_id.isnull() & posts.account_id.notnull() & posts.created_at.notnull())
         expr = o.select("platform", "post_id", "account_id", t=nw.epoch_seconds(o.created_at), text=o.text)
         bands, rows = lsh_params(self.similarity_threshold, self.num_perm, self.lsh_max_miss)
+        if not with_bands:
+            bands = 0
         hasher = MinHasher(self.num_perm, seed=1)
         self._lsh = {"bands": bands, "rows": rows, "num_perm": self.num_perm}
+        self._bands = bands
+        schema = text_schema(bands)
         total = int(engine.to_pandas(expr.aggregate(n=expr.post_id.count()))["n"].iloc[0])
 
         with progress("Coordination: text keys and MinHash", total=total) as bar:
 
             def fn(df: pd.DataFrame) -> pd.DataFrame:
                 kt = [key_and_tokens(t) if isinstance(t, str) else (None, []) for t in df["text"].tolist()]
-                keys = [k for k, _ in kt]
                 toks = [t for _, t in kt]
-                out = pd.DataFrame(
-                    {
-                        "platform": df["platform"],
-                        "post_id": df["post_id"],
-                        "account_id": df["account_id"],
-                        "t": df["t"].astype("int64"),
-                        "text_key": keys,
-                        "n_tokens": [len(t) for t in toks],
-                        "tokens": toks,
-                    }
-                )
-                if with_bands:
-                    sig = hasher.signatures(toks)
-                    keys_arr = band_keys(sig, bands, rows)
-                    out["bands"] = [list(r) if len(t) else [] for r, t in zip(keys_arr.tolist(), toks)]
-                else:
-                    out["bands"] = [[] for _ in toks]
+                cols = {
+                    "platform": df["platform"].to_numpy(),
+                    "post_id": df["post_id"].to_numpy(),
+                    "account_id": df["account_id"].to_numpy(),
+                    "t": df["t"].to_numpy(dtype="int64"),
+                    "text_key": [k for k, _ in kt],
+                    "n_tokens": np.fromiter((len(t) for t in toks), dtype=np.int64, count=len(toks)),
+                    "token_set": [" ".join(t) for t in toks],
+                }
+                if bands:
+                    keys = band_keys(hasher.signatures(toks), bands, rows)
+                    empty = cols["n_tokens"] == 0
+                    for j in range(bands):
+                        col = pd.array(keys[:, j], dtype="Int64")
+                        col[empty] = pd.NA
+                        cols[f"band_{j}"] = col
                 bar.advance(len(df))
-                return out
+                return pd.DataFrame(cols)
 
-            return engine.map_batches("coordination_text", expr, fn, TEXT_SCHEMA, batch_size=50_000)
+            return engine.map_batches("coordination_text", expr, fn, schema, batch_size=100_000)
 
     # -- co_similar_tweet ---------------------------------------------------------------------
     def _similar_pairs(self, engine, window: int):
         txt = engine.table("coordination_text")
         t = txt.filter(txt.n_tokens > 0)
-        banded = t.select("platform", "post_id", "account_id", "t", key=t.bands.unnest())
-        actions = nw.with_window(banded, "co_similar_tweet", window)
+        banded = [
+            t.select("platform", "post_id", "account_id", "t", key=t[f"band_{j}"]) for j in range(self._bands)
+        ]
+        actions = nw.with_window(ibis.union(*banded, distinct=False), "co_similar_tweet", window)
         cand = nw.co_action_pairs(actions).distinct()
-        k1 = t.select(platform_a="platform", post_a="post_id", tok_1="tokens", n_1="n_tokens")
-        k2 = t.select(platform_b="platform", post_b="post_id", tok_2="tokens", n_2="n_tokens")
+        k1 = t.select(platform_a="platform", post_a="post_id", tok_1=t.token_set.split(" "), n_1="n_tokens")
+        k2 = t.select(platform_b="platform", post_b="post_id", tok_2=t.token_set.split(" "), n_2="n_tokens")
         j = cand.join(k1, [cand.platform == k1.platform_a, cand.post_1 == k1.post_a])
         j = j.join(k2, [j.platform == k2.platform_b, j.post_2 == k2.post_b])
         inter = j.tok_1.intersect(j.tok_2).length().cast("float64")
+        # CNT: len(set_1 & set_2) / len(set_1 | set_2) >= threshold, in double precision
         jac = inter / (j.n_1.cast("float64") + j.n_2.cast("float64") - inter)
         j = j.filter(jac >= self.similarity_threshold)
         return j.select(*nw.PAIR_COLUMNS)
@@ -262,13 +283,15 @@ class Coordination(Analysis):
             for network in networks:
                 t1 = time.perf_counter()
                 window = self._window(engine, network, summary)
+                actions = nw.with_window(self._actions(engine, network), network, window)
                 if network == "co_similar_tweet":
                     pairs = self._similar_pairs(engine, window)
                 else:
-                    pairs = nw.co_action_pairs(nw.with_window(self._actions(engine, network), network, window))
+                    pairs = nw.co_action_pairs(actions)
                 min_w = self.sync_min_weight if network == "sync" else self.min_weight
                 edges = nw.edges_from_pairs(pairs, min_w)
                 edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
+                edges = nw.with_shares(edges, actions)
                 table = engine.to_arrow(edges).select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
                 pieces.append(table)
                 summary["networks"][network] = {
@@ -282,8 +305,8 @@ class Coordination(Analysis):
 
         t2 = time.perf_counter()
         cluster_nets = self.cluster_networks if self.cluster_networks is not None else tuple(n for n in networks if n != "sync")
-        e = all_edges.select(["platform", "network", "account_1", "account_2", "weight"]).to_pandas()
-        e = e[e["network"].isin(cluster_nets)]
+        e = all_edges.select(["platform", "network", "account_1", "account_2", "weight", "share"]).to_pandas()
+        e = e[e["network"].isin(cluster_nets) & (e["share"] >= self.cluster_min_share)]
         clusters = cluster_accounts(e, self.min_cluster_size, self.leiden_resolution, self.seed)
         engine.write("coordination_clusters", _clusters_arrow(clusters))
         summary["seconds"]["clusters"] = round(time.perf_counter() - t2, 3)
@@ -315,6 +338,11 @@ def _duckdb_lambdas(engine) -> None:
             con.execute("SET lambda_syntax='ENABLE_SINGLE_ARROW'")
         except Exception:  # older DuckDB: the arrow syntax is the only one, nothing to set
             pass
+        if not progress_enabled():  # DuckDB's own progress bar would print into pipes and logs
+            try:
+                con.execute("SET enable_progress_bar=false")
+            except Exception:  # pragma: no cover
+                pass
 
 
 def _clusters_arrow(df: pd.DataFrame) -> pa.Table:

@@ -140,8 +140,18 @@ def edges_from_pairs(pairs: ir.Table, min_weight: int = 1) -> ir.Table:
 
     Columns: network, platform, account_1, account_2, weight, weight_1_2, weight_2_1, pairs,
     post_ids (JSON text), first_at, last_at (timestamps of the earliest and latest post).
+
+    Two phases: a plain pair count per account pair first (a pair count below ``min_weight``
+    means a weight below it too, since every matched post needs a pair), then the exact distinct
+    counts and post lists only for the account pairs that can pass; chance co-actions of weight 1,
+    most of all pairs, never reach the expensive aggregation.
     """
-    g = pairs.group_by(["platform", "network", "account_1", "account_2"]).aggregate(
+    keys = ["platform", "network", "account_1", "account_2"]
+    counts = pairs.group_by(keys).aggregate(n_pairs=pairs.count())
+    counts = counts.filter(counts.n_pairs >= min_weight)
+    if min_weight > 1:
+        pairs = pairs.semi_join(counts, keys)
+    g = pairs.group_by(keys).aggregate(
         weight_1_2=pairs.post_1.nunique(),
         weight_2_1=pairs.post_2.nunique(),
         pairs=pairs.count(),
@@ -166,6 +176,27 @@ def edges_from_pairs(pairs: ir.Table, min_weight: int = 1) -> ir.Table:
         first_at=g.first_t.as_timestamp("s"),
         last_at=g.last_t.as_timestamp("s"),
     )
+
+
+def with_shares(edges: ir.Table, actions: ir.Table) -> ir.Table:
+    """Add each account's number of actions in the network and the edge's mutual ``share``.
+
+    ``actions_1`` / ``actions_2``: distinct posts with an action of this network by account_1 /
+    account_2; ``share`` = min(weight_1_2 / actions_1, weight_2_1 / actions_2), the smaller of the
+    two accounts' fractions of actions matched by the other. Chance co-actions between very active
+    accounts (hyper-active retweeters sharing viral posts) have a small share; members of an
+    operation, whose actions are mostly coordinated, a large one.
+    """
+    per = actions.group_by(["platform", "account_id"]).aggregate(actions=actions.post_id.nunique())
+    c1 = per.select(p1="platform", a1="account_id", actions_1="actions")
+    c2 = per.select(p2="platform", a2="account_id", actions_2="actions")
+    j = edges.join(c1, [edges.platform == c1.p1, edges.account_1 == c1.a1])
+    j = j.join(c2, [j.platform == c2.p2, j.account_2 == c2.a2])
+    share = ibis.least(
+        j.weight_1_2.cast("float64") / j.actions_1.cast("float64"),
+        j.weight_2_1.cast("float64") / j.actions_2.cast("float64"),
+    )
+    return j.mutate(actions_1=j.actions_1.cast("int64"), actions_2=j.actions_2.cast("int64"), share=share).drop("p1", "a1", "p2", "a2")
 
 
 # -- actions per network -------------------------------------------------------------------
@@ -222,7 +253,7 @@ def mention_actions(posts: ir.Table, interactions: ir.Table) -> ir.Table:
     return j.select("platform", "post_id", "account_id", key=j.target_key, t=j.t)
 
 
-def sync_actions(posts: ir.Table, bin_seconds: int = 10, max_accounts: int = 1000) -> ir.Table:
+def sync_actions(posts: ir.Table, bin_seconds: int = 10, max_accounts: int = 200) -> ir.Table:
     """sync: accounts active in the same ``bin_seconds`` time bin, one action per account and bin.
 
     The evidence post of an account in a bin is its first post there. Bins with more than

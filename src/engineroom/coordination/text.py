@@ -17,9 +17,9 @@ networks equal CNT's on the same corpus:
   random strings of the characters that matter), otherwise CNT's own ``regex`` pattern.
 
 :class:`MinHasher` computes MinHash signatures of many token sets at once with NumPy, with the
-permutations, the 32-bit SHA-1 token hash and the MurmurHash3 pre-mix of
-:class:`datasketch.MinHash`'s default "affine32" scheme (a signature equals
-``datasketch.MinHash(num_perm, seed)`` updated with the same tokens), and :func:`band_keys`
+permutations and the MurmurHash3 pre-mix of :class:`datasketch.MinHash`'s default "affine32"
+scheme and a vectorised 32-bit token hash (:func:`token_hash32`; a signature equals
+``datasketch.MinHash(num_perm, seed, hashfunc=...)`` updated with the same tokens), and :func:`band_keys`
 turns them into locality-sensitive-hashing band keys (Leskovec, Rajaraman & Ullman, *Mining of
 Massive Datasets*, ch. 3). :func:`lsh_params` picks the banding so that a pair at the Jaccard
 threshold is missed with probability at most ``max_miss`` (default 1e-6); candidate pairs are
@@ -66,13 +66,19 @@ def normalise_text(text: str | None) -> str:
 
 
 def _tokens(cleaned: str) -> list[str]:
+    # CNT stores " ".join(tokens) and compares set(token_set.split()): tokens that are whitespace
+    # (newline, tab, ...) vanish and the rest are split on whitespace, so the same is done here.
     if cleaned.isascii():
-        return sorted(set(ASCII_TOKEN.findall(cleaned)))
-    return sorted({t for t in WORD_TOKENIZER.split(cleaned) if t})
+        return sorted({t for t in ASCII_TOKEN.findall(cleaned) if not t.isspace()})
+    return sorted(set(" ".join({t for t in WORD_TOKENIZER.split(cleaned) if t}).split()))
 
 
 def tokenize(text: str | None) -> list[str]:
-    """CNT's token set of a text (sorted, distinct): the shingles for co-similar-tweet."""
+    """CNT's effective token set of a text (sorted, distinct): the shingles for co-similar-tweet.
+
+    Equal to ``set(coordination_network_toolkit.similarity.tokenize(text).split())``, the set
+    CNT's similarity function compares.
+    """
     if not text:
         return []
     return _tokens(_clean(text))
@@ -107,12 +113,27 @@ def sha1_hash32(token: str) -> int:
 
 
 def permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """The (a, b) permutations of ``datasketch.MinHash(num_perm, seed)`` (affine32 scheme)."""
-    from datasketch import MinHash
+    """The (a, b) permutations of ``datasketch.MinHash(num_perm, seed)`` (its "affine32" scheme).
 
-    m = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
-    a, b = m.permutations
-    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+    Drawn exactly as datasketch 2 draws them (odd multipliers, uniform offsets, 32 bits), without
+    importing datasketch at run time (its import pulls SciPy); equality is tested.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def token_hash32(tokens: Sequence[str]) -> np.ndarray:
+    """32-bit token hashes: the low 32 bits of pandas' vectorised SipHash (fixed key, so
+    reproducible across runs and machines). Pass ``hashfunc=lambda b: int(token_hash32([b])[0])``
+    to ``datasketch.MinHash`` to get the same signatures from datasketch."""
+    import pandas as pd
+
+    if len(tokens) == 0:
+        return np.empty(0, dtype=np.uint32)
+    h = pd.util.hash_array(np.asarray(tokens, dtype=object), categorize=False)
+    return (h & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
@@ -131,22 +152,11 @@ class MinHasher:
         self.num_perm = num_perm
         self.seed = seed
         self.a, self.b = permutations(num_perm, seed)
-        self._cache: dict[str, int] = {}
 
     def token_hashes(self, tokens: Sequence[str]) -> np.ndarray:
-        """datasketch's sha1_hash32 of each token, pre-mixed with the MurmurHash3 finalizer."""
-        cache = self._cache
-        get = cache.get
-        out = []
-        for tok in tokens:
-            h = get(tok)
-            if h is None:
-                h = sha1_hash32(tok)
-                if len(cache) < 2_000_000:
-                    cache[tok] = h
-            out.append(h)
+        """:func:`token_hash32` of each token, pre-mixed with the MurmurHash3 finalizer (as datasketch)."""
         with np.errstate(over="ignore"):
-            return _fmix32(np.array(out, dtype=np.uint32))
+            return _fmix32(token_hash32(tokens))
 
     def signatures(self, token_sets: Sequence[Sequence[str]], chunk_tokens: int = 250_000) -> np.ndarray:
         """MinHash signatures, one row per token set (rows of empty sets are all 2**32 - 1)."""
