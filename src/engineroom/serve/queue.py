@@ -260,20 +260,6 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
             where.append("r.decision = ?")
             params.append(status)
     cond = ("WHERE " + " AND ".join(where)) if where else ""
-    page = max(int(page), 1)
-    ranks = [r[0] for r in con.execute(
-        f"SELECT q.qrank FROM {QUEUE_TABLE} q {join} {cond} ORDER BY q.qrank "
-        f"LIMIT {int(page_size)} OFFSET {(page - 1) * int(page_size)}", params).fetchall()]
-    rows: list[dict] = []
-    if ranks:
-        res = con.execute(
-            f"""SELECT q.* EXCLUDE (qrank), r.decision, r.reviewer, r.decided_at, r.note
-                FROM (SELECT * FROM {QUEUE_TABLE} WHERE qrank BETWEEN ? AND ? AND qrank IN (SELECT unnest(?::BIGINT[]))) q
-                LEFT JOIN review_state r ON r.item_type = q.item_type AND r.platform = q.platform
-                     AND r.item_id = q.item_id AND r.analysis = coalesce(q.analysis, '')
-                ORDER BY q.qrank""", [min(ranks), max(ranks), ranks])
-        names = [d[0] for d in res.description]
-        rows = [dict(zip(names, r)) for r in res.fetchall()]
     key = (analysis, community, narrative, item_type, status, account_id)
     now = time.monotonic()
     hit = count_cache.get(key) if count_cache is not None else None
@@ -285,6 +271,30 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
             if len(count_cache) > 10_000:
                 count_cache.clear()
             count_cache[key] = (now, total)
+    page = max(int(page), 1)
+    offset = (page - 1) * int(page_size)
+    # the table is stored in rank order: look in the first `window` ranks first (zone maps skip the
+    # rest) and widen only when the filters leave too few rows there
+    window = (offset + int(page_size)) * 8 + 2000
+    ranks: list[int] = []
+    while offset < total:
+        wcond = f"{cond} {'AND' if cond else 'WHERE'} q.qrank <= {int(window)}"
+        ranks = [r[0] for r in con.execute(
+            f"SELECT q.qrank FROM {QUEUE_TABLE} q {join} {wcond} ORDER BY q.qrank "
+            f"LIMIT {int(page_size)} OFFSET {offset}", params).fetchall()]
+        if len(ranks) >= min(int(page_size), total - offset) or window >= 2**62:
+            break
+        window = window * 16 if window < 10**7 else 2**62
+    rows: list[dict] = []
+    if ranks:
+        res = con.execute(
+            f"""SELECT q.* EXCLUDE (qrank), r.decision, r.reviewer, r.decided_at, r.note
+                FROM (SELECT * FROM {QUEUE_TABLE} WHERE qrank BETWEEN ? AND ? AND qrank IN (SELECT unnest(?::BIGINT[]))) q
+                LEFT JOIN review_state r ON r.item_type = q.item_type AND r.platform = q.platform
+                     AND r.item_id = q.item_id AND r.analysis = coalesce(q.analysis, '')
+                ORDER BY q.qrank""", [min(ranks), max(ranks), ranks])
+        names = [d[0] for d in res.description]
+        rows = [dict(zip(names, r)) for r in res.fetchall()]
     return rows, total
 
 
