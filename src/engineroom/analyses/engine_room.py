@@ -23,8 +23,10 @@ combination is ours and documented here.
 
 **Core rule.** Accounts are sorted by score; the core is the head of that curve up to its knee,
 found with Kneedle (Satopää, Albrecht, Irwin & Raghavan 2011, "Finding a 'Kneedle' in a
-Haystack") on the descending scores of every account with a score above zero (authors,
-amplified accounts and the amplifiers, whose retweets are the long tail), bounded to ``[min_core, max_core]`` (defaults 3 and 200). ``core_size`` overrides
+Haystack") on the descending scores of the top ``max_core`` accounts with a score above zero,
+bounded to ``[min_core, max_core]`` (defaults 3 and 200). Only the head of the curve is used
+because the long tail of one-off participants (thousands in a large corpus) would otherwise move
+the knee outward as the corpus grows. ``core_size`` overrides
 the rule with a fixed size.
 
 **Headline figures** (run summary, and repeated on every row of the narrative):
@@ -254,7 +256,10 @@ class EngineRoom(Analysis):
             if self.core_size is not None:
                 k = min(self.core_size, int(eligible.sum()))
             else:
-                k = graphs.kneedle(d.loc[eligible, "score"].to_numpy(), min_size=self.min_core, max_size=self.max_core)
+                # the knee of the head of the curve: a long tail of one-off participants would
+                # otherwise pull the knee outward as the corpus grows
+                head = d.loc[eligible, "score"].to_numpy()[: self.max_core]
+                k = graphs.kneedle(head, min_size=self.min_core, max_size=self.max_core)
             d["in_core"] = False
             core_idx = d.index[eligible.to_numpy()][:k]
             d.loc[core_idx, "in_core"] = True
