@@ -304,7 +304,7 @@ class World:
         lo = datetime(2011, 1, 1, tzinfo=timezone.utc).timestamp() * 1000
         hi = datetime(2023, 12, 31, tzinfo=timezone.utc).timestamp() * 1000
         A.created_ms[self.organic] = (lo + (hi - lo) * rng.beta(1.6, 1.0, m)).astype(np.int64)
-        self._bios(self.organic, W.BIO_TEMPLATES)
+        self._fragment_bios(self.organic, W.BIO_FRAGMENTS, [0.15, 0.15, 0.4, 0.3])
         locs = rng.integers(0, len(W.LOCATIONS), m)
         for j, idx in enumerate(self.organic.tolist()):
             A.locations[idx] = W.LOCATIONS[locs[j]]
@@ -344,10 +344,9 @@ class World:
                 h += str(int(rng.integers(1, 99)))
             A.handles[idx] = unique(h, idx)
             A.names[idx] = f"{f.capitalize()} {last[int(rng.integers(0, len(last)))].capitalize().replace(chr(39), '')}"
-            A.bios[idx] = ["Socialist. Anti-racist. Not going anywhere.", "Member since 1983. Still fighting.",
-                           "For the many. Blocked by the best.", "Union rep. Free speech absolutist.",
-                           "Grassroots activist. DMs open."][k % 5]
             A.locations[idx] = W.LOCATIONS[int(rng.integers(0, 12))]
+        self._fragment_bios(self.engine_room, W.ACTIVIST_BIO_FRAGMENTS + W.BIO_FRAGMENTS, [0.0, 0.2, 0.5, 0.3],
+                            first=W.ACTIVIST_BIO_FRAGMENTS)
         A.followers[self.engine_room] = np.exp(rng.normal(8.3, 0.9, N_ENGINE_ROOM)).astype(np.int64)
         A.following[self.engine_room] = np.exp(rng.normal(7.5, 0.6, N_ENGINE_ROOM)).astype(np.int64)
         A.activity[self.engine_room] = rng.pareto(1.0, N_ENGINE_ROOM) + 1.0
@@ -408,6 +407,28 @@ class World:
         self.rt_prop = rng.lognormal(0.0, 0.8, n)
         self.rt_prop[self.noise] *= 8.0
         self.rt_prop[self.operation] = 0.0
+
+    def _fragment_bios(self, idxs: np.ndarray, fragments: list[str], p_count: list[float],
+                       first: list[str] | None = None) -> None:
+        """Bios of 0-3 random fragments (``p_count``: probabilities of 0, 1, 2, 3), ``first`` leading."""
+        parts = _compile(fragments)
+        lead = _compile(first) if first else None
+        rng = self.rng
+        m = len(idxs)
+        counts = rng.choice(4, m, p=p_count)
+        picks = rng.integers(0, 2**31, (m, 3))
+        seps = rng.integers(0, len(W.BIO_SEPARATORS), m)
+        r = rng.integers(0, 2**31, (m, _NR)).tolist()
+        for j, idx in enumerate(idxs.tolist()):
+            k = int(counts[j])
+            chosen = []
+            for q in range(k):
+                pool = lead if (lead and q == 0) else parts
+                frag = pool[int(picks[j, q]) % len(pool)]
+                rr = r[j][q:] + r[j][:q]
+                chosen.append(_fill(frag, rr))
+            chosen = list(dict.fromkeys(chosen))
+            self.acc.bios[idx] = W.BIO_SEPARATORS[seps[j]].join(chosen)
 
     def _bios(self, idxs: np.ndarray, templates: list[str]) -> None:
         parts = _compile(templates)

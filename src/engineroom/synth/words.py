@@ -80,6 +80,30 @@ BIO_TEMPLATES = [
     "",
 ]
 
+#: organic bios are 0-3 of these fragments in random order (so they rarely repeat, unlike an
+#: operation's templated bios)
+BIO_FRAGMENTS = [
+    "{job}", "{interest} fan", "Dad of {n}", "Mum of {n}", "{place} born and bred", "{team} till I die",
+    "Views my own", "RTs are not endorsements", "she/her", "he/him", "they/them", "Trying my best",
+    "Lifelong {party_member} member", "Part-time {interest} nerd", "Probably at {activity}",
+    "{job} by day, {interest} by night", "Coffee first", "Proud {place} lad", "Proud {place} lass",
+    "Opinions my own", "Cat person", "Dog person", "Amateur {interest}", "Likes {interest} and {interest2}",
+    "Recovering {job}", "Ex-{job}", "Husband and father", "Wife and mum", "Grandad of {n}",
+    "Mental health matters", "Will talk about {food} for hours", "{show} obsessive", "Parkrunner",
+    "Season ticket holder, {team}", "Living in {place}", "Originally from {place}", "Runs on tea",
+    "Not a bot", "Blocks trolls", "Union member", "Governor at a {place} primary", "Volunteer at the food bank",
+    "Allotment holder", "Retired {job}", "Still learning", "{interest}, {interest2}",
+    "Posts about {issue}", "Grumpy about {issue}", "Writing a novel (slowly)", "PhD in {interest}",
+]
+BIO_SEPARATORS = [". ", " | ", " · ", ", ", " / ", ". "]
+
+#: the engine room's bios: activist fragments mixed with ordinary ones
+ACTIVIST_BIO_FRAGMENTS = [
+    "Socialist", "Anti-racist", "Not going anywhere", "Member since {year}", "Still fighting",
+    "For the many", "Blocked by the best", "Union rep", "Free speech absolutist", "Grassroots activist",
+    "DMs open", "Solidarity forever", "Tory-free zone", "Media lies, I don't",
+]
+
 INTERESTS = """
 football cricket rugby gardening baking cycling running hiking birdwatching photography
 music vinyl gigs theatre books crime-fiction history politics science astronomy gaming
@@ -466,6 +490,7 @@ SLOTS: dict[str, list[str]] = {
     "elite": OP_ELITES,
     "nation": OP_NATIONS,
     "n": ["two", "three", "four"],
+    "year": ["1979", "1983", "1997", "2001", "2015", "2016", "2019"],
 }
 
 #: slots filled from the planted scenario, not from word lists
