@@ -10,11 +10,14 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from urllib.parse import urlsplit
 
 import pandas as pd
+
+_HOST = re.compile(r"^[\w-]+(\.[\w-]+)*\.?$")
 
 #: pc1 below this is "low credibility" (see data/domains/README.md)
 LOW_CREDIBILITY = 0.4
@@ -38,7 +41,9 @@ def host_of(url: str | None) -> str | None:
         host = urlsplit(u).hostname
     except ValueError:
         return None
-    return host.lower().rstrip(".") if host else None
+    if not host or not _HOST.match(host):
+        return None
+    return host.lower().rstrip(".")
 
 
 @lru_cache(maxsize=200_000)
@@ -73,7 +78,7 @@ def shorteners() -> frozenset[str]:
 def is_shortener(host: str | None, domain: str | None = None) -> bool:
     """Whether a host (or its registered domain) is a known URL shortener."""
     s = shorteners()
-    h = (host or "").lower()
+    h = host.lower() if isinstance(host, str) else ""
     if h.startswith("www."):
         h = h[4:]
-    return bool(h and h in s) or bool(domain and domain.lower() in s)
+    return bool(h and h in s) or (isinstance(domain, str) and domain.lower() in s)
