@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     fresh = not args.db.exists()
     corpus = engineroom.open(args.db)
+    corpus.con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would mix into the JSON line
     t0 = time.perf_counter()
     if fresh or corpus.count("posts") == 0:
         counts = build(corpus, args.posts)
