@@ -202,7 +202,7 @@ class CsvAdapter(Adapter):
             try:
                 self._stage(con, cols, bad)
             finally:
-                con.unregister("b_rows")
+                _unregister(con, "b_rows")
             yield
 
     def _stage(self, con, cols: list[str], bad: list[tuple[int, str]]) -> set[str]:
@@ -245,3 +245,11 @@ def _unique(names: list[str]) -> list[str]:
 
 def _empty_rows(cols: list[str]) -> pa.Table:
     return pa.table({**{c: pa.array([], pa.string()) for c in cols}, "rec": pa.array([], pa.int64())})
+
+
+def _unregister(con, name: str) -> None:
+    """Drop a registered Arrow view; never hides the error that is already on its way up."""
+    try:
+        con.unregister(name)
+    except Exception:
+        pass

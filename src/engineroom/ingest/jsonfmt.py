@@ -56,11 +56,17 @@ TWEET_T = {"id": "VARCHAR", "author_id": "VARCHAR", "created_at": "VARCHAR", "te
            # flattened (twarc2 flatten) lines carry these inline
            "author": USER_T, "in_reply_to_user": {"id": "VARCHAR", "username": "VARCHAR"},
            **{k: "JSON" for k in TWEET_EXTRA}}
-#: one line: an API v2 response page, or a flattened tweet (then the tweet fields are top-level)
-LINE_T = {**TWEET_T,
-          "data": [TWEET_T],
-          "includes": {"users": [USER_T], "tweets": [REF_T], "media": [MEDIA_T]},
-          "errors": "JSON", "meta": "JSON"}
+#: a tweet inside a response page: references and media are resolved through ``includes``
+TWEET_P = {k: v for k, v in TWEET_T.items() if k not in ("author", "in_reply_to_user")}
+TWEET_P["referenced_tweets"] = [{"type": "VARCHAR", "id": "VARCHAR", "author_id": "VARCHAR"}]
+TWEET_P["attachments"] = {"media_keys": ["VARCHAR"], "poll_ids": "JSON"}
+#: an API v2 response page (one per line, as ``twarc2 search`` writes)
+PAGE_T = {"data": [TWEET_P],
+          "includes": {"users": [USER_T], "media": [MEDIA_T],
+                       "tweets": [{"id": "VARCHAR", "author_id": "VARCHAR", "text": "VARCHAR", "note_tweet": {"text": "VARCHAR"}}]},
+          "errors": "JSON", "meta": "JSON", "id": "VARCHAR"}
+#: a flattened tweet (one per line, as ``twarc2 flatten`` writes): expansions inline
+FLAT_T = TWEET_T
 
 
 def _sql_json(obj) -> str:
@@ -89,82 +95,103 @@ class Twarc2(JsonLinesAdapter):
             try:
                 self.stage(con)
             finally:
-                con.unregister("b_lines")
+                _unregister(con, "b_lines")
             yield
 
     def stage(self, con) -> None:
         ex = con.execute
-        lt = _sql_json(LINE_T)
-        # one typed parse per line; a line that is not JSON gives NULL (reason found below)
-        ex(f"CREATE OR REPLACE TEMP TABLE t_l AS SELECT rec, try(json_transform(raw, {lt})) AS p FROM b_lines")
+        # one typed parse per line (page or flattened tweet); a line that is not JSON gives NULL
+        ex(f"""CREATE OR REPLACE TEMP TABLE t_l AS
+            SELECT rec, pg,
+                   CASE WHEN pg THEN try(json_transform(raw, {_sql_json(PAGE_T)})) END AS p,
+                   CASE WHEN NOT pg THEN try(json_transform(raw, {_sql_json(FLAT_T)})) END AS f
+            FROM (SELECT rec, raw, starts_with(ltrim(raw[1:24]), '{{"data"') AS pg FROM b_lines)""")
+        # a line without a tweet id (a page whose first key is not "data", an errors-only page): parse it as a page
+        ex(f"""UPDATE t_l SET pg = true, f = NULL, p = try(json_transform(b.raw, {_sql_json(PAGE_T)}))
+            FROM b_lines b WHERE b.rec = t_l.rec AND NOT t_l.pg AND t_l.f IS NOT NULL AND (t_l.f.id IS NULL OR t_l.f.id = '')""")
         ex("""CREATE OR REPLACE TEMP TABLE b_quar AS
-            SELECT l.rec, CASE WHEN json_valid(b.raw) THEN 'JSON value is not an object' ELSE 'invalid JSON' END AS reason, b.raw
-            FROM t_l l JOIN b_lines b ON b.rec = l.rec WHERE l.p IS NULL""")
+            SELECT l.rec, CASE WHEN coalesce(try(json_valid(b.raw)), false) THEN 'JSON value is not an object' ELSE 'invalid JSON' END AS reason, b.raw
+            FROM t_l l JOIN b_lines b ON b.rec = l.rec WHERE l.p IS NULL AND l.f IS NULL""")
         ex("""INSERT INTO b_quar SELECT l.rec, 'neither a tweet (no id) nor an API v2 response page', b.raw
             FROM t_l l JOIN b_lines b ON b.rec = l.rec
-            WHERE l.p IS NOT NULL AND l.p.data IS NULL AND (l.p.id IS NULL OR l.p.id = '') AND l.p.errors IS NULL AND l.p.meta IS NULL""")
-        tweet_fields = ", ".join(f'"{k}" := p."{k}"' for k in TWEET_T)
+            WHERE (l.pg AND l.p IS NOT NULL AND l.p.data IS NULL AND l.p.errors IS NULL AND l.p.meta IS NULL)
+               OR (NOT l.pg AND l.f IS NOT NULL AND (l.f.id IS NULL OR l.f.id = ''))""")
+
+        def proj(flat: bool) -> str:
+            ref = "t.referenced_tweets"
+            rt = f"list_filter({ref}, lambda r: r.type = 'retweeted')[1]"
+            qt = f"list_filter({ref}, lambda r: r.type = 'quoted')[1]"
+            return f"""rec, t.id AS id, t.author_id AS author_id, t.created_at AS created_at, t.text AS text,
+                t.note_tweet.text AS note_text, t.lang AS lang, t.conversation_id AS conversation_id,
+                t.in_reply_to_user_id AS in_reply_to_user_id,
+                {"t.in_reply_to_user.username" if flat else "NULL::VARCHAR"} AS reply_handle,
+                t.source AS source, t.public_metrics AS pm,
+                t.withheld IS NOT NULL AND t.withheld::VARCHAR <> 'null' AS withheld,
+                {"t.author.username" if flat else "NULL::VARCHAR"} AS author_handle,
+                t.attachments.media_keys AS media_keys,
+                {rt}.id AS rt_id, {rt}.author_id AS rt_author,
+                {f"coalesce({rt}.note_tweet.text, {rt}.text)" if flat else "NULL::VARCHAR"} AS rt_text,
+                {qt}.id AS qt_id, {qt}.author_id AS qt_author,
+                list_filter({ref}, lambda r: r.type = 'replied_to')[1].id AS rp_id,
+                coalesce(t.note_tweet.entities, t.entities) AS ent,
+                {_extra("t", TWEET_EXTRA, {"poll_ids": "t.attachments.poll_ids", "cashtags": "t.entities.cashtags",
+                                            "annotations": "t.entities.annotations"})} AS extra"""
+
         # tweets: the elements of a page's data, or the flattened line itself
         ex(f"""CREATE OR REPLACE TEMP TABLE t_x AS
-            SELECT rec, t,
-                list_filter(t.referenced_tweets, lambda r: r.type = 'retweeted')[1] AS rt,
-                list_filter(t.referenced_tweets, lambda r: r.type = 'quoted')[1] AS qt,
-                list_filter(t.referenced_tweets, lambda r: r.type = 'replied_to')[1].id AS rp_id,
-                coalesce(t.note_tweet.entities, t.entities) AS ent
-            FROM (
-                SELECT rec, unnest(p.data) AS t FROM t_l WHERE p.data IS NOT NULL
-                UNION ALL
-                SELECT rec, struct_pack({tweet_fields}) AS t FROM t_l WHERE p.data IS NULL AND p.id IS NOT NULL AND p.id <> ''
-            )""")
-        ex("""INSERT INTO b_quar SELECT rec, 'tweet without an id', to_json(t)::VARCHAR FROM t_x WHERE t.id IS NULL OR t.id = ''""")
-        ex("DELETE FROM t_x WHERE t.id IS NULL OR t.id = ''")
+            SELECT {proj(False)} FROM (SELECT rec, unnest(p.data) AS t FROM t_l WHERE pg AND p.data IS NOT NULL)
+            UNION ALL BY NAME
+            SELECT {proj(True)} FROM (SELECT rec, f AS t FROM t_l WHERE NOT pg AND f.id IS NOT NULL AND f.id <> '')""")
+        ex("""INSERT INTO b_quar SELECT rec, 'tweet without an id', NULL FROM t_x WHERE id IS NULL OR id = ''""")
+        ex("DELETE FROM t_x WHERE id IS NULL OR id = ''")
         # users: page includes, flattened authors and the flattened referenced tweets' authors
         ex("""CREATE OR REPLACE TEMP TABLE t_users AS
             SELECT rec, u FROM (
-                SELECT rec, unnest(p.includes.users) AS u FROM t_l WHERE p.includes.users IS NOT NULL
-                UNION ALL SELECT rec, t.author FROM t_x WHERE t.author.id IS NOT NULL
-                UNION ALL SELECT rec, r.author FROM (SELECT rec, unnest(t.referenced_tweets) AS r FROM t_x WHERE t.author IS NOT NULL)
+                SELECT rec, unnest(p.includes.users) AS u FROM t_l WHERE pg AND p.includes.users IS NOT NULL
+                UNION ALL SELECT rec, f.author FROM t_l WHERE NOT pg AND f.author.id IS NOT NULL
+                UNION ALL SELECT rec, r.author FROM (SELECT rec, unnest(f.referenced_tweets) AS r FROM t_l
+                                                     WHERE NOT pg AND f.referenced_tweets IS NOT NULL)
                     WHERE r.author.id IS NOT NULL)
             WHERE u.id IS NOT NULL AND u.id <> ''
             QUALIFY row_number() OVER (PARTITION BY u.id ORDER BY rec DESC) = 1""")
         # referenced tweets: page includes.tweets, flattened referenced_tweets entries
         ex("""CREATE OR REPLACE TEMP TABLE t_inc AS
-            SELECT r.id AS id, any_value(r.author_id) AS author_id, any_value(coalesce(r.note_tweet.text, r.text)) AS text FROM (
-                SELECT unnest(p.includes.tweets) AS r FROM t_l WHERE p.includes.tweets IS NOT NULL
-                UNION ALL SELECT r FROM (SELECT unnest(t.referenced_tweets) AS r FROM t_x WHERE t.author IS NOT NULL) WHERE r.text IS NOT NULL)
-            WHERE r.id IS NOT NULL GROUP BY r.id""")
+            SELECT id, any_value(author_id) AS author_id, any_value(text) AS text FROM (
+                SELECT r.id AS id, r.author_id AS author_id, coalesce(r.note_tweet.text, r.text) AS text FROM (
+                    SELECT unnest(p.includes.tweets) AS r FROM t_l WHERE pg AND p.includes.tweets IS NOT NULL)
+                UNION ALL
+                SELECT r.id, r.author_id, coalesce(r.note_tweet.text, r.text) FROM (
+                    SELECT unnest(f.referenced_tweets) AS r FROM t_l WHERE NOT pg AND f.referenced_tweets IS NOT NULL))
+            WHERE id IS NOT NULL GROUP BY id""")
         ex("""CREATE OR REPLACE TEMP TABLE t_media AS
             SELECT m.media_key AS media_key, any_value(m) AS m FROM (
-                SELECT unnest(p.includes.media) AS m FROM t_l WHERE p.includes.media IS NOT NULL
-                UNION ALL SELECT unnest(t.attachments.media) FROM t_x WHERE t.attachments.media IS NOT NULL)
+                SELECT unnest(p.includes.media) AS m FROM t_l WHERE pg AND p.includes.media IS NOT NULL
+                UNION ALL SELECT unnest(f.attachments.media) FROM t_l WHERE NOT pg AND f.attachments.media IS NOT NULL)
             WHERE m.media_key IS NOT NULL GROUP BY m.media_key""")
-        post_extra = _extra("t", TWEET_EXTRA, {"poll_ids": "t.attachments.poll_ids", "cashtags": "t.entities.cashtags",
-                                              "annotations": "t.entities.annotations"})
         ex(f"""CREATE OR REPLACE TEMP TABLE b_posts AS
-            SELECT x.rec, 'twitter' AS platform, t.id AS post_id, t.author_id AS account_id,
-                coalesce(u.u.username, t.author.username) AS handle,
-                {_ts('t.created_at')} AS created_at,
-                CASE WHEN rt.id IS NOT NULL AND coalesce(irt.text, rt.note_tweet.text, rt.text) IS NOT NULL
-                     THEN coalesce(irt.text, rt.note_tweet.text, rt.text) ELSE coalesce(t.note_tweet.text, t.text) END AS text,
-                t.lang AS lang,
-                CASE WHEN rt.id IS NOT NULL THEN 'retweet' WHEN qt.id IS NOT NULL THEN 'quote'
-                     WHEN rp_id IS NOT NULL OR t.in_reply_to_user_id IS NOT NULL THEN 'reply' ELSE 'post' END AS kind,
-                rp_id AS reply_to_post_id, t.in_reply_to_user_id AS reply_to_account_id,
-                rt.id AS retweet_of_post_id,
-                CASE WHEN rt.id IS NOT NULL THEN coalesce(irt.author_id, rt.author_id) END AS retweet_of_account_id,
-                qt.id AS quote_of_post_id,
-                CASE WHEN qt.id IS NOT NULL THEN coalesce(iqt.author_id, qt.author_id) END AS quote_of_account_id,
-                t.conversation_id AS conversation_id,
-                t.public_metrics.like_count AS like_count, t.public_metrics.retweet_count AS retweet_count,
-                t.public_metrics.reply_count AS reply_count, t.public_metrics.quote_count AS quote_count,
-                t.public_metrics.impression_count AS view_count, t.source AS client,
-                'https://twitter.com/' || coalesce(u.u.username, t.author.username, 'i/web') || '/status/' || t.id AS url,
-                t.withheld IS NOT NULL AND t.withheld::VARCHAR <> 'null' AS withheld, false AS deleted,
-                {post_extra} AS extra
+            SELECT x.rec, 'twitter' AS platform, x.id AS post_id, x.author_id AS account_id,
+                coalesce(u.u.username, x.author_handle) AS handle,
+                {_ts('x.created_at')} AS created_at,
+                CASE WHEN x.rt_id IS NOT NULL AND coalesce(irt.text, x.rt_text) IS NOT NULL
+                     THEN coalesce(irt.text, x.rt_text) ELSE coalesce(x.note_text, x.text) END AS text,
+                x.lang AS lang,
+                CASE WHEN x.rt_id IS NOT NULL THEN 'retweet' WHEN x.qt_id IS NOT NULL THEN 'quote'
+                     WHEN x.rp_id IS NOT NULL OR x.in_reply_to_user_id IS NOT NULL THEN 'reply' ELSE 'post' END AS kind,
+                x.rp_id AS reply_to_post_id, x.in_reply_to_user_id AS reply_to_account_id,
+                x.rt_id AS retweet_of_post_id,
+                CASE WHEN x.rt_id IS NOT NULL THEN coalesce(irt.author_id, x.rt_author) END AS retweet_of_account_id,
+                x.qt_id AS quote_of_post_id,
+                CASE WHEN x.qt_id IS NOT NULL THEN coalesce(iqt.author_id, x.qt_author) END AS quote_of_account_id,
+                x.conversation_id AS conversation_id,
+                x.pm.like_count AS like_count, x.pm.retweet_count AS retweet_count,
+                x.pm.reply_count AS reply_count, x.pm.quote_count AS quote_count,
+                x.pm.impression_count AS view_count, x.source AS client,
+                'https://twitter.com/' || coalesce(u.u.username, x.author_handle, 'i/web') || '/status/' || x.id AS url,
+                x.withheld AS withheld, false AS deleted, x.extra AS extra
             FROM t_x x
-            LEFT JOIN t_users u ON u.u.id = t.author_id
-            LEFT JOIN t_inc irt ON irt.id = rt.id
-            LEFT JOIN t_inc iqt ON iqt.id = qt.id""")
+            LEFT JOIN t_users u ON u.u.id = x.author_id
+            LEFT JOIN t_inc irt ON irt.id = x.rt_id
+            LEFT JOIN t_inc iqt ON iqt.id = x.qt_id""")
         ex(f"""CREATE OR REPLACE TEMP TABLE b_accounts AS
             SELECT rec, 'twitter' AS platform, u.id AS account_id, u.username AS handle, u.name AS display_name,
                 nullif(u.description, '') AS bio, nullif(u.location, '') AS location, nullif(u.url, '') AS url,
@@ -179,30 +206,38 @@ class Twarc2(JsonLinesAdapter):
             FROM t_users""")
         ex(r"""CREATE OR REPLACE TEMP TABLE b_edges AS
             SELECT p.rec, 'twitter' AS platform, p.post_id, 'retweet' AS kind, p.retweet_of_account_id AS target_account_id,
-                   nullif(regexp_extract(x.t.text, '^RT @([A-Za-z0-9_]+):', 1), '') AS target_handle, p.retweet_of_post_id AS target_post_id
-            FROM b_posts p JOIN t_x x ON p.post_id = x.t.id AND p.rec = x.rec WHERE p.kind = 'retweet'
+                   nullif(regexp_extract(x.text, '^RT @([A-Za-z0-9_]+):', 1), '') AS target_handle, p.retweet_of_post_id AS target_post_id
+            FROM b_posts p JOIN t_x x ON p.post_id = x.id AND p.rec = x.rec WHERE p.kind = 'retweet'
             UNION ALL
             SELECT rec, 'twitter', post_id, 'quote', quote_of_account_id, NULL, quote_of_post_id FROM b_posts WHERE quote_of_post_id IS NOT NULL
             UNION ALL
-            SELECT x.rec, 'twitter', t.id, 'reply', t.in_reply_to_user_id, t.in_reply_to_user.username, rp_id
-            FROM t_x x WHERE rp_id IS NOT NULL OR t.in_reply_to_user_id IS NOT NULL
+            SELECT rec, 'twitter', id, 'reply', in_reply_to_user_id, reply_handle, rp_id
+            FROM t_x WHERE rp_id IS NOT NULL OR in_reply_to_user_id IS NOT NULL
             UNION ALL
             SELECT rec, 'twitter', id, 'mention', m.id, m.username, NULL FROM (
-                SELECT x.rec, t.id, rt.id AS rt_id, unnest(ent.mentions) AS m FROM t_x x WHERE ent.mentions IS NOT NULL)
+                SELECT rec, id, rt_id, unnest(ent.mentions) AS m FROM t_x WHERE ent.mentions IS NOT NULL)
             WHERE NOT (rt_id IS NOT NULL AND m.start = 3)""")
         ex("""CREATE OR REPLACE TEMP TABLE b_tags AS
-            SELECT rec, 'twitter' AS platform, t.id AS post_id, unnest(ent.hashtags).tag AS tag_raw,
+            SELECT rec, 'twitter' AS platform, id AS post_id, unnest(ent.hashtags).tag AS tag_raw,
                    (generate_subscripts(ent.hashtags, 1) - 1)::BIGINT AS position
             FROM t_x WHERE ent.hashtags IS NOT NULL""")
         ex(r"""CREATE OR REPLACE TEMP TABLE b_urls AS
             SELECT rec, 'twitter' AS platform, id AS post_id, (row_number() OVER (PARTITION BY rec, id ORDER BY i) - 1)::BIGINT AS position,
                    u.url AS url, coalesce(u.unwound_url, u.expanded_url, u.url) AS expanded_url
-            FROM (SELECT rec, t.id AS id, unnest(ent.urls) AS u, generate_subscripts(ent.urls, 1) AS i
+            FROM (SELECT rec, id, unnest(ent.urls) AS u, generate_subscripts(ent.urls, 1) AS i
                   FROM t_x WHERE ent.urls IS NOT NULL)
             WHERE u.media_key IS NULL AND NOT regexp_matches(coalesce(u.expanded_url, ''), '^https?://(twitter|x)\.com/[^/]+/status/[0-9]+/(photo|video)/')""")
         ex(f"""CREATE OR REPLACE TEMP TABLE b_media AS
             SELECT k.rec, 'twitter' AS platform, k.id AS post_id, k.mk AS media_key, m.m.type AS type,
                    coalesce(m.m.url, m.m.preview_image_url) AS url, NULL::VARCHAR AS local_path,
                    {_extra("m.m", MEDIA_EXTRA)} AS extra
-            FROM (SELECT rec, t.id AS id, unnest(t.attachments.media_keys) AS mk FROM t_x WHERE t.attachments.media_keys IS NOT NULL) k
+            FROM (SELECT rec, id, unnest(media_keys) AS mk FROM t_x WHERE media_keys IS NOT NULL) k
             LEFT JOIN t_media m ON m.media_key = k.mk""")
+
+
+def _unregister(con, name: str) -> None:
+    """Drop a registered Arrow view; never hides the error that is already on its way up."""
+    try:
+        con.unregister(name)
+    except Exception:
+        pass

@@ -66,7 +66,7 @@ def stage_arrow(con, tables: dict[str, pa.Table]) -> None:
         try:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _stage_in")
         finally:
-            con.unregister("_stage_in")
+            _unregister(con, "_stage_in")
 
 
 def ensure_empty(con, names: list[str]) -> None:
@@ -78,7 +78,7 @@ def ensure_empty(con, names: list[str]) -> None:
         try:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _stage_in")
         finally:
-            con.unregister("_stage_in")
+            _unregister(con, "_stage_in")
 
 
 def media_index(media_dir: str | os.PathLike | None) -> pa.Table:
@@ -237,7 +237,7 @@ def _merge_children(con, ctx: Context) -> None:
             FROM b_u u LEFT JOIN _b_dom d ON d.host = u.host"""
         )
     finally:
-        con.unregister("_b_dom")
+        _unregister(con, "_b_dom")
     con.register("_b_mdir", ctx.media_index if ctx.media_index is not None else media_index(None))
     try:
         con.execute(
@@ -252,4 +252,12 @@ def _merge_children(con, ctx: Context) -> None:
             WHERE coalesce(nullif(m.media_key, ''), m.url, m.local_path) IS NOT NULL"""
         )
     finally:
-        con.unregister("_b_mdir")
+        _unregister(con, "_b_mdir")
+
+
+def _unregister(con, name: str) -> None:
+    """Drop a registered Arrow view; never hides the error that is already on its way up."""
+    try:
+        con.unregister(name)
+    except Exception:
+        pass
