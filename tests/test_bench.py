@@ -38,6 +38,9 @@ def test_bench_tiny_corpus(tmp_path):
     assert result["posts_per_s"]["ingest"] == pytest.approx(500 / stages["ingest"]["seconds"], rel=0.01)
     assert result["peak_rss_mb"] == max(r["peak_rss_mb"] for r in stages.values())
     assert (tmp_path / "bench.duckdb").exists() and result["workdir"] == str(tmp_path)
+    again = run_bench(posts=500, workdir=tmp_path, only=[])  # same N and seed: the corpus is reused
+    assert again["stages"]["synth"]["reused"] is True and again["seconds"]["synth"] is None
+    assert again["stages"]["ingest"]["stored"] == 500  # into a fresh corpus file
 
 
 def test_bench_compare_cnt_needs_the_cnt_module(tmp_path):
