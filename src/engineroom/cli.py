@@ -153,8 +153,11 @@ def report(
 
     if not db.exists():
         fail(f"no corpus at {db}")
-    with engineroom.open(db) as corpus:
-        path = write_report(corpus, out, pseudonymize=pseudonymize, key=key, allow_file=allow)
+    try:
+        with engineroom.open(db) as corpus:
+            path = write_report(corpus, out, pseudonymize=pseudonymize, key=key, allow_file=allow)
+    except (ValueError, FileNotFoundError) as exc:
+        fail(str(exc))
     console.print(f"wrote {path}")
 
 
