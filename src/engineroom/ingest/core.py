@@ -152,8 +152,10 @@ def ingest_source(
     adapter = adapter_cls(src, column_map=column_map, media_dir=media_dir)
     ctx = Context(ingest_id=ingest_id, file=src.name, mode=adapter.mode, media_index=media_idx, options=options)
     total = Counts()
-    zone = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
+    zone, mem = con.execute("SELECT current_setting('TimeZone'), current_setting('memory_limit')").fetchone()
     con.execute("SET TimeZone = 'UTC'")  # times without an offset are UTC
+    # bounded memory however large the file: DuckDB spills to its temp folder beyond this
+    con.execute(f"SET memory_limit = '{os.environ.get('ENGINEROOM_INGEST_MEMORY', '800MB')}'")
     con.execute("BEGIN TRANSACTION")
     try:
         with progress(f"Ingesting {Path(src.name).name}", total=None) as bar:
@@ -175,7 +177,7 @@ def ingest_source(
             con.execute("ROLLBACK")
         except Exception:
             pass
-        _set_zone(con, zone)
+        _set_zone(con, zone, mem)
         if isinstance(exc, IngestError):
             raise
         if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
@@ -183,7 +185,7 @@ def ingest_source(
         if isinstance(exc, (duckdb.Error, ValueError, UnicodeError, OSError, EOFError)):
             raise IngestError(f"{src.name}: could not be read as {fmt}: {exc}") from exc
         raise
-    _set_zone(con, zone)
+    _set_zone(con, zone, mem)
     rep = IngestReport(file=src.name, format=fmt, read=total.read, stored=total.stored, duplicate=total.duplicate,
                        quarantined=total.quarantined, seconds=time.perf_counter() - t0, ingest_id=ingest_id, sha256=sha)
     assert rep.read == rep.stored + rep.duplicate + rep.quarantined
@@ -197,8 +199,10 @@ def _drop_temp(con) -> None:
         con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
 
 
-def _set_zone(con, zone: str) -> None:
+def _set_zone(con, zone: str, mem: str) -> None:
+    """Put back the session's time zone and memory limit."""
     try:
-        con.execute("SET TimeZone = ?", [zone])
+        con.execute(f"SET TimeZone = '{zone}'")
+        con.execute(f"SET memory_limit = '{mem}'")
     except Exception:  # pragma: no cover
         pass
