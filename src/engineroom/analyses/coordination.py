@@ -39,8 +39,9 @@ accounts that share viral posts by chance have edges of tiny share, operation me
 
 Clusters (table ``coordination_clusters``): connected components and Leiden communities
 (modularity) of the combined network over ``cluster_networks``, using edges with
-``share >= cluster_min_share``, of at least ``min_cluster_size`` accounts, with per-network
-evidence.
+``share >= cluster_min_share`` and account pairs whose weights summed over networks reach
+``cluster_min_weight`` (two chance co-retweets of viral posts do not make an operation), of at
+least ``min_cluster_size`` accounts, with per-network evidence.
 
 Findings tables: ``coordination`` (network, platform, account_1, account_2, weight, weight_1_2,
 weight_2_1, pairs, post_ids, first_at, last_at, window), ``coordination_clusters`` (platform,
@@ -115,6 +116,7 @@ class Coordination(Analysis):
       lsh_max_miss [1e-6]; min_hashtags [3]; reply_target ["post"]; domain_exclude
       [twitter.com, x.com, t.co]; sync_bin [10 s]; sync_min_weight [5]; sync_max_accounts [200];
       coornet_q [0.1]; coornet_p [0.5]; cluster_networks [all but sync]; cluster_min_share [0.05];
+      cluster_min_weight [4, summed over networks];
       min_cluster_size [3];
       leiden_resolution [1.0]; seed [42].
     """
@@ -142,6 +144,7 @@ class Coordination(Analysis):
         coornet_p: float = 0.5,
         cluster_networks: Sequence[str] | None = None,
         cluster_min_share: float = 0.05,
+        cluster_min_weight: int = 4,
         min_cluster_size: int = 3,
         leiden_resolution: float = 1.0,
         seed: int = 42,
@@ -171,6 +174,7 @@ class Coordination(Analysis):
         self.coornet_p = float(coornet_p)
         self.cluster_networks = tuple(cluster_networks) if cluster_networks is not None else None
         self.cluster_min_share = float(cluster_min_share)
+        self.cluster_min_weight = int(cluster_min_weight)
         self.min_cluster_size = int(min_cluster_size)
         self.leiden_resolution = float(leiden_resolution)
         self.seed = int(seed)
@@ -307,7 +311,7 @@ class Coordination(Analysis):
         cluster_nets = self.cluster_networks if self.cluster_networks is not None else tuple(n for n in networks if n != "sync")
         e = all_edges.select(["platform", "network", "account_1", "account_2", "weight", "share"]).to_pandas()
         e = e[e["network"].isin(cluster_nets) & (e["share"] >= self.cluster_min_share)]
-        clusters = cluster_accounts(e, self.min_cluster_size, self.leiden_resolution, self.seed)
+        clusters = cluster_accounts(e, self.min_cluster_size, self.cluster_min_weight, self.leiden_resolution, self.seed)
         engine.write("coordination_clusters", _clusters_arrow(clusters))
         summary["seconds"]["clusters"] = round(time.perf_counter() - t2, 3)
         comp = clusters[clusters["method"] == "components"] if len(clusters) else clusters

@@ -1,7 +1,7 @@
 """Clusters of coordinated accounts from the combined co-activity network (igraph, Leiden).
 
 The combined network joins every network's edges between the same two accounts (weight = the sum
-of the networks' weights). Two cluster methods are written, as rows of one table:
+of the networks' weights); pairs below a minimum combined weight are left out. Two cluster methods are written, as rows of one table:
 
 * ``components``: connected components (every account linked to the cluster by a chain of
   coordinated edges);
@@ -25,6 +25,7 @@ import pandas as pd
 def cluster_accounts(
     edges: pd.DataFrame,
     min_size: int = 3,
+    min_weight: int = 1,
     resolution: float = 1.0,
     seed: int = 42,
     top_edges: int = 10,
@@ -32,7 +33,8 @@ def cluster_accounts(
     """Cluster rows (platform, cluster_id, account_id, method, size, networks, evidence).
 
     ``edges`` has columns platform, network, account_1, account_2, weight (one row per network
-    edge, as the ``coordination`` table).
+    edge, as the ``coordination`` table). Account pairs whose combined weight (the sum over
+    networks) is below ``min_weight`` are left out of the combined network.
     """
     import igraph as ig
 
@@ -43,6 +45,11 @@ def cluster_accounts(
     for platform, e in edges.groupby("platform", sort=True):
         # sorted: the graph (and so Leiden's result) must not depend on the engine's row order
         combined = e.groupby(["account_1", "account_2"], sort=True)["weight"].sum().reset_index()
+        combined = combined[combined["weight"] >= min_weight]
+        if combined.empty:
+            continue
+        keep = set(zip(combined["account_1"], combined["account_2"]))
+        e = e[[p in keep for p in zip(e["account_1"], e["account_2"])]]
         names = pd.unique(pd.concat([combined["account_1"], combined["account_2"]], ignore_index=True))
         index = {n: i for i, n in enumerate(names)}
         g = ig.Graph(
