@@ -10,10 +10,10 @@ Files in ``engineroom/data/accounts/`` (written by ``engineroom train accounts``
 ``profile_model.npz``, ``behaviour_model.npz``, ``handle_lm.json`` (character-trigram counts of
 real handles, two sources) and ``model_card.json`` (features, training data, CV figures).
 
-Combination (documented in the README): an account scored by both models gets the larger of the
-two probabilities (each model recognises one kind of inauthenticity: commercial spambots and
-fake followers by their profiles, state-backed trolls by their posting); an account neither
-model can score gets the rule-set score (:func:`rule_score`).
+Combination: an account scored by both models gets the mean of the two probabilities (the
+behaviour model alone over-flags ordinary non-reply posting, because its organic training class
+is mostly replies in breaking-news threads); an account scored by one model gets that model's
+probability; an account neither model can score gets the rule-set score (:func:`rule_score`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ MISSING = -999.0
 
 def prepare(X: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
     """Feature matrix in model order with missing values as :data:`MISSING`."""
-    M = X.reindex(columns=list(features)).to_numpy(dtype=np.float64)
+    M = np.array(X.reindex(columns=list(features)).to_numpy(dtype=np.float64), copy=True)
     M[~np.isfinite(M)] = MISSING
     return M
 

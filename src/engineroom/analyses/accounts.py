@@ -13,7 +13,9 @@ follower/following ratios — each computed per account and kept as a column wit
 (:mod:`engineroom.accountscore.model`): the profile model (trained on cresci-2017 profiles)
 scores accounts whose profile has a creation date and a post count; the behaviour model (trained
 on IRA vs organic posts, at most three posts per account) scores accounts with posts; an account
-scored by both gets the larger probability; an account neither can score gets the transparent
+scored by both gets the mean of the two probabilities (not the larger: the behaviour model's
+organic training class is mostly replies in news threads, so on its own it over-flags ordinary
+accounts that post hashtags and links rather than replies); an account neither can score gets the transparent
 rule-set score (``rule_score``, :data:`engineroom.accountscore.model.RULES`). ``score_source``
 says which applied; ``top_signals`` (JSON) lists the model probabilities and the rules met, with
 values and reasons.
@@ -33,6 +35,7 @@ pc1 below this is low credibility, used only when the ``domains`` table is absen
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 import ibis
@@ -182,7 +185,7 @@ class Accounts(Analysis):
         prof = pd.concat(parts).reindex(df.index)
         sig = prof.copy()
         sig["handle_ngram_loglik"] = [models.lm_signal.score(h) if isinstance(h, str) and h else np.nan for h in df["handle"]]
-        sig["bio_template_count"] = np.expm1(prof["bio_template_count"])
+        sig["bio_template_count"] = np.round(np.expm1(prof["bio_template_count"]))
         sig["creation_burst"] = np.expm1(prof["creation_burst"])
         beh_cols = [c for c in S.BEHAVIOUR_FEATURES if c in df.columns]
         for c in beh_cols + ["n_posts", "automation_share", "engagement_per_post", "repeat_at_target_max",
@@ -218,7 +221,9 @@ class Accounts(Analysis):
                     bx[c] = prof.loc[has_posts, c]
                 p_beh[has_posts] = models.behaviour.predict(bx)
         rules = rule_score(sig).to_numpy()
-        both = np.fmax(p_prof, p_beh)  # NaN only where both are NaN
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: neither model applies
+            both = np.nanmean(np.vstack([p_prof, p_beh]), axis=0) if n else np.zeros(0)  # NaN where neither
         score = np.where(np.isnan(both), rules, both)
         source = np.where(~np.isnan(p_prof) & ~np.isnan(p_beh), "profile+behaviour",
                           np.where(~np.isnan(p_prof), "profile_model",

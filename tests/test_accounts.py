@@ -1,0 +1,197 @@
+"""Operation-likeness of accounts: signals, the analysis, the rule set, evaluation."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engineroom.accountscore import signals as S
+from engineroom.accountscore.evaluate import evaluate_corpus, metrics, parse_labels
+from engineroom.accountscore.model import Forest, fit_forest, load_models, rule_score
+from engineroom.analyses.accounts import Accounts
+from engineroom.analyses.domains import Domains
+
+
+def test_handle_signals():
+    lm = S.HandleLM().fit(["janesmith", "john_doe", "mary_jones", "peterparker", "sarahconnor", "bobbyfischer",
+                           "alice_walker", "tom_hanks", "mike_tyson", "susan_miller"] * 3)
+    f = S.handle_features(pd.Series(["janesmyth", "xq7vz93kwp", "Mary12345678"]), pd.Series(["Jane Smyth", "Jenna Abrams", "Mary"]), lm)
+    assert f.loc[0, "handle_ngram_loglik"] > f.loc[1, "handle_ngram_loglik"] + 0.8
+    assert f.loc[2, "handle_name8"] == 1 and f.loc[0, "handle_name8"] == 0
+    assert f.loc[2, "handle_max_digit_run"] == 8 and f.loc[1, "handle_digits"] == 3
+    assert f.loc[0, "name_handle_similarity"] > 0.8 > 0.4 > f.loc[1, "name_handle_similarity"]
+    assert S.char_entropy("aaaa") == 0 and S.char_entropy("abcd") == 2
+
+
+def test_bio_templates_bursts_and_time_zones():
+    bios = pd.Series(["Proud patriot. Wife, mother of 3. #MAGA news lover and truth seeker",
+                      "Proud patriot. Wife, mother of 2. #MAGA news lover & truth seeker",
+                      "Proud patriot. Wife, mother of 5. #MAGA news lover and truth seeker!",
+                      "I bake bread and climb mountains on weekends", "", "short"])
+    c = S.bio_template_counts(bios)
+    assert list(c) == [2, 2, 2, 0, 0, 0]
+    t = pd.Series(pd.to_datetime(["2016-05-01 10:00"] * 5 + ["2010-01-01 00:00", "2012-06-01 00:00", "2014-03-03 00:00", "2018-01-01 00:00"]))
+    b = S.creation_burst(t)
+    assert b.iloc[0] > 50 and b.iloc[6] == 0
+    assert S.claimed_utc_offset("Moscow, Russia") == 3 and S.claimed_utc_offset("Austin, TX") == -6
+    assert np.isnan(S.claimed_utc_offset("somewhere over the rainbow"))
+    assert S.implied_utc_offset(12.0) == 3.0  # mean posting hour 12 UTC = 15:00 at UTC+3
+    assert S.offset_distance(-5, 3) == 8 and S.offset_distance(11, -11) == 2
+
+
+def test_forest_export_matches_sklearn():
+    from sklearn.ensemble import RandomForestClassifier
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    X.loc[::7, "b"] = np.nan
+    y = ((X["a"] + X["c"].fillna(0)) > 0).astype(int).to_numpy()
+    f = fit_forest(X, y, ["a", "b", "c"], n_estimators=20, seed=1)
+    rf = RandomForestClassifier(20, min_samples_leaf=2, max_features="sqrt", class_weight="balanced_subsample",
+                                n_jobs=1, random_state=1).fit(X.fillna(-999).to_numpy(), y)
+    np.testing.assert_allclose(f.predict(X), rf.predict_proba(X.fillna(-999).to_numpy())[:, 1], atol=1e-6)
+
+
+def test_forest_save_load(tmp_path):
+    X = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0)[::-1]})
+    y = (X["a"] > 25).astype(int).to_numpy()
+    f = fit_forest(X, y, ["a", "b"], n_estimators=5)
+    f.save(tmp_path / "m.npz")
+    g = Forest.load(tmp_path / "m.npz")
+    np.testing.assert_allclose(f.predict(X), g.predict(X), atol=1e-6)
+
+
+T0 = datetime(2016, 9, 1)
+ORGANIC_BIOS = [
+    "Nurse in Leeds. Tea, cats and terrible puns.", "Software tester; amateur astronomer; dad of two",
+    "I write about urban gardening and compost", "Marathoner. Coffee snob. Opinions my own.",
+    "History teacher who loves medieval castles", "Jazz pianist playing small clubs around Ohio",
+    "Photographer chasing northern lights", "Retired firefighter, grandfather, fisherman",
+    "PhD student in marine biology (octopus!)", "Baker of sourdough and reader of sci-fi",
+    "Local council reporter, tips welcome", "Chess club organiser and part-time chef",
+]
+
+
+def build_corpus(corpus, n_op: int = 8, n_org: int = 12, with_profiles: bool = True):
+    """Operation accounts (random handles, one templated bio, created the same day, link-only posts
+    to a low-credibility site from an automation client, the same reply at one target many times,
+    no engagement) and organic accounts (ordinary handles, own bios, years apart, varied posts)."""
+    rng = np.random.default_rng(7)
+    con = corpus.con
+    first = ["anna", "ben", "carla", "dave", "emma", "frank", "grace", "henry", "ivy", "jack", "kate", "leo",
+             "mia", "noah", "olga", "paul"]
+    last = ["smith", "jones", "brown", "miller", "davis", "wilson", "moore", "taylor"]
+    labels = []
+    post_n = 0
+
+    def post(acc, handle, text, when, client, kind="post", likes=0, rts=0, reply_to=None, url=None, domain=None):
+        nonlocal post_n
+        post_n += 1
+        pid = f"p{post_n}"
+        con.execute("INSERT INTO posts (platform, post_id, account_id, handle, created_at, text, kind, client, like_count, retweet_count, reply_count, quote_count)"
+                    " VALUES ('twitter', ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)", [pid, acc, handle, when, text, kind, client, likes, rts])
+        if reply_to:
+            con.execute("INSERT INTO interactions VALUES ('twitter', ?, 'reply', ?, ?, 'target', NULL, ?, ?)", [pid, acc, reply_to, when, reply_to])
+        if url:
+            con.execute("INSERT INTO urls (platform, post_id, position, url, expanded_url, domain) VALUES ('twitter', ?, 0, ?, ?, ?)", [pid, url, url, domain])
+
+    for i in range(n_op):
+        acc, handle = f"op{i}", "".join(rng.choice(list("qxzkvwj0123456789"), 10))
+        labels.append((acc, 1))
+        created = datetime(2016, 4, 2, 3) + timedelta(hours=int(i))
+        if with_profiles:
+            con.execute("INSERT INTO accounts (platform, account_id, handle, display_name, bio, location, created_at, followers, following, posts_count, likes_count, listed_count, default_profile, default_profile_image)"
+                        " VALUES ('twitter', ?, ?, ?, ?, 'New York, NY', ?, 3, 900, 40, 0, 0, true, true)",
+                        [acc, handle, f"{first[i % 16].title()} News Daily",
+                         f"Breaking news you can trust {i}. Real patriots share the truth. Follow for updates", created])
+        for j in range(12):
+            when = T0 + timedelta(days=j, hours=9 + int(rng.integers(0, 2)))  # Moscow working hours in UTC
+            if j < 6:
+                post(acc, handle, f"@target this is the truth they hide https://awdnews.com/a{j}", when, "IFTTT",
+                     kind="reply", reply_to="target_acc", url=f"https://awdnews.com/a{j}", domain="awdnews.com")
+            else:
+                post(acc, handle, f"https://infowars.com/story{i}{j}", when, "dlvr.it",
+                     url=f"https://infowars.com/story{i}{j}", domain="infowars.com")
+    for i in range(n_org):
+        acc, handle = f"org{i}", f"{first[i % 16]}_{last[i % 8]}"
+        labels.append((acc, 0))
+        if with_profiles:
+            con.execute("INSERT INTO accounts (platform, account_id, handle, display_name, bio, location, created_at, followers, following, posts_count, likes_count, listed_count, default_profile, default_profile_image)"
+                        " VALUES ('twitter', ?, ?, ?, ?, 'Austin, TX', ?, ?, ?, ?, ?, ?, false, false)",
+                        [acc, handle, f"{first[i % 16].title()} {last[i % 8].title()}", ORGANIC_BIOS[i],
+                         datetime(2009 + i % 7, 1 + i % 12, 3), 300 + 10 * i, 250 + 5 * i, 5000 + 100 * i, 3000, 4])
+        for j in range(12):
+            when = T0 + timedelta(days=j, hours=int(rng.choice([14, 16, 18, 20, 22, 0, 2])))  # US daytime/evening
+            post(acc, handle, f"thinking about {['lunch', 'the game', 'my garden', 'work'][j % 4]} today, day {j} #life",
+                 when, "Twitter for iPhone", likes=int(rng.integers(2, 30)), rts=int(rng.integers(0, 5)),
+                 url="https://www.bbc.co.uk/news/x" if j == 3 else None, domain=None)
+    return pd.DataFrame(labels, columns=["account_id", "label"])
+
+
+def test_accounts_signals_and_scores(corpus):
+    labels = build_corpus(corpus)
+    eng = corpus.engine()
+    Domains().run(eng)
+    summary = Accounts().run(eng)
+    s = corpus.table("account_scores").set_index("account_id")
+    assert summary["accounts"] == 20
+    op, org = s.loc[[f"op{i}" for i in range(8)]], s.loc[[f"org{i}" for i in range(12)]]
+    # signal columns carry the planted values
+    assert (op["repeat_at_target_max"] == 6).all() and org["repeat_at_target_max"].isna().all()
+    assert (op["automation_share"] == 1).all() and (org["automation_share"] == 0).all()
+    assert (op["low_cred_link_share"] == 1).all() and (org["low_cred_link_share"].fillna(0) == 0).all()
+    assert (op["bio_template_count"] == 7).all() and (org["bio_template_count"] == 0).all()
+    assert op["creation_burst"].min() > 5 > org["creation_burst"].max()
+    assert (op["engagement_per_post"] == 0).all() and (org["engagement_per_post"] > 1).all()
+    assert (op["news_persona_linkonly"] == 1).all() and (op["linkonly_share"] == 0.5).all()  # "News Daily", half link-only
+    assert (org["news_persona_linkonly"] == 0).all()
+    assert (op["tz_mismatch_hours"] >= 5).all() and (org["tz_mismatch_hours"] < 5).all()
+    assert (op["handle_ngram_loglik"] < org["handle_ngram_loglik"].min()).all()
+    # the transparent rules alone separate them
+    assert op["rule_score"].min() > org["rule_score"].max()
+    assert (op["rule_score"] == 1).all()
+    # the combined score ranks every operation account above every organic one
+    assert op["operation_score"].min() > org["operation_score"].max()
+    ev = json.loads(op["top_signals"].iloc[0])
+    assert {"repeat_at_target_max", "low_cred_link_share", "automation_share"} <= {e["signal"] for e in ev}
+    if load_models().profile is not None:
+        assert set(s["score_source"]) == {"profile+behaviour"}
+        assert s["profile_score"].notna().all() and s["behaviour_score"].notna().all()
+
+
+def test_rules_only_when_the_models_cannot_score(corpus, tmp_path):
+    labels = build_corpus(corpus, with_profiles=False)
+    Accounts(method="rules").run(corpus.engine())
+    s = corpus.table("account_scores").set_index("account_id")
+    assert set(s["score_source"]) == {"rules"}
+    assert (s["operation_score"] == s["rule_score"]).all()
+    assert s.loc["op0", "handle"] and s.loc["org0", "handle"] == "anna_smith"  # handle from posts
+    path = tmp_path / "labels.csv"
+    labels.to_csv(path, index=False)
+    corpus.close()
+    res = evaluate_corpus(tmp_path / "test.duckdb", path, k=8)
+    assert res["auc"] == 1.0 and res["precision_at_k"] == 1.0 and res["n"] == 20 and res["missing"] == 0
+
+
+def test_rule_score_documented_weights():
+    sig = pd.DataFrame({"handle_name8": [1.0, 0.0], "automation_share": [0.9, np.nan],
+                        "repeat_at_target_max": [7.0, 1.0], "retweet_share": [0.99, 0.2]})
+    r = rule_score(sig)
+    assert r.iloc[0] == 1.0 and r.iloc[1] == 0.0
+    assert rule_score(pd.DataFrame({"retweet_share": [0.99]})).iloc[0] == pytest.approx(0.5 / 3)
+
+
+def test_metrics_and_labels():
+    assert list(parse_labels(pd.Series(["bot", "human", "1", "0", "IRA", "organic"]))) == [1, 0, 1, 0, 1, 0]
+    with pytest.raises(ValueError):
+        parse_labels(pd.Series(["maybe"]))
+    m = metrics(np.array([1, 1, 0, 0]), np.array([0.9, 0.2, 0.5, 0.1]))
+    assert m["auc"] == 0.75 and m["precision_at_k"] == 0.5 and m["k"] == 2 and m["n"] == 4
+
+
+def test_empty_corpus(corpus):
+    assert Accounts().run(corpus.engine())["accounts"] == 0
