@@ -96,9 +96,10 @@ def _close_corpora():
     _CORPORA.clear()
 
 
-SETTINGS = settings(max_examples=int(os.environ.get("ENGINEROOM_FUZZ_EXAMPLES", "8")), deadline=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(max_examples=int(os.environ.get("ENGINEROOM_FUZZ_EXAMPLES", "6")), deadline=None, suppress_health_check=list(HealthCheck))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["twarc2", "twitter-v1", "bluesky"])
 @SETTINGS
 @given(data=st.data())
@@ -108,6 +109,7 @@ def test_json_adapters_survive_malformed_records(tmp_path_factory, fmt, data):
     _check(tmp_path_factory.mktemp("h"), "in.jsonl", b"\n".join(lines) + b"\n", fmt)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(msgs=st.lists(st.one_of(_record(["id", "type", "date", "date_unixtime", "from", "from_id", "text", "text_entities",
                                         "forwarded_from", "reply_to_message_id", "photo", "file", "reactions", "href",
@@ -136,6 +138,7 @@ CSV_HEADERS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", sorted(CSV_HEADERS))
 @SETTINGS
 @given(data=st.data())
@@ -164,7 +167,7 @@ def merge(con, ctx):
     return c
 core.merge_batch = merge
 from engineroom.ingest.jsonfmt import Twarc2
-Twarc2.lines_per_batch = 2000
+Twarc2.lines_per_batch = 1000
 with engineroom.open(sys.argv[1]) as c:
     c.ingest(sys.argv[2])
 print("done", flush=True)
@@ -182,13 +185,14 @@ def _big_flat_file(path: Path, n: int) -> None:
             f.write(tmpl % (10**9 + i, i, i % 50, b, i, a, i % 60, i % 50, b, b, i, i % 300, a, a))
 
 
+@pytest.mark.slow
 def test_kill_9_midway_leaves_corpus_unchanged(tmp_path):
     db = tmp_path / "k.duckdb"
     with engineroom.open(db) as c:
         c.ingest(D / "twitter_v1.jsonl")
         before = {t: c.count(t) for t in ("posts", "accounts", "interactions", "hashtags", "urls", "quarantine", "ingests")}
     big = tmp_path / "big.jsonl"
-    _big_flat_file(big, 40_000)
+    _big_flat_file(big, 20_000)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "ENGINEROOM_QUIET": "1"}
     proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(db), str(big)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env, text=True)
@@ -212,4 +216,4 @@ def test_kill_9_midway_leaves_corpus_unchanged(tmp_path):
         assert after == before
         # and the file is not marked as ingested: a new run reads it all
         [rep] = c.ingest(big)
-        assert not rep.skipped and rep.stored == 40_000
+        assert not rep.skipped and rep.stored == 20_000

@@ -17,7 +17,7 @@ import duckdb
 from ..progress import progress
 from .detect import FORMATS, detect
 from .errors import IngestError
-from .merge import Context, Counts, media_index, merge_batch
+from .merge import Context, Counts, export_batch, media_index, merge_batch, prepare_batch
 from .sources import Source, expand_paths, head_text, sources_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -156,11 +156,16 @@ def ingest_source(
     con.execute("SET TimeZone = 'UTC'")  # times without an offset are UTC
     # bounded memory however large the file: DuckDB spills to its temp folder beyond this
     con.execute(f"SET memory_limit = '{os.environ.get('ENGINEROOM_INGEST_MEMORY', '800MB')}'")
+    sc = con.cursor()
+    sc.execute("SET TimeZone = 'UTC'")
     con.execute("BEGIN TRANSACTION")
     try:
         with progress(f"Ingesting {Path(src.name).name}", total=None) as bar:
-            for _ in adapter.batches(con, hasher):
-                c = merge_batch(con, ctx)
+            # adapters stage each batch on their own connection (auto-commit, so replaced temp
+            # tables are freed); the batch reaches this transaction as Arrow
+            for _ in adapter.batches(sc, hasher):
+                prepare_batch(sc, adapter.mode)
+                c = merge_batch(con, ctx, export_batch(sc))
                 total.add(c)
                 bar.advance(c.read)
         if hasher is not None:
@@ -170,7 +175,6 @@ def ingest_source(
             [ingest_id, src.name, fmt, sha, src.size, total.read, total.stored, total.duplicate,
              total.quarantined, started, datetime.now(timezone.utc).replace(tzinfo=None), json.dumps(options)],
         )
-        _drop_temp(con)
         con.execute("COMMIT")
     except BaseException as exc:
         try:
@@ -178,6 +182,7 @@ def ingest_source(
         except Exception:
             pass
         _set_zone(con, zone, mem)
+        _close(sc)
         if isinstance(exc, IngestError):
             raise
         if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
@@ -186,6 +191,7 @@ def ingest_source(
             raise IngestError(f"{src.name}: could not be read as {fmt}: {exc}") from exc
         raise
     _set_zone(con, zone, mem)
+    _close(sc)
     rep = IngestReport(file=src.name, format=fmt, read=total.read, stored=total.stored, duplicate=total.duplicate,
                        quarantined=total.quarantined, seconds=time.perf_counter() - t0, ingest_id=ingest_id, sha256=sha)
     assert rep.read == rep.stored + rep.duplicate + rep.quarantined
@@ -204,5 +210,12 @@ def _set_zone(con, zone: str, mem: str) -> None:
     try:
         con.execute(f"SET TimeZone = '{zone}'")
         con.execute(f"SET memory_limit = '{mem}'")
+    except Exception:  # pragma: no cover
+        pass
+
+
+def _close(sc) -> None:
+    try:
+        sc.close()
     except Exception:  # pragma: no cover
         pass

@@ -105,52 +105,98 @@ def _one(con, sql: str, params=None) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def merge_batch(con, ctx: Context) -> Counts:
-    """Store the staged batch; returns its counts."""
-    c = Counts()
-    # posts without an id cannot be keyed: quarantine them
-    con.execute(
+def prepare_batch(sc, mode: str) -> None:
+    """On the staging connection: send records without a key to ``b_quar``."""
+    sc.execute(
         "INSERT INTO b_quar SELECT rec, 'record without a post id', NULL FROM b_posts "
         "WHERE post_id IS NULL OR post_id = '' OR platform IS NULL"
     )
-    con.execute("DELETE FROM b_posts WHERE post_id IS NULL OR post_id = '' OR platform IS NULL")
-    if ctx.mode == "users":
-        con.execute(
+    sc.execute("DELETE FROM b_posts WHERE post_id IS NULL OR post_id = '' OR platform IS NULL")
+    if mode == "users":
+        sc.execute(
             "INSERT INTO b_quar SELECT rec, 'profile without an account id', NULL FROM b_accounts "
             "WHERE account_id IS NULL OR account_id = ''"
         )
-        con.execute("DELETE FROM b_accounts WHERE account_id IS NULL OR account_id = ''")
+        sc.execute("DELETE FROM b_accounts WHERE account_id IS NULL OR account_id = ''")
 
-    c.quarantined = _one(con, "SELECT count(*) FROM b_quar")
-    if ctx.mode == "users":
-        n_rec = _one(con, "SELECT count(*) FROM b_accounts")
-        c.read = n_rec + c.quarantined
-        c.stored = _merge_accounts(con, ctx, with_authors=False)
-        c.duplicate = n_rec - c.stored
-    else:
-        n_rec = _one(con, "SELECT count(*) FROM b_posts")
-        c.read = n_rec + c.quarantined
+
+_DUCK = {"string": "VARCHAR", "int64": "BIGINT", "bool": "BOOLEAN", "timestamp[us]": "TIMESTAMP"}
+
+
+def export_batch(sc) -> dict[str, pa.Table]:
+    """The staged ``b_*`` temp tables of the staging connection as Arrow, in canonical columns."""
+    have = {r[0] for r in sc.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'temp'").fetchall()}
+    out = {}
+    for name, cols in BATCH_TABLES.items():
+        if name not in have:
+            out[name] = pa.Table.from_arrays([pa.array([], type=t) for t in cols.values()], names=list(cols))
+            continue
+        present = {r[0] for r in sc.execute(f"DESCRIBE {name}").fetchall()}
+        sel = ", ".join(f"CAST({c if c in present else 'NULL'} AS {_DUCK[str(t)]}) AS {c}" for c, t in cols.items())
+        out[name] = _arrow(sc.execute(f"SELECT {sel} FROM {name}"))
+    return out
+
+
+class _Views:
+    """Arrow tables registered on the ingest connection for one batch (no temp tables: inside a
+    transaction DuckDB keeps every replaced temp table until commit, which would grow memory)."""
+
+    def __init__(self, con) -> None:
+        self.con, self.names, self.keep = con, [], []
+
+    def put(self, name: str, table: pa.Table) -> None:
+        self.con.register(name, table)
+        self.names.append(name)
+        self.keep.append(table)
+
+    def query(self, name: str, sql: str, params=None) -> pa.Table:
+        tbl = _arrow(self.con.execute(sql, params))
+        self.put(name, tbl)
+        return tbl
+
+    def close(self) -> None:
+        for n in self.names:
+            _unregister(self.con, n)
+        self.names, self.keep = [], []
+
+
+def merge_batch(con, ctx: Context, tables: dict[str, pa.Table]) -> Counts:
+    """Store one staged batch (Arrow tables, see :func:`export_batch`); returns its counts."""
+    c = Counts()
+    v = _Views(con)
+    try:
+        for name, tbl in tables.items():
+            v.put(name, tbl)
+        c.quarantined = tables["b_quar"].num_rows
+        if ctx.mode == "users":
+            n_rec = tables["b_accounts"].num_rows
+            c.read = n_rec + c.quarantined
+            c.stored = _merge_accounts(con, v, ctx, with_authors=False)
+            c.duplicate = n_rec - c.stored
+        else:
+            n_rec = tables["b_posts"].num_rows
+            c.read = n_rec + c.quarantined
+            new = v.query("b_new", """SELECT d.* FROM (
+                    SELECT * FROM b_posts QUALIFY row_number() OVER (PARTITION BY platform, post_id ORDER BY rec) = 1
+                ) d
+                WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = d.platform AND p.post_id = d.post_id)""")
+            cols = ", ".join(_POST_COLS)
+            con.execute(f"INSERT INTO posts ({cols}, ingest_id) SELECT {cols}, ? FROM b_new", [ctx.ingest_id])
+            c.stored = new.num_rows
+            c.duplicate = n_rec - c.stored
+            _merge_accounts(con, v, ctx, with_authors=True)
+            _merge_children(con, v, ctx)
         con.execute(
-            """CREATE OR REPLACE TEMP TABLE b_new AS
-            SELECT d.* FROM (
-                SELECT * FROM b_posts QUALIFY row_number() OVER (PARTITION BY platform, post_id ORDER BY rec) = 1
-            ) d
-            WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = d.platform AND p.post_id = d.post_id)"""
+            "INSERT INTO quarantine SELECT ?, ?, coalesce(rec, 0), coalesce(reason, 'unknown'), left(raw, 65536) FROM b_quar",
+            [ctx.ingest_id, ctx.file],
         )
-        cols = ", ".join(_POST_COLS)
-        con.execute(f"INSERT INTO posts ({cols}, ingest_id) SELECT {cols}, ? FROM b_new", [ctx.ingest_id])
-        c.stored = _one(con, "SELECT count(*) FROM b_new")
-        c.duplicate = n_rec - c.stored
-        _merge_accounts(con, ctx, with_authors=True)
-        _merge_children(con, ctx)
-    con.execute(
-        "INSERT INTO quarantine SELECT ?, ?, coalesce(rec, 0), coalesce(reason, 'unknown'), left(raw, 65536) FROM b_quar",
-        [ctx.ingest_id, ctx.file],
-    )
+    finally:
+        v.close()
     return c
 
 
-def _merge_accounts(con, ctx: Context, with_authors: bool) -> int:
+def _merge_accounts(con, v: _Views, ctx: Context, with_authors: bool) -> int:
     completeness = " + ".join(f"({c} IS NOT NULL)::INT" for c in _ACC_FILL)
     authors = ""
     if with_authors:  # authors the batch has no profile for
@@ -159,9 +205,9 @@ def _merge_accounts(con, ctx: Context, with_authors: bool) -> int:
             "WHERE account_id IS NOT NULL AND account_id <> '' AND NOT EXISTS (SELECT 1 FROM b_accounts a "
             "WHERE a.platform = n.platform AND a.account_id = n.account_id)"
         )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE b_acc AS
-        SELECT * EXCLUDE (prio) FROM (
+    v.query(
+        "b_acc",
+        f"""SELECT * EXCLUDE (prio) FROM (
             SELECT *, 0 AS prio FROM b_accounts WHERE account_id IS NOT NULL AND account_id <> ''
             {authors}
         ) QUALIFY row_number() OVER (PARTITION BY platform, account_id ORDER BY prio, {completeness} DESC, rec DESC) = 1"""
@@ -184,12 +230,12 @@ def _merge_accounts(con, ctx: Context, with_authors: bool) -> int:
     return _one(con, "SELECT count(*) FROM accounts") - before
 
 
-def _merge_children(con, ctx: Context) -> None:
+def _merge_children(con, v: _Views, ctx: Context) -> None:
     # interaction edges of new posts; unknown targets are resolved from the replied / retweeted /
     # quoted post (when it is in the corpus) and handles from the accounts table
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE b_e AS
-        SELECT e.platform, e.post_id, e.kind, n.account_id AS source_account_id,
+    v.query(
+        "b_e",
+        """SELECT e.platform, e.post_id, e.kind, n.account_id AS source_account_id,
                nullif(e.target_account_id, '') AS target_account_id,
                nullif(lower(ltrim(e.target_handle, '@')), '') AS target_handle,
                nullif(e.target_post_id, '') AS target_post_id, n.created_at
@@ -218,9 +264,9 @@ def _merge_children(con, ctx: Context) -> None:
         WHERE t.tag_raw IS NOT NULL AND t.tag_raw <> ''
         ORDER BY t.rec, t.position"""
     )
-    con.execute(
-        r"""CREATE OR REPLACE TEMP TABLE b_u AS
-        SELECT u.platform, u.post_id, u.position, u.url, x AS expanded_url,
+    v.query(
+        "b_u",
+        r"""SELECT u.platform, u.post_id, u.position, u.url, x AS expanded_url,
                nullif(lower(regexp_extract(x, '^(?:[a-zA-Z][a-zA-Z0-9+.\-]*://)?(?:[^/?#@\s]*@)?([^/?#:\s\\]+)', 1)), '') AS host
         FROM (SELECT *, coalesce(nullif(expanded_url, ''), url) AS x FROM b_urls) u
         SEMI JOIN b_new n ON n.platform = u.platform AND n.post_id = u.post_id AND n.rec = u.rec
@@ -261,3 +307,14 @@ def _unregister(con, name: str) -> None:
         con.unregister(name)
     except Exception:
         pass
+
+
+def _arrow(result) -> pa.Table:
+    """A whole DuckDB result as one Arrow table."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if hasattr(result, "to_arrow_table"):
+            return result.to_arrow_table()
+        return result.fetch_arrow_table()  # pragma: no cover - older DuckDB
