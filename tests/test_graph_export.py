@@ -17,8 +17,11 @@ NODE_ATTRS = {"platform", "account_id", "handle", "community", "pagerank", "in_d
 EDGE_ATTRS = {"kind", "weight", "first_at", "last_at"}
 
 
-@pytest.fixture
-def analysed(corpus):
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    import engineroom
+
+    corpus = engineroom.open(tmp_path_factory.mktemp("export") / "c.duckdb")
     truth = planted(corpus)
     # a hostile handle: XML metacharacters and a control character must survive / be dropped safely
     insert(corpus, "accounts", [dict(platform="twitter", account_id="evil", handle='<b>&"x\x07</b>')])
@@ -32,7 +35,8 @@ def analysed(corpus):
         "platform": "twitter", "cluster_id": 7, "account_id": truth["core"], "method": "test",
         "size": len(truth["core"]), "networks": "co_tweet", "evidence": "{}"}))
     corpus.analyze(only=["network", "engine_room"], params={"engine_room": {"hashtags": ["smearnarrative"]}})
-    return corpus, truth
+    yield corpus, truth
+    corpus.close()
 
 
 def test_gexf_opens_in_networkx_and_igraph(analysed, tmp_path):
