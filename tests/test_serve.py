@@ -305,3 +305,25 @@ def test_cli_users_add(tmp_path):
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(cli, ["users", "add", "dana", "--db", str(db), "--password", PASSWORD])
     assert r.exit_code != 0 and "exists" in r.output
+
+
+def test_queue_counts_match_the_rows(db, app, client):
+    # a few decisions first, then every count must equal a brute-force count of the queue
+    for analysis in ("hate", "narratives", "accounts"):
+        fields = first_form(client.get(f"/queue?analysis={analysis}").text)
+        client.post("/review", data=fields | {"decision": "escalate"}, follow_redirects=False)
+    with app.state.pool.cursor() as cur:
+        for f in ({}, {"analysis": "hate"}, {"community": "1"}, {"narrative": "antisemitism_smear"},
+                  {"item_type": "account"}, {"analysis": "narratives", "community": "2"}):
+            for status in ("all", "pending", "confirm", "escalate"):
+                _, total = query_queue(cur, status=status, **f)
+                where = " AND ".join([f"q.{k} = '{v}'" for k, v in f.items()] or ["TRUE"])
+                latest = ("LEFT JOIN (SELECT * FROM reviews QUALIFY row_number() OVER (PARTITION BY item_type, "
+                          "platform, item_id, analysis ORDER BY decided_at DESC, review_id DESC) = 1) r "
+                          "ON r.item_type = q.item_type AND r.platform = q.platform AND r.item_id = q.item_id "
+                          "AND r.analysis = q.analysis")
+                cond = {"all": "TRUE", "pending": "r.decision IS NULL"}.get(status, f"r.decision = '{status}'")
+                brute = cur.execute(f"SELECT count(*) FROM review_queue q {latest} WHERE {where} AND {cond}").fetchall()[0][0]
+                assert total == brute, (f, status)
+                rows, _ = query_queue(cur, status=status, page_size=1000, **f)
+                assert len(rows) == min(brute, 1000)

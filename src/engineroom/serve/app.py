@@ -325,25 +325,21 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                             [platform, account_id]) if _has(cur, "account_scores", "account_id") else []
             er = _rows(cur, "SELECT * FROM engine_room WHERE platform = ? AND account_id = ? ORDER BY score DESC",
                        [platform, account_id]) if _has(cur, "engine_room", "account_id") else []
-            hate_join = ("LEFT JOIN hate h ON h.platform = p.platform AND h.post_id = p.post_id"
-                         if _has(cur, "hate", "post_id", "label") else "")
-            hate_cols = ", h.label, h.score" if hate_join and _has(cur, "hate", "score") else (", h.label, NULL AS score" if hate_join else ", NULL AS label, NULL AS score")
-            timeline = _rows(cur, f"SELECT p.post_id, p.created_at, p.kind, p.text, p.url, p.handle{hate_cols} FROM posts p "
-                                  f"{hate_join} WHERE p.platform = ? AND p.account_id = ? "
-                                  "ORDER BY p.created_at DESC LIMIT 100", [platform, account_id])
-            n_posts = cur.execute("SELECT count(*) FROM posts WHERE platform = ? AND account_id = ?",
-                                  [platform, account_id]).fetchall()[0][0]
-            out_n = _rows(cur, """SELECT i.kind, coalesce(i.target_account_id, i.target_key) AS other,
-                                         any_value(coalesce(a.handle, i.target_handle)) AS handle, count(*) AS n
-                                  FROM interactions i LEFT JOIN accounts a
-                                       ON a.platform = i.platform AND a.account_id = i.target_account_id
-                                  WHERE i.platform = ? AND i.source_account_id = ?
-                                  GROUP BY ALL ORDER BY n DESC LIMIT 25""", [platform, account_id])
-            in_n = _rows(cur, """SELECT i.kind, i.source_account_id AS other, any_value(a.handle) AS handle, count(*) AS n
-                                 FROM interactions i LEFT JOIN accounts a
-                                      ON a.platform = i.platform AND a.account_id = i.source_account_id
-                                 WHERE i.platform = ? AND i.target_account_id = ?
-                                 GROUP BY ALL ORDER BY n DESC LIMIT 25""", [platform, account_id])
+            timeline = _rows(cur, "SELECT post_id, created_at, kind, text, url, handle, label, score, "
+                                  "count(*) OVER () AS n_total FROM review_account_posts "
+                                  "WHERE platform = ? AND account_id = ? ORDER BY created_at DESC LIMIT 100",
+                             [platform, account_id])
+            n_posts = timeline[0]["n_total"] if timeline else 0
+            out_n = _rows(cur, """SELECT o.kind, o.target AS other, coalesce(a.handle, o.target_handle) AS handle, o.n
+                                  FROM (SELECT * FROM review_neighbours_out WHERE platform = ? AND source_account_id = ?
+                                        ORDER BY n DESC, target LIMIT 25) o
+                                  LEFT JOIN accounts a ON a.platform = o.platform AND a.account_id = o.target
+                                  ORDER BY o.n DESC, o.target""", [platform, account_id])
+            in_n = _rows(cur, """SELECT i.kind, i.source_account_id AS other, a.handle, i.n
+                                 FROM (SELECT * FROM review_neighbours_in WHERE platform = ? AND target = ?
+                                       ORDER BY n DESC, source_account_id LIMIT 25) i
+                                 LEFT JOIN accounts a ON a.platform = i.platform AND a.account_id = i.source_account_id
+                                 ORDER BY i.n DESC, i.source_account_id""", [platform, account_id])
             coord = _rows(cur, """SELECT c.network, CASE WHEN c.account_1 = ? THEN c.account_2 ELSE c.account_1 END AS other,
                                          c.weight, a.handle
                                   FROM coordination c LEFT JOIN accounts a ON a.platform = c.platform

@@ -32,16 +32,19 @@ from ..corpus import Corpus
 from ..report.data import Findings
 
 QUEUE_TABLE = "review_queue"
+#: queue rows counted per filter combination, so that counts never scan the queue
+GROUPS_TABLE = "review_queue_groups"
 PAGE_SIZE = 50
 DECISIONS = ("confirm", "reject", "escalate")
 
 
-QUEUE_VERSION = 2
+QUEUE_VERSION = 4
 
 
 def _signature(f: Findings) -> str:
     parts: dict[str, Any] = {"version": QUEUE_VERSION}
-    for t in ("hate", "narratives", "engine_room", "account_scores", "coordination_clusters", "graph_nodes"):
+    for t in ("hate", "narratives", "engine_room", "account_scores", "coordination_clusters", "graph_nodes", "posts",
+              "interactions"):
         parts[t] = f.count(t) if f.has(t) else None
     if f.has("runs"):
         r = f.rows("SELECT count(*) AS n, CAST(max(finished_at) AS VARCHAR) AS last FROM runs")[0]
@@ -126,6 +129,24 @@ def _parts(f: Findings) -> list[str]:
     return parts
 
 
+def account_tables(f: Findings) -> list[tuple[str, str]]:
+    """Per-account copies sorted by account, so that an account page reads one block of rows
+    (DuckDB's zone maps skip the rest) instead of scanning every post and interaction:
+    ``review_account_posts`` (its posts with their hate label), ``review_neighbours_out`` /
+    ``review_neighbours_in`` (interaction counts per other account and kind)."""
+    hate = ("LEFT JOIN (SELECT platform, post_id, any_value(label) AS label, any_value(score) AS score FROM hate "
+            "GROUP BY ALL) h ON h.platform = p.platform AND h.post_id = p.post_id"
+            if f.has("hate", "post_id", "label", "score") else "")
+    hcols = "h.label, h.score" if hate else "NULL::VARCHAR AS label, NULL::DOUBLE AS score"
+    posts = (f"SELECT p.platform, p.account_id, p.post_id, p.created_at, p.kind, left(p.text, 1000) AS text, p.url, "
+             f"p.handle, {hcols} FROM posts p {hate} ORDER BY p.platform, p.account_id, p.created_at DESC")
+    agg = ("SELECT platform, source_account_id, coalesce(target_account_id, target_key) AS target, kind, "
+           "any_value(target_handle) AS target_handle, count(*) AS n FROM interactions GROUP BY ALL")
+    return [("review_account_posts", posts),
+            ("review_neighbours_out", f"SELECT * FROM ({agg}) ORDER BY platform, source_account_id, n DESC"),
+            ("review_neighbours_in", f"SELECT * FROM ({agg}) WHERE target IS NOT NULL ORDER BY platform, target, n DESC")]
+
+
 def build_queue(corpus: Corpus) -> int:
     """(Re)build ``review_queue`` from the findings tables; returns its number of rows."""
     f = Findings(corpus)
@@ -154,6 +175,10 @@ def build_queue(corpus: Corpus) -> int:
     try:
         cur.execute("BEGIN TRANSACTION")
         cur.execute(f"CREATE OR REPLACE TABLE {QUEUE_TABLE} AS {sql}")
+        cur.execute(f"""CREATE OR REPLACE TABLE {GROUPS_TABLE} AS
+            SELECT item_type, analysis, community, narrative, account_id, count(*) AS n FROM {QUEUE_TABLE} GROUP BY ALL""")
+        for name, ddl in account_tables(f):
+            cur.execute(f"CREATE OR REPLACE TABLE {name} AS {ddl}")
         cur.execute("CREATE TABLE IF NOT EXISTS review_queue_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         cur.execute("INSERT OR REPLACE INTO review_queue_meta VALUES ('signature', ?)", [sig])
         cur.execute("COMMIT")
@@ -163,6 +188,7 @@ def build_queue(corpus: Corpus) -> int:
         raise
     finally:
         cur.close()
+    sync_review_state(corpus.con)
     return int(n)
 
 
@@ -170,10 +196,10 @@ def ensure_queue(corpus: Corpus) -> bool:
     """Build ``review_queue`` when it is missing or the findings changed (True when (re)built), and
     bring ``review_state`` up to date with the ``reviews`` log."""
     f = Findings(corpus)
-    sync_review_state(corpus.con)
-    if f.has(QUEUE_TABLE) and f.has("review_queue_meta"):
+    if f.has(QUEUE_TABLE) and f.has("review_queue_meta") and f.has(GROUPS_TABLE) and f.has("review_account_posts"):
         old = f.scalar("SELECT value FROM review_queue_meta WHERE key = 'signature'")
         if old == _signature(f):
+            sync_review_state(corpus.con)
             return False
     build_queue(corpus)
     return True
@@ -183,20 +209,32 @@ def ensure_queue(corpus: Corpus) -> bool:
 #: join a small keyed table (platform and analysis are '' where unknown)
 REVIEW_STATE_DDL = """CREATE TABLE review_state (item_type VARCHAR, platform VARCHAR, item_id VARCHAR, analysis VARCHAR,
     decision VARCHAR, reviewer VARCHAR, decided_at TIMESTAMP, note VARCHAR,
+    community VARCHAR, narrative VARCHAR, account_id VARCHAR, in_queue BOOLEAN,
     PRIMARY KEY (item_type, platform, item_id, analysis))"""
 
 
 def sync_review_state(con) -> None:
-    """Rebuild ``review_state`` from the ``reviews`` audit log."""
+    """Rebuild ``review_state`` from the ``reviews`` audit log (with each item's queue filters)."""
+    latest = LATEST_REVIEWS.replace("PARTITION BY item_type, platform, item_id, analysis",
+                                    "PARTITION BY item_type, coalesce(platform, ''), item_id, coalesce(analysis, '')")
+    has_queue = bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
+                                 f"AND table_name = '{QUEUE_TABLE}'").fetchall()[0][0])
     cur = con.cursor()
     try:
         cur.execute("BEGIN TRANSACTION")
         cur.execute("DROP TABLE IF EXISTS review_state")
         cur.execute(REVIEW_STATE_DDL)
-        cur.execute(f"""INSERT INTO review_state
-            SELECT item_type, coalesce(platform, ''), item_id, coalesce(analysis, ''), decision, reviewer, decided_at, note
-            FROM ({LATEST_REVIEWS.replace('PARTITION BY item_type, platform, item_id, analysis',
-                                          "PARTITION BY item_type, coalesce(platform, ''), item_id, coalesce(analysis, '')")})""")
+        if has_queue:
+            cur.execute(f"""INSERT INTO review_state
+                SELECT l.item_type, coalesce(l.platform, ''), l.item_id, coalesce(l.analysis, ''), l.decision, l.reviewer,
+                       l.decided_at, l.note, q.community, q.narrative, q.account_id, q.item_id IS NOT NULL
+                FROM ({latest}) l LEFT JOIN {QUEUE_TABLE} q ON q.item_type = l.item_type
+                     AND q.platform = coalesce(l.platform, '') AND q.item_id = l.item_id
+                     AND coalesce(q.analysis, '') = coalesce(l.analysis, '')""")
+        else:
+            cur.execute(f"""INSERT INTO review_state
+                SELECT item_type, coalesce(platform, ''), item_id, coalesce(analysis, ''), decision, reviewer, decided_at,
+                       note, NULL, NULL, NULL, FALSE FROM ({latest})""")
         cur.execute("COMMIT")
     except Exception:
         cur.execute("ROLLBACK")
@@ -212,8 +250,13 @@ def record_decision(con, review_id: str, item_type: str, platform: str | None, i
     try:
         con.execute("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [review_id, item_type, platform, item_id, analysis, decision, note, reviewer, decided_at])
-        con.execute("INSERT OR REPLACE INTO review_state VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [item_type, platform or "", item_id, analysis or "", decision, reviewer, decided_at, note])
+        q = con.execute(f"SELECT community, narrative, account_id FROM {QUEUE_TABLE} WHERE item_type = ? AND platform = ? "
+                        "AND item_id = ? AND coalesce(analysis, '') = ? LIMIT 1",
+                        [item_type, platform or "", item_id, analysis or ""]).fetchall()
+        community, narrative, account_id = q[0] if q else (None, None, None)
+        con.execute("INSERT OR REPLACE INTO review_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [item_type, platform or "", item_id, analysis or "", decision, reviewer, decided_at, note,
+                     community, narrative, account_id, bool(q)])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -242,7 +285,8 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
     Two steps keep pages fast on large queues: the page's ranks are found from the narrow
     filter columns (sorting integers only), then just those rows are read in full. With
     ``count_cache`` (a dict the app keeps per corpus and clears on every decision) counts are
-    reused for up to ``COUNT_TTL`` seconds per filter.
+    reused for up to ``COUNT_TTL`` seconds per filter; counts come from ``review_queue_groups``
+    and ``review_state``, so they never scan the queue.
     """
     where, params = [], []
     for colname, val in (("analysis", analysis), ("community", community), ("narrative", narrative),
@@ -260,13 +304,30 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
             where.append("r.decision = ?")
             params.append(status)
     cond = ("WHERE " + " AND ".join(where)) if where else ""
+    filt, fparams = [], []
+    for colname, val in (("analysis", analysis), ("community", community), ("narrative", narrative),
+                         ("item_type", item_type), ("account_id", account_id)):
+        if val:
+            filt.append(f"{colname} = ?")
+            fparams.append(val)
+    fcond = " AND ".join(filt) or "TRUE"
     key = (analysis, community, narrative, item_type, status, account_id)
     now = time.monotonic()
     hit = count_cache.get(key) if count_cache is not None else None
     if hit is not None and now - hit[0] < COUNT_TTL:
         total = hit[1]
     else:
-        total = int(con.execute(f"SELECT count(*) FROM {QUEUE_TABLE} q {join} {cond}", params).fetchall()[0][0])
+        # counts from the grouped table and the small review_state, never from the queue itself
+        n_all = con.execute(f"SELECT coalesce(sum(n), 0) FROM {GROUPS_TABLE} WHERE {fcond}", fparams).fetchall()[0][0]
+        if status == "all":
+            total = int(n_all)
+        elif status == "pending":
+            done = con.execute(f"SELECT count(*) FROM review_state WHERE in_queue AND decision IS NOT NULL AND {fcond}",
+                               fparams).fetchall()[0][0]
+            total = int(n_all) - int(done)
+        else:
+            total = int(con.execute(f"SELECT count(*) FROM review_state WHERE in_queue AND decision = ? AND {fcond}",
+                                    [status] + fparams).fetchall()[0][0])
         if count_cache is not None:
             if len(count_cache) > 10_000:
                 count_cache.clear()
@@ -289,10 +350,11 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
     if ranks:
         res = con.execute(
             f"""SELECT q.* EXCLUDE (qrank), r.decision, r.reviewer, r.decided_at, r.note
-                FROM (SELECT * FROM {QUEUE_TABLE} WHERE qrank BETWEEN ? AND ? AND qrank IN (SELECT unnest(?::BIGINT[]))) q
+                FROM (SELECT * FROM {QUEUE_TABLE} WHERE qrank BETWEEN {int(min(ranks))} AND {int(max(ranks))}
+                      AND qrank IN ({", ".join(str(int(r)) for r in ranks)})) q
                 LEFT JOIN review_state r ON r.item_type = q.item_type AND r.platform = q.platform
                      AND r.item_id = q.item_id AND r.analysis = coalesce(q.analysis, '')
-                ORDER BY q.qrank""", [min(ranks), max(ranks), ranks])
+                ORDER BY q.qrank""")
         names = [d[0] for d in res.description]
         rows = [dict(zip(names, r)) for r in res.fetchall()]
     return rows, total
