@@ -118,7 +118,8 @@ class Coordination(Analysis):
       coornet_q [0.1]; coornet_p [0.5]; cluster_networks [all but sync]; cluster_min_share [0.05];
       cluster_min_weight [4, summed over networks];
       min_cluster_size [3];
-      leiden_resolution [1.0]; seed [42].
+      leiden_resolution [1.0]; seed [42]; memory_limit ["3GB": DuckDB's memory limit
+      while this analysis runs (it spills to disk beyond it; the previous limit is restored)].
     """
 
     name: ClassVar[str] = "coordination"
@@ -148,6 +149,7 @@ class Coordination(Analysis):
         min_cluster_size: int = 3,
         leiden_resolution: float = 1.0,
         seed: int = 42,
+        memory_limit: str | None = "3GB",
     ) -> None:
         if isinstance(networks, str):
             networks = [n.strip() for n in networks.split(",") if n.strip()]
@@ -178,6 +180,7 @@ class Coordination(Analysis):
         self.min_cluster_size = int(min_cluster_size)
         self.leiden_resolution = float(leiden_resolution)
         self.seed = int(seed)
+        self.memory_limit = memory_limit
 
     # -- actions --------------------------------------------------------------------------
     def _actions(self, engine, network: str):
@@ -269,7 +272,13 @@ class Coordination(Analysis):
 
     # -- run ------------------------------------------------------------------------------
     def run(self, engine) -> dict[str, Any]:
-        _duckdb_lambdas(engine)
+        previous = _duckdb_setup(engine, self.memory_limit)
+        try:
+            return self._run(engine)
+        finally:
+            _duckdb_restore(engine, previous)
+
+    def _run(self, engine) -> dict[str, Any]:
         networks = list(self.networks)
         if "co_image" in networks and not engine.has_table("image_clusters"):
             networks.remove("co_image")
@@ -334,10 +343,35 @@ class Coordination(Analysis):
         return est["window"]
 
 
+def _duckdb_con(engine):
+    con = getattr(getattr(engine, "corpus", None), "con", None)
+    return con if getattr(engine, "name", "") == "duckdb" else None
+
+
+def _duckdb_restore(engine, previous: str | None) -> None:
+    con = _duckdb_con(engine)
+    if con is not None and previous:
+        try:
+            con.execute(f"SET memory_limit='{previous}'")
+        except Exception:  # pragma: no cover
+            pass
+
+
+def _duckdb_setup(engine, memory_limit: str | None = None) -> str | None:
+    """DuckDB settings for this analysis; returns the memory limit to restore afterwards."""
+    con = _duckdb_con(engine)
+    previous = None
+    if con is not None and memory_limit:
+        previous = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        con.execute(f"SET memory_limit='{memory_limit}'")
+    _duckdb_lambdas(engine)
+    return previous
+
+
 def _duckdb_lambdas(engine) -> None:
     """Let DuckDB 2 accept the ``x -> ...`` lambdas Ibis 12 emits (array intersect for Jaccard)."""
-    con = getattr(getattr(engine, "corpus", None), "con", None)
-    if getattr(engine, "name", "") == "duckdb" and con is not None:
+    con = _duckdb_con(engine)
+    if con is not None:
         try:
             con.execute("SET lambda_syntax='ENABLE_SINGLE_ARROW'")
         except Exception:  # older DuckDB: the arrow syntax is the only one, nothing to set
