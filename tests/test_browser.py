@@ -90,6 +90,7 @@ class Watch:
         self.external: list[str] = []
         self.dialogs: list[str] = []
         self.console: list[str] = []
+        context.set_default_timeout(60_000)  # the CI machine may be busy
         context.add_init_script(INIT)
         context.route("**/*", self._route)
 
@@ -251,12 +252,14 @@ def test_report_renders_offline_with_map(browser, xss_db):
     box = min((b for b in boxes if b), key=lambda b: (b["x"] - cx) ** 2 + (b["y"] - cy) ** 2)
     page.mouse.move(box["x"] + box["width"] / 2 + 2, box["y"] + box["height"] / 2 + 2)
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_selector("#fig-network .hoverlayer .hovertext", timeout=5000)
+    page.wait_for_selector("#fig-network .hoverlayer .hovertext", timeout=30_000)
     assert "@" in page.locator("#fig-network .hoverlayer").text_content()
     before = page.evaluate("document.getElementById('fig-network')._fullLayout.xaxis.range.slice()")
     page.mouse.move(cx, cy)
     page.mouse.wheel(0, -400)
-    page.wait_for_timeout(400)
+    page.wait_for_function("(w) => document.getElementById('fig-network')._fullLayout.xaxis.range[1] "
+                           "- document.getElementById('fig-network')._fullLayout.xaxis.range[0] < w",
+                           arg=before[1] - before[0])
     after = page.evaluate("document.getElementById('fig-network')._fullLayout.xaxis.range.slice()")
     assert (after[1] - after[0]) < (before[1] - before[0])  # zoomed in
     page.screenshot(path=str(ARTIFACTS / "report-top.png"))
