@@ -29,7 +29,9 @@ Parameters (defaults): ``threshold=0.5``; ``method="auto"`` (``"rules"`` uses on
 ``max_posts_per_account=None`` (score on at most this many posts per account, chosen by a stable
 hash of the post id — for evaluation without volume); ``min_posts_for_hours=10`` (posting-hour
 profile and implied time zone only from this many posts); ``low_credibility=0.4`` (Lin et al.
-pc1 below this is low credibility, used only when the ``domains`` table is absent).
+pc1 below this is low credibility, used only when the ``domains`` table is absent);
+``models_dir=None`` (the models shipped in the package; a folder written by
+``engineroom train accounts --out DIR`` to use others).
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ class Accounts(Analysis):
     tables = ("account_scores", "account_post_style")
 
     def __init__(self, threshold: float = 0.5, method: str = "auto", max_posts_per_account: int | None = None,
-                 min_posts_for_hours: int = 10, low_credibility: float = 0.4) -> None:
+                 min_posts_for_hours: int = 10, low_credibility: float = 0.4, models_dir: str | None = None) -> None:
         if method not in ("auto", "rules"):
             raise ValueError("method must be 'auto' or 'rules'")
         self.threshold = threshold
@@ -82,6 +84,7 @@ class Accounts(Analysis):
         self.max_posts_per_account = max_posts_per_account
         self.min_posts_for_hours = min_posts_for_hours
         self.low_credibility = low_credibility
+        self.models_dir = models_dir
 
     # -- set work in the engine ------------------------------------------------------------------
     def _posts(self, engine) -> ibis.Table:
@@ -149,7 +152,7 @@ class Accounts(Analysis):
 
     # -- run -----------------------------------------------------------------------------------------
     def run(self, engine) -> dict[str, Any]:
-        models = load_models()
+        models = load_models(self.models_dir)
         posts = self._posts(engine)
         with progress("accounts: post styles", None) as bar:
             engine.map_batches(
@@ -184,7 +187,8 @@ class Accounts(Analysis):
             parts.append(S.profile_features(sub, models.lm_profile, observed_at=observed.loc[idx]))
         prof = pd.concat(parts).reindex(df.index)
         sig = prof.copy()
-        sig["handle_ngram_loglik"] = [models.lm_signal.score(h) if isinstance(h, str) and h else np.nan for h in df["handle"]]
+        lm_signal = models.lm_signal
+        sig["handle_ngram_loglik"] = [lm_signal.score(h) if isinstance(h, str) and h else np.nan for h in df["handle"]]
         sig["bio_template_count"] = np.round(np.expm1(prof["bio_template_count"]))
         sig["creation_burst"] = np.expm1(prof["creation_burst"])
         beh_cols = [c for c in S.BEHAVIOUR_FEATURES if c in df.columns]
@@ -229,7 +233,9 @@ class Accounts(Analysis):
                           np.where(~np.isnan(p_prof), "profile_model",
                                    np.where(~np.isnan(p_beh), "behaviour_model", "rules")))
         hits = rule_hits(sig)
-        top = [self._evidence(i, sig, hits, p_prof[i], p_beh[i]) for i in range(n)]
+        hit_arr = {r[0]: hits[r[0]].to_numpy() for r in RULES}
+        val_arr = {r[0]: pd.to_numeric(sig[r[0]], errors="coerce").to_numpy(dtype=float) if r[0] in sig else None for r in RULES}
+        top = [self._evidence(i, val_arr, hit_arr, p_prof[i], p_beh[i]) for i in range(n)]
 
         out = pd.DataFrame({"platform": df["platform"].astype(str), "account_id": df["account_id"].astype(str),
                             "handle": df["handle"]})
@@ -251,7 +257,7 @@ class Accounts(Analysis):
         }
 
     @staticmethod
-    def _evidence(i: int, sig: pd.DataFrame, hits: pd.DataFrame, pp: float, pb: float) -> str:
+    def _evidence(i: int, values: dict, hits: dict, pp: float, pb: float) -> str:
         items: list[dict[str, Any]] = []
         if pp == pp:
             items.append({"signal": "profile_model", "value": round(float(pp), 4),
@@ -261,8 +267,8 @@ class Accounts(Analysis):
                           "reason": "posting style resembles state-backed troll accounts (IRA model)"})
         met = []
         for s, test, w, why in RULES:
-            if hits.at[i, s]:
-                v = sig.at[i, s] if s in sig else None
+            if hits[s][i]:
+                v = values[s][i] if values[s] is not None else None
                 met.append((w, {"signal": s, "value": None if v is None or v != v else round(float(v), 4),
                                 "rule": test, "reason": why}))
         met.sort(key=lambda x: -x[0])
