@@ -147,6 +147,14 @@ def test_io_archive_and_csv_formats(tmp_path):
     assert rows[0] == CSV_COLUMNS and len(rows) == 501 and all(len(r) == len(CSV_COLUMNS) for r in rows)
 
 
+def test_post_count_is_exact_for_any_size():
+    from engineroom.synth import World
+
+    for n in (200, 201, 333, 799, 1000, 2501, 10_007):
+        for seed in (0, 1):
+            assert World(n, seed=seed).per_hour.sum() == n, (n, seed)
+
+
 def test_bad_arguments_are_clear_errors(tmp_path):
     with pytest.raises(ValueError, match="format"):
         synthesize(1000, tmp_path / "x", format="parquet")
@@ -185,8 +193,13 @@ def test_operation_is_planted(twarc):
     assert len(linked) >= 0.5 * len(op_tweets)
     assert sum(t["public_metrics"]["like_count"] for t in op_tweets) <= 0.2 * len(op_tweets)
     by_id = {t["id"]: t for t in tweets}
-    ring = [t for t in op_tweets for r in t.get("referenced_tweets", []) if r["type"] == "retweeted" and by_id[r["id"]]["author_id"] in op]
+    ring = [(r["id"], _dt(t["created_at"]), t["author_id"]) for t in op_tweets for r in t.get("referenced_tweets", [])
+            if r["type"] == "retweeted" and by_id[r["id"]]["author_id"] in op]
     assert len(ring) >= 10
+    together = defaultdict(list)  # several operation accounts retweet the same post within minutes
+    for rid, when, who in ring:
+        together[rid].append((when, who))
+    assert any(len({w for _t, w in v}) >= 3 and (max(v)[0] - min(v)[0]).total_seconds() <= 120 for v in together.values())
     assert all(pt[t["id"]]["operation"] == "1" for t in op_tweets)
 
 

@@ -131,6 +131,8 @@ STREAMS: list[tuple[str, float, int, str]] = [
     ("op_rt", 0.002, 40, "office"),
 ]
 STREAM_NAMES = [s[0] for s in STREAMS]
+#: streams made of events: (fewest, most accounts, seconds from the first post to the last)
+EVENT_STREAMS = {"op_copy": (6, 16, 20.0), "op_rt": (3, 8, 90.0)}
 SID = {name: i for i, name in enumerate(STREAM_NAMES)}
 ORGANIC_SHARES = {"org_post": 0.49, "org_rt": 0.35, "org_reply": 0.14, "org_quote": 0.02}
 
@@ -478,25 +480,31 @@ class World:
         assert self.totals.sum() == N
         profiles = self._profiles()
         self.per_hour = np.zeros((len(STREAMS), H), dtype=np.int64)
-        # op_copy is allocated by events (a handful of identical posts within seconds)
+        # the operation's copies and ring retweets come in events: several accounts within seconds
         for i, (name, _s, _m, prof) in enumerate(STREAMS):
-            if name == "op_copy":
+            if name in EVENT_STREAMS:
                 continue
             p = profiles[prof] / profiles[prof].sum()
             self.per_hour[i] = rng.multinomial(self.totals[i], p)
-        T = int(self.totals[SID["op_copy"]])
-        sizes = []
-        while sum(sizes) < T:
-            sizes.append(int(rng.integers(6, min(16, self.n_op) + 1)))
-        sizes[-1] -= sum(sizes) - T
-        if sizes[-1] < 2 and len(sizes) > 1:
-            sizes[-2] += sizes.pop()
-        self.op_event_sizes = np.array(sizes, dtype=np.int64)
+        self.events: dict[str, dict[str, np.ndarray]] = {}
         p = profiles["office"] / profiles["office"].sum()
-        self.op_event_hour = np.sort(rng.choice(H, len(sizes), p=p))
-        self.op_event_start = rng.uniform(0, 3600 - 60, len(sizes))
-        self.op_event_r = rng.integers(0, 2**31, (len(sizes), _NR))
-        np.add.at(self.per_hour[SID["op_copy"]], self.op_event_hour, self.op_event_sizes)
+        for name, (lo, hi, _spread) in EVENT_STREAMS.items():
+            T = int(self.totals[SID[name]])
+            sizes: list[int] = []
+            while sum(sizes) < T:
+                sizes.append(int(rng.integers(min(lo, self.n_op), min(hi, self.n_op) + 1)))
+            sizes[-1] -= sum(sizes) - T
+            if sizes[-1] < 2 and len(sizes) > 1:
+                last = sizes.pop()
+                sizes[-1] += last
+            ev = {
+                "sizes": np.array(sizes, dtype=np.int64),
+                "hour": np.sort(rng.choice(H, len(sizes), p=p)),
+                "start": rng.uniform(0, 3600 - 120, len(sizes)),
+                "r": rng.integers(0, 2**31, (len(sizes), _NR)),
+            }
+            self.events[name] = ev
+            np.add.at(self.per_hour[SID[name]], ev["hour"], ev["sizes"])
 
         # who posts in each special stream: assigned up front (a few % of all posts), so that
         # every engine-room account posts at least a few times and every hateful one at least twice
@@ -528,7 +536,6 @@ class World:
             "burst_rt": weighted(self.organic, np.sqrt(act[self.organic]), tot["burst_rt"]),
             "op_mention": weighted(self.operation, np.ones(self.n_op), tot["op_mention"]),
             "op_link": weighted(self.operation, np.ones(self.n_op), tot["op_link"], 1),
-            "op_rt": weighted(self.operation, np.ones(self.n_op), tot["op_rt"]),
         }
         self.assigned_pos = {k: 0 for k in self.assigned}
         # everyone who posts ordinary posts: organic accounts, and the engine room now and then
@@ -609,18 +616,21 @@ class Generator:
             n = int(counts.sum())
             if n == 0:
                 continue
-            if name == "op_copy":
-                ev = np.nonzero((w.op_event_hour >= h0) & (w.op_event_hour < h1))[0]
+            if name in EVENT_STREAMS:
+                evs = w.events[name]
+                spread = EVENT_STREAMS[name][2]
+                ev = np.nonzero((evs["hour"] >= h0) & (evs["hour"] < h1))[0]
                 t_parts, a_parts, r_parts = [], [], []
                 for e in ev.tolist():
-                    k = int(w.op_event_sizes[e])
-                    t0 = w.op_event_hour[e] * 3600.0 + w.op_event_start[e]
-                    offs = np.sort(rng.uniform(0, 20, k))
+                    k = int(evs["sizes"][e])
+                    t0 = evs["hour"][e] * 3600.0 + evs["start"][e]
+                    offs = np.sort(rng.uniform(0, spread, k))
                     offs[0] = 0.0
-                    self.op_copy_max_spread = max(self.op_copy_max_spread, float(offs[-1]))
+                    if name == "op_copy":
+                        self.op_copy_max_spread = max(self.op_copy_max_spread, float(offs[-1]))
                     t_parts.append(t0 + offs)
                     a_parts.append(rng.choice(w.operation, k, replace=False))
-                    r_parts.append(np.repeat(w.op_event_r[e][None, :], k, axis=0))
+                    r_parts.append(np.repeat(evs["r"][e][None, :], k, axis=0))
                 t = np.concatenate(t_parts)
                 a = np.concatenate(a_parts)
                 r = np.concatenate(r_parts)
@@ -758,8 +768,9 @@ class Generator:
         if x < 28:
             return [W.GENERAL_HASHTAGS[_zipf_index(r[3], len(W.GENERAL_HASHTAGS))]]
         if x < 33:
-            return [W.GENERAL_HASHTAGS[_zipf_index(r[3], len(W.GENERAL_HASHTAGS))],
-                    W.GENERAL_HASHTAGS[_zipf_index(r[4], len(W.GENERAL_HASHTAGS))]]
+            a = W.GENERAL_HASHTAGS[_zipf_index(r[3], len(W.GENERAL_HASHTAGS))]
+            b = W.GENERAL_HASHTAGS[_zipf_index(r[4], len(W.GENERAL_HASHTAGS))]
+            return [a, b] if a != b else [a]
         return []
 
     def _pick(self, pool: str, r: list[int], fallback: str | None = None) -> Post | None:
@@ -808,26 +819,51 @@ class Generator:
         ts = self.w.T[key]
         return _fill(ts[r[0] % len(ts)], r, self.w.ctx if ctx else None)
 
+    def _personal(self, body: str, r: list[int], level: int = 3, opener: bool = True) -> str:
+        """A person's own touch around a template: an opener, a second sentence, a closer, an emoji.
+
+        Real organic posts rarely share most of their words by chance; templates alone would, and
+        similar-text coordination detection would mistake ordinary accounts for an operation.
+        ``level`` 0-3 says how much may be added (identical operation posts get none).
+        """
+        if level <= 0:
+            return body
+        h = (r[0] * 0x2545F491 + r[6] * 0x9E3779B1 + r[3] * 0x85EBCA77) & 0xFFFFFFFFFF
+        parts = []
+        if opener and h % 10 < 3:
+            parts.append(W.OPENERS[(h >> 4) % len(W.OPENERS)])
+        parts.append(body)
+        if level >= 2 and (h >> 12) % 10 < 5:
+            parts.append(W.REACTIONS[(h >> 16) % len(W.REACTIONS)])
+        if level >= 3 and (h >> 22) % 10 < 4:
+            parts.append(W.CLOSERS[(h >> 26) % len(W.CLOSERS)])
+        text = " ".join(parts)
+        if (h >> 33) % 10 < 2:
+            text += W.EMOJI_SUFFIX[(h >> 35) % len(W.EMOJI_SUFFIX)]
+        return text
+
     # -- builders, one per stream --------------------------------------------------------
     def _b_org_post(self, p: Post, r: list[int]) -> None:
         x = r[1] % 1000
         links: list = []
         if x < 340:
-            body = self._t("politics", r)
+            body = self._personal(self._t("politics", r), r)
         elif x < 640:
-            body = self._t("everyday", r)
+            body = self._personal(self._t("everyday", r), r)
         elif x < 810:
             body = _fill(self.w.T["headline"][r[4] % len(self.w.T["headline"])], r)
+            opener = W.NEWS_OPENERS[(r[6] >> 3) % len(W.NEWS_OPENERS)]
+            body = self._personal(f"{opener} {body}".strip(), r, level=1, opener=False)
             links = [self._link(r)]
         elif x < 870:
-            body = self._t("jewish", r)
+            body = self._personal(self._t("jewish", r), r)
             p.flags |= IDENTITY
         elif x < 910:
-            body = self._t("israel", r)
+            body = self._personal(self._t("israel", r), r)
         elif x < 930:
-            body = self._t("israel_crit", r)
+            body = self._personal(self._t("israel_crit", r), r, level=2)
         else:
-            body = self._t("counter", r)
+            body = self._personal(self._t("counter", r), r, level=2)
             p.flags |= COUNTER
         self._compose(p, body, tags=self._general_tags(r) if not links or r[3] % 3 == 0 else [], links=links)
         self.pools["org"].append(p)
@@ -842,17 +878,17 @@ class Generator:
         parent = self._pick("infl" if r[1] % 100 < 40 else "org", r, fallback="org")
         if parent is None or parent.aidx == p.aidx:
             return self._b_org_post(p, r)
-        self._reply(p, parent, self._t("reply", r))
+        self._reply(p, parent, self._personal(self._t("reply", r), r))
 
     def _b_org_quote(self, p: Post, r: list[int]) -> None:
         orig = self._pick("infl", r, fallback="org")
         if orig is None or orig.aidx == p.aidx:
             return self._b_org_post(p, r)
-        self._quote(p, orig, self._t("quote", r))
+        self._quote(p, orig, self._personal(self._t("quote", r), r))
 
     def _b_infl_post(self, p: Post, r: list[int]) -> None:
         links = [self._link(r)] if r[1] % 4 == 0 else []
-        self._compose(p, self._t("influencer", r), tags=self._general_tags(r), links=links)
+        self._compose(p, self._personal(self._t("influencer", r), r, level=2), tags=self._general_tags(r), links=links)
         self.pools["infl"].append(p)
 
     def _b_target_post(self, p: Post, r: list[int]) -> None:
@@ -887,7 +923,7 @@ class Generator:
             self._compose(p, self._t("hate_narr", r), tags=self._narr_tags(r, 10))
             p.flags |= HATE | NARR
         else:
-            self._compose(p, self._t("hate", r), tags=[])
+            self._compose(p, self._personal(self._t("hate", r), r, level=1), tags=[])
             p.flags |= HATE
         self.pools["er"].append(p)
 
@@ -909,12 +945,12 @@ class Generator:
         p.flags |= NARR
 
     def _b_amp_hate(self, p: Post, r: list[int]) -> None:
-        self._compose(p, self._t("hate", r))
+        self._compose(p, self._personal(self._t("hate", r), r))
         p.flags |= HATE
 
     def _b_counter_reply(self, p: Post, r: list[int]) -> None:
         parent = self._pick("er", r)
-        body = self._t("counter", r)
+        body = self._personal(self._t("counter", r), r, level=2)
         if parent is None:
             self._compose(p, body)
         else:
@@ -922,7 +958,7 @@ class Generator:
         p.flags |= COUNTER
 
     def _b_bg_hate(self, p: Post, r: list[int]) -> None:
-        self._compose(p, self._t("hate", r))
+        self._compose(p, self._personal(self._t("hate", r), r))
         p.flags |= HATE
 
     def _b_camp_post(self, p: Post, r: list[int]) -> None:
@@ -932,7 +968,7 @@ class Generator:
             tags.append(NARRATIVE_TAGS[1])
             narrative = True
         mentions = [self.w.target] if r[3] % 100 < 70 else []
-        body = self._t("campaign_narr" if r[1] % 100 < 15 else "campaign", r, ctx=True)
+        body = self._personal(self._t("campaign_narr" if r[1] % 100 < 15 else "campaign", r, ctx=True), r, level=1)
         self._compose(p, body, mentions=mentions, tags=tags)
         p.flags |= CAMP | (NARR if narrative else 0)
         self.pools["camp"].append(p)
@@ -945,7 +981,7 @@ class Generator:
 
     def _b_burst_post(self, p: Post, r: list[int]) -> None:
         tags = [BURST_TAG] + (["UKFloods"] if r[2] % 4 == 0 else [])
-        self._compose(p, self._t("burst", r, ctx=True), tags=tags)
+        self._compose(p, self._personal(self._t("burst", r, ctx=True), r), tags=tags)
         p.flags |= BURST
         self.pools["burst"].append(p)
 
@@ -1421,7 +1457,8 @@ def _truth(world: World, gen: Generator, out: Path, format: str) -> dict[str, An
             "influencer_account_id": A.id_str[w.op_influencer],
             "created_from": w.iso((A.created_ms[w.operation].min() - w.start_ms) / 3_600_000),
             "created_to": w.iso((A.created_ms[w.operation].max() - w.start_ms) / 3_600_000),
-            "copy_events": int(len(w.op_event_sizes)),
+            "copy_events": int(len(w.events["op_copy"]["sizes"])),
+            "retweet_events": int(len(w.events["op_rt"]["sizes"])),
             "copy_max_spread_seconds": round(g.op_copy_max_spread, 3),
             "mention_texts": len(W.OP_MENTION_TEXTS),
         },

@@ -172,6 +172,38 @@ EMOJI_SUFFIX = ["", "", "", "", "", " 🙄", " 👏", " 😡", " 🤔", " 😂",
 PREFIXES = ["", "", "", "", "", "", "Honestly, ", "So ", "Well. ", "Ok but ", "Reminder: ",
             "Hot take: ", "Genuinely, ", "Not gonna lie, "]
 
+# personal touches that make organic posts differ from each other as real ones do
+OPENERS = [
+    "Honestly", "Right,", "Ok so", "Look,", "Not gonna lie,", "Serious question:", "Unpopular opinion:",
+    "Can we talk about this?", "Morning all.", "Evening all.", "Ugh.", "Wow.", "Hmm.", "Yep.", "Well,",
+    "Listen,", "Real talk:", "Quick one:", "PSA:", "Just saying,", "For what it's worth,", "Again:",
+    "Me again.", "Thread incoming.", "Said it before:", "Cards on the table:", "Calling it now:",
+    "Friendly reminder:", "Daily reminder:",
+]
+CLOSERS = [
+    "tbh", "imo", "Anyway.", "just saying", "Rant over.", "Thoughts?", "Discuss.", "Fair?",
+    "Or is it just me?", "smh", "ffs", "Grim.", "Madness.", "Sigh.", "lol", "x", "Make it make sense.",
+    "Am I wrong?", "Bonkers.", "Every single time.", "Sort it out.", "Unreal.", "Wild.", "Classic.",
+    "Shocking really.", "Not rocket science.", "We deserve better.", "Happy Friday I guess.",
+    "Back to work.", "Night all.", "Cheers.", "Nuff said.", "Change my mind.", "Prove me wrong.",
+    "Can't make it up.",
+]
+REACTIONS = [
+    "My mum said the same thing on the phone earlier.", "Can't stop thinking about it.",
+    "The bus was late again by the way.", "Someone please explain it to me like I'm five.",
+    "I've been saying this for years.", "Off to make a brew.", "The group chat is going wild.",
+    "Saw it on the news at lunch.", "My neighbour disagrees, obviously.", "Need a holiday.",
+    "Still raining here.", "Kids are off school so chaos.", "Only half joking.", "Genuinely curious.",
+    "Happy to be corrected.", "Read the whole thing before you reply.", "Not sure how I feel about it.",
+    "This week has been long.", "Work was mental today.", "Heard it on the radio driving in.",
+    "Talked about it at the pub last night.", "The comments are something else.",
+    "Nobody at work cares but me.", "Ask anyone who lives round here.", "We'll see.",
+    "Time will tell.", "Same old story.", "Not holding my breath.", "Bookmarking this.",
+    "Sending this to my dad.",
+]
+NEWS_OPENERS = ["Worth a read:", "Interesting:", "Well this is grim:", "Good piece:", "Read this:",
+                "Hmm:", "About time:", "Oh dear:", "Big if true:", "Not surprised:", "This 👇", ""]
+
 GENERAL_HASHTAGS = [
     "PMQs", "Budget2024", "NHS", "CostOfLivingCrisis", "ClimateAction", "GBBO", "Football",
     "bbcqt", "UKPolitics", "Brexit", "GeneralElection", "Rail", "Housing", "Strictly",
@@ -323,6 +355,14 @@ COUNTER_SPEECH = [
     "Reporting antisemitic tweets today. Please do the same.",
     "Holocaust denial is hate, not 'asking questions'.",
     "Antisemitism is racism. Treat it like racism.",
+    "Whoever you vote for, {party} included, antisemitism has to be called out.",
+    "Jewish friends in {place} are scared to wear a kippah on the bus. That's not a smear, that's reality.",
+    "Saw antisemitic graffiti in {place} {time}. Reported it. This stuff is real.",
+    "Criticise any government you like, but blaming 'the Jews' for {issue} is antisemitism.",
+    "The 'it's all a smear' crowd never listen to the Jewish members who were actually abused.",
+    "Antisemitism on the left, on the right, anywhere: call it out.",
+    "Reading the replies to a Jewish MP {time}. The antisemitism is not 'weaponised', it's right there.",
+    "Holocaust education matters. Took my kids to the exhibition in {place} {time}.",
 ]
 
 ISRAEL_CRITICISM = [
