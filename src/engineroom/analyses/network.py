@@ -163,7 +163,8 @@ class Network(Analysis):
         src = arr.column("s").to_numpy()
         dst = arr.column("t").to_numpy()
         w = arr.column("weight").to_numpy().astype(float)
-        g = graphs.graph_from_arrays(n, src, dst, w)
+        o = np.lexsort((dst, src))  # edge order from the engine is arbitrary; Leiden should not see it
+        g = graphs.graph_from_arrays(n, src[o], dst[o], w[o])
         self._timings["igraph_build_s"] = round(time.perf_counter() - t, 2)
         t = time.perf_counter()
         pr = graphs.pagerank(g, damping=self.damping)
