@@ -11,8 +11,8 @@
 3. Runs ``--reviewers`` concurrent reviewers (each its own login session) for ``--seconds``:
    each loads a queue page (random filter of analysis / community / narrative / status and a
    random page of the first 20), waits a think time (``--think`` seconds, uniform 0.5x-1.5x; 0 =
-   closed loop), and one request in ten is a decision (POST /review with its CSRF token) or an
-   account page.
+   closed loop); one request in twenty is a decision (POST /review with its CSRF token) and one
+   in twenty an account page. All reviewers log in before the clock starts.
 4. Prints latency percentiles per request kind, throughput and errors (``--json``: one JSON
    object on the last line). Bounded: it stops after ``--seconds`` and kills the server.
 """
@@ -104,17 +104,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+async def log_in(client, base: str) -> bool:
+    page = await client.get(base + "/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = await client.post(base + "/login", data={"username": "loadtest", "password": PASSWORD, "csrf_token": token})
+    return r.status_code in (200, 303) and "/login" not in str(r.url)
+
+
 async def reviewer(client, base: str, facets: dict, until: float, think: float, rng: random.Random,
                    lat: dict[str, list[float]], errors: list[str]) -> None:
     import httpx
 
-    page = await client.get(base + "/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    r = await client.post(base + "/login", data={"username": "loadtest", "password": PASSWORD, "csrf_token": token})
-    if r.status_code not in (200, 303) or "/login" in str(r.url):
-        errors.append(f"login {r.status_code}")
-        return
     csrf = None
+    await asyncio.sleep(rng.uniform(0, think))  # reviewers do not all start in the same millisecond
     while time.time() < until:
         roll = rng.random()
         params = {"status": rng.choice(["pending", "pending", "pending", "all", "confirm"]),
@@ -180,9 +182,19 @@ async def load(base: str, reviewers: int, seconds: float, think: float, facets: 
 
     lat: dict[str, list[float]] = {}
     errors: list[str] = []
-    until = time.time() + seconds
     limits = httpx.Limits(max_connections=reviewers * 2)
     clients = [httpx.AsyncClient(follow_redirects=True, timeout=30, limits=limits) for _ in range(reviewers)]
+    # every reviewer logs in first (scrypt makes logins deliberately slow); then the clock starts
+    sem = asyncio.Semaphore(4)
+
+    async def login_one(c) -> bool:
+        async with sem:
+            return await log_in(c, base)
+
+    ok = await asyncio.gather(*(login_one(c) for c in clients))
+    errors += ["login failed"] * ok.count(False)
+    clients = [c for c, o in zip(clients, ok) if o]
+    until = time.time() + seconds
     t0 = time.time()
     try:
         await asyncio.gather(*(reviewer(c, base, facets, until, think, random.Random(seed + i), lat, errors)

@@ -292,6 +292,24 @@ def test_queue_rebuilds_when_findings_change(tmp_path):
         rows, total = query_queue(c.con.cursor(), status="all")
         assert total == 1 and rows[0]["reason"] == "antisemitic" and rows[0]["snippet"]
         assert build_queue(c) == 1
+        # an item flagged for two narratives (or in two engine rooms) is one queue row
+        pid, acc = c.posts()["post_id"][1], c.accounts()["account_id"][0]
+        c.write_table("narratives", pd.DataFrame({"platform": ["twitter"] * 2, "post_id": [pid] * 2,
+                                                  "narrative": ["a", "b"], "kind": ["narrative"] * 2,
+                                                  "score": [0.4, 0.7]}))
+        c.write_table("engine_room", pd.DataFrame({"platform": ["twitter"] * 2, "account_id": [acc] * 2,
+                                                   "narrative": ["a", "b"], "rank": [1, 3], "score": [0.9, 0.5],
+                                                   "in_core": [True, True]}))
+        assert ensure_queue(c)
+        rows, total = query_queue(c.con.cursor(), status="all")
+        assert total == 3 and len(rows) == 3
+        by = {r["analysis"]: r for r in rows}
+        assert by["narratives"]["narrative"] == "b" and set(by["narratives"]["reason"][11:].split(", ")) == {"a", "b"}
+        assert "a (rank 1)" in by["engine_room"]["reason"] and "b (rank 3)" in by["engine_room"]["reason"]
+        c.con.execute("INSERT INTO reviews VALUES ('x', 'account', 'twitter', ?, 'engine_room', 'confirm', NULL, 'a', "
+                      "TIMESTAMP '2024-01-01')", [acc])
+        assert not ensure_queue(c)  # state synced from the log
+        assert query_queue(c.con.cursor(), status="pending")[1] == 2
 
 
 def test_cli_users_add(tmp_path):

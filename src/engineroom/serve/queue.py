@@ -1,7 +1,8 @@
 """The review queue: every flag the analyses raised, in one precomputed table.
 
 ``review_queue`` holds one row per (item, analysis) flag, built from the findings tables that
-exist (each source is optional):
+exist (each source is optional). An item flagged for several narratives is one row (its best
+narrative in ``narrative``, all of them in ``reason``):
 
 ========== ============= ===========================================================================
 item_type  analysis      source and score
@@ -38,7 +39,7 @@ PAGE_SIZE = 50
 DECISIONS = ("confirm", "reject", "escalate")
 
 
-QUEUE_VERSION = 4
+QUEUE_VERSION = 5
 
 
 def _signature(f: Findings) -> str:
@@ -76,7 +77,8 @@ def _parts(f: Findings) -> list[str]:
         parts.append(f"""
             SELECT 'post' AS item_type, n.platform, CAST(n.post_id AS VARCHAR) AS item_id, 'narratives' AS analysis,
                    CAST({col('narratives', 'score', '1.0', 'n.')} AS DOUBLE) AS score,
-                   'narrative: ' || n.narrative AS reason, n.narrative AS category, n.narrative AS narrative,
+                   'narrative: ' || string_agg(n.narrative, ', ') OVER (PARTITION BY n.platform, n.post_id) AS reason,
+                   n.narrative AS category, n.narrative AS narrative,
                    p.account_id, p.handle, p.created_at, left(p.text, 280) AS snippet,
                    CAST({col('narratives', 'evidence', 'NULL', 'n.')} AS VARCHAR) AS evidence
             FROM narratives n LEFT JOIN posts p ON p.platform = n.platform AND p.post_id = n.post_id
@@ -88,8 +90,9 @@ def _parts(f: Findings) -> list[str]:
         parts.append(f"""
             SELECT 'account' AS item_type, e.platform, CAST(e.account_id AS VARCHAR) AS item_id,
                    'engine_room' AS analysis, CAST({col('engine_room', 'score', '1.0', 'e.')} AS DOUBLE) AS score,
-                   'engine room of ' || coalesce(CAST({narr} AS VARCHAR), '?') || ' (rank ' ||
-                       coalesce(CAST({rank} AS VARCHAR), '?') || ')' AS reason,
+                   'engine room of ' || string_agg(coalesce(CAST({narr} AS VARCHAR), '?') || ' (rank ' ||
+                       coalesce(CAST({rank} AS VARCHAR), '?') || ')', ', ') OVER (PARTITION BY e.platform, e.account_id)
+                       AS reason,
                    CAST({narr} AS VARCHAR) AS category, CAST({narr} AS VARCHAR) AS narrative,
                    CAST(e.account_id AS VARCHAR) AS account_id, coalesce(a.handle, {col('engine_room', 'handle', 'NULL', 'e.')}) AS handle,
                    NULL::TIMESTAMP AS created_at,
@@ -163,7 +166,8 @@ def build_queue(corpus: Corpus) -> int:
         sql = (f"SELECT row_number() OVER (ORDER BY u.score DESC NULLS LAST, u.item_type, u.item_id, u.analysis) AS qrank, "
                f"u.item_type, coalesce(u.platform, '') AS platform, u.item_id, u.analysis, u.score, u.reason, u.category, "
                f"u.narrative, {comm} AS community, u.account_id, u.handle, u.created_at, u.snippet, u.evidence "
-               f"FROM ({body}) u {comm_join} ORDER BY qrank")
+               f"FROM (SELECT * FROM ({body}) QUALIFY row_number() OVER (PARTITION BY item_type, platform, item_id, "
+               f"analysis ORDER BY score DESC NULLS LAST, narrative) = 1) u {comm_join} ORDER BY qrank")
     else:
         sql = ("SELECT NULL::BIGINT AS qrank, NULL::VARCHAR AS item_type, NULL::VARCHAR AS platform, NULL::VARCHAR AS item_id, "
                "NULL::VARCHAR AS analysis, NULL::DOUBLE AS score, NULL::VARCHAR AS reason, NULL::VARCHAR AS category, "
