@@ -62,10 +62,15 @@ class Hate(Analysis):
             expr = expr.filter(posts.kind.isnull() | (posts.kind != "retweet"))
         expr = expr.select("platform", "post_id", "account_id", "text")
 
+        model_dir = self.model_dir
+
         def score(batch: pd.DataFrame) -> pd.DataFrame:
             if batch.empty:
                 return pd.DataFrame(columns=SCHEMA.names)
-            pred = model.predict(batch["text"].tolist())
+            # loaded once per worker process (on Spark the function runs on the executors)
+            from engineroom.hate.model import shipped_model as _load
+
+            pred = _load(model_dir).predict(batch["text"].tolist())
             labels = pred.label
             if self.threshold is not None:
                 labels = ["antisemitic" if s >= threshold else ("none" if l == "antisemitic" else l)

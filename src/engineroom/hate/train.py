@@ -11,7 +11,8 @@ Recipe (chosen by 5-fold cross-validation on ``jikeli_antisemitism_dev``; see
    annotations. HateXplain's test split is never used for training (it is an evaluation set).
 3. *Any hate* head: the same features, trained on HateXplain train+val hate speech, Davidson hate
    speech and Jikeli antisemitic tweets.
-4. Calibration: Platt scaling of each head on 5-fold out-of-fold decision values; the antisemitic
+4. Calibration: Platt scaling of each head on out-of-fold decision values (5-fold for the
+   shipped antisemitic head, 3-fold for the hate head and inside cross-validation); the antisemitic
    threshold maximises F1 on the out-of-fold Jikeli predictions.
 
 The returned record holds the cross-validated metrics (precision, recall, F1, ROC AUC, per
@@ -115,7 +116,7 @@ def _fit_as(d: _Data, rows: np.ndarray, y: np.ndarray, w: np.ndarray, params: di
     out: dict[str, Any] = {"idf": idf}
     if inner:
         z = np.zeros(len(rows))
-        skf = StratifiedKFold(5, shuffle=True, random_state=params["seed"])
+        skf = StratifiedKFold(3, shuffle=True, random_state=params["seed"])
         for tr, te in skf.split(np.zeros(len(rows)), y * 2 + is_jikeli):
             m = _fit_head(X[tr], y[tr], w[tr], params["C_as"], params["seed"])
             z[te] = m.decision_function(X[te])
@@ -194,7 +195,6 @@ def fit_model(d: _Data, params: dict, featurizer: Featurizer) -> HateModel:
     # one IDF for both heads: fitted on every training text of either head
     hrows, hy = _hate_rows(d)
     all_rows = np.union1d(rows, hrows)
-    fit = _fit_as(d, rows, y, w, params, jik)
     idf = fit_idf(d.counts[all_rows])
     X = d.X(rows, idf)
     m_as = _fit_head(X, y, w, params["C_as"], params["seed"])
