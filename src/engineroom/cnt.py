@@ -29,6 +29,7 @@ empty token sets are never similar).
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -92,7 +93,18 @@ def export_cnt_csv(engine, path: str | os.PathLike) -> int:
     return table.num_rows
 
 
-def _run_cnt(args: list[str], timeout: float | None) -> float:
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _self_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _run_cnt(args: list[str], timeout: float | None, cpu: dict | None = None) -> float:
+    c0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "coordination_network_toolkit", *args],
@@ -102,6 +114,8 @@ def _run_cnt(args: list[str], timeout: float | None) -> float:
     )
     if proc.returncode != 0:
         raise RuntimeError(f"CNT {' '.join(args[1:3])} failed: {proc.stderr[-2000:]}")
+    if cpu is not None:  # CPU seconds of the CNT process and its worker processes
+        cpu[args[1] if args[1] == "preprocess" else args[2]] = _children_cpu() - c0
     return time.perf_counter() - t0
 
 
@@ -171,8 +185,10 @@ def compare(
     ``db_path_or_corpus`` is a corpus file or an open :class:`~engineroom.corpus.Corpus`; it is
     copied into ``workdir`` (a temporary folder by default) so that the corpus's own
     ``coordination`` table is left as it was. Returns timings (seconds), edge counts per
-    network, whether the edge sets and weights are equal, and ``speedup`` = CNT seconds /
-    engineroom seconds. ``timeout`` bounds each CNT command (seconds).
+    network, whether the edge sets and weights are equal, ``speedup`` = CNT wall seconds /
+    engineroom wall seconds and ``speedup_cpu`` = CNT CPU seconds (its process and workers) /
+    engineroom CPU seconds (on a shared machine the CPU ratio is the steadier figure).
+    ``timeout`` bounds each CNT command (seconds).
     """
     import engineroom
     from .analyses.coordination import Coordination
@@ -216,7 +232,8 @@ def compare(
 
             # CNT end to end
             cnt_times: dict[str, float] = {}
-            cnt_times["preprocess"] = _run_cnt([str(cnt_db), "preprocess", "--format", "csv", str(csv_path)], timeout)
+            cnt_cpu: dict[str, float] = {}
+            cnt_times["preprocess"] = _run_cnt([str(cnt_db), "preprocess", "--format", "csv", str(csv_path)], timeout, cnt_cpu)
             t0 = time.perf_counter()
             result["quirk_fixes"] = fix_cnt_quirks(cnt_db)
             result["quirk_fix_seconds"] = round(time.perf_counter() - t0, 3)
@@ -226,12 +243,14 @@ def compare(
                 if network == "co_similar_tweet":
                     args += ["--similarity_threshold", repr(float(similarity_threshold))]
                 try:
-                    cnt_times[network] = _run_cnt(args, timeout)
+                    cnt_times[network] = _run_cnt(args, timeout, cnt_cpu)
                 except subprocess.TimeoutExpired:
                     cnt_times[network] = float("nan")
                     result["networks"].setdefault(network, {})["cnt_timed_out_after"] = timeout
             result["cnt_seconds"] = {k: round(v, 3) for k, v in cnt_times.items()}
             result["cnt_total_seconds"] = round(sum(cnt_times.values()), 3)
+            result["cnt_cpu_seconds"] = {k: round(v, 3) for k, v in cnt_cpu.items()}
+            result["cnt_total_cpu_seconds"] = round(sum(cnt_cpu.values()), 3)
 
             # engineroom
             analysis = Coordination(
@@ -240,10 +259,11 @@ def compare(
                 min_weight=int(min_weight),
                 similarity_threshold=float(similarity_threshold),
             )
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _self_cpu()
             summary = analysis.run(engine)
             er = time.perf_counter() - t0
             result["engineroom_seconds"] = round(er, 3)
+            result["engineroom_cpu_seconds"] = round(_self_cpu() - c0, 3)
             result["engineroom_stage_seconds"] = summary.get("seconds", {})
 
             all_equal = True
@@ -267,6 +287,9 @@ def compare(
                     info["examples_extra"] = sorted(ours - theirs)[:5]
             result["edges_equal"] = all_equal
             result["speedup"] = round(result["cnt_total_seconds"] / er, 2) if er > 0 else None
+            er_cpu = result["engineroom_cpu_seconds"]
+            result["speedup_cpu"] = round(result["cnt_total_cpu_seconds"] / er_cpu, 2) if er_cpu > 0 else None
+            result["load_average"] = os.getloadavg()
             engine.close()
         result["workdir"] = str(work) if keep or not own_tmp else None
         return result
