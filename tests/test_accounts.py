@@ -159,7 +159,7 @@ def test_accounts_signals_and_scores(corpus):
     ev = json.loads(op["top_signals"].iloc[0])
     assert {"repeat_at_target_max", "low_cred_link_share", "automation_share"} <= {e["signal"] for e in ev}
     if load_models().profile is not None:
-        assert set(s["score_source"]) == {"profile+behaviour"}
+        assert set(s["score_source"]) == {"profile_model+behaviour_model+rules"}
         assert s["profile_score"].notna().all() and s["behaviour_score"].notna().all()
 
 
@@ -195,3 +195,23 @@ def test_metrics_and_labels():
 
 def test_empty_corpus(corpus):
     assert Accounts().run(corpus.engine())["accounts"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_planted_operation_on_synthetic_corpus(tmp_path, seed):
+    """synth -> ingest -> domains + accounts: the planted operation accounts rank on top."""
+    import engineroom
+    from engineroom.synth import synthesize
+    from sklearn.metrics import roc_auc_score
+
+    truth = synthesize(6000, tmp_path / "s.jsonl", seed=seed)
+    with engineroom.open(tmp_path / "s.duckdb") as c:
+        c.ingest([tmp_path / "s.jsonl"])
+        c.analyze(only=["domains", "accounts"])
+        s = c.query("SELECT account_id, operation_score, operation_label FROM account_scores")
+    op = set(map(str, truth["operation"]["accounts"]))
+    y = s["account_id"].isin(op).astype(int)
+    assert y.sum() == len(op)
+    assert roc_auc_score(y, s["operation_score"]) >= 0.95
+    assert s.loc[y == 1, "operation_label"].mean() >= 0.9

@@ -5,7 +5,8 @@
 1. **Profile model** on ``cresci2017_account_profiles/users.csv.gz`` (development half): every
    genuine account is a negative, every spambot / fake follower a positive; features are
    :data:`~engineroom.accountscore.signals.PROFILE_FEATURES` computed from profile fields alone
-   (counts and rates as of the crawl time). Handle n-gram likelihoods use a handle model fitted
+   (counts and rates as of the crawl time). Every training row is used twice, once with the
+   likes count unknown (as in Twitter API v2 exports), see :func:`augment_missing`. Handle n-gram likelihoods use a handle model fitted
    on a *different* source (the organic accounts of the IRA corpus), so no handle is scored by a
    model that saw it.
 2. **Behaviour model** on ``ira_vs_organic_dev`` (posts + account labels): features are
@@ -162,6 +163,24 @@ def _auc(y, s) -> float:
     return float(roc_auc_score(y, s))
 
 
+#: profile features that Twitter API v2 exports (twarc2) do not carry: the likes count
+V2_MISSING = ("log_likes", "likes_per_day", "likes_posts")
+
+
+def augment_missing(X: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Training rows twice: as they are, and with the fields API v2 lacks set to unknown, so the
+    trees learn what an unknown likes count means instead of reading it as zero likes."""
+    X2 = X.copy()
+    for c in V2_MISSING:
+        X2[c] = np.nan
+    return pd.concat([X, X2], ignore_index=True), np.concatenate([y, y])
+
+
+def _fit_profile(X: pd.DataFrame, y: np.ndarray, n_trees: int, meta: dict | None = None) -> Forest:
+    Xa, ya = augment_missing(X, y)
+    return fit_forest(Xa, ya, PROFILE_FEATURES, seed=SEED, n_estimators=n_trees, meta=meta)
+
+
 def cv_cresci(df: pd.DataFrame, X: pd.DataFrame, n_trees: int = 200, folds: int = 5) -> dict[str, Any]:
     """Stratified k-fold AUC overall and leave-one-family-out AUC per bot family."""
     from sklearn.model_selection import StratifiedKFold
@@ -170,9 +189,11 @@ def cv_cresci(df: pd.DataFrame, X: pd.DataFrame, n_trees: int = 200, folds: int 
     fam = df["cresci_group"].to_numpy()
     skf = StratifiedKFold(folds, shuffle=True, random_state=SEED)
     pred = np.zeros(len(df))
+    pred_v2 = np.zeros(len(df))
     for tr, te in skf.split(X, fam):
-        f = fit_forest(X.iloc[tr], y[tr], PROFILE_FEATURES, seed=SEED, n_estimators=n_trees)
+        f = _fit_profile(X.iloc[tr], y[tr], n_trees)
         pred[te] = f.predict(X.iloc[te])
+        pred_v2[te] = f.predict(X.iloc[te].assign(**{c: np.nan for c in V2_MISSING}))
     overall = _auc(y, pred)
     per_family_cv = {g: _auc(y[(fam == g) | (y == 0)], pred[(fam == g) | (y == 0)]) for g in sorted(set(fam[y == 1]))}
     lofo: dict[str, float] = {}
@@ -187,11 +208,11 @@ def cv_cresci(df: pd.DataFrame, X: pd.DataFrame, n_trees: int = 200, folds: int 
         for k in range(folds):
             tr = np.concatenate([human[hfold != k], others])
             te = np.concatenate([human[hfold == k], members[mfold == k]])
-            f = fit_forest(X.iloc[tr], y[tr], PROFILE_FEATURES, seed=SEED, n_estimators=n_trees)
+            f = _fit_profile(X.iloc[tr], y[tr], n_trees)
             ys.append(y[te])
             ss.append(f.predict(X.iloc[te]))
         lofo[g] = _auc(np.concatenate(ys), np.concatenate(ss))
-    return {"cv_auc": overall, "cv_auc_by_family": per_family_cv, "lofo_auc": lofo,
+    return {"cv_auc": overall, "cv_auc_without_likes_count": _auc(y, pred_v2), "cv_auc_by_family": per_family_cv, "lofo_auc": lofo,
             "lofo_min": min(lofo.values()), "n": int(len(df)), "folds": folds}
 
 
@@ -259,8 +280,7 @@ def train(out: Path | None = None, data_dir_: Path = Path("../shared/data"), cv:
         card["behaviour_model"]["evaluation"] = cv_ira(posts, labels, lm_behaviour)
         say(json.dumps(card["behaviour_model"]["evaluation"]))
     say("training the final models ...")
-    prof = fit_forest(Xc, cres["y"].to_numpy(), PROFILE_FEATURES, seed=SEED, n_estimators=N_TREES,
-                      meta={"name": "profile"})
+    prof = _fit_profile(Xc, cres["y"].to_numpy(), N_TREES, meta={"name": "profile"})
     kdist = _k_distribution(labels)
     rng = np.random.default_rng(SEED + 1)
     accounts = ira_account_frame(posts)

@@ -12,11 +12,13 @@ follower/following ratios — each computed per account and kept as a column wit
 ``operation_score`` (0-1) combines them with the models shipped in the package
 (:mod:`engineroom.accountscore.model`): the profile model (trained on cresci-2017 profiles)
 scores accounts whose profile has a creation date and a post count; the behaviour model (trained
-on IRA vs organic posts, at most three posts per account) scores accounts with posts; an account
-scored by both gets the mean of the two probabilities (not the larger: the behaviour model's
-organic training class is mostly replies in news threads, so on its own it over-flags ordinary
-accounts that post hashtags and links rather than replies); an account neither can score gets the transparent
-rule-set score (``rule_score``, :data:`engineroom.accountscore.model.RULES`). ``score_source``
+on IRA vs organic posts, at most three posts per account) scores accounts with posts; the transparent rule set
+(:data:`engineroom.accountscore.model.RULES`) scores every account. ``operation_score`` is the
+mean of the scorers that apply (rule score always, each model where it can score the account).
+Neither model decides alone: the behaviour model's organic training class is mostly replies in
+breaking-news threads, so on its own it over-flags ordinary accounts that post hashtags and links
+rather than replies; the profile model knows commercial spambots, not state-backed personas.
+``score_source``
 says which applied; ``top_signals`` (JSON) lists the model probabilities and the rules met, with
 values and reasons.
 
@@ -25,7 +27,9 @@ Findings table ``account_scores``: platform, account_id, handle, one column per 
 (score >= ``threshold``), ``score_source``, ``top_signals``. Helper table
 ``account_post_style`` (per-post style indicators) is written on the way.
 
-Parameters (defaults): ``threshold=0.5``; ``method="auto"`` (``"rules"`` uses only the rule set);
+Parameters (defaults): ``threshold=0.6`` (``operation_label``; on a synthetic twarc2 corpus
+of 20,000 posts it flagged all planted operation accounts and 9 % of the others — read the
+ranking, not only the label); ``method="auto"`` (``"rules"`` uses only the rule set);
 ``max_posts_per_account=None`` (score on at most this many posts per account, chosen by a stable
 hash of the post id — for evaluation without volume); ``min_posts_for_hours=10`` (posting-hour
 profile and implied time zone only from this many posts); ``low_credibility=0.4`` (Lin et al.
@@ -75,7 +79,7 @@ class Accounts(Analysis):
     requires = ("domains",)
     tables = ("account_scores", "account_post_style")
 
-    def __init__(self, threshold: float = 0.5, method: str = "auto", max_posts_per_account: int | None = None,
+    def __init__(self, threshold: float = 0.6, method: str = "auto", max_posts_per_account: int | None = None,
                  min_posts_for_hours: int = 10, low_credibility: float = 0.4, models_dir: str | None = None) -> None:
         if method not in ("auto", "rules"):
             raise ValueError("method must be 'auto' or 'rules'")
@@ -225,13 +229,13 @@ class Accounts(Analysis):
                     bx[c] = prof.loc[has_posts, c]
                 p_beh[has_posts] = models.behaviour.predict(bx)
         rules = rule_score(sig).to_numpy()
+        # operation_score: mean of the scorers that apply -- the rule score always, each model where
+        # it can score the account (method="rules": the rule score alone)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: neither model applies
-            both = np.nanmean(np.vstack([p_prof, p_beh]), axis=0) if n else np.zeros(0)  # NaN where neither
-        score = np.where(np.isnan(both), rules, both)
-        source = np.where(~np.isnan(p_prof) & ~np.isnan(p_beh), "profile+behaviour",
-                          np.where(~np.isnan(p_prof), "profile_model",
-                                   np.where(~np.isnan(p_beh), "behaviour_model", "rules")))
+            warnings.simplefilter("ignore", RuntimeWarning)
+            score = np.nanmean(np.vstack([p_prof, p_beh, rules]), axis=0) if n else np.zeros(0)
+        source = np.array(["+".join(name for name, ok in (("profile_model", not np.isnan(a)), ("behaviour_model", not np.isnan(b)),
+                                                         ("rules", True)) if ok) for a, b in zip(p_prof, p_beh)], dtype=object)
         hits = rule_hits(sig)
         hit_arr = {r[0]: hits[r[0]].to_numpy() for r in RULES}
         val_arr = {r[0]: pd.to_numeric(sig[r[0]], errors="coerce").to_numpy(dtype=float) if r[0] in sig else None for r in RULES}
