@@ -161,8 +161,8 @@ KILL_SCRIPT = r"""
 import sys, engineroom
 import engineroom.ingest.core as core
 real = core.merge_batch
-def merge(con, ctx):
-    c = real(con, ctx)
+def merge(con, ctx, tables):
+    c = real(con, ctx, tables)
     print("batch", flush=True)
     return c
 core.merge_batch = merge

@@ -39,7 +39,7 @@ class JsonLinesAdapter(Adapter):
     """One JSON record per line (a JSON array of records works too)."""
 
     lines_per_batch = LINES_PER_BATCH
-    bytes_per_batch = 32 << 20
+    bytes_per_batch = 16 << 20
 
     def iter_line_batches(self, hasher) -> Iterator[pa.Table]:
         """Arrow batches of (rec, raw) lines."""
