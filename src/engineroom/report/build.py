@@ -345,12 +345,33 @@ def narratives_section(ctx: Context) -> dict | None:
             "intro": "Posts matched to each named narrative (and counter-speech).", "blocks": blocks}
 
 
+def accounts_in(v: Any, n: int = 6) -> str:
+    """'@a, @b, ...' from a JSON list of accounts (dicts with handle / account_id, or plain handles)."""
+    items = parse_json(v)
+    if not isinstance(items, list):
+        return describe_evidence(v, 200)
+    out = []
+    for it in items[:n]:
+        if isinstance(it, dict):
+            h = it.get("handle") or it.get("account_id")
+            extra = next((it[k] for k in ("posts", "n", "count") if k in it), None)
+            out.append(f"@{h}" + (f" ({fmt(extra)})" if extra is not None else ""))
+        elif isinstance(it, (list, tuple)) and it:
+            out.append(f"@{it[0]}")
+        else:
+            out.append(f"@{it}")
+    more = len(items) - n
+    return ", ".join(out) + (f" and {more} more" if more > 0 else "")
+
+
 def generic_rows(ctx: Context, name: str, order: list[str], limit: int = TOP,
-                 drop: tuple[str, ...] = ("platform",)) -> tuple[list[str], list[list[Any]]]:
-    """Any findings table: its columns (minus ``drop``), top ``limit`` rows by the first ``order``
-    column present, JSON cells described briefly, long text cut."""
+                 drop: tuple[str, ...] = ("platform",), prefer: list[str] | None = None
+                 ) -> tuple[list[str], list[list[Any]]]:
+    """Any findings table: its columns (those of ``prefer`` that exist, else all minus ``drop``),
+    top ``limit`` rows by the first ``order`` column present, JSON cells described briefly, lists
+    of accounts as handles, long text cut."""
     f = ctx.f
-    cols = [c for c in f.cols(name) if c not in drop]
+    cols = [c for c in (prefer or []) if f.has(name, c)] or [c for c in f.cols(name) if c not in drop]
     by = f.pick(name, order)
     rows = f.rows(f"SELECT {', '.join(q(c) for c in cols)} FROM {q(name)}"
                   + (f" ORDER BY {q(by)} DESC NULLS LAST" if by else "") + f" LIMIT {int(limit)}")
@@ -359,7 +380,9 @@ def generic_rows(ctx: Context, name: str, order: list[str], limit: int = TOP,
         line = []
         for c in cols:
             v = r[c]
-            if c in ("evidence", "top_signals", "signals", "post_ids", "params", "details") or (
+            if c in ("first_movers", "top_accounts", "accounts_list", "members"):
+                line.append(accounts_in(v))
+            elif c in ("evidence", "top_signals", "signals", "post_ids", "params", "details") or (
                     isinstance(v, str) and v[:1] in "[{"):
                 line.append(describe_evidence(v, 200))
             else:
@@ -381,14 +404,19 @@ def trends_section(ctx: Context) -> dict | None:
             fig.update_layout(height=max(260, 22 * len(top) + 80), margin={"l": 180, "r": 20, "t": 20, "b": 40},
                               xaxis_title="posts")
             blocks.append(figure("fig-hashtags", fig, "Most used hashtags"))
-    for name, caption, order in (
-        ("trends", "Hashtags that burst into trends", ["score", "burst_score", "zscore", "z", "peak_count", "peak", "posts"]),
-        ("campaigns", "Hashtag campaigns aimed at named people", ["score", "posts", "accounts", "peak_count"]),
-        ("targets", "Targets of campaigns", ["score", "posts", "mentions", "accounts"]),
+    for name, caption, order, prefer in (
+        ("campaigns", "Hashtag campaigns aimed at named people", ["score", "posts", "accounts", "peak_count"],
+         ["hashtag", "target_name", "target_handle", "verb", "posts", "accounts", "start", "peak_at", "end",
+          "top_accounts", "coordinated_share", "operation_share", "hateful_share"]),
+        ("trends", "Hashtags that burst into trends", ["score", "burst_score", "zscore", "peak_posts", "posts"],
+         ["tag", "resolution", "onset", "peak_at", "peak_posts", "posts", "accounts", "share_in_burst",
+          "first_movers"]),
+        ("targets", "Who the narratives and campaigns target", ["posts", "score", "mentions", "accounts"],
+         ["source", "target_kind", "handle", "display_name", "posts", "accounts", "first_at", "last_at", "peak_day"]),
     ):
         if f.nonempty(name):
-            cols, rows = generic_rows(ctx, name, order, 30)
-            blocks.append(table(caption, cols, rows))
+            cols, rows = generic_rows(ctx, name, order, 25, prefer=prefer)
+            blocks.append(table(caption, [c.replace("_", " ") for c in cols], rows))
     if not blocks or not any(f.nonempty(t) for t in ("trends", "campaigns", "targets", "hashtags")):
         return None
     return {"id": "trends", "title": "Trending hashtags and campaigns",

@@ -90,8 +90,12 @@ def clean(v: Any) -> Any:
         return None
     if isinstance(v, float):
         return None if math.isnan(v) or math.isinf(v) else v
-    if isinstance(v, (datetime, date)):
-        return v.isoformat(sep=" ") if isinstance(v, datetime) else v.isoformat()
+    if isinstance(v, datetime):
+        if (v.hour, v.minute, v.second, v.microsecond) == (0, 0, 0, 0):
+            return v.strftime("%Y-%m-%d")
+        return v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, date):
+        return v.isoformat()
     if type(v).__name__ == "Decimal":
         return float(v)
     if isinstance(v, (bytes, bytearray)):
@@ -159,11 +163,16 @@ def describe_evidence(evidence: Any, max_len: int = 300) -> str:
     elif isinstance(ev, list):
         items = []
         for item in ev:
-            if isinstance(item, dict):
+            if isinstance(item, dict) and "reason" in item:  # signals: {"signal", "value", "rule", "reason"}
+                val = item.get("value")
+                val = f"{val:.3g}" if isinstance(val, float) else val
+                name = item.get("signal") or item.get("name")
+                items.append(f"{item['reason']}" + (f" ({name} = {val})" if name is not None else ""))
+            elif isinstance(item, dict):
                 items.append(describe_evidence(item, 120))
             else:
                 items.append(str(item))
-        text = ", ".join(items)
+        text = "; ".join(items) if any(isinstance(i, dict) for i in ev) else ", ".join(items)
     else:
         text = str(ev)
     return text if len(text) <= max_len else text[: max_len - 3] + "..."
