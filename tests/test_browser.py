@@ -46,7 +46,7 @@ DOM_CHECK = """(root) => {
   const bad = [];
   for (const el of scope.querySelectorAll('*')) {
     const tag = el.tagName.toLowerCase();
-    if (['script', 'iframe', 'object', 'embed', 'img', 'video', 'audio', 'marquee', 'details', 'math', 'base',
+    if (['script', 'iframe', 'object', 'embed', 'img', 'video', 'audio', 'marquee', 'math', 'base',
          'meta', 'link', 'style', 'isindex', 'keygen', 'textarea', 'noscript'].includes(tag)
         && !(tag === 'script' && el.type === 'application/json')) bad.push(tag);
     if (tag === 'svg' && !el.closest('.figure')) bad.push('svg');

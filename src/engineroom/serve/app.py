@@ -356,13 +356,17 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
             post_flags = _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE item_type = 'post' AND platform = ? "
                                     "AND account_id = ? ORDER BY score DESC LIMIT 30", [platform, account_id])
             history = _history(cur, "account", platform, account_id)
-        signal_items = []
+        signal_items, other_signals = [], []
+        first = ("operation_score", "operation_label", "top_signals", "profile_score", "behaviour_score", "rule_score")
         for s in signals:
-            for k, v in s.items():
-                if k not in ("platform", "account_id", "handle"):
-                    signal_items.append((k, describe_evidence(v) if isinstance(v, str) and v[:1] in "[{" else _fmt_num(v)))
+            for k in [k for k in first if k in s] + [k for k in s if k not in first]:
+                if k in ("platform", "account_id", "handle"):
+                    continue
+                v = s[k]
+                item = (k, describe_evidence(v, 1000) if isinstance(v, str) and v[:1] in "[{" else _fmt_num(v))
+                (signal_items if k in first else other_signals).append(item)
         return render(request, "account.html", platform=platform, account_id=account_id, acc=acc[0] if acc else None,
-                      flags=flags, signals=signal_items, engine_room=er, timeline=timeline, n_posts=n_posts,
+                      flags=flags, signals=signal_items, other_signals=other_signals, engine_room=er, timeline=timeline, n_posts=n_posts,
                       out_n=out_n, in_n=in_n, coord=coord, clusters=clusters,
                       community=community[0] if community else None, post_flags=post_flags, history=history)
 
