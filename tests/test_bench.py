@@ -30,7 +30,7 @@ def test_bench_tiny_corpus(tmp_path):
     result = run_bench(posts=500, workdir=tmp_path, only=only)
     json.dumps(result)  # JSON-able, as the CLI prints it
     stages = result["stages"]
-    assert list(stages)[:2] == ["synth", "ingest"] and "report" in stages
+    assert list(stages)[:3] == ["synth", "ingest", "engine_start"] and "report" in stages
     assert [k for k in stages if k.startswith("analysis:")] == [f"analysis:{n}" for n in only]
     for name, rec in stages.items():
         assert rec["seconds"] > 0 and rec["peak_rss_mb"] > 10, name
