@@ -233,6 +233,7 @@ def test_report_renders_offline_with_map(browser, xss_db):
     watch.attach(page)
     page.goto(out.as_uri())
     page.wait_for_function("document.body.getAttribute('data-figures-rendered') !== null")
+    page.screenshot(path=str(ARTIFACTS / "report-top.png"))
     n_figs = page.locator("div.figure").count()
     assert n_figs >= 4
     assert page.evaluate("document.body.getAttribute('data-figures-rendered')") == str(n_figs)
@@ -262,6 +263,6 @@ def test_report_renders_offline_with_map(browser, xss_db):
                            arg=before[1] - before[0])
     after = page.evaluate("document.getElementById('fig-network')._fullLayout.xaxis.range.slice()")
     assert (after[1] - after[0]) < (before[1] - before[0])  # zoomed in
-    page.screenshot(path=str(ARTIFACTS / "report-top.png"))
+    page.screenshot(path=str(ARTIFACTS / "report-network-zoomed.png"))
     watch.assert_clean(page)
     ctx.close()
