@@ -62,6 +62,11 @@ def ingest(
     ),
     map: List[str] = typer.Option([], "--map", help="csv: field=column override, repeatable"),
     media_dir: Optional[Path] = typer.Option(None, "--media-dir", help="folder with local media files"),
+    engine: str = typer.Option(
+        "duckdb", "--engine",
+        help="duckdb, or spark: read and normalise with DuckDB as always, then also write the "
+        "day-partitioned Parquet layout that 'analyze --engine spark' reads (docs/scaling.md)",
+    ),
     json_out: bool = typer.Option(False, "--json", help="print counts as one JSON object last"),
 ) -> None:
     """Ingest export files into the corpus; prints read / stored / duplicate / quarantined counts."""
@@ -74,9 +79,17 @@ def ingest(
             fail(f"--map takes field=column, got {item!r}")
         field, column = item.split("=", 1)
         column_map[field.strip()] = column.strip()
+    if engine not in ("duckdb", "spark"):
+        fail(f"unknown engine {engine!r}: use duckdb or spark")
+    parquet_counts = None
     try:
         with engineroom.open(db) as corpus:
             reports = corpus.ingest(paths, format=format, column_map=column_map or None, media_dir=media_dir)
+            if engine == "spark":
+                from .spark import default_workdir, export_parquet
+
+                parquet_counts = export_parquet(corpus)
+                parquet_dir = default_workdir(corpus)
     except IngestError as exc:
         fail(str(exc))
     table = Table(title=f"ingest into {db}")
@@ -91,6 +104,8 @@ def ingest(
             totals[k] += getattr(r, k)
     table.add_row("total", "", *(f"{totals[k]:,}" for k in ("read", "stored", "duplicate", "quarantined")), "")
     console.print(table)
+    if parquet_counts is not None:
+        console.print(f"Parquet layout for Spark: {parquet_dir} ({parquet_counts['posts']:,} posts)")
     if json_out:
         print_json_last({**totals, "files": len(reports)})
 

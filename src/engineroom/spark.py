@@ -114,6 +114,8 @@ def build_session(
     log_conf = scratch / "log4j2.properties"
     log_conf.write_text(_LOG4J2)
     java_opts = f"-Dlog4j2.configurationFile=file:{log_conf} -Dderby.system.home={scratch / 'derby'} -Duser.timezone=UTC"
+    if os.environ.get("ENGINEROOM_SPARK_JAVA_OPTS"):
+        java_opts += " " + os.environ["ENGINEROOM_SPARK_JAVA_OPTS"]
     builder = (
         SparkSession.builder.appName(app_name)
         .master(master or os.environ.get("ENGINEROOM_SPARK_MASTER", "local[*]"))
@@ -136,6 +138,9 @@ def build_session(
         .config("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .config("spark.python.worker.reuse", "true")
+        # a busy small machine can starve heartbeats for a while: don't declare the executor lost
+        .config("spark.network.timeout", "800s")
+        .config("spark.executor.heartbeatInterval", "60s")
     )
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
@@ -218,74 +223,41 @@ class SparkEngine(Engine):
             for key, value in _sql_conf(shuffle_partitions, conf).items():
                 self.session.conf.set(key, value)
         self.backend = ibis.pyspark.connect(self.session)
-        self.workdir = Path(workdir) if workdir is not None else corpus.path.with_name(corpus.path.name + ".parquet")
+        self.workdir = Path(workdir) if workdir is not None else default_workdir(corpus)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._views: dict[str, str] = {}  # table name -> Parquet folder registered for it
         self._prefix = "er_" + uuid.uuid4().hex[:8] + "_"
         self.export_corpus(refresh=refresh)
 
     # -- the Parquet layout -----------------------------------------------------------
-    def _fingerprint(self) -> dict[str, Any]:
-        con = self.corpus.con
-        counts = {t.name: self.corpus.count(t.name) for t in schema.CORPUS_TABLES}
-        ingests = con.execute("SELECT count(*), max(finished_at) FROM ingests").fetchall()[0]
-        return {
-            "corpus": str(self.corpus.path.resolve()),
-            "counts": counts,
-            "ingests": [int(ingests[0]), str(ingests[1])],
-            "layout": 1,
-        }
-
     def export_corpus(self, refresh: bool = False) -> dict[str, int]:
-        """Write the corpus tables to ``workdir/corpus`` as Parquet (skipped when current).
-
-        ``posts`` and ``interactions`` are partitioned by UTC day of ``created_at``; the other
-        tables are one folder of files each. Returns the row counts exported.
-        """
-        base = self.workdir / "corpus"
-        manifest = base / "_manifest.json"
-        fp = self._fingerprint()
-        if not refresh and manifest.exists():
-            try:
-                if json.loads(manifest.read_text()) == fp:
-                    for t in schema.CORPUS_TABLES:
-                        self._register(t.name, base / t.name, partitioned=(t.name in PARTITIONED_BY_DAY and fp["counts"][t.name] > 0))
-                    return fp["counts"]
-            except (ValueError, OSError):
-                pass
-        if base.exists():
-            shutil.rmtree(base)
-        base.mkdir(parents=True)
-        con = self.corpus.con
+        """Export the corpus tables to Parquet (see :func:`export_parquet`) and register them."""
+        counts = export_parquet(self.corpus, self.workdir, refresh=refresh)
         for t in schema.CORPUS_TABLES:
-            out = base / t.name
-            cols = ", ".join(self._export_column(c.name, c.type) for c in t.columns)
-            if t.name in PARTITIONED_BY_DAY and fp["counts"][t.name] > 0:
-                day = "coalesce(strftime(created_at, '%Y-%m-%d'), 'unknown') AS day"
-                con.execute(
-                    f"COPY (SELECT {cols}, {day} FROM {_q(t.name)}) TO {_sql_path(out)} "
-                    "(FORMAT PARQUET, PARTITION_BY (day), COMPRESSION ZSTD)"
-                )
-                self._register(t.name, out, partitioned=True)
-            else:
-                out.mkdir()
-                con.execute(
-                    f"COPY (SELECT {cols} FROM {_q(t.name)}) TO {_sql_path(out / 'part-0.parquet')} "
-                    "(FORMAT PARQUET, COMPRESSION ZSTD)"
-                )
-                self._register(t.name, out, partitioned=False)
-        manifest.write_text(json.dumps(fp))
-        return fp["counts"]
+            self._register(t.name, self.workdir / "corpus" / t.name,
+                           partitioned=(t.name in PARTITIONED_BY_DAY and counts[t.name] > 0))
+        return counts
 
-    @staticmethod
-    def _export_column(name: str, type_: str) -> str:
-        # JSON columns travel as text (Spark has no JSON type)
-        if type_.upper() == "JSON":
-            return f"CAST({_q(name)} AS VARCHAR) AS {_q(name)}"
-        return _q(name)
+    def _register(self, name: str, folder: Path, partitioned: bool = False, spark_schema=None) -> None:
+        """Make the Parquet under ``folder`` the Spark view of ``name``.
 
-    def _register(self, name: str, folder: Path, partitioned: bool = False) -> None:
-        df = self.session.read.parquet(str(folder))
+        The schema is given to the reader (from the file footer via pyarrow, or from the DataFrame
+        that wrote it) so Spark runs no schema-inference job per table.
+        """
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        if spark_schema is None:
+            first = next(iter(sorted(folder.rglob("*.parquet"))), None)
+            if first is not None:
+                spark_schema = from_arrow_schema(_spark_safe_schema(pq.read_schema(first)), prefer_timestamp_ntz=True)
+        reader = self.session.read
+        if spark_schema is not None:
+            if partitioned:
+                from pyspark.sql import types as T
+
+                spark_schema = T.StructType([f for f in spark_schema.fields if f.name != "day"]).add("day", T.StringType())
+            reader = reader.schema(spark_schema)
+        df = reader.parquet(str(folder))
         if partitioned and "day" in df.columns:
             df = df.drop("day")
         df.createOrReplaceTempView(self._prefix + name)
@@ -299,7 +271,7 @@ class SparkEngine(Engine):
             "WHERE table_schema='main' AND table_name=? ORDER BY ordinal_position",
             [name],
         ).fetchall()
-        select = ", ".join(self._export_column(c, "JSON" if t.upper() == "JSON" else t) for c, t in cols)
+        select = ", ".join(_export_column(c, t) for c, t in cols)
         folder = self._new_folder(name)
         con.execute(
             f"COPY (SELECT {select} FROM {_q(name)}) TO {_sql_path(folder / 'part-0.parquet')} (FORMAT PARQUET)"
@@ -347,15 +319,16 @@ class SparkEngine(Engine):
 
     def write(self, name: str, data: "ibis.Table | pd.DataFrame | pa.Table") -> None:
         folder = self._new_folder(name)
+        spark_schema = None
         if isinstance(data, ibis.Expr):
-            self._write_spark(self.spark_df(data), folder)
+            spark_schema = self._write_spark(self.spark_df(data), folder)
         else:
             if isinstance(data, pd.DataFrame):
                 data = pa.Table.from_pandas(data, preserve_index=False)
             data = _spark_safe_arrow(data)
             pq.write_table(data, folder / "part-0.parquet", coerce_timestamps="us", allow_truncated_timestamps=True)
         self._load_into_duckdb(name, folder)
-        self._register(name, folder)
+        self._register(name, folder, spark_schema=spark_schema)
         self._drop_old_folders(name, keep=folder)
 
     def map_batches(
@@ -382,9 +355,9 @@ class SparkEngine(Engine):
         self.session.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(int(batch_size)))
         out = self.spark_df(expr).mapInArrow(apply, from_arrow_schema(schema, prefer_timestamp_ntz=True))
         folder = self._new_folder(name)
-        self._write_spark(out, folder)
+        spark_schema = self._write_spark(out, folder)
         self._load_into_duckdb(name, folder)
-        self._register(name, folder)
+        self._register(name, folder, spark_schema=spark_schema)
         self._drop_old_folders(name, keep=folder)
         return int(self.corpus.con.execute(f"SELECT count(*) FROM {_q(name)}").fetchall()[0][0])
 
@@ -400,7 +373,7 @@ class SparkEngine(Engine):
 
     # -- helpers ----------------------------------------------------------------------
     @staticmethod
-    def _write_spark(df: "DataFrame", folder: Path) -> None:
+    def _write_spark(df: "DataFrame", folder: Path):
         from pyspark.sql import functions as F
         from pyspark.sql import types as T
 
@@ -409,6 +382,7 @@ class SparkEngine(Engine):
             if isinstance(field.dataType, T.TimestampType):
                 df = df.withColumn(field.name, F.col(field.name).cast(T.TimestampNTZType()))
         df.write.mode("overwrite").parquet(str(folder))
+        return df.schema
 
     def _drop_old_folders(self, name: str, keep: Path) -> None:
         """Earlier writes of ``name`` (no view reads them any more)."""
@@ -422,6 +396,71 @@ class SparkEngine(Engine):
             raise RuntimeError(f"Spark wrote no Parquet files for {name} in {folder}")
         file_list = "[" + ", ".join(_sql_path(f) for f in files) + "]"
         self.corpus.con.execute(f"CREATE OR REPLACE TABLE {_q(name)} AS SELECT * FROM read_parquet({file_list})")
+
+
+def _export_column(name: str, type_: str) -> str:
+    # JSON columns travel as text (Spark has no JSON type)
+    if type_.upper() == "JSON":
+        return f"CAST({_q(name)} AS VARCHAR) AS {_q(name)}"
+    return _q(name)
+
+
+def _fingerprint(corpus: "Corpus") -> dict[str, Any]:
+    """What the export reflects: row counts of the corpus tables and the ingests so far."""
+    con = corpus.con
+    counts = {t.name: corpus.count(t.name) for t in schema.CORPUS_TABLES}
+    ingests = con.execute("SELECT count(*), max(finished_at) FROM ingests").fetchall()[0]
+    return {
+        "corpus": str(corpus.path.resolve()),
+        "counts": counts,
+        "ingests": [int(ingests[0]), str(ingests[1])],
+        "layout": 1,
+    }
+
+
+def default_workdir(corpus: "Corpus") -> Path:
+    """Where the Parquet layout of a corpus lives by default: ``<corpus file>.parquet``."""
+    return corpus.path.with_name(corpus.path.name + ".parquet")
+
+
+def export_parquet(corpus: "Corpus", workdir: str | os.PathLike | None = None, refresh: bool = False) -> dict[str, int]:
+    """Write the corpus tables to ``workdir/corpus/<table>/`` as Parquet (no JVM needed).
+
+    ``posts`` and ``interactions`` are partitioned by UTC day of ``created_at``
+    (``day=YYYY-MM-DD`` folders, ``day=unknown`` without a time); the other tables are one file
+    each. JSON columns become text. A manifest records the corpus state exported; when it matches,
+    nothing is written again (``refresh`` forces it). Returns the row counts per table.
+    """
+    base = Path(workdir if workdir is not None else default_workdir(corpus)) / "corpus"
+    manifest = base / "_manifest.json"
+    fp = _fingerprint(corpus)
+    if not refresh and manifest.exists():
+        try:
+            if json.loads(manifest.read_text()) == fp:
+                return fp["counts"]
+        except (ValueError, OSError):
+            pass
+    if base.exists():
+        shutil.rmtree(base)
+    base.mkdir(parents=True)
+    con = corpus.con
+    for t in schema.CORPUS_TABLES:
+        out = base / t.name
+        cols = ", ".join(_export_column(c.name, c.type) for c in t.columns)
+        if t.name in PARTITIONED_BY_DAY and fp["counts"][t.name] > 0:
+            day = "coalesce(strftime(created_at, '%Y-%m-%d'), 'unknown') AS day"
+            con.execute(
+                f"COPY (SELECT {cols}, {day} FROM {_q(t.name)}) TO {_sql_path(out)} "
+                "(FORMAT PARQUET, PARTITION_BY (day), COMPRESSION ZSTD)"
+            )
+        else:
+            out.mkdir()
+            con.execute(
+                f"COPY (SELECT {cols} FROM {_q(t.name)}) TO {_sql_path(out / 'part-0.parquet')} "
+                "(FORMAT PARQUET, COMPRESSION ZSTD)"
+            )
+    manifest.write_text(json.dumps(fp))
+    return fp["counts"]
 
 
 def _spark_safe_schema(schema: pa.Schema) -> pa.Schema:
