@@ -105,3 +105,20 @@ def test_graph_helpers():
     assert graphs.kneedle([1, 1, 1], min_size=1) == 3
     assert graphs.person_names("Yesterday Tom Watson met Jeremy Corbyn in London.") == ["Tom Watson", "Jeremy Corbyn"]
     assert graphs.squash("Tom Watson") == "tomwatson"
+
+
+def test_all_network_analyses_on_an_empty_corpus_write_typed_tables(corpus):
+    s = corpus.analyze(only=["network", "engine_room", "targets", "campaigns", "trends"])
+    assert s["campaigns"]["campaigns"] == 0 and s["trends"]["hour"]["bursts"] == 0
+    for table in ("graph_edges", "graph_nodes", "communities", "hashtag_edges", "engine_room", "targets",
+                  "targets_daily", "campaigns", "trends"):
+        types = corpus.query(f'DESCRIBE "{table}"')["column_type"].tolist()
+        assert corpus.count(table) == 0 and types and '"NULL"' not in types and "NULL" not in types, (table, types)
+
+
+def test_findings_columns_have_real_types(planted_corpus):
+    corpus, _ = planted_corpus
+    corpus.analyze(only=["network", "targets"], params={"targets": {"hashtags": ["sacktomwatson"]}})
+    for table in ("communities", "graph_nodes", "targets", "targets_daily"):
+        types = dict(corpus.query(f'DESCRIBE "{table}"')[["column_name", "column_type"]].values.tolist())
+        assert '"NULL"' not in types.values() and "HUGEINT" not in types.values(), (table, types)

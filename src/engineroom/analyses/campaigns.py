@@ -129,6 +129,14 @@ class Campaigns(Analysis):
                "target_account_id", "target_share", "posts", "accounts", "start", "peak_at", "peak_posts",
                "end", "gini", "top_accounts", "coordinated_share", "operation_share", "hateful_share"]
 
+    TYPES = {
+        "platform": "string", "hashtag": "string", "tag_raw": "string", "rule": "string", "verb": "string",
+        "target_name": "string", "target_handle": "string", "target_account_id": "string", "target_share": "float64",
+        "posts": "int64", "accounts": "int64", "start": "timestamp", "peak_at": "timestamp", "peak_posts": "int64",
+        "end": "timestamp", "gini": "float64", "top_accounts": "string", "coordinated_share": "float64",
+        "operation_share": "float64", "hateful_share": "float64",
+    }
+
     def __init__(self, min_posts: int = 10, min_accounts: int = 3, concentration: float = 0.5,
                  top_accounts: int = 10) -> None:
         self.min_posts = min_posts
@@ -175,7 +183,7 @@ class Campaigns(Analysis):
             bar.advance()
             out = self._details(engine, tg, cands)
             bar.advance()
-        engine.write("campaigns", out)
+        graphs.write_frame(engine, "campaigns", out, self.TYPES)
         engine.corpus.con.execute('DROP TABLE IF EXISTS "_campaigns_tags"')
         return {
             "campaigns": int(len(out)),

@@ -65,6 +65,16 @@ SIGNALS = ("original_posts", "amplifications", "amplifiers", "pagerank", "active
 DEFAULT_WEIGHTS = {"original_posts": 1.0, "amplifications": 2.0, "amplifiers": 2.0, "pagerank": 1.0, "active_days": 1.0}
 
 
+ENGINE_ROOM_TYPES = {
+    "platform": "string", "account_id": "string", "handle": "string", "narrative": "string", "rank": "int64",
+    "score": "float64", "in_core": "bool", "narrative_posts": "int64", "original_posts": "int64",
+    "amplifications": "int64", "amplifiers": "int64", "pagerank": "float64", "active_days": "int64",
+    "first_at": "timestamp", "last_at": "timestamp", "posted_hate": "bool", "hate_posts": "int64",
+    "followers": "int64", "evidence": "string", "core_size": "int64", "core_reach_share": "float64",
+    "core_hateful": "int64",
+}
+
+
 class EngineRoom(Analysis):
     """Rank accounts by how much they drive a narrative; report the core (Kneedle) with evidence.
 
@@ -206,6 +216,11 @@ class EngineRoom(Analysis):
             c = engine.to_pandas(ampc)
             e = engine.to_pandas(diff)
             bar.advance()
+            if len(a) == 0 and len(c) == 0:  # no narrative posts at all
+                graphs.write_frame(engine, "engine_room", pd.DataFrame(), ENGINE_ROOM_TYPES)
+                for t in ("_engine_room_posts", "_engine_room_amp"):
+                    engine.corpus.con.execute(f'DROP TABLE IF EXISTS "{t}"')
+                return {"source": source, "narratives": {}}
             df = a.merge(c, on=["narrative", "platform", "account_id"], how="outer")
             for col in ("narrative_posts", "original_posts", "active_days", "amplifications", "amplifiers"):
                 df[col] = df[col].fillna(0).astype("int64")
@@ -226,7 +241,7 @@ class EngineRoom(Analysis):
             bar.advance()
             df, headline = self._finish(engine, df, amp)
             bar.advance()
-        engine.write("engine_room", df)
+        graphs.write_frame(engine, "engine_room", df, ENGINE_ROOM_TYPES)
         for t in ("_engine_room_posts", "_engine_room_amp"):
             engine.corpus.con.execute(f'DROP TABLE IF EXISTS "{t}"')  # scratch tables (both engines mirror into the corpus)
         return {"source": source, "narratives": headline}

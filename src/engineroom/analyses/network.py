@@ -41,6 +41,13 @@ from .. import graphs
 from ..progress import progress
 
 
+COMMUNITY_TYPES = {
+    "platform": "string", "community": "int64", "size": "int64", "accounts_in_corpus": "int64", "posts": "int64",
+    "top_accounts": "string", "top_hashtags": "string", "top_domains": "string", "hate_share": "float64",
+    "narrative_shares": "string", "top_narrative": "string", "label": "string",
+}
+
+
 class Network(Analysis):
     """Account interaction graphs, Leiden communities, PageRank and hashtag co-occurrence.
 
@@ -147,7 +154,7 @@ class Network(Analysis):
 
         t = time.perf_counter()
         ge = engine.table("graph_edges")
-        union = ge.group_by(["platform", "source", "target"]).aggregate(weight=ge.weight.sum())
+        union = ge.group_by(["platform", "source", "target"]).aggregate(weight=ge.weight.sum().cast("float64"))
         ends = union.select("platform", account_id=union.source).union(
             union.select("platform", account_id=union.target), distinct=True)
         index = ends.mutate(idx=ibis.row_number().over(order_by=[ends.platform, ends.account_id]))
@@ -202,7 +209,9 @@ class Network(Analysis):
                 ibis.ifelse(j.account_id.startswith("@"), j.account_id.substr(1), ibis.null("string"))),
             community=j.community, pagerank=j.pagerank,
             in_degree=ibis.coalesce(j.in_degree, 0), out_degree=ibis.coalesce(j.out_degree, 0),
-            in_strength=ibis.coalesce(j.in_strength, 0), out_strength=ibis.coalesce(j.out_strength, 0),
+            # DuckDB sums BIGINT into HUGEINT; ibis skips a cast to int64 it thinks is a no-op
+            in_strength=ibis.coalesce(j.in_strength, 0).cast("float64").cast("int64"),
+            out_strength=ibis.coalesce(j.out_strength, 0).cast("float64").cast("int64"),
             posts=ibis.coalesce(j.n_posts, 0), followers=j.a_followers, in_corpus=j.n_posts.notnull(),
         )
         engine.write("graph_nodes", nodes.order_by([nodes.community, ibis.desc(nodes.pagerank), nodes.account_id]))
@@ -219,7 +228,7 @@ class Network(Analysis):
             size=gn.count(), accounts_in_corpus=gn.in_corpus.cast("int64").sum(), posts=gn.posts.sum()))
         if len(base) == 0:
             empty = pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
-            engine.write("communities", empty)
+            graphs.write_frame(engine, "communities", empty, COMMUNITY_TYPES)
             return empty
         w = ibis.row_number().over(group_by=gn.community, order_by=[ibis.desc(gn.pagerank), gn.account_id])
         topn = engine.to_pandas(gn.mutate(r=w).filter(lambda x: x.r < self.top_n).select(
@@ -279,7 +288,7 @@ class Network(Analysis):
         base = base.sort_values("community").reset_index(drop=True)[cols]
         for c in ("size", "accounts_in_corpus", "posts"):
             base[c] = base[c].astype("int64")
-        engine.write("communities", base)
+        graphs.write_frame(engine, "communities", base, COMMUNITY_TYPES)
         return base
 
     @staticmethod

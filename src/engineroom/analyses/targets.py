@@ -71,6 +71,13 @@ class Targets(Analysis):
     COLUMNS = ["platform", "source", "target_kind", "target", "handle", "display_name", "posts", "accounts",
                "first_at", "last_at", "peak_day", "peak_posts", "rank"]
     DAILY = ["platform", "source", "target_kind", "target", "day", "posts", "accounts"]
+    TYPES = {
+        "platform": "string", "source": "string", "target_kind": "string", "target": "string", "handle": "string",
+        "display_name": "string", "posts": "int64", "accounts": "int64", "first_at": "timestamp",
+        "last_at": "timestamp", "peak_day": "date", "peak_posts": "int64", "rank": "int64",
+    }
+    DAILY_TYPES = {"platform": "string", "source": "string", "target_kind": "string", "target": "string",
+                   "day": "date", "posts": "int64", "accounts": "int64"}
 
     def __init__(self, hashtags: Sequence[str] | None = None, keywords: Sequence[str] | None = None,
                  min_posts: int = 3, min_accounts: int = 2, max_targets: int = 200) -> None:
@@ -115,8 +122,8 @@ class Targets(Analysis):
     def run(self, engine) -> dict[str, Any]:
         src = self.source_posts(engine)
         if src is None:
-            engine.write("targets", pd.DataFrame({c: pd.Series(dtype="object") for c in self.COLUMNS}))
-            engine.write("targets_daily", pd.DataFrame({c: pd.Series(dtype="object") for c in self.DAILY}))
+            graphs.write_frame(engine, "targets", pd.DataFrame(), self.TYPES)
+            graphs.write_frame(engine, "targets_daily", pd.DataFrame(), self.DAILY_TYPES)
             return {"skipped": "no hate or narratives findings and no hashtags/keywords given", "targets": 0}
         posts = engine.table("posts").select("platform", "post_id", "account_id", "created_at", "text")
         sp = src.join(posts, [src.platform == posts.platform, src.post_id == posts.post_id]).select(
@@ -173,7 +180,7 @@ class Targets(Analysis):
             tdf["peak_day"], tdf["peak_posts"] = None, None
         tdf["rank"] = tdf["rank"].astype("int64")
         tdf = tdf.sort_values(["source", "target_kind", "rank"]).reset_index(drop=True)[self.COLUMNS]
-        engine.write("targets", tdf)
+        graphs.write_frame(engine, "targets", tdf, self.TYPES)
         engine.corpus.con.execute('DROP TABLE IF EXISTS "_targets_names"')
         summary: dict[str, Any] = {"targets": int(len(tdf))}
         for (source, kind), d in tdf.groupby(["source", "target_kind"]):

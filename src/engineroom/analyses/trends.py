@@ -91,6 +91,12 @@ class Trends(Analysis):
     COLUMNS = ["platform", "tag", "resolution", "burst", "start", "end", "onset", "peak_at", "peak_posts",
                "posts", "accounts", "share_in_burst", "first_movers", "tag_posts"]
 
+    TYPES = {
+        "platform": "string", "tag": "string", "resolution": "string", "burst": "int64", "start": "timestamp",
+        "end": "timestamp", "onset": "timestamp", "peak_at": "timestamp", "peak_posts": "int64", "posts": "int64",
+        "accounts": "int64", "share_in_burst": "float64", "first_movers": "string", "tag_posts": "int64",
+    }
+
     def run(self, engine) -> dict[str, Any]:
         posts = engine.table("posts").select("platform", "post_id", "account_id", "created_at")
         posts = posts.filter(posts.created_at.notnull())
@@ -159,7 +165,7 @@ class Trends(Analysis):
             out = bdf[self.COLUMNS].sort_values(["resolution", "posts"], ascending=[True, False]).reset_index(drop=True)
         else:
             out = pd.DataFrame({c: pd.Series(dtype="object") for c in self.COLUMNS})
-        engine.write("trends", out)
+        graphs.write_frame(engine, "trends", out, self.TYPES)
         summary: dict[str, Any] = {}
         for res in self.resolutions:
             d = out[out["resolution"] == res] if len(out) else out

@@ -300,6 +300,40 @@ def squash(name: str | None) -> str:
     return re.sub(r"[^0-9a-z]", "", name.lower()) if isinstance(name, str) else ""
 
 
+_PA_TYPES = {
+    "string": "string", "int64": "int64", "float64": "float64", "bool": "bool_", "timestamp": "timestamp",
+    "date": "date32",
+}
+
+
+def write_frame(engine, name: str, df: pd.DataFrame, types: dict[str, str]) -> None:
+    """Write a findings frame with explicit column types (``types``: column → string, int64,
+    float64, bool, timestamp or date), so empty or all-NULL columns still get a real SQL type."""
+    import pyarrow as pa
+
+    fields = []
+    for col, t in types.items():
+        if t == "timestamp":
+            fields.append(pa.field(col, pa.timestamp("us")))
+        else:
+            fields.append(pa.field(col, getattr(pa, _PA_TYPES[t])()))
+    schema = pa.schema(fields)
+    df = df.reindex(columns=list(types))
+    arrays = []
+    for f in schema:
+        col = df[f.name]
+        if pa.types.is_string(f.type):
+            vals = [None if (v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA) else str(v) for v in col]
+            arrays.append(pa.array(vals, type=f.type))
+        elif pa.types.is_timestamp(f.type):
+            arrays.append(pa.array(pd.to_datetime(col), type=f.type) if len(col) else pa.array([], type=f.type))
+        elif pa.types.is_date(f.type):
+            arrays.append(pa.array([None if pd.isna(v) else pd.Timestamp(v).date() for v in col], type=f.type))
+        else:
+            arrays.append(pa.array(col.astype(object).where(col.notna(), None).tolist(), type=f.type))
+    engine.write(name, pa.Table.from_arrays(arrays, schema=schema))
+
+
 def to_json(obj: Any) -> str:
     """Compact JSON text (for evidence columns)."""
     return json.dumps(obj, ensure_ascii=False, default=str, separators=(",", ":"))
