@@ -62,6 +62,50 @@ SECURITY_HEADERS = {
 PUBLIC_PATHS = ("/login",)
 
 
+class Guard:
+    """ASGI middleware in front of every route: trusted Host header, the session (or a redirect to
+    the login page / 401), and the security headers on every response."""
+
+    def __init__(self, app, sessions: auth.SessionStore, trusted: set[str]) -> None:
+        self.app, self.sessions, self.trusted = app, sessions, trusted
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from starlette.requests import cookie_parser
+
+        extra = self.headers
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [h for h in extra if h[0] not in present]
+            await send(message)
+
+        headers = {k: v for k, v in scope.get("headers", [])}
+        raw_host = headers.get(b"host", b"").decode("latin-1").lower()
+        host = raw_host if raw_host.endswith("]") else raw_host.rsplit(":", 1)[0]
+        if self.trusted and host not in self.trusted:
+            await Response("unknown host", status_code=400, media_type="text/plain")(scope, receive, send_with_headers)
+            return
+        cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
+        session = self.sessions.get(cookies.get(SESSION_COOKIE))
+        scope.setdefault("state", {})["session"] = session
+        path = scope.get("path", "")
+        if session is None and not (path in PUBLIC_PATHS or path.startswith("/static/")):
+            if scope.get("method") in ("GET", "HEAD") and not path.startswith("/api/"):
+                query = scope.get("query_string", b"").decode("latin-1")
+                nxt = _safe_next(path + (("?" + query) if query else ""), "/queue")
+                resp: Response = RedirectResponse("/login?" + urlencode({"next": nxt}), status_code=303)
+            else:
+                resp = JSONResponse({"detail": "login required"}, status_code=401)
+            await resp(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)
+
+
 class CursorPool:
     """A fixed set of DuckDB cursors shared by request threads (one cursor per request at a time)."""
 
@@ -164,28 +208,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         return HTMLResponse(page, status_code=status)
 
     # -- middleware: hosts, sessions, security headers -------------------------------------
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        raw_host = (request.headers.get("host") or "").lower()
-        host = raw_host if raw_host.endswith("]") else raw_host.rsplit(":", 1)[0]
-        if trusted and host not in trusted:
-            resp: Response = Response("unknown host", status_code=400, media_type="text/plain")
-        else:
-            path = request.url.path
-            token = request.cookies.get(SESSION_COOKIE)
-            session = sessions.get(token)
-            request.state.session = session
-            if session is None and not (path in PUBLIC_PATHS or path.startswith("/static/")):
-                if request.method in ("GET", "HEAD") and not path.startswith("/api/"):
-                    nxt = _safe_next(path + (("?" + request.url.query) if request.url.query else ""), "/queue")
-                    resp = RedirectResponse("/login?" + urlencode({"next": nxt}), status_code=303)
-                else:
-                    resp = JSONResponse({"detail": "login required"}, status_code=401)
-            else:
-                resp = await call_next(request)
-        for k, v in SECURITY_HEADERS.items():
-            resp.headers.setdefault(k, v)
-        return resp
+    app.add_middleware(Guard, sessions=sessions, trusted=trusted)
 
     def require_csrf(request: Request, form_token: str | None) -> Response | None:
         token = form_token or request.headers.get("x-csrf-token")
