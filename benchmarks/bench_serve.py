@@ -98,6 +98,12 @@ def build_corpus(path: Path, posts: int, seed: int = 1) -> None:
     print(f"built {posts:,} posts, {n_acc:,} accounts in {time.time() - t0:.0f}s", file=sys.stderr)
 
 
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc), threads included."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -262,7 +268,15 @@ def main() -> None:
             if time.time() > deadline or server.poll() is not None:
                 raise SystemExit("server did not start: " + (server.stderr.read().decode() if server.poll() is not None else ""))
             time.sleep(0.2)
+        cpu0 = process_cpu_s(server.pid)
         result = asyncio.run(load(base, args.reviewers, args.seconds, args.think, facets, args.seed))
+        cpu1 = process_cpu_s(server.pid)
+        n_req = sum(v["n"] for v in result.values() if isinstance(v, dict) and "n" in v)
+        # CPU the server used per request (logins included, done before the clock): a figure that
+        # does not depend on how busy the machine is
+        result["server_cpu_s"] = round(cpu1 - cpu0, 1)
+        result["server_cpu_ms_per_request"] = round(1000 * (cpu1 - cpu0) / max(n_req, 1), 1)
+        result["load_average_1m"] = os.getloadavg()[0]
     finally:
         server.terminate()
         try:
@@ -276,7 +290,8 @@ def main() -> None:
     q = result.get("queue", {})
     print(f"{n_posts:,} posts, {n_queue:,} queue rows; {args.reviewers} reviewers for {result['wall_s']}s "
           f"(think {args.think}s): queue pages n={q.get('n')} p50={q.get('p50_ms')}ms p95={q.get('p95_ms')}ms "
-          f"p99={q.get('p99_ms')}ms max={q.get('max_ms')}ms; {result['requests_per_s']} req/s; errors {result['errors']}",
+          f"p99={q.get('p99_ms')}ms max={q.get('max_ms')}ms; {result['requests_per_s']} req/s; errors {result['errors']}; "
+          f"server CPU {result.get('server_cpu_ms_per_request')} ms/request; load average {result.get('load_average_1m')}",
           file=sys.stderr)
     if args.json:
         print(json.dumps(result, sort_keys=True))
