@@ -52,6 +52,7 @@ class Entry:
     compound: bool = False
     kind: str = "trope"
     canonical: str = ""
+    explicit: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def _parse(data: object, path: str) -> list[Entry]:
         for spelling in [term, *map(str, variants)]:
             out.append(Entry(term=spelling, category=cat, weight=weight, source=str(raw["source"]),
                              sub=raw.get("sub"), compound=bool(raw.get("compound", False)), kind=kind,
-                             canonical=term if spelling != term else ""))
+                             canonical=term if spelling != term else "", explicit=bool(raw.get("explicit", False))))
     return out
 
 

@@ -33,6 +33,10 @@ from .normalize import normalize
 
 MODEL_FILE = "hate_model.npz"
 
+#: Context adjustment of the antisemitic score (see :meth:`HateModel.adjust`); chosen on
+#: out-of-fold Jikeli predictions (F1) — a model's metadata may override them.
+CONTEXT = {"explicit_counter": 0.4, "report": 1.0, "identity": 0.6, "strong_weight": 0.95, "strong_scale": 0.9}
+
 
 def default_model_dir() -> Path:
     """The package's own model folder (where ``engineroom train hate`` writes by default)."""
@@ -55,6 +59,41 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
+def adjust_scores(p_as: np.ndarray, hits: list[list[Hit]], context: dict | None = None) -> np.ndarray:
+    """Context adjustment of P(antisemitic).
+
+    A post that talks *about* antisemitism (names it, calls a trope a conspiracy theory, a slur, a
+    myth) is scaled by ``explicit_counter``; otherwise a news report by ``report``; an identity
+    statement without any trope by ``identity``. A strong lexicon trope (weight ≥ ``strong_weight``)
+    outside such context lifts the score to at least ``weight × strong_scale``: this carries expert
+    knowledge about tropes that are rare in the training data (e.g. "holohoax") into the score.
+    """
+    c = {**CONTEXT, **(context or {})}
+    out = np.array(p_as, dtype=float, copy=True)
+    for i, hs in enumerate(hits):
+        explicit = report = identity = False
+        w = 0.0
+        for h in hs:
+            e = h.entry
+            if e.kind == "trope":
+                w = max(w, e.weight)
+            elif e.category == "counter_speech" and e.explicit:
+                explicit = True
+            elif e.category == "report":
+                report = True
+            elif e.category == "identity":
+                identity = True
+        if explicit:
+            out[i] *= c["explicit_counter"]
+        elif report:
+            out[i] *= c["report"]
+        if identity and w == 0.0:
+            out[i] *= c["identity"]
+        if w >= c["strong_weight"] and not explicit and not report:
+            out[i] = max(out[i], w * c["strong_scale"])
+    return out
+
+
 class HateModel:
     """Featuriser + two linear heads + calibration; see the module docstring."""
 
@@ -69,9 +108,10 @@ class HateModel:
         self.intercept_hate = float(meta["intercept_hate"])
         self.platt_as = tuple(meta["platt_as"])
         self.platt_hate = tuple(meta["platt_hate"])
-        self.threshold = float(meta["threshold_as"])
+        self.threshold = float(meta.get("threshold_adjusted", meta["threshold_as"]))
         self.hate_threshold = float(meta["threshold_hate"])
         self.lexicon = lexicon or default_lexicon()
+        self.context = {**CONTEXT, **meta.get("context", {})}
         n = self.featurizer.n_features
         if self.coef_as.shape[0] != n + len(LEX_FEATURES):
             raise ValueError("model file does not match the featuriser / lexicon features; retrain with `engineroom train hate`")
@@ -97,10 +137,14 @@ class HateModel:
         p_hate = np.maximum(_sigmoid(a * z_hate + b), p_as)
         return p_as, p_hate
 
+    def adjust(self, p_as: np.ndarray, hits: list[list[Hit]]) -> np.ndarray:
+        """Context adjustment of P(antisemitic): see :func:`adjust_scores`."""
+        return adjust_scores(p_as, hits, self.context)
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Calibrated P(antisemitic) per text."""
-        X, _, _ = self.features(texts)
-        return self.calibrate(*self.decision(X))[0]
+        """Calibrated, context-adjusted P(antisemitic) per text."""
+        X, hits, _ = self.features(texts)
+        return self.adjust(self.calibrate(*self.decision(X))[0], hits)
 
     def _top_tokens(self, norm: str, x_row: sp.csr_matrix, coef: np.ndarray, k: int = 5) -> list[dict]:
         """Words whose n-grams pushed the score up most (the learned part of the evidence)."""
@@ -117,6 +161,8 @@ class HateModel:
         """Label, calibrated scores, IHRA category, evidence and counter-speech flag per text."""
         X, hits, norms = self.features(texts)
         p_as, p_hate = self.calibrate(*self.decision(X))
+        p_as = self.adjust(p_as, hits)
+        p_hate = np.maximum(p_hate, p_as)
         labels: list[str] = []
         cats: list[str | None] = []
         evs: list[str] = []

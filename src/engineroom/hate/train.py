@@ -11,7 +11,10 @@ Recipe (chosen by 5-fold cross-validation on ``jikeli_antisemitism_dev``; see
    annotations. HateXplain's test split is never used for training (it is an evaluation set).
 3. *Any hate* head: the same features, trained on HateXplain train+val hate speech, Davidson hate
    speech and Jikeli antisemitic tweets.
-4. Calibration: Platt scaling of each head on out-of-fold decision values (5-fold for the
+4. Context adjustment (:func:`engineroom.hate.model.adjust_scores`): explicit counter-speech,
+   news reports and identity statements scale the score down; strong lexicon tropes outside such
+   context lift it.
+5. Calibration: Platt scaling of each head on out-of-fold decision values (5-fold for the
    shipped antisemitic head, 3-fold for the hate head and inside cross-validation); the antisemitic
    threshold maximises F1 on the out-of-fold Jikeli predictions.
 
@@ -39,7 +42,7 @@ from ..progress import progress
 from . import data as ds
 from .features import LEX_FEATURES, Featurizer, fit_idf, lexicon_matrix, tfidf
 from .lexicon import default_lexicon, default_lexicon_path
-from .model import HateModel, default_model_dir
+from .model import CONTEXT, HateModel, adjust_scores, default_model_dir
 from .normalize import normalize
 
 #: hyper-parameters of the shipped model (chosen by CV; see README)
@@ -86,7 +89,7 @@ class _Data:
                 norms.extend(normalize(t) for t in raws[i:i + 5000])
                 bar.advance(min(5000, len(raws) - i))
         self.counts = featurizer.counts(norms)
-        F, _ = lexicon_matrix(lex, norms, raws)
+        F, self.hits = lexicon_matrix(lex, norms, raws)
         self.lex = sp.csr_matrix(F * lex_scale)
 
     def X(self, rows: np.ndarray, idf: np.ndarray) -> sp.csr_matrix:
@@ -121,7 +124,7 @@ def _fit_as(d: _Data, rows: np.ndarray, y: np.ndarray, w: np.ndarray, params: di
             m = _fit_head(X[tr], y[tr], w[tr], params["C_as"], params["seed"])
             z[te] = m.decision_function(X[te])
         a, b = _platt(z[is_jikeli == 1], y[is_jikeli == 1])
-        p = 1 / (1 + np.exp(-(a * z + b)))
+        p = adjust_scores(1 / (1 + np.exp(-(a * z + b))), [d.hits[r] for r in rows])
         out["platt"] = (a, b)
         out["threshold"] = _best_threshold(y[is_jikeli == 1], p[is_jikeli == 1])
     out["model"] = _fit_head(X, y, w, params["C_as"], params["seed"])
@@ -131,7 +134,7 @@ def _fit_as(d: _Data, rows: np.ndarray, y: np.ndarray, w: np.ndarray, params: di
 def _predict_as(d: _Data, rows: np.ndarray, fit: dict) -> np.ndarray:
     z = fit["model"].decision_function(d.X(rows, fit["idf"]))
     a, b = fit["platt"]
-    return 1 / (1 + np.exp(-(a * z + b)))
+    return adjust_scores(1 / (1 + np.exp(-(a * z + b))), [d.hits[r] for r in rows])
 
 
 def load_frames(data_dir: Path) -> pd.DataFrame:
@@ -213,7 +216,7 @@ def fit_model(d: _Data, params: dict, featurizer: Featurizer) -> HateModel:
     for tr, te in StratifiedKFold(5, shuffle=True, random_state=params["seed"]).split(np.zeros(len(rows)), y * 2 + jik):
         z[te] = _fit_head(X[tr], y[tr], w[tr], params["C_as"], params["seed"]).decision_function(X[te])
     platt_as = _platt(z[jik == 1], y[jik == 1])
-    pa = 1 / (1 + np.exp(-(platt_as[0] * z + platt_as[1])))
+    pa = adjust_scores(1 / (1 + np.exp(-(platt_as[0] * z + platt_as[1]))), [d.hits[r] for r in rows])
     thr_as = _best_threshold(y[jik == 1], pa[jik == 1])
     lex_hash = hashlib.sha256(default_lexicon_path().read_bytes()).hexdigest()[:16]
     meta = {
@@ -221,7 +224,7 @@ def fit_model(d: _Data, params: dict, featurizer: Featurizer) -> HateModel:
         "lex_features": list(LEX_FEATURES),
         "intercept_as": float(m_as.intercept_[0]), "intercept_hate": float(m_hate.intercept_[0]),
         "platt_as": list(platt_as), "platt_hate": list(platt_h),
-        "threshold_as": thr_as, "threshold_hate": thr_h,
+        "threshold_as": thr_as, "threshold_adjusted": thr_as, "threshold_hate": thr_h, "context": dict(CONTEXT),
         "params": params, "lexicon_sha256_16": lex_hash,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "n_train_as": int(len(rows)), "n_train_hate": int(len(hrows)),

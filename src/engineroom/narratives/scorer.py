@@ -9,8 +9,10 @@ corpus of ~50k posts, or, without it, smoothed IDF over the exemplars). For each
 * ``keywords`` = the narrative's keywords found in the post (Aho-Corasick, word boundaries);
 * ``score`` = ``similarity + keyword_weight × min(#distinct keywords, 2)``, capped at 1.
 
-A post matches a narrative when ``score ≥ threshold`` (per narrative; default 0.3). The evidence
-records the closest exemplar, its similarity and the keywords found.
+A post matches a narrative when ``score ≥ threshold`` (per narrative; default 0.3). Pushing a
+narrative and calling it out are exclusive: when a post matches narratives of both kinds, only the
+kind with the higher score is kept (``exclusive_kinds``). The evidence records the closest
+exemplar, its similarity and the keywords found.
 """
 
 from __future__ import annotations
@@ -49,11 +51,13 @@ class NarrativeScorer:
     """Compiled narratives: exemplar vectors and a keyword automaton."""
 
     def __init__(self, narratives: Sequence[Narrative], idf: np.ndarray | None = None,
-                 featurizer: Featurizer | None = None, keyword_weight: float = KEYWORD_WEIGHT) -> None:
+                 featurizer: Featurizer | None = None, keyword_weight: float = KEYWORD_WEIGHT,
+                 exclusive_kinds: bool = True) -> None:
         if not narratives:
             raise ValueError("no narratives to score")
         self.narratives = list(narratives)
         self.keyword_weight = keyword_weight
+        self.exclusive_kinds = exclusive_kinds
         self.featurizer = featurizer or Featurizer()
         ex_texts: list[str] = []
         owner: list[int] = []
@@ -118,6 +122,7 @@ class NarrativeScorer:
         for i, norm in enumerate(norms):
             kws = self._keywords(norm)
             sims = best_sim[i]
+            row: list[Match] = []
             for k in range(K):
                 found = kws.get(k, ())
                 s = min(1.0, float(sims[k]) + self.keyword_weight * min(len(found), 2))
@@ -126,5 +131,10 @@ class NarrativeScorer:
                 n = self.narratives[k]
                 ev = {"similarity": round(float(sims[k]), 3), "exemplar": self.ex_texts[best_ex[i, k]][:200],
                       "keywords": sorted(found), "pack": n.pack}
-                out.append(Match(i, n.name, n.kind, round(s, 4), json.dumps(ev, ensure_ascii=False)))
+                row.append(Match(i, n.name, n.kind, round(s, 4), json.dumps(ev, ensure_ascii=False)))
+            if self.exclusive_kinds and len({m.kind for m in row}) > 1:
+                # pushing a narrative and calling it out are exclusive: keep the stronger kind
+                top = max(row, key=lambda m: m.score).kind
+                row = [m for m in row if m.kind == top]
+            out.extend(row)
         return out
