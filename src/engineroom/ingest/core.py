@@ -155,13 +155,15 @@ def ingest_source(
     zone, mem = con.execute("SELECT current_setting('TimeZone'), current_setting('memory_limit')").fetchone()
     con.execute("SET TimeZone = 'UTC'")  # times without an offset are UTC
     # bounded memory however large the file: DuckDB spills to its temp folder beyond this
-    con.execute(f"SET memory_limit = '{os.environ.get('ENGINEROOM_INGEST_MEMORY', '1GB')}'")
+    con.execute(f"SET memory_limit = '{os.environ.get('ENGINEROOM_INGEST_MEMORY', '512MB')}'")
     # staging happens in a separate in-memory DuckDB: its temp tables are freed batch by batch
     # (in the corpus database they would be kept until the ingest transaction ends)
     sc = duckdb.connect()
     sc.execute("SET TimeZone = 'UTC'")
     sc.execute(f"SET memory_limit = '{os.environ.get('ENGINEROOM_STAGE_MEMORY', '768MB')}'")
     sc.execute("SET preserve_insertion_order = true")
+    sc.execute("SET allocator_flush_threshold = '16MB'")  # give freed batch memory back early
+    sc.execute("SET allocator_bulk_deallocation_flush_threshold = '64MB'")
     con.execute("BEGIN TRANSACTION")
     try:
         with progress(f"Ingesting {Path(src.name).name}", total=None) as bar:
