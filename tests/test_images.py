@@ -97,7 +97,7 @@ def test_images_analysis_hashes_banks_and_clusters(corpus, files, tmp_path):
     # c.png posted twice by the same account u4: not a cross-account cluster; b.png alone
     assert clusters["cluster_id"].nunique() == 1
     assert set(clusters["post_id"]) == {"p1", "p2", "p3"}
-    assert clusters["accounts"].iloc[0] == 3 and clusters["hash_type"].iloc[0] == "pdq"
+    assert clusters["accounts"].iloc[0] == 3 and clusters["posts"].iloc[0] == 3 and clusters["hash_type"].iloc[0] == "pdq"
 
 
 def test_degrades_to_phash_without_pdqhash(corpus, files, monkeypatch):

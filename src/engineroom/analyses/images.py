@@ -31,7 +31,8 @@ Findings tables:
 * ``image_matches``: platform, post_id, media_key, account_id, bank, bank_id, bank_label,
   hash_type, distance.
 * ``image_clusters``: platform, cluster_id, post_id, media_key, account_id, created_at,
-  hash_type, size (posts), accounts (distinct accounts), representative (hash of the first image).
+  hash_type, size (images in the cluster), posts (distinct posts), accounts (distinct accounts),
+  representative (hash of the first image).
 
 Parameters (defaults): ``hash_banks=()``, ``pdq_threshold=31``, ``phash_threshold=8``,
 ``min_pdq_quality=50`` (PDQ hashes of lower quality are not used for matching: flat images
@@ -278,14 +279,15 @@ class Images(Analysis):
                 for r in members.itertuples(index=False):
                     clusters.append({"platform": plat, "cluster_id": cid, "post_id": r.post_id, "media_key": r.media_key,
                                      "account_id": r.account_id, "created_at": r.created_at, "hash_type": kind,
-                                     "size": len(members), "accounts": int(accounts),
+                                     "size": len(members), "posts": int(members["post_id"].nunique()),
+                                     "accounts": int(accounts),
                                      "representative": members.iloc[0][kind]})
         ccols = ["platform", "cluster_id", "post_id", "media_key", "account_id", "created_at", "hash_type", "size",
-                 "accounts", "representative"]
+                 "posts", "accounts", "representative"]
         cdf = pd.DataFrame(clusters, columns=ccols)
         cdf = cdf.astype({"platform": "string", "cluster_id": "string", "post_id": "string", "media_key": "string",
                           "account_id": "string", "hash_type": "string", "representative": "string",
-                          "size": "int64", "accounts": "int64"})
+                          "size": "int64", "posts": "int64", "accounts": "int64"})
         cdf["created_at"] = pd.to_datetime(cdf["created_at"])
         engine.write("image_clusters", cdf)
         summary: dict[str, Any] = {
