@@ -87,7 +87,8 @@ class Hate(Analysis):
         t = engine.table("hate")
         counts = engine.to_pandas(t.group_by("label").aggregate(n=t.count()))
         by_label = dict(zip(counts["label"], counts["n"].astype(int)))
-        cats = engine.to_pandas(t.filter(t.category.notnull()).group_by("category").aggregate(n=t.count()))
+        with_cat = t.filter(t.category.notnull())
+        cats = engine.to_pandas(with_cat.group_by("category").aggregate(n=with_cat.count()))
         return {
             "posts": int(n),
             "antisemitic": by_label.get("antisemitic", 0),
