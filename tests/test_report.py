@@ -189,3 +189,16 @@ def test_cli_report(sample, tmp_path):
                                    "--pseudonymize", "--key", KEY])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "cli.html").stat().st_size > 1_000_000
+
+
+def test_pseudonymised_report_of_an_ingested_corpus(tmp_path):
+    # the XSS corpus through the real twarc2 adapter: ids, handles and names in every column
+    with engineroom.open(tmp_path / "x.duckdb") as c:
+        planted = er_sample.ingest_xss(c)
+        mentioned = [r[0] for r in c.con.execute(
+            "SELECT DISTINCT target_handle FROM interactions WHERE target_handle IS NOT NULL").fetchall()]
+        out = write_report(c, tmp_path / "p.html", pseudonymize=True, key=KEY)
+    page = out.read_text(encoding="utf-8").lower()
+    idents = planted["account_ids"] + planted["handles"] + planted["post_ids"] + mentioned
+    assert len(idents) >= 90
+    assert [x for x in idents if x.lower() in page] == []
