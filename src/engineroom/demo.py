@@ -25,18 +25,20 @@ DEMO_DB = "engineroom.duckdb"
 
 
 def _ts(value: Any) -> datetime | None:
+    """A naive UTC datetime from a corpus timestamp or an ISO string of the truth file."""
+    import pandas as pd
+
     if value is None:
         return None
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
     try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return None
-        return pd.Timestamp(value).tz_localize(None).to_pydatetime() if pd.Timestamp(value).tzinfo else pd.Timestamp(value).to_pydatetime()
+        ts = pd.Timestamp(value)
     except (TypeError, ValueError):
         return None
+    if pd.isna(ts):
+        return None
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert(None)
+    return ts.to_pydatetime()
 
 
 def _hours(a: Any, b: Any) -> float | None:
