@@ -86,12 +86,12 @@ def test_eval_cli_bad_files(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("words,label\nhello,0\n")
     r = runner.invoke(app, ["eval", "hate", "--data", str(bad)])
-    assert r.exit_code != 0 and "no text column" in r.output
+    assert r.exit_code != 0 and "no text column" in " ".join(r.output.split())
     bad.write_text("text,label\nhello,maybe\n")
     r = runner.invoke(app, ["eval", "hate", "--data", str(bad)])
-    assert r.exit_code != 0 and "must be 0 or 1" in r.output
+    assert r.exit_code != 0 and "must be 0 or 1" in " ".join(r.output.split())
     r = runner.invoke(app, ["eval", "hate", "--data", str(tmp_path / "missing.csv")])
-    assert r.exit_code != 0 and "no such file" in r.output
+    assert r.exit_code != 0 and "no such file" in " ".join(r.output.split())
 
 
 def test_hatexplain_jewish_target_test_split():

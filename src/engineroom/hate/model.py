@@ -64,32 +64,35 @@ def adjust_scores(p_as: np.ndarray, hits: list[list[Hit]], context: dict | None 
 
     A post that talks *about* antisemitism (names it, calls a trope a conspiracy theory, a slur, a
     myth) is scaled by ``explicit_counter``; otherwise a news report by ``report``; an identity
-    statement without any trope by ``identity``. A strong lexicon trope (weight ≥ ``strong_weight``)
-    outside such context lifts the score to at least ``weight × strong_scale``: this carries expert
-    knowledge about tropes that are rare in the training data (e.g. "holohoax") into the score.
+    statement without any trope by ``identity``. Strong lexicon evidence (the noisy-OR of the trope
+    weights ≥ ``strong_weight``) outside counter-speech or a news frame (police, courts, research)
+    lifts the score to at least ``evidence × strong_scale``: this carries expert knowledge about
+    tropes that are rare in the training data (e.g. "holohoax") into the score.
     """
     c = {**CONTEXT, **(context or {})}
     out = np.array(p_as, dtype=float, copy=True)
     for i, hs in enumerate(hits):
-        explicit = report = identity = False
-        w = 0.0
+        explicit = report = news = identity = False
+        miss = 1.0
         for h in hs:
             e = h.entry
             if e.kind == "trope":
-                w = max(w, e.weight)
+                miss *= 1.0 - e.weight
             elif e.category == "counter_speech" and e.explicit:
                 explicit = True
             elif e.category == "report":
                 report = True
+                news = news or e.explicit
             elif e.category == "identity":
                 identity = True
+        w = 1.0 - miss  # noisy-OR of the trope weights: two independent tropes are stronger evidence
         if explicit:
             out[i] *= c["explicit_counter"]
         elif report:
             out[i] *= c["report"]
         if identity and w == 0.0:
             out[i] *= c["identity"]
-        if w >= c["strong_weight"] and not explicit and not report:
+        if w >= c["strong_weight"] and not explicit and not news:
             out[i] = max(out[i], w * c["strong_scale"])
     return out
 
@@ -162,7 +165,8 @@ class HateModel:
         X, hits, norms = self.features(texts)
         p_as, p_hate = self.calibrate(*self.decision(X))
         p_as = self.adjust(p_as, hits)
-        p_hate = np.maximum(p_hate, p_as)
+        # identity statements and explicit counter-speech are not hate of any kind either
+        p_hate = np.maximum(adjust_scores(p_hate, hits, {**self.context, "strong_weight": 2.0}), p_as)
         labels: list[str] = []
         cats: list[str | None] = []
         evs: list[str] = []
