@@ -146,7 +146,9 @@ class _Views:
         self.con, self.names, self.keep = con, [], []
 
     def put(self, name: str, table: pa.Table) -> None:
-        self.con.register(name, table)
+        # a module global, found by DuckDB's replacement scan when SQL run from this module names
+        # it: unlike con.register, no catalog entry that the open transaction would keep alive
+        globals()[name] = table
         self.names.append(name)
         self.keep.append(table)
 
@@ -157,7 +159,7 @@ class _Views:
 
     def close(self) -> None:
         for n in self.names:
-            _unregister(self.con, n)
+            globals().pop(n, None)
         self.names, self.keep = [], []
 
 
@@ -275,7 +277,7 @@ def _merge_children(con, v: _Views, ctx: Context) -> None:
     hosts = [r[0] for r in con.execute("SELECT DISTINCT host FROM b_u WHERE host IS NOT NULL").fetchall()]
     dom = pa.table({"host": pa.array(hosts, pa.string()),
                     "domain": pa.array([registered_domain(h) for h in hosts], pa.string())})
-    con.register("_b_dom", dom)
+    v.put("_b_dom", dom)
     try:
         con.execute(
             """INSERT OR IGNORE INTO urls
@@ -283,8 +285,8 @@ def _merge_children(con, v: _Views, ctx: Context) -> None:
             FROM b_u u LEFT JOIN _b_dom d ON d.host = u.host"""
         )
     finally:
-        _unregister(con, "_b_dom")
-    con.register("_b_mdir", ctx.media_index if ctx.media_index is not None else media_index(None))
+        pass
+    v.put("_b_mdir", ctx.media_index if ctx.media_index is not None else media_index(None))
     try:
         con.execute(
             r"""INSERT OR IGNORE INTO media
@@ -298,7 +300,7 @@ def _merge_children(con, v: _Views, ctx: Context) -> None:
             WHERE coalesce(nullif(m.media_key, ''), m.url, m.local_path) IS NOT NULL"""
         )
     finally:
-        _unregister(con, "_b_mdir")
+        pass
 
 
 def _unregister(con, name: str) -> None:
