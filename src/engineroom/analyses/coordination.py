@@ -228,22 +228,30 @@ class Coordination(Analysis):
         with progress("Coordination: text keys and MinHash", total=total) as bar:
 
             def fn(df: pd.DataFrame) -> pd.DataFrame:
-                kt = [key_and_tokens(t) if isinstance(t, str) else (None, []) for t in df["text"].tolist()]
-                toks = [t for _, t in kt]
+                # identical texts (copypasta, templates, operations) are tokenised and hashed once
+                codes, texts = pd.factorize(df["text"], use_na_sentinel=True)
+                kt = [key_and_tokens(t) if isinstance(t, str) else (None, []) for t in texts]
+                ukeys = np.array([k for k, _ in kt] + [None], dtype=object)
+                utoks = [t for _, t in kt]
+                ulen = np.fromiter((len(t) for t in utoks), dtype=np.int64, count=len(utoks))
+                uset = np.array([" ".join(t) for t in utoks] + [""], dtype=object)
+                idx = np.where(codes < 0, len(utoks), codes)  # missing text -> the sentinel row
+                n_tokens = np.append(ulen, 0)[idx]
                 cols = {
                     "platform": df["platform"].to_numpy(),
                     "post_id": df["post_id"].to_numpy(),
                     "account_id": df["account_id"].to_numpy(),
                     "t": df["t"].to_numpy(dtype="int64"),
-                    "text_key": [k for k, _ in kt],
-                    "n_tokens": np.fromiter((len(t) for t in toks), dtype=np.int64, count=len(toks)),
-                    "token_set": [" ".join(t) for t in toks],
+                    "text_key": ukeys[idx],
+                    "n_tokens": n_tokens,
+                    "token_set": uset[idx],
                 }
                 if bands:
-                    keys = band_keys(hasher.signatures(toks), bands, rows)
-                    empty = cols["n_tokens"] == 0
+                    ukeys_b = band_keys(hasher.signatures(utoks), bands, rows)
+                    ukeys_b = np.vstack([ukeys_b, np.zeros((1, bands), dtype=np.int64)])[idx]
+                    empty = n_tokens == 0
                     for j in range(bands):
-                        col = pd.array(keys[:, j], dtype="Int64")
+                        col = pd.array(ukeys_b[:, j], dtype="Int64")
                         col[empty] = pd.NA
                         cols[f"band_{j}"] = col
                 bar.advance(len(df))
