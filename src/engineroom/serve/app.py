@@ -41,7 +41,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from ..corpus import Corpus
-from ..report.data import describe_evidence, parse_json, post_ids_in
+from ..report.data import describe_evidence, post_ids_in
 from . import auth
 from .queue import DECISIONS, PAGE_SIZE, QUEUE_TABLE, ensure_queue, query_queue, queue_facets, record_decision
 
