@@ -23,6 +23,8 @@ original's text: scored once, on the original); ``batch_size`` = 20000.
 
 from __future__ import annotations
 
+import ibis
+
 from typing import Any
 
 import pandas as pd
@@ -85,10 +87,10 @@ class Hate(Analysis):
 
         n = engine.map_batches("hate", expr, score, SCHEMA, batch_size=self.batch_size)
         t = engine.table("hate")
-        counts = engine.to_pandas(t.group_by("label").aggregate(n=t.count()))
+        counts = engine.to_pandas(t.group_by("label").aggregate(n=ibis._.count()))
         by_label = dict(zip(counts["label"], counts["n"].astype(int)))
         with_cat = t.filter(t.category.notnull())
-        cats = engine.to_pandas(with_cat.group_by("category").aggregate(n=with_cat.count()))
+        cats = engine.to_pandas(with_cat.group_by("category").aggregate(n=ibis._.count()))
         return {
             "posts": int(n),
             "antisemitic": by_label.get("antisemitic", 0),
