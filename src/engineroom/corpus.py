@@ -34,6 +34,8 @@ class Corpus:
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"no corpus at {self.path}")
         self.con = duckdb.connect(str(self.path), read_only=read_only)
+        # DuckDB's own progress bar prints to stdout and would break `--json` output
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             schema.create_all(self.con)
 
