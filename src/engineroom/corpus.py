@@ -76,8 +76,8 @@ class Corpus:
 
     def query(self, sql: str, params: Iterable[Any] | None = None, as_: Literal["pandas", "arrow"] = "pandas"):
         """Run SQL on the corpus and return pandas (default) or Arrow."""
-        rel = self.con.execute(sql, list(params) if params is not None else None)
-        table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.fetch_arrow_table()
+        rel = self.con.sql(sql, params=list(params) if params is not None else None)
+        table = rel.to_arrow_table() if rel is not None else pa.table({})
         return table if as_ == "arrow" else table.to_pandas()
 
     def table(self, name: str, as_: Literal["pandas", "arrow"] = "pandas", limit: int | None = None):
