@@ -33,7 +33,7 @@ def test_bench_tiny_corpus(tmp_path):
     assert list(stages)[:3] == ["synth", "ingest", "engine_start"] and "report" in stages
     assert [k for k in stages if k.startswith("analysis:")] == [f"analysis:{n}" for n in only]
     for name, rec in stages.items():
-        assert rec["seconds"] > 0 and rec["peak_rss_mb"] > 10, name
+        assert rec["seconds"] > 0 and rec["peak_rss_mb"] > 10 and rec["cpu_seconds"] >= 0, name
     assert stages["ingest"]["stored"] == 500
     assert result["posts_per_s"]["ingest"] == pytest.approx(500 / stages["ingest"]["seconds"], rel=0.01)
     assert result["peak_rss_mb"] == max(r["peak_rss_mb"] for r in stages.values())

@@ -76,6 +76,12 @@ def tree_rss_kb() -> int:
     return _status_kb(me, "VmRSS") + sum(_status_kb(c, "VmRSS") for c in _descendants(me))
 
 
+def _cpu_seconds() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _reset_hwm() -> bool:
     try:
         with open("/proc/self/clear_refs", "w") as f:
@@ -122,11 +128,15 @@ class MemorySampler:
             self._peak = tree_rss_kb() if self.can_reset_hwm else 0
         reset = _reset_hwm() if self.can_reset_hwm else False
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        cpu0 = _cpu_seconds()
         t0 = time.perf_counter()
         try:
             yield rec
         finally:
             rec["seconds"] = round(time.perf_counter() - t0, 3)
+            # CPU time of this process's threads and of children that exited during the stage (on a
+            # shared machine wall time alone says little; a running JVM's CPU is not included)
+            rec["cpu_seconds"] = round(_cpu_seconds() - cpu0, 3)
             peaks = [self._peak]
             if reset:
                 peaks.append(_status_kb(os.getpid(), "VmHWM"))
@@ -183,8 +193,9 @@ def run_bench(
     Keys: ``posts``, ``engine``, ``stages`` (name -> seconds, posts_per_s, peak_rss_mb; analyses
     are named ``analysis:NAME``; ``engine_start`` is the engine's start, e.g. Spark's JVM),
     ``seconds`` (synth, ingest, engine_start, analyses, report, pipeline = all but synth),
-    ``posts_per_s`` (ingest, pipeline), ``peak_rss_mb`` (all stages), ``cnt`` (with ``compare``),
-    ``machine``.
+    ``posts_per_s`` (ingest, pipeline), ``cpu_seconds`` (pipeline, synth), ``peak_rss_mb`` (all
+    stages), ``load_average`` (at the end: other work on the machine slows wall times), ``cnt``
+    (with ``compare``), ``machine``.
     """
     if compare not in (None, "cnt"):
         raise ValueError(f"unknown --compare {compare!r}: the one comparison is 'cnt' (coordination-network-toolkit)")
@@ -308,6 +319,14 @@ def run_bench(
         "pipeline": round(pipeline_s, 3),
     }
     result["posts_per_s"] = {"ingest": stages["ingest"]["posts_per_s"], "pipeline": _rate(posts, pipeline_s)}
+    result["cpu_seconds"] = {
+        "pipeline": round(sum(v.get("cpu_seconds", 0.0) for k, v in stages.items() if k not in ("synth", "cnt")), 3),
+        "synth": stages["synth"].get("cpu_seconds"),
+    }
+    try:
+        result["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        pass
     result["peak_rss_mb"] = max(v.get("peak_rss_mb", 0.0) for v in stages.values())
     result["machine"] = {
         "cpus": os.cpu_count(),
