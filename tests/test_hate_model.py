@@ -112,7 +112,7 @@ def test_training_on_a_tiny_sample(tmp_path):
     data = shared_dataset("jikeli_antisemitism_dev").parent
     from engineroom.hate.train import train
 
-    res = train(out=tmp_path, data_dir=data, sample=120, cv=False)
+    res = train(out=tmp_path, data_dir=data, sample=60, cv=False)
     m = load_model(tmp_path)
     assert Path(res["model"]).exists()
     p = m.predict(["the holohoax is a lie", "a lovely day"])

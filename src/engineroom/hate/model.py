@@ -18,6 +18,7 @@ The weights are a compressed NumPy ``.npz`` of arrays (no pickle, loaded with
 from __future__ import annotations
 
 import json
+from itertools import repeat
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -152,11 +153,13 @@ class HateModel:
     def _top_tokens(self, norm: str, x_row: sp.csr_matrix, coef: np.ndarray, k: int = 5) -> list[dict]:
         """Words whose n-grams pushed the score up most (the learned part of the evidence)."""
         fz = self.featurizer
-        row = dict(zip(x_row.indices.tolist(), x_row.data.tolist()))
+        idx = x_row.indices
+        row = dict(zip(idx.tolist(), (x_row.data * coef[idx]).tolist()))
         contrib: dict[str, float] = {}
         m = fz.n_features
+        get = row.get
         for tok in set(fz.tokens(norm)):
-            contrib[tok] = sum(row.get(i, 0.0) * float(coef[i]) for i in {h % m for h in fz._token(tok)})
+            contrib[tok] = sum(map(get, {h % m for h in fz._token(tok)}, repeat(0.0)))
         top = sorted(contrib.items(), key=lambda kv: -kv[1])[:k]
         return [{"token": t, "weight": round(v, 3)} for t, v in top if v > 0.05]
 

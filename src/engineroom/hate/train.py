@@ -58,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
 
 
 def _metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float | int | None]:
+    if len(y) == 0:
+        return {"n": 0, "positives": 0, "precision": None, "recall": None, "f1": None, "auc": None}
     pred = (p >= threshold).astype(int)
     pr, rc, f1, _ = precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
     auc = roc_auc_score(y, p) if len(set(y.tolist())) == 2 else None
@@ -259,8 +261,8 @@ def train(out: Path | None = None, data_dir: Path = Path("../shared/data"), cons
     t0 = time.perf_counter()
     frames = load_frames(Path(data_dir))
     if sample:
-        frames = frames.groupby("source", group_keys=False).apply(
-            lambda g: g.sample(min(len(g), sample), random_state=params["seed"]))
+        frames = pd.concat([g.sample(min(len(g), sample), random_state=params["seed"])
+                            for _, g in frames.groupby("source")], ignore_index=True)
     featurizer = Featurizer(n_features=int(params["n_features"]))
     d = _Data(frames, featurizer, params["lex_scale"])
     result: dict[str, Any] = {"params": params}
