@@ -36,7 +36,10 @@ MODEL_FILE = "hate_model.npz"
 
 #: Context adjustment of the antisemitic score (see :meth:`HateModel.adjust`); chosen on
 #: out-of-fold Jikeli predictions (F1) — a model's metadata may override them.
-CONTEXT = {"explicit_counter": 0.4, "report": 1.0, "identity": 0.6, "strong_weight": 0.95, "strong_scale": 0.9}
+CONTEXT = {"explicit_counter": 0.4, "report": 1.0, "identity": 0.6, "strong_weight": 0.95, "strong_scale": 0.9,
+           # categories the training data hardly covers: lexicon evidence lifts them from a lower bar
+           "rare_categories": ["jewish_power_conspiracy", "dual_loyalty", "holocaust_denial", "blood_libel"],
+           "rare_weight": 0.7}
 
 
 def default_model_dir() -> Path:
@@ -67,18 +70,24 @@ def adjust_scores(p_as: np.ndarray, hits: list[list[Hit]], context: dict | None 
     myth) is scaled by ``explicit_counter``; otherwise a news report by ``report``; an identity
     statement without any trope by ``identity``. Strong lexicon evidence (the noisy-OR of the trope
     weights ≥ ``strong_weight``) outside counter-speech or a news frame (police, courts, research)
-    lifts the score to at least ``evidence × strong_scale``: this carries expert knowledge about
-    tropes that are rare in the training data (e.g. "holohoax") into the score.
+    lifts the score to at least ``evidence × strong_scale``; for the ``rare_categories`` that the
+    training data hardly covers (power conspiracies, dual loyalty, Holocaust denial, blood libel) the
+    bar is ``rare_weight``. This carries expert knowledge about tropes that are rare in the training
+    data (e.g. "holohoax", "Rothschild bankers") into the score.
     """
     c = {**CONTEXT, **(context or {})}
+    rare = set(c.get("rare_categories", ()))
     out = np.array(p_as, dtype=float, copy=True)
     for i, hs in enumerate(hits):
         explicit = report = news = identity = False
         miss = 1.0
+        rare_miss = 1.0
         for h in hs:
             e = h.entry
             if e.kind == "trope":
                 miss *= 1.0 - e.weight
+                if e.category in rare:
+                    rare_miss *= 1.0 - e.weight
             elif e.category == "counter_speech" and e.explicit:
                 explicit = True
             elif e.category == "report":
@@ -93,8 +102,11 @@ def adjust_scores(p_as: np.ndarray, hits: list[list[Hit]], context: dict | None 
             out[i] *= c["report"]
         if identity and w == 0.0:
             out[i] *= c["identity"]
-        if w >= c["strong_weight"] and not explicit and not news:
-            out[i] = max(out[i], w * c["strong_scale"])
+        if not explicit and not news:
+            if w >= c["strong_weight"]:
+                out[i] = max(out[i], w * c["strong_scale"])
+            elif 1.0 - rare_miss >= c["rare_weight"]:
+                out[i] = max(out[i], (1.0 - rare_miss) * c["strong_scale"])
     return out
 
 
