@@ -1,4 +1,18 @@
-"""Ingest driver: one DuckDB transaction per input file, counts that reconcile, idempotence."""
+"""Ingest driver: one DuckDB transaction per input file, counts that reconcile, idempotence.
+
+How a file flows (memory stays bounded however large the file):
+
+1. the file is opened by content (gzip / zstd / zip magic bytes), hashed while it is read, and
+   skipped when its SHA-256 is already in ``ingests`` (it is hashed up front only when an earlier
+   ingest had a file of the same size);
+2. the adapter reads it in batches (16 MB of JSON lines, or 16 MB CSV blocks via pyarrow) and
+   normalises each batch with SQL in a *separate in-memory DuckDB* (its scratch tables are freed
+   batch by batch: in the corpus database they would live until the transaction ends);
+3. the batch comes back as Arrow and :func:`engineroom.ingest.merge.merge_batch` stores it inside
+   the file's transaction (``BEGIN`` ... ``COMMIT``; any error or interrupt rolls back; kill -9
+   leaves nothing because DuckDB never committed), with the transaction's memory limited to
+   ``ENGINEROOM_INGEST_MEMORY`` (512 MB; DuckDB spills beyond it).
+"""
 
 from __future__ import annotations
 
