@@ -49,6 +49,7 @@ def dist(h1: str, h2: str, bits: int) -> int:
 
 
 def test_same_picture_reencoded_or_resized_matches_different_does_not(files):
+    pytest.importorskip("pdqhash")  # the images extra
     h = {n: hash_image(files / n) for n in ("a.png", "a_q40.jpg", "a_small.png", "b.png", "c.png")}
     for copy in ("a_q40.jpg", "a_small.png"):
         assert dist(h["a.png"]["pdq"], h[copy]["pdq"], 256) <= 31
@@ -76,6 +77,7 @@ def _corpus_with_media(corpus, files):
 
 
 def test_images_analysis_hashes_banks_and_clusters(corpus, files, tmp_path):
+    pytest.importorskip("pdqhash")  # the images extra
     _corpus_with_media(corpus, files)
     a_hash = hash_image(files / "a.png")
     bank = tmp_path / "bank.csv"
