@@ -16,6 +16,7 @@ import math
 import os
 import random
 import shutil
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -298,6 +299,16 @@ LABEL_COLUMNS = {"community", "cluster_id", "cluster", "component"}  # arbitrary
 REL, ABS = 1e-6, 1e-9
 
 
+#: parameters for the parity run where an analysis's defaults would multiply Spark jobs without
+#: covering new code: coordination's networks share one pair/edge code path (co_action_pairs,
+#: edges_from_pairs), so four networks of different action kinds, including MinHash-LSH
+#: co_similar_tweet and binned sync, stand for all ten.
+PARITY_PARAMS: dict[str, dict] = {
+    "coordination": {"networks": ("co_retweet", "co_similar_tweet", "co_link", "sync")},
+}
+TIMES: dict[str, dict[str, float]] = {}
+
+
 def _run_all(db: Path, engine_kind: str, session) -> dict[str, object]:
     """Run every registered analysis in dependency order; return {name: summary or exception}.
 
@@ -313,10 +324,12 @@ def _run_all(db: Path, engine_kind: str, session) -> dict[str, object]:
             for name in order(sorted(available), available):
                 cls = available[name]
                 eng = spark if (spark is not None and "spark" in cls.engines) else duck
+                t0 = time.perf_counter()
                 try:
-                    out[name] = cls().run(eng)
+                    out[name] = cls(**PARITY_PARAMS.get(name, {})).run(eng)
                 except Exception as exc:  # noqa: BLE001 - reported per analysis below
                     out[name] = exc
+                TIMES.setdefault(engine_kind, {})[name] = round(time.perf_counter() - t0, 2)
                 if spark is not None and eng is duck:
                     for t in cls.tables:
                         spark.forget(t)
@@ -333,6 +346,10 @@ def parity_runs(spark_session, base_corpus, tmp_path_factory):
     spark_db = copy_corpus(base_corpus, folder / "spark.duckdb")
     duck = _run_all(duck_db, "duckdb", None)
     spark = _run_all(spark_db, "spark", spark_session)
+    # seconds per analysis on each engine, for docs/scaling.md and for spotting slow ones
+    artifacts = Path(__file__).resolve().parents[1] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "spark_parity_times.json").write_text(json.dumps(TIMES, indent=1, sort_keys=True))
     return duck_db, spark_db, duck, spark
 
 
