@@ -42,6 +42,11 @@ class Table:
     doc: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
+    #: False: the key is unique because ingest stores each key once (posts are deduplicated against
+    #: the corpus; hashtags / urls / media / interactions are stored only with a newly stored post,
+    #: deduplicated within it), not because an index enforces it. A PRIMARY KEY index makes bulk
+    #: inserts and the commit markedly slower (ART maintenance), so the big tables go without one.
+    enforced: bool = True
 
     @property
     def column_names(self) -> list[str]:
@@ -51,7 +56,7 @@ class Table:
         cols = [
             f"    {c.name} {c.type}{'' if c.nullable else ' NOT NULL'}" for c in self.columns
         ]
-        if self.key:
+        if self.key and self.enforced:
             cols.append(f"    PRIMARY KEY ({', '.join(self.key)})")
         return f"CREATE TABLE IF NOT EXISTS {self.name} (\n" + ",\n".join(cols) + "\n)"
 
@@ -121,6 +126,7 @@ POSTS = Table(
         _c("ingest_id", "VARCHAR", "the ingest that stored this row"),
     ),
     ("platform", "post_id"),
+    enforced=False,
 )
 
 INTERACTIONS = Table(
@@ -138,6 +144,7 @@ INTERACTIONS = Table(
         _c("target_key", "VARCHAR", "target_account_id, else '@' || target_handle: part of the key", False),
     ),
     ("platform", "post_id", "kind", "target_key"),
+    enforced=False,
 )
 
 HASHTAGS = Table(
@@ -151,6 +158,7 @@ HASHTAGS = Table(
         _c("position", "INTEGER", "order of the hashtag in the post, from 0"),
     ),
     ("platform", "post_id", "tag"),
+    enforced=False,
 )
 
 URLS = Table(
@@ -166,6 +174,7 @@ URLS = Table(
         _c("host", "VARCHAR", "full host name of expanded_url"),
     ),
     ("platform", "post_id", "position"),
+    enforced=False,
 )
 
 MEDIA = Table(
@@ -184,6 +193,7 @@ MEDIA = Table(
         _c("extra", "JSON", "source fields without a column of their own"),
     ),
     ("platform", "post_id", "media_key"),
+    enforced=False,
 )
 
 QUARANTINE = Table(
@@ -298,6 +308,8 @@ def markdown() -> str:
         out += [f"## {group}", ""]
         for t in tables:
             key = f" Key: `({', '.join(t.key)})`." if t.key else ""
+            if t.key and not t.enforced:
+                key += " (Unique because ingest stores each key once; no index enforces it.)"
             out += [f"### `{t.name}`", "", t.doc + key, "", "| column | type | meaning |", "|---|---|---|"]
             out += [f"| `{c.name}` | {c.type} | {c.doc} |" for c in t.columns]
             out.append("")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from typing import Iterator
 
 import numpy as np
@@ -39,7 +40,7 @@ class JsonLinesAdapter(Adapter):
     """One JSON record per line (a JSON array of records works too)."""
 
     lines_per_batch = LINES_PER_BATCH
-    bytes_per_batch = 16 << 20
+    bytes_per_batch = int(os.environ.get("ENGINEROOM_BATCH_MB", "16")) << 20
 
     def iter_line_batches(self, hasher) -> Iterator[pa.Table]:
         """Arrow batches of (rec, raw) lines."""

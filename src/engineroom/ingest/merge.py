@@ -243,8 +243,10 @@ def _merge_children(con, v: _Views, ctx: Context) -> None:
                nullif(e.target_post_id, '') AS target_post_id, n.created_at
         FROM b_edges e JOIN b_new n ON n.platform = e.platform AND n.post_id = e.post_id AND n.rec = e.rec"""
     )
+    # the key (platform, post_id, kind, target_key) is unique: edges come only with newly stored
+    # posts, deduplicated here (no index: see schema.Table.enforced)
     con.execute(
-        """INSERT OR IGNORE INTO interactions
+        """INSERT INTO interactions
         SELECT platform, post_id, kind, source_account_id, target_account_id, target_handle, target_post_id,
                created_at, coalesce(target_account_id, '@' || target_handle) AS target_key
         FROM (
@@ -257,14 +259,16 @@ def _merge_children(con, v: _Views, ctx: Context) -> None:
                 FROM b_e e LEFT JOIN posts p ON p.platform = e.platform AND p.post_id = e.target_post_id
             ) e LEFT JOIN accounts a ON a.platform = e.platform AND a.account_id = e.target_account_id
         )
-        WHERE coalesce(target_account_id, target_handle) IS NOT NULL"""
+        WHERE coalesce(target_account_id, target_handle) IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY platform, post_id, kind, target_key
+                                   ORDER BY target_post_id NULLS LAST, target_handle NULLS LAST) = 1"""
     )
     con.execute(
-        """INSERT OR IGNORE INTO hashtags
+        """INSERT INTO hashtags
         SELECT t.platform, t.post_id, lower(t.tag_raw), t.tag_raw, t.position
         FROM b_tags t SEMI JOIN b_new n ON n.platform = t.platform AND n.post_id = t.post_id AND n.rec = t.rec
         WHERE t.tag_raw IS NOT NULL AND t.tag_raw <> ''
-        ORDER BY t.rec, t.position"""
+        QUALIFY row_number() OVER (PARTITION BY t.platform, t.post_id, lower(t.tag_raw) ORDER BY t.position) = 1"""
     )
     v.query(
         "b_u",
@@ -280,16 +284,17 @@ def _merge_children(con, v: _Views, ctx: Context) -> None:
     v.put("_b_dom", dom)
     try:
         con.execute(
-            """INSERT OR IGNORE INTO urls
+            """INSERT INTO urls
             SELECT u.platform, u.post_id, u.position, u.url, u.expanded_url, d.domain, u.host
-            FROM b_u u LEFT JOIN _b_dom d ON d.host = u.host"""
+            FROM b_u u LEFT JOIN _b_dom d ON d.host = u.host
+            QUALIFY row_number() OVER (PARTITION BY u.platform, u.post_id, u.position ORDER BY u.url) = 1"""
         )
     finally:
         pass
     v.put("_b_mdir", ctx.media_index if ctx.media_index is not None else media_index(None))
     try:
         con.execute(
-            r"""INSERT OR IGNORE INTO media
+            r"""INSERT INTO media
             SELECT m.platform, m.post_id, coalesce(nullif(m.media_key, ''), m.url, m.local_path) AS media_key, m.type, m.url,
                    coalesce(m.local_path, d1.path, d2.path) AS local_path, NULL, NULL, NULL, m.extra
             FROM b_media m
@@ -297,7 +302,9 @@ def _merge_children(con, v: _Views, ctx: Context) -> None:
             LEFT JOIN (SELECT name, any_value(path) AS path FROM _b_mdir GROUP BY name) d1
                    ON d1.name = lower(regexp_extract(coalesce(m.url, m.local_path, ''), '([^/?#\\]+)(?:[?#].*)?$', 1))
             LEFT JOIN (SELECT stem, any_value(path) AS path FROM _b_mdir GROUP BY stem) d2 ON d2.stem = lower(m.media_key)
-            WHERE coalesce(nullif(m.media_key, ''), m.url, m.local_path) IS NOT NULL"""
+            WHERE coalesce(nullif(m.media_key, ''), m.url, m.local_path) IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY m.platform, m.post_id,
+                                       coalesce(nullif(m.media_key, ''), m.url, m.local_path) ORDER BY m.rec) = 1"""
         )
     finally:
         pass
