@@ -312,8 +312,13 @@ class Coordination(Analysis):
                 min_w = self.sync_min_weight if network == "sync" else self.min_weight
                 edges = nw.edges_from_pairs(pairs, min_w)
                 edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
-                edges = nw.with_shares(edges, actions)
-                table = engine.to_arrow(edges).select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
+                # shares are joined here, on the (small) edge list: one combined query made
+                # DuckDB materialise the pair CTE several times
+                edge_tab = engine.to_arrow(edges)
+                counts = engine.to_arrow(nw.action_counts(actions).semi_join(
+                    ibis.memtable(_edge_accounts(edge_tab)), ["platform", "account_id"]
+                )) if edge_tab.num_rows else None
+                table = _with_shares(edge_tab, counts).select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
                 pieces.append(table)
                 summary["networks"][network] = {
                     "edges": table.num_rows,
@@ -389,6 +394,32 @@ def _duckdb_lambdas(engine) -> None:
                 con.execute("SET enable_progress_bar=false")
             except Exception:  # pragma: no cover
                 pass
+
+
+def _edge_accounts(edges: pa.Table) -> pd.DataFrame:
+    e = edges.select(["platform", "account_1", "account_2"]).to_pandas()
+    both = pd.concat(
+        [e[["platform", "account_1"]].set_axis(["platform", "account_id"], axis=1),
+         e[["platform", "account_2"]].set_axis(["platform", "account_id"], axis=1)],
+        ignore_index=True,
+    )
+    return both.drop_duplicates()
+
+
+def _with_shares(edges: pa.Table, counts: pa.Table | None) -> pa.Table:
+    """Add actions_1, actions_2 and share (see :func:`engineroom.coordination.network.with_shares`)."""
+    df = edges.to_pandas()
+    if counts is None or len(df) == 0:
+        df["actions_1"] = pd.Series(dtype="int64")
+        df["actions_2"] = pd.Series(dtype="int64")
+        df["share"] = pd.Series(dtype="float64")
+    else:
+        c = counts.to_pandas()
+        key = dict(zip(zip(c["platform"], c["account_id"]), c["actions"].astype("int64")))
+        df["actions_1"] = [key[k] for k in zip(df["platform"], df["account_1"])]
+        df["actions_2"] = [key[k] for k in zip(df["platform"], df["account_2"])]
+        df["share"] = np.minimum(df["weight_1_2"] / df["actions_1"], df["weight_2_1"] / df["actions_2"])
+    return pa.Table.from_pandas(df, preserve_index=False)
 
 
 def _clusters_arrow(df: pd.DataFrame) -> pa.Table:

@@ -178,6 +178,11 @@ def edges_from_pairs(pairs: ir.Table, min_weight: int = 1) -> ir.Table:
     )
 
 
+def action_counts(actions: ir.Table) -> ir.Table:
+    """Per account, the number of distinct posts with an action of the network (``actions``)."""
+    return actions.group_by(["platform", "account_id"]).aggregate(actions=actions.post_id.nunique())
+
+
 def with_shares(edges: ir.Table, actions: ir.Table) -> ir.Table:
     """Add each account's number of actions in the network and the edge's mutual ``share``.
 
