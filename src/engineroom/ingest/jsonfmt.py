@@ -101,14 +101,15 @@ class Twarc2(JsonLinesAdapter):
     def stage(self, con) -> None:
         ex = con.execute
         # one typed parse per line (page or flattened tweet); a line that is not JSON gives NULL
+        # a line that does not start with "data" is parsed as a flattened tweet first; one without a
+        # tweet id (a page whose first key is not "data", an errors-only page) is then parsed as a page
+        # (one statement: per-statement planning of these big types costs more than the parse of a small batch)
         ex(f"""CREATE OR REPLACE TEMP TABLE t_l AS
-            SELECT rec, pg,
-                   CASE WHEN pg THEN try(json_transform(raw, {_sql_json(PAGE_T)})) END AS p,
-                   CASE WHEN NOT pg THEN try(json_transform(raw, {_sql_json(FLAT_T)})) END AS f
-            FROM (SELECT rec, raw, starts_with(ltrim(raw[1:24]), '{{"data"') AS pg FROM b_lines)""")
-        # a line without a tweet id (a page whose first key is not "data", an errors-only page): parse it as a page
-        ex(f"""UPDATE t_l SET pg = true, f = NULL, p = try(json_transform(b.raw, {_sql_json(PAGE_T)}))
-            FROM b_lines b WHERE b.rec = t_l.rec AND NOT t_l.pg AND t_l.f IS NOT NULL AND (t_l.f.id IS NULL OR t_l.f.id = '')""")
+            SELECT rec, pg, CASE WHEN pg THEN try(json_transform(raw, {_sql_json(PAGE_T)})) END AS p,
+                   CASE WHEN NOT pg THEN f END AS f
+            FROM (SELECT rec, raw, pg0 OR (f IS NOT NULL AND (f.id IS NULL OR f.id = '')) AS pg, f FROM (
+                SELECT rec, raw, pg0, CASE WHEN NOT pg0 THEN try(json_transform(raw, {_sql_json(FLAT_T)})) END AS f
+                FROM (SELECT rec, raw, starts_with(ltrim(raw[1:24]), '{{"data"') AS pg0 FROM b_lines)))""")
         ex("""CREATE OR REPLACE TEMP TABLE b_quar AS
             SELECT l.rec, CASE WHEN coalesce(try(json_valid(b.raw)), false) THEN 'JSON value is not an object' ELSE 'invalid JSON' END AS reason, b.raw
             FROM t_l l JOIN b_lines b ON b.rec = l.rec WHERE l.p IS NULL AND l.f IS NULL""")
