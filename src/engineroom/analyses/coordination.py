@@ -266,7 +266,7 @@ class Coordination(Analysis):
         banded = [
             t.select("platform", "post_id", "account_id", "t", key=t[f"band_{j}"]) for j in range(self._bands)
         ]
-        actions = nw.with_window(ibis.union(*banded, distinct=False), "co_similar_tweet", window)
+        actions = nw.with_window(ibis.union(*banded, distinct=False), "co_similar_tweet", window, distinct=False)
         cand = nw.co_action_pairs(actions).distinct()
         k1 = t.select(platform_a="platform", post_a="post_id", tok_1=t.token_set.split(" "), n_1="n_tokens")
         k2 = t.select(platform_b="platform", post_b="post_id", tok_2=t.token_set.split(" "), n_2="n_tokens")

@@ -69,9 +69,13 @@ def original_posts(posts: ir.Table) -> ir.Table:
     return posts_base(base)
 
 
-def with_window(actions: ir.Table, network: str, window: int) -> ir.Table:
-    """Give an action table its network name and window (columns in canonical order)."""
-    return actions.select(
+def with_window(actions: ir.Table, network: str, window: int, distinct: bool = True) -> ir.Table:
+    """Give an action table its network name and window (columns in canonical order).
+
+    ``distinct`` removes repeated (post, key) actions (the same URL twice in a post); callers
+    whose actions are unique already (LSH band keys) skip that pass.
+    """
+    out = actions.select(
         "platform",
         network=ibis.literal(network),
         key=actions.key,
@@ -79,7 +83,8 @@ def with_window(actions: ir.Table, network: str, window: int) -> ir.Table:
         post_id=actions.post_id,
         t=actions.t.cast("int64"),
         window=ibis.literal(int(window), type="int64"),
-    ).distinct()
+    )
+    return out.distinct() if distinct else out
 
 
 def co_action_pairs(actions: ir.Table) -> ir.Table:
