@@ -152,6 +152,10 @@ class _Views:
         self.names.append(name)
         self.keep.append(table)
 
+    def rows(self, name: str) -> int:
+        """Rows of a table put here (statements over an empty one are skipped)."""
+        return globals()[name].num_rows
+
     def query(self, name: str, sql: str, params=None) -> pa.Table:
         tbl = _arrow(self.con.execute(sql, params))
         self.put(name, tbl)
@@ -188,11 +192,13 @@ def merge_batch(con, ctx: Context, tables: dict[str, pa.Table]) -> Counts:
             c.stored = new.num_rows
             c.duplicate = n_rec - c.stored
             _merge_accounts(con, v, ctx, with_authors=True)
-            _merge_children(con, v, ctx)
-        con.execute(
-            "INSERT INTO quarantine SELECT ?, ?, coalesce(rec, 0), coalesce(reason, 'unknown'), left(raw, 65536) FROM b_quar",
-            [ctx.ingest_id, ctx.file],
-        )
+            if c.stored:
+                _merge_children(con, v, ctx)
+        if c.quarantined:
+            con.execute(
+                "INSERT INTO quarantine SELECT ?, ?, coalesce(rec, 0), coalesce(reason, 'unknown'), left(raw, 65536) FROM b_quar",
+                [ctx.ingest_id, ctx.file],
+            )
     finally:
         v.close()
     return c
@@ -235,6 +241,17 @@ def _merge_accounts(con, v: _Views, ctx: Context, with_authors: bool) -> int:
 def _merge_children(con, v: _Views, ctx: Context) -> None:
     # interaction edges of new posts; unknown targets are resolved from the replied / retweeted /
     # quoted post (when it is in the corpus) and handles from the accounts table
+    if v.rows("b_edges"):
+        _merge_edges(con, v)
+    if v.rows("b_tags"):
+        _merge_tags(con)
+    if v.rows("b_urls"):
+        _merge_urls(con, v)
+    if v.rows("b_media"):
+        _merge_media(con, v, ctx)
+
+
+def _merge_edges(con, v: _Views) -> None:
     v.query(
         "b_e",
         """SELECT e.platform, e.post_id, e.kind, n.account_id AS source_account_id,
@@ -263,6 +280,9 @@ def _merge_children(con, v: _Views, ctx: Context) -> None:
         QUALIFY row_number() OVER (PARTITION BY platform, post_id, kind, target_key
                                    ORDER BY target_post_id NULLS LAST, target_handle NULLS LAST) = 1"""
     )
+
+
+def _merge_tags(con) -> None:
     con.execute(
         """INSERT INTO hashtags
         SELECT t.platform, t.post_id, lower(t.tag_raw), t.tag_raw, t.position
@@ -270,6 +290,9 @@ def _merge_children(con, v: _Views, ctx: Context) -> None:
         WHERE t.tag_raw IS NOT NULL AND t.tag_raw <> ''
         QUALIFY row_number() OVER (PARTITION BY t.platform, t.post_id, lower(t.tag_raw) ORDER BY t.position) = 1"""
     )
+
+
+def _merge_urls(con, v: _Views) -> None:
     v.query(
         "b_u",
         r"""SELECT u.platform, u.post_id, u.position, u.url, x AS expanded_url,
@@ -291,6 +314,9 @@ def _merge_children(con, v: _Views, ctx: Context) -> None:
         )
     finally:
         pass
+
+
+def _merge_media(con, v: _Views, ctx: Context) -> None:
     v.put("_b_mdir", ctx.media_index if ctx.media_index is not None else media_index(None))
     try:
         con.execute(
