@@ -310,7 +310,7 @@ class Coordination(Analysis):
                 else:
                     pairs = nw.co_action_pairs(actions)
                 min_w = self.sync_min_weight if network == "sync" else self.min_weight
-                edges = nw.edges_from_pairs(pairs, min_w)
+                edges = nw.edges_from_pairs(pairs, min_w, prefilter=network != "co_similar_tweet")
                 edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
                 # shares are joined here, on the (small) edge list: one combined query made
                 # DuckDB materialise the pair CTE several times

@@ -140,7 +140,7 @@ def json_string_list(arr: ir.ArrayValue) -> ir.StringValue:
     return ibis.literal('["') + escaped.replace("\x1f", '","') + ibis.literal('"]')
 
 
-def edges_from_pairs(pairs: ir.Table, min_weight: int = 1) -> ir.Table:
+def edges_from_pairs(pairs: ir.Table, min_weight: int = 1, prefilter: bool = True) -> ir.Table:
     """Aggregate co-action pairs into undirected weighted edges with their evidence posts.
 
     Columns: network, platform, account_1, account_2, weight, weight_1_2, weight_2_1, pairs,
@@ -149,12 +149,14 @@ def edges_from_pairs(pairs: ir.Table, min_weight: int = 1) -> ir.Table:
     Two phases: a plain pair count per account pair first (a pair count below ``min_weight``
     means a weight below it too, since every matched post needs a pair), then the exact distinct
     counts and post lists only for the account pairs that can pass; chance co-actions of weight 1,
-    most of all pairs, never reach the expensive aggregation.
+    most of all pairs, never reach the expensive aggregation. ``prefilter=False`` skips the first
+    phase where the pairs are few but expensive to compute (verified LSH candidates): the engine
+    may evaluate a pair expression once per reference.
     """
     keys = ["platform", "network", "account_1", "account_2"]
     counts = pairs.group_by(keys).aggregate(n_pairs=pairs.count())
     counts = counts.filter(counts.n_pairs >= min_weight)
-    if min_weight > 1:
+    if min_weight > 1 and prefilter:
         pairs = pairs.semi_join(counts, keys)
     g = pairs.group_by(keys).aggregate(
         weight_1_2=pairs.post_1.nunique(),
