@@ -5,6 +5,8 @@
 
 Each ingest runs in a fresh child process (a new, empty corpus) so that its peak resident memory
 (``ru_maxrss`` from ``wait4``) is the ingest's alone. Targets: >= 100,000 posts/s, < 2 GB peak.
+On a shared machine compare ``child_cpu_s`` (CPU seconds), not wall time; ``duckdb_threads`` is what
+:func:`engineroom.ingest.core.ingest_threads` chose (``ENGINEROOM_INGEST_THREADS`` overrides).
 The last line of output is one JSON object with the figures.
 """
 
@@ -42,7 +44,9 @@ def child(path: str, db: str) -> None:
     with engineroom.open(db) as corpus:
         [rep] = corpus.ingest(path)
         counts = corpus.counts()
-    print(json.dumps({"read": rep.read, "stored": rep.stored, "duplicate": rep.duplicate,
+    from engineroom.ingest.core import ingest_threads
+
+    print(json.dumps({"duckdb_threads": ingest_threads() or "default", "read": rep.read, "stored": rep.stored, "duplicate": rep.duplicate,
                       "quarantined": rep.quarantined, "format": rep.format, "ingest_s": rep.seconds,
                       "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "tables": counts}))
 
@@ -91,7 +95,8 @@ def main() -> None:
         results[fmt] = r
         ok = "ok" if r["posts_per_s"] >= 100_000 and r["peak_rss_mb"] < 2048 else "BELOW TARGET"
         print(f"{fmt:11s} {r['read']:>10,} posts  {r['ingest_s']:7.1f} s  {r['posts_per_s']:>9,} posts/s  "
-              f"peak RSS {r['peak_rss_mb']:,} MB  cpu {r['child_cpu_s']} s  load {r['loadavg_1m_at_start']}  [{ok}]", flush=True)
+              f"peak RSS {r['peak_rss_mb']:,} MB  cpu {r['child_cpu_s']} s  load {r['loadavg_1m_at_start']}  "
+              f"threads {r.get('duckdb_threads')}  [{ok}]", flush=True)
     print(json.dumps(results, sort_keys=True))
 
 
