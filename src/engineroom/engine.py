@@ -77,6 +77,10 @@ class DuckDBEngine(Engine):
 
     def __init__(self, corpus: "Corpus") -> None:
         self.corpus = corpus
+        try:  # DuckDB 2 rejects the ``x -> ...`` lambdas Ibis 12 emits unless this is set
+            corpus.con.execute("SET lambda_syntax='ENABLE_SINGLE_ARROW'")
+        except Exception:  # older DuckDB: the arrow syntax is the only one
+            pass
         self.backend = ibis.duckdb.from_connection(corpus.con)
 
     def table(self, name: str) -> ibis.Table:
