@@ -266,6 +266,7 @@ def test_export_is_reused_until_the_corpus_changes(spark_session, base_corpus, t
             eng.close()
 
 
+@pytest.mark.slow
 def test_cli_analyze_with_spark_engine(base_corpus, tmp_path, parity_runs):
     """``engineroom analyze --engine spark`` end to end, in a fresh process (its own JVM)."""
     import subprocess
@@ -424,6 +425,7 @@ def compare_tables(a: pd.DataFrame, b: pd.DataFrame, table: str) -> None:
 SPARK_ANALYSES = sorted(n for n, c in registry().items() if "spark" in c.engines)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SPARK_ANALYSES or ["<none yet>"])
 def test_parity(name, parity_runs):
     if name == "<none yet>":
