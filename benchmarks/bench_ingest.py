@@ -5,8 +5,8 @@
 
 Each ingest runs in a fresh child process (a new, empty corpus) so that its peak resident memory
 (``ru_maxrss`` from ``wait4``) is the ingest's alone. Targets: >= 100,000 posts/s, < 2 GB peak.
-On a shared machine compare ``child_cpu_s`` (CPU seconds), not wall time; ``duckdb_threads`` is what
-:func:`engineroom.ingest.core.ingest_threads` chose (``ENGINEROOM_INGEST_THREADS`` overrides).
+On a shared machine compare ``child_cpu_s`` (CPU seconds), not wall time; ``duckdb_threads`` is
+:func:`engineroom.ingest.core.ingest_threads` (1 unless ``ENGINEROOM_INGEST_THREADS`` says otherwise).
 The last line of output is one JSON object with the figures.
 """
 
@@ -46,7 +46,7 @@ def child(path: str, db: str) -> None:
         counts = corpus.counts()
     from engineroom.ingest.core import ingest_threads
 
-    print(json.dumps({"duckdb_threads": ingest_threads() or "default", "read": rep.read, "stored": rep.stored, "duplicate": rep.duplicate,
+    print(json.dumps({"duckdb_threads": ingest_threads(), "read": rep.read, "stored": rep.stored, "duplicate": rep.duplicate,
                       "quarantined": rep.quarantined, "format": rep.format, "ingest_s": rep.seconds,
                       "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "tables": counts}))
 

@@ -176,9 +176,8 @@ def ingest_source(
     sc = duckdb.connect()
     sc.execute("SET TimeZone = 'UTC'")
     threads = ingest_threads()
-    if threads:
-        sc.execute(f"SET threads = {threads}")
-        con.execute(f"SET threads = {threads}")
+    sc.execute(f"SET threads = {threads}")
+    con.execute(f"SET threads = {threads}")
     sc.execute(f"SET memory_limit = '{os.environ.get('ENGINEROOM_STAGE_MEMORY', '768MB')}'")
     sc.execute("SET preserve_insertion_order = true")
     sc.execute("SET allocator_flush_threshold = '16MB'")  # give freed batch memory back early
@@ -230,22 +229,17 @@ def _drop_temp(con) -> None:
         con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
 
 
-def ingest_threads() -> int | None:
-    """DuckDB threads for an ingest: ``ENGINEROOM_INGEST_THREADS`` (a number, or ``auto``).
+def ingest_threads() -> int:
+    """DuckDB threads for an ingest: ``ENGINEROOM_INGEST_THREADS``, default 1.
 
-    ``auto`` (the default) is 1 while the machine is busy (1-minute load average at or above the
-    number of CPUs), else DuckDB's own default. Measured on the shared 2-core machine (load 6-7,
-    200k posts): one thread took 15-17% less CPU *and* less wall time than two, for twarc2 JSONL and
-    IO-archive CSV alike (batches are small and part of the work is single-threaded Python).
+    Measured on this 2-core machine (200k twarc2 posts): one thread took 6.6 CPU-s and 6.6 s wall,
+    two took 8.1-8.5 CPU-s and 7.3-7.7 s wall with the machine nearly idle (load 1.7); at load 6-7
+    one thread saved 15-17% CPU and wall for twarc2 JSONL and IO-archive CSV alike. Batches are
+    small (16 MB) and part of each one is single-threaded Python, so a second thread mostly adds
+    synchronisation.
     """
-    v = os.environ.get("ENGINEROOM_INGEST_THREADS", "auto").strip().lower()
-    if v.isdigit() and int(v) > 0:
-        return int(v)
-    try:
-        busy = os.getloadavg()[0] >= (os.cpu_count() or 1)
-    except OSError:  # pragma: no cover - no load average on this platform
-        busy = False
-    return 1 if busy else None
+    v = os.environ.get("ENGINEROOM_INGEST_THREADS", "1").strip()
+    return int(v) if v.isdigit() and int(v) > 0 else 1
 
 
 def _set_zone(con, zone: str, mem: str, threads=None) -> None:
