@@ -43,16 +43,6 @@ def test_bench_tiny_corpus(tmp_path):
     assert again["stages"]["ingest"]["stored"] == 500  # into a fresh corpus file
 
 
-def test_bench_compare_cnt_needs_the_cnt_module(tmp_path):
-    try:
-        import engineroom.cnt  # noqa: F401
-    except ImportError:
-        with pytest.raises(RuntimeError, match="engineroom.cnt"):
-            run_bench(posts=500, workdir=tmp_path, compare="cnt")
-        return
-    pytest.skip("engineroom.cnt exists: the comparison is tested in tests/test_cnt*.py and by engineroom bench")
-
-
 def test_bench_rejects_unknown_comparison():
     with pytest.raises(ValueError, match="cnt"):
         run_bench(posts=500, compare="networkx")
