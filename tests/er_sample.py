@@ -1,4 +1,4 @@
-"""A small corpus with findings tables in the agreed shapes (/tmp/tables.md), for the report,
+"""A small corpus with findings tables in the agreed shapes (docs/findings.md), for the report,
 export and review-app tests. Rows are inserted directly (the analyses are written in parallel);
 ids look like real Twitter ids (long numbers) so that a leak is unambiguous.
 """
