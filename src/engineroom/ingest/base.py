@@ -14,7 +14,7 @@ import pyarrow.csv as pacsv
 from .common import Batch, json_dumps, json_loads
 from .errors import IngestError
 from .merge import ensure_empty, stage_arrow
-from .sources import CHUNK, Source, Utf8Clean, line_batches
+from .sources import CHUNK, ByteReader, Source, Utf8Clean, line_batches
 
 LINES_PER_BATCH = 200_000
 
@@ -89,12 +89,11 @@ def lines_table(lines: list[tuple[int, str]]) -> pa.Table:
     return pa.table({"rec": pa.array(recs), "raw": pa.array([t for _, t in lines], pa.string())})
 
 
-class _Prefixed(io.RawIOBase):
+class _Prefixed(ByteReader):
+    """``head`` (bytes already read for sniffing), then the rest of ``f``."""
+
     def __init__(self, head: bytes, f) -> None:
         self.head, self.f = head, f
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, n: int = -1) -> bytes:
         if self.head:

@@ -88,14 +88,33 @@ def _peek(f) -> bytes:
     return head
 
 
-class _Hashing(io.RawIOBase):
+class ByteReader(io.RawIOBase):
+    """A read-only byte stream: subclasses implement ``read(n)``; ``readinto`` follows from it."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        b = self.read(len(buf))
+        buf[: len(b)] = b
+        return len(b)
+
+
+class _Wrapping(ByteReader):
+    """A :class:`ByteReader` over another stream ``self.f``, which it closes when closed."""
+
+    f: "io.RawIOBase"
+
+    def close(self) -> None:
+        self.f.close()
+        super().close()
+
+
+class _Hashing(_Wrapping):
     """Pass-through reader that hashes what it reads."""
 
     def __init__(self, f, hasher) -> None:
         self.f, self.h = f, hasher
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, n: int = -1) -> bytes:
         b = self.f.read(n)
@@ -103,17 +122,9 @@ class _Hashing(io.RawIOBase):
             self.h.update(b)
         return b
 
-    def readinto(self, buf) -> int:
-        b = self.read(len(buf))
-        buf[: len(b)] = b
-        return len(b)
-
-    def close(self) -> None:
-        self.f.close()
-        super().close()
 
 
-class _Decompressing(io.RawIOBase):
+class _Decompressing(_Wrapping):
     """gzip / zstd decompression (multi-member / multi-frame) that notices truncation."""
 
     def __init__(self, f, name: str, kind: str) -> None:
@@ -130,9 +141,6 @@ class _Decompressing(io.RawIOBase):
 
             self.d = zstandard.ZstdDecompressor().decompressobj()
         self.in_frame = False
-
-    def readable(self) -> bool:
-        return True
 
     def _fill(self) -> None:
         while not self.buf and not self.done:
@@ -169,17 +177,9 @@ class _Decompressing(io.RawIOBase):
         b, self.buf = self.buf[:n], self.buf[n:]
         return b
 
-    def readinto(self, buf) -> int:
-        b = self.read(len(buf))
-        buf[: len(b)] = b
-        return len(b)
-
-    def close(self) -> None:
-        self.f.close()
-        super().close()
 
 
-class Utf8Clean(io.RawIOBase):
+class Utf8Clean(ByteReader):
     """Re-encodes a byte stream as valid UTF-8: undecodable bytes become U+FFFD; drops a BOM."""
 
     def __init__(self, f) -> None:
@@ -188,9 +188,6 @@ class Utf8Clean(io.RawIOBase):
         self.buf = b""
         self.first = True
         self.eof = False
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, n: int = -1) -> bytes:
         while not self.eof and (n is None or n < 0 or len(self.buf) < n):
@@ -218,11 +215,6 @@ class Utf8Clean(io.RawIOBase):
         else:
             b, self.buf = self.buf[:n], self.buf[n:]
         return b
-
-    def readinto(self, buf) -> int:
-        b = self.read(len(buf))
-        buf[: len(b)] = b
-        return len(b)
 
 
 def head_text(source: Source, n: int = 1 << 16) -> str:

@@ -973,11 +973,17 @@ class Generator:
         p.flags |= CAMP | (NARR if narrative else 0)
         self.pools["camp"].append(p)
 
-    def _b_camp_rt(self, p: Post, r: list[int]) -> None:
-        orig = self._pick("camp", r)
+    def _retweet_from(self, pool: str, p: Post, r: list[int], otherwise) -> bool:
+        """Make ``p`` a retweet of a post from ``pool`` by another account; else ``otherwise(p, r)``."""
+        orig = self._pick(pool, r)
         if orig is None or orig.aidx == p.aidx:
-            return self._b_camp_post(p, r)
+            otherwise(p, r)
+            return False
         self._retweet(p, orig)
+        return True
+
+    def _b_camp_rt(self, p: Post, r: list[int]) -> None:
+        self._retweet_from("camp", p, r, self._b_camp_post)
 
     def _b_burst_post(self, p: Post, r: list[int]) -> None:
         tags = [BURST_TAG] + (["UKFloods"] if r[2] % 4 == 0 else [])
@@ -986,10 +992,7 @@ class Generator:
         self.pools["burst"].append(p)
 
     def _b_burst_rt(self, p: Post, r: list[int]) -> None:
-        orig = self._pick("burst", r)
-        if orig is None or orig.aidx == p.aidx:
-            return self._b_burst_post(p, r)
-        self._retweet(p, orig)
+        self._retweet_from("burst", p, r, self._b_burst_post)
 
     def _op_headline(self, r: list[int]) -> str:
         return self._t("op_headline", r)
@@ -1025,11 +1028,8 @@ class Generator:
         self.pools["op"].append(p)
 
     def _b_op_rt(self, p: Post, r: list[int]) -> None:
-        orig = self._pick("op", r)
-        if orig is None or orig.aidx == p.aidx:
-            return self._b_op_link(p, r)
-        self._retweet(p, orig)
-        p.flags |= OPER
+        if self._retweet_from("op", p, r, self._b_op_link):
+            p.flags |= OPER
 
 
 def _zipf_index(r: int, n: int) -> int:
