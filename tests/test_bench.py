@@ -70,3 +70,22 @@ def test_cli_bench_unknown_analysis_is_a_clear_error(tmp_path):
     assert res.exit_code == 1
     assert "unknown analysis no_such_analysis" in res.output
     assert not (tmp_path / "bench.duckdb").exists()  # failed before doing any work
+
+
+def test_bench_io_archive_with_seed(tmp_path):
+    pytest.importorskip("engineroom.ingest")
+    pytest.importorskip("engineroom.report")
+    result = run_bench(posts=400, workdir=tmp_path, only=[], seed=3, format="io-archive")
+    assert result["format"] == "io-archive" and result["seed"] == 3
+    assert result["stages"]["ingest"]["stored"] == 400  # posts only; the users file adds accounts
+    truth = json.loads((tmp_path / "bench_400_s3_tweets.csv.truth.json").read_text())
+    assert truth["seed"] == 3 and truth["format"] == "io-archive"
+    again = run_bench(posts=400, workdir=tmp_path, only=[], seed=3, format="io-archive")
+    assert again["stages"]["synth"].get("reused") is True
+    other = run_bench(posts=400, workdir=tmp_path, only=[], seed=4, format="io-archive")
+    assert not other["stages"]["synth"].get("reused")  # another seed is another corpus
+
+
+def test_bench_rejects_unknown_format():
+    with pytest.raises(ValueError, match="io-archive"):
+        run_bench(posts=500, format="parquet")

@@ -1,6 +1,8 @@
 """``engineroom bench``: time every stage of the pipeline on N synthetic posts.
 
-:func:`run_bench` synthesizes N posts (twarc2 JSONL, :mod:`engineroom.synth`), then times each stage
+:func:`run_bench` synthesizes N posts (:mod:`engineroom.synth`: twarc2 JSONL by default, or the
+Information Operations archive's tweets + users CSV with ``format="io-archive"``, which is smaller
+and faster to write and ingest; ``seed`` picks the synthetic corpus), then times each stage
 separately — synth, ingest, every registered analysis (in dependency order, one at a time) and the
 report — and records posts per second and peak memory per stage. Peak memory is the resident set
 size (RSS) of this process and its child processes (e.g. Spark's JVM, or the coordination-network-
@@ -32,6 +34,10 @@ from typing import Any, Iterator
 
 from .synth import synthesize
 
+
+
+#: synthetic export formats the benchmark can write and ingest (file name suffix for each)
+BENCH_FORMATS: dict[str, str] = {"twarc2": "jsonl", "io-archive": "tweets.csv"}
 
 
 class BenchError(RuntimeError):
@@ -148,9 +154,9 @@ class MemorySampler:
             rec["peak_rss_mb"] = round(max(peaks) / 1024, 1)
 
 
-def _reusable_truth(corpus_path: Path, posts: int, seed: int) -> dict[str, Any] | None:
-    """The truth of a complete earlier synth of the same size and seed at ``corpus_path``, if any
-    (the truth file is written last, so an interrupted synth is never reused)."""
+def _reusable_truth(corpus_path: Path, posts: int, seed: int, format: str = "twarc2") -> dict[str, Any] | None:  # noqa: A002
+    """The truth of a complete earlier synth of the same size, seed and format at ``corpus_path``,
+    if any (the truth file is written last, so an interrupted synth is never reused)."""
     import json
 
     from .synth import truth_paths
@@ -162,7 +168,10 @@ def _reusable_truth(corpus_path: Path, posts: int, seed: int) -> dict[str, Any] 
         truth = json.loads(tp.read_text())
     except (OSError, ValueError):
         return None
-    if truth.get("posts") == posts and truth.get("seed") == seed and truth.get("format") == "twarc2":
+    if truth.get("posts") == posts and truth.get("seed") == seed and truth.get("format") == format:
+        users = truth.get("users_path")
+        if users is not None and not Path(users).exists():
+            return None
         return truth
     return None
 
@@ -180,11 +189,14 @@ def run_bench(
     seed: int = 0,
     only: list[str] | None = None,
     reuse: bool = True,
+    format: str = "twarc2",  # noqa: A002
 ) -> dict[str, Any]:
     """Synthesize ``posts`` posts and time every pipeline stage; return one JSON-able dict.
 
     ``engine``: ``duckdb`` or ``spark`` for the analyses. ``workdir``: keep the corpus files and
-    the DuckDB file there (default: a temporary folder, removed afterwards). ``only``: time just
+    the DuckDB file there (default: a temporary folder, removed afterwards). ``seed``: the synth's
+    random seed. ``format``: the synthetic export format, ``twarc2`` (JSONL) or ``io-archive``
+    (tweets + users CSV, ingested together). ``only``: time just
     these analyses (default: every registered one). ``reuse``: with a ``workdir`` that already
     holds a complete synthetic corpus of the same size and seed, skip the synth stage (10M posts
     take minutes to write). ``compare="cnt"``:
@@ -197,6 +209,8 @@ def run_bench(
     stages), ``load_average`` (at the end: other work on the machine slows wall times), ``cnt``
     (with ``compare``), ``machine``.
     """
+    if format not in BENCH_FORMATS:
+        raise ValueError(f"unknown bench format {format!r}; choose one of {', '.join(BENCH_FORMATS)}")
     if compare not in (None, "cnt"):
         raise ValueError(f"unknown --compare {compare!r}: the one comparison is 'cnt' (coordination-network-toolkit)")
     cnt_mod = None
@@ -229,33 +243,37 @@ def run_bench(
     else:
         wd = Path(workdir)
         wd.mkdir(parents=True, exist_ok=True)
-    corpus_path = wd / f"bench_{posts}.jsonl"
+    corpus_path = wd / (f"bench_{posts}.jsonl" if format == "twarc2" else f"bench_{posts}_s{seed}_tweets.csv")
     db = wd / "bench.duckdb"
     for stale in (db, db.with_name(db.name + ".wal")):
         if stale.exists():
             stale.unlink()
 
     stages: dict[str, dict[str, Any]] = {}
-    result: dict[str, Any] = {"posts": int(posts), "engine": engine, "format": "twarc2", "seed": seed}
+    result: dict[str, Any] = {"posts": int(posts), "engine": engine, "format": format, "seed": seed}
     try:
         with MemorySampler() as mem:
-            truth = _reusable_truth(corpus_path, posts, seed) if reuse and tmp is None else None
+            truth = _reusable_truth(corpus_path, posts, seed, format) if reuse and tmp is None else None
             if truth is not None:  # same N and seed already synthesized in this workdir
                 rec = {"reused": True, "seconds": 0.0, "posts_per_s": None, "peak_rss_mb": 0.0}
                 say(f"synth          reusing {corpus_path}")
             else:
                 with mem.stage() as rec:
-                    truth = synthesize(posts, corpus_path, format="twarc2", seed=seed)
+                    truth = synthesize(posts, corpus_path, format=format, seed=seed)
                 rec["posts_per_s"] = _rate(posts, rec["seconds"])
                 say(f"synth          {rec['seconds']:8.2f}s  {rec['posts_per_s'] or 0:>10,.0f} posts/s  {rec['peak_rss_mb']:8.1f} MB")
-            rec["file_mb"] = round(corpus_path.stat().st_size / 2**20, 1)
+            # the files ingest reads (IO-archive: the tweets CSV and the users CSV beside it); ingest
+            # streams them, so no stage holds the corpus in memory
+            inputs = [corpus_path] + ([Path(truth["users_path"])] if truth.get("users_path") else [])
+            rec["file_mb"] = round(sum(p.stat().st_size for p in inputs) / 2**20, 1)
             stages["synth"] = rec
 
             with engineroom.open(db) as corpus:
                 with mem.stage() as rec:
-                    reports = corpus.ingest([corpus_path])
+                    reports = corpus.ingest(inputs)
                 rec["posts_per_s"] = _rate(posts, rec["seconds"])
-                rec["stored"] = int(sum(r.stored for r in reports))
+                # posts only (an IO-archive users file stores accounts, not posts)
+                rec["stored"] = int(sum(r.stored for r in reports if r.format != "io-users"))
                 rec["quarantined"] = int(sum(r.quarantined for r in reports))
                 stages["ingest"] = rec
                 say(f"ingest         {rec['seconds']:8.2f}s  {rec['posts_per_s'] or 0:>10,.0f} posts/s  {rec['peak_rss_mb']:8.1f} MB")

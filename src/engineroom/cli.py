@@ -253,6 +253,8 @@ def bench(
     engine: str = typer.Option("duckdb", "--engine"),
     workdir: Optional[Path] = typer.Option(None, "--workdir", help="keep files here (default: a temp folder)"),
     only: Optional[str] = typer.Option(None, "--only", help="comma-separated analyses to time (default: all)"),
+    seed: int = typer.Option(0, "--seed", help="synth random seed"),
+    fmt: str = typer.Option("twarc2", "--format", help="synthetic export format: twarc2 or io-archive"),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Time every stage on N synthetic posts; posts/s and peak memory per stage."""
@@ -260,7 +262,8 @@ def bench(
 
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
     try:
-        result = run_bench(posts=posts, compare=compare, engine=engine, workdir=workdir, console=console, only=names)
+        result = run_bench(posts=posts, compare=compare, engine=engine, workdir=workdir, console=console, only=names,
+                           seed=seed, format=fmt)
     except (ValueError, BenchError) as exc:
         fail(str(exc))
     if json_out:
