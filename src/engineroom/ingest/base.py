@@ -31,7 +31,26 @@ class Adapter:
         self.column_map = column_map or {}
         self.media_dir = media_dir
 
-    def batches(self, con, hasher) -> Iterator[None]:  # pragma: no cover - abstract
+    def batches(self, con, hasher) -> Iterator[None]:
+        """Stage the source batch by batch on ``con`` (yields after each batch is staged)."""
+        units = self.units(hasher)
+        if units is None:  # pragma: no cover - an adapter overrides batches() or units()
+            raise NotImplementedError
+        for unit in units:
+            self.stage_unit(con, unit)
+            yield
+
+    def units(self, hasher) -> Iterator[object] | None:
+        """The source read in batch-sized *units* (no DuckDB needed), or None when this adapter
+        reads and stages in one step (then only :meth:`batches` works).
+
+        Reading is sequential (it feeds ``hasher``); :meth:`stage_unit` of different units may run
+        at the same time on different staging connections, which is how ingest stages in parallel.
+        """
+        return None
+
+    def stage_unit(self, con, unit) -> None:  # pragma: no cover - abstract
+        """Create the ``b_*`` batch tables on ``con`` from one unit of :meth:`units`."""
         raise NotImplementedError
 
 
@@ -58,10 +77,11 @@ class JsonLinesAdapter(Adapter):
         finally:
             stream.close()
 
-    def batches(self, con, hasher) -> Iterator[None]:
-        for lines in self.iter_line_batches(hasher):
-            self.stage_lines(con, lines)
-            yield
+    def units(self, hasher) -> Iterator[pa.Table]:
+        return self.iter_line_batches(hasher)
+
+    def stage_unit(self, con, unit: pa.Table) -> None:
+        self.stage_lines(con, unit)
 
     def stage_lines(self, con, lines: pa.Table) -> None:
         """Python adapters: parse each line and fill a :class:`Batch`."""
@@ -196,14 +216,16 @@ class CsvAdapter(Adapter):
                 f"(found: {', '.join(cols[:40])})"
             )
 
-    def batches(self, con, hasher) -> Iterator[None]:
-        for cols, tbl, bad in self.csv_batches(hasher):
-            con.register("b_rows", tbl)
-            try:
-                self._stage(con, cols, bad)
-            finally:
-                _unregister(con, "b_rows")
-            yield
+    def units(self, hasher) -> Iterator[tuple[list[str], pa.Table, list[tuple[int, str]]]]:
+        return self.csv_batches(hasher)
+
+    def stage_unit(self, con, unit) -> None:
+        cols, tbl, bad = unit
+        con.register("b_rows", tbl)
+        try:
+            self._stage(con, cols, bad)
+        finally:
+            _unregister(con, "b_rows")
 
     def _stage(self, con, cols: list[str], bad: list[tuple[int, str]]) -> set[str]:
         if True:

@@ -21,6 +21,7 @@ import json
 import os
 import time
 import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,7 +32,8 @@ import duckdb
 from ..progress import progress
 from .detect import FORMATS, detect
 from .errors import IngestError
-from .merge import Context, Counts, export_batch, media_index, merge_batch, prepare_batch
+from .merge import Context, Counts, media_index, merge_batch
+from .pipeline import ingest_workers, staged_batches, staging_connection
 from .sources import Source, expand_paths, head_text, sources_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -171,27 +173,21 @@ def ingest_source(
     con.execute("SET TimeZone = 'UTC'")  # times without an offset are UTC
     # bounded memory however large the file: DuckDB spills to its temp folder beyond this
     con.execute(f"SET memory_limit = '{os.environ.get('ENGINEROOM_INGEST_MEMORY', '512MB')}'")
-    # staging happens in a separate in-memory DuckDB: its temp tables are freed batch by batch
-    # (in the corpus database they would be kept until the ingest transaction ends)
-    sc = duckdb.connect()
-    sc.execute("SET TimeZone = 'UTC'")
     threads = ingest_threads()
-    sc.execute(f"SET threads = {threads}")
     con.execute(f"SET threads = {threads}")
-    sc.execute(f"SET memory_limit = '{os.environ.get('ENGINEROOM_STAGE_MEMORY', '768MB')}'")
-    sc.execute("SET preserve_insertion_order = true")
-    sc.execute("SET allocator_flush_threshold = '16MB'")  # give freed batch memory back early
-    sc.execute("SET allocator_bulk_deallocation_flush_threshold = '64MB'")
+    stage_mem = os.environ.get("ENGINEROOM_STAGE_MEMORY", "768MB")
     con.execute("BEGIN TRANSACTION")
     try:
         with progress(f"Ingesting {Path(src.name).name}", total=None) as bar:
-            # adapters stage each batch on their own connection (auto-commit, so replaced temp
-            # tables are freed); the batch reaches this transaction as Arrow
-            for _ in adapter.batches(sc, hasher):
-                prepare_batch(sc, adapter.mode)
-                c = merge_batch(con, ctx, export_batch(sc))
-                total.add(c)
-                bar.advance(c.read)
+            # batches are staged on worker threads, each with its own in-memory DuckDB, and reach
+            # this transaction as Arrow, in file order (see engineroom.ingest.pipeline)
+            with closing(staged_batches(adapter, hasher, adapter.mode, ingest_workers(),
+                                        lambda: staging_connection(threads, stage_mem))) as batches:
+                for tables in batches:
+                    c = merge_batch(con, ctx, tables)
+                    del tables
+                    total.add(c)
+                    bar.advance(c.read)
         if hasher is not None:
             sha = hasher.hexdigest()
         con.execute(
@@ -206,7 +202,6 @@ def ingest_source(
         except Exception:
             pass
         _set_zone(con, zone, mem, nthreads)
-        _close(sc)
         if isinstance(exc, IngestError):
             raise
         if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
@@ -215,7 +210,6 @@ def ingest_source(
             raise IngestError(f"{src.name}: could not be read as {fmt}: {exc}") from exc
         raise
     _set_zone(con, zone, mem, nthreads)
-    _close(sc)
     rep = IngestReport(file=src.name, format=fmt, read=total.read, stored=total.stored, duplicate=total.duplicate,
                        quarantined=total.quarantined, seconds=time.perf_counter() - t0, ingest_id=ingest_id, sha256=sha)
     assert rep.read == rep.stored + rep.duplicate + rep.quarantined

@@ -89,14 +89,12 @@ class Twarc2(JsonLinesAdapter):
     name = "twarc2"
     platform = "twitter"
 
-    def batches(self, con, hasher) -> Iterator[None]:
-        for lines in self.iter_line_batches(hasher):
-            con.register("b_lines", lines)
-            try:
-                self.stage(con)
-            finally:
-                _unregister(con, "b_lines")
-            yield
+    def stage_unit(self, con, unit) -> None:
+        con.register("b_lines", unit)
+        try:
+            self.stage(con)
+        finally:
+            _unregister(con, "b_lines")
 
     def stage(self, con) -> None:
         ex = con.execute

@@ -317,6 +317,9 @@ class Telegram(JsonLinesAdapter):
     name = "telegram"
     platform = "telegram"
 
+    def units(self, hasher) -> None:
+        return None  # messages are parsed and staged in one pass: see batches()
+
     def batches(self, con, hasher) -> Iterator[None]:
         import ijson
 
