@@ -122,3 +122,29 @@ def test_findings_columns_have_real_types(planted_corpus):
     for table in ("communities", "graph_nodes", "targets", "targets_daily"):
         types = dict(corpus.query(f'DESCRIBE "{table}"')[["column_name", "column_type"]].values.tolist())
         assert '"NULL"' not in types.values() and "HUGEINT" not in types.values(), (table, types)
+
+
+def test_array_pagerank_and_collapse_match_igraph():
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    n, m = 400, 3000
+    src = rng.integers(0, n, m)
+    dst = rng.integers(0, n, m)
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    key = np.unique(src * n + dst)  # one edge per ordered pair, as the union graph has
+    src, dst = key // n, key % n
+    w = rng.integers(1, 6, len(src)).astype(float)
+    src[:5], dst[:5] = 0, np.arange(1, 6)  # vertex 399 and others may be dangling
+    g = graphs.graph_from_arrays(n, src, dst, w)
+    assert g.vcount() == n and g.ecount() == len(src) and g.es["weight"] == w.tolist()
+    for d in (0.85, 0.5):
+        ours = graphs.pagerank_arrays(n, src, dst, w, damping=d)
+        assert np.allclose(ours, graphs.pagerank(g, damping=d), atol=1e-9, rtol=0)
+        assert ours.sum() == pytest.approx(1.0)
+    a, b, uw = graphs.collapse_undirected(n, src, dst, w)
+    u = g.as_undirected(mode="collapse", combine_edges="sum")
+    ref = sorted((min(e.tuple), max(e.tuple), e["weight"]) for e in u.es)
+    assert list(zip(a.tolist(), b.tolist(), uw.tolist())) == ref
+    assert graphs.pagerank_arrays(0, src[:0], dst[:0], w[:0]).shape == (0,)
