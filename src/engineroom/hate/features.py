@@ -33,8 +33,8 @@ LEX_FEATURES = (
 )
 
 
-def _crc(s: str) -> int:
-    return zlib.crc32(s.encode("utf-8"))
+#: distinct words whose feature indices a :class:`Featurizer` keeps (≈ 200 bytes each)
+_CACHE_MAX = 500_000
 
 
 @dataclass
@@ -52,19 +52,24 @@ class Featurizer:
 
     def _token(self, tok: str) -> list[int]:
         """Hashes (not yet reduced modulo ``n_features``) of a word and its character n-grams."""
-        got = self._cache.get(tok)
-        if got is not None:
-            return got
         crc = zlib.crc32
         b = f" {tok} ".encode("utf-8")
         L = len(b)
         idx = [crc(b"w\x00" + b)]
         for n in range(self.char_min, min(self.char_max, L) + 1):
             idx.extend([crc(b[i:i + n]) for i in range(L - n + 1)])
-        if len(self._cache) > 500_000:
-            self._cache.clear()
-        self._cache[tok] = idx
         return idx
+
+    def token_features(self, tok: str) -> bytes:
+        """The feature indices (``int32``, reduced modulo ``n_features``, with repeats) of a word and
+        its character n-grams, as raw bytes (``np.frombuffer(..., np.int32)``); cached per process."""
+        got = self._cache.get(tok)
+        if got is None:
+            got = (np.asarray(self._token(tok), dtype=np.int64) % self.n_features).astype(np.int32).tobytes()
+            if len(self._cache) >= _CACHE_MAX:
+                self._cache.clear()
+            self._cache[tok] = got
+        return got
 
     def tokens(self, norm: str) -> list[str]:
         """Tokens of a normalised text: the spaced view plus squashed-view words it lacks."""
@@ -76,33 +81,85 @@ class Featurizer:
         return toks
 
     def counts(self, norms: list[str]) -> sp.csr_matrix:
-        """Raw n-gram counts (documents × ``n_features``)."""
+        """Raw n-gram counts (documents × ``n_features``, ``float32``, canonical CSR).
+
+        Vectorised: each distinct word of the batch is hashed once (and cached per process), each
+        distinct word bigram once, and the counts are one sparse product ``documents × terms`` @
+        ``terms × features``, so Python touches each token once, not each of its ~20 n-grams.
+        """
         m = self.n_features
-        indices: list[int] = []
-        indptr = [0]
+        n = len(norms)
+        vocab: dict[str, int] = {}
+        add = vocab.setdefault
+        occ: list[int] = []  # term id of every token, documents concatenated
+        lengths: list[int] = []
+        tokens = self.tokens
         for norm in norms:
-            toks = self.tokens(norm)
-            for t in toks:
-                indices.extend(self._token(t))
-            if self.word_n >= 2:
-                for a, b in zip(toks, toks[1:]):
-                    indices.append(_crc(f"b\x00{a} {b}"))
-            indptr.append(len(indices))
-        ind = (np.asarray(indices, dtype=np.int64) % m).astype(np.int32)
-        X = sp.csr_matrix((np.ones(len(ind), dtype=np.float32), ind, np.asarray(indptr, dtype=np.int64)),
-                          shape=(len(norms), m))
-        X.sum_duplicates()
+            toks = tokens(norm)
+            occ.extend([add(t, len(vocab)) for t in toks])
+            lengths.append(len(toks))
+        if not occ:
+            return sp.csr_matrix((n, m), dtype=np.float32)
+        V = len(vocab)
+        ids = np.asarray(occ, dtype=np.int64)
+        doc = np.repeat(np.arange(n, dtype=np.int64), np.asarray(lengths, dtype=np.int64))
+        words = list(vocab)
+        feats = [self.token_features(w) for w in words]
+        parts = [b"".join(feats)]
+        sizes = [np.fromiter(map(len, feats), dtype=np.int64, count=V) // 4]
+        rows, cols = [doc], [ids]
+        if self.word_n >= 2 and len(ids) > 1:
+            same = doc[1:] == doc[:-1]
+            keys = ids[:-1][same] * V + ids[1:][same]
+            if len(keys):
+                pairs, inverse = np.unique(keys, return_inverse=True)
+                crc = zlib.crc32
+                first, second = (pairs // V).tolist(), (pairs % V).tolist()
+                hashes = [crc(f"b\x00{words[a]} {words[b]}".encode("utf-8")) for a, b in zip(first, second)]
+                parts.append((np.asarray(hashes, dtype=np.int64) % m).astype(np.int32).tobytes())
+                sizes.append(np.ones(len(pairs), dtype=np.int64))
+                rows.append(doc[1:][same])
+                cols.append(V + inverse.ravel())
+        sizes_all = np.concatenate(sizes)
+        terms = len(sizes_all)
+        # terms × features: row t holds the (repeated) feature indices of term t
+        T = sp.csr_matrix((np.ones(int(sizes_all.sum()), dtype=np.float32),
+                           np.frombuffer(b"".join(parts), dtype=np.int32),
+                           np.concatenate([[0], np.cumsum(sizes_all)])), shape=(terms, m))
+        r, c = np.concatenate(rows), np.concatenate(cols)
+        D = sp.csr_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=(n, terms))
+        # features × documents, then its CSC form is the documents × features CSR with each row's
+        # indices sorted and summed (a counting sort; cheaper than sorting D @ T row by row)
+        Xt = (T.T.tocsr() @ D.T.tocsr()).tocsc()
+        X = sp.csr_matrix((Xt.data, Xt.indices, Xt.indptr), shape=(n, m))
+        X.has_canonical_format = True  # sorted, no repeats: what the per-token version produced
         return X
 
 
 def tfidf(X: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear TF × IDF, rows L2-normalised (as TfidfVectorizer(sublinear_tf=True))."""
-    X = X.copy()
-    X.data = (np.log(X.data) + 1.0) * idf[X.indices]
-    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    """Sublinear TF × IDF, rows L2-normalised (as TfidfVectorizer(sublinear_tf=True)).
+
+    ``X`` is raw counts as :meth:`Featurizer.counts` returns them. The result's entries are in the
+    order (within each row) and the ``float32`` values of the original implementation
+    (``diags(1 / norms) @ X``, which lists each row's entries in reverse), so the scores that sum
+    over them are bit for bit the same; it is just done without the sparse products.
+    """
+    X = X.tocsr()
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    indptr, indices = X.indptr, X.indices
+    data = (np.log(X.data) + 1.0) * idf[indices]
+    # squared norms as X.multiply(X).sum(axis=1) computed them (same order, same float32 sums)
+    sq = sp.csr_matrix((data * data, indices, indptr), shape=X.shape)
+    norms = np.sqrt(np.asarray(sq.sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    X = sp.diags((1.0 / norms).astype(np.float32)) @ X
-    return X.tocsr()
+    inv = (1.0 / norms).astype(np.float32)
+    lengths = np.diff(indptr)
+    data *= np.repeat(inv, lengths)
+    row = np.repeat(np.arange(X.shape[0], dtype=np.int64), lengths)
+    rev = indptr[row] + indptr[row + 1] - 1 - np.arange(len(data), dtype=np.int64)
+    return sp.csr_matrix((data[rev], indices[rev], indptr.copy()), shape=X.shape)
 
 
 def fit_idf(X: sp.csr_matrix) -> np.ndarray:
