@@ -305,46 +305,103 @@ def iter_line_chunks(stream, max_bytes: int = 64 << 20) -> Iterator[tuple[int, l
             lineno += len(parts)
 
 
+_ASCII_SPACE = b" \t\n\r\x0b\x0c"  # what bytes.strip() removes
+
+
+def _chunk_lines(data: bytes):
+    """The lines of ``data`` (which ends with a newline) as one Arrow binary array whose values keep
+    their newline (zero-copy over ``data``), their lengths without it, and which are not blank."""
+    import numpy as np
+    import pyarrow as pa
+
+    arr = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(arr == 10) + 1  # one past each newline
+    n = len(ends)
+    big = len(data) >= (1 << 31) - 1
+    offsets = np.empty(n + 1, dtype=np.int64 if big else np.int32)
+    offsets[0] = 0
+    offsets[1:] = ends
+    values = pa.Array.from_buffers(pa.large_binary() if big else pa.binary(), n,
+                                   [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    lengths = np.diff(offsets).astype(np.int64) - 1
+    # a line whose first byte is not white space is not blank; the few others are looked at whole
+    keep = ~np.isin(arr[offsets[:-1]], np.frombuffer(_ASCII_SPACE, dtype=np.uint8)) if n else np.zeros(0, bool)
+    for i in np.flatnonzero(~keep):
+        keep[i] = bool(data[offsets[i]:offsets[i + 1]].strip())
+    return values, lengths, keep
+
+
 def line_batches(stream, max_lines: int = 200_000, max_bytes: int = 64 << 20):
     """Batches of non-blank lines as Arrow (``rec`` = line number from 1, ``raw`` = text).
 
-    Lines are decoded as UTF-8 in Arrow (fast); a batch with undecodable bytes is decoded line by
-    line with U+FFFD replacements instead. CRLF line ends lose their CR.
+    The stream is read in ``max_bytes`` chunks and split with numpy (no Python object per line);
+    a batch is flushed once it holds ``max_lines`` lines or ``max_bytes`` bytes, checked after each
+    chunk's lines are added (so the batches are the same however the lines are split). Lines are
+    decoded as UTF-8 in Arrow (fast); a batch with undecodable bytes is decoded line by line with
+    U+FFFD replacements instead. CRLF line ends lose their CR; blank lines are skipped (their
+    numbers are not reused).
     """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     pend_recs: list[np.ndarray] = []
-    pend_lines: list[bytes] = []
+    pend_vals: list[pa.Array] = []
+    pend_n = 0
     pend_bytes = 0
 
     def flush():
-        raw = pa.array(pend_lines, type=pa.binary())
+        raw = pa.concat_arrays(pend_vals) if len(pend_vals) > 1 else pend_vals[0]
+        if raw.type != pa.binary():
+            raw = raw.cast(pa.binary())
         try:
             txt = raw.cast(pa.string())
         except pa.ArrowInvalid:
-            txt = pa.array([x.decode("utf-8", errors="replace") for x in pend_lines], type=pa.string())
-        txt = pc.utf8_rtrim(txt, characters="\r")
+            txt = pa.array([x.decode("utf-8", errors="replace") for x in raw.to_pylist()], type=pa.string())
+        txt = pc.utf8_rtrim(txt, characters="\r\n")
         return pa.table({"rec": pa.array(np.concatenate(pend_recs)), "raw": txt})
 
-    for start, lines in iter_line_chunks(stream, max_bytes=max_bytes):
-        recs = np.arange(start, start + len(lines), dtype=np.int64)
-        keep = [i for i, x in enumerate(lines) if x.strip()] if any(not x.strip() for x in lines) else None
-        if keep is not None:
-            lines = [lines[i] for i in keep]
-            recs = recs[keep]
-        while lines:
-            room = max_lines - len(pend_lines)
-            take = lines[:room]
-            pend_lines.extend(take)
-            pend_recs.append(recs[: len(take)])
-            pend_bytes += sum(len(x) for x in take)
-            lines, recs = lines[room:], recs[room:]
-            if len(pend_lines) >= max_lines or pend_bytes >= max_bytes:
+    tail = b""
+    lineno = 1
+    first = True
+    eof = False
+    while not eof:
+        b = stream.read(max_bytes)
+        if first:
+            first = False
+            if b.startswith(codecs.BOM_UTF8):
+                b = b[3:]
+        if not b:
+            eof = True
+            if not tail:
+                break
+            data, tail = tail + b"\n", b""  # the last line, without a newline
+        else:
+            data = tail + b if tail else b
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                tail = data
+                continue
+            data, tail = (data[:cut], data[cut:]) if cut < len(data) else (data, b"")
+        values, lengths, keep = _chunk_lines(data)
+        recs = np.arange(lineno, lineno + len(values), dtype=np.int64)
+        lineno += len(values)
+        if not keep.all():
+            idx = np.flatnonzero(keep)
+            values, lengths, recs = values.take(pa.array(idx)), lengths[idx], recs[idx]
+        pos = 0
+        while pos < len(values):
+            room = max_lines - pend_n
+            take = min(room, len(values) - pos)
+            pend_vals.append(values.slice(pos, take))
+            pend_recs.append(recs[pos: pos + take])
+            pend_n += take
+            pend_bytes += int(lengths[pos: pos + take].sum())
+            pos += take
+            if pend_n >= max_lines or pend_bytes >= max_bytes:
                 yield flush()
-                pend_lines, pend_recs, pend_bytes = [], [], 0
-    if pend_lines:
+                pend_vals, pend_recs, pend_n, pend_bytes = [], [], 0, 0
+    if pend_n:
         yield flush()
 
 
