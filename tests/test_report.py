@@ -202,3 +202,37 @@ def test_pseudonymised_report_of_an_ingested_corpus(tmp_path):
     idents = planted["account_ids"] + planted["handles"] + planted["post_ids"] + mentioned
     assert len(idents) >= 90
     assert [x for x in idents if x.lower() in page] == []
+
+
+def test_network_map_without_communities_table(tmp_path):
+    """The map's node / edge selection runs in SQL: the strongest nodes, the heaviest ties between
+    them, and the community table from graph_nodes when the network analysis's own is missing."""
+    from engineroom.report import build as rb
+    from engineroom.report.data import Findings
+
+    hub = [f"a{i}" for i in range(6)]
+    edges = [("a0", x, 5) for x in hub[1:]] + [("a1", "a2", 1), ("a3", "a4", 2), ("b0", "b1", 1)]
+    with engineroom.open(tmp_path / "c.duckdb") as c:
+        c.write_table("graph_edges", pd.DataFrame(edges, columns=["source", "target", "weight"]))
+        c.write_table("graph_nodes", pd.DataFrame({
+            "account_id": hub + ["b0", "b1"], "handle": [f"h{i}" for i in range(6)] + [None, None],
+            "community": [0] * 6 + [1, 1]}))
+        sec = rb.network_section(rb.Context(Findings(c)))
+    fig = sec["blocks"][0]["figure"]["data"]
+    drawn = [t for t in fig if t["name"] != "edges"]
+    assert sum(len(t["x"]) for t in drawn) == 8 and len(fig[0]["x"]) == 3 * len(edges)
+    assert drawn[0]["name"] == "community 0 (6)" and "@h0 · community 0 · strength 25" in drawn[0]["text"]
+    rows = sec["blocks"][1]["rows"]
+    assert rows[0][:2] == ["0", "6"] and rows[0][2] == "@h0, @h3, @h4, @h1, @h2" and rows[1][:2] == ["1", "2"]
+    assert rows[1][2] == "@b0, @b1"
+    old = rb.MAP_NODES, rb.MAP_EDGES
+    try:
+        rb.MAP_NODES, rb.MAP_EDGES = 3, 2
+        with engineroom.open(tmp_path / "c.duckdb") as c:
+            sec = rb.network_section(rb.Context(Findings(c)))
+    finally:
+        rb.MAP_NODES, rb.MAP_EDGES = old
+    fig = sec["blocks"][0]["figure"]["data"]
+    assert sum(len(t["x"]) for t in fig if t["name"] != "edges") == 3  # a0, a3 and a4 by strength (25, 7, 7)
+    assert len(fig[0]["x"]) == 3 * 2  # the two heaviest ties among them: a0-a3 and a0-a4 (5), not a3-a4 (2)
+    assert "strength 25" in fig[1]["text"][0]

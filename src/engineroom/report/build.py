@@ -490,49 +490,60 @@ def network_section(ctx: Context) -> dict | None:
     import plotly.graph_objects as go
 
     wexpr = f"sum(CAST({q(w)} AS DOUBLE))" if w else "count(*)"
-    edges = f.rows(f"SELECT CAST({q(src)} AS VARCHAR) AS s, CAST({q(dst)} AS VARCHAR) AS t, {wexpr} AS w "
-                   f"FROM graph_edges WHERE {q(src)} IS NOT NULL AND {q(dst)} IS NOT NULL AND {q(src)} <> {q(dst)} "
-                   f"GROUP BY 1, 2")
-    if not edges:
-        return None
-    strength: dict[str, float] = defaultdict(float)
-    for e in edges:
-        strength[e["s"]] += e["w"] or 0
-        strength[e["t"]] += e["w"] or 0
-    # node attributes: community, handle, pagerank
-    comm: dict[str, str] = {}
-    handle: dict[str, str] = {}
-    size_attr: dict[str, float] = {}
+    # Only the drawn nodes and edges come into Python: strength, the node ranking and the edge
+    # selection run in SQL (a 10M-post corpus has millions of edges).
+    edges_sql = (f"SELECT CAST({q(src)} AS VARCHAR) AS s, CAST({q(dst)} AS VARCHAR) AS t, {wexpr} AS w "
+                 f"FROM graph_edges WHERE {q(src)} IS NOT NULL AND {q(dst)} IS NOT NULL AND {q(src)} <> {q(dst)} "
+                 f"GROUP BY 1, 2")
+    strength_sql = ("SELECT n, sum(coalesce(w, 0)) AS strength FROM "
+                    "(SELECT s AS n, w FROM e UNION ALL SELECT t AS n, w FROM e) GROUP BY n")
+    # node attributes: community, handle, pagerank (one row per node id)
+    nodes_sql = None  # SELECT id, c, h, p
+    comm_from_table = False
     if f.has("graph_nodes"):
         idc = f.pick("graph_nodes", ["account_id", "id", "node", "name"])
         if idc:
             cc = f.pick("graph_nodes", ["community", "community_id"])
             hc = f.pick("graph_nodes", ["handle", "label", "screen_name"])
             pc = f.pick("graph_nodes", ["pagerank", "score", "degree", "strength"])
-            for r in f.rows(f"SELECT CAST({q(idc)} AS VARCHAR) AS id, "
-                            f"{q(cc) if cc else 'NULL'} AS c, {q(hc) if hc else 'NULL'} AS h, "
-                            f"{q(pc) if pc else 'NULL'} AS p FROM graph_nodes"):
-                if r["c"] is not None:
-                    comm[r["id"]] = str(r["c"])
-                if r["h"]:
-                    handle[r["id"]] = r["h"]
-                if r["p"] is not None:
-                    size_attr[r["id"]] = float(r["p"])
-    if not comm and f.has("communities"):
+            nodes_sql = (f"SELECT CAST({q(idc)} AS VARCHAR) AS id, max(CAST({q(cc) if cc else 'NULL'} AS VARCHAR)) AS c, "
+                         f"max(CAST({q(hc) if hc else 'NULL'} AS VARCHAR)) AS h, max(CAST({q(pc) if pc else 'NULL'} AS DOUBLE)) AS p "
+                         "FROM graph_nodes GROUP BY 1")
+            comm_from_table = bool(cc) and bool(f.scalar(f"SELECT count(*) > 0 FROM graph_nodes WHERE {q(cc)} IS NOT NULL"))
+    if not comm_from_table and f.has("communities"):
         idc = f.pick("communities", ["account_id", "id", "node"])
         cc = f.pick("communities", ["community", "community_id"])
         if idc and cc:
-            for r in f.rows(f"SELECT CAST({q(idc)} AS VARCHAR) AS id, CAST({q(cc)} AS VARCHAR) AS c FROM communities"):
-                comm[r["id"]] = r["c"]
-    keep = sorted(strength, key=lambda n: (-(size_attr.get(n, strength[n])), n))[:MAP_NODES]
-    keep_set = set(keep)
-    sub = [e for e in edges if e["s"] in keep_set and e["t"] in keep_set]
-    sub.sort(key=lambda e: -(e["w"] or 0))
-    sub = sub[:MAP_EDGES]
+            base = nodes_sql or "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS c, NULL::VARCHAR AS h, NULL::DOUBLE AS p WHERE false"
+            comm_sql = (f"SELECT CAST({q(idc)} AS VARCHAR) AS id, max(CAST({q(cc)} AS VARCHAR)) AS c "
+                        f"FROM communities WHERE {q(cc)} IS NOT NULL GROUP BY 1")
+            nodes_sql = (f"SELECT coalesce(b.id, k.id) AS id, k.c AS c, b.h AS h, b.p AS p "
+                         f"FROM ({base}) b FULL JOIN ({comm_sql}) k ON b.id = k.id")
+            comm_from_table = bool(f.scalar(f"SELECT count(*) > 0 FROM ({comm_sql})"))
+    if nodes_sql is None:
+        nodes_sql = "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS c, NULL::VARCHAR AS h, NULL::DOUBLE AS p WHERE false"
+    with_sql = f"WITH e AS ({edges_sql}), st AS ({strength_sql}), nd AS ({nodes_sql}) "
+    # the MAP_NODES most connected nodes: by PageRank where known, else by strength
+    kept = f.rows(with_sql + "SELECT st.n, st.strength, nd.c, nd.h, nd.p FROM st LEFT JOIN nd ON st.n = nd.id "
+                  f"ORDER BY coalesce(nd.p, st.strength) DESC, st.n LIMIT {MAP_NODES}")
+    if not kept:
+        return None
+    keep = [r["n"] for r in kept]
+    strength: dict[str, float] = {r["n"]: float(r["strength"] or 0) for r in kept}
+    comm: dict[str, str] = {r["n"]: r["c"] for r in kept if r["c"] is not None}
+    handle: dict[str, str] = {r["n"]: r["h"] for r in kept if r["h"]}
+    size_attr: dict[str, float] = {r["n"]: float(r["p"]) for r in kept if r["p"] is not None}
+    # the MAP_EDGES heaviest edges between drawn nodes
+    import pyarrow as pa
+
+    sub = f.rows_with("_map_nodes", pa.table({"n": pa.array(keep, pa.string())}),
+                      with_sql.replace("WITH ", "WITH km AS (SELECT n FROM _map_nodes), ", 1)
+                      + "SELECT s, t, w FROM e WHERE s IN (SELECT n FROM km) AND t IN (SELECT n FROM km) "
+                      f"ORDER BY coalesce(w, 0) DESC, s, t LIMIT {MAP_EDGES}")
     index = {n: i for i, n in enumerate(keep)}
     g = ig.Graph(n=len(keep), edges=[(index[e["s"]], index[e["t"]]) for e in sub], directed=False)
     g.es["weight"] = [float(e["w"] or 1) for e in sub]
-    if not comm:  # no community table: find communities here, only to colour the map
+    if not comm and not comm_from_table:  # no community table: find communities here, only to colour the map
         if g.ecount():
             ig.set_random_number_generator(random.Random(0))
             part = g.community_multilevel(weights="weight")
@@ -594,13 +605,7 @@ def network_section(ctx: Context) -> dict | None:
     # community table
     ctab = []
     top_by_comm: dict[str, list[str]] = defaultdict(list)
-    for n in sorted(strength, key=lambda n: -strength[n]):
-        c = comm.get(n)
-        if c is not None and len(top_by_comm[c]) < 5:
-            top_by_comm[c].append("@" + str(handle.get(n, n)))
     all_sizes: dict[str, int] = defaultdict(int)
-    for n, c in comm.items():
-        all_sizes[c] += 1
     if f.nonempty("communities") and f.has("communities", "community", "size"):
         # the network analysis's own community table: size, label, top accounts / hashtags, hate share
         def top_list(v: Any, n: int, prefix: str = "") -> str:
@@ -636,6 +641,20 @@ def network_section(ctx: Context) -> dict | None:
             out_rows.append(line)
         blocks.append(table("Largest communities", [c.replace("_", " ") for c in want], out_rows))
     else:
+        if comm_from_table:  # every node's community is in a table: count and rank in SQL
+            for r in f.rows(with_sql + "SELECT c, count(*) AS k FROM nd WHERE c IS NOT NULL GROUP BY c"):
+                all_sizes[r["c"]] = int(r["k"])
+            for r in f.rows(with_sql + "SELECT c, n, h FROM (SELECT nd.c, st.n, nd.h, row_number() OVER "
+                            "(PARTITION BY nd.c ORDER BY st.strength DESC, st.n) AS r FROM st JOIN nd ON st.n = nd.id "
+                            "WHERE nd.c IS NOT NULL) WHERE r <= 5 ORDER BY c, r"):
+                top_by_comm[r["c"]].append("@" + str(r["h"] or r["n"]))
+        else:  # communities found here among the drawn nodes only
+            for n in sorted(keep, key=lambda n: (-strength[n], n)):
+                c = comm.get(n)
+                if c is not None and len(top_by_comm[c]) < 5:
+                    top_by_comm[c].append("@" + str(handle.get(n, n)))
+            for n, c in comm.items():
+                all_sizes[c] += 1
         for c in sorted(all_sizes, key=lambda c: -all_sizes[c])[:20]:
             ctab.append([c, fmt(all_sizes[c]), ", ".join(top_by_comm.get(c, []))])
         if ctab:
