@@ -19,6 +19,8 @@ probability; an account neither model can score gets the rule-set score (:func:`
 from __future__ import annotations
 
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -74,7 +76,84 @@ class Forest:
                    np.concatenate(rgt), np.concatenate(val), np.asarray(roots, dtype=np.int32), meta or {})
 
     def predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """Mean over the trees of the positive share in the leaf each row reaches.
+
+        Runs in scikit-learn's compiled tree code when the installed scikit-learn accepts the
+        arrays (see :meth:`_compiled`), else in numpy (:meth:`predict_numpy`); both walk the same
+        splits (features compared as float32, as scikit-learn does)."""
         M = prepare(X, self.features) if isinstance(X, pd.DataFrame) else np.asarray(X, dtype=np.float64)
+        if M.shape[0] == 0:
+            return np.zeros(0)
+        trees = self._compiled()
+        if trees is None:
+            return self.predict_numpy(M)
+        M32 = np.ascontiguousarray(M, dtype=np.float32)
+        n = len(M32)
+
+        def part(ts: list) -> np.ndarray:  # scikit-learn's tree code runs without the GIL
+            acc = np.zeros(n)
+            for t in ts:
+                acc += t.predict(M32).reshape(n, -1)[:, 1]
+            return acc
+
+        workers = max(1, min(4, os.cpu_count() or 1, n // 5000))
+        if workers == 1:
+            return part(trees) / len(trees)
+        chunks = [trees[i::workers] for i in range(workers)]
+        with ThreadPoolExecutor(workers) as pool:
+            total = sum(pool.map(part, chunks))
+        return total / len(trees)
+
+    def _compiled(self) -> list | None:
+        """The trees as scikit-learn ``Tree`` objects built from these arrays (once per model),
+        or None when this scikit-learn's tree internals do not take them."""
+        if getattr(self, "_trees", False) is not False:
+            return self._trees
+        self._trees = None
+        try:
+            from sklearn.tree._tree import NODE_DTYPE, Tree
+
+            bounds = list(self.roots) + [len(self.feature)]
+            n_features = len(self.features)
+            # depth of every node, all trees at once (breadth first from the roots)
+            depth_all = np.zeros(len(self.feature), dtype=np.int64)
+            frontier, d = np.asarray(self.roots, dtype=np.int64), 0
+            while frontier.size:
+                inner = frontier[self.feature[frontier] >= 0]
+                frontier = np.concatenate([self.left[inner], self.right[inner]]).astype(np.int64)
+                d += 1
+                depth_all[frontier] = d
+            max_depth = np.maximum.reduceat(depth_all, np.asarray(self.roots, dtype=np.int64))
+            trees = []
+            for k in range(len(self.roots)):
+                a, b = int(bounds[k]), int(bounds[k + 1])
+                n = b - a
+                leaf = self.feature[a:b] < 0
+                nodes = np.zeros(n, dtype=NODE_DTYPE)
+                nodes["left_child"] = np.where(leaf, -1, self.left[a:b] - a)
+                nodes["right_child"] = np.where(leaf, -1, self.right[a:b] - a)
+                nodes["feature"] = np.where(leaf, -2, self.feature[a:b])
+                nodes["threshold"] = np.where(leaf, -2.0, self.threshold[a:b])
+                nodes["n_node_samples"] = 1
+                nodes["weighted_n_node_samples"] = 1.0
+                values = np.zeros((n, 1, 2))
+                values[:, 0, 1] = self.value[a:b]
+                values[:, 0, 0] = 1.0 - self.value[a:b]
+                t = Tree(n_features, np.array([2], dtype=np.intp), 1)
+                t.__setstate__({"max_depth": int(max_depth[k]), "node_count": n, "nodes": nodes, "values": values})
+                trees.append(t)
+            probe = np.zeros((1, n_features))
+            if not np.allclose(sum(t.predict(probe.astype(np.float32)).reshape(1, -1)[0, 1] for t in trees) / len(trees),
+                               self.predict_numpy(probe)):
+                return None
+            self._trees = trees
+        except Exception:  # another scikit-learn layout: numpy evaluation
+            self._trees = None
+        return self._trees
+
+    def predict_numpy(self, M: np.ndarray) -> np.ndarray:
+        """:meth:`predict` in numpy, tree by tree, on a prepared matrix (see :func:`prepare`)."""
+        M = np.asarray(M, dtype=np.float32).astype(np.float64)
         n = M.shape[0]
         if n == 0:
             return np.zeros(0)

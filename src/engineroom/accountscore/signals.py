@@ -39,6 +39,8 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # -- handles -----------------------------------------------------------------------------------
 
@@ -65,6 +67,8 @@ class HandleLM:
     def __init__(self, counts: dict[str, int] | None = None, contexts: dict[str, int] | None = None) -> None:
         self.counts: Counter = Counter(counts or {})
         self.contexts: Counter = Counter(contexts or {})
+        self._cache: tuple | None = None
+        self._dense_cache: np.ndarray | None = None
 
     def fit(self, handles: Iterable[str]) -> "HandleLM":
         for h in handles:
@@ -74,18 +78,74 @@ class HandleLM:
             for i in range(2, len(s)):
                 self.counts[s[i - 2 : i + 1]] += 1
                 self.contexts[s[i - 2 : i]] += 1
+        self._cache = None
+        self._dense_cache = None
         return self
+
+    def _tables(self) -> tuple[dict[str, float], dict[str, float], float]:
+        """log2-probabilities of seen trigrams, of an unseen trigram after each seen context, and
+        of any trigram after an unseen context (computed once per model)."""
+        if getattr(self, "_cache", None) is None:
+            kv = self.K * self.V
+            seen = {t: math.log2((c + self.K) / (self.contexts.get(t[:2], 0) + kv)) for t, c in self.counts.items()}
+            ctx = {t: math.log2(self.K / (n + kv)) for t, n in self.contexts.items()}
+            self._cache = (seen, ctx, math.log2(self.K / kv))
+        return self._cache
 
     def score(self, handle: str) -> float:
         if not isinstance(handle, str) or not handle:
             return float("nan")
         s = "^^" + _lm_chars(handle) + "$"
+        seen, ctx, unseen = self._tables()
         total = 0.0
         for i in range(2, len(s)):
-            c = self.counts.get(s[i - 2 : i + 1], 0)
-            n = self.contexts.get(s[i - 2 : i], 0)
-            total += math.log2((c + self.K) / (n + self.K * self.V))
+            lp = seen.get(s[i - 2 : i + 1])
+            total += lp if lp is not None else ctx.get(s[i - 2 : i], unseen)
         return total / (len(s) - 2)
+
+    #: symbol ids for the vectorised scorer: '^' 0, '$' 1, '?' 2, then the alphabet
+    _SYMBOLS = "^$?" + "".join(sorted(_LM_ALPHABET))
+
+    def _dense(self) -> np.ndarray:
+        """log2-probability of every trigram over :attr:`_SYMBOLS` as one flat array (cached)."""
+        if getattr(self, "_dense_cache", None) is None:
+            seen, ctx, unseen = self._tables()
+            sym = self._SYMBOLS
+            m = len(sym)
+            table = np.full(m ** 3, unseen)
+            for c, lp in ctx.items():
+                if all(ch in sym for ch in c):
+                    base = (sym.index(c[0]) * m + sym.index(c[1])) * m
+                    table[base : base + m] = lp
+            for t, lp in seen.items():
+                if all(ch in sym for ch in t):
+                    table[(sym.index(t[0]) * m + sym.index(t[1])) * m + sym.index(t[2])] = lp
+            self._dense_cache = table
+        return self._dense_cache
+
+    def score_many(self, handles: Iterable) -> np.ndarray:
+        """:meth:`score` of each handle (NaN for a missing or empty one), vectorised with numpy."""
+        vals = list(handles)
+        low = ["^^" + h.lower() + "$" if isinstance(h, str) and h else "" for h in vals]
+        out = np.full(len(vals), np.nan)
+        lens = np.fromiter((len(x) for x in low), dtype=np.int64, count=len(low))
+        ok = lens > 0
+        if not ok.any():
+            return out
+        m = len(self._SYMBOLS)
+        lut = np.full(0x110000, 2, dtype=np.int64)  # any other character is '?'
+        lut[[ord(c) for c in self._SYMBOLS]] = np.arange(m)
+        cp = np.frombuffer("".join(low).encode("utf-32-le"), dtype=np.uint32)
+        ids = lut[cp]
+        # the first two characters of each string are '^^': a trigram ends at every later position
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]])[ok]
+        n_tri = lens[ok] - 2
+        tri_start = np.concatenate([[0], np.cumsum(n_tri)[:-1]])
+        end = np.repeat(starts + 2 - tri_start, n_tri) + np.arange(int(n_tri.sum()))
+        code = (ids[end - 2] * m + ids[end - 1]) * m + ids[end]
+        lp = self._dense()[code]
+        out[ok] = np.add.reduceat(lp, tri_start) / n_tri
+        return out
 
     def merged(self, other: "HandleLM") -> "HandleLM":
         return HandleLM(self.counts + other.counts, self.contexts + other.contexts)
@@ -126,27 +186,112 @@ def name_handle_similarity(name: str, handle: str) -> float:
     return fuzz.partial_ratio(a, b) / 100.0
 
 
+#: the columns :func:`handle_features` computes from the handle alone
+HANDLE_FEATURES = ("handle_len", "handle_entropy", "handle_digits", "handle_max_digit_run", "handle_upper_share",
+                   "handle_underscores", "handle_name8", "handle_ngram_loglik")
+
+
+class _Chars:
+    """The code points of many strings at once: ``cp`` (concatenated), ``owner`` (string index of
+    each code point), ``lens`` and ``starts`` per string; per-character predicates are looked up
+    once per distinct code point, so they keep Python's Unicode semantics."""
+
+    def __init__(self, strings: list[str]) -> None:
+        self.lens = np.fromiter((len(x) for x in strings), dtype=np.int64, count=len(strings))
+        self.starts = np.concatenate([[0], np.cumsum(self.lens)[:-1]]).astype(np.int64)
+        self.cp = np.frombuffer("".join(strings).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        self.owner = np.repeat(np.arange(len(strings)), self.lens)
+        self._uniq, self._inv = np.unique(self.cp, return_inverse=True)
+
+    def test(self, pred) -> np.ndarray:
+        """``pred(char)`` for every code point (bool array)."""
+        vals = np.array([bool(pred(chr(c))) for c in self._uniq], dtype=bool)
+        return vals[self._inv] if len(vals) else np.zeros(0, dtype=bool)
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(self.owner[mask], minlength=len(self.lens)).astype(float)
+
+    def keep(self, mask: np.ndarray) -> list[str]:
+        """Each string with only the characters where ``mask`` holds."""
+        kept = self.cp[mask].astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+        ends = np.cumsum(np.bincount(self.owner[mask], minlength=len(self.lens)))
+        begins = np.concatenate([[0], ends[:-1]])
+        return [kept[a:b] for a, b in zip(begins.tolist(), ends.tolist())]
+
+
+def _entropies(lowered: list[str]) -> np.ndarray:
+    """:func:`char_entropy` of each (already case-folded) string, vectorised; NaN for ''."""
+    ch = _Chars(lowered)
+    out = np.full(len(lowered), np.nan)
+    if len(ch.cp) == 0:
+        return out
+    key, cnt = np.unique(ch.owner * 0x110000 + ch.cp, return_counts=True)
+    own = key // 0x110000
+    p = cnt / ch.lens[own]
+    ent = -np.bincount(own, weights=p * np.log2(p), minlength=len(lowered))
+    ok = ch.lens > 0
+    out[ok] = np.abs(ent[ok])  # abs: -0.0 for one-symbol strings
+    return out
+
+
+def _max_runs(ch: _Chars, mask: np.ndarray) -> np.ndarray:
+    """Longest run of consecutive characters where ``mask`` holds, per string (0 when none)."""
+    out = np.zeros(len(ch.lens))
+    if not mask.any():
+        return out
+    pos = np.arange(len(mask))
+    first = np.zeros(len(mask), dtype=bool)
+    first[ch.starts[ch.lens > 0]] = True
+    start = mask & (first | ~np.concatenate([[False], mask[:-1]]))
+    run = np.cumsum(start) - 1
+    lengths = np.bincount(run[mask])
+    owners = ch.owner[pos[start]]
+    np.maximum.at(out, owners, lengths.astype(float))
+    return out
+
+
 def handle_features(handles: pd.Series, names: pd.Series | None, lm: HandleLM | None) -> pd.DataFrame:
-    """Handle randomness and name/handle mismatch signals for each handle."""
+    """Handle randomness and name/handle mismatch signals for each handle (see the module doc).
+
+    Vectorised over all handles; the values are those of :func:`char_entropy`,
+    :func:`name_handle_similarity` and :meth:`HandleLM.score` for each one."""
+    from rapidfuzz import fuzz, process
+
     h = handles.fillna("").astype(str)
+    hl = h.tolist()
+    ch = _Chars(hl)
     out = pd.DataFrame(index=handles.index)
-    out["handle_len"] = h.str.len().astype(float)
-    out["handle_entropy"] = [char_entropy(x) for x in h]
+    out["handle_len"] = ch.lens.astype(float)
+    out["handle_entropy"] = _entropies([x.lower() for x in hl])
     out["handle_digits"] = h.str.count(r"\d").astype(float)
-    out["handle_max_digit_run"] = [max((len(m) for m in _DIGIT_RUN.findall(x)), default=0) for x in h]
-    out["handle_max_digit_run"] = out["handle_max_digit_run"].astype(float)
-    out["handle_upper_share"] = [sum(c.isupper() for c in x) / len(x) if x else np.nan for x in h]
+    out["handle_max_digit_run"] = _max_runs(ch, ch.test(lambda c: _DIGIT_RUN.match(c) is not None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["handle_upper_share"] = np.where(ch.lens > 0, ch.count(ch.test(str.isupper)) / np.maximum(ch.lens, 1), np.nan)
     out["handle_underscores"] = h.str.count("_").astype(float)
-    out["handle_name8"] = [float(bool(_NAME8.match(x))) for x in h]
-    out["handle_ngram_loglik"] = [lm.score(x) if lm is not None and x else np.nan for x in h]
+    out["handle_name8"] = [float(bool(_NAME8.match(x))) for x in hl]
+    out["handle_ngram_loglik"] = lm.score_many(hl) if lm is not None else np.nan
     if names is not None:
         n = names.fillna("").astype(str)
+        nl = n.tolist()
         out["name_len"] = n.str.len().astype(float)
         out["name_words"] = n.str.split().str.len().fillna(0).astype(float)
         out["name_digits"] = n.str.count(r"\d").astype(float)
-        out["name_handle_similarity"] = [name_handle_similarity(a, b) for a, b in zip(n, h)]
-    out.loc[h == "", [c for c in out.columns if c.startswith("handle_")]] = np.nan
+        a = _letters_many(nl)
+        b = _letters_many(hl)
+        sim = np.full(len(nl), np.nan)
+        ok = np.array([bool(x) and bool(y) for x, y in zip(a, b)], dtype=bool)
+        if ok.any():
+            idx = np.nonzero(ok)[0]
+            sim[idx] = process.cpdist([a[i] for i in idx], [b[i] for i in idx], scorer=fuzz.partial_ratio) / 100.0
+        out["name_handle_similarity"] = sim
+    out.loc[(h == "").to_numpy(), [c for c in out.columns if c.startswith("handle_")]] = np.nan
     return out
+
+
+def _letters_many(strings: list[str]) -> list[str]:
+    """:func:`_letters` of each string."""
+    ch = _Chars([x.lower() for x in strings])
+    return ch.keep(ch.test(str.isalpha))
 
 
 # -- profile -----------------------------------------------------------------------------------
@@ -225,42 +370,112 @@ def profile_features(accounts: pd.DataFrame, lm: HandleLM | None, observed_at: p
 
 # -- corpus-level profile signals --------------------------------------------------------------
 
+#: LSH banding for :func:`bio_template_counts`: 10 bands of 6 MinHash values. A pair of bios with
+#: Jaccard 0.8 becomes a candidate with probability 0.95 (0.9: 1.0, 0.5: 0.15); candidates are
+#: then confirmed with rapidfuzz, so the bands only decide what is compared. (This signal used to
+#: take datasketch's banding for 0.8 / 64 permutations, 5 x 11, which finds a pair at Jaccard 0.8
+#: only with probability 0.36, so it counted fewer near duplicates.)
+LSH_BANDS, LSH_ROWS = 10, 6
+
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser on a uint64 array (a fixed, well-spread 64-bit hash)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def minhash_signatures(texts: list[str], num_perm: int, k: int = 4, seed: int = 1) -> np.ndarray:
+    """MinHash signatures (``len(texts)`` x ``num_perm``, uint32) over character ``k``-gram
+    shingles, computed with numpy for all texts at once. Every text must have >= ``k`` characters.
+
+    Shingles are hashed with splitmix64 over their code points; permutation ``i`` is the
+    multiply-shift hash ``(a_i * h + b_i) >> 32`` with odd ``a_i`` (seeded, so signatures are
+    reproducible across runs and machines)."""
+    lens = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    if len(texts) == 0:
+        return np.zeros((0, num_perm), dtype=np.uint32)
+    if lens.min() < k:
+        raise ValueError(f"every text needs at least {k} characters")
+    cp = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    n_sh = lens - (k - 1)
+    sh_start = np.concatenate([[0], np.cumsum(n_sh)[:-1]])
+    pos = np.repeat(starts - sh_start, n_sh) + np.arange(int(n_sh.sum()))
+    with np.errstate(over="ignore"):
+        h = np.zeros(len(pos), dtype=np.uint64)
+        for j in range(k):
+            h = _mix64(h ^ cp[pos + j])
+        rng = np.random.default_rng(seed)
+        a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+        b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
+        sig = np.empty((len(texts), num_perm), dtype=np.uint32)
+        for i in range(num_perm):
+            hv = ((h * a[i] + b[i]) >> np.uint64(32)).astype(np.uint32)
+            sig[:, i] = np.minimum.reduceat(hv, sh_start)
+    return sig
+
+
+def _lsh_candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """Pairs (i < j, as an n x 2 array) of signatures that agree on all values of some band."""
+    n = sig.shape[0]
+    found = []
+    with np.errstate(over="ignore"):
+        for band in range(bands):
+            key = np.zeros(n, dtype=np.uint64)
+            for c in range(band * rows, (band + 1) * rows):
+                key = _mix64(key ^ sig[:, c].astype(np.uint64))
+            order = np.argsort(key, kind="stable")
+            ks = key[order]
+            brk = np.nonzero(np.diff(ks) != 0)[0] + 1
+            bounds = np.concatenate([[0], brk, [n]])
+            sizes = np.diff(bounds)
+            for g in np.nonzero(sizes > 1)[0]:
+                members = np.sort(order[bounds[g]:bounds[g + 1]])
+                ii, jj = np.triu_indices(len(members), 1)
+                found.append(np.stack([members[ii], members[jj]], axis=1))
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found).astype(np.int64)
+    code = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    return np.stack([code // n, code % n], axis=1)
+
+
 def bio_template_counts(bios: pd.Series, threshold: float = 0.8, min_len: int = 20, num_perm: int = 64) -> pd.Series:
     """For each bio, how many *other* accounts have a near-duplicate bio (templated bios).
 
-    MinHash over character 4-gram shingles of the case-folded bio with digits masked, LSH at
-    Jaccard ``threshold``; candidates are confirmed with rapidfuzz (ratio >= ``threshold``).
-    Bios shorter than ``min_len`` characters count 0 (an empty bio is no template).
+    Bios are case-folded with digits masked and white space collapsed; identical ones are one
+    template group. Distinct texts are compared through MinHash over character 4-gram shingles
+    (:func:`minhash_signatures`) with LSH banding (:data:`LSH_BANDS` x :data:`LSH_ROWS`), and a
+    candidate pair counts when rapidfuzz's ratio is >= ``threshold``. Bios shorter than
+    ``min_len`` characters count 0 (an empty bio is no template). ``num_perm`` must be at least
+    ``LSH_BANDS * LSH_ROWS``.
     """
-    from datasketch import MinHash, MinHashLSH
     from rapidfuzz import fuzz
 
     norm = bios.fillna("").astype(str).str.lower().str.replace(r"\d+", "0", regex=True)
     norm = norm.str.replace(r"\s+", " ", regex=True).str.strip()
-    result = pd.Series(0, index=bios.index, dtype=float)
-    keep = [(i, t) for i, t in zip(bios.index, norm) if len(t) >= min_len]
-    if len(keep) < 2:
+    result = pd.Series(0.0, index=bios.index, dtype=float)
+    keep = (norm.str.len() >= max(min_len, 4)).to_numpy()
+    if keep.sum() < 2:
         return result
-    # exact duplicates first (cheap), then one representative per distinct text goes to LSH
-    groups: dict[str, list] = {}
-    for i, t in keep:
-        groups.setdefault(t, []).append(i)
-    texts = list(groups)
-    shingles = [{t[j : j + 4].encode() for j in range(max(1, len(t) - 3))} for t in texts]
-    mhs = MinHash.bulk(shingles, num_perm=num_perm)
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    for k, m in enumerate(mhs):
-        lsh.insert(k, m)
-    for k, m in enumerate(mhs):
-        similar = 0
-        for other in lsh.query(m):
-            if other == k:
-                continue
-            if fuzz.ratio(texts[k], texts[other]) >= threshold * 100:
-                similar += len(groups[texts[other]])
-        own = groups[texts[k]]
-        for i in own:
-            result.at[i] = similar + len(own) - 1
+    codes, texts = pd.factorize(norm[keep])
+    texts = list(texts)
+    size = np.bincount(codes, minlength=len(texts)).astype(float)
+    similar = np.zeros(len(texts))
+    if len(texts) >= 2:
+        sig = minhash_signatures(texts, max(num_perm, LSH_BANDS * LSH_ROWS))
+        pairs = _lsh_candidate_pairs(sig, LSH_BANDS, LSH_ROWS)
+        ok = np.fromiter((fuzz.ratio(texts[i], texts[j]) >= threshold * 100 for i, j in pairs),
+                         dtype=bool, count=len(pairs))
+        pi, pj = pairs[ok, 0], pairs[ok, 1]
+        similar = (np.bincount(pi, weights=size[pj], minlength=len(texts))
+                   + np.bincount(pj, weights=size[pi], minlength=len(texts)))
+    result.loc[keep] = (similar + size - 1)[codes]
     return result
 
 
@@ -330,6 +545,25 @@ def implied_utc_offset(mean_hour_utc: float) -> float:
     return ((LOCAL_ACTIVITY_CENTRE - mean_hour_utc + 12.0) % 24.0) - 12.0
 
 
+def implied_utc_offsets(mean_hours_utc: np.ndarray) -> np.ndarray:
+    """:func:`implied_utc_offset` of each value (NaN stays NaN)."""
+    h = np.asarray(mean_hours_utc, dtype=float)
+    return np.mod(LOCAL_ACTIVITY_CENTRE - h + 12.0, 24.0) - 12.0
+
+
+def claimed_utc_offsets(locations: pd.Series) -> np.ndarray:
+    """:func:`claimed_utc_offset` of each location (each distinct location looked up once)."""
+    codes, uniq = pd.factorize(pd.Series(locations, dtype=object), use_na_sentinel=True)
+    vals = np.array([claimed_utc_offset(u) for u in uniq] + [np.nan], dtype=float)
+    return vals[np.where(codes >= 0, codes, len(uniq))]
+
+
+def offset_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`offset_distance` elementwise (NaN where either offset is unknown)."""
+    d = np.mod(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)), 24.0)
+    return np.minimum(d, 24.0 - d)
+
+
 def offset_distance(a: float, b: float) -> float:
     """Hours between two UTC offsets on the 24-hour circle (0-12)."""
     if a != a or b != b:
@@ -365,37 +599,84 @@ BEHAVIOUR_FEATURES = (
 )
 
 
-def _strip_for_linkonly(text: pd.Series) -> pd.Series:
-    t = text.str.replace(_URL_RE.pattern, " ", regex=True)
-    t = t.str.replace(r"^(RT\s+)?(@\w+[:\s]*)+", " ", regex=True)
-    return t.str.replace(r"\s+", " ", regex=True).str.strip()
+def _arrow_text(s: pd.Series) -> pa.Array:
+    """A text column as one Arrow large_string array, missing values as ''."""
+    a = pa.array(s, type=pa.large_string(), from_pandas=True)
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    return pc.fill_null(a, "")
+
+
+_LETTER_CODE = np.zeros(256, dtype=np.int64)
+_LETTER_CODE[65:91] = (1 << 32) + 1  # A-Z: a capital and a letter
+_LETTER_CODE[97:123] = 1  # a-z
+
+
+def _ascii_letter_counts(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Per string: the number of ASCII capitals A-Z and of ASCII letters A-Za-z (counted on the
+    UTF-8 bytes, where these bytes never occur inside a multi-byte character)."""
+    n = len(text)
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    _valid, offs, data = text.buffers()
+    offsets = np.frombuffer(offs, dtype=np.int64)[text.offset : text.offset + n + 1]
+    if data is None or offsets[-1] == offsets[0]:
+        return np.zeros(n), np.zeros(n)
+    b = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    rel = offsets - offsets[0]
+    # one running sum carries both counts: capitals in the high 32 bits, letters in the low 32
+    # (exact while one batch holds < 2**32 bytes)
+    c = np.concatenate([[0], np.cumsum(_LETTER_CODE[b])])
+    d = c[rel[1:]] - c[rel[:-1]]
+    return (d >> 32).astype(float), (d & 0xFFFFFFFF).astype(float)
+
+
+def _np(a: pa.Array) -> np.ndarray:
+    return np.asarray(a.to_numpy(zero_copy_only=False))
 
 
 def post_style(posts: pd.DataFrame) -> pd.DataFrame:
-    """Per-post style indicators (0/1 or counts) from ``text`` (and ``kind`` when given)."""
-    text = posts["text"].fillna("").astype(str)
+    """Per-post style indicators (0/1 or counts) from ``text`` (and ``kind`` when given).
+
+    Text tests run vectorised in Arrow (RE2 regular expressions: ``\\w`` and ``\\s`` are ASCII).
+    ``retweet``: starts with ``RT @name`` or kind retweet; ``reply``: starts with ``@name`` (or
+    ``.@name``) and is no retweet, or kind reply; ``quote``: kind quote or ``is_quote``; ``url``:
+    has a link; ``hashtag`` / ``hashtags``: has / number of hashtags; ``mentions``: number of
+    @-mentions; ``len``: characters; ``upper``: share of capitals among ASCII letters;
+    ``linkonly``: has a link and at most 25 characters besides links and leading mentions;
+    ``exclaim`` / ``question``: has ! / ?; ``hour``: UTC hour of day with minutes as a fraction.
+    """
+    text = _arrow_text(posts["text"])
     kind = posts["kind"].fillna("").astype(str) if "kind" in posts else pd.Series("", index=posts.index)
     s = pd.DataFrame(index=posts.index)
     s["account_id"] = posts["account_id"].astype(str)
-    rt = text.str.match(r"^RT @\w+") | kind.eq("retweet")
+    rt = _np(pc.match_substring_regex(text, r"^RT @\w")) | kind.eq("retweet").to_numpy()
     s["retweet"] = rt.astype(float)
-    s["reply"] = ((text.str.match(r"^\.?@\w+") & ~rt) | kind.eq("reply")).astype(float)
+    s["reply"] = ((_np(pc.match_substring_regex(text, r"^\.?@\w")) & ~rt) | kind.eq("reply").to_numpy()).astype(float)
     quote = kind.eq("quote")
     if "is_quote" in posts:
         quote = quote | posts["is_quote"].astype(str).isin(["1", "True", "true"])
     s["quote"] = quote.astype(float)
-    s["url"] = text.str.contains(_URL_RE.pattern, regex=True).astype(float)
-    n_tags = text.str.count(r"(?:^|\s)#\w")
+    url = _np(pc.match_substring_regex(text, _URL_RE.pattern))
+    s["url"] = url.astype(float)
+    n_tags = _np(pc.count_substring_regex(text, r"(?:^|\s)#\w")).astype(float)
     s["hashtag"] = (n_tags > 0).astype(float)
-    s["hashtags"] = n_tags.astype(float)
-    s["mentions"] = text.str.count(r"@\w").astype(float)
-    s["len"] = text.str.len().astype(float)
-    letters = text.str.count(r"[A-Za-z]")
-    s["upper"] = (text.str.count(r"[A-Z]") / letters.where(letters > 0)).fillna(0.0)
-    rest = _strip_for_linkonly(text)
-    s["linkonly"] = (s["url"].astype(bool) & (rest.str.len() <= 25)).astype(float)
-    s["exclaim"] = text.str.contains("!", regex=False).astype(float)
-    s["question"] = text.str.contains("?", regex=False).astype(float)
+    s["hashtags"] = n_tags
+    s["mentions"] = _np(pc.count_substring_regex(text, r"@\w")).astype(float)
+    s["len"] = _np(pc.utf8_length(text)).astype(float)
+    up, letters = _ascii_letter_counts(text)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s["upper"] = np.where(letters > 0, up / np.where(letters > 0, letters, 1), 0.0)
+    linkonly = np.zeros(len(text), dtype=bool)
+    if url.any():
+        idx = np.nonzero(url)[0]
+        rest = pc.replace_substring_regex(pc.take(text, pa.array(idx)), _URL_RE.pattern, " ")
+        rest = pc.replace_substring_regex(rest, r"^(RT\s+)?(@\w+[:\s]*)+", " ", max_replacements=1)
+        rest = pc.utf8_trim_whitespace(pc.replace_substring_regex(rest, r"\s+", " "))
+        linkonly[idx] = _np(pc.utf8_length(rest)) <= 25
+    s["linkonly"] = linkonly.astype(float)
+    s["exclaim"] = _np(pc.match_substring(text, "!")).astype(float)
+    s["question"] = _np(pc.match_substring(text, "?")).astype(float)
     t = pd.to_datetime(posts["created_at"], errors="coerce")
     s["hour"] = t.dt.hour + t.dt.minute / 60.0
     return s
@@ -434,6 +715,21 @@ def news_persona(handle: str, name: str) -> float:
     """1 when the handle or display name presents the account as a news outlet."""
     txt = f"{handle or ''} {name or ''}"
     return float(bool(_NEWS_WORDS.search(txt)))
+
+
+def automation_flags(clients: pd.Series) -> np.ndarray:
+    """:func:`is_automation_client` of each value as 0/1 floats (each distinct client tested once)."""
+    codes, uniq = pd.factorize(clients, use_na_sentinel=True)
+    flags = np.array([float(is_automation_client(u)) for u in uniq] + [0.0])
+    return flags[np.where(codes >= 0, codes, len(uniq))]
+
+
+def news_personas(handles: pd.Series, names: pd.Series) -> np.ndarray:
+    """:func:`news_persona` of each (handle, display name) pair as 0/1 floats."""
+    h = pd.Series(handles, dtype=object).where(lambda x: x.notna(), "").astype(str).to_numpy()
+    n = pd.Series(names, dtype=object).where(lambda x: x.notna(), "").astype(str).to_numpy()
+    txt = pa.array(np.char.add(np.char.add(h.astype(str), " "), n.astype(str)).tolist(), type=pa.large_string())
+    return _np(pc.match_substring_regex(txt, _NEWS_WORDS.pattern, ignore_case=True)).astype(float)
 
 
 def is_automation_client(client: str) -> bool:

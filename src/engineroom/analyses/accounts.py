@@ -67,7 +67,7 @@ def _style_batch(df: pd.DataFrame) -> pd.DataFrame:
     st = S.post_style(df)
     st["platform"] = df["platform"].astype(str).to_numpy()
     st["post_id"] = df["post_id"].astype(str).to_numpy()
-    st["automation"] = [float(S.is_automation_client(c)) for c in df["client"]]
+    st["automation"] = S.automation_flags(df["client"])
     return st
 
 
@@ -127,11 +127,19 @@ class Accounts(Analysis):
         if not engine.has_table("interactions"):
             return pd.DataFrame(columns=["platform", "account_id", "repeat_at_target_max"])
         it = engine.table("interactions").filter(lambda t: t.kind.isin(["reply", "mention"]))
-        norm = posts.text.lower().re_replace(r"https?://\S+", "").re_replace(r"@\w+", "").re_replace(r"\s+", " ").strip()
-        p = posts.select("platform", "post_id", "account_id", norm=norm).filter(lambda t: t.norm.length() >= 5)
-        j = it.join(p, [it.platform == p.platform, it.post_id == p.post_id])
-        g = j.group_by([j.platform, j.account_id, j.target_key, j.norm]).aggregate(n=j.post_id.nunique())
-        m = g.group_by(["platform", "account_id"]).aggregate(repeat_at_target_max=g.n.max())
+        it = it.select("platform", "post_id", "target_key")
+        p = posts.select("platform", "post_id", "account_id", "text")
+        # join first, so that only posts aimed at someone have their text normalised
+        j = it.join(p, [it.platform == p.platform, it.post_id == p.post_id]).select(
+            it.platform, it.post_id, it.target_key, p.account_id, p.text)
+        norm = j.text.lower().re_replace(r"https?://\S+", "").re_replace(r"@\w+", "").re_replace(r"\s+", " ").strip()
+        j = j.mutate(norm=norm)
+        # texts shorter than 5 characters do not count; a conditional count rather than a filter,
+        # which the optimiser would push below the join (normalising every post of the corpus)
+        g = j.group_by([j.platform, j.account_id, j.target_key, j.norm]).aggregate(
+            n=j.post_id.nunique(where=j.norm.length() >= 5))
+        n = ibis.ifelse(g.n > 0, g.n, ibis.null("int64"))
+        m = g.group_by(["platform", "account_id"]).aggregate(repeat_at_target_max=n.max())
         return engine.to_pandas(m)
 
     def _low_cred(self, engine, posts: ibis.Table) -> pd.DataFrame:
@@ -192,7 +200,7 @@ class Accounts(Analysis):
         prof = pd.concat(parts).reindex(df.index)
         sig = prof.copy()
         lm_signal = models.lm_signal
-        sig["handle_ngram_loglik"] = [lm_signal.score(h) if isinstance(h, str) and h else np.nan for h in df["handle"]]
+        sig["handle_ngram_loglik"] = lm_signal.score_many(df["handle"])
         sig["bio_template_count"] = np.round(np.expm1(prof["bio_template_count"]))
         sig["creation_burst"] = np.expm1(prof["creation_burst"])
         beh_cols = [c for c in S.BEHAVIOUR_FEATURES if c in df.columns]
@@ -204,10 +212,11 @@ class Accounts(Analysis):
         enough = sig["n_posts"].fillna(0) >= self.min_posts_for_hours
         sig["mean_post_hour_utc"] = mean_hour.where(enough)
         sig["hour_concentration"] = np.hypot(sig["hour_sin"], sig["hour_cos"]).where(enough)
-        sig["implied_utc_offset"] = [S.implied_utc_offset(h) for h in sig["mean_post_hour_utc"]]
-        sig["claimed_utc_offset"] = [S.claimed_utc_offset(x) for x in df.get("location", pd.Series(index=df.index))]
-        sig["tz_mismatch_hours"] = [S.offset_distance(a, b) for a, b in zip(sig["implied_utc_offset"], sig["claimed_utc_offset"])]
-        persona = np.array([S.news_persona(h, n) for h, n in zip(df["handle"], df.get("display_name", pd.Series(index=df.index)))])
+        sig["implied_utc_offset"] = S.implied_utc_offsets(sig["mean_post_hour_utc"].to_numpy(dtype=float))
+        sig["claimed_utc_offset"] = S.claimed_utc_offsets(df.get("location", pd.Series(index=df.index, dtype=object)))
+        sig["tz_mismatch_hours"] = S.offset_distances(sig["implied_utc_offset"].to_numpy(dtype=float),
+                                                      sig["claimed_utc_offset"].to_numpy(dtype=float))
+        persona = S.news_personas(df["handle"], df.get("display_name", pd.Series(index=df.index, dtype=object)))
         sig["news_persona"] = persona
         sig["news_persona_linkonly"] = ((persona > 0) & (sig["linkonly_share"].fillna(0) >= 0.5)).astype(float)
 
@@ -222,9 +231,10 @@ class Accounts(Analysis):
             has_posts = (sig["n_posts"].fillna(0) > 0).to_numpy()
             if models.behaviour is not None and has_posts.any():
                 bx = sig.loc[has_posts, beh_cols].copy()
-                hb = S.handle_features(df.loc[has_posts, "handle"], None, models.lm_behaviour)
-                for c in hb.columns:
-                    bx[c] = hb[c]
+                # the handle columns of the profile features, with the behaviour model's handle LM
+                for c in S.HANDLE_FEATURES:
+                    bx[c] = prof.loc[has_posts, c]
+                bx["handle_ngram_loglik"] = models.lm_behaviour.score_many(df.loc[has_posts, "handle"])
                 for c in ("log_followers", "log_following", "follow_ratio"):
                     bx[c] = prof.loc[has_posts, c]
                 p_beh[has_posts] = models.behaviour.predict(bx)
@@ -234,12 +244,12 @@ class Accounts(Analysis):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             score = np.nanmean(np.vstack([p_prof, p_beh, rules]), axis=0) if n else np.zeros(0)
-        source = np.array(["+".join(name for name, ok in (("profile_model", not np.isnan(a)), ("behaviour_model", not np.isnan(b)),
-                                                         ("rules", True)) if ok) for a, b in zip(p_prof, p_beh)], dtype=object)
+        source = np.where(np.isnan(p_prof), "", "profile_model+").astype(object) \
+            + np.where(np.isnan(p_beh), "", "behaviour_model+").astype(object) + "rules"
         hits = rule_hits(sig)
         hit_arr = {r[0]: hits[r[0]].to_numpy() for r in RULES}
         val_arr = {r[0]: pd.to_numeric(sig[r[0]], errors="coerce").to_numpy(dtype=float) if r[0] in sig else None for r in RULES}
-        top = [self._evidence(i, val_arr, hit_arr, p_prof[i], p_beh[i]) for i in range(n)]
+        top = self._evidence_all(val_arr, hit_arr, p_prof, p_beh)
 
         out = pd.DataFrame({"platform": df["platform"].astype(str), "account_id": df["account_id"].astype(str),
                             "handle": df["handle"]})
@@ -279,6 +289,45 @@ class Accounts(Analysis):
         items.extend(m for _w, m in met)
         items.sort(key=lambda d: -(d["value"] or 0) if d["signal"].endswith("_model") else 0)
         return json.dumps(items[:8])
+
+    @staticmethod
+    def _evidence_all(values: dict, hits: dict, pp: np.ndarray, pb: np.ndarray) -> list[str]:
+        """:meth:`_evidence` for every account at once (the same JSON strings, built from
+        per-rule fragments instead of one ``json.dumps`` per account)."""
+        def num(v: float) -> str:  # json.dumps of a rounded float, without the encoder's overhead
+            r = round(v, 4)
+            return repr(r) if r - r == 0 else json.dumps(r)
+
+        n = len(pp)
+        order = sorted(range(len(RULES)), key=lambda k: -RULES[k][2])  # heaviest rules first (stable)
+        H = np.zeros((n, len(order)), dtype=bool)
+        V = np.full((n, len(order)), np.nan)
+        pre, post = [], []
+        for j, k in enumerate(order):
+            s, test, _w, why = RULES[k]
+            H[:, j] = hits[s]
+            if values[s] is not None:
+                V[:, j] = values[s]
+            pre.append('{"signal": ' + json.dumps(s) + ', "value": ')
+            post.append(', "rule": ' + json.dumps(test) + ', "reason": ' + json.dumps(why) + "}")
+        rows, cols = np.nonzero(H)
+        vals = V[rows, cols]
+        items = [pre[c] + ("null" if v != v else num(v)) + post[c] for c, v in zip(cols.tolist(), vals.tolist())]
+        bounds = np.searchsorted(rows, np.arange(n + 1)).tolist()
+        prof_txt = ', "reason": ' + json.dumps("profile resembles spambot / fake-follower profiles (cresci-2017 model)") + "}"
+        beh_txt = ', "reason": ' + json.dumps("posting style resembles state-backed troll accounts (IRA model)") + "}"
+        out = []
+        for i, (a, b) in enumerate(zip(pp.tolist(), pb.tolist())):
+            models = []
+            if a == a:
+                models.append((round(a, 4), '{"signal": "profile_model", "value": ' + num(a) + prof_txt))
+            if b == b:
+                models.append((round(b, 4), '{"signal": "behaviour_model", "value": ' + num(b) + beh_txt))
+            if len(models) == 2 and models[1][0] > models[0][0]:
+                models.reverse()
+            parts = [m[1] for m in models] + items[bounds[i] : bounds[i + 1]][: 8 - len(models)]
+            out.append("[" + ", ".join(parts) + "]")
+        return out
 
     @staticmethod
     def _empty() -> pd.DataFrame:
