@@ -70,26 +70,38 @@ class Context:
         self.f = f
         self.link_urls = link_urls
         self._handles: dict[tuple[str, str], str] | None = None
+        self._post_cache: dict[str, dict | None] = {}
         self.platform_default = None
         if f.has("posts"):
             plats = f.rows("SELECT DISTINCT platform FROM posts LIMIT 2")
             if len(plats) == 1:
                 self.platform_default = plats[0]["platform"]
 
-    def posts(self, ids: list[tuple[str | None, str]], limit: int = 5) -> list[dict]:
-        """Posts by (platform, post_id), as dicts for the template (text, handle, time, url)."""
-        ids = [(p, str(i)) for p, i in ids if i is not None][: max(limit, 0)]
-        if not ids or not self.f.has("posts"):
-            return []
-        wanted = [i for _, i in ids]
+    def prefetch_posts(self, ids: list[str]) -> None:
+        """Look up many posts in one query (each lookup scans the posts table, so a section that
+        shows posts for many rows asks for all of them first); :meth:`posts` then reads the cache."""
+        if not self.f.has("posts"):
+            return
+        wanted = list(dict.fromkeys(str(i) for i in ids if i is not None and str(i) not in self._post_cache))
+        if not wanted:
+            return
         rows = self.f.rows(
             "SELECT platform, post_id, account_id, handle, created_at, text, url, kind FROM posts "
             "WHERE post_id IN (SELECT unnest(?::VARCHAR[]))",
             [wanted],
         )
-        by_id: dict[str, dict] = {}
         for r in rows:
-            by_id.setdefault(r["post_id"], r)
+            self._post_cache.setdefault(r["post_id"], r)
+        for i in wanted:
+            self._post_cache.setdefault(i, None)  # not in the corpus
+
+    def posts(self, ids: list[tuple[str | None, str]], limit: int = 5) -> list[dict]:
+        """Posts by (platform, post_id), as dicts for the template (text, handle, time, url)."""
+        ids = [(p, str(i)) for p, i in ids if i is not None][: max(limit, 0)]
+        if not ids or not self.f.has("posts"):
+            return []
+        self.prefetch_posts([i for _, i in ids])
+        by_id = self._post_cache
         out = []
         for plat, pid in ids:
             r = by_id.get(pid)
@@ -308,7 +320,7 @@ def hate_section(ctx: Context) -> dict | None:
     top = f.rows(f"""SELECT p.platform, p.post_id, p.account_id, p.handle, p.created_at, p.text, p.url, p.kind,
                             {score} AS score, {cat} AS category, {ev} AS evidence
                      FROM hate h JOIN posts p ON p.platform = h.platform AND p.post_id = h.post_id
-                     WHERE h.label = 'antisemitic' ORDER BY {order.replace('score', 'h.score') if score != 'NULL' else 'p.post_id'}
+                     WHERE h.label = 'antisemitic' ORDER BY {order.replace('score', 'h.score') + ', p.post_id' if score != 'NULL' else 'p.post_id'}
                      LIMIT 25""") if f.has("posts") else []
     if top:
         blocks.append(table("Antisemitic posts with the highest scores",
@@ -443,6 +455,7 @@ def engine_room_section(ctx: Context) -> dict | None:
     if len(rows) > 300:
         rows = rows[:300]
     tables: dict[Any, list] = {}
+    ctx.prefetch_posts([i for r in rows for i in post_ids_in(r["evidence"], 2)])
     for r in rows:
         ids = post_ids_in(r["evidence"], 2)
         posts = ctx.posts([(r["platform"], i) for i in ids], 2)
@@ -701,6 +714,7 @@ def coordination_section(ctx: Context) -> dict | None:
                     if pid not in tie_posts[t["cluster_id"]]:
                         tie_posts[t["cluster_id"]].append(pid)
     rows = []
+    ctx.prefetch_posts([i for c in clusters for i in (tie_posts.get(c["cluster_id"]) or post_ids_in(c["evidence"], 4))[:4]])
     for c in clusters:
         handles = ["@" + str(ctx.handle_of(c["platform"], a)) for a in c["members"][:12]]
         if len(c["members"]) > 12:
