@@ -433,11 +433,15 @@ def _lsh_candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
             ks = key[order]
             brk = np.nonzero(np.diff(ks) != 0)[0] + 1
             bounds = np.concatenate([[0], brk, [n]])
-            sizes = np.diff(bounds)
-            for g in np.nonzero(sizes > 1)[0]:
-                members = np.sort(order[bounds[g]:bounds[g + 1]])
-                ii, jj = np.triu_indices(len(members), 1)
-                found.append(np.stack([members[ii], members[jj]], axis=1))
+            # every element pairs with the later elements of its bucket
+            end = np.repeat(bounds[1:], np.diff(bounds))
+            later = end - np.arange(n) - 1
+            if later.sum() == 0:
+                continue
+            first = np.repeat(np.arange(n), later)
+            offset = np.arange(int(later.sum())) - np.repeat(np.cumsum(later) - later, later)
+            a, b = order[first], order[first + 1 + offset]
+            found.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.concatenate(found).astype(np.int64)
