@@ -10,10 +10,11 @@ Files in ``engineroom/data/accounts/`` (written by ``engineroom train accounts``
 ``profile_model.npz``, ``behaviour_model.npz``, ``handle_lm.json`` (character-trigram counts of
 real handles, two sources) and ``model_card.json`` (features, training data, CV figures).
 
-Combination: an account scored by both models gets the mean of the two probabilities (the
-behaviour model alone over-flags ordinary non-reply posting, because its organic training class
-is mostly replies in breaking-news threads); an account scored by one model gets that model's
-probability; an account neither model can score gets the rule-set score (:func:`rule_score`).
+Combination (:func:`engineroom.analyses.accounts.combine_scores`): ``operation_score`` is half
+the rule-set score (:func:`rule_score`) plus half the mean of the model probabilities that apply;
+an account neither model can score gets the rule-set score. (The behaviour model alone over-flags
+ordinary non-reply posting, because its organic training class is mostly replies in
+breaking-news threads.)
 """
 
 from __future__ import annotations

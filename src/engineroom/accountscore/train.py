@@ -269,7 +269,7 @@ def train(out: Path | None = None, data_dir_: Path = Path("../shared/data"), cv:
         "behaviour_model": {"data": "ira_vs_organic_dev", "features": list(BEHAVIOUR_FEATURES),
                             "handle_lm": "genuine accounts of cresci2017", "trees": N_TREES,
                             "posts_per_account": "k <= 3, k drawn from the organic min(3, posts) distribution"},
-        "combination": "operation_score = mean of the rule score and the probabilities of the models that can score the account",
+        "combination": "operation_score = 0.5 * rule score + 0.5 * mean of the probabilities of the models that can score the account (rule score alone when none can)",
     }
     Xc = cresci_features(cres, lm_profile)
     if cv:

@@ -13,9 +13,10 @@ follower/following ratios — each computed per account and kept as a column wit
 (:mod:`engineroom.accountscore.model`): the profile model (trained on cresci-2017 profiles)
 scores accounts whose profile has a creation date and a post count; the behaviour model (trained
 on IRA vs organic posts, at most three posts per account) scores accounts with posts; the transparent rule set
-(:data:`engineroom.accountscore.model.RULES`) scores every account. ``operation_score`` is the
-mean of the scorers that apply (rule score always, each model where it can score the account).
-Neither model decides alone: the behaviour model's organic training class is mostly replies in
+(:data:`engineroom.accountscore.model.RULES`) scores every account. ``operation_score`` is half
+the rule score plus half the mean of the model probabilities that apply (the rule score alone
+where no model applies; :func:`combine_scores`). Neither model decides alone, and together they
+do not outvote the rules: the behaviour model's organic training class is mostly replies in
 breaking-news threads, so on its own it over-flags ordinary accounts that post hashtags and links
 rather than replies; the profile model knows commercial spambots, not state-backed personas.
 ``score_source``
@@ -69,6 +70,20 @@ def _style_batch(df: pd.DataFrame) -> pd.DataFrame:
     st["post_id"] = df["post_id"].astype(str).to_numpy()
     st["automation"] = S.automation_flags(df["client"])
     return st
+
+
+def combine_scores(p_prof: np.ndarray, p_beh: np.ndarray, rules: np.ndarray) -> np.ndarray:
+    """``operation_score``: half the rule score plus half the mean of the model probabilities that
+    apply (NaN = the model cannot score the account); the rule score alone where neither applies.
+
+    With one model this is the mean of that model and the rules. With both, the two models share
+    their half rather than outvoting the rules two to one: each was trained on another population
+    (commercial spambots; IRA trolls against breaking-news repliers) and over-flags ordinary
+    accounts that resemble its positive class more than its negative one."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        models = np.nanmean(np.vstack([p_prof, p_beh]), axis=0) if len(rules) else np.zeros(0)
+    return np.where(np.isnan(models), rules, 0.5 * rules + 0.5 * models)
 
 
 class Accounts(Analysis):
@@ -239,11 +254,7 @@ class Accounts(Analysis):
                     bx[c] = prof.loc[has_posts, c]
                 p_beh[has_posts] = models.behaviour.predict(bx)
         rules = rule_score(sig).to_numpy()
-        # operation_score: mean of the scorers that apply -- the rule score always, each model where
-        # it can score the account (method="rules": the rule score alone)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            score = np.nanmean(np.vstack([p_prof, p_beh, rules]), axis=0) if n else np.zeros(0)
+        score = combine_scores(p_prof, p_beh, rules)
         source = np.where(np.isnan(p_prof), "", "profile_model+").astype(object) \
             + np.where(np.isnan(p_beh), "", "behaviour_model+").astype(object) + "rules"
         hits = rule_hits(sig)
