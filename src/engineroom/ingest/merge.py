@@ -183,10 +183,14 @@ def merge_batch(con, ctx: Context, tables: dict[str, pa.Table]) -> Counts:
         else:
             n_rec = tables["b_posts"].num_rows
             c.read = n_rec + c.quarantined
+            # the corpus posts that the batch has again: probing posts with the batch's keys (a hash
+            # table of the batch) costs far less than NOT EXISTS, which hashes every post in the corpus
             new = v.query("b_new", """SELECT d.* FROM (
                     SELECT * FROM b_posts QUALIFY row_number() OVER (PARTITION BY platform, post_id ORDER BY rec) = 1
                 ) d
-                WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = d.platform AND p.post_id = d.post_id)""")
+                ANTI JOIN (SELECT p.platform, p.post_id FROM posts p
+                           SEMI JOIN b_posts b ON p.platform = b.platform AND p.post_id = b.post_id) h
+                    ON h.platform = d.platform AND h.post_id = d.post_id""")
             cols = ", ".join(_POST_COLS)
             con.execute(f"INSERT INTO posts ({cols}, ingest_id) SELECT {cols}, ? FROM b_new", [ctx.ingest_id])
             c.stored = new.num_rows
@@ -273,7 +277,9 @@ def _merge_edges(con, v: _Views) -> None:
                 SELECT e.platform, e.post_id, e.kind, e.source_account_id,
                        coalesce(e.target_account_id, p.account_id) AS target_account_id,
                        e.target_handle, e.target_post_id, e.created_at
-                FROM b_e e LEFT JOIN posts p ON p.platform = e.platform AND p.post_id = e.target_post_id
+                FROM b_e e LEFT JOIN (SELECT p.platform, p.post_id, p.account_id FROM posts p
+                                      SEMI JOIN b_e t ON t.platform = p.platform AND t.target_post_id = p.post_id) p
+                       ON p.platform = e.platform AND p.post_id = e.target_post_id
             ) e LEFT JOIN accounts a ON a.platform = e.platform AND a.account_id = e.target_account_id
         )
         WHERE coalesce(target_account_id, target_handle) IS NOT NULL
