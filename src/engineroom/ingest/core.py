@@ -5,13 +5,15 @@ How a file flows (memory stays bounded however large the file):
 1. the file is opened by content (gzip / zstd / zip magic bytes), hashed while it is read, and
    skipped when its SHA-256 is already in ``ingests`` (it is hashed up front only when an earlier
    ingest had a file of the same size);
-2. the adapter reads it in batches (16 MB of JSON lines, or 16 MB CSV blocks via pyarrow) and
-   normalises each batch with SQL in a *separate in-memory DuckDB* (its scratch tables are freed
-   batch by batch: in the corpus database they would live until the transaction ends);
-3. the batch comes back as Arrow and :func:`engineroom.ingest.merge.merge_batch` stores it inside
-   the file's transaction (``BEGIN`` ... ``COMMIT``; any error or interrupt rolls back; kill -9
-   leaves nothing because DuckDB never committed), with the transaction's memory limited to
-   ``ENGINEROOM_INGEST_MEMORY`` (512 MB; DuckDB spills beyond it).
+2. the adapter reads it in batches (16 MB of JSON lines, split with numpy, or 16 MB CSV blocks via
+   pyarrow); worker threads (:mod:`engineroom.ingest.pipeline`, 2 by default) each normalise a
+   batch with SQL in their *own in-memory DuckDB* (its scratch tables are freed batch by batch: in
+   the corpus database they would live until the transaction ends) and export it as Arrow;
+3. this thread stores the batches in file order with :func:`engineroom.ingest.merge.merge_batch`
+   inside the file's transaction (``BEGIN`` ... ``COMMIT``; any error or interrupt rolls back;
+   kill -9 leaves nothing because DuckDB never committed), with the transaction's memory limited
+   to ``ENGINEROOM_INGEST_MEMORY`` (512 MB; DuckDB spills beyond it). At most one batch per
+   worker plus the one being stored is in memory at a time.
 """
 
 from __future__ import annotations
@@ -224,10 +226,13 @@ def _drop_temp(con) -> None:
 
 
 def ingest_threads() -> int:
-    """DuckDB threads for an ingest: ``ENGINEROOM_INGEST_THREADS``, default 1.
+    """DuckDB threads per connection of an ingest: ``ENGINEROOM_INGEST_THREADS``, default 1.
 
-    Measured on this 2-core machine (200k twarc2 posts): one thread took 6.6 CPU-s and 6.6 s wall,
-    two took 8.1-8.5 CPU-s and 7.3-7.7 s wall with the machine nearly idle (load 1.7); at load 6-7
+    The cores are used by staging batches on several worker threads while the caller stores the
+    previous ones (:func:`engineroom.ingest.pipeline.ingest_workers`), not by DuckDB's own threads:
+    a batch's statements are small and a typical twarc2 batch is a few hundred page lines, which
+    DuckDB scans as one vector anyway. Measured before the worker threads existed, on this 2-core
+    machine (200k twarc2 posts): one thread took 6.6 CPU-s and 6.6 s wall, two took 8.1-8.5 CPU-s and 7.3-7.7 s wall with the machine nearly idle (load 1.7); at load 6-7
     one thread saved 15-17% CPU and wall for twarc2 JSONL and IO-archive CSV alike. Batches are
     small (16 MB) and part of each one is single-threaded Python, so a second thread mostly adds
     synchronisation.

@@ -32,9 +32,15 @@ from .merge import export_batch, prepare_batch
 
 
 def ingest_workers() -> int:
-    """Staging threads of an ingest: ``ENGINEROOM_INGEST_WORKERS``, default 2 (see module docs)."""
-    v = os.environ.get("ENGINEROOM_INGEST_WORKERS", "2").strip()
-    return int(v) if v.isdigit() and int(v) > 0 else 2
+    """Staging threads of an ingest: ``ENGINEROOM_INGEST_WORKERS``; default 2 (1 on a 1-core machine).
+
+    Two workers and the storing thread keep two cores busy; each more worker holds one more staged
+    batch (a 16 MB twarc2 batch takes ~200-300 MB while it is staged), so more only pays on a machine
+    with more cores and memory to spare.
+    """
+    default = 2 if (os.cpu_count() or 1) > 1 else 1
+    v = os.environ.get("ENGINEROOM_INGEST_WORKERS", "").strip()
+    return int(v) if v.isdigit() and int(v) > 0 else default
 
 
 def staging_connection(threads: int, memory: str) -> duckdb.DuckDBPyConnection:
