@@ -12,7 +12,14 @@ for igraph. Findings are written back with ``engine.write(name, data)``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+import gc
+import itertools
+import multiprocessing
+import os
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import ibis
 import pandas as pd
@@ -61,8 +68,10 @@ class Engine:
 
         For per-row Python work that no SQL expresses (text models, lexicon matching, hashing):
         ``fn`` takes a pandas batch and returns a pandas frame with ``schema``'s columns. DuckDB
-        streams Arrow batches through ``fn`` in this process (memory bounded by ``batch_size``);
-        the Spark engine runs ``fn`` on the executors (``mapInPandas``). Returns rows written.
+        streams Arrow batches through ``fn`` on a pool of worker processes, one per core (see
+        :meth:`DuckDBEngine.map_batches`; memory bounded by ``batch_size``); the Spark engine runs
+        ``fn`` on the executors (``mapInArrow``). ``fn`` must not rely on side effects: it may run
+        in another process. Returns rows written.
         """
         raise NotImplementedError
 
@@ -109,28 +118,164 @@ class DuckDBEngine(Engine):
             con.unregister("__engineroom_write")
 
 
-    def map_batches(self, name, expr, fn, schema, batch_size=50_000):
+    def map_batches(
+        self,
+        name: str,
+        expr: ibis.Table,
+        fn: "Callable[[pd.DataFrame], pd.DataFrame | pa.Table]",
+        schema: pa.Schema,
+        batch_size: int = 50_000,
+        workers: int | None = None,
+    ) -> int:
+        """Write findings table ``name`` as ``fn`` applied to ``expr``'s rows, batch by batch.
+
+        ``fn`` gets each Arrow batch of ``expr`` (``batch_size`` rows) as a pandas frame and returns
+        a pandas frame or a pyarrow Table holding at least ``schema``'s columns (None or no rows:
+        nothing to write); the output is cast to ``schema``.
+
+        ``workers`` processes run ``fn`` in parallel (default: ``ENGINEROOM_WORKERS``, else one per
+        available core; 1 runs it in this process). Workers are forked, so ``fn`` may be a closure
+        and nothing of it is pickled: only the batches travel to the workers, as Arrow, and the
+        results back. At most two batches per worker are in flight (memory stays bounded), results
+        are written in batch order (the table is the same as with one worker), and this process
+        alone writes to DuckDB. An input of a single batch runs in this process. An exception in
+        ``fn`` stops the run and is raised here with the worker's traceback; a worker that dies
+        (killed, out of memory) raises :class:`RuntimeError` instead of hanging. Side effects of
+        ``fn`` (counters, progress bars) stay in the worker that ran it.
+        """
         con = self.corpus.con
+        n_workers = worker_count(workers)
         # read through a cursor (its own connection) so inserts below don't cancel the stream
         cursor = con.cursor()
-        reader = cursor.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(batch_size)
-        con.execute(f'DROP TABLE IF EXISTS "{name}"')
-        empty = schema.empty_table()
-        con.register("__engineroom_batch", empty)
-        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __engineroom_batch')
-        con.unregister("__engineroom_batch")
-        written = 0
-        for batch in reader:
-            out = fn(batch.to_pandas())
-            if out is None or len(out) == 0:
-                continue
-            table = pa.Table.from_pandas(out[schema.names], schema=schema, preserve_index=False)
-            con.register("__engineroom_batch", table)
-            con.execute(f'INSERT INTO "{name}" SELECT * FROM __engineroom_batch')
+        try:
+            reader = cursor.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(batch_size)
+            con.execute(f'DROP TABLE IF EXISTS "{name}"')
+            con.register("__engineroom_batch", schema.empty_table())
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __engineroom_batch')
             con.unregister("__engineroom_batch")
-            written += table.num_rows
-        cursor.close()
-        return written
+            written = 0
+
+            def insert(table: pa.Table | None) -> None:
+                nonlocal written
+                if table is None or table.num_rows == 0:
+                    return
+                con.register("__engineroom_batch", table)
+                try:
+                    con.execute(f'INSERT INTO "{name}" SELECT * FROM __engineroom_batch')
+                finally:
+                    con.unregister("__engineroom_batch")
+                written += table.num_rows
+
+            batches = iter(reader)
+            first = next(batches, None)
+            second = next(batches, None) if first is not None else None
+            if n_workers <= 1 or second is None:  # one batch: not worth starting processes
+                for batch in _chain(first, second, batches):
+                    insert(_apply(fn, batch, schema))
+            else:
+                results = _pool_map(fn, schema, _chain(first, second, batches), n_workers, name)
+                try:
+                    for table in results:
+                        insert(table)
+                finally:
+                    results.close()  # on an error here: cancel queued batches, stop the workers now
+            return written
+        finally:
+            cursor.close()
+
+
+def worker_count(workers: int | None = None) -> int:
+    """How many processes :meth:`DuckDBEngine.map_batches` uses: ``workers`` if given, else the
+    ``ENGINEROOM_WORKERS`` environment variable, else the cores this process may run on."""
+    if workers is None:
+        env = os.environ.get(WORKERS_ENV, "").strip()
+        if env:
+            try:
+                workers = int(env)
+            except ValueError:
+                raise ValueError(f"{WORKERS_ENV} must be a whole number of processes, got {env!r}") from None
+        else:
+            try:
+                workers = len(os.sched_getaffinity(0))
+            except AttributeError:  # pragma: no cover - not Linux
+                workers = os.cpu_count() or 1
+    return max(1, int(workers))
+
+
+#: environment variable: worker processes of ``map_batches`` on DuckDB (1 = in this process)
+WORKERS_ENV = "ENGINEROOM_WORKERS"
+
+# the functions of running map_batches calls, by id: forked workers inherit this table, so a
+# task names its function instead of pickling it (closures, lambdas and models need no pickling)
+_POOL_JOBS: dict[int, tuple[Callable, pa.Schema]] = {}
+_POOL_IDS = itertools.count()
+
+
+def _chain(first, second, rest) -> Iterator[pa.RecordBatch]:
+    for b in (first, second):
+        if b is not None:
+            yield b
+    yield from rest
+
+
+def _apply(fn: Callable, batch: pa.RecordBatch, schema: pa.Schema) -> pa.Table | None:
+    """``fn`` on one batch, its output as an Arrow table of ``schema`` (None when empty)."""
+    out = fn(batch.to_pandas())
+    if out is None or len(out) == 0:
+        return None
+    if isinstance(out, pa.RecordBatch):
+        out = pa.Table.from_batches([out])
+    if isinstance(out, pa.Table):
+        return out.select(schema.names).cast(schema)
+    return pa.Table.from_pandas(out[schema.names], schema=schema, preserve_index=False)
+
+
+def _pool_task(job: int, batch: pa.RecordBatch) -> pa.Table | None:
+    """Runs in a worker process: the job's function on one batch."""
+    fn, schema = _POOL_JOBS[job]
+    return _apply(fn, batch, schema)
+
+
+def _pool_map(fn: Callable, schema: pa.Schema, batches: Iterable[pa.RecordBatch], workers: int,
+              name: str) -> Iterator[pa.Table | None]:
+    """``_apply(fn, batch, schema)`` for each batch on ``workers`` forked processes, in order."""
+    job = next(_POOL_IDS)
+    _POOL_JOBS[job] = (fn, schema)
+    gc.freeze()  # objects the workers inherit stay out of their collections: fewer pages copied
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            pending: deque[Future] = deque()
+            number = 0
+            try:
+                for batch in batches:
+                    if len(pending) >= 2 * workers:
+                        yield _result(pending.popleft(), number - len(pending) - 1, name)
+                    pending.append(pool.submit(_pool_task, job, batch))
+                    number += 1
+                while pending:
+                    yield _result(pending.popleft(), number - len(pending) - 1, name)
+            except BrokenProcessPool as exc:
+                raise RuntimeError(f"map_batches({name!r}): a worker process died (killed, or out of memory?); "
+                                   f"set {WORKERS_ENV}=1 to run in one process") from exc
+            except BaseException:
+                for f in pending:
+                    f.cancel()
+                raise
+    finally:
+        gc.unfreeze()
+        _POOL_JOBS.pop(job, None)
+
+
+def _result(future: Future, number: int, name: str) -> pa.Table | None:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise
+    except Exception as exc:
+        # the worker's traceback travels as the cause; name where it happened
+        exc.add_note(f"raised by the function of map_batches({name!r}) on batch {number} in a worker process")
+        raise
 
 
 def make_engine(corpus: "Corpus", kind: str = "duckdb", **options: Any) -> Engine:

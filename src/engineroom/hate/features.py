@@ -155,10 +155,16 @@ def tfidf(X: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     norms = np.sqrt(np.asarray(sq.sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     inv = (1.0 / norms).astype(np.float32)
-    lengths = np.diff(indptr)
-    data *= np.repeat(inv, lengths)
-    row = np.repeat(np.arange(X.shape[0], dtype=np.int64), lengths)
-    rev = indptr[row] + indptr[row + 1] - 1 - np.arange(len(data), dtype=np.int64)
+    nnz = len(data)
+    # int32 positions where they fit: half the memory, and arrays under glibc's mmap threshold
+    # are reused between batches instead of being faulted in afresh
+    itype = np.int32 if nnz < 2**31 - 1 else np.int64
+    lengths = np.diff(indptr).astype(itype)
+    row = np.repeat(np.arange(X.shape[0], dtype=itype), lengths)
+    data *= inv[row]
+    last = (indptr[1:] + indptr[:-1] - 1).astype(itype)  # first + last position of each row
+    rev = last[row]
+    rev -= np.arange(nnz, dtype=itype)
     return sp.csr_matrix((data[rev], indices[rev], indptr.copy()), shape=X.shape)
 
 
@@ -167,6 +173,15 @@ def fit_idf(X: sp.csr_matrix) -> np.ndarray:
     n = X.shape[0]
     df = np.bincount(X.indices, minlength=X.shape[1])
     return (np.log((1 + n) / (1 + df)) + 1.0).astype(np.float32)
+
+
+_QUOTED = LEX_FEATURES.index("quoted")
+_NO_JEWREF = LEX_FEATURES.index("no_jewref")
+
+
+def quoted(raw: str) -> float:
+    """1.0 when the raw post quotes something (the ``quoted`` lexicon feature)."""
+    return 1.0 if (raw and ('"' in raw or "\u201c" in raw or "'" in raw[:1])) else 0.0
 
 
 def lexicon_features(hits: list[Hit], raw: str) -> list[float]:
@@ -186,11 +201,11 @@ def lexicon_features(hits: list[Hit], raw: str) -> list[float]:
             tsum += w
             n += 1
     tmax = max(cat.values())
-    quoted = 1.0 if (raw and ('"' in raw or "\u201c" in raw or "'" in raw[:1])) else 0.0
+    is_quoted = quoted(raw)
     return [
         *cat.values(), min(tsum, 3.0), tmax, min(n, 5) / 5.0,
-        cues["jewish_reference"], cues["counter_speech"], cues["identity"], cues["report"], quoted,
-        tmax * cues["counter_speech"], tmax * cues["identity"], tmax * cues["report"], tmax * quoted,
+        cues["jewish_reference"], cues["counter_speech"], cues["identity"], cues["report"], is_quoted,
+        tmax * cues["counter_speech"], tmax * cues["identity"], tmax * cues["report"], tmax * is_quoted,
         cues["jewish_reference"] * cues["counter_speech"], 1.0 - cues["jewish_reference"],
     ]
 
@@ -198,5 +213,11 @@ def lexicon_features(hits: list[Hit], raw: str) -> list[float]:
 def lexicon_matrix(lexicon: Lexicon, norms: list[str], raws: list[str]) -> tuple[np.ndarray, list[list[Hit]]]:
     """Lexicon features for many posts, and their hits (for evidence)."""
     all_hits = [lexicon.match_normalized(n) for n in norms]
-    F = np.array([lexicon_features(h, r) for h, r in zip(all_hits, raws)], dtype=np.float32).reshape(len(norms), len(LEX_FEATURES))
+    F = np.zeros((len(norms), len(LEX_FEATURES)), dtype=np.float32)
+    # a post without hits has only two non-zero features (no_jewref, quoted): filled in bulk
+    F[:, _NO_JEWREF] = 1.0
+    F[:, _QUOTED] = [quoted(r) for r in raws]
+    for i, h in enumerate(all_hits):
+        if h:
+            F[i] = lexicon_features(h, raws[i])
     return F, all_hits

@@ -28,7 +28,7 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .features import LEX_FEATURES, Featurizer, lexicon_matrix, tfidf
+from .features import LEX_FEATURES, Featurizer, lexicon_matrix, quoted, tfidf
 from .lexicon import CATEGORIES, Hit, Lexicon, default_lexicon
 from .normalize import normalize
 
@@ -58,6 +58,17 @@ class Prediction:
     evidence: list[str]
     counter_speech: list[bool]
 
+    def take(self, rows: np.ndarray) -> "Prediction":
+        """The predictions of ``rows`` (indices, repeats allowed), in that order."""
+        idx = rows.tolist()
+        return Prediction(self.score[rows], self.hate_score[rows], [self.label[i] for i in idx],
+                          [self.category[i] for i in idx], [self.evidence[i] for i in idx],
+                          [self.counter_speech[i] for i in idx])
+
+
+#: the evidence of a post without lexicon hits that is not flagged
+_NO_EVIDENCE = json.dumps({"lexicon": []}, ensure_ascii=False)
+
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
@@ -79,6 +90,8 @@ def adjust_scores(p_as: np.ndarray, hits: list[list[Hit]], context: dict | None 
     rare = set(c.get("rare_categories", ()))
     out = np.array(p_as, dtype=float, copy=True)
     for i, hs in enumerate(hits):
+        if not hs:  # nothing to adjust
+            continue
         explicit = report = news = identity = False
         miss = 1.0
         rare_miss = 1.0
@@ -137,10 +150,13 @@ class HateModel:
         """The model's feature matrix for raw texts, with lexicon hits and normalised texts."""
         raws = ["" if t is None else str(t) for t in texts]
         norms = [normalize(t) for t in raws]
+        X, hits = self._features(norms, raws)
+        return X, hits, norms
+
+    def _features(self, norms: list[str], raws: list[str]) -> tuple[sp.csr_matrix, list[list[Hit]]]:
         X = tfidf(self.featurizer.counts(norms), self.idf)
         F, hits = lexicon_matrix(self.lexicon, norms, raws)
-        Xf = sp.hstack([X, sp.csr_matrix(F * self.lex_scale)], format="csr")
-        return Xf, hits, norms
+        return sp.hstack([X, sp.csr_matrix(F * self.lex_scale)], format="csr"), hits
 
     def decision(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """Raw decision values of the two heads."""
@@ -168,49 +184,72 @@ class HateModel:
         idx = x_row.indices
         row = dict(zip(idx.tolist(), (x_row.data * coef[idx]).tolist()))
         contrib: dict[str, float] = {}
-        m = fz.n_features
         get = row.get
         for tok in set(fz.tokens(norm)):
-            contrib[tok] = sum(map(get, {h % m for h in fz._token(tok)}, repeat(0.0)))
+            feats = np.frombuffer(fz.token_features(tok), dtype=np.int32).tolist()
+            contrib[tok] = sum(map(get, set(feats), repeat(0.0)))
         top = sorted(contrib.items(), key=lambda kv: -kv[1])[:k]
         return [{"token": t, "weight": round(v, 3)} for t, v in top if v > 0.05]
 
     def predict(self, texts: Sequence[str], explain: bool = True) -> Prediction:
-        """Label, calibrated scores, IHRA category, evidence and counter-speech flag per text."""
-        X, hits, norms = self.features(texts)
+        """Label, calibrated scores, IHRA category, evidence and counter-speech flag per text.
+
+        Texts with the same normalised text and quoted flag (copies, templates, texts that differ
+        only in mentions, links, case or spacing) get the same prediction: it is computed once.
+        """
+        raws = ["" if t is None else str(t) for t in texts]
+        first: dict[str, int] = {}
+        of_text = [first.setdefault(t, len(first)) for t in raws]
+        texts_u = list(first)
+        keys: dict[tuple[str, float], int] = {}
+        norms_k: list[str] = []
+        raws_k: list[str] = []
+        of_key = []
+        for t in texts_u:
+            norm = normalize(t)
+            k = keys.setdefault((norm, quoted(t)), len(keys))
+            if k == len(norms_k):
+                norms_k.append(norm)
+                raws_k.append(t)
+            of_key.append(k)
+        pred = self._predict(norms_k, raws_k, explain)
+        if len(keys) == len(raws):
+            return pred
+        return pred.take(np.asarray(of_key, dtype=np.int64)[np.asarray(of_text, dtype=np.int64)])
+
+    def _predict(self, norms: list[str], texts: list[str], explain: bool) -> Prediction:
+        X, hits = self._features(norms, texts)
         p_as, p_hate = self.calibrate(*self.decision(X))
         p_as = self.adjust(p_as, hits)
         # identity statements and explicit counter-speech are not hate of any kind either
         p_hate = np.maximum(adjust_scores(p_hate, hits, {**self.context, "strong_weight": 2.0}), p_as)
-        labels: list[str] = []
-        cats: list[str | None] = []
-        evs: list[str] = []
-        counter: list[bool] = []
-        for i, hs in enumerate(hits):
-            if p_as[i] >= self.threshold:
-                lab = "antisemitic"
-            elif p_hate[i] >= self.hate_threshold:
-                lab = "other_hate"
-            else:
-                lab = "none"
+        anti = p_as >= self.threshold
+        other = ~anti & (p_hate >= self.hate_threshold)
+        n = len(texts)
+        labels: list[str] = np.where(anti, "antisemitic", np.where(other, "other_hate", "none")).tolist()
+        # a post with no lexicon hit and label none has the same evidence as every other such post
+        cats: list[str | None] = [None] * n
+        evs: list[str] = [_NO_EVIDENCE] * n
+        counter: list[bool] = [False] * n
+        todo = anti | other
+        todo[[i for i, hs in enumerate(hits) if hs]] = True
+        for i in np.flatnonzero(todo).tolist():
+            hs = hits[i]
+            lab = labels[i]
             tropes = [h for h in hs if h.entry.kind == "trope"]
             cues = {h.entry.category for h in hs if h.entry.kind == "cue"}
-            cat = None
             if lab == "antisemitic" and tropes:
                 best = max(tropes, key=lambda h: h.entry.weight)
-                cat = best.entry.category
-            is_counter = lab != "antisemitic" and "counter_speech" in cues and (
-                "jewish_reference" in cues or bool(tropes))
-            ev: dict = {"lexicon": [h.as_evidence() for h in hs if h.entry.kind == "trope"]}
+                cats[i] = best.entry.category
+            counter[i] = bool(lab != "antisemitic" and "counter_speech" in cues and (
+                "jewish_reference" in cues or bool(tropes)))
+            ev: dict = {"lexicon": [h.as_evidence() for h in tropes]}
             if cues:
                 ev["cues"] = sorted(cues)
             if explain and lab != "none":
                 coef = self.coef_as if lab == "antisemitic" else self.coef_hate
                 ev["tokens"] = self._top_tokens(norms[i], X[i], coef)
-            labels.append(lab)
-            cats.append(cat)
-            evs.append(json.dumps(ev, ensure_ascii=False))
-            counter.append(bool(is_counter))
+            evs[i] = json.dumps(ev, ensure_ascii=False)
         return Prediction(p_as, p_hate, labels, cats, evs, counter)
 
     # -- persistence ----------------------------------------------------------------------

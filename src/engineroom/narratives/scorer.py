@@ -71,6 +71,13 @@ class NarrativeScorer:
         self.ex_texts = ex_texts
         self.owner = np.asarray(owner)
         self.E = tfidf(counts, self.idf).T.tocsr()  # features × exemplars
+        # the same as a dense matrix over the few features the exemplars have (plus a zero row
+        # that every other feature maps to): X @ E as one sparse × dense product
+        used = np.flatnonzero(np.diff(self.E.indptr) > 0)
+        self._feature_row = np.full(self.E.shape[0], len(used), dtype=np.int32)
+        self._feature_row[used] = np.arange(len(used), dtype=np.int32)
+        self._E_dense = np.zeros((len(used) + 1, self.E.shape[1]), dtype=self.E.dtype)
+        self._E_dense[:-1] = self.E[used].toarray()
         # keyword automaton: both normalised views of every keyword
         self.auto = ahocorasick.Automaton()
         forms: dict[str, set[tuple[int, str]]] = {}
@@ -102,36 +109,73 @@ class NarrativeScorer:
         return found
 
     def score(self, texts: Sequence[str | None]) -> list[Match]:
-        """Matches (score ≥ the narrative's threshold) of each text, with evidence."""
-        norms = [normalize(t) if t else "" for t in texts]
+        """Matches (score ≥ the narrative's threshold) of each text, with evidence.
+
+        Ordered by row, then by narrative (pack order). A score depends on the normalised text
+        only, so texts that normalise identically (copies, texts that differ only in mentions,
+        links, case or spacing) are scored once per call.
+        """
+        first: dict[str, int] = {}
+        of_text = [first.setdefault(t or "", len(first)) for t in texts]
+        norm_ids: dict[str, int] = {}
+        of_norm = [norm_ids.setdefault(normalize(t) if t else "", len(norm_ids)) for t in first]
+        matches = self._score(list(norm_ids))
+        if len(norm_ids) == len(of_text):
+            return matches
+        inverse = np.asarray(of_norm, dtype=np.int64)[np.asarray(of_text, dtype=np.int64)].tolist()
+        by_text: dict[int, list[Match]] = {}
+        for m in matches:
+            by_text.setdefault(m.row, []).append(m)
+        out: list[Match] = []
+        for i, u in enumerate(inverse):
+            got = by_text.get(u)
+            if got:
+                out.extend(Match(i, m.narrative, m.kind, m.score, m.evidence) for m in got)
+        return out
+
+    def _score(self, norms: list[str]) -> list[Match]:
+        """Matches of normalised texts."""
+        n = len(norms)
         X = tfidf(self.featurizer.counts(norms), self.idf)
-        S = (X @ self.E).toarray() if self.E.shape[1] else np.zeros((len(norms), 0))
+        if self.E.shape[1]:
+            # each similarity sums the same products in the same order as X @ E (a feature the
+            # exemplars lack adds an exact 0), so S is bit for bit that product's
+            Xr = sp.csr_matrix((X.data, self._feature_row[X.indices], X.indptr), shape=(n, len(self._E_dense)))
+            S = Xr @ self._E_dense
+        else:
+            S = np.zeros((n, 0))
         # best exemplar per narrative
         K = len(self.narratives)
-        best_sim = np.zeros((len(norms), K))
-        best_ex = np.zeros((len(norms), K), dtype=int)
+        best_sim = np.zeros((n, K))
+        best_ex = np.zeros((n, K), dtype=int)
         for k in range(K):
             cols = np.flatnonzero(self.owner == k)
             sub = S[:, cols]
             arg = sub.argmax(axis=1)
-            best_sim[:, k] = sub[np.arange(len(norms)), arg]
+            best_sim[:, k] = sub[np.arange(n), arg]
             best_ex[:, k] = cols[arg]
-        thresholds = np.array([n.threshold for n in self.narratives])
+        thresholds = np.array([m.threshold for m in self.narratives])
+        # keywords found per (post, narrative); the score as the per-post loop computed it
+        kws: dict[int, dict[int, set[str]]] = {}
+        n_kw = np.zeros((n, K))
+        if self.has_keywords:
+            for i, norm in enumerate(norms):
+                found = self._keywords(norm)
+                if found:
+                    kws[i] = found
+                    for k, words in found.items():
+                        n_kw[i, k] = min(len(words), 2)
+        score = np.minimum(1.0, best_sim + self.keyword_weight * n_kw)
+        hit = (score >= thresholds) & (score > 0)
         out: list[Match] = []
-        # keyword matching only where it can change the outcome (cheap anyway)
-        for i, norm in enumerate(norms):
-            kws = self._keywords(norm)
-            sims = best_sim[i]
+        for i in np.flatnonzero(hit.any(axis=1)).tolist():
+            found_i = kws.get(i, {})
             row: list[Match] = []
-            for k in range(K):
-                found = kws.get(k, ())
-                s = min(1.0, float(sims[k]) + self.keyword_weight * min(len(found), 2))
-                if s < thresholds[k] or s <= 0:
-                    continue
-                n = self.narratives[k]
-                ev = {"similarity": round(float(sims[k]), 3), "exemplar": self.ex_texts[best_ex[i, k]][:200],
-                      "keywords": sorted(found), "pack": n.pack}
-                row.append(Match(i, n.name, n.kind, round(s, 4), json.dumps(ev, ensure_ascii=False)))
+            for k in np.flatnonzero(hit[i]).tolist():
+                nar = self.narratives[k]
+                ev = {"similarity": round(float(best_sim[i, k]), 3), "exemplar": self.ex_texts[best_ex[i, k]][:200],
+                      "keywords": sorted(found_i.get(k, ())), "pack": nar.pack}
+                row.append(Match(i, nar.name, nar.kind, round(float(score[i, k]), 4), json.dumps(ev, ensure_ascii=False)))
             if self.exclusive_kinds and len({m.kind for m in row}) > 1:
                 # pushing a narrative and calling it out are exclusive: keep the stronger kind
                 top = max(row, key=lambda m: m.score).kind
