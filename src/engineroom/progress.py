@@ -40,11 +40,17 @@ class _NullBar:
 class _RichBar:
     def __init__(self, prog, task) -> None:
         self._p, self._t = prog, task
+        self._pid = os.getpid()
 
     def advance(self, n: float = 1) -> None:
-        self._p.advance(self._t, n)
+        # in a process forked from the one drawing the bar (a map_batches worker) the bar's lock
+        # may have been copied while held by the drawing thread: leave the bar alone there
+        if os.getpid() == self._pid:
+            self._p.advance(self._t, n)
 
     def update(self, completed: float | None = None, total: float | None = None, description: str | None = None) -> None:
+        if os.getpid() != self._pid:
+            return
         kw = {k: v for k, v in (("completed", completed), ("total", total), ("description", description)) if v is not None}
         self._p.update(self._t, **kw)
 
