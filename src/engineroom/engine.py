@@ -12,6 +12,7 @@ for igraph. Findings are written back with ``engine.write(name, data)``.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import itertools
 import multiprocessing
@@ -230,6 +231,22 @@ def _apply(fn: Callable, batch: pa.RecordBatch, schema: pa.Schema) -> pa.Table |
     return pa.Table.from_pandas(out[schema.names], schema=schema, preserve_index=False)
 
 
+def _worker_init() -> None:
+    """Start of a worker process: keep large arrays on the malloc heap (glibc).
+
+    A batch's sparse matrices and index arrays are tens of MB each; above glibc's mmap threshold
+    (at most 32 MB) every one is a fresh ``mmap`` whose pages the kernel faults in and zeroes, batch
+    after batch. Raising the threshold lets the next batch reuse the memory (measured: half the
+    page faults, ~10% less CPU for ``hate``); the heap is trimmed above 512 MB of free space.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 256 << 20)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 512 << 20)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):  # not glibc: the allocator's defaults
+        pass
+
+
 def _pool_task(job: int, batch: pa.RecordBatch) -> pa.Table | None:
     """Runs in a worker process: the job's function on one batch."""
     fn, schema = _POOL_JOBS[job]
@@ -244,7 +261,7 @@ def _pool_map(fn: Callable, schema: pa.Schema, batches: Iterable[pa.RecordBatch]
     gc.freeze()  # objects the workers inherit stay out of their collections: fewer pages copied
     try:
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
             pending: deque[Future] = deque()
             number = 0
             try:

@@ -98,7 +98,8 @@ class Lexicon:
                 if form:
                     patterns.setdefault(form, []).append(e)
         for form, es in patterns.items():
-            auto.add_word(form, (form, tuple(es)))
+            # per pattern: its length and, per entry, the entry, its dedup key and compound flag
+            auto.add_word(form, (len(form), tuple((e, (e.canonical or e.term, e.category), e.compound) for e in es)))
         auto.make_automaton()
         self._automaton = auto
         self.n_patterns = len(patterns)
@@ -110,23 +111,26 @@ class Lexicon:
         hits: list[Hit] = []
         seen: set[tuple[str, str]] = set()
         n = len(norm)
-        for end_idx, (form, es) in self._automaton.iter(norm):
-            start = end_idx - len(form) + 1
-            end = end_idx + 1
-            left_ok = start == 0 or _is_boundary(norm[start - 1])
-            right = end
-            if right < n and not _is_boundary(norm[right]):
-                # allow a plural / possessive ending
-                if norm.startswith("es", right) and (right + 2 >= n or _is_boundary(norm[right + 2])):
-                    right += 2
-                elif norm[right] == "s" and (right + 1 >= n or _is_boundary(norm[right + 1])):
-                    right += 1
+        for end_idx, (length, es) in self._automaton.iter(norm):
+            start = end_idx - length + 1
+            right = end_idx + 1
+            if start == 0:
+                left_ok = True
+            else:
+                c = norm[start - 1]
+                left_ok = not (c.isalnum() or c == "_")
+            if right < n:
+                c = norm[right]
+                if c.isalnum() or c == "_":
+                    # allow a plural / possessive ending
+                    if norm.startswith("es", right) and (right + 2 >= n or _is_boundary(norm[right + 2])):
+                        right += 2
+                    elif c == "s" and (right + 1 >= n or _is_boundary(norm[right + 1])):
+                        right += 1
             right_ok = right >= n or _is_boundary(norm[right])
-            for e in es:
-                if not (left_ok and right_ok) and not e.compound:
-                    continue
-                key = (e.canonical or e.term, e.category)
-                if key in seen:
+            both = left_ok and right_ok
+            for e, key, compound in es:
+                if not (both or compound) or key in seen:
                     continue
                 seen.add(key)
                 hits.append(Hit(e, start, right, norm[start:right]))

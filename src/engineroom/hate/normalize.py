@@ -121,6 +121,22 @@ def _leet(match: re.Match) -> str:
     return match.group(0).translate(_LEET)
 
 
+class _NonWordTable(dict):
+    """``str.translate`` table: ``[0-9a-z_']`` kept, every other character a space."""
+
+    def __missing__(self, code: int) -> str:
+        return " "
+
+
+_NON_WORD_TABLE = _NonWordTable({ord(c): c for c in "0123456789abcdefghijklmnopqrstuvwxyz_'"})
+
+
+def _non_word_to_space(text: str) -> str:
+    """``_NON_WORD_RE.sub(" ", text)`` with the runs of spaces collapsed and the ends stripped
+    (the same tokens, single spaces; what the later steps and the final join see)."""
+    return " ".join(text.translate(_NON_WORD_TABLE).split())
+
+
 def _join_letters(match: re.Match) -> str:
     return match.group(0).replace(" ", "")
 
@@ -161,8 +177,8 @@ def normalize(text: str | None) -> str:
         sq = _LEET_TOKEN_RE.sub(_leet, sq)
     if _SEP_CHAR_RE.search(sq):
         sq = _INNER_SEP_RE.sub("", sq)
-    spaced = _NON_WORD_RE.sub(" ", base)
-    sq = spaced if sq == base else _NON_WORD_RE.sub(" ", sq)
+    spaced = _non_word_to_space(base)
+    sq = spaced if sq == base else _non_word_to_space(sq)
     sq = _SINGLE_RUN_RE.sub(_join_letters, sq)
     if hashtags:
         sq = sq + " " + " ".join(_LEET_TOKEN_RE.sub(_leet, h) for h in hashtags)
