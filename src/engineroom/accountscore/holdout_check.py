@@ -1,13 +1,15 @@
 """Held-out check of the behaviour model through the real pipeline (run by hand, not at import).
 
     engineroom ingest ../shared/data/ira_vs_organic_dev/posts.csv.gz --db /tmp/ira2.duckdb
-    python -m engineroom.accountscore.holdout_check
+    python -m engineroom.accountscore.holdout_check [DB [MODEL_DIR]]
+
+(defaults: ``/tmp/ira2.duckdb`` and ``/tmp/halfA``).
 
 Trains a behaviour model on a random half of the IRA-vs-organic accounts (into /tmp/halfA), runs
 the ``accounts`` analysis with ``max_posts_per_account=3`` and that model over the ingested
 corpus, and prints the ROC AUC on the other half (accounts the model never saw).
 """
-import json, numpy as np, pandas as pd, engineroom
+import json, sys, numpy as np, pandas as pd, engineroom
 from pathlib import Path
 from sklearn.metrics import roc_auc_score
 from engineroom.accountscore import train as T
@@ -15,8 +17,8 @@ from engineroom.accountscore.signals import HandleLM
 from engineroom.accountscore.model import fit_forest, BEHAVIOUR_FEATURES
 from engineroom.analyses.accounts import Accounts
 
-def main() -> None:
-    data = Path('../shared/data'); out = Path('/tmp/halfA'); out.mkdir(exist_ok=True)
+def main(db: str = '/tmp/ira2.duckdb', model_dir: str = '/tmp/halfA') -> None:
+    data = Path('../shared/data'); out = Path(model_dir); out.mkdir(exist_ok=True)
     posts, labels = T.load_ira(data); cres = T.load_cresci(data)
     lm_b = HandleLM().fit(cres.loc[cres.y == 0, 'screen_name'])
     rng = np.random.default_rng(1)
@@ -27,7 +29,7 @@ def main() -> None:
     f = fit_forest(X, y, BEHAVIOUR_FEATURES, n_estimators=300, seed=T.SEED)
     f.save(out / 'behaviour_model.npz')
     (out / 'handle_lm.json').write_text(json.dumps({'profile': HandleLM().to_json(), 'behaviour': lm_b.to_json()}))
-    c = engineroom.open('/tmp/ira2.duckdb')
+    c = engineroom.open(db)
     Accounts(models_dir=str(out), max_posts_per_account=3).run(c.engine())
     s = c.query('SELECT account_id, operation_score, n_posts AS used_posts FROM account_scores')
     m = labels[~train_mask].merge(s, on='account_id')
@@ -36,4 +38,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:3])

@@ -76,6 +76,28 @@ class Forest:
         return cls(tuple(features), np.concatenate(feats), np.concatenate(thr), np.concatenate(lft),
                    np.concatenate(rgt), np.concatenate(val), np.asarray(roots, dtype=np.int32), meta or {})
 
+    @classmethod
+    def concat(cls, forests: Sequence["Forest"], meta: dict | None = None) -> "Forest":
+        """One forest holding the trees of all ``forests`` (same features); predicts their mean
+        over all trees."""
+        if len(forests) == 1:
+            f = forests[0]
+            return cls(f.features, f.feature, f.threshold, f.left, f.right, f.value, f.roots, meta or {})
+        feats, thr, lft, rgt, val, roots = [], [], [], [], [], []
+        offset = 0
+        for f in forests:
+            if f.features != forests[0].features:
+                raise ValueError("forests with different features cannot be joined")
+            feats.append(f.feature)
+            thr.append(f.threshold)
+            lft.append(np.where(f.left >= 0, f.left + offset, -1).astype(np.int32))
+            rgt.append(np.where(f.right >= 0, f.right + offset, -1).astype(np.int32))
+            val.append(f.value)
+            roots.append(f.roots + offset)
+            offset += len(f.feature)
+        return cls(forests[0].features, np.concatenate(feats), np.concatenate(thr), np.concatenate(lft),
+                   np.concatenate(rgt), np.concatenate(val), np.concatenate(roots).astype(np.int32), meta or {})
+
     def predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Mean over the trees of the positive share in the leaf each row reaches.
 
@@ -189,16 +211,26 @@ class Forest:
 
 
 def fit_forest(X: pd.DataFrame, y: np.ndarray, features: Sequence[str], seed: int = 0, n_estimators: int = 300,
-               meta: dict | None = None, **kw: Any) -> Forest:
-    """Train a random forest (balanced classes) and export it as a :class:`Forest`."""
-    from sklearn.ensemble import RandomForestClassifier
+               meta: dict | None = None, sample_weight: np.ndarray | None = None, extra_trees: int = 0,
+               **kw: Any) -> Forest:
+    """Train a random forest (balanced classes) and export it as a :class:`Forest`.
+
+    ``extra_trees`` > 0 adds that many extremely randomised trees (scikit-learn's
+    ``ExtraTreesClassifier``, same settings) to the ``n_estimators`` random-forest trees; the
+    exported forest averages all of them. ``sample_weight`` weights the training rows."""
+    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 
     params = dict(n_estimators=n_estimators, min_samples_leaf=2, max_features="sqrt",
                   class_weight="balanced_subsample", n_jobs=2, random_state=seed)
     params.update(kw)
-    rf = RandomForestClassifier(**params)
-    rf.fit(prepare(X, features), np.asarray(y, dtype=int))
-    return Forest.from_sklearn(rf, features, meta)
+    M, yy = prepare(X, features), np.asarray(y, dtype=int)
+    models = []
+    if n_estimators > 0:
+        models.append(RandomForestClassifier(**params).fit(M, yy, sample_weight=sample_weight))
+    if extra_trees > 0:
+        models.append(ExtraTreesClassifier(**{**params, "n_estimators": extra_trees}).fit(M, yy, sample_weight=sample_weight))
+    parts = [Forest.from_sklearn(m, features) for m in models]
+    return Forest.concat(parts, meta)
 
 
 # -- shipped models ------------------------------------------------------------------------------

@@ -5,8 +5,9 @@
 1. **Profile model** on ``cresci2017_account_profiles/users.csv.gz`` (development half): every
    genuine account is a negative, every spambot / fake follower a positive; features are
    :data:`~engineroom.accountscore.signals.PROFILE_FEATURES` computed from profile fields alone
-   (counts and rates as of the crawl time). Every training row is used twice, once with the
-   likes count unknown (as in Twitter API v2 exports), see :func:`augment_missing`. Handle n-gram likelihoods use a handle model fitted
+   (counts and rates as of the crawl time). Every training row is used twice, the second time
+   with the likes count unknown (as in Twitter API v2 exports) and half the weight, see
+   :func:`augment_missing` and :data:`V2_COPY_WEIGHT`. Handle n-gram likelihoods use a handle model fitted
    on a *different* source (the organic accounts of the IRA corpus), so no handle is scored by a
    model that saw it.
 2. **Behaviour model** on ``ira_vs_organic_dev`` (posts + account labels): features are
@@ -167,18 +168,28 @@ def _auc(y, s) -> float:
 V2_MISSING = ("log_likes", "likes_per_day", "likes_posts")
 
 
-def augment_missing(X: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """Training rows twice: as they are, and with the fields API v2 lacks set to unknown, so the
-    trees learn what an unknown likes count means instead of reading it as zero likes."""
+#: weight of the likes-unknown copy of each profile training row (the row as it is weighs 1).
+#: Chosen by leave-one-family-out AUC among 0 (no copy), 0.5 and 1, see docs/accounts.md: 1 made
+#: the trees lean so much on the other fields that social_spambots_3 (whose tell is few likes for
+#: many posts) fell to 0.974-0.976; 0 lost traditional_spambots_3 (0.978); 0.5 kept every family
+#: at >= 0.98.
+V2_COPY_WEIGHT = 0.5
+
+
+def augment_missing(X: pd.DataFrame, y: np.ndarray, weight: float = V2_COPY_WEIGHT) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Training rows twice: as they are (weight 1), and with the fields API v2 lacks set to
+    unknown (weight ``weight``), so the trees learn what an unknown likes count means instead of
+    reading it as zero likes. Returns rows, labels and sample weights."""
     X2 = X.copy()
     for c in V2_MISSING:
         X2[c] = np.nan
-    return pd.concat([X, X2], ignore_index=True), np.concatenate([y, y])
+    w = np.concatenate([np.ones(len(y)), np.full(len(y), float(weight))])
+    return pd.concat([X, X2], ignore_index=True), np.concatenate([y, y]), w
 
 
 def _fit_profile(X: pd.DataFrame, y: np.ndarray, n_trees: int, meta: dict | None = None) -> Forest:
-    Xa, ya = augment_missing(X, y)
-    return fit_forest(Xa, ya, PROFILE_FEATURES, seed=SEED, n_estimators=n_trees, meta=meta)
+    Xa, ya, wa = augment_missing(X, y)
+    return fit_forest(Xa, ya, PROFILE_FEATURES, seed=SEED, n_estimators=n_trees, meta=meta, sample_weight=wa)
 
 
 def cv_cresci(df: pd.DataFrame, X: pd.DataFrame, n_trees: int = 200, folds: int = 5) -> dict[str, Any]:
@@ -265,7 +276,8 @@ def train(out: Path | None = None, data_dir_: Path = Path("../shared/data"), cv:
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": "engineroom train accounts --data ../shared/data",
         "profile_model": {"data": "cresci2017_account_profiles (development half)", "features": list(PROFILE_FEATURES),
-                          "handle_lm": "organic accounts of ira_vs_organic_dev", "trees": N_TREES},
+                          "handle_lm": "organic accounts of ira_vs_organic_dev", "trees": N_TREES,
+                          "likes_unknown_copy_weight": V2_COPY_WEIGHT},
         "behaviour_model": {"data": "ira_vs_organic_dev", "features": list(BEHAVIOUR_FEATURES),
                             "handle_lm": "genuine accounts of cresci2017", "trees": N_TREES,
                             "posts_per_account": "k <= 3, k drawn from the organic min(3, posts) distribution"},
