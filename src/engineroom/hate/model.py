@@ -141,6 +141,7 @@ class HateModel:
         self.hate_threshold = float(meta["threshold_hate"])
         self.lexicon = lexicon or default_lexicon()
         self.context = {**CONTEXT, **meta.get("context", {})}
+        self._feature_sets: dict[str, tuple[int, ...]] = {}
         n = self.featurizer.n_features
         if self.coef_as.shape[0] != n + len(LEX_FEATURES):
             raise ValueError("model file does not match the featuriser / lexicon features; retrain with `engineroom train hate`")
@@ -180,16 +181,28 @@ class HateModel:
 
     def _top_tokens(self, norm: str, x_row: sp.csr_matrix, coef: np.ndarray, k: int = 5) -> list[dict]:
         """Words whose n-grams pushed the score up most (the learned part of the evidence)."""
-        fz = self.featurizer
-        idx = x_row.indices
-        row = dict(zip(idx.tolist(), (x_row.data * coef[idx]).tolist()))
+        return self._top_tokens_of(norm, x_row.indices, x_row.data, coef, k)
+
+    def _top_tokens_of(self, norm: str, idx: np.ndarray, vals: np.ndarray, coef: np.ndarray, k: int = 5) -> list[dict]:
+        """:meth:`_top_tokens` of a row given as its column indices and values."""
+        row = dict(zip(idx.tolist(), (vals * coef[idx]).tolist()))
         contrib: dict[str, float] = {}
         get = row.get
-        for tok in set(fz.tokens(norm)):
-            feats = np.frombuffer(fz.token_features(tok), dtype=np.int32).tolist()
-            contrib[tok] = sum(map(get, set(feats), repeat(0.0)))
+        for tok in set(self.featurizer.tokens(norm)):
+            contrib[tok] = sum(map(get, self._feature_set(tok), repeat(0.0)))
         top = sorted(contrib.items(), key=lambda kv: -kv[1])[:k]
         return [{"token": t, "weight": round(v, 3)} for t, v in top if v > 0.05]
+
+    def _feature_set(self, tok: str) -> tuple[int, ...]:
+        """The distinct feature indices of a word, in the order a ``set`` of them iterates (the
+        order the contributions are summed in); cached per process."""
+        got = self._feature_sets.get(tok)
+        if got is None:
+            got = tuple(set(np.frombuffer(self.featurizer.token_features(tok), dtype=np.int32).tolist()))
+            if len(self._feature_sets) >= 100_000:
+                self._feature_sets.clear()
+            self._feature_sets[tok] = got
+        return got
 
     def predict(self, texts: Sequence[str], explain: bool = True) -> Prediction:
         """Label, calibrated scores, IHRA category, evidence and counter-speech flag per text.
@@ -248,7 +261,8 @@ class HateModel:
                 ev["cues"] = sorted(cues)
             if explain and lab != "none":
                 coef = self.coef_as if lab == "antisemitic" else self.coef_hate
-                ev["tokens"] = self._top_tokens(norms[i], X[i], coef)
+                a, b = X.indptr[i], X.indptr[i + 1]
+                ev["tokens"] = self._top_tokens_of(norms[i], X.indices[a:b], X.data[a:b], coef)
             evs[i] = json.dumps(ev, ensure_ascii=False)
         return Prediction(p_as, p_hate, labels, cats, evs, counter)
 
