@@ -123,8 +123,14 @@ def prepare_batch(sc, mode: str) -> None:
 _DUCK = {"string": "VARCHAR", "int64": "BIGINT", "bool": "BOOLEAN", "timestamp[us]": "TIMESTAMP"}
 
 
-def export_batch(sc) -> dict[str, pa.Table]:
-    """The staged ``b_*`` temp tables of the staging connection as Arrow, in canonical columns."""
+def export_batch(sc, mode: str | None = None) -> dict[str, pa.Table]:
+    """The staged ``b_*`` temp tables of the staging connection as Arrow, in canonical columns.
+
+    In ``posts`` mode the profiles are already reduced to one per account (the one
+    :func:`merge_batch` would pick: most complete, then latest), so that work is done on the
+    staging worker instead of in the ingest transaction; in ``users`` mode every profile row counts
+    (stored or duplicate) and all are kept.
+    """
     have = {r[0] for r in sc.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'temp'").fetchall()}
     out = {}
@@ -134,7 +140,11 @@ def export_batch(sc) -> dict[str, pa.Table]:
             continue
         present = {r[0] for r in sc.execute(f"DESCRIBE {name}").fetchall()}
         sel = ", ".join(f"CAST({c if c in present else 'NULL'} AS {_DUCK[str(t)]}) AS {c}" for c, t in cols.items())
-        out[name] = _arrow(sc.execute(f"SELECT {sel} FROM {name}"))
+        sql = f"SELECT {sel} FROM {name}"
+        if name == "b_accounts" and mode == "posts":
+            sql = (f"SELECT * FROM ({sql}) WHERE account_id IS NOT NULL AND account_id <> '' "
+                   f"QUALIFY row_number() OVER (PARTITION BY platform, account_id ORDER BY {_COMPLETENESS} DESC, rec DESC) = 1")
+        out[name] = _arrow(sc.execute(sql))
     return out
 
 
@@ -208,8 +218,12 @@ def merge_batch(con, ctx: Context, tables: dict[str, pa.Table]) -> Counts:
     return c
 
 
+#: how complete a profile is: the number of its filled fields
+_COMPLETENESS = " + ".join(f"({c} IS NOT NULL)::INT" for c in _ACC_FILL)
+
+
 def _merge_accounts(con, v: _Views, ctx: Context, with_authors: bool) -> int:
-    completeness = " + ".join(f"({c} IS NOT NULL)::INT" for c in _ACC_FILL)
+    completeness = _COMPLETENESS
     authors = ""
     if with_authors:  # authors the batch has no profile for
         authors = (

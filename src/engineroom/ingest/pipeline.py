@@ -69,7 +69,7 @@ def staged_batches(adapter, hasher, mode: str, workers: int, connect: Callable[[
         try:
             for _ in adapter.batches(sc, hasher):
                 prepare_batch(sc, mode)
-                yield export_batch(sc)
+                yield export_batch(sc, mode)
         finally:
             _close(sc)
         return
@@ -148,7 +148,7 @@ class _Pipeline:
                     self.adapter.stage_unit(sc, unit)
                     del unit
                     prepare_batch(sc, self.mode)
-                    res: object = export_batch(sc)
+                    res: object = export_batch(sc, self.mode)
                 except BaseException as exc:
                     res = exc
                 self._put(i, res)
