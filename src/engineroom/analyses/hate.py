@@ -19,6 +19,9 @@ reports antisemitism and is not itself flagged).
 Parameters (defaults): ``threshold`` = None (use the model's own, chosen by cross-validation);
 ``model_dir`` = None (the shipped model); ``include_retweets`` = False (retweets repeat their
 original's text: scored once, on the original); ``batch_size`` = 20000.
+
+Batches are scored on ``map_batches``' worker processes (one per core; ``ENGINEROOM_WORKERS``, see
+docs/scaling.md); within a batch each distinct normalised text is scored once.
 """
 
 from __future__ import annotations

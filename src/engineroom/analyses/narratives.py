@@ -19,6 +19,9 @@ Findings tables:
 Parameters (defaults): ``packs`` = None (extra pack files/folders); ``defaults`` = True (load the
 shipped default pack); ``include_retweets`` = False (a retweet repeats its original's text);
 ``batch_size`` = 20000.
+
+Batches are scored on ``map_batches``' worker processes (one per core; ``ENGINEROOM_WORKERS``, see
+docs/scaling.md); within a batch each distinct normalised text is scored once.
 """
 
 from __future__ import annotations
