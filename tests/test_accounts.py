@@ -215,3 +215,71 @@ def test_planted_operation_on_synthetic_corpus(tmp_path, seed):
     assert y.sum() == len(op)
     assert roc_auc_score(y, s["operation_score"]) >= 0.95
     assert s.loc[y == 1, "operation_label"].mean() >= 0.9
+
+
+def test_vectorised_signals_match_the_per_value_definitions():
+    lm = S.HandleLM().fit(["janesmith", "john_doe", "mary_jones", "peterparker", "İstanbul_fan"] * 2)
+    handles = pd.Series(["janesmyth", "xq7vz93kwp", "Mary12345678", "", None, "İstanbul_ß", "ab__12_345", "١٢٣x99"])
+    names = pd.Series(["Jane Smyth", "Jenna Abrams", "Mary", "Nobody", None, "İstanbul", "½ Ä", ""])
+    f = S.handle_features(handles, names, lm)
+    for i, (h, n) in enumerate(zip(handles, names)):
+        if not isinstance(h, str) or not h:
+            assert f.loc[i, ["handle_entropy", "handle_ngram_loglik", "handle_upper_share"]].isna().all()
+            continue
+        assert f.loc[i, "handle_entropy"] == pytest.approx(S.char_entropy(h))
+        assert f.loc[i, "handle_ngram_loglik"] == pytest.approx(lm.score(h))
+        assert f.loc[i, "handle_upper_share"] == pytest.approx(sum(c.isupper() for c in h) / len(h))
+        assert f.loc[i, "handle_max_digit_run"] == max((len(m) for m in S._DIGIT_RUN.findall(h)), default=0)
+        sim = S.name_handle_similarity(n or "", h)
+        assert (np.isnan(sim) and np.isnan(f.loc[i, "name_handle_similarity"])) or f.loc[i, "name_handle_similarity"] == pytest.approx(sim)
+    locs = pd.Series(["Moscow, Russia", None, "Austin, TX", "nowhere", "Moscow, Russia"])
+    np.testing.assert_array_equal(S.claimed_utc_offsets(locs), [S.claimed_utc_offset(x) for x in locs])
+    hrs = np.array([12.0, np.nan, 23.5, 0.0])
+    np.testing.assert_array_equal(S.implied_utc_offsets(hrs), [S.implied_utc_offset(x) for x in hrs])
+    a, b = np.array([-5.0, 11, np.nan, 3]), np.array([3.0, -11, 1, np.nan])
+    np.testing.assert_array_equal(S.offset_distances(a, b), [S.offset_distance(x, y) for x, y in zip(a, b)])
+    hs, ns = pd.Series(["dailynews24", "jane", None]), pd.Series(["Jane", "The Morning Herald", None])
+    np.testing.assert_array_equal(S.news_personas(hs, ns), [S.news_persona(h, n) for h, n in zip(hs, ns)])
+    clients = pd.Series(["IFTTT", "Twitter for iPhone", None, "dlvr.it", "IFTTT"])
+    np.testing.assert_array_equal(S.automation_flags(clients), [float(S.is_automation_client(c)) for c in clients])
+    texts = pd.DataFrame({"account_id": ["a"] * 4, "created_at": ["2020-01-01 10:30"] * 4,
+                          "text": ["RT @x: Hello World https://t.co/a", "@bob ÄBC def!", None, "#tag and #more? www.x.org"]})
+    st = S.post_style(texts)
+    assert list(st["retweet"]) == [1, 0, 0, 0] and list(st["reply"]) == [0, 1, 0, 0]
+    assert list(st["upper"]) == pytest.approx([4 / 22, 2 / 8, 0, 0])  # ASCII capitals / ASCII letters and list(st["hashtags"]) == [0, 0, 0, 2]
+    assert list(st["linkonly"]) == [1, 0, 0, 1] and list(st["hour"]) == [10.5] * 4
+
+
+def test_forest_compiled_and_numpy_paths_agree_and_concat_averages():
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(400, 4)), columns=list("abcd"))
+    X.loc[::5, "c"] = np.nan
+    y = (X["a"] - X["b"] > 0).astype(int).to_numpy()
+    f = fit_forest(X, y, list("abcd"), n_estimators=15, seed=2)
+    g = fit_forest(X, y, list("abcd"), n_estimators=0, extra_trees=10, seed=3)
+    from engineroom.accountscore.model import prepare
+
+    M = prepare(X, list("abcd"))
+    np.testing.assert_allclose(f.predict(X), f.predict_numpy(M), atol=1e-12)
+    both = Forest.concat([f, g])
+    np.testing.assert_allclose(both.predict(X), (15 * f.predict(X) + 10 * g.predict(X)) / 25, atol=1e-12)
+
+
+def test_combined_score_and_evidence():
+    from engineroom.accountscore.model import RULES
+    from engineroom.analyses.accounts import combine_scores
+
+    nan = np.nan
+    s = combine_scores(np.array([0.8, nan, 0.8, nan]), np.array([0.4, 0.9, nan, nan]), np.array([0.2, 0.5, 0.0, 0.7]))
+    np.testing.assert_allclose(s, [0.5 * 0.2 + 0.5 * 0.6, 0.7, 0.4, 0.7])
+    rng = np.random.default_rng(3)
+    n = 300
+    hits = {r[0]: rng.random(n) < 0.4 for r in RULES}
+    vals = {r[0]: np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n) * 10) for r in RULES}
+    pp = np.where(rng.random(n) < 0.2, np.nan, rng.random(n))
+    pb = np.where(rng.random(n) < 0.2, np.nan, rng.random(n))
+    pp[:20] = 0.0
+    pb[10:30] = pp[10:30]
+    fast = Accounts._evidence_all(vals, hits, pp, pb)
+    assert fast == [Accounts._evidence(i, vals, hits, pp[i], pb[i]) for i in range(n)]
+    assert all(len(json.loads(x)) <= 8 for x in fast)
