@@ -1,8 +1,9 @@
 """The shipped account models and the transparent rule set.
 
 Models are random forests (scikit-learn) exported to plain arrays (``.npz``: per node the feature,
-threshold, children and the share of operation accounts in the leaf) and evaluated here with
-numpy, so the shipped weights do not depend on the installed scikit-learn version. Missing
+threshold, children and the share of operation accounts in the leaf), so the shipped weights do
+not depend on the installed scikit-learn version; at prediction time the arrays are handed to
+scikit-learn's compiled tree code (numpy walks the same splits where that is not possible). Missing
 feature values are replaced by :data:`MISSING` (-999) before both training and prediction, so
 the trees learn what "unknown" means.
 
