@@ -459,7 +459,7 @@ def bio_template_counts(bios: pd.Series, threshold: float = 0.8, min_len: int = 
     ``min_len`` characters count 0 (an empty bio is no template). ``num_perm`` must be at least
     ``LSH_BANDS * LSH_ROWS``.
     """
-    from rapidfuzz import fuzz
+    from rapidfuzz import fuzz, process
 
     norm = bios.fillna("").astype(str).str.lower().str.replace(r"\d+", "0", regex=True)
     norm = norm.str.replace(r"\s+", " ", regex=True).str.strip()
@@ -474,8 +474,12 @@ def bio_template_counts(bios: pd.Series, threshold: float = 0.8, min_len: int = 
     if len(texts) >= 2:
         sig = minhash_signatures(texts, max(num_perm, LSH_BANDS * LSH_ROWS))
         pairs = _lsh_candidate_pairs(sig, LSH_BANDS, LSH_ROWS)
-        ok = np.fromiter((fuzz.ratio(texts[i], texts[j]) >= threshold * 100 for i, j in pairs),
-                         dtype=bool, count=len(pairs))
+        ok = np.zeros(len(pairs), dtype=bool)
+        for a in range(0, len(pairs), 1_000_000):  # bounded memory on very large corpora
+            chunk = pairs[a : a + 1_000_000]
+            ok[a : a + len(chunk)] = process.cpdist([texts[i] for i in chunk[:, 0].tolist()],
+                                                    [texts[j] for j in chunk[:, 1].tolist()],
+                                                    scorer=fuzz.ratio) >= threshold * 100
         pi, pj = pairs[ok, 0], pairs[ok, 1]
         similar = (np.bincount(pi, weights=size[pj], minlength=len(texts))
                    + np.bincount(pj, weights=size[pi], minlength=len(texts)))
