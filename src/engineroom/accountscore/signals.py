@@ -282,7 +282,8 @@ def handle_features(handles: pd.Series, names: pd.Series | None, lm: HandleLM | 
         ok = np.array([bool(x) and bool(y) for x, y in zip(a, b)], dtype=bool)
         if ok.any():
             idx = np.nonzero(ok)[0]
-            sim[idx] = process.cpdist([a[i] for i in idx], [b[i] for i in idx], scorer=fuzz.partial_ratio) / 100.0
+            sim[idx] = process.cpdist([a[i] for i in idx], [b[i] for i in idx], scorer=fuzz.partial_ratio,
+                                   dtype=np.float64) / 100.0  # float64: the scalar function's values
         out["name_handle_similarity"] = sim
     out.loc[(h == "").to_numpy(), [c for c in out.columns if c.startswith("handle_")]] = np.nan
     return out
@@ -479,7 +480,7 @@ def bio_template_counts(bios: pd.Series, threshold: float = 0.8, min_len: int = 
             chunk = pairs[a : a + 1_000_000]
             ok[a : a + len(chunk)] = process.cpdist([texts[i] for i in chunk[:, 0].tolist()],
                                                     [texts[j] for j in chunk[:, 1].tolist()],
-                                                    scorer=fuzz.ratio) >= threshold * 100
+                                                    scorer=fuzz.ratio, dtype=np.float64) >= threshold * 100
         pi, pj = pairs[ok, 0], pairs[ok, 1]
         similar = (np.bincount(pi, weights=size[pj], minlength=len(texts))
                    + np.bincount(pj, weights=size[pi], minlength=len(texts)))
