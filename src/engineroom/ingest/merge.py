@@ -258,7 +258,9 @@ def _merge_accounts(con, v: _Views, ctx: Context, with_authors: bool) -> int:
 
 def _merge_children(con, v: _Views, ctx: Context) -> None:
     # interaction edges of new posts; unknown targets are resolved from the replied / retweeted /
-    # quoted post (when it is in the corpus) and handles from the accounts table
+    # quoted post (when it is in the corpus) and handles from the accounts table. Only edges whose
+    # target account is unknown probe ``posts``: an empty probe set skips the scan of the corpus's
+    # posts, which would otherwise run once per batch (quadratic in the file's size)
     if v.rows("b_edges"):
         _merge_edges(con, v)
     if v.rows("b_tags"):
@@ -292,7 +294,9 @@ def _merge_edges(con, v: _Views) -> None:
                        coalesce(e.target_account_id, p.account_id) AS target_account_id,
                        e.target_handle, e.target_post_id, e.created_at
                 FROM b_e e LEFT JOIN (SELECT p.platform, p.post_id, p.account_id FROM posts p
-                                      SEMI JOIN b_e t ON t.platform = p.platform AND t.target_post_id = p.post_id) p
+                                      SEMI JOIN (SELECT platform, target_post_id FROM b_e
+                                                 WHERE target_account_id IS NULL AND target_post_id IS NOT NULL) t
+                                             ON t.platform = p.platform AND t.target_post_id = p.post_id) p
                        ON p.platform = e.platform AND p.post_id = e.target_post_id
             ) e LEFT JOIN accounts a ON a.platform = e.platform AND a.account_id = e.target_account_id
         )
