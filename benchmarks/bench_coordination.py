@@ -10,7 +10,7 @@ Usage::
     python benchmarks/bench_coordination.py --posts 100000 --cnt --workdir /tmp/bench
 
 Prints one JSON object on the last line: wall and CPU seconds per stage, peak memory (RSS of this
-process; DuckDB runs inside it), the machine's load average (the machine is shared: wall time
+process, where DuckDB runs, and of the largest worker process of the text pass), the machine's load average (the machine is shared: wall time
 under load overstates what the analysis needs, CPU seconds do not), edges per network, precision
 and recall of the planted operation's accounts when a truth file is there, and with ``--cnt`` the
 comparison from :func:`engineroom.cnt.compare`.
@@ -64,6 +64,7 @@ def run_coordination(db: Path, truth: Path | None, params: dict) -> dict:
         out["wall_seconds"] = round(time.perf_counter() - w0, 2)
         out["cpu_seconds"] = round(_cpu() - c0, 2)
         out["stage_seconds"] = summary["seconds"]
+        out["stage_cpu_seconds"] = summary.get("cpu_seconds")  # incl. map_batches' worker processes
         out["networks"] = summary["networks"]
         out["lsh"] = summary.get("lsh")
         if truth and truth.exists():
@@ -79,6 +80,8 @@ def run_coordination(db: Path, truth: Path | None, params: dict) -> dict:
                     "recall": round(tp / len(ops), 4),
                 }
     out["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    # the largest map_batches worker process (the text pass runs on a pool of forked workers)
+    out["peak_rss_child_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     out["load_after"] = os.getloadavg()
     return out
 

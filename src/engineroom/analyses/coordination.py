@@ -46,11 +46,15 @@ least ``min_cluster_size`` accounts, with per-network evidence.
 Findings tables: ``coordination`` (network, platform, account_1, account_2, weight, weight_1_2,
 weight_2_1, pairs, post_ids, first_at, last_at, window), ``coordination_clusters`` (platform,
 cluster_id, account_id, method, size, networks, evidence) and the intermediate
-``coordination_text`` (per original post: normalised-text key, CNT token set, LSH band keys).
+``coordination_text`` (per original post: normalised-text key, CNT token set, LSH band keys and
+an integer post id ``pid`` for the LSH joins). Every network's actions are computed once into the
+scratch table ``_coordination_actions`` (and co_similar_tweet's LSH candidates into
+``_coordination_candidates``); both are dropped at the end of the run.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, ClassVar, Sequence
 
@@ -62,7 +66,7 @@ import pyarrow as pa
 from . import Analysis
 from ..coordination import network as nw
 from ..coordination.clusters import cluster_accounts
-from ..coordination.text import MinHasher, band_keys, key_and_tokens, lsh_params
+from ..coordination.text import MinHasher, band_keys, lsh_params, tokenize_batch
 from ..coordination.window import estimate_window
 from ..progress import enabled as progress_enabled
 from ..progress import progress
@@ -75,6 +79,7 @@ def text_schema(bands: int) -> pa.Schema:
             ("post_id", pa.string()),
             ("account_id", pa.string()),
             ("t", pa.int64()),
+            ("pid", pa.int64()),  # integer post id, unique per platform (see PID_SECOND)
             ("text_key", pa.string()),
             ("n_tokens", pa.int64()),
             ("token_set", pa.string()),  # tokens joined by " ", as CNT's edge.token_set
@@ -104,6 +109,58 @@ EDGE_SCHEMA = pa.schema(
 )
 
 DEFAULT_NETWORKS: tuple[str, ...] = nw.NETWORKS
+
+#: Scratch table of every network's actions (written once per run, dropped at the end).
+ACTIONS_TABLE = "_coordination_actions"
+#: Scratch table of co_similar_tweet's LSH candidate pairs (integer post ids).
+CANDIDATES_TABLE = "_coordination_candidates"
+
+#: ``pid`` = whole second x PID_SECOND + the post's rank (by id) within that second and platform
+PID_SECOND = 1 << 22
+
+
+class TextBatch:
+    """The text pass's per-batch function: text keys, CNT token sets and LSH band keys.
+
+    A plain picklable object (engines may run it in other processes). Identical texts of a batch
+    (copypasta, templates, operations) are tokenised and hashed once.
+    """
+
+    def __init__(self, bands: int, rows: int, num_perm: int, seed: int = 1) -> None:
+        self.bands, self.rows = int(bands), int(rows)
+        self.hasher = MinHasher(num_perm, seed=seed)
+        self.bar = None  # a progress bar of the calling process (not pickled, not advanced by workers)
+        self.pid = os.getpid()
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "bar": None}
+
+    def __call__(self, df: pd.DataFrame) -> pd.DataFrame:
+        codes, texts = pd.factorize(df["text"], use_na_sentinel=True)
+        tb = tokenize_batch(list(texts))
+        n_u = len(texts)
+        idx = np.where(codes < 0, n_u, codes)  # missing text -> the sentinel row
+        n_tokens = np.append(tb.lengths, 0)[idx]
+        cols = {
+            "platform": df["platform"].to_numpy(),
+            "post_id": df["post_id"].to_numpy(),
+            "account_id": df["account_id"].to_numpy(),
+            "t": df["t"].to_numpy(dtype="int64"),
+            "pid": df["pid"].to_numpy(dtype="int64"),
+            "text_key": np.array(tb.keys + [None], dtype=object)[idx],
+            "n_tokens": n_tokens,
+            "token_set": np.array(tb.token_set_strings() + [""], dtype=object)[idx],
+        }
+        if self.bands:
+            sig = self.hasher.signatures_from_codes(tb.vocab, tb.codes, tb.lengths)
+            keys = np.vstack([band_keys(sig, self.bands, self.rows), np.zeros((1, self.bands), dtype=np.int64)])[idx]
+            empty = n_tokens == 0
+            for j in range(self.bands):
+                cols[f"band_{j}"] = pd.arrays.IntegerArray(keys[:, j].copy(), empty)
+        if self.bar is not None and os.getpid() == self.pid:
+            self.bar.advance(len(df))
+        return pd.DataFrame(cols)
+
 
 
 class Coordination(Analysis):
@@ -216,67 +273,78 @@ class Coordination(Analysis):
         posts = engine.table("posts")
         o = posts.filter(posts.retweet_of_post_id.isnull() & posts.account_id.notnull() & posts.created_at.notnull())
         expr = o.select("platform", "post_id", "account_id", t=nw.epoch_seconds(o.created_at), text=o.text)
+        # an integer id per post, unique per platform, for the LSH joins (integers join several
+        # times faster than string ids): the second, then the rank of the id within that second
+        rank = ibis.row_number().over(group_by=[expr.platform, expr.t], order_by=expr.post_id)
+        expr = expr.mutate(pid=expr.t * PID_SECOND + rank.cast("int64"))
         bands, rows = lsh_params(self.similarity_threshold, self.num_perm, self.lsh_max_miss)
         if not with_bands:
             bands = 0
-        hasher = MinHasher(self.num_perm, seed=1)
         self._lsh = {"bands": bands, "rows": rows, "num_perm": self.num_perm}
         self._bands = bands
         schema = text_schema(bands)
         total = int(engine.to_pandas(expr.aggregate(n=expr.post_id.count()))["n"].iloc[0])
-
+        fn = TextBatch(bands, rows, self.num_perm)
         with progress("Coordination: text keys and MinHash", total=total) as bar:
-
-            def fn(df: pd.DataFrame) -> pd.DataFrame:
-                # identical texts (copypasta, templates, operations) are tokenised and hashed once
-                codes, texts = pd.factorize(df["text"], use_na_sentinel=True)
-                kt = [key_and_tokens(t) if isinstance(t, str) else (None, []) for t in texts]
-                ukeys = np.array([k for k, _ in kt] + [None], dtype=object)
-                utoks = [t for _, t in kt]
-                ulen = np.fromiter((len(t) for t in utoks), dtype=np.int64, count=len(utoks))
-                uset = np.array([" ".join(t) for t in utoks] + [""], dtype=object)
-                idx = np.where(codes < 0, len(utoks), codes)  # missing text -> the sentinel row
-                n_tokens = np.append(ulen, 0)[idx]
-                cols = {
-                    "platform": df["platform"].to_numpy(),
-                    "post_id": df["post_id"].to_numpy(),
-                    "account_id": df["account_id"].to_numpy(),
-                    "t": df["t"].to_numpy(dtype="int64"),
-                    "text_key": ukeys[idx],
-                    "n_tokens": n_tokens,
-                    "token_set": uset[idx],
-                }
-                if bands:
-                    ukeys_b = band_keys(hasher.signatures(utoks), bands, rows)
-                    ukeys_b = np.vstack([ukeys_b, np.zeros((1, bands), dtype=np.int64)])[idx]
-                    empty = n_tokens == 0
-                    for j in range(bands):
-                        col = pd.array(ukeys_b[:, j], dtype="Int64")
-                        col[empty] = pd.NA
-                        cols[f"band_{j}"] = col
-                bar.advance(len(df))
-                return pd.DataFrame(cols)
-
-            return engine.map_batches("coordination_text", expr, fn, schema, batch_size=100_000)
+            fn.bar = bar
+            try:
+                return engine.map_batches("coordination_text", expr, fn, schema, batch_size=100_000)
+            finally:
+                fn.bar = None
 
     # -- co_similar_tweet ---------------------------------------------------------------------
     def _similar_pairs(self, engine, window: int):
+        """Verified co_similar_tweet pairs (:data:`network.PAIR_COLUMNS`).
+
+        Candidates: two posts within the window that share an LSH band key, found by one bucketed
+        equi-join per band on the integer post ids (the union of the bands' pairs, distinct).
+        Verification: the exact Jaccard similarity of the CNT token sets, after the length bound
+        ``min(n1, n2) / max(n1, n2) >= threshold`` (Jaccard can never exceed it).
+        """
         txt = engine.table("coordination_text")
         t = txt.filter(txt.n_tokens > 0)
-        banded = [
-            t.select("platform", "post_id", "account_id", "t", key=t[f"band_{j}"]) for j in range(self._bands)
-        ]
-        actions = nw.with_window(ibis.union(*banded, distinct=False), "co_similar_tweet", window, distinct=False)
-        cand = nw.co_action_pairs(actions).distinct()
-        k1 = t.select(platform_a="platform", post_a="post_id", tok_1=t.token_set.split(" "), n_1="n_tokens")
-        k2 = t.select(platform_b="platform", post_b="post_id", tok_2=t.token_set.split(" "), n_2="n_tokens")
-        j = cand.join(k1, [cand.platform == k1.platform_a, cand.post_1 == k1.post_a])
-        j = j.join(k2, [j.platform == k2.platform_b, j.post_2 == k2.post_b])
+        width = max(int(window), 1)
+        pieces = []
+        for j in range(self._bands):
+            a = t.select("platform", "pid", "t", key=t[f"band_{j}"], bucket=(t.t // width).cast("int64"))
+            l, r = a.view(), a.view()
+            for same in (True, False):
+                preds = [l.platform == r.platform, l.key == r.key]
+                preds += [l.bucket == r.bucket, l.pid < r.pid] if same else [(l.bucket + 1) == r.bucket]
+                jn = l.join(r, preds)
+                jn = jn.filter((jn.t - jn.t_right).abs() <= int(window))
+                pieces.append(jn.select(
+                    "platform",
+                    pid_1=ibis.least(jn.pid, jn.pid_right),
+                    pid_2=ibis.greatest(jn.pid, jn.pid_right),
+                ))
+        # written once: the verification joins then see the real (small) number of candidates;
+        # DuckDB's estimate of the 2 x bands joins' union is so large that it paired the two
+        # token tables with each other first
+        engine.write(CANDIDATES_TABLE, ibis.union(*pieces, distinct=True))
+        cand = engine.table(CANDIDATES_TABLE)
+        k1 = t.select(pl_1="platform", pid_a="pid", acc_1="account_id", post_a="post_id", ta="t",
+                      tok_1=t.token_set.split(" "), n_1=t.n_tokens.cast("float64"))
+        k2 = t.select(pl_2="platform", pid_b="pid", acc_2="account_id", post_b="post_id", tb="t",
+                      tok_2=t.token_set.split(" "), n_2=t.n_tokens.cast("float64"))
+        j = cand.join(k1, [cand.platform == k1.pl_1, cand.pid_1 == k1.pid_a])
+        j = j.join(k2, [j.platform == k2.pl_2, j.pid_2 == k2.pid_b])
+        j = j.filter(j.acc_1 != j.acc_2)
+        j = j.filter(ibis.least(j.n_1, j.n_2) / ibis.greatest(j.n_1, j.n_2) >= self.similarity_threshold)
         inter = j.tok_1.intersect(j.tok_2).length().cast("float64")
         # CNT: len(set_1 & set_2) / len(set_1 | set_2) >= threshold, in double precision
-        jac = inter / (j.n_1.cast("float64") + j.n_2.cast("float64") - inter)
-        j = j.filter(jac >= self.similarity_threshold)
-        return j.select(*nw.PAIR_COLUMNS)
+        j = j.filter(inter / (j.n_1 + j.n_2 - inter) >= self.similarity_threshold)
+        first = j.acc_1 < j.acc_2
+        return j.select(
+            platform=j.platform,
+            network=ibis.literal("co_similar_tweet"),
+            account_1=ibis.ifelse(first, j.acc_1, j.acc_2),
+            post_1=ibis.ifelse(first, j.post_a, j.post_b),
+            t_1=ibis.ifelse(first, j.ta, j.tb).cast("int64"),
+            account_2=ibis.ifelse(first, j.acc_2, j.acc_1),
+            post_2=ibis.ifelse(first, j.post_b, j.post_a),
+            t_2=ibis.ifelse(first, j.tb, j.ta).cast("int64"),
+        )
 
     # -- run ------------------------------------------------------------------------------
     def run(self, engine) -> dict[str, Any]:
@@ -291,20 +359,75 @@ class Coordination(Analysis):
         if "co_image" in networks and not engine.has_table("image_clusters"):
             networks.remove("co_image")
         needs_text = any(n in networks for n in ("co_tweet", "co_similar_tweet"))
-        summary: dict[str, Any] = {"networks": {}, "windows": {}, "seconds": {}}
-        t0 = time.perf_counter()
+        summary: dict[str, Any] = {"networks": {}, "windows": {}, "seconds": {}, "cpu_seconds": {}}
+        t0, c0 = time.perf_counter(), _cpu_seconds()
+
+        def stage(name: str, since: tuple[float, float]) -> None:
+            summary["seconds"][name] = round(time.perf_counter() - since[0], 3)
+            summary["cpu_seconds"][name] = round(_cpu_seconds() - since[1], 3)
+
         if needs_text:
             n = self._text_pass(engine, with_bands="co_similar_tweet" in networks)
             summary["text_posts"] = int(n)
             summary["lsh"] = self._lsh
-            summary["seconds"]["text_pass"] = round(time.perf_counter() - t0, 3)
+            stage("text_pass", (t0, c0))
 
+        # every network's actions (but co_similar_tweet's LSH bands) are computed once and
+        # written to a scratch table; each network's pairs, shares and window read it back
+        t1 = (time.perf_counter(), _cpu_seconds())
+        plain = [n for n in networks if n != "co_similar_tweet"]
+        if plain:
+            engine.write(ACTIONS_TABLE, ibis.union(*[self._action_rows(engine, n) for n in plain], distinct=False))
+            stage("actions", t1)
+        try:
+            pieces = self._networks(engine, networks, summary, stage)
+        finally:
+            if plain:
+                _drop_scratch(engine, ACTIONS_TABLE)
+        all_edges = pa.concat_tables(pieces) if pieces else EDGE_SCHEMA.empty_table()
+        engine.write("coordination", all_edges)
+
+        t2 = (time.perf_counter(), _cpu_seconds())
+        cluster_nets = self.cluster_networks if self.cluster_networks is not None else tuple(n for n in networks if n != "sync")
+        e = all_edges.select(["platform", "network", "account_1", "account_2", "weight", "share"]).to_pandas()
+        e = e[e["network"].isin(cluster_nets) & (e["share"] >= self.cluster_min_share)]
+        clusters = cluster_accounts(e, self.min_cluster_size, self.cluster_min_weight, self.leiden_resolution, self.seed)
+        engine.write("coordination_clusters", _clusters_arrow(clusters))
+        stage("clusters", t2)
+        comp = clusters[clusters["method"] == "components"] if len(clusters) else clusters
+        summary["edges"] = int(all_edges.num_rows)
+        summary["clusters"] = int(comp["cluster_id"].nunique()) if len(comp) else 0
+        summary["clustered_accounts"] = int(comp["account_id"].nunique()) if len(comp) else 0
+        summary["largest_cluster"] = int(comp["size"].max()) if len(comp) else 0
+        stage("total", (t0, c0))
+        return summary
+
+    def _action_rows(self, engine, network: str):
+        """``network``'s actions in the scratch table's columns (distinct per post and key)."""
+        a = self._actions(engine, network)
+        return a.select(  # the same (nullable) types for every network, so they union
+            platform=a.platform.cast("string"),
+            network=ibis.literal(network, type="string"),
+            key=a.key.cast("string"),
+            account_id=a.account_id.cast("string"),
+            post_id=a.post_id.cast("string"),
+            t=a.t.cast("int64"),
+        ).distinct()
+
+    def _network_actions(self, engine, network: str):
+        if network == "co_similar_tweet":
+            return self._actions(engine, network)
+        a = engine.table(ACTIONS_TABLE)
+        return a.filter(a.network == network)
+
+    def _networks(self, engine, networks: list[str], summary: dict, stage) -> list[pa.Table]:
         pieces: list[pa.Table] = []
         with progress("Coordination networks", total=len(networks)) as bar:
             for network in networks:
-                t1 = time.perf_counter()
+                t1 = (time.perf_counter(), _cpu_seconds())
                 window = self._window(engine, network, summary)
-                actions = nw.with_window(self._actions(engine, network), network, window)
+                actions = nw.with_window(self._network_actions(engine, network), network, window,
+                                         distinct=network == "co_similar_tweet")
                 if network == "co_similar_tweet":
                     pairs = self._similar_pairs(engine, window)
                 else:
@@ -314,7 +437,11 @@ class Coordination(Analysis):
                 edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
                 # shares are joined here, on the (small) edge list: one combined query made
                 # DuckDB materialise the pair CTE several times
-                edge_tab = engine.to_arrow(edges)
+                try:
+                    edge_tab = engine.to_arrow(edges)
+                finally:
+                    if network == "co_similar_tweet":
+                        _drop_scratch(engine, CANDIDATES_TABLE)
                 counts = engine.to_arrow(nw.action_counts(actions).semi_join(
                     ibis.memtable(_edge_accounts(edge_tab)), ["platform", "account_id"]
                 )) if edge_tab.num_rows else None
@@ -324,25 +451,9 @@ class Coordination(Analysis):
                     "edges": table.num_rows,
                     "accounts": len(set(table.column("account_1").to_pylist()) | set(table.column("account_2").to_pylist())),
                 }
-                summary["seconds"][network] = round(time.perf_counter() - t1, 3)
+                stage(network, t1)
                 bar.advance(1)
-        all_edges = pa.concat_tables(pieces) if pieces else EDGE_SCHEMA.empty_table()
-        engine.write("coordination", all_edges)
-
-        t2 = time.perf_counter()
-        cluster_nets = self.cluster_networks if self.cluster_networks is not None else tuple(n for n in networks if n != "sync")
-        e = all_edges.select(["platform", "network", "account_1", "account_2", "weight", "share"]).to_pandas()
-        e = e[e["network"].isin(cluster_nets) & (e["share"] >= self.cluster_min_share)]
-        clusters = cluster_accounts(e, self.min_cluster_size, self.cluster_min_weight, self.leiden_resolution, self.seed)
-        engine.write("coordination_clusters", _clusters_arrow(clusters))
-        summary["seconds"]["clusters"] = round(time.perf_counter() - t2, 3)
-        comp = clusters[clusters["method"] == "components"] if len(clusters) else clusters
-        summary["edges"] = int(all_edges.num_rows)
-        summary["clusters"] = int(comp["cluster_id"].nunique()) if len(comp) else 0
-        summary["clustered_accounts"] = int(comp["account_id"].nunique()) if len(comp) else 0
-        summary["largest_cluster"] = int(comp["size"].max()) if len(comp) else 0
-        summary["seconds"]["total"] = round(time.perf_counter() - t0, 3)
-        return summary
+        return pieces
 
     def _window(self, engine, network: str, summary: dict) -> int:
         if network == "sync":
@@ -351,9 +462,25 @@ class Coordination(Analysis):
         if self.time_window != "auto":
             summary["windows"][network] = {"window": int(self.time_window), "method": "fixed"}
             return int(self.time_window)
-        est = estimate_window(engine, self._actions(engine, network), q=self.coornet_q, p=self.coornet_p)
+        est = estimate_window(engine, self._network_actions(engine, network), q=self.coornet_q, p=self.coornet_p)
         summary["windows"][network] = {**est, "method": "coornet"}
         return est["window"]
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (map_batches' worker processes)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _drop_scratch(engine, name: str) -> None:
+    """Drop a scratch table of this analysis (from the corpus file and the engine's views)."""
+    forget = getattr(engine, "forget", None)
+    if callable(forget):  # the Spark engine's view of a table it wrote
+        forget(name)
+    con = getattr(getattr(engine, "corpus", None), "con", None)
+    if con is not None:
+        con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
 def _duckdb_con(engine):

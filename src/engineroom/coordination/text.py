@@ -31,9 +31,10 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
+import pandas as pd
 import regex
 
 #: CNT's word tokenizer (Unicode word boundaries; whitespace is dropped).
@@ -128,8 +129,6 @@ def token_hash32(tokens: Sequence[str]) -> np.ndarray:
     """32-bit token hashes: the low 32 bits of pandas' vectorised SipHash (fixed key, so
     reproducible across runs and machines). Pass ``hashfunc=lambda b: int(token_hash32([b])[0])``
     to ``datasketch.MinHash`` to get the same signatures from datasketch."""
-    import pandas as pd
-
     if len(tokens) == 0:
         return np.empty(0, dtype=np.uint32)
     h = pd.util.hash_array(np.asarray(tokens, dtype=object), categorize=False)
@@ -159,28 +158,119 @@ class MinHasher:
             return _fmix32(token_hash32(tokens))
 
     def signatures(self, token_sets: Sequence[Sequence[str]], chunk_tokens: int = 250_000) -> np.ndarray:
-        """MinHash signatures, one row per token set (rows of empty sets are all 2**32 - 1)."""
+        """MinHash signatures, one row per token set (rows of empty sets are all 2**32 - 1).
+
+        ``chunk_tokens`` bounds the working memory (token sets are hashed in chunks of about that
+        many tokens).
+        """
         n = len(token_sets)
         sig = np.full((n, self.num_perm), _MAX_HASH, dtype=np.uint32)
         lengths = np.fromiter((len(t) for t in token_sets), dtype=np.int64, count=n)
         ends = np.cumsum(lengths)
         start = 0
         while start < n:
-            # a chunk of whole token sets holding about chunk_tokens tokens (bounded memory)
             base = ends[start - 1] if start else 0
             stop = int(np.searchsorted(ends, base + chunk_tokens, side="right"))
             stop = min(max(stop, start + 1), n)
             flat = [t for s in token_sets[start:stop] for t in s]
             if flat:
-                hv = self.token_hashes(flat)
-                with np.errstate(over="ignore"):
-                    phv = hv[:, None] * self.a[None, :] + self.b[None, :]
-                lens = lengths[start:stop]
-                nonempty = np.nonzero(lens)[0]
-                offsets = (np.cumsum(lens) - lens)[nonempty]
-                sig[start + nonempty] = np.minimum.reduceat(phv, offsets, axis=0)
+                codes, vocab = pd.factorize(np.asarray(flat, dtype=object))
+                sig[start:stop] = self.signatures_from_codes(vocab, codes, lengths[start:stop])
             start = stop
         return sig
+
+    def signatures_from_codes(self, vocab: Sequence[str], codes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """MinHash signatures of token sets given as codes into ``vocab``.
+
+        ``codes`` holds the token sets one after the other (``lengths[i]`` tokens for set ``i``,
+        each token once per set). Each distinct token is hashed once; a set's signature is the
+        element-wise minimum of its tokens' permuted hashes, taken position by position over the
+        sets ordered by length (vectorised over the sets, not per set).
+        """
+        n = len(lengths)
+        sig = np.full((n, self.num_perm), _MAX_HASH, dtype=np.uint32)
+        if n == 0 or len(codes) == 0:
+            return sig
+        hv = self.token_hashes(vocab)
+        with np.errstate(over="ignore"):
+            phv = hv[:, None] * self.a[None, :] + self.b[None, :]  # (tokens in vocab, num_perm)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        starts = np.cumsum(lengths) - lengths
+        order = np.argsort(-lengths, kind="stable")
+        sl, st = lengths[order], starts[order]
+        out = sig[order]
+        codes = np.asarray(codes)
+        for pos in range(int(sl[0])):
+            k = int(np.searchsorted(-sl, -pos, side="left"))  # sets with more than pos tokens
+            if k == 0:
+                break
+            np.minimum(out[:k], phv[codes[st[:k] + pos]], out=out[:k])
+        sig[order] = out
+        return sig
+
+
+class TokenBatch(NamedTuple):
+    """Text keys and CNT token sets of a batch of texts (see :func:`tokenize_batch`)."""
+
+    keys: list  #: :func:`text_key` of each normalised text (None when empty)
+    lengths: np.ndarray  #: number of distinct tokens per text
+    vocab: np.ndarray  #: the distinct tokens of the batch
+    codes: np.ndarray  #: per text, its tokens as indexes into ``vocab``, sorted as the strings, concatenated
+
+    def token_set_strings(self) -> list[str]:
+        """Each text's sorted tokens joined by a space (CNT's stored ``token_set``)."""
+        toks = self.vocab[self.codes].tolist() if len(self.codes) else []
+        ends = np.cumsum(self.lengths).tolist()
+        out, start = [], 0
+        for end in ends:
+            out.append(" ".join(toks[start:end]))
+            start = end
+        return out
+
+
+_SEP = "\x00"
+
+
+def tokenize_batch(texts: Sequence[str | None]) -> TokenBatch:
+    """:func:`key_and_tokens` for many texts at once (the same keys and token sets).
+
+    ASCII texts are tokenised by one pass of :data:`ASCII_TOKEN` over the texts joined by NUL
+    (a token of its own, so no token spans two texts), the others one by one with CNT's pattern;
+    sets and their order come from NumPy on token codes rather than per-text Python sets.
+    """
+    n = len(texts)
+    cleaned = [_clean(t) if isinstance(t, str) and t else "" for t in texts]
+    keys = [text_key(" ".join(c.split())) if c else None for c in cleaned]
+    fast = [i for i, c in enumerate(cleaned) if c and c.isascii() and _SEP not in c]
+    fast_set = set(fast)
+    slow = [i for i, c in enumerate(cleaned) if c and i not in fast_set]
+    flat: list[str] = ASCII_TOKEN.findall(_SEP.join(cleaned[i] for i in fast) + _SEP) if fast else []
+    slow_tokens = [_tokens(cleaned[i]) for i in slow]
+    n_fast = len(flat)
+    flat.extend(t for ts in slow_tokens for t in ts)
+    if not flat:
+        return TokenBatch(keys, np.zeros(n, dtype=np.int64), np.empty(0, dtype=object), np.empty(0, dtype=np.int64))
+    codes, vocab = pd.factorize(np.asarray(flat, dtype=object))
+    vocab = np.asarray(vocab, dtype=object)
+    sep = np.array([v == _SEP for v in vocab], dtype=bool)
+    space = np.array([v.isspace() for v in vocab], dtype=bool)
+    keep = ~space[codes]
+    text_of = np.empty(len(flat), dtype=np.int64)
+    if n_fast:
+        is_sep = sep[codes[:n_fast]]
+        text_of[:n_fast] = np.asarray(fast, dtype=np.int64)[np.cumsum(is_sep) - is_sep]
+        keep[:n_fast] &= ~is_sep  # (a slow text's own NUL token is kept, as CNT keeps it)
+    if slow:
+        text_of[n_fast:] = np.repeat(np.asarray(slow, dtype=np.int64), [len(ts) for ts in slow_tokens])
+    order = np.argsort(vocab, kind="stable")  # Python's string order, as sorted()
+    rank = np.empty(len(vocab), dtype=np.int64)
+    rank[order] = np.arange(len(vocab))
+    v = np.int64(len(vocab))
+    combined = np.sort(text_of[keep] * v + rank[codes[keep]])
+    if len(combined) > 1:  # distinct tokens per text, in string order
+        combined = combined[np.concatenate(([True], combined[1:] != combined[:-1]))]
+    lengths = np.bincount(combined // v, minlength=n).astype(np.int64)
+    return TokenBatch(keys, lengths, vocab, order[combined % v])
 
 
 def lsh_params(threshold: float, num_perm: int, max_miss: float = 1e-6) -> tuple[int, int]:
@@ -227,6 +317,8 @@ __all__ = [
     "normalise_text",
     "tokenize",
     "key_and_tokens",
+    "tokenize_batch",
+    "TokenBatch",
     "jaccard",
     "text_key",
     "MinHasher",
