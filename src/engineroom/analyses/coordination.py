@@ -114,6 +114,8 @@ DEFAULT_NETWORKS: tuple[str, ...] = nw.NETWORKS
 ACTIONS_TABLE = "_coordination_actions"
 #: Scratch table of co_similar_tweet's LSH candidate pairs (integer post ids).
 CANDIDATES_TABLE = "_coordination_candidates"
+#: LSH bands joined per candidate query (each query's joins hold their hash tables at once).
+BANDS_PER_QUERY = 3
 
 #: ``pid`` = whole second x PID_SECOND + the post's rank (by id) within that second and platform
 PID_SECOND = 1 << 22
@@ -305,6 +307,7 @@ class Coordination(Analysis):
         t = txt.filter(txt.n_tokens > 0)
         width = max(int(window), 1)
         pieces = []
+        self._candidate_tables = []
         for j in range(self._bands):
             a = t.select("platform", "pid", "t", key=t[f"band_{j}"], bucket=(t.t // width).cast("int64"))
             l, r = a.view(), a.view()
@@ -318,11 +321,16 @@ class Coordination(Analysis):
                     pid_1=ibis.least(jn.pid, jn.pid_right),
                     pid_2=ibis.greatest(jn.pid, jn.pid_right),
                 ))
-        # written once: the verification joins then see the real (small) number of candidates;
-        # DuckDB's estimate of the 2 x bands joins' union is so large that it paired the two
-        # token tables with each other first
-        engine.write(CANDIDATES_TABLE, ibis.union(*pieces, distinct=True))
-        cand = engine.table(CANDIDATES_TABLE)
+            if (j + 1) % BANDS_PER_QUERY == 0 or j + 1 == self._bands:
+                # written, BANDS_PER_QUERY bands at a time (fewer join hash tables at once): the
+                # verification joins then see the real (small) number of candidates; DuckDB's
+                # estimate of the joins' union is so large that it paired the two token tables
+                # with each other first
+                name = f"{CANDIDATES_TABLE}_{len(self._candidate_tables)}"
+                engine.write(name, ibis.union(*pieces, distinct=True))
+                self._candidate_tables.append(name)
+                pieces = []
+        cand = ibis.union(*[engine.table(n) for n in self._candidate_tables], distinct=True)
         k1 = t.select(pl_1="platform", pid_a="pid", acc_1="account_id", post_a="post_id", ta="t",
                       tok_1=t.token_set.split(" "), n_1=t.n_tokens.cast("float64"))
         k2 = t.select(pl_2="platform", pid_b="pid", acc_2="account_id", post_b="post_id", tb="t",
@@ -440,8 +448,8 @@ class Coordination(Analysis):
                 try:
                     edge_tab = engine.to_arrow(edges)
                 finally:
-                    if network == "co_similar_tweet":
-                        _drop_scratch(engine, CANDIDATES_TABLE)
+                    for name in getattr(self, "_candidate_tables", []) if network == "co_similar_tweet" else []:
+                        _drop_scratch(engine, name)
                 counts = engine.to_arrow(nw.action_counts(actions).semi_join(
                     ibis.memtable(_edge_accounts(edge_tab)), ["platform", "account_id"]
                 )) if edge_tab.num_rows else None
