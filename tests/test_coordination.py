@@ -49,6 +49,23 @@ def test_minhash_equals_datasketch():
         assert np.array_equal(m.hashvalues, row)
 
 
+def test_batch_tokeniser_and_minhash_equal_the_per_text_functions():
+    """tokenize_batch (one regex pass over a NUL-joined batch, sets by NumPy) and the running-minimum
+    MinHash give exactly the per-text keys, token sets and signatures, also for control
+    characters, NUL, combining marks, ZWJ, flags, apostrophes and mentions."""
+    alphabet = "abAB019_ .:,;'\"!?-#@/\t\n\r\x0b\x0c\x1c\x1f\x00()$%&*+<=>[]^`{|}~\\é\u0301\u200d😀🇫🇷’שׁ\u00a0"
+    rng = random.Random(11)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16))) for _ in range(5000)]
+    texts += [None, "", "@only @mentions", "Same words twice", "same WORDS twice", "x" * 300]
+    ref = [tx.key_and_tokens(t) for t in texts]
+    tb = tx.tokenize_batch(texts)
+    assert tb.keys == [k for k, _ in ref]
+    assert tb.token_set_strings() == [" ".join(t) for _, t in ref]
+    assert tb.lengths.tolist() == [len(t) for _, t in ref]
+    h = tx.MinHasher(64, seed=1)
+    assert np.array_equal(h.signatures_from_codes(tb.vocab, tb.codes, tb.lengths), h.signatures([t for _, t in ref], chunk_tokens=50))
+
+
 @pytest.mark.parametrize("threshold", [0.5, 0.8, 0.9, 1.0])
 def test_lsh_params_bound_the_miss_probability(threshold):
     bands, rows = tx.lsh_params(threshold, 64, 1e-6)
@@ -124,6 +141,13 @@ def test_each_network_and_the_evidence(small):
     ev = json.loads(cl.evidence.iloc[0])
     assert ev["edges"]["co_hashtag_sequence"] == 3
     assert summary["clusters"] == 1 and summary["networks"]["co_domain"]["edges"] == 3
+
+
+def test_scratch_tables_are_dropped(small):
+    Coordination(networks=("co_tweet", "co_similar_tweet", "co_retweet"), min_weight=1).run(small.engine())
+    names = {r[0] for r in small.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert {"coordination", "coordination_clusters", "coordination_text"} <= names
+    assert not [n for n in names if n.startswith("_coordination")], names
 
 
 def test_window_excludes_far_pairs(small):
