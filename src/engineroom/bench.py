@@ -4,11 +4,13 @@
 Information Operations archive's tweets + users CSV with ``format="io-archive"``, which is smaller
 and faster to write and ingest; ``seed`` picks the synthetic corpus), then times each stage
 separately — synth, ingest, every registered analysis (in dependency order, one at a time) and the
-report — and records posts per second and peak memory per stage. Peak memory is the resident set
-size (RSS) of this process and its child processes (e.g. Spark's JVM, or the coordination-network-
-toolkit subprocess): the kernel's high-water mark ``VmHWM`` is reset at the start of each stage
-(``/proc/self/clear_refs``) and read at its end, and a background thread samples the RSS of the
-process tree every 50 ms; the larger of the two is reported.
+report — and records posts per second and peak memory per stage. Peak memory is the memory of
+this process and its child processes (map_batches workers, Spark's JVM, the coordination-network-
+toolkit subprocess): the kernel's high-water mark ``VmHWM`` of this process is reset at the start
+of each stage (``/proc/self/clear_refs``) and read at its end, and a background thread samples the
+process tree every 50 ms — this process's resident set size (RSS) when it runs alone, the sum of
+proportional set sizes (PSS) while children run, so that pages forked workers share with this
+process are counted once; the larger of the two is reported (``peak_rss_mb``).
 
 With ``compare="cnt"`` it also runs :func:`engineroom.cnt.compare` (coordination-network-toolkit
 on the same corpus, for the network types both tools build) and includes its timings, edge
@@ -76,10 +78,31 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size (KiB) of ``pid``: its private pages plus its share of shared ones."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return _status_kb(pid, "VmRSS")
+
+
 def tree_rss_kb() -> int:
-    """Current RSS (KiB) of this process plus all its descendants."""
+    """Memory (KiB) of this process plus all its descendants.
+
+    Alone, this process's RSS. With child processes, the sum of their proportional set sizes
+    (PSS): workers forked from this process (``map_batches``) share its pages copy-on-write, and
+    adding up RSS would count every shared page once per process — at 10M posts that overstated
+    the tree's memory by several GB.
+    """
     me = os.getpid()
-    return _status_kb(me, "VmRSS") + sum(_status_kb(c, "VmRSS") for c in _descendants(me))
+    kids = _descendants(me)
+    if not kids:
+        return _status_kb(me, "VmRSS")
+    return _pss_kb(me) + sum(_pss_kb(c) for c in kids)
 
 
 def _cpu_seconds() -> float:
@@ -120,8 +143,12 @@ class MemorySampler:
             self._thread.join(timeout=2)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        wait = self.interval
+        while not self._stop.wait(wait):
+            t = time.perf_counter()
             kb = tree_rss_kb()
+            # reading PSS walks page tables: keep the sampler under ~5% of a core on large processes
+            wait = max(self.interval, 20 * (time.perf_counter() - t))
             with self._lock:
                 if kb > self._peak:
                     self._peak = kb
@@ -133,7 +160,6 @@ class MemorySampler:
         with self._lock:
             self._peak = tree_rss_kb() if self.can_reset_hwm else 0
         reset = _reset_hwm() if self.can_reset_hwm else False
-        children_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         cpu0 = _cpu_seconds()
         t0 = time.perf_counter()
         try:
@@ -148,9 +174,9 @@ class MemorySampler:
                 peaks.append(_status_kb(os.getpid(), "VmHWM"))
             elif not self.can_reset_hwm:  # not Linux: lifetime maximum is the best there is
                 peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1))
-            children_after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            if children_after > children_before:  # a child that exited during the stage set a new maximum
-                peaks.append(_status_kb(os.getpid(), "VmRSS") + children_after)
+            # children (forked map_batches workers, Spark's JVM, the CNT subprocess) are counted by
+            # the sampler while they run; their ``ru_maxrss`` is not added, since for forked workers
+            # it counts every page shared with this process again
             rec["peak_rss_mb"] = round(max(peaks) / 1024, 1)
 
 

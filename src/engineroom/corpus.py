@@ -36,6 +36,11 @@ class Corpus:
         self.con = duckdb.connect(str(self.path), read_only=read_only)
         # DuckDB's own progress bar prints to stdout and would break `--json` output
         self.con.execute("SET enable_progress_bar = false")
+        # DuckDB's own default (80% of RAM) lets its buffer pool grow with the corpus; a fixed
+        # ceiling keeps a 10M-post run within a laptop's memory (beyond it DuckDB spills to disk)
+        limit = os.environ.get("ENGINEROOM_MEMORY_LIMIT", "4GB")
+        if limit:
+            self.con.execute(f"SET memory_limit = '{limit}'")
         if not read_only:
             schema.create_all(self.con)
 
