@@ -217,3 +217,53 @@ def test_kill_9_midway_leaves_corpus_unchanged(tmp_path):
         # and the file is not marked as ingested: a new run reads it all
         [rep] = c.ingest(big)
         assert not rep.skipped and rep.stored == 20_000
+
+
+CTRL_C_SCRIPT = r"""
+import sys, engineroom
+import engineroom.ingest.core as core
+real = core.merge_batch
+def merge(con, ctx, tables):
+    c = real(con, ctx, tables)
+    print("batch", flush=True)
+    return c
+core.merge_batch = merge
+from engineroom.ingest.jsonfmt import Twarc2
+Twarc2.lines_per_batch = 1000
+from engineroom.cli import app
+app(["ingest", "--db", sys.argv[1], sys.argv[2]])
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_midway_rolls_back_with_a_clear_message(tmp_path):
+    """Ctrl-C (SIGINT) during `engineroom ingest`: exit 130, a one-line message, corpus as before."""
+    db = tmp_path / "c.duckdb"
+    with engineroom.open(db) as c:
+        c.ingest(D / "twitter_v1.jsonl")
+        before = {t: c.count(t) for t in ("posts", "accounts", "interactions", "hashtags", "urls", "quarantine", "ingests")}
+    big = tmp_path / "big.jsonl"
+    _big_flat_file(big, 20_000)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "ENGINEROOM_QUIET": "1"}
+    # a shell without job control starts background children with SIGINT ignored: restore it
+    proc = subprocess.Popen([sys.executable, "-c", CTRL_C_SCRIPT, str(db), str(big)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        seen = 0
+        deadline = time.monotonic() + 120
+        while seen < 3 and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen += line.startswith("batch")
+        assert seen == 3, proc.stderr.read()
+        proc.send_signal(signal.SIGINT)
+        _out, errs = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, errs
+    assert "interrupted" in errs and "Traceback" not in errs
+    with engineroom.open(db) as c:
+        assert {t: c.count(t) for t in before} == before

@@ -40,7 +40,10 @@ DbOption = typer.Option(Path(DEFAULT_DB), "--db", help="corpus file (DuckDB)")
 
 def fail(message: str, code: int = 1) -> None:
     """Print a clear error and exit non-zero."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    from rich.markup import escape
+
+    # file names and record text in messages are not Rich markup
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
     raise typer.Exit(code)
 
 
@@ -92,6 +95,12 @@ def ingest(
                 parquet_dir = default_workdir(corpus)
     except IngestError as exc:
         fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted: the file being ingested was rolled back; files finished before it are stored", code=130)
+    except RuntimeError as exc:
+        if "interrupt" not in str(exc).lower():  # DuckDB reports Ctrl-C during a statement this way
+            raise
+        fail("interrupted: the file being ingested was rolled back; files finished before it are stored", code=130)
     table = Table(title=f"ingest into {db}")
     for col in ("file", "format", "read", "stored", "duplicate", "quarantined", "posts/s"):
         table.add_column(col, justify="right" if col not in ("file", "format") else "left")
