@@ -185,8 +185,9 @@ def _big_flat_file(path: Path, n: int) -> None:
             f.write(tmpl % (10**9 + i, i, i % 50, b, i, a, i % 60, i % 50, b, b, i, i % 300, a, a))
 
 
-@pytest.mark.slow
-def test_kill_9_midway_leaves_corpus_unchanged(tmp_path):
+def _start_midway(tmp_path, script: str, **popen):
+    """A corpus with one file stored, and a child ingesting a 20,000-post file with ``script``,
+    returned once three batches are inside its transaction: (db, counts before, file, process)."""
     db = tmp_path / "k.duckdb"
     with engineroom.open(db) as c:
         c.ingest(D / "twitter_v1.jsonl")
@@ -194,8 +195,8 @@ def test_kill_9_midway_leaves_corpus_unchanged(tmp_path):
     big = tmp_path / "big.jsonl"
     _big_flat_file(big, 20_000)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "ENGINEROOM_QUIET": "1"}
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(db), str(big)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", script, str(db), str(big)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, text=True, **popen)
     try:
         seen = 0
         deadline = time.monotonic() + 120
@@ -205,6 +206,16 @@ def test_kill_9_midway_leaves_corpus_unchanged(tmp_path):
                 break
             seen += line.startswith("batch")
         assert seen == 3, proc.stderr.read()
+    except BaseException:
+        proc.kill()
+        raise
+    return db, before, big, proc
+
+
+@pytest.mark.slow
+def test_kill_9_midway_leaves_corpus_unchanged(tmp_path):
+    db, before, big, proc = _start_midway(tmp_path, KILL_SCRIPT)
+    try:
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
     finally:
@@ -238,26 +249,10 @@ app(["ingest", "--db", sys.argv[1], sys.argv[2]])
 @pytest.mark.slow
 def test_ctrl_c_midway_rolls_back_with_a_clear_message(tmp_path):
     """Ctrl-C (SIGINT) during `engineroom ingest`: exit 130, a one-line message, corpus as before."""
-    db = tmp_path / "c.duckdb"
-    with engineroom.open(db) as c:
-        c.ingest(D / "twitter_v1.jsonl")
-        before = {t: c.count(t) for t in ("posts", "accounts", "interactions", "hashtags", "urls", "quarantine", "ingests")}
-    big = tmp_path / "big.jsonl"
-    _big_flat_file(big, 20_000)
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "ENGINEROOM_QUIET": "1"}
     # a shell without job control starts background children with SIGINT ignored: restore it
-    proc = subprocess.Popen([sys.executable, "-c", CTRL_C_SCRIPT, str(db), str(big)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    db, before, _big, proc = _start_midway(tmp_path, CTRL_C_SCRIPT,
+                                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
-        seen = 0
-        deadline = time.monotonic() + 120
-        while seen < 3 and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            seen += line.startswith("batch")
-        assert seen == 3, proc.stderr.read()
         proc.send_signal(signal.SIGINT)
         _out, errs = proc.communicate(timeout=60)
     finally:

@@ -283,10 +283,8 @@ def sha256_of(source: Source) -> str:
     return h.hexdigest()
 
 
-def iter_line_chunks(stream, max_bytes: int = 64 << 20) -> Iterator[tuple[int, list[bytes]]]:
-    """(number of the first line, raw lines) in chunks of about ``max_bytes``; lines keep no newline."""
-    tail = b""
-    lineno = 1
+def _chunks(stream, max_bytes: int) -> Iterator[bytes]:
+    """The stream's bytes in reads of ``max_bytes``, a leading UTF-8 BOM dropped; ends with ``b""``."""
     first = True
     while True:
         b = stream.read(max_bytes)
@@ -294,6 +292,18 @@ def iter_line_chunks(stream, max_bytes: int = 64 << 20) -> Iterator[tuple[int, l
             first = False
             if b.startswith(codecs.BOM_UTF8):
                 b = b[3:]
+        yield b
+        if not b:
+            return
+
+
+def iter_line_chunks(stream, max_bytes: int = 64 << 20) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of the first line, raw lines) in chunks of about ``max_bytes``; lines keep no newline."""
+    tail = b""
+    lineno = 1
+    reads = _chunks(stream, max_bytes)
+    while True:
+        b = next(reads)
         if not b:
             if tail:
                 yield lineno, [tail]
@@ -363,14 +373,10 @@ def line_batches(stream, max_lines: int = 200_000, max_bytes: int = 64 << 20):
 
     tail = b""
     lineno = 1
-    first = True
     eof = False
+    reads = _chunks(stream, max_bytes)
     while not eof:
-        b = stream.read(max_bytes)
-        if first:
-            first = False
-            if b.startswith(codecs.BOM_UTF8):
-                b = b[3:]
+        b = next(reads)
         if not b:
             eof = True
             if not tail:
