@@ -157,7 +157,8 @@ def test_csv_adapters_survive_malformed_rows(tmp_path_factory, fmt, data):
 
 
 # -- kill -9 midway ------------------------------------------------------------------------------
-KILL_SCRIPT = r"""
+# a child ingest that prints "batch" after storing each 1,000-line batch
+_BATCH_PRINTING = r"""
 import sys, engineroom
 import engineroom.ingest.core as core
 real = core.merge_batch
@@ -168,6 +169,9 @@ def merge(con, ctx, tables):
 core.merge_batch = merge
 from engineroom.ingest.jsonfmt import Twarc2
 Twarc2.lines_per_batch = 1000
+"""
+
+KILL_SCRIPT = _BATCH_PRINTING + r"""
 with engineroom.open(sys.argv[1]) as c:
     c.ingest(sys.argv[2])
 print("done", flush=True)
@@ -230,17 +234,7 @@ def test_kill_9_midway_leaves_corpus_unchanged(tmp_path):
         assert not rep.skipped and rep.stored == 20_000
 
 
-CTRL_C_SCRIPT = r"""
-import sys, engineroom
-import engineroom.ingest.core as core
-real = core.merge_batch
-def merge(con, ctx, tables):
-    c = real(con, ctx, tables)
-    print("batch", flush=True)
-    return c
-core.merge_batch = merge
-from engineroom.ingest.jsonfmt import Twarc2
-Twarc2.lines_per_batch = 1000
+CTRL_C_SCRIPT = _BATCH_PRINTING + r"""
 from engineroom.cli import app
 app(["ingest", "--db", sys.argv[1], sys.argv[2]])
 """
