@@ -12,7 +12,7 @@ import pytest
 
 from engineroom.analyses.coordination import Coordination
 from engineroom.coordination import text as tx
-from engineroom.coordination.plant import plant_corpus
+from engineroom.coordination.plant import insert_frame, plant_corpus
 
 T0 = datetime(2024, 3, 1, 12, 0, 0)
 
@@ -75,14 +75,7 @@ def test_lsh_params_bound_the_miss_probability(threshold):
 
 # -- a small corpus where every network has a known answer ----------------------------------
 def _insert(con, table, rows):
-    df = pd.DataFrame(rows)
-    cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    for c in cols:
-        if c not in df.columns:
-            df[c] = None
-    con.register("__rows", df[cols])
-    con.execute(f"INSERT INTO {table} SELECT * FROM __rows")
-    con.unregister("__rows")
+    insert_frame(con, table, pd.DataFrame(rows))
 
 
 def _post(pid, acc, secs, text=None, **kw):
@@ -197,14 +190,18 @@ def test_bad_parameters_are_clear_errors():
 
 
 # -- planted operations: precision and recall of planted accounts ---------------------------
+def _precision_recall(found: set, truth: dict) -> tuple[float, float]:
+    """Precision and recall of the clustered accounts against the planted operation's accounts."""
+    ops = set(truth["operation"]["accounts"])
+    return len(found & ops) / max(1, len(found)), len(found & ops) / len(ops)
+
+
 @pytest.mark.parametrize("seed", [11, 12])
 def test_planted_operation_found(corpus, seed):
     truth = plant_corpus(corpus.con, n_posts=20_000, seed=seed, n_operation=25, days=5, events=16)
     Coordination().run(corpus.engine())
     found = set(corpus.query("SELECT DISTINCT account_id FROM coordination_clusters WHERE method='components'").account_id)
-    ops = set(truth["operation"]["accounts"])
-    precision = len(found & ops) / max(1, len(found))
-    recall = len(found & ops) / len(ops)
+    precision, recall = _precision_recall(found, truth)
     assert precision >= 0.95 and recall >= 0.95, (precision, recall)
 
 
@@ -218,9 +215,7 @@ def test_synth_operation_found(tmp_path):
         corpus.ingest([tmp_path / "s.jsonl"])
         Coordination().run(corpus.engine())
         found = set(corpus.query("SELECT DISTINCT account_id FROM coordination_clusters").account_id)
-    ops = set(truth["operation"]["accounts"])
-    precision = len(found & ops) / max(1, len(found))
-    recall = len(found & ops) / len(ops)
+    precision, recall = _precision_recall(found, truth)
     # a 30k-post corpus leaves a few operation accounts with a single coordinated event: recall
     # is bounded by the data there; larger corpora are measured in benchmarks/bench_coordination.py
     assert precision >= 0.95 and recall >= 0.75, (precision, recall)

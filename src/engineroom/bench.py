@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from .progress import cpu_seconds
 from .synth import synthesize
 
 
@@ -105,12 +106,6 @@ def tree_rss_kb() -> int:
     return _pss_kb(me) + sum(_pss_kb(c) for c in kids)
 
 
-def _cpu_seconds() -> float:
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 def _reset_hwm() -> bool:
     try:
         with open("/proc/self/clear_refs", "w") as f:
@@ -160,7 +155,7 @@ class MemorySampler:
         with self._lock:
             self._peak = tree_rss_kb() if self.can_reset_hwm else 0
         reset = _reset_hwm() if self.can_reset_hwm else False
-        cpu0 = _cpu_seconds()
+        cpu0 = cpu_seconds()
         t0 = time.perf_counter()
         try:
             yield rec
@@ -168,7 +163,7 @@ class MemorySampler:
             rec["seconds"] = round(time.perf_counter() - t0, 3)
             # CPU time of this process's threads and of children that exited during the stage (on a
             # shared machine wall time alone says little; a running JVM's CPU is not included)
-            rec["cpu_seconds"] = round(_cpu_seconds() - cpu0, 3)
+            rec["cpu_seconds"] = round(cpu_seconds() - cpu0, 3)
             peaks = [self._peak]
             if reset:
                 peaks.append(_status_kb(os.getpid(), "VmHWM"))

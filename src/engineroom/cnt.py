@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .coordination.network import CNT_NETWORKS, epoch_seconds
+from .progress import Stopwatch
 
 CNT_COLUMNS = ("message_id", "user_id", "username", "repost_id", "reply_id", "message", "timestamp", "urls")
 CNT_TABLES = {
@@ -95,11 +96,6 @@ def export_cnt_csv(engine, path: str | os.PathLike) -> int:
 
 def _children_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
-def _self_cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
 
 
@@ -260,11 +256,11 @@ def compare(
                 similarity_threshold=float(similarity_threshold),
             )
             # CPU of this process and of the map_batches workers it forks (children reaped meanwhile)
-            t0, c0 = time.perf_counter(), _self_cpu() + _children_cpu()
+            clock = Stopwatch()
             summary = analysis.run(engine)
-            er = time.perf_counter() - t0
+            er = clock.wall()
             result["engineroom_seconds"] = round(er, 3)
-            result["engineroom_cpu_seconds"] = round(_self_cpu() + _children_cpu() - c0, 3)
+            result["engineroom_cpu_seconds"] = round(clock.cpu(), 3)
             result["engineroom_stage_seconds"] = summary.get("seconds", {})
 
             all_equal = True

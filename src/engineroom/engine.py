@@ -170,11 +170,12 @@ class DuckDBEngine(Engine):
             batches = iter(reader)
             first = next(batches, None)
             second = next(batches, None) if first is not None else None
+            batches = itertools.chain([b for b in (first, second) if b is not None], batches)
             if n_workers <= 1 or second is None:  # one batch: not worth starting processes
-                for batch in _chain(first, second, batches):
+                for batch in batches:
                     insert(_apply(fn, batch, schema))
             else:
-                results = _pool_map(fn, schema, _chain(first, second, batches), n_workers, name)
+                results = _pool_map(fn, schema, batches, n_workers, name)
                 try:
                     for table in results:
                         insert(table)
@@ -210,13 +211,6 @@ WORKERS_ENV = "ENGINEROOM_WORKERS"
 # task names its function instead of pickling it (closures, lambdas and models need no pickling)
 _POOL_JOBS: dict[int, tuple[Callable, pa.Schema]] = {}
 _POOL_IDS = itertools.count()
-
-
-def _chain(first, second, rest) -> Iterator[pa.RecordBatch]:
-    for b in (first, second):
-        if b is not None:
-            yield b
-    yield from rest
 
 
 def _apply(fn: Callable, batch: pa.RecordBatch, schema: pa.Schema) -> pa.Table | None:

@@ -15,8 +15,29 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from contextlib import contextmanager
 from typing import Iterator
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and of its child processes that have ended
+    (``map_batches`` workers, a CNT subprocess)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class Stopwatch:
+    """Wall and CPU seconds since it was made (CPU as :func:`cpu_seconds`)."""
+
+    def __init__(self) -> None:
+        self.start_wall, self.start_cpu = time.perf_counter(), cpu_seconds()
+
+    def wall(self) -> float:
+        return time.perf_counter() - self.start_wall
+
+    def cpu(self) -> float:
+        return cpu_seconds() - self.start_cpu
 
 
 def enabled() -> bool:

@@ -55,7 +55,6 @@ scratch table ``_coordination_actions`` (and co_similar_tweet's LSH candidates i
 from __future__ import annotations
 
 import os
-import time
 from typing import Any, ClassVar, Sequence
 
 import ibis
@@ -68,6 +67,7 @@ from ..coordination import network as nw
 from ..coordination.clusters import cluster_accounts
 from ..coordination.text import MinHasher, band_keys, lsh_params, tokenize_batch
 from ..coordination.window import estimate_window
+from ..progress import Stopwatch
 from ..progress import enabled as progress_enabled
 from ..progress import progress
 
@@ -368,21 +368,21 @@ class Coordination(Analysis):
             networks.remove("co_image")
         needs_text = any(n in networks for n in ("co_tweet", "co_similar_tweet"))
         summary: dict[str, Any] = {"networks": {}, "windows": {}, "seconds": {}, "cpu_seconds": {}}
-        t0, c0 = time.perf_counter(), _cpu_seconds()
+        run_clock = Stopwatch()
 
-        def stage(name: str, since: tuple[float, float]) -> None:
-            summary["seconds"][name] = round(time.perf_counter() - since[0], 3)
-            summary["cpu_seconds"][name] = round(_cpu_seconds() - since[1], 3)
+        def stage(name: str, clock: Stopwatch) -> None:
+            summary["seconds"][name] = round(clock.wall(), 3)
+            summary["cpu_seconds"][name] = round(clock.cpu(), 3)
 
         if needs_text:
             n = self._text_pass(engine, with_bands="co_similar_tweet" in networks)
             summary["text_posts"] = int(n)
             summary["lsh"] = self._lsh
-            stage("text_pass", (t0, c0))
+            stage("text_pass", run_clock)
 
         # every network's actions (but co_similar_tweet's LSH bands) are computed once and
         # written to a scratch table; each network's pairs, shares and window read it back
-        t1 = (time.perf_counter(), _cpu_seconds())
+        t1 = Stopwatch()
         plain = [n for n in networks if n != "co_similar_tweet"]
         if plain:
             engine.write(ACTIONS_TABLE, ibis.union(*[self._action_rows(engine, n) for n in plain], distinct=False))
@@ -395,7 +395,7 @@ class Coordination(Analysis):
         all_edges = pa.concat_tables(pieces) if pieces else EDGE_SCHEMA.empty_table()
         engine.write("coordination", all_edges)
 
-        t2 = (time.perf_counter(), _cpu_seconds())
+        t2 = Stopwatch()
         cluster_nets = self.cluster_networks if self.cluster_networks is not None else tuple(n for n in networks if n != "sync")
         e = all_edges.select(["platform", "network", "account_1", "account_2", "weight", "share"]).to_pandas()
         e = e[e["network"].isin(cluster_nets) & (e["share"] >= self.cluster_min_share)]
@@ -407,7 +407,7 @@ class Coordination(Analysis):
         summary["clusters"] = int(comp["cluster_id"].nunique()) if len(comp) else 0
         summary["clustered_accounts"] = int(comp["account_id"].nunique()) if len(comp) else 0
         summary["largest_cluster"] = int(comp["size"].max()) if len(comp) else 0
-        stage("total", (t0, c0))
+        stage("total", run_clock)
         return summary
 
     def _action_rows(self, engine, network: str):
@@ -432,7 +432,7 @@ class Coordination(Analysis):
         pieces: list[pa.Table] = []
         with progress("Coordination networks", total=len(networks)) as bar:
             for network in networks:
-                t1 = (time.perf_counter(), _cpu_seconds())
+                t1 = Stopwatch()
                 window = self._window(engine, network, summary)
                 actions = nw.with_window(self._network_actions(engine, network), network, window,
                                          distinct=network == "co_similar_tweet")
@@ -473,12 +473,6 @@ class Coordination(Analysis):
         est = estimate_window(engine, self._network_actions(engine, network), q=self.coornet_q, p=self.coornet_p)
         summary["windows"][network] = {**est, "method": "coornet"}
         return est["window"]
-
-
-def _cpu_seconds() -> float:
-    """CPU seconds of this process and its finished children (map_batches' worker processes)."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
 
 
 def _drop_scratch(engine, name: str) -> None:

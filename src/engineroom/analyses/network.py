@@ -38,7 +38,7 @@ import pandas as pd
 
 from . import Analysis
 from .. import graphs
-from ..progress import progress
+from ..progress import Stopwatch, progress
 
 
 COMMUNITY_TYPES = {
@@ -101,27 +101,27 @@ class Network(Analysis):
         self.leiden_iterations = leiden_iterations
 
     # ------------------------------------------------------------------------------------
-    def run(self, engine) -> dict[str, Any]:
-        import time
+    def _time(self, step: str, clock: Stopwatch) -> None:
+        """Record a step's wall and CPU seconds in the run's timings (``STEP_s``, ``STEP_cpu_s``)."""
+        self._timings[f"{step}_s"] = round(clock.wall(), 2)
+        self._timings[f"{step}_cpu_s"] = round(clock.cpu(), 2)
 
+    def run(self, engine) -> dict[str, Any]:
         self._timings: dict[str, float] = {}
         with progress("Network", total=4) as bar:
-            t, c = time.perf_counter(), time.process_time()
+            clock = Stopwatch()
             self._edges(engine)
-            self._timings["edges_s"] = round(time.perf_counter() - t, 2)
-            self._timings["edges_cpu_s"] = round(time.process_time() - c, 2)
+            self._time("edges", clock)
             bar.advance()
             info = self._nodes(engine)
             bar.advance()
-            t, c = time.perf_counter(), time.process_time()
+            clock = Stopwatch()
             comms = self._communities(engine)
-            self._timings["communities_s"] = round(time.perf_counter() - t, 2)
-            self._timings["communities_cpu_s"] = round(time.process_time() - c, 2)
+            self._time("communities", clock)
             bar.advance()
-            t, c = time.perf_counter(), time.process_time()
+            clock = Stopwatch()
             n_tag_edges = self._hashtag_edges(engine)
-            self._timings["hashtag_edges_s"] = round(time.perf_counter() - t, 2)
-            self._timings["hashtag_edges_cpu_s"] = round(time.process_time() - c, 2)
+            self._time("hashtag_edges", clock)
             bar.advance()
         ge = engine.table("graph_edges")
         by_kind = engine.to_pandas(ge.group_by("kind").aggregate(n=ge.count(), w=ge.weight.sum()))
@@ -155,7 +155,7 @@ class Network(Analysis):
 
         import pyarrow as pa
 
-        t, c = time.perf_counter(), time.process_time()
+        build = Stopwatch()
         ge = engine.table("graph_edges")
         # the union graph (kinds summed), materialised once: the index, the igraph edge list and the
         # degrees all read it
@@ -174,31 +174,28 @@ class Network(Analysis):
         e = kept.join(si, [kept.platform == si.s_pf, kept.source == si.s_id])
         e = e.join(ti, [e.platform == ti.t_pf, e.target == ti.t_id]).select("s", "t", "weight")
         arr = engine.to_arrow(e)
-        self._timings["index_s"] = round(time.perf_counter() - t, 2)  # part of igraph_build_s: engine side
-        self._timings["index_cpu_s"] = round(time.process_time() - c, 2)
+        self._time("index", build)  # part of igraph_build_s: engine side
         src = arr.column("s").to_numpy().astype(np.int64, copy=False)
         dst = arr.column("t").to_numpy().astype(np.int64, copy=False)
         w = arr.column("weight").to_numpy().astype(float)
         del arr
         # PageRank straight from the arrays (scipy; same model and scores as igraph's PRPACK), so
         # the only igraph graph built is the undirected, weight-summed one Leiden works on
-        tp, cp = time.perf_counter(), time.process_time()
+        clock = Stopwatch()
         pr = graphs.pagerank_arrays(n, src, dst, w, damping=self.damping)
-        self._timings["pagerank_s"] = round(time.perf_counter() - tp, 2)
-        self._timings["pagerank_cpu_s"] = round(time.process_time() - cp, 2)
+        self._time("pagerank", clock)
         ua, ub, uw = graphs.collapse_undirected(n, src, dst, w)
         del src, dst, w
         u = graphs.graph_from_arrays(n, ua, ub, uw, directed=False)
         del ua, ub, uw
-        self._timings["igraph_build_s"] = round(time.perf_counter() - t - self._timings["pagerank_s"], 2)
-        self._timings["igraph_build_cpu_s"] = round(time.process_time() - c - self._timings["pagerank_cpu_s"], 2)
-        t, c = time.perf_counter(), time.process_time()
+        self._timings["igraph_build_s"] = round(build.wall() - self._timings["pagerank_s"], 2)
+        self._timings["igraph_build_cpu_s"] = round(build.cpu() - self._timings["pagerank_cpu_s"], 2)
+        clock = Stopwatch()
         memb, modularity = graphs.leiden(u, resolution=self.resolution, seed=self.seed,
                                          n_iterations=self.leiden_iterations, with_quality=True)
         del u
-        self._timings["leiden_s"] = round(time.perf_counter() - t, 2)
-        self._timings["leiden_cpu_s"] = round(time.process_time() - c, 2)
-        t, c = time.perf_counter(), time.process_time()
+        self._time("leiden", clock)
+        clock = Stopwatch()
         scores = pa.table({
             "idx": pa.array(np.arange(n, dtype=np.int64)),
             "community": pa.array(np.asarray(memb, dtype=np.int64)),
@@ -235,8 +232,7 @@ class Network(Analysis):
         engine.write("graph_nodes", nodes.order_by([nodes.community, ibis.desc(nodes.pagerank), nodes.account_id]))
         for tmp in ("_network_union", "_network_index", "_network_scores"):
             engine.corpus.con.execute(f'DROP TABLE IF EXISTS "{tmp}"')
-        self._timings["nodes_s"] = round(time.perf_counter() - t, 2)
-        self._timings["nodes_cpu_s"] = round(time.process_time() - c, 2)
+        self._time("nodes", clock)
         return {"nodes": n, "modularity": None if modularity is None else round(float(modularity), 4)}
 
     def _communities(self, engine) -> pd.DataFrame:

@@ -269,13 +269,7 @@ def plant_corpus(
     acc = pd.DataFrame({"platform": platform, "account_id": accounts, "handle": [f"user{a}" for a in accounts]})
 
     for name, df in (("accounts", acc), ("posts", posts), ("urls", urls), ("hashtags", hashtags), ("interactions", interactions)):
-        cols = [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
-        for c in cols:
-            if c not in df.columns:
-                df[c] = None
-        con.register("__plant", df[cols])
-        con.execute(f"INSERT INTO {name} SELECT * FROM __plant")
-        con.unregister("__plant")
+        insert_frame(con, name, df)
     return {
         "seed": seed,
         "posts": int(len(posts)),
@@ -289,3 +283,14 @@ def plant_corpus(
             "events": n_events,
         },
     }
+
+
+def insert_frame(con, table: str, df: pd.DataFrame) -> None:
+    """Append ``df`` to corpus table ``table``; the table's columns ``df`` lacks are NULL."""
+    cols = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+    df = df.assign(**{c: None for c in cols if c not in df.columns})[cols]
+    con.register("__plant", df)
+    try:
+        con.execute(f'INSERT INTO "{table}" SELECT * FROM __plant')
+    finally:
+        con.unregister("__plant")
