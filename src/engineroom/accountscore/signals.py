@@ -42,6 +42,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..coordination.text import band_keys
+
 # -- handles -----------------------------------------------------------------------------------
 
 _NAME8 = re.compile(r"^[A-Za-z][A-Za-z_]*\d{8}$")
@@ -425,11 +427,10 @@ def _lsh_candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """Pairs (i < j, as an n x 2 array) of signatures that agree on all values of some band."""
     n = sig.shape[0]
     found = []
+    keys = band_keys(sig, bands, rows)  # one 64-bit key per (signature, band), as coordination's LSH
     with np.errstate(over="ignore"):
         for band in range(bands):
-            key = np.zeros(n, dtype=np.uint64)
-            for c in range(band * rows, (band + 1) * rows):
-                key = _mix64(key ^ sig[:, c].astype(np.uint64))
+            key = keys[:, band]
             order = np.argsort(key, kind="stable")
             ks = key[order]
             brk = np.nonzero(np.diff(ks) != 0)[0] + 1
