@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from .features import LEX_FEATURES, Featurizer, lexicon_matrix, quoted, tfidf
 from .lexicon import CATEGORIES, Hit, Lexicon, default_lexicon
-from .normalize import normalize
+from .normalize import group_texts, normalize
 
 MODEL_FILE = "hate_model.npz"
 
@@ -211,24 +211,11 @@ class HateModel:
         only in mentions, links, case or spacing) get the same prediction: it is computed once.
         """
         raws = ["" if t is None else str(t) for t in texts]
-        first: dict[str, int] = {}
-        of_text = [first.setdefault(t, len(first)) for t in raws]
-        texts_u = list(first)
-        keys: dict[tuple[str, float], int] = {}
-        norms_k: list[str] = []
-        raws_k: list[str] = []
-        of_key = []
-        for t in texts_u:
-            norm = normalize(t)
-            k = keys.setdefault((norm, quoted(t)), len(keys))
-            if k == len(norms_k):
-                norms_k.append(norm)
-                raws_k.append(t)
-            of_key.append(k)
-        pred = self._predict(norms_k, raws_k, explain)
+        keys, reps, of_text = group_texts(raws, lambda t: (normalize(t), quoted(t)))
+        pred = self._predict([norm for norm, _ in keys], reps, explain)
         if len(keys) == len(raws):
             return pred
-        return pred.take(np.asarray(of_key, dtype=np.int64)[np.asarray(of_text, dtype=np.int64)])
+        return pred.take(np.asarray(of_text, dtype=np.int64))
 
     def _predict(self, norms: list[str], texts: list[str], explain: bool) -> Prediction:
         X, hits = self._features(norms, texts)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Callable, Hashable, Sequence
 
 #: Latin look-alikes (Cyrillic, Greek, Armenian, Cherokee, math) → ASCII. NFKC already folds
 #: fullwidth and mathematical alphanumerics; this covers what NFKC leaves alone.
@@ -195,3 +196,21 @@ def normalize(text: str | None) -> str:
 def spaced_view(normalized: str) -> str:
     """The spaced view of a :func:`normalize` result (what the learned model reads)."""
     return normalized.split(SEPARATOR, 1)[0]
+
+
+def group_texts(texts: Sequence[str], key: Callable[[str], Hashable]) -> tuple[list, list[str], list[int]]:
+    """Texts grouped by ``key`` (e.g. their normalised form), ``key`` computed once per distinct
+    text: the distinct keys in order of first appearance, the first text of each, and each text's
+    key number. Scoring the representatives and indexing with the key numbers scores every text."""
+    first: dict[str, int] = {}
+    of_text = [first.setdefault(t, len(first)) for t in texts]
+    keys: dict[Hashable, int] = {}
+    reps: list[str] = []
+    of_distinct = []
+    for t in first:
+        k = keys.setdefault(key(t), len(keys))
+        if k == len(reps):
+            reps.append(t)
+        of_distinct.append(k)
+    return list(keys), reps, [of_distinct[i] for i in of_text]
+

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..hate.features import Featurizer, fit_idf, tfidf
-from ..hate.normalize import SEPARATOR, normalize
+from ..hate.normalize import SEPARATOR, group_texts, normalize
 from .packs import Narrative
 
 KEYWORD_WEIGHT = 0.2
@@ -115,14 +115,10 @@ class NarrativeScorer:
         only, so texts that normalise identically (copies, texts that differ only in mentions,
         links, case or spacing) are scored once per call.
         """
-        first: dict[str, int] = {}
-        of_text = [first.setdefault(t or "", len(first)) for t in texts]
-        norm_ids: dict[str, int] = {}
-        of_norm = [norm_ids.setdefault(normalize(t) if t else "", len(norm_ids)) for t in first]
-        matches = self._score(list(norm_ids))
-        if len(norm_ids) == len(of_text):
+        norms, _reps, inverse = group_texts([t or "" for t in texts], lambda t: normalize(t) if t else "")
+        matches = self._score(norms)
+        if len(norms) == len(inverse):
             return matches
-        inverse = np.asarray(of_norm, dtype=np.int64)[np.asarray(of_text, dtype=np.int64)].tolist()
         by_text: dict[int, list[Match]] = {}
         for m in matches:
             by_text.setdefault(m.row, []).append(m)
