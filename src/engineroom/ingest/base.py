@@ -228,23 +228,22 @@ class CsvAdapter(Adapter):
             _unregister(con, "b_rows")
 
     def _stage(self, con, cols: list[str], bad: list[tuple[int, str]]) -> set[str]:
-        if True:
-            staged = self.stage_rows(con, cols)
-            if "b_quar" not in staged:
-                con.execute("CREATE OR REPLACE TEMP TABLE b_quar (rec BIGINT, reason VARCHAR, raw VARCHAR)")
-                staged.add("b_quar")
-            if "b_posts" in staged:  # keep the raw row of records that have no id
-                con.execute("""INSERT INTO b_quar SELECT p.rec, 'record without a post id', to_json(r)::VARCHAR
-                    FROM b_posts p JOIN b_rows r ON r.rec = p.rec WHERE p.post_id IS NULL OR p.post_id = ''""")
-                con.execute("DELETE FROM b_posts WHERE post_id IS NULL OR post_id = ''")
-            missing = [n for n in ("b_posts", "b_accounts", "b_edges", "b_tags", "b_urls", "b_media", "b_quar") if n not in staged]
-            ensure_empty(con, missing)
-            if bad:
-                con.executemany(
-                    "INSERT INTO b_quar VALUES (?, ?, ?)",
-                    [[r, "malformed CSV row (wrong number of fields or broken quoting)", t] for r, t in bad],
-                )
-            return staged
+        staged = self.stage_rows(con, cols)
+        if "b_quar" not in staged:
+            con.execute("CREATE OR REPLACE TEMP TABLE b_quar (rec BIGINT, reason VARCHAR, raw VARCHAR)")
+            staged.add("b_quar")
+        if "b_posts" in staged:  # keep the raw row of records that have no id
+            con.execute("""INSERT INTO b_quar SELECT p.rec, 'record without a post id', to_json(r)::VARCHAR
+                FROM b_posts p JOIN b_rows r ON r.rec = p.rec WHERE p.post_id IS NULL OR p.post_id = ''""")
+            con.execute("DELETE FROM b_posts WHERE post_id IS NULL OR post_id = ''")
+        missing = [n for n in ("b_posts", "b_accounts", "b_edges", "b_tags", "b_urls", "b_media", "b_quar") if n not in staged]
+        ensure_empty(con, missing)
+        if bad:
+            con.executemany(
+                "INSERT INTO b_quar VALUES (?, ?, ?)",
+                [[r, "malformed CSV row (wrong number of fields or broken quoting)", t] for r, t in bad],
+            )
+        return staged
 
     def stage_rows(self, con, cols: list[str]) -> set[str]:  # pragma: no cover - abstract
         """Create batch tables from ``b_rows``; return the names created."""

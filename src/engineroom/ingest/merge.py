@@ -58,27 +58,29 @@ class Context:
 
 def stage_arrow(con, tables: dict[str, pa.Table]) -> None:
     """Create the batch temp tables from Arrow tables (missing ones are created empty)."""
-    for name, cols in BATCH_TABLES.items():
-        tbl = tables.get(name)
-        if tbl is None:
-            tbl = pa.Table.from_arrays([pa.array([], type=t) for t in cols.values()], names=list(cols))
-        con.register("_stage_in", tbl)
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _stage_in")
-        finally:
-            _unregister(con, "_stage_in")
+    for name in BATCH_TABLES:
+        _create_batch_table(con, name, tables.get(name))
 
 
 def ensure_empty(con, names: list[str]) -> None:
     """Create empty batch tables for the names an SQL adapter did not fill."""
     for name in names:
-        cols = BATCH_TABLES[name]
-        tbl = pa.Table.from_arrays([pa.array([], type=t) for t in cols.values()], names=list(cols))
-        con.register("_stage_in", tbl)
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _stage_in")
-        finally:
-            _unregister(con, "_stage_in")
+        _create_batch_table(con, name, None)
+
+
+def _empty_batch_table(name: str) -> pa.Table:
+    """Batch table ``name`` with no rows (its columns from :data:`BATCH_TABLES`)."""
+    cols = BATCH_TABLES[name]
+    return pa.Table.from_arrays([pa.array([], type=t) for t in cols.values()], names=list(cols))
+
+
+def _create_batch_table(con, name: str, tbl: pa.Table | None) -> None:
+    """Temp table ``name`` holding ``tbl`` (None: empty, with the batch table's columns)."""
+    con.register("_stage_in", _empty_batch_table(name) if tbl is None else tbl)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _stage_in")
+    finally:
+        _unregister(con, "_stage_in")
 
 
 def media_index(media_dir: str | os.PathLike | None) -> pa.Table:
@@ -136,7 +138,7 @@ def export_batch(sc, mode: str | None = None) -> dict[str, pa.Table]:
     out = {}
     for name, cols in BATCH_TABLES.items():
         if name not in have:
-            out[name] = pa.Table.from_arrays([pa.array([], type=t) for t in cols.values()], names=list(cols))
+            out[name] = _empty_batch_table(name)
             continue
         present = {r[0] for r in sc.execute(f"DESCRIBE {name}").fetchall()}
         sel = ", ".join(f"CAST({c if c in present else 'NULL'} AS {_DUCK[str(t)]}) AS {c}" for c, t in cols.items())
@@ -329,35 +331,29 @@ def _merge_urls(con, v: _Views) -> None:
     dom = pa.table({"host": pa.array(hosts, pa.string()),
                     "domain": pa.array([registered_domain(h) for h in hosts], pa.string())})
     v.put("_b_dom", dom)
-    try:
-        con.execute(
-            """INSERT INTO urls
-            SELECT u.platform, u.post_id, u.position, u.url, u.expanded_url, d.domain, u.host
-            FROM b_u u LEFT JOIN _b_dom d ON d.host = u.host
-            QUALIFY row_number() OVER (PARTITION BY u.platform, u.post_id, u.position ORDER BY u.url) = 1"""
-        )
-    finally:
-        pass
+    con.execute(
+        """INSERT INTO urls
+        SELECT u.platform, u.post_id, u.position, u.url, u.expanded_url, d.domain, u.host
+        FROM b_u u LEFT JOIN _b_dom d ON d.host = u.host
+        QUALIFY row_number() OVER (PARTITION BY u.platform, u.post_id, u.position ORDER BY u.url) = 1"""
+    )
 
 
 def _merge_media(con, v: _Views, ctx: Context) -> None:
     v.put("_b_mdir", ctx.media_index if ctx.media_index is not None else media_index(None))
-    try:
-        con.execute(
-            r"""INSERT INTO media
-            SELECT m.platform, m.post_id, coalesce(nullif(m.media_key, ''), m.url, m.local_path) AS media_key, m.type, m.url,
-                   coalesce(m.local_path, d1.path, d2.path) AS local_path, NULL, NULL, NULL, m.extra
-            FROM b_media m
-            SEMI JOIN b_new n ON n.platform = m.platform AND n.post_id = m.post_id AND n.rec = m.rec
-            LEFT JOIN (SELECT name, any_value(path) AS path FROM _b_mdir GROUP BY name) d1
-                   ON d1.name = lower(regexp_extract(coalesce(m.url, m.local_path, ''), '([^/?#\\]+)(?:[?#].*)?$', 1))
-            LEFT JOIN (SELECT stem, any_value(path) AS path FROM _b_mdir GROUP BY stem) d2 ON d2.stem = lower(m.media_key)
-            WHERE coalesce(nullif(m.media_key, ''), m.url, m.local_path) IS NOT NULL
-            QUALIFY row_number() OVER (PARTITION BY m.platform, m.post_id,
-                                       coalesce(nullif(m.media_key, ''), m.url, m.local_path) ORDER BY m.rec) = 1"""
-        )
-    finally:
-        pass
+    con.execute(
+        r"""INSERT INTO media
+        SELECT m.platform, m.post_id, coalesce(nullif(m.media_key, ''), m.url, m.local_path) AS media_key, m.type, m.url,
+               coalesce(m.local_path, d1.path, d2.path) AS local_path, NULL, NULL, NULL, m.extra
+        FROM b_media m
+        SEMI JOIN b_new n ON n.platform = m.platform AND n.post_id = m.post_id AND n.rec = m.rec
+        LEFT JOIN (SELECT name, any_value(path) AS path FROM _b_mdir GROUP BY name) d1
+               ON d1.name = lower(regexp_extract(coalesce(m.url, m.local_path, ''), '([^/?#\\]+)(?:[?#].*)?$', 1))
+        LEFT JOIN (SELECT stem, any_value(path) AS path FROM _b_mdir GROUP BY stem) d2 ON d2.stem = lower(m.media_key)
+        WHERE coalesce(nullif(m.media_key, ''), m.url, m.local_path) IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY m.platform, m.post_id,
+                                   coalesce(nullif(m.media_key, ''), m.url, m.local_path) ORDER BY m.rec) = 1"""
+    )
 
 
 def _unregister(con, name: str) -> None:
