@@ -39,8 +39,8 @@ from .synth import synthesize
 
 
 
-#: synthetic export formats the benchmark can write and ingest (file name suffix for each)
-BENCH_FORMATS: dict[str, str] = {"twarc2": "jsonl", "io-archive": "tweets.csv"}
+#: synthetic export formats the benchmark can write and ingest
+BENCH_FORMATS: tuple[str, ...] = ("twarc2", "io-archive")
 
 
 class BenchError(RuntimeError):
