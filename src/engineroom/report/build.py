@@ -490,6 +490,10 @@ def _edge_columns(f: Findings) -> tuple[str, str, str | None] | None:
     return src, dst, w
 
 
+#: the map's node attributes (id, community, handle, PageRank) when no table has them
+NO_NODES_SQL = "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS c, NULL::VARCHAR AS h, NULL::DOUBLE AS p WHERE false"
+
+
 def network_section(ctx: Context) -> dict | None:
     """The interaction network's communities, laid out in Python (igraph) and drawn in the page."""
     f = ctx.f
@@ -527,14 +531,14 @@ def network_section(ctx: Context) -> dict | None:
         idc = f.pick("communities", ["account_id", "id", "node"])
         cc = f.pick("communities", ["community", "community_id"])
         if idc and cc:
-            base = nodes_sql or "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS c, NULL::VARCHAR AS h, NULL::DOUBLE AS p WHERE false"
+            base = nodes_sql or NO_NODES_SQL
             comm_sql = (f"SELECT CAST({q(idc)} AS VARCHAR) AS id, max(CAST({q(cc)} AS VARCHAR)) AS c "
                         f"FROM communities WHERE {q(cc)} IS NOT NULL GROUP BY 1")
             nodes_sql = (f"SELECT coalesce(b.id, k.id) AS id, k.c AS c, b.h AS h, b.p AS p "
                          f"FROM ({base}) b FULL JOIN ({comm_sql}) k ON b.id = k.id")
             comm_from_table = bool(f.scalar(f"SELECT count(*) > 0 FROM ({comm_sql})"))
     if nodes_sql is None:
-        nodes_sql = "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS c, NULL::VARCHAR AS h, NULL::DOUBLE AS p WHERE false"
+        nodes_sql = NO_NODES_SQL
     with_sql = f"WITH e AS ({edges_sql}), st AS ({strength_sql}), nd AS ({nodes_sql}) "
     # the MAP_NODES most connected nodes: by PageRank where known, else by strength
     kept = f.rows(with_sql + "SELECT st.n, st.strength, nd.c, nd.h, nd.p FROM st LEFT JOIN nd ON st.n = nd.id "
