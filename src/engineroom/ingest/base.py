@@ -121,6 +121,23 @@ class _Prefixed(ByteReader):
             return b
         return self.f.read(n)
 
+    def readinto(self, buf) -> int:
+        if self.head:
+            k = min(len(self.head), len(buf))
+            memoryview(buf).cast("B")[:k] = self.head[:k]
+            self.head = self.head[k:]
+            return k
+        readinto = getattr(self.f, "readinto", None)
+        return readinto(buf) if readinto is not None else super().readinto(buf)
+
+    def read_buffer(self, n: int = -1):
+        """For pyarrow's readers: the stream's own ``read_buffer`` (no copy) where it has one."""
+        if self.head:
+            b, self.head = self.head, b""
+            return b
+        read_buffer = getattr(self.f, "read_buffer", None)
+        return read_buffer(n) if read_buffer is not None else self.f.read(n)
+
 
 def _json_array_batches(stream, size: int, name: str):
     import ijson
@@ -188,16 +205,16 @@ class CsvAdapter(Adapter):
             for rb in reader:
                 n = rb.num_rows
                 # reconstruct record numbers of good rows: skip numbers used by bad rows
-                bad_nums = {b[0] - 1 for b in bad if b[0] > 0} - bad_seen
-                recs = []
-                r = next_rec
-                while len(recs) < n:
-                    if r not in bad_nums:
-                        recs.append(r)
-                    else:
-                        bad_seen.add(r)
-                    r += 1
-                next_rec = r
+                # (the first n numbers from next_rec that are not bad; the bad ones passed are seen)
+                skip = np.array(sorted(r for r in {b[0] - 1 for b in bad if b[0] > 0} - bad_seen if r >= next_rec),
+                                dtype=np.int64)
+                recs = np.arange(next_rec, next_rec + n + len(skip), dtype=np.int64)
+                if len(skip):
+                    recs = recs[~np.isin(recs, skip)]
+                recs = recs[:n]
+                if n:
+                    next_rec = int(recs[-1]) + 1
+                    bad_seen.update(int(r) for r in skip[skip < next_rec])
                 tbl = pa.Table.from_batches([rb]).append_column("rec", pa.array(recs, pa.int64()))
                 out_bad = [(b[0] - 1 if b[0] > 0 else next_rec, b[1]) for b in bad]
                 bad.clear()

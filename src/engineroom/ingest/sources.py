@@ -122,6 +122,15 @@ class _Hashing(_Wrapping):
             self.h.update(b)
         return b
 
+    def readinto(self, buf) -> int:
+        readinto = getattr(self.f, "readinto", None)
+        if readinto is None:
+            return super().readinto(buf)
+        n = readinto(buf) or 0
+        if n:
+            with memoryview(buf) as mv, mv.cast("B") as flat:
+                self.h.update(flat[:n])
+        return n
 
 
 class _Decompressing(_Wrapping):
@@ -180,41 +189,153 @@ class _Decompressing(_Wrapping):
 
 
 class Utf8Clean(ByteReader):
-    """Re-encodes a byte stream as valid UTF-8: undecodable bytes become U+FFFD; drops a BOM."""
+    """Re-encodes a byte stream as valid UTF-8: undecodable bytes become U+FFFD; drops a BOM.
+
+    Reads go into Arrow memory (pooled, so no fresh pages per read) and valid UTF-8 is checked
+    by Arrow and passed through as it is; a character cut by the end of a read waits for the
+    next one. Only a read with undecodable bytes goes through Python's incremental decoder,
+    which then carries on until it holds no partial character, so the output is exactly the
+    incremental decoder's over the whole stream. ``read_buffer`` (used by pyarrow's readers)
+    hands out the Arrow buffer without copying it.
+    """
 
     def __init__(self, f) -> None:
         self.f = f
         self.dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self.buf = b""
+        self.carry = b""  # the start of a character cut by the end of the last read (fast path only)
         self.first = True
         self.eof = False
+        self.rest = b""  # clean bytes made but not handed out yet (U+FFFD made a read longer, or n < 4)
+
+    def _next(self, n: int):
+        """``n`` clean bytes (bytes or a pyarrow Buffer), fewer only at the end or by up to 3 (a
+        character cut by the end of the read waits for the next one); empty only at the end or for
+        ``n == 0``, which reads nothing (ijson asks ``read(0)`` to learn the stream's type).
+        Reads are full, as pyarrow's CSV reader needs (a row may straddle two blocks, not three)."""
+        if n == 0:
+            return b""
+        if len(self.rest) >= n:
+            out = self.rest
+        elif len(self.rest):  # after undecodable bytes only (their U+FFFD are longer than they were)
+            out = bytes(self.rest) + bytes(self._make(max(n - len(self.rest), 4)))
+        else:
+            out = self._make(max(int(n), 4))
+        self.rest = out[n:]
+        return out[:n] if len(out) > n else out
+
+    def _make(self, n: int):
+        """About ``n`` (at least 4) clean bytes; empty only at the end."""
+        import pyarrow as pa
+
+        while not self.eof:
+            if self.dec.getstate()[0]:  # the decoder holds a partial character: it reads on
+                chunk = _read_full(self.f, n)
+                if not chunk:
+                    self.eof = True
+                    out = self.dec.decode(b"", final=True).encode("utf-8")
+                else:
+                    out = self.dec.decode(chunk).encode("utf-8")
+            else:
+                c = len(self.carry)
+                buf = pa.allocate_buffer(n)  # never more than n out: c <= 3 < n
+                with memoryview(buf).cast("B") as mv:
+                    mv[:c] = self.carry
+                    total = c
+                    while total < n:
+                        k = _read_into(self.f, mv[total:])
+                        if k == 0:
+                            break
+                        total += k
+                    if total == c:
+                        self.eof = True
+                        out = self.dec.decode(self.carry, final=True).encode("utf-8") if c else b""
+                        self.carry = b""
+                    else:
+                        cut = _utf8_cut(mv, total)
+                        if _valid_utf8(buf, cut):
+                            out = buf.slice(0, cut)
+                            self.carry = bytes(mv[cut:total])
+                        else:
+                            out = self.dec.decode(bytes(mv[:total])).encode("utf-8")
+                            self.carry = b""
+            if self.first and len(out):
+                self.first = False
+                if bytes(memoryview(out)[:3]) == codecs.BOM_UTF8:
+                    out = out[3:]
+            if len(out):
+                return out
+        return b""
+
+    def read_buffer(self, n: int = -1):
+        if n is None or n < 0:
+            return self.read()
+        return self._next(n)
 
     def read(self, n: int = -1) -> bytes:
-        while not self.eof and (n is None or n < 0 or len(self.buf) < n):
-            chunk = self.f.read(CHUNK)
-            if not chunk:
-                self.eof = True
-                self.buf += self.dec.decode(b"", final=True).encode("utf-8")
-                break
-            try:  # fast path: valid UTF-8 and no pending partial character
-                if self.dec.getstate()[0]:
-                    raise UnicodeDecodeError("utf-8", b"", 0, 1, "pending")
-                chunk.decode("utf-8")
-                text_bytes = chunk
-            except UnicodeDecodeError:
-                text_bytes = self.dec.decode(chunk).encode("utf-8")
-            if self.first:
-                self.first = False
-                if text_bytes.startswith(codecs.BOM_UTF8):
-                    text_bytes = text_bytes[3:]
-            self.buf += text_bytes
-            if n is None or n < 0:
-                continue
         if n is None or n < 0:
-            b, self.buf = self.buf, b""
-        else:
-            b, self.buf = self.buf[:n], self.buf[n:]
+            parts = []
+            while True:
+                b = self._next(CHUNK)
+                if not len(b):
+                    return b"".join(parts)
+                parts.append(bytes(b))
+        b = self._next(n)
+        return b if isinstance(b, bytes) else b.to_pybytes()
+
+
+def _read_full(stream, n: int) -> bytes:
+    """``n`` bytes read from ``stream``, fewer only at its end."""
+    b = stream.read(n)
+    if not b or len(b) >= n:
         return b
+    parts = [b]
+    got = len(b)
+    while got < n:
+        b = stream.read(n - got)
+        if not b:
+            break
+        parts.append(b)
+        got += len(b)
+    return b"".join(parts)
+
+
+def _read_into(stream, mv) -> int:
+    """Fill (part of) the writable memoryview ``mv`` from ``stream``; the number of bytes read."""
+    readinto = getattr(stream, "readinto", None)
+    if readinto is not None:
+        return readinto(mv) or 0
+    b = stream.read(len(mv))
+    mv[: len(b)] = b
+    return len(b)
+
+
+def _utf8_cut(mv, total: int) -> int:
+    """``total``, or less so that a UTF-8 character cut by the end is left out (its start)."""
+    for i in range(1, min(3, total) + 1):
+        c = mv[total - i]
+        if c < 0x80:
+            return total
+        if c >= 0xC0:
+            need = 2 if c < 0xE0 else 3 if c < 0xF0 else 4
+            return total - i if need > i else total
+    return total
+
+
+def _valid_utf8(buf, size: int) -> bool:
+    """Whether the first ``size`` bytes of the Arrow buffer are valid UTF-8 (checked by Arrow)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if size == 0:
+        return True
+    big = size >= (1 << 31) - 1
+    offsets = np.array([0, size], dtype=np.int64 if big else np.int32)
+    arr = pa.Array.from_buffers(pa.large_binary() if big else pa.binary(), 1, [None, pa.py_buffer(offsets), buf])
+    try:
+        arr.cast(pa.large_string() if big else pa.string())
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def head_text(source: Source, n: int = 1 << 16) -> str:
@@ -318,38 +439,78 @@ def iter_line_chunks(stream, max_bytes: int = 64 << 20) -> Iterator[tuple[int, l
 _ASCII_SPACE = b" \t\n\r\x0b\x0c"  # what bytes.strip() removes
 
 
-def _chunk_lines(data: bytes):
-    """The lines of ``data`` (which ends with a newline) as one Arrow binary array whose values keep
-    their newline (zero-copy over ``data``), their lengths without it, and which are not blank."""
+_LONG_LINE = 8192  # mean line length (bytes) from which newlines are found with memchr, not numpy
+_MEMCHR: list = []
+
+
+def _memchr():
+    """libc ``memchr`` through ctypes, or None where it cannot be had."""
+    if not _MEMCHR:
+        try:
+            import ctypes
+
+            f = ctypes.CDLL(None).memchr
+            f.restype = ctypes.c_void_p
+            f.argtypes = (ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t)
+        except Exception:  # pragma: no cover - no C library to load (Windows)
+            f = None
+        _MEMCHR.append(f)
+    return _MEMCHR[0]
+
+
+def _line_ends(buf, arr, start: int, end: int, long_lines: bool):
+    """One past each newline in ``buf[start:end]`` (int64 positions in ``buf``). For long lines a
+    memchr per line is cheaper than numpy's compare-everything; both give the same positions."""
+    import numpy as np
+
+    memchr = _memchr() if long_lines else None
+    if memchr is None:
+        ends = np.flatnonzero(arr[start:end] == 10)
+        ends += start + 1
+        return ends
+    base = buf.address
+    p, stop = base + start, base + end
+    out = []
+    while p < stop:
+        q = memchr(p, 10, stop - p)
+        if not q:
+            break
+        p = q + 1
+        out.append(p - base)
+    return np.array(out, dtype=np.int64)
+
+
+def _chunk_lines(buf, arr, start: int, ends):
+    """The lines of ``buf`` from ``start`` to ``ends[-1]`` (``ends``: one past each newline) as one
+    Arrow binary array whose values keep their newline (zero-copy over ``buf``), their lengths
+    without it, and which are not blank."""
     import numpy as np
     import pyarrow as pa
 
-    arr = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(arr == 10) + 1  # one past each newline
     n = len(ends)
-    big = len(data) >= (1 << 31) - 1
+    big = int(ends[-1]) >= (1 << 31) - 1
     offsets = np.empty(n + 1, dtype=np.int64 if big else np.int32)
-    offsets[0] = 0
+    offsets[0] = start
     offsets[1:] = ends
-    values = pa.Array.from_buffers(pa.large_binary() if big else pa.binary(), n,
-                                   [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    values = pa.Array.from_buffers(pa.large_binary() if big else pa.binary(), n, [None, pa.py_buffer(offsets), buf])
     lengths = np.diff(offsets).astype(np.int64) - 1
     # a line whose first byte is not white space is not blank; the few others are looked at whole
-    keep = ~np.isin(arr[offsets[:-1]], np.frombuffer(_ASCII_SPACE, dtype=np.uint8)) if n else np.zeros(0, bool)
+    keep = ~np.isin(arr[offsets[:-1]], np.frombuffer(_ASCII_SPACE, dtype=np.uint8))
     for i in np.flatnonzero(~keep):
-        keep[i] = bool(data[offsets[i]:offsets[i + 1]].strip())
+        keep[i] = bool(arr[offsets[i]:offsets[i + 1]].tobytes().strip())
     return values, lengths, keep
 
 
 def line_batches(stream, max_lines: int = 200_000, max_bytes: int = 64 << 20):
     """Batches of non-blank lines as Arrow (``rec`` = line number from 1, ``raw`` = text).
 
-    The stream is read in ``max_bytes`` chunks and split with numpy (no Python object per line);
-    a batch is flushed once it holds ``max_lines`` lines or ``max_bytes`` bytes, checked after each
-    chunk's lines are added (so the batches are the same however the lines are split). Lines are
-    decoded as UTF-8 in Arrow (fast); a batch with undecodable bytes is decoded line by line with
-    U+FFFD replacements instead. CRLF line ends lose their CR; blank lines are skipped (their
-    numbers are not reused).
+    The stream is read in ``max_bytes`` chunks (``readinto`` pooled Arrow memory, the unfinished
+    last line of a chunk copied to the front of the next) and split with numpy (no Python object
+    per line); a batch is flushed once it holds ``max_lines`` lines or ``max_bytes`` bytes, checked
+    after each chunk's lines are added (so the batches are the same however the lines are split).
+    Lines are decoded as UTF-8 in Arrow (fast); a batch with undecodable bytes is decoded line by
+    line with U+FFFD replacements instead. CRLF line ends lose their CR; blank lines are skipped
+    (their numbers are not reused).
     """
     import numpy as np
     import pyarrow as pa
@@ -371,25 +532,38 @@ def line_batches(stream, max_lines: int = 200_000, max_bytes: int = 64 << 20):
         txt = pc.utf8_rtrim(txt, characters="\r\n")
         return pa.table({"rec": pa.array(np.concatenate(pend_recs)), "raw": txt})
 
-    tail = b""
+    tail = b""  # the unfinished last line of the chunk before
     lineno = 1
+    first = True
     eof = False
-    reads = _chunks(stream, max_bytes)
+    long_lines = False  # whether the lines of the chunk before were long (on average)
     while not eof:
-        b = next(reads)
-        if not b:
+        t = len(tail)
+        buf = pa.allocate_buffer(t + max_bytes + 1)  # + 1: room for a newline after the last line
+        mv = memoryview(buf).cast("B")
+        mv[:t] = tail
+        k = _read_into(stream, mv[t: t + max_bytes])
+        start = 0
+        if first:
+            first = False
+            if k >= 3 and mv[:3] == codecs.BOM_UTF8:
+                start = 3
+        end = t + k
+        if k == 0:
             eof = True
-            if not tail:
+            if end == start:
                 break
-            data, tail = tail + b"\n", b""  # the last line, without a newline
-        else:
-            data = tail + b if tail else b
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                tail = data
-                continue
-            data, tail = (data[:cut], data[cut:]) if cut < len(data) else (data, b"")
-        values, lengths, keep = _chunk_lines(data)
+            mv[end] = 10  # the last line, without a newline
+            end += 1
+        arr = np.frombuffer(buf, dtype=np.uint8)
+        ends = _line_ends(buf, arr, start, end, long_lines)
+        if not len(ends):
+            tail = bytes(mv[start:end])
+            continue
+        long_lines = (int(ends[-1]) - start) >= _LONG_LINE * len(ends)
+        tail = bytes(mv[int(ends[-1]):end])
+        mv.release()
+        values, lengths, keep = _chunk_lines(buf, arr, start, ends)
         recs = np.arange(lineno, lineno + len(values), dtype=np.int64)
         lineno += len(values)
         if not keep.all():
