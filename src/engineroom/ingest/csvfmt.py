@@ -10,6 +10,7 @@ from __future__ import annotations
 from .base import CsvAdapter
 from .common import SQL_HASHTAG_RE, SQL_MENTION_RE, SQL_URL_RE, TZ_ABBR
 from .errors import IngestError
+from .merge import PROFILE_COMPLETENESS
 
 
 def q(name: str) -> str:
@@ -54,7 +55,9 @@ def to_ts(expr: str) -> str:
         ELSE coalesce(try_strptime({x}, {fmts}), try_strptime({x}, '%a %b %d %H:%M:%S %z %Y') AT TIME ZONE 'UTC')
     END)"""
     # ISO 8601 (with or without offset; naive = UTC: ingest sets the session zone to UTC) is the fast path
-    return f"coalesce(CASE WHEN NOT regexp_matches({x}, ' [A-Z]{{2,4}}$') THEN try_cast({x} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' END, {slow})"
+    # (the zone-abbreviation regexp runs only where a space is among the last 5 characters: it needs one)
+    return (f"coalesce(CASE WHEN NOT (contains(right({x}, 5), ' ') AND regexp_matches({x}, ' [A-Z]{{2,4}}$')) "
+            f"THEN try_cast({x} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' END, {slow})")
 
 
 def to_list(expr: str) -> str:
@@ -64,12 +67,17 @@ def to_list(expr: str) -> str:
 
 
 def extra_json(cols: list[str], used: set[str]) -> str:
+    """SQL for a JSON object of the columns not in ``used`` (empty cells left out; NULL when all are).
+
+    Built as text with ``concat_ws``, which skips NULLs: several times cheaper per row than
+    merge-patching a ``json_object`` into ``{}``, with the same output."""
+    import json
+
     rest = [c for c in cols if c not in used and c != "rec"]
     if not rest:
         return "NULL::VARCHAR"
-    obj = "json_object(" + ", ".join(f"{sqlstr(c)}, {nz(q(c))}" for c in rest) + ")"
-    # merge-patching into {} drops the keys whose value is null (empty cells)
-    return f"nullif(json_merge_patch('{{}}', {obj})::VARCHAR, '{{}}')"
+    items = ", ".join(f"{sqlstr(json.dumps(c) + ':')} || to_json({nz(q(c))})::VARCHAR" for c in rest)
+    return f"nullif('{{' || concat_ws(',', {items}) || '}}', '{{}}')"
 
 
 def text_entities(con, tags: bool = True, urls: bool = True, mentions: bool = True) -> None:
@@ -167,7 +175,11 @@ class IOArchive(CsvAdapter):
                 {extra_json([x for x in cols], used)} AS extra,
                 {c['hashtags']} AS _tags, {c['urls']} AS _urls, {c['user_mentions']} AS _mentions
             FROM b_rows""")
+        # every row repeats its author's profile: keep one per account (most complete, then latest),
+        # as the merge would, with a grouped arg_max instead of a row per tweet
         con.execute(f"""CREATE OR REPLACE TEMP TABLE b_accounts AS
+            SELECT account_id, arg_max(COLUMNS(* EXCLUDE (account_id, _k)), _k) FROM (
+            SELECT *, ({PROFILE_COMPLETENESS}) * 1099511627776 + rec AS _k FROM (
             SELECT rec, 'twitter' AS platform, {uid} AS account_id, {nz(c['user_screen_name'])} AS handle,
                 {nz(c['user_display_name'])} AS display_name, {nz(c['user_profile_description'])} AS bio,
                 {nz(c['user_reported_location'])} AS location, {nz(c['user_profile_url'])} AS url,
@@ -176,8 +188,8 @@ class IOArchive(CsvAdapter):
                 NULL::BIGINT AS listed_count, NULL::BOOLEAN AS verified, NULL::BOOLEAN AS protected,
                 NULL::BOOLEAN AS default_profile, NULL::BOOLEAN AS default_profile_image,
                 {nz(c['account_language'])} AS lang, NULL::VARCHAR AS profile_image_url, NULL::VARCHAR AS extra
-            FROM b_rows WHERE {uid} IS NOT NULL""")
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE b_edges AS
+            FROM b_rows WHERE {uid} IS NOT NULL)) GROUP BY account_id""")
+        con.execute(f"""CREATE OR REPLACE TEMP VIEW b_edges AS
             SELECT rec, platform, post_id, 'retweet' AS kind, retweet_of_account_id AS target_account_id,
                    {_rt_handle('text')} AS target_handle, retweet_of_post_id AS target_post_id
             FROM b_posts WHERE kind = 'retweet'
@@ -188,14 +200,15 @@ class IOArchive(CsvAdapter):
                 SELECT rec, platform, post_id, retweet_of_account_id, unnest({to_list('_mentions')}) AS m FROM b_posts
                 WHERE _mentions IS NOT NULL AND length(_mentions) > 2)
                 WHERE m IS DISTINCT FROM retweet_of_account_id""")
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE b_tags AS
+        con.execute(f"""CREATE OR REPLACE TEMP VIEW b_tags AS
             SELECT rec, platform, post_id, unnest(l) AS tag_raw, (generate_subscripts(l, 1) - 1)::BIGINT AS position
             FROM (SELECT rec, platform, post_id, list_transform({to_list('_tags')}, lambda t: ltrim(t, '#')) AS l FROM b_posts
                   WHERE _tags IS NOT NULL AND length(_tags) > 2)""")
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE b_urls AS
+        con.execute(f"""CREATE OR REPLACE TEMP VIEW b_urls AS
             SELECT rec, platform, post_id, (generate_subscripts(l, 1) - 1)::BIGINT AS position, unnest(l) AS url, NULL::VARCHAR AS expanded_url
             FROM (SELECT rec, platform, post_id, {to_list('_urls')} AS l FROM b_posts WHERE _urls IS NOT NULL AND length(_urls) > 2)""")
-        con.execute("ALTER TABLE b_posts DROP COLUMN _tags; ALTER TABLE b_posts DROP COLUMN _urls; ALTER TABLE b_posts DROP COLUMN _mentions")
+        # (views: computed once, when the batch is exported; b_posts keeps its _tags, _urls and
+        # _mentions columns, which the export leaves out)
         return {"b_posts", "b_accounts", "b_edges", "b_tags", "b_urls"}
 
     def _dev(self, con, cols: list[str]) -> set[str]:

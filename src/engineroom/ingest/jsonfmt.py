@@ -74,9 +74,13 @@ def _sql_json(obj) -> str:
 
 
 def _extra(prefix: str, keys: list[str], more: dict[str, str] | None = None) -> str:
-    """SQL for a JSON object of the given JSON-typed struct fields, without the null ones."""
-    parts = [f"'{k}', {prefix}.\"{k}\"" for k in keys] + [f"'{k}', {v}" for k, v in (more or {}).items()]
-    return f"nullif(json_merge_patch('{{}}', json_object({', '.join(parts)}))::VARCHAR, '{{}}')"
+    """SQL for a JSON object of the given JSON-typed struct fields, without the null ones (NULL when
+    all are). Built as text with ``concat_ws``, which skips NULLs: several times cheaper per row than
+    ``json_merge_patch`` over ``json_object``, with the same output."""
+    parts = [(k, f'{prefix}."{k}"') for k in keys] + list((more or {}).items())
+    items = ", ".join(f"""CASE WHEN ({v}) IS NOT NULL AND ({v})::VARCHAR <> 'null' THEN '"{k}":' || ({v})::VARCHAR END"""
+                      for k, v in parts)
+    return f"nullif('{{' || concat_ws(',', {items}) || '}}', '{{}}')"
 
 
 def _ts(expr: str) -> str:
@@ -144,15 +148,16 @@ class Twarc2(JsonLinesAdapter):
         ex("""INSERT INTO b_quar SELECT rec, 'tweet without an id', NULL FROM t_x WHERE id IS NULL OR id = ''""")
         ex("DELETE FROM t_x WHERE id IS NULL OR id = ''")
         # users: page includes, flattened authors and the flattened referenced tweets' authors
+        # (the latest profile per user: a grouped arg_max costs a third of a window over the structs)
         ex("""CREATE OR REPLACE TEMP TABLE t_users AS
-            SELECT rec, u FROM (
+            SELECT max(rec) AS rec, arg_max(u, rec) AS u FROM (
                 SELECT rec, unnest(p.includes.users) AS u FROM t_l WHERE pg AND p.includes.users IS NOT NULL
                 UNION ALL SELECT rec, f.author FROM t_l WHERE NOT pg AND f.author.id IS NOT NULL
                 UNION ALL SELECT rec, r.author FROM (SELECT rec, unnest(f.referenced_tweets) AS r FROM t_l
                                                      WHERE NOT pg AND f.referenced_tweets IS NOT NULL)
                     WHERE r.author.id IS NOT NULL)
             WHERE u.id IS NOT NULL AND u.id <> ''
-            QUALIFY row_number() OVER (PARTITION BY u.id ORDER BY rec DESC) = 1""")
+            GROUP BY u.id""")
         # referenced tweets: page includes.tweets, flattened referenced_tweets entries
         ex("""CREATE OR REPLACE TEMP TABLE t_inc AS
             SELECT id, any_value(author_id) AS author_id, any_value(text) AS text FROM (
@@ -191,7 +196,7 @@ class Twarc2(JsonLinesAdapter):
             LEFT JOIN t_users u ON u.u.id = x.author_id
             LEFT JOIN t_inc irt ON irt.id = x.rt_id
             LEFT JOIN t_inc iqt ON iqt.id = x.qt_id""")
-        ex(f"""CREATE OR REPLACE TEMP TABLE b_accounts AS
+        ex(f"""CREATE OR REPLACE TEMP VIEW b_accounts AS
             SELECT rec, 'twitter' AS platform, u.id AS account_id, u.username AS handle, u.name AS display_name,
                 nullif(u.description, '') AS bio, nullif(u.location, '') AS location, nullif(u.url, '') AS url,
                 {_ts('u.created_at')} AS created_at,
@@ -203,7 +208,7 @@ class Twarc2(JsonLinesAdapter):
                 NULL::VARCHAR AS lang, u.profile_image_url AS profile_image_url,
                 {_extra("u", USER_EXTRA)} AS extra
             FROM t_users""")
-        ex(r"""CREATE OR REPLACE TEMP TABLE b_edges AS
+        ex(r"""CREATE OR REPLACE TEMP VIEW b_edges AS
             SELECT p.rec, 'twitter' AS platform, p.post_id, 'retweet' AS kind, p.retweet_of_account_id AS target_account_id,
                    nullif(regexp_extract(x.text, '^RT @([A-Za-z0-9_]+):', 1), '') AS target_handle, p.retweet_of_post_id AS target_post_id
             FROM b_posts p JOIN t_x x ON p.post_id = x.id AND p.rec = x.rec WHERE p.kind = 'retweet'
@@ -216,17 +221,17 @@ class Twarc2(JsonLinesAdapter):
             SELECT rec, 'twitter', id, 'mention', m.id, m.username, NULL FROM (
                 SELECT rec, id, rt_id, unnest(ent.mentions) AS m FROM t_x WHERE ent.mentions IS NOT NULL)
             WHERE NOT (rt_id IS NOT NULL AND m.start = 3)""")
-        ex("""CREATE OR REPLACE TEMP TABLE b_tags AS
+        ex("""CREATE OR REPLACE TEMP VIEW b_tags AS
             SELECT rec, 'twitter' AS platform, id AS post_id, unnest(ent.hashtags).tag AS tag_raw,
                    (generate_subscripts(ent.hashtags, 1) - 1)::BIGINT AS position
             FROM t_x WHERE ent.hashtags IS NOT NULL""")
-        ex(r"""CREATE OR REPLACE TEMP TABLE b_urls AS
+        ex(r"""CREATE OR REPLACE TEMP VIEW b_urls AS
             SELECT rec, 'twitter' AS platform, id AS post_id, (row_number() OVER (PARTITION BY rec, id ORDER BY i) - 1)::BIGINT AS position,
                    u.url AS url, coalesce(u.unwound_url, u.expanded_url, u.url) AS expanded_url
             FROM (SELECT rec, id, unnest(ent.urls) AS u, generate_subscripts(ent.urls, 1) AS i
                   FROM t_x WHERE ent.urls IS NOT NULL)
             WHERE u.media_key IS NULL AND NOT regexp_matches(coalesce(u.expanded_url, ''), '^https?://(twitter|x)\.com/[^/]+/status/[0-9]+/(photo|video)/')""")
-        ex(f"""CREATE OR REPLACE TEMP TABLE b_media AS
+        ex(f"""CREATE OR REPLACE TEMP VIEW b_media AS
             SELECT k.rec, 'twitter' AS platform, k.id AS post_id, k.mk AS media_key, m.m.type AS type,
                    coalesce(m.m.url, m.m.preview_image_url) AS url, NULL::VARCHAR AS local_path,
                    {_extra("m.m", MEDIA_EXTRA)} AS extra

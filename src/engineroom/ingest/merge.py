@@ -103,8 +103,8 @@ def media_index(media_dir: str | os.PathLike | None) -> pa.Table:
 
 
 def _one(con, sql: str, params=None) -> int:
-    row = con.execute(sql, params).fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
+    rows = con.execute(sql, params).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
 def prepare_batch(sc, mode: str) -> None:
@@ -145,8 +145,8 @@ def export_batch(sc, mode: str | None = None) -> dict[str, pa.Table]:
         sql = f"SELECT {sel} FROM {name}"
         if name == "b_accounts" and mode == "posts":
             sql = (f"SELECT * FROM ({sql}) WHERE account_id IS NOT NULL AND account_id <> '' "
-                   f"QUALIFY row_number() OVER (PARTITION BY platform, account_id ORDER BY {_COMPLETENESS} DESC, rec DESC) = 1")
-        out[name] = _arrow(sc.execute(sql))
+                   f"QUALIFY row_number() OVER (PARTITION BY platform, account_id ORDER BY {PROFILE_COMPLETENESS} DESC, rec DESC) = 1")
+        out[name] = _arrow(sc, sql)
     return out
 
 
@@ -169,7 +169,7 @@ class _Views:
         return globals()[name].num_rows
 
     def query(self, name: str, sql: str, params=None) -> pa.Table:
-        tbl = _arrow(self.con.execute(sql, params))
+        tbl = _arrow(self.con, sql, params)
         self.put(name, tbl)
         return tbl
 
@@ -195,14 +195,12 @@ def merge_batch(con, ctx: Context, tables: dict[str, pa.Table]) -> Counts:
         else:
             n_rec = tables["b_posts"].num_rows
             c.read = n_rec + c.quarantined
-            # the corpus posts that the batch has again: probing posts with the batch's keys (a hash
-            # table of the batch) costs far less than NOT EXISTS, which hashes every post in the corpus
-            new = v.query("b_new", """SELECT d.* FROM (
-                    SELECT * FROM b_posts QUALIFY row_number() OVER (PARTITION BY platform, post_id ORDER BY rec) = 1
-                ) d
-                ANTI JOIN (SELECT p.platform, p.post_id FROM posts p
-                           SEMI JOIN b_posts b ON p.platform = b.platform AND p.post_id = b.post_id) h
-                    ON h.platform = d.platform AND h.post_id = d.post_id""")
+            if not _has_duplicates(con, v):
+                # the usual case: every post is new, so the batch is stored as it came (no copy)
+                new = tables["b_posts"]
+                v.put("b_new", new)
+            else:
+                new = _new_posts(v)
             cols = ", ".join(_POST_COLS)
             con.execute(f"INSERT INTO posts ({cols}, ingest_id) SELECT {cols}, ? FROM b_new", [ctx.ingest_id])
             c.stored = new.num_rows
@@ -220,12 +218,33 @@ def merge_batch(con, ctx: Context, tables: dict[str, pa.Table]) -> Counts:
     return c
 
 
+def _has_duplicates(con, v: "_Views") -> bool:
+    """Whether a post of the batch ``b_posts`` is in it twice or already in the corpus.
+
+    Probing ``posts`` with the batch's keys (a hash table of the batch; DuckDB pushes its key range
+    into the scan of ``posts``) costs far less than NOT EXISTS, which hashes every post in the corpus.
+    """
+    return bool(_one(con, """SELECT (SELECT count(*) FROM (SELECT 1 FROM b_posts GROUP BY platform, post_id HAVING count(*) > 1))
+        + (SELECT count(*) FROM (SELECT 1 FROM posts p SEMI JOIN b_posts b ON p.platform = b.platform AND p.post_id = b.post_id))"""))
+
+
+def _new_posts(v: "_Views") -> pa.Table:
+    """``b_new``: the batch's posts that are neither in the corpus nor earlier in the file (the
+    first of a key in the batch is kept)."""
+    return v.query("b_new", """SELECT d.* FROM (
+                    SELECT * FROM b_posts QUALIFY row_number() OVER (PARTITION BY platform, post_id ORDER BY rec) = 1
+                ) d
+                ANTI JOIN (SELECT p.platform, p.post_id FROM posts p
+                           SEMI JOIN b_posts b ON p.platform = b.platform AND p.post_id = b.post_id) h
+                    ON h.platform = d.platform AND h.post_id = d.post_id""")
+
+
 #: how complete a profile is: the number of its filled fields
-_COMPLETENESS = " + ".join(f"({c} IS NOT NULL)::INT" for c in _ACC_FILL)
+PROFILE_COMPLETENESS = " + ".join(f"({c} IS NOT NULL)::INT" for c in _ACC_FILL)
 
 
 def _merge_accounts(con, v: _Views, ctx: Context, with_authors: bool) -> int:
-    completeness = _COMPLETENESS
+    completeness = PROFILE_COMPLETENESS
     authors = ""
     if with_authors:  # authors the batch has no profile for
         authors = (
@@ -364,12 +383,7 @@ def _unregister(con, name: str) -> None:
         pass
 
 
-def _arrow(result) -> pa.Table:
-    """A whole DuckDB result as one Arrow table."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if hasattr(result, "to_arrow_table"):
-            return result.to_arrow_table()
-        return result.fetch_arrow_table()  # pragma: no cover - older DuckDB
+def _arrow(con, sql: str, params=None) -> pa.Table:
+    """The whole result of ``sql`` on ``con`` as one Arrow table (a relation streams into Arrow
+    without the extra copy of the rows that a DB-API result's Arrow export makes)."""
+    return con.sql(sql, params=params).to_arrow_table()
