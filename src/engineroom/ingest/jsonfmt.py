@@ -140,37 +140,45 @@ class Twarc2(JsonLinesAdapter):
                 {_extra("t", TWEET_EXTRA, {"poll_ids": "t.attachments.poll_ids", "cashtags": "t.entities.cashtags",
                                             "annotations": "t.entities.annotations"})} AS extra"""
 
+        # which shapes the batch has: statements name only those (planning these wide expressions
+        # costs more than running them on a small batch)
+        has_pages, has_flat = con.execute(
+            "SELECT coalesce(bool_or(pg), false), coalesce(bool_or(NOT pg AND f IS NOT NULL), false) FROM t_l").fetchall()[0]
+        if not has_pages and not has_flat:
+            has_pages = True  # an empty batch: any one part gives the tables their columns
+
+        def union(pages: str, *flat: str, by_name: bool = False) -> str:
+            parts = ([pages] if has_pages else []) + (list(flat) if has_flat else [])
+            return ("\nUNION ALL BY NAME\n" if by_name else "\nUNION ALL\n").join(parts)
+
         # tweets: the elements of a page's data, or the flattened line itself
-        ex(f"""CREATE OR REPLACE TEMP TABLE t_x AS
-            SELECT {proj(False)} FROM (SELECT rec, unnest(p.data) AS t FROM t_l WHERE pg AND p.data IS NOT NULL)
-            UNION ALL BY NAME
-            SELECT {proj(True)} FROM (SELECT rec, f AS t FROM t_l WHERE NOT pg AND f.id IS NOT NULL AND f.id <> '')""")
+        tweets = union(f"SELECT {proj(False)} FROM (SELECT rec, unnest(p.data) AS t FROM t_l WHERE pg AND p.data IS NOT NULL)",
+                       f"SELECT {proj(True)} FROM (SELECT rec, f AS t FROM t_l WHERE NOT pg AND f.id IS NOT NULL AND f.id <> '')",
+                       by_name=True)
+        ex(f"CREATE OR REPLACE TEMP TABLE t_x AS {tweets}")
         ex("""INSERT INTO b_quar SELECT rec, 'tweet without an id', NULL FROM t_x WHERE id IS NULL OR id = ''""")
         ex("DELETE FROM t_x WHERE id IS NULL OR id = ''")
         # users: page includes, flattened authors and the flattened referenced tweets' authors
         # (the latest profile per user: a grouped arg_max costs a third of a window over the structs)
-        ex("""CREATE OR REPLACE TEMP TABLE t_users AS
-            SELECT max(rec) AS rec, arg_max(u, rec) AS u FROM (
-                SELECT rec, unnest(p.includes.users) AS u FROM t_l WHERE pg AND p.includes.users IS NOT NULL
-                UNION ALL SELECT rec, f.author FROM t_l WHERE NOT pg AND f.author.id IS NOT NULL
-                UNION ALL SELECT rec, r.author FROM (SELECT rec, unnest(f.referenced_tweets) AS r FROM t_l
-                                                     WHERE NOT pg AND f.referenced_tweets IS NOT NULL)
-                    WHERE r.author.id IS NOT NULL)
+        users = union("SELECT rec, unnest(p.includes.users) AS u FROM t_l WHERE pg AND p.includes.users IS NOT NULL",
+                      "SELECT rec, f.author AS u FROM t_l WHERE NOT pg AND f.author.id IS NOT NULL",
+                      "SELECT rec, r.author AS u FROM (SELECT rec, unnest(f.referenced_tweets) AS r FROM t_l "
+                      "WHERE NOT pg AND f.referenced_tweets IS NOT NULL) WHERE r.author.id IS NOT NULL")
+        ex(f"""CREATE OR REPLACE TEMP TABLE t_users AS
+            SELECT max(rec) AS rec, arg_max(u, rec) AS u FROM ({users})
             WHERE u.id IS NOT NULL AND u.id <> ''
             GROUP BY u.id""")
         # referenced tweets: page includes.tweets, flattened referenced_tweets entries
-        ex("""CREATE OR REPLACE TEMP TABLE t_inc AS
-            SELECT id, any_value(author_id) AS author_id, any_value(text) AS text FROM (
-                SELECT r.id AS id, r.author_id AS author_id, coalesce(r.note_tweet.text, r.text) AS text FROM (
-                    SELECT unnest(p.includes.tweets) AS r FROM t_l WHERE pg AND p.includes.tweets IS NOT NULL)
-                UNION ALL
-                SELECT r.id, r.author_id, coalesce(r.note_tweet.text, r.text) FROM (
-                    SELECT unnest(f.referenced_tweets) AS r FROM t_l WHERE NOT pg AND f.referenced_tweets IS NOT NULL))
+        ref = "SELECT r.id AS id, r.author_id AS author_id, coalesce(r.note_tweet.text, r.text) AS text FROM ({})"
+        refs = union(ref.format("SELECT unnest(p.includes.tweets) AS r FROM t_l WHERE pg AND p.includes.tweets IS NOT NULL"),
+                     ref.format("SELECT unnest(f.referenced_tweets) AS r FROM t_l WHERE NOT pg AND f.referenced_tweets IS NOT NULL"))
+        ex(f"""CREATE OR REPLACE TEMP TABLE t_inc AS
+            SELECT id, any_value(author_id) AS author_id, any_value(text) AS text FROM ({refs})
             WHERE id IS NOT NULL GROUP BY id""")
-        ex("""CREATE OR REPLACE TEMP TABLE t_media AS
-            SELECT m.media_key AS media_key, any_value(m) AS m FROM (
-                SELECT unnest(p.includes.media) AS m FROM t_l WHERE pg AND p.includes.media IS NOT NULL
-                UNION ALL SELECT unnest(f.attachments.media) FROM t_l WHERE NOT pg AND f.attachments.media IS NOT NULL)
+        media = union("SELECT unnest(p.includes.media) AS m FROM t_l WHERE pg AND p.includes.media IS NOT NULL",
+                      "SELECT unnest(f.attachments.media) AS m FROM t_l WHERE NOT pg AND f.attachments.media IS NOT NULL")
+        ex(f"""CREATE OR REPLACE TEMP TABLE t_media AS
+            SELECT m.media_key AS media_key, any_value(m) AS m FROM ({media})
             WHERE m.media_key IS NOT NULL GROUP BY m.media_key""")
         ex(f"""CREATE OR REPLACE TEMP TABLE b_posts AS
             SELECT x.rec, 'twitter' AS platform, x.id AS post_id, x.author_id AS account_id,

@@ -133,14 +133,16 @@ def export_batch(sc, mode: str | None = None) -> dict[str, pa.Table]:
     staging worker instead of in the ingest transaction; in ``users`` mode every profile row counts
     (stored or duplicate) and all are kept.
     """
-    have = {r[0] for r in sc.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'temp'").fetchall()}
+    have: dict[str, set[str]] = {}  # staged table or view -> its columns (one catalog query per batch)
+    for table, column in sc.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_catalog = 'temp'").fetchall():
+        have.setdefault(table, set()).add(column)
     out = {}
     for name, cols in BATCH_TABLES.items():
         if name not in have:
             out[name] = _empty_batch_table(name)
             continue
-        present = {r[0] for r in sc.execute(f"DESCRIBE {name}").fetchall()}
+        present = have[name]
         sel = ", ".join(f"CAST({c if c in present else 'NULL'} AS {_DUCK[str(t)]}) AS {c}" for c, t in cols.items())
         sql = f"SELECT {sel} FROM {name}"
         if name == "b_accounts" and mode == "posts":
@@ -163,6 +165,10 @@ class _Views:
         globals()[name] = table
         self.names.append(name)
         self.keep.append(table)
+
+    def table(self, name: str) -> pa.Table:
+        """A table put here."""
+        return globals()[name]
 
     def rows(self, name: str) -> int:
         """Rows of a table put here (statements over an empty one are skipped)."""
@@ -243,22 +249,20 @@ def _new_posts(v: "_Views") -> pa.Table:
 PROFILE_COMPLETENESS = " + ".join(f"({c} IS NOT NULL)::INT" for c in _ACC_FILL)
 
 
+#: the batch's newly stored posts whose author has no profile in the batch
+_AUTHORS_WITHOUT_PROFILE = (
+    "FROM b_new n WHERE account_id IS NOT NULL AND account_id <> '' AND NOT EXISTS (SELECT 1 FROM b_accounts a "
+    "WHERE a.platform = n.platform AND a.account_id = n.account_id)"
+)
+
+
 def _merge_accounts(con, v: _Views, ctx: Context, with_authors: bool) -> int:
-    completeness = PROFILE_COMPLETENESS
-    authors = ""
-    if with_authors:  # authors the batch has no profile for
-        authors = (
-            "UNION ALL BY NAME SELECT rec, platform, account_id, handle, 1 AS prio FROM b_new n "
-            "WHERE account_id IS NOT NULL AND account_id <> '' AND NOT EXISTS (SELECT 1 FROM b_accounts a "
-            "WHERE a.platform = n.platform AND a.account_id = n.account_id)"
-        )
-    v.query(
-        "b_acc",
-        f"""SELECT * EXCLUDE (prio) FROM (
-            SELECT *, 0 AS prio FROM b_accounts WHERE account_id IS NOT NULL AND account_id <> ''
-            {authors}
-        ) QUALIFY row_number() OVER (PARTITION BY platform, account_id ORDER BY prio, {completeness} DESC, rec DESC) = 1"""
-    )
+    if with_authors and not _one(con, f"SELECT count(*) FROM (SELECT 1 {_AUTHORS_WITHOUT_PROFILE})"):
+        # every author has a profile in the batch, and :func:`export_batch` already kept one per
+        # account (the one :func:`_pick_profiles` would pick), so they are stored as they came
+        v.put("b_acc", v.table("b_accounts"))
+    else:
+        _pick_profiles(v, with_authors)
     # fill NULL fields of known accounts from a richer profile
     sets = ", ".join(f"{c} = coalesce(accounts.{c}, b.{c})" for c in _ACC_FILL)
     cond = " OR ".join(f"(accounts.{c} IS NULL AND b.{c} IS NOT NULL)" for c in _ACC_FILL)
@@ -275,6 +279,20 @@ def _merge_accounts(con, v: _Views, ctx: Context, with_authors: bool) -> int:
         [ctx.ingest_id],
     )
     return _one(con, "SELECT count(*) FROM accounts") - before
+
+
+def _pick_profiles(v: _Views, with_authors: bool) -> None:
+    """``b_acc``: one profile per account of the batch (most complete, then latest), and with
+    ``with_authors`` a bare profile (id and handle) for each author the batch has none for."""
+    completeness = PROFILE_COMPLETENESS
+    authors = f"UNION ALL BY NAME SELECT rec, platform, account_id, handle, 1 AS prio {_AUTHORS_WITHOUT_PROFILE}" if with_authors else ""
+    v.query(
+        "b_acc",
+        f"""SELECT * EXCLUDE (prio) FROM (
+            SELECT *, 0 AS prio FROM b_accounts WHERE account_id IS NOT NULL AND account_id <> ''
+            {authors}
+        ) QUALIFY row_number() OVER (PARTITION BY platform, account_id ORDER BY prio, {completeness} DESC, rec DESC) = 1"""
+    )
 
 
 def _merge_children(con, v: _Views, ctx: Context) -> None:
