@@ -5,7 +5,7 @@ How a file flows (memory stays bounded however large the file):
 1. the file is opened by content (gzip / zstd / zip magic bytes), hashed while it is read, and
    skipped when its SHA-256 is already in ``ingests`` (it is hashed up front only when an earlier
    ingest had a file of the same size);
-2. the adapter reads it in batches (16 MB of JSON lines, split with numpy, or 16 MB CSV blocks via
+2. the adapter reads it in batches (32 MB of JSON lines, split with numpy, or 32 MB CSV blocks via
    pyarrow); worker threads (:mod:`engineroom.ingest.pipeline`, 2 by default) each normalise a
    batch with SQL in their *own in-memory DuckDB* (its scratch tables are freed batch by batch: in
    the corpus database they would live until the transaction ends) and export it as Arrow;
@@ -234,7 +234,7 @@ def ingest_threads() -> int:
     DuckDB scans as one vector anyway. Measured before the worker threads existed, on this 2-core
     machine (200k twarc2 posts): one thread took 6.6 CPU-s and 6.6 s wall, two took 8.1-8.5 CPU-s and 7.3-7.7 s wall with the machine nearly idle (load 1.7); at load 6-7
     one thread saved 15-17% CPU and wall for twarc2 JSONL and IO-archive CSV alike. Batches are
-    small (16 MB) and part of each one is single-threaded Python, so a second thread mostly adds
+    small (32 MB) and part of each one is single-threaded Python, so a second thread mostly adds
     synchronisation.
     """
     v = os.environ.get("ENGINEROOM_INGEST_THREADS", "1").strip()
