@@ -506,8 +506,8 @@ def line_batches(stream, max_lines: int = 200_000, max_bytes: int = 64 << 20):
 
     The stream is read in ``max_bytes`` chunks (``readinto`` pooled Arrow memory, the unfinished
     last line of a chunk copied to the front of the next) and split with numpy (no Python object
-    per line); a batch is flushed once it holds ``max_lines`` lines or ``max_bytes`` bytes, checked
-    after each chunk's lines are added (so the batches are the same however the lines are split).
+    per line); a batch is flushed at the line that brings it to ``max_lines`` lines or ``max_bytes``
+    bytes (so the batches are the same however the stream was read).
     Lines are decoded as UTF-8 in Arrow (fast); a batch with undecodable bytes is decoded line by
     line with U+FFFD replacements instead. CRLF line ends lose their CR; blank lines are skipped
     (their numbers are not reused).
@@ -569,10 +569,15 @@ def line_batches(stream, max_lines: int = 200_000, max_bytes: int = 64 << 20):
         if not keep.all():
             idx = np.flatnonzero(keep)
             values, lengths, recs = values.take(pa.array(idx)), lengths[idx], recs[idx]
+        cum = np.cumsum(lengths)  # bytes of the chunk's lines up to and including each
         pos = 0
         while pos < len(values):
             room = max_lines - pend_n
-            take = min(room, len(values) - pos)
+            # up to the line that brings the batch to max_bytes (batch sizes depend on the lines
+            # alone, not on how the stream was read)
+            before = int(cum[pos - 1]) if pos else 0
+            fill = int(np.searchsorted(cum, before + max_bytes - pend_bytes, side="left")) - pos + 1
+            take = min(room, len(values) - pos, max(fill, 1))
             pend_vals.append(values.slice(pos, take))
             pend_recs.append(recs[pos: pos + take])
             pend_n += take
