@@ -201,17 +201,18 @@ def merge_batch(con, ctx: Context, tables: dict[str, pa.Table]) -> Counts:
         else:
             n_rec = tables["b_posts"].num_rows
             c.read = n_rec + c.quarantined
-            if not _has_duplicates(con, v):
+            dups, no_profile = _probe_batch(con)
+            if not dups:
                 # the usual case: every post is new, so the batch is stored as it came (no copy)
                 new = tables["b_posts"]
                 v.put("b_new", new)
             else:
-                new = _new_posts(v)
+                new, no_profile = _new_posts(v), None
             cols = ", ".join(_POST_COLS)
             con.execute(f"INSERT INTO posts ({cols}, ingest_id) SELECT {cols}, ? FROM b_new", [ctx.ingest_id])
             c.stored = new.num_rows
             c.duplicate = n_rec - c.stored
-            _merge_accounts(con, v, ctx, with_authors=True)
+            _merge_accounts(con, v, ctx, with_authors=True, authors_without_profile=no_profile)
             if c.stored:
                 _merge_children(con, v, ctx)
         if c.quarantined:
@@ -224,14 +225,18 @@ def merge_batch(con, ctx: Context, tables: dict[str, pa.Table]) -> Counts:
     return c
 
 
-def _has_duplicates(con, v: "_Views") -> bool:
-    """Whether a post of the batch ``b_posts`` is in it twice or already in the corpus.
+def _probe_batch(con) -> tuple[int, int]:
+    """(posts of the batch ``b_posts`` that are in it twice or already in the corpus, its posts
+    whose author has no profile in the batch), in one query.
 
     Probing ``posts`` with the batch's keys (a hash table of the batch; DuckDB pushes its key range
     into the scan of ``posts``) costs far less than NOT EXISTS, which hashes every post in the corpus.
     """
-    return bool(_one(con, """SELECT (SELECT count(*) FROM (SELECT 1 FROM b_posts GROUP BY platform, post_id HAVING count(*) > 1))
-        + (SELECT count(*) FROM (SELECT 1 FROM posts p SEMI JOIN b_posts b ON p.platform = b.platform AND p.post_id = b.post_id))"""))
+    row = con.execute(f"""SELECT
+        (SELECT count(*) FROM (SELECT 1 FROM b_posts GROUP BY platform, post_id HAVING count(*) > 1))
+        + (SELECT count(*) FROM (SELECT 1 FROM posts p SEMI JOIN b_posts b ON p.platform = b.platform AND p.post_id = b.post_id)),
+        (SELECT count(*) FROM (SELECT 1 {_authors_without_profile('b_posts')}))""").fetchall()[0]
+    return int(row[0]), int(row[1])
 
 
 def _new_posts(v: "_Views") -> pa.Table:
@@ -249,15 +254,19 @@ def _new_posts(v: "_Views") -> pa.Table:
 PROFILE_COMPLETENESS = " + ".join(f"({c} IS NOT NULL)::INT" for c in _ACC_FILL)
 
 
-#: the batch's newly stored posts whose author has no profile in the batch
-_AUTHORS_WITHOUT_PROFILE = (
-    "FROM b_new n WHERE account_id IS NOT NULL AND account_id <> '' AND NOT EXISTS (SELECT 1 FROM b_accounts a "
-    "WHERE a.platform = n.platform AND a.account_id = n.account_id)"
-)
+def _authors_without_profile(posts: str = "b_new") -> str:
+    """SQL (``FROM ... WHERE ...``): the posts of table ``posts`` whose author has no profile in the batch."""
+    return (f"FROM {posts} n WHERE account_id IS NOT NULL AND account_id <> '' AND NOT EXISTS (SELECT 1 FROM b_accounts a "
+            "WHERE a.platform = n.platform AND a.account_id = n.account_id)")
 
 
-def _merge_accounts(con, v: _Views, ctx: Context, with_authors: bool) -> int:
-    if with_authors and not _one(con, f"SELECT count(*) FROM (SELECT 1 {_AUTHORS_WITHOUT_PROFILE})"):
+def _merge_accounts(con, v: _Views, ctx: Context, with_authors: bool, authors_without_profile: int | None = None) -> int:
+    """Store the batch's profiles (``b_accounts``) and, ``with_authors``, a bare one for each author of a
+    new post the batch has none for (``authors_without_profile`` of them, when already counted);
+    returns how many accounts are new."""
+    if with_authors and authors_without_profile is None:
+        authors_without_profile = _one(con, f"SELECT count(*) FROM (SELECT 1 {_authors_without_profile()})")
+    if with_authors and not authors_without_profile:
         # every author has a profile in the batch, and :func:`export_batch` already kept one per
         # account (the one :func:`_pick_profiles` would pick), so they are stored as they came
         v.put("b_acc", v.table("b_accounts"))
@@ -285,7 +294,7 @@ def _pick_profiles(v: _Views, with_authors: bool) -> None:
     """``b_acc``: one profile per account of the batch (most complete, then latest), and with
     ``with_authors`` a bare profile (id and handle) for each author the batch has none for."""
     completeness = PROFILE_COMPLETENESS
-    authors = f"UNION ALL BY NAME SELECT rec, platform, account_id, handle, 1 AS prio {_AUTHORS_WITHOUT_PROFILE}" if with_authors else ""
+    authors = f"UNION ALL BY NAME SELECT rec, platform, account_id, handle, 1 AS prio {_authors_without_profile()}" if with_authors else ""
     v.query(
         "b_acc",
         f"""SELECT * EXCLUDE (prio) FROM (
