@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import gzip
 import shutil
 from pathlib import Path
@@ -406,3 +408,17 @@ def test_line_batches_match_a_plain_split():
         want = [(n, p.decode("utf-8", errors="replace").rstrip("\r")) for n, p in enumerate(parts, 1) if p.strip()]
         assert got == want, (data, max_lines, max_bytes)
         assert all(0 < b.num_rows <= max_lines for b in batches)
+        # batch boundaries depend on the lines alone, not on how the stream was read
+        whole = list(line_batches(io.BytesIO(data), max_lines=max_lines, max_bytes=max_bytes))
+        assert [b.column("rec").to_pylist() for b in batches] == [b.column("rec").to_pylist() for b in whole]
+
+
+def test_line_batches_end_near_max_bytes():
+    """A JSON-lines batch ends at the line that brings it to ``max_bytes`` (it used to grow to nearly
+    twice that, the check coming after a whole read chunk)."""
+    from engineroom.ingest.sources import line_batches
+
+    line = b"x" * 99 + b"\n"  # 100 bytes a line
+    batches = list(line_batches(io.BytesIO(line * 1000), max_lines=10**6, max_bytes=1000))
+    assert sum(b.num_rows for b in batches) == 1000
+    assert max(b.num_rows for b in batches) <= 11
