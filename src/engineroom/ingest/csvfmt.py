@@ -84,7 +84,7 @@ def extra_json(cols: list[str], used: set[str]) -> str:
     rest = [c for c in cols if c not in used and c != "rec"]
     if not rest:
         return "NULL::VARCHAR"
-    items = ", ".join(f"{sqlstr(json.dumps(c) + ':')} || to_json({nz(q(c))})::VARCHAR" for c in rest)
+    items = ", ".join(f"{sqlstr(json.dumps(c, ensure_ascii=False) + ':')} || to_json({nz(q(c))})::VARCHAR" for c in rest)
     return f"nullif('{{' || concat_ws(',', {items}) || '}}', '{{}}')"
 
 
