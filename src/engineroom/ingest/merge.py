@@ -413,4 +413,5 @@ def _unregister(con, name: str) -> None:
 def _arrow(con, sql: str, params=None) -> pa.Table:
     """The whole result of ``sql`` on ``con`` as one Arrow table (a relation streams into Arrow
     without the extra copy of the rows that a DB-API result's Arrow export makes)."""
-    return con.sql(sql, params=params).to_arrow_table()
+    rel = con.sql(sql, params=params)
+    return rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()  # DuckDB < 1.4: arrow()
