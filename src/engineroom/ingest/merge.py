@@ -320,18 +320,17 @@ def _merge_children(con, v: _Views, ctx: Context) -> None:
 
 
 def _merge_edges(con, v: _Views) -> None:
-    v.query(
-        "b_e",
-        """SELECT e.platform, e.post_id, e.kind, n.account_id AS source_account_id,
-               nullif(e.target_account_id, '') AS target_account_id,
-               nullif(lower(ltrim(e.target_handle, '@')), '') AS target_handle,
-               nullif(e.target_post_id, '') AS target_post_id, n.created_at
-        FROM b_edges e JOIN b_new n ON n.platform = e.platform AND n.post_id = e.post_id AND n.rec = e.rec"""
-    )
     # the key (platform, post_id, kind, target_key) is unique: edges come only with newly stored
-    # posts, deduplicated here (no index: see schema.Table.enforced)
+    # posts, deduplicated here (no index: see schema.Table.enforced). The batch's edges (b_e) are a
+    # materialised CTE: read twice, kept inside DuckDB rather than copied out to Arrow and back
     con.execute(
         """INSERT INTO interactions
+        WITH b_e AS MATERIALIZED (
+            SELECT e.platform, e.post_id, e.kind, n.account_id AS source_account_id,
+                   nullif(e.target_account_id, '') AS target_account_id,
+                   nullif(lower(ltrim(e.target_handle, '@')), '') AS target_handle,
+                   nullif(e.target_post_id, '') AS target_post_id, n.created_at
+            FROM b_edges e JOIN b_new n ON n.platform = e.platform AND n.post_id = e.post_id AND n.rec = e.rec)
         SELECT platform, post_id, kind, source_account_id, target_account_id, target_handle, target_post_id,
                created_at, coalesce(target_account_id, '@' || target_handle) AS target_key
         FROM (
