@@ -184,7 +184,10 @@ class IOArchive(CsvAdapter):
                 {c['hashtags']} AS _tags, {c['urls']} AS _urls, {c['user_mentions']} AS _mentions
             FROM b_rows""")
         # every row repeats its author's profile: keep one per account (most complete, then latest),
-        # as the merge would, with a grouped arg_max instead of a row per tweet
+        # as the merge would, with a grouped arg_max instead of a row per tweet. Rows with identical
+        # profile cells normalise identically, so only the latest of each is normalised at all
+        profile = [c[x] for x in IO_USER_COLUMNS if x in cols]
+        cells = ", ".join(profile)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE b_accounts AS
             SELECT account_id, arg_max(COLUMNS(* EXCLUDE (account_id, _k)), _k) FROM (
             SELECT *, ({PROFILE_COMPLETENESS}) * 1099511627776 + rec AS _k FROM (
@@ -196,7 +199,7 @@ class IOArchive(CsvAdapter):
                 NULL::BIGINT AS listed_count, NULL::BOOLEAN AS verified, NULL::BOOLEAN AS protected,
                 NULL::BOOLEAN AS default_profile, NULL::BOOLEAN AS default_profile_image,
                 {nz(c['account_language'])} AS lang, NULL::VARCHAR AS profile_image_url, NULL::VARCHAR AS extra
-            FROM b_rows WHERE {uid} IS NOT NULL)) GROUP BY account_id""")
+            FROM (SELECT max(rec) AS rec, {cells} FROM b_rows GROUP BY ALL) WHERE {uid} IS NOT NULL)) GROUP BY account_id""")
         con.execute(f"""CREATE OR REPLACE TEMP VIEW b_edges AS
             SELECT rec, platform, post_id, 'retweet' AS kind, retweet_of_account_id AS target_account_id,
                    {_rt_handle('text')} AS target_handle, retweet_of_post_id AS target_post_id
