@@ -35,8 +35,6 @@ def texts_from(data: Path, n: int, seed: int = 0) -> list[str]:
     try:
         pool = load_frames(data)["text"].astype(str).tolist()
     except FileNotFoundError:
-        from engineroom.hate.lexicon import default_lexicon  # noqa: F401 - warm import
-
         words = ("the people vote today for change and the council said the weather in the city is fine "
                  "jews israel media bankers news report police antisemitism tories nhs").split()
         rng = np.random.default_rng(seed)

@@ -73,7 +73,7 @@ def build_corpus(path: Path, posts: int, seed: int = 1) -> None:
             SELECT platform, post_id, account_id, ['antisemitism_smear', 'lobby_control', 'media_bias'][1 + CAST(r * 300 AS INT) % 3] AS narrative,
                    'narrative' AS kind, r * 6 AS score, '{"matched": ["smear"]}' AS evidence
             FROM (SELECT *, random() AS r FROM posts) WHERE r < 0.15""")
-        con.execute(f"""CREATE OR REPLACE TABLE graph_nodes AS
+        con.execute("""CREATE OR REPLACE TABLE graph_nodes AS
             SELECT platform, account_id, handle, CAST(CAST(account_id AS HUGEINT) % 40 AS VARCHAR) AS community, random() AS pagerank
             FROM accounts""")
         con.execute("""CREATE OR REPLACE TABLE engine_room AS

@@ -13,7 +13,7 @@ import pyarrow.csv as pacsv
 
 from .common import Batch, json_dumps, json_loads
 from .errors import IngestError
-from .merge import ensure_empty, stage_arrow
+from .merge import ensure_empty, stage_arrow, unregister
 from .sources import CHUNK, ByteReader, Source, Utf8Clean, line_batches
 
 LINES_PER_BATCH = 200_000
@@ -253,7 +253,7 @@ class CsvAdapter(Adapter):
         try:
             self._stage(con, cols, bad)
         finally:
-            _unregister(con, "b_rows")
+            unregister(con, "b_rows")
 
     def _stage(self, con, cols: list[str], bad: list[tuple[int, str]]) -> set[str]:
         staged = self.stage_rows(con, cols)
@@ -294,11 +294,3 @@ def _unique(names: list[str]) -> list[str]:
 
 def _empty_rows(cols: list[str]) -> pa.Table:
     return pa.table({**{c: pa.array([], pa.string()) for c in cols}, "rec": pa.array([], pa.int64())})
-
-
-def _unregister(con, name: str) -> None:
-    """Drop a registered Arrow view; never hides the error that is already on its way up."""
-    try:
-        con.unregister(name)
-    except Exception:
-        pass

@@ -218,13 +218,6 @@ def ingest_source(
     return rep
 
 
-def _drop_temp(con) -> None:
-    for (name,) in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = 'temp'"
-    ).fetchall():
-        con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
-
-
 def ingest_threads() -> int:
     """DuckDB threads per connection of an ingest: ``ENGINEROOM_INGEST_THREADS``, default 1.
 
@@ -248,12 +241,5 @@ def _set_zone(con, zone: str, mem: str, threads=None) -> None:
         con.execute(f"SET memory_limit = '{mem}'")
         if threads is not None:
             con.execute(f"SET threads = {int(threads)}")
-    except Exception:  # pragma: no cover
-        pass
-
-
-def _close(sc) -> None:
-    try:
-        sc.close()
     except Exception:  # pragma: no cover
         pass

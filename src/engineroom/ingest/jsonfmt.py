@@ -17,10 +17,9 @@ batch inside the ingest transaction.
 
 from __future__ import annotations
 
-from typing import Iterator
-
 from .base import JsonLinesAdapter
-from .merge import ensure_empty
+from .common import sql_json_object
+from .merge import unregister
 
 import json as _json
 
@@ -74,13 +73,10 @@ def _sql_json(obj) -> str:
 
 
 def _extra(prefix: str, keys: list[str], more: dict[str, str] | None = None) -> str:
-    """SQL for a JSON object of the given JSON-typed struct fields, without the null ones (NULL when
-    all are). Built as text with ``concat_ws``, which skips NULLs: several times cheaper per row than
-    ``json_merge_patch`` over ``json_object``, with the same output."""
+    """SQL for a JSON object of the given JSON-typed struct fields, without the null ones (NULL when all are)."""
     parts = [(k, f'{prefix}."{k}"') for k in keys] + list((more or {}).items())
-    items = ", ".join(f"""CASE WHEN ({v}) IS NOT NULL AND ({v})::VARCHAR <> 'null' THEN '"{k}":' || ({v})::VARCHAR END"""
-                      for k, v in parts)
-    return f"nullif('{{' || concat_ws(',', {items}) || '}}', '{{}}')"
+    return sql_json_object([(k, f"CASE WHEN ({v}) IS NOT NULL AND ({v})::VARCHAR <> 'null' THEN ({v})::VARCHAR END")
+                            for k, v in parts])
 
 
 def _ts(expr: str) -> str:
@@ -98,7 +94,7 @@ class Twarc2(JsonLinesAdapter):
         try:
             self.stage(con)
         finally:
-            _unregister(con, "b_lines")
+            unregister(con, "b_lines")
 
     def stage(self, con) -> None:
         ex = con.execute
@@ -245,11 +241,3 @@ class Twarc2(JsonLinesAdapter):
                    {_extra("m.m", MEDIA_EXTRA)} AS extra
             FROM (SELECT rec, id, unnest(media_keys) AS mk FROM t_x WHERE media_keys IS NOT NULL) k
             LEFT JOIN t_media m ON m.media_key = k.mk""")
-
-
-def _unregister(con, name: str) -> None:
-    """Drop a registered Arrow view; never hides the error that is already on its way up."""
-    try:
-        con.unregister(name)
-    except Exception:
-        pass

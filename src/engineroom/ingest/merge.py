@@ -80,7 +80,7 @@ def _create_batch_table(con, name: str, tbl: pa.Table | None) -> None:
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _stage_in")
     finally:
-        _unregister(con, "_stage_in")
+        unregister(con, "_stage_in")
 
 
 def media_index(media_dir: str | os.PathLike | None) -> pa.Table:
@@ -401,7 +401,7 @@ def _merge_media(con, v: _Views, ctx: Context) -> None:
     )
 
 
-def _unregister(con, name: str) -> None:
+def unregister(con, name: str) -> None:
     """Drop a registered Arrow view; never hides the error that is already on its way up."""
     try:
         con.unregister(name)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .base import JsonLinesAdapter, LINES_PER_BATCH
-from .common import Batch, clean_str, hashtags_in, json_dumps, mentions_in, parse_time, to_int, urls_in
+from .common import Batch, clean_str, hashtags_in, parse_time, to_int
 from .errors import IngestError
 from .merge import stage_arrow
 

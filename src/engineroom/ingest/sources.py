@@ -7,7 +7,6 @@ with U+FFFD (the record is kept, not lost) and truncated archives raise :class:`
 from __future__ import annotations
 
 import codecs
-import gzip
 import hashlib
 import io
 import os
@@ -15,7 +14,6 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from .errors import IngestError
 
@@ -402,38 +400,6 @@ def sha256_of(source: Source) -> str:
                 break
             h.update(b)
     return h.hexdigest()
-
-
-def _chunks(stream, max_bytes: int) -> Iterator[bytes]:
-    """The stream's bytes in reads of ``max_bytes``, a leading UTF-8 BOM dropped; ends with ``b""``."""
-    first = True
-    while True:
-        b = stream.read(max_bytes)
-        if first:
-            first = False
-            if b.startswith(codecs.BOM_UTF8):
-                b = b[3:]
-        yield b
-        if not b:
-            return
-
-
-def iter_line_chunks(stream, max_bytes: int = 64 << 20) -> Iterator[tuple[int, list[bytes]]]:
-    """(number of the first line, raw lines) in chunks of about ``max_bytes``; lines keep no newline."""
-    tail = b""
-    lineno = 1
-    reads = _chunks(stream, max_bytes)
-    while True:
-        b = next(reads)
-        if not b:
-            if tail:
-                yield lineno, [tail]
-            return
-        parts = (tail + b).split(b"\n") if tail else b.split(b"\n")
-        tail = parts.pop()
-        if parts:
-            yield lineno, parts
-            lineno += len(parts)
 
 
 _ASCII_SPACE = b" \t\n\r\x0b\x0c"  # what bytes.strip() removes
