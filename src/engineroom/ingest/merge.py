@@ -293,14 +293,13 @@ def _merge_accounts(con, v: _Views, ctx: Context, with_authors: bool, authors_wi
 def _pick_profiles(v: _Views, with_authors: bool) -> None:
     """``b_acc``: one profile per account of the batch (most complete, then latest), and with
     ``with_authors`` a bare profile (id and handle) for each author the batch has none for."""
-    completeness = PROFILE_COMPLETENESS
     authors = f"UNION ALL BY NAME SELECT rec, platform, account_id, handle, 1 AS prio {_authors_without_profile()}" if with_authors else ""
     v.query(
         "b_acc",
         f"""SELECT * EXCLUDE (prio) FROM (
             SELECT *, 0 AS prio FROM b_accounts WHERE account_id IS NOT NULL AND account_id <> ''
             {authors}
-        ) QUALIFY row_number() OVER (PARTITION BY platform, account_id ORDER BY prio, {completeness} DESC, rec DESC) = 1"""
+        ) QUALIFY row_number() OVER (PARTITION BY platform, account_id ORDER BY prio, {PROFILE_COMPLETENESS} DESC, rec DESC) = 1"""
     )
 
 
