@@ -19,16 +19,18 @@ from .sources import CHUNK, ByteReader, Source, Utf8Clean, line_batches
 LINES_PER_BATCH = 200_000
 
 
-def batch_bytes() -> int:
-    """Bytes of input per staged batch: ``ENGINEROOM_BATCH_MB`` (default 32).
+def batch_bytes(default_mb: int = 32) -> int:
+    """Bytes of input per staged batch: ``ENGINEROOM_BATCH_MB``, else the adapter's ``default_mb``.
 
     Each batch costs a fixed ~0.1 CPU-s of statement planning (staging, export and merge: some
     40 statements over wide expressions) besides its per-row work; measured on 1M IO-archive rows,
-    8 MB batches took 24.3 CPU-s, 16 MB 20.1 and 32 MB 17.0. A staged 32 MB twarc2 batch holds
-    about 400-600 MB while it is staged; with two staging workers peak memory stays under 2 GB.
+    8 MB batches took 24.3 CPU-s, 16 MB 20.1 and 32 MB 17.0. Memory grows with the batch: two
+    staging workers each hold one staged batch (a 32 MB CSV batch some 150 MB, a twarc2 batch of
+    response pages about ten times its size while its pages are parsed), so the default is 32 MB
+    and twarc2 sets its own (:attr:`Adapter.batch_mb`).
     """
     v = os.environ.get("ENGINEROOM_BATCH_MB", "").strip()
-    return (int(v) if v.isdigit() and int(v) > 0 else 32) << 20
+    return (int(v) if v.isdigit() and int(v) > 0 else default_mb) << 20
 
 
 class Adapter:
@@ -37,6 +39,8 @@ class Adapter:
     name = "abstract"
     platform = "unknown"
     mode = "posts"
+    #: megabytes of input per staged batch (see :func:`batch_bytes`)
+    batch_mb = 32
 
     def __init__(self, source: Source, column_map: dict | None = None, media_dir=None) -> None:
         self.source = source
@@ -84,7 +88,7 @@ class JsonLinesAdapter(Adapter):
             if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"[":
                 yield from _json_array_batches(rest, self.lines_per_batch, self.source.name)
             else:
-                yield from line_batches(rest, max_lines=self.lines_per_batch, max_bytes=batch_bytes())
+                yield from line_batches(rest, max_lines=self.lines_per_batch, max_bytes=batch_bytes(self.batch_mb))
         finally:
             stream.close()
 
@@ -205,7 +209,7 @@ class CsvAdapter(Adapter):
 
         reader = pacsv.open_csv(
             _Prefixed(head, stream),
-            read_options=pacsv.ReadOptions(column_names=cols, skip_rows=1, use_threads=False, block_size=batch_bytes()),
+            read_options=pacsv.ReadOptions(column_names=cols, skip_rows=1, use_threads=False, block_size=batch_bytes(self.batch_mb)),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad),
             convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in cols}, strings_can_be_null=False,
                                                  quoted_strings_can_be_null=False),

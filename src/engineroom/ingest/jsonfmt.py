@@ -23,6 +23,8 @@ from .merge import unregister
 
 import json as _json
 
+import duckdb
+
 _ENT = {"hashtags": [{"tag": "VARCHAR"}],
         "urls": [{"url": "VARCHAR", "expanded_url": "VARCHAR", "unwound_url": "VARCHAR", "media_key": "VARCHAR"}],
         "mentions": [{"username": "VARCHAR", "id": "VARCHAR", "start": "BIGINT"}],
@@ -72,6 +74,15 @@ def _sql_json(obj) -> str:
     return "'" + _json.dumps(obj, separators=(",", ":")).replace("'", "''") + "'"
 
 
+def _sql_type(obj) -> str:
+    """The DuckDB type of a ``json_transform`` structure (``{"a": "VARCHAR"}`` is ``STRUCT("a" VARCHAR)``)."""
+    if isinstance(obj, dict):
+        return "STRUCT(" + ", ".join(f'"{k}" {_sql_type(v)}' for k, v in obj.items()) + ")"
+    if isinstance(obj, list):
+        return _sql_type(obj[0]) + "[]"
+    return obj
+
+
 def _extra(prefix: str, keys: list[str], more: dict[str, str] | None = None) -> str:
     """SQL for a JSON object of the given JSON-typed struct fields, without the null ones (NULL when all are)."""
     parts = [(k, f'{prefix}."{k}"') for k in keys] + list((more or {}).items())
@@ -88,6 +99,10 @@ class Twarc2(JsonLinesAdapter):
 
     name = "twarc2"
     platform = "twitter"
+    #: 64 MB batches: on 1M posts 32.5 CPU-s (32 MB: about 36.5 with the same code; 96 MB: no
+    #: faster, and past 2 GB peak memory). The parsed pages, dropped as soon as they are normalised,
+    #: are what a batch holds most of
+    batch_mb = 64
 
     def stage_unit(self, con, unit) -> None:
         con.register("b_lines", unit)
@@ -98,16 +113,33 @@ class Twarc2(JsonLinesAdapter):
 
     def stage(self, con) -> None:
         ex = con.execute
-        # one typed parse per line (page or flattened tweet); a line that is not JSON gives NULL
-        # a line that does not start with "data" is parsed as a flattened tweet first; one without a
-        # tweet id (a page whose first key is not "data", an errors-only page) is then parsed as a page
-        # (one statement: per-statement planning of these big types costs more than the parse of a small batch)
-        ex(f"""CREATE OR REPLACE TEMP TABLE t_l AS
-            SELECT rec, pg, CASE WHEN pg THEN try(json_transform(raw, {_sql_json(PAGE_T)})) END AS p,
-                   CASE WHEN NOT pg THEN f END AS f
-            FROM (SELECT rec, raw, pg0 OR (f IS NOT NULL AND (f.id IS NULL OR f.id = '')) AS pg, f FROM (
-                SELECT rec, raw, pg0, CASE WHEN NOT pg0 THEN try(json_transform(raw, {_sql_json(FLAT_T)})) END AS f
-                FROM (SELECT rec, raw, starts_with(ltrim(raw[1:24]), '{{"data"') AS pg0 FROM b_lines)))""")
+        # one typed parse per line (page or flattened tweet); a line that is not JSON gives NULL.
+        # The usual batch is response pages only: each line is parsed as a page, with no CASE or
+        # try() around the parse (they copy the parsed structs: 10-15% of the parse). Should a line
+        # not be JSON, that statement fails and the batch is parsed the careful way below.
+        all_pages = con.execute("""SELECT coalesce(bool_and(starts_with(ltrim(raw[1:24]), '{"data"')), false)
+            FROM b_lines""").fetchall()[0][0]
+        parsed = False
+        if all_pages:
+            try:
+                ex(f"""CREATE OR REPLACE TEMP TABLE t_l AS
+                    SELECT rec, true AS pg, json_transform(raw, {_sql_json(PAGE_T)}) AS p, NULL::{_sql_type(FLAT_T)} AS f
+                    FROM b_lines""")
+                parsed = True
+            except duckdb.InterruptException:
+                raise
+            except duckdb.Error:
+                pass  # a line that is not JSON: parsed below, where it is quarantined
+        if not parsed:
+            # a line that does not start with "data" is parsed as a flattened tweet first; one without a
+            # tweet id (a page whose first key is not "data", an errors-only page) is then parsed as a page
+            # (one statement: per-statement planning of these big types costs more than the parse of a small batch)
+            ex(f"""CREATE OR REPLACE TEMP TABLE t_l AS
+                SELECT rec, pg, CASE WHEN pg THEN try(json_transform(raw, {_sql_json(PAGE_T)})) END AS p,
+                       CASE WHEN NOT pg THEN f END AS f
+                FROM (SELECT rec, raw, pg0 OR (f IS NOT NULL AND (f.id IS NULL OR f.id = '')) AS pg, f FROM (
+                    SELECT rec, raw, pg0, CASE WHEN NOT pg0 THEN try(json_transform(raw, {_sql_json(FLAT_T)})) END AS f
+                    FROM (SELECT rec, raw, starts_with(ltrim(raw[1:24]), '{{"data"') AS pg0 FROM b_lines)))""")
         ex("""CREATE OR REPLACE TEMP TABLE b_quar AS
             SELECT l.rec, CASE WHEN coalesce(try(json_valid(b.raw)), false) THEN 'JSON value is not an object' ELSE 'invalid JSON' END AS reason, b.raw
             FROM t_l l JOIN b_lines b ON b.rec = l.rec WHERE l.p IS NULL AND l.f IS NULL""")
@@ -176,6 +208,7 @@ class Twarc2(JsonLinesAdapter):
         ex(f"""CREATE OR REPLACE TEMP TABLE t_media AS
             SELECT m.media_key AS media_key, any_value(m) AS m FROM ({media})
             WHERE m.media_key IS NOT NULL GROUP BY m.media_key""")
+        ex("DROP TABLE t_l")  # the parsed pages are the batch's biggest table: freed before b_posts is built
         ex(f"""CREATE OR REPLACE TEMP TABLE b_posts AS
             SELECT x.rec, 'twitter' AS platform, x.id AS post_id, x.author_id AS account_id,
                 coalesce(u.u.username, x.author_handle) AS handle,
