@@ -405,6 +405,7 @@ def sha256_of(source: Source) -> str:
 _ASCII_SPACE = b" \t\n\r\x0b\x0c"  # what bytes.strip() removes
 
 
+READ_CHUNK = 8 << 20  # bytes read at a time by :func:`line_batches`
 _LONG_LINE = 8192  # mean line length (bytes) from which newlines are found with memchr, not numpy
 _MEMCHR: list = []
 
@@ -470,9 +471,9 @@ def _chunk_lines(buf, arr, start: int, ends):
 def line_batches(stream, max_lines: int = 200_000, max_bytes: int = 64 << 20):
     """Batches of non-blank lines as Arrow (``rec`` = line number from 1, ``raw`` = text).
 
-    The stream is read in ``max_bytes`` chunks (``readinto`` pooled Arrow memory, the unfinished
-    last line of a chunk copied to the front of the next) and split with numpy (no Python object
-    per line); a batch is flushed at the line that brings it to ``max_lines`` lines or ``max_bytes``
+    The stream is read in chunks of at most :data:`READ_CHUNK` bytes (``readinto`` Arrow memory, the
+    unfinished last line of a chunk copied to the front of the next) and split with numpy (no Python
+    object per line); a batch's ``raw`` column keeps those chunks (a chunked array, no copy); a batch is flushed at the line that brings it to ``max_lines`` lines or ``max_bytes``
     bytes (so the batches are the same however the stream was read).
     Lines are decoded as UTF-8 in Arrow (fast); a batch with undecodable bytes is decoded line by
     line with U+FFFD replacements instead. CRLF line ends lose their CR; blank lines are skipped
@@ -482,21 +483,26 @@ def line_batches(stream, max_lines: int = 200_000, max_bytes: int = 64 << 20):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    # read in chunks of at most READ_CHUNK: fresh buffers of a whole (64 MB) batch cost page faults
+    chunk = min(max_bytes, READ_CHUNK)
     pend_recs: list[np.ndarray] = []
     pend_vals: list[pa.Array] = []
     pend_n = 0
     pend_bytes = 0
 
-    def flush():
-        raw = pa.concat_arrays(pend_vals) if len(pend_vals) > 1 else pend_vals[0]
+    def text(raw: pa.Array) -> pa.Array:
         if raw.type != pa.binary():
             raw = raw.cast(pa.binary())
         try:
             txt = raw.cast(pa.string())
         except pa.ArrowInvalid:
             txt = pa.array([x.decode("utf-8", errors="replace") for x in raw.to_pylist()], type=pa.string())
-        txt = pc.utf8_rtrim(txt, characters="\r\n")
-        return pa.table({"rec": pa.array(np.concatenate(pend_recs)), "raw": txt})
+        return pc.utf8_rtrim(txt, characters="\r\n")
+
+    def flush():
+        # the batch's lines stay in the chunks they were read into (no copy into one array)
+        raw = pa.chunked_array([text(v) for v in pend_vals], type=pa.string())
+        return pa.table({"rec": pa.array(np.concatenate(pend_recs)), "raw": raw})
 
     tail = b""  # the unfinished last line of the chunk before
     lineno = 1
@@ -505,10 +511,10 @@ def line_batches(stream, max_lines: int = 200_000, max_bytes: int = 64 << 20):
     long_lines = False  # whether the lines of the chunk before were long (on average)
     while not eof:
         t = len(tail)
-        buf = pa.allocate_buffer(t + max_bytes + 1)  # + 1: room for a newline after the last line
+        buf = pa.allocate_buffer(t + chunk + 1)  # + 1: room for a newline after the last line
         mv = memoryview(buf).cast("B")
         mv[:t] = tail
-        k = _read_into(stream, mv[t: t + max_bytes])
+        k = _read_into(stream, mv[t: t + chunk])
         start = 0
         if first:
             first = False
