@@ -24,6 +24,7 @@ from .merge import unregister
 import json as _json
 
 import duckdb
+import pyarrow.compute as pc
 
 _ENT = {"hashtags": [{"tag": "VARCHAR"}],
         "urls": [{"url": "VARCHAR", "expanded_url": "VARCHAR", "unwound_url": "VARCHAR", "media_key": "VARCHAR"}],
@@ -105,22 +106,24 @@ class Twarc2(JsonLinesAdapter):
     batch_mb = 64
 
     def stage_unit(self, con, unit) -> None:
+        # whether every line starts like a response page: asked of Arrow (each scan of the lines by
+        # DuckDB costs a pass over all their bytes)
+        pages = bool(unit.num_rows) and bool(pc.all(pc.starts_with(unit.column("raw"), '{"data"')).as_py())
         con.register("b_lines", unit)
         try:
-            self.stage(con)
+            self.stage(con, pages)
         finally:
             unregister(con, "b_lines")
 
-    def stage(self, con) -> None:
+    def stage(self, con, pages: bool = False) -> None:
+        """Stage the lines ``b_lines``; ``pages``: every line is known to start with ``{"data"``."""
         ex = con.execute
         # one typed parse per line (page or flattened tweet); a line that is not JSON gives NULL.
         # The usual batch is response pages only: each line is parsed as a page, with no CASE or
         # try() around the parse (they copy the parsed structs: 10-15% of the parse). Should a line
         # not be JSON, that statement fails and the batch is parsed the careful way below.
-        all_pages = con.execute("""SELECT coalesce(bool_and(starts_with(ltrim(raw[1:24]), '{"data"')), false)
-            FROM b_lines""").fetchall()[0][0]
         parsed = False
-        if all_pages:
+        if pages:
             try:
                 ex(f"""CREATE OR REPLACE TEMP TABLE t_l AS
                     SELECT rec, true AS pg, json_transform(raw, {_sql_json(PAGE_T)}) AS p, NULL::{_sql_type(FLAT_T)} AS f
