@@ -76,6 +76,8 @@ def test_twarc2_pages_resolve_expansions(corpus):
     assert p.loc["2009", "quote_of_post_id"] == "2999" and pd.isna(p.loc["2009", "quote_of_account_id"])  # deleted
     assert bool(p.loc["2006", "withheld"]) is True
     assert p.loc["2007", "text"].endswith("#LongTag end")  # note_tweet: the full long text
+    # and the note's entities replace the tweet's own
+    assert corpus.query("SELECT tag FROM hashtags WHERE post_id = '2007'").tag.tolist() == ["longtag"]
     assert str(p.loc["2001", "created_at"]) == "2023-05-01 12:00:00"
     assert p.loc["2001", "url"] == "https://twitter.com/alice/status/2001"
     assert '"edit_history_tweet_ids":["2001"]' in p.loc["2001", "extra"]
