@@ -55,7 +55,7 @@ def profile(path: str, db: str) -> dict:
                     cpu["read"] += time.thread_time() - t
                 timed("stage", adapter.stage_unit)(sc, unit)
                 timed("stage", merge.prepare_batch)(sc, mode)
-                yield timed("export", merge.export_batch)(sc, mode)
+                yield timed("export", merge.export_batch)(sc, mode, adapter.unique_accounts)
         finally:
             sc.close()
 

@@ -41,6 +41,9 @@ class Adapter:
     mode = "posts"
     #: megabytes of input per staged batch (see :func:`batch_bytes`)
     batch_mb = 32
+    #: whether a staged batch's ``b_accounts`` holds at most one profile per account, each with
+    #: an id (then :func:`engineroom.ingest.merge.export_batch` need not pick one)
+    unique_accounts = False
 
     def __init__(self, source: Source, column_map: dict | None = None, media_dir=None) -> None:
         self.source = source

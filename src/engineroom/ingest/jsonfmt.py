@@ -104,6 +104,7 @@ class Twarc2(JsonLinesAdapter):
     #: faster, and past 2 GB peak memory). The parsed pages, dropped as soon as they are normalised,
     #: are what a batch holds most of
     batch_mb = 64
+    unique_accounts = True  # t_users: one profile per user id (the latest), ids never empty
 
     def stage_unit(self, con, unit) -> None:
         # whether every line starts like a response page: asked of Arrow (each scan of the lines by

@@ -125,13 +125,14 @@ def prepare_batch(sc, mode: str) -> None:
 _DUCK = {"string": "VARCHAR", "int64": "BIGINT", "bool": "BOOLEAN", "timestamp[us]": "TIMESTAMP"}
 
 
-def export_batch(sc, mode: str | None = None) -> dict[str, pa.Table]:
+def export_batch(sc, mode: str | None = None, unique_accounts: bool = False) -> dict[str, pa.Table]:
     """The staged ``b_*`` temp tables of the staging connection as Arrow, in canonical columns.
 
     In ``posts`` mode the profiles are already reduced to one per account (the one
     :func:`merge_batch` would pick: most complete, then latest), so that work is done on the
     staging worker instead of in the ingest transaction; in ``users`` mode every profile row counts
-    (stored or duplicate) and all are kept.
+    (stored or duplicate) and all are kept. ``unique_accounts``: the adapter staged at most one
+    profile per account, each with an id (:attr:`Adapter.unique_accounts`), so none is dropped.
     """
     have: dict[str, set[str]] = {}  # staged table or view -> its columns (one catalog query per batch)
     for table, column in sc.execute(
@@ -145,7 +146,7 @@ def export_batch(sc, mode: str | None = None) -> dict[str, pa.Table]:
         present = have[name]
         sel = ", ".join(f"CAST({c if c in present else 'NULL'} AS {_DUCK[str(t)]}) AS {c}" for c, t in cols.items())
         sql = f"SELECT {sel} FROM {name}"
-        if name == "b_accounts" and mode == "posts":
+        if name == "b_accounts" and mode == "posts" and not unique_accounts:
             sql = (f"SELECT * FROM ({sql}) WHERE account_id IS NOT NULL AND account_id <> '' "
                    f"QUALIFY row_number() OVER (PARTITION BY platform, account_id ORDER BY {PROFILE_COMPLETENESS} DESC, rec DESC) = 1")
         out[name] = _arrow(sc, sql)

@@ -69,7 +69,7 @@ def staged_batches(adapter, hasher, mode: str, workers: int, connect: Callable[[
         try:
             for _ in adapter.batches(sc, hasher):
                 prepare_batch(sc, mode)
-                yield export_batch(sc, mode)
+                yield export_batch(sc, mode, adapter.unique_accounts)
         finally:
             _close(sc)
         return
@@ -148,7 +148,7 @@ class _Pipeline:
                     self.adapter.stage_unit(sc, unit)
                     del unit
                     prepare_batch(sc, self.mode)
-                    res: object = export_batch(sc, self.mode)
+                    res: object = export_batch(sc, self.mode, self.adapter.unique_accounts)
                 except BaseException as exc:
                     res = exc
                 self._put(i, res)
