@@ -75,15 +75,6 @@ def _sql_json(obj) -> str:
     return "'" + _json.dumps(obj, separators=(",", ":")).replace("'", "''") + "'"
 
 
-def _sql_type(obj) -> str:
-    """The DuckDB type of a ``json_transform`` structure (``{"a": "VARCHAR"}`` is ``STRUCT("a" VARCHAR)``)."""
-    if isinstance(obj, dict):
-        return "STRUCT(" + ", ".join(f'"{k}" {_sql_type(v)}' for k, v in obj.items()) + ")"
-    if isinstance(obj, list):
-        return _sql_type(obj[0]) + "[]"
-    return obj
-
-
 def _extra(prefix: str, keys: list[str], more: dict[str, str] | None = None) -> str:
     """SQL for a JSON object of the given JSON-typed struct fields, without the null ones (NULL when all are)."""
     parts = [(k, f'{prefix}."{k}"') for k in keys] + list((more or {}).items())
@@ -127,14 +118,19 @@ class Twarc2(JsonLinesAdapter):
         if pages:
             try:
                 ex(f"""CREATE OR REPLACE TEMP TABLE t_l AS
-                    SELECT rec, true AS pg, json_transform(raw, {_sql_json(PAGE_T)}) AS p, NULL::{_sql_type(FLAT_T)} AS f
-                    FROM b_lines""")
+                    SELECT rec, true AS pg, json_transform(raw, {_sql_json(PAGE_T)}) AS p FROM b_lines""")
                 parsed = True
             except duckdb.InterruptException:
                 raise
             except duckdb.Error:
                 pass  # a line that is not JSON: parsed below, where it is quarantined
-        if not parsed:
+        if parsed:
+            # every line parsed as a JSON object: only a page with neither data, errors nor meta is quarantined
+            ex("""CREATE OR REPLACE TEMP TABLE b_quar AS
+                SELECT l.rec, 'neither a tweet (no id) nor an API v2 response page' AS reason, b.raw
+                FROM t_l l JOIN b_lines b ON b.rec = l.rec
+                WHERE l.p.data IS NULL AND l.p.errors IS NULL AND l.p.meta IS NULL""")
+        else:
             # a line that does not start with "data" is parsed as a flattened tweet first; one without a
             # tweet id (a page whose first key is not "data", an errors-only page) is then parsed as a page
             # (one statement: per-statement planning of these big types costs more than the parse of a small batch)
@@ -144,13 +140,13 @@ class Twarc2(JsonLinesAdapter):
                 FROM (SELECT rec, raw, pg0 OR (f IS NOT NULL AND (f.id IS NULL OR f.id = '')) AS pg, f FROM (
                     SELECT rec, raw, pg0, CASE WHEN NOT pg0 THEN try(json_transform(raw, {_sql_json(FLAT_T)})) END AS f
                     FROM (SELECT rec, raw, starts_with(ltrim(raw[1:24]), '{{"data"') AS pg0 FROM b_lines)))""")
-        ex("""CREATE OR REPLACE TEMP TABLE b_quar AS
-            SELECT l.rec, CASE WHEN coalesce(try(json_valid(b.raw)), false) THEN 'JSON value is not an object' ELSE 'invalid JSON' END AS reason, b.raw
-            FROM t_l l JOIN b_lines b ON b.rec = l.rec WHERE l.p IS NULL AND l.f IS NULL""")
-        ex("""INSERT INTO b_quar SELECT l.rec, 'neither a tweet (no id) nor an API v2 response page', b.raw
-            FROM t_l l JOIN b_lines b ON b.rec = l.rec
-            WHERE (l.pg AND l.p IS NOT NULL AND l.p.data IS NULL AND l.p.errors IS NULL AND l.p.meta IS NULL)
-               OR (NOT l.pg AND l.f IS NOT NULL AND (l.f.id IS NULL OR l.f.id = ''))""")
+            ex("""CREATE OR REPLACE TEMP TABLE b_quar AS
+                SELECT l.rec, CASE WHEN coalesce(try(json_valid(b.raw)), false) THEN 'JSON value is not an object' ELSE 'invalid JSON' END AS reason, b.raw
+                FROM t_l l JOIN b_lines b ON b.rec = l.rec WHERE l.p IS NULL AND l.f IS NULL""")
+            ex("""INSERT INTO b_quar SELECT l.rec, 'neither a tweet (no id) nor an API v2 response page', b.raw
+                FROM t_l l JOIN b_lines b ON b.rec = l.rec
+                WHERE (l.pg AND l.p IS NOT NULL AND l.p.data IS NULL AND l.p.errors IS NULL AND l.p.meta IS NULL)
+                   OR (NOT l.pg AND l.f IS NOT NULL AND (l.f.id IS NULL OR l.f.id = ''))""")
 
         # the entities of a long tweet's note_tweet replace the tweet's own; one CASE per list used
         # (a coalesce of the whole entities struct copies it: a third of this projection's cost)
@@ -179,8 +175,11 @@ class Twarc2(JsonLinesAdapter):
 
         # which shapes the batch has: statements name only those (planning these wide expressions
         # costs more than running them on a small batch)
-        has_pages, has_flat = con.execute(
-            "SELECT coalesce(bool_or(pg), false), coalesce(bool_or(NOT pg AND f IS NOT NULL), false) FROM t_l").fetchall()[0]
+        if parsed:
+            has_pages, has_flat = True, False
+        else:
+            has_pages, has_flat = con.execute(
+                "SELECT coalesce(bool_or(pg), false), coalesce(bool_or(NOT pg AND f IS NOT NULL), false) FROM t_l").fetchall()[0]
         if not has_pages and not has_flat:
             has_pages = True  # an empty batch: any one part gives the tables their columns
 
