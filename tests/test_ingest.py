@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -201,6 +202,37 @@ def test_compressed_inputs(corpus, name):
     [rep] = corpus.ingest(D / name)
     assert (rep.format, rep.read, rep.stored, rep.duplicate, rep.quarantined) == ("twarc2", 10, 8, 1, 1)
     assert corpus.count("posts") == 8
+
+
+def test_twarc2_pages_only_file_with_a_broken_line(corpus, tmp_path):
+    """A file of response pages only is parsed in one go; a line that is not JSON sends its batch
+    to the careful parse, which quarantines that line and stores the rest as the fixture does."""
+    lines = (D / "twarc2_pages.jsonl").read_text(encoding="utf-8").splitlines()
+    pages = [line for line in lines if line.startswith('{"data"')]
+    assert len(pages) == 3 and not all(json_ok(line) for line in pages)  # two pages and a truncated one
+    f = tmp_path / "pages.jsonl"
+    f.write_text("\n".join(pages) + "\n", encoding="utf-8")
+    [rep] = corpus.ingest(f)
+    assert (rep.format, rep.quarantined) == ("twarc2", 1)
+    assert rep.read == rep.stored + rep.duplicate + rep.quarantined and rep.stored > 0
+    assert corpus.query("SELECT line, reason FROM quarantine").values.tolist() == [[3, "invalid JSON"]]
+    # the good pages give what the two clean pages alone give
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text("\n".join(p for p in pages if json_ok(p)) + "\n", encoding="utf-8")
+    other = engineroom.open(tmp_path / "clean.duckdb")
+    [rep2] = other.ingest(clean)
+    assert (rep2.read, rep2.stored, rep2.quarantined) == (rep.read - 1, rep.stored, 0)
+    q = "SELECT post_id, account_id, kind, text FROM posts ORDER BY post_id"
+    assert corpus.query(q).values.tolist() == other.query(q).values.tolist()
+    other.close()
+
+
+def json_ok(line: str) -> bool:
+    try:
+        json.loads(line)
+        return True
+    except ValueError:
+        return False
 
 
 def test_compressed_csv_and_bluesky(corpus):

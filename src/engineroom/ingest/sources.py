@@ -473,8 +473,9 @@ def line_batches(stream, max_lines: int = 200_000, max_bytes: int = 64 << 20):
 
     The stream is read in chunks of at most :data:`READ_CHUNK` bytes (``readinto`` Arrow memory, the
     unfinished last line of a chunk copied to the front of the next) and split with numpy (no Python
-    object per line); a batch's ``raw`` column keeps those chunks (a chunked array, no copy); a batch is flushed at the line that brings it to ``max_lines`` lines or ``max_bytes``
-    bytes (so the batches are the same however the stream was read).
+    object per line); a batch's ``raw`` column keeps those chunks (a chunked array, no copy). A
+    batch is flushed at the line that brings it to ``max_lines`` lines or ``max_bytes`` bytes (so
+    the batches are the same however the stream was read).
     Lines are decoded as UTF-8 in Arrow (fast); a batch with undecodable bytes is decoded line by
     line with U+FFFD replacements instead. CRLF line ends lose their CR; blank lines are skipped
     (their numbers are not reused).
