@@ -271,18 +271,6 @@ URL_RE = re.compile(r"https?://[^\s<>\"'\u2026]+", re.IGNORECASE)
 RT_RE = re.compile(r"^RT @(\w{1,30}):")
 
 #: The same patterns for DuckDB (RE2 syntax: no look-behind).
-def sql_json_object(members: list[tuple[str, str]]) -> str:
-    """SQL for a JSON object (as VARCHAR) of ``(key, SQL expression giving the value's JSON text or
-    NULL)`` pairs: members whose value is NULL are left out, and the whole is NULL when all are.
-
-    Built as text with ``concat_ws``, which skips NULLs: several times cheaper per row than
-    merge-patching a ``json_object`` into ``{}``, with the same output."""
-    import json
-
-    items = ", ".join("'" + (json.dumps(k, ensure_ascii=False) + ":").replace("'", "''") + f"' || ({v})" for k, v in members)
-    return f"nullif('{{' || concat_ws(',', {items}) || '}}', '{{}}')"
-
-
 SQL_HASHTAG_RE = r"(?:^|[^\p{L}\p{N}_&/])[#＃]([\p{L}\p{N}_]*[\p{L}_][\p{L}\p{N}_]*)"
 SQL_MENTION_RE = r"(?:^|[^\p{L}\p{N}_@])[@＠]([\p{L}\p{N}_]{1,30})"
 SQL_URL_RE = r"(?i)https?://[^\s<>\"'\x{2026}]+"
@@ -317,3 +305,16 @@ def list_column(v: Any) -> list[str]:
         if part:
             out.append(part)
     return out
+
+
+# -- SQL builders ---------------------------------------------------------------------------
+def sql_json_object(members: list[tuple[str, str]]) -> str:
+    """SQL for a JSON object (as VARCHAR) of ``(key, SQL expression giving the value's JSON text or
+    NULL)`` pairs: members whose value is NULL are left out, and the whole is NULL when all are.
+
+    Built as text with ``concat_ws``, which skips NULLs: several times cheaper per row than
+    merge-patching a ``json_object`` into ``{}``, with the same output."""
+    import json
+
+    items = ", ".join("'" + (json.dumps(k, ensure_ascii=False) + ":").replace("'", "''") + f"' || ({v})" for k, v in members)
+    return f"nullif('{{' || concat_ws(',', {items}) || '}}', '{{}}')"

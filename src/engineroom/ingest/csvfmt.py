@@ -151,6 +151,11 @@ class IOArchive(CsvAdapter):
             raise IngestError(f"{self.source.name}: not an io-archive tweets file: missing column(s) "
                               f"{', '.join(missing)} (found: {', '.join(cols[:40])})")
 
+    @property
+    def unique_accounts(self) -> bool:
+        """The tweets file's profiles are reduced to one per account while staging (see :meth:`_io`)."""
+        return getattr(self, "variant", None) == "io"
+
     def stage_rows(self, con, cols: list[str]) -> set[str]:
         return self._io(con, cols) if self.variant == "io" else self._dev(con, cols)
 
