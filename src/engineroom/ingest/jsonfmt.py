@@ -24,7 +24,6 @@ from .merge import unregister
 import json as _json
 
 import duckdb
-import pyarrow.compute as pc
 
 _ENT = {"hashtags": [{"tag": "VARCHAR"}],
         "urls": [{"url": "VARCHAR", "expanded_url": "VARCHAR", "unwound_url": "VARCHAR", "media_key": "VARCHAR"}],
@@ -98,11 +97,12 @@ class Twarc2(JsonLinesAdapter):
     unique_accounts = True  # t_users: one profile per user id (the latest), ids never empty
 
     def stage_unit(self, con, unit) -> None:
-        # whether every line starts like a response page: asked of Arrow (each scan of the lines by
-        # DuckDB costs a pass over all their bytes)
-        pages = bool(unit.num_rows) and bool(pc.all(pc.starts_with(unit.column("raw"), '{"data"')).as_py())
         con.register("b_lines", unit)
         try:
+            # whether every line starts like a response page (a batch is a few hundred pages: this
+            # reads a few bytes of each)
+            pages = bool(unit.num_rows) and bool(con.execute(
+                """SELECT bool_and(starts_with(raw, '{"data"')) FROM b_lines""").fetchall()[0][0])
             self.stage(con, pages)
         finally:
             unregister(con, "b_lines")
