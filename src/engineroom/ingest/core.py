@@ -12,7 +12,7 @@ How a file flows (memory stays bounded however large the file):
 3. this thread stores the batches in file order with :func:`engineroom.ingest.merge.merge_batch`
    inside the file's transaction (``BEGIN`` ... ``COMMIT``; any error or interrupt rolls back;
    kill -9 leaves nothing because DuckDB never committed), with the transaction's memory limited
-   to ``ENGINEROOM_INGEST_MEMORY`` (768 MB; DuckDB spills beyond it). At most one batch per
+   to ``ENGINEROOM_INGEST_MEMORY`` (1.5 GB; DuckDB spills beyond it). At most one batch per
    worker plus the one being stored is in memory at a time.
 """
 
@@ -173,13 +173,15 @@ def ingest_source(
     zone, mem, nthreads = con.execute(
         "SELECT current_setting('TimeZone'), current_setting('memory_limit'), current_setting('threads')").fetchone()
     con.execute("SET TimeZone = 'UTC'")  # times without an offset are UTC
-    # bounded memory however large the file: DuckDB spills to its temp folder beyond this. At
-    # 512 MB a 1M-post twarc2 ingest kept evicting (each eviction hands DuckDB's freed memory back to
-    # the system, and it is faulted in again): 29 CPU-s against 24-25 at 768 MB, 1 GB or 1.5 GB
-    con.execute(f"SET memory_limit = '{os.environ.get('ENGINEROOM_INGEST_MEMORY', '768MB')}'")
+    # bounded memory however large the file: DuckDB spills to its temp folder beyond this. Below
+    # 1.5 GB (this and each staging connection's) DuckDB keeps handing the memory it frees back to
+    # the system, for every connection of the process, and faulting it in again: a 1M-post twarc2
+    # ingest took 1.2M page faults (3.5-4.5 s of kernel time) at 768 MB, 0.8-0.9M at 1 GB, 0.6M at
+    # 1.5 GB and no fewer above; at 512 MB it also kept evicting (29 CPU-s against 24-25)
+    con.execute(f"SET memory_limit = '{os.environ.get('ENGINEROOM_INGEST_MEMORY', '1536MB')}'")
     threads = ingest_threads()
     con.execute(f"SET threads = {threads}")
-    stage_mem = os.environ.get("ENGINEROOM_STAGE_MEMORY", "768MB")
+    stage_mem = os.environ.get("ENGINEROOM_STAGE_MEMORY", "1536MB")
     con.execute("BEGIN TRANSACTION")
     try:
         with progress(f"Ingesting {Path(src.name).name}", total=None) as bar:

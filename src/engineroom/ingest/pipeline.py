@@ -45,14 +45,18 @@ def ingest_workers() -> int:
 
 def staging_connection(threads: int, memory: str) -> duckdb.DuckDBPyConnection:
     """A private in-memory DuckDB for staging batches (its temp tables are freed batch by batch:
-    in the corpus database they would be kept until the ingest transaction ends)."""
+    in the corpus database they would be kept until the ingest transaction ends).
+
+    ``memory`` is its limit (a 64 MB twarc2 batch peaks at about 115 MB of buffer pool). It is set
+    well above that use: DuckDB hands the memory it frees back to the system (for the whole
+    process, every connection's) when the frees outgrow the room left under a connection's limit,
+    and the same memory is then faulted in again by the next batch.
+    """
     sc = duckdb.connect()
     sc.execute("SET TimeZone = 'UTC'")  # times without an offset are UTC
     sc.execute(f"SET threads = {int(threads)}")
     sc.execute(f"SET memory_limit = '{memory}'")
     sc.execute("SET preserve_insertion_order = true")
-    sc.execute("SET allocator_flush_threshold = '16MB'")  # give freed batch memory back early
-    sc.execute("SET allocator_bulk_deallocation_flush_threshold = '64MB'")
     return sc
 
 
