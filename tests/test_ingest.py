@@ -456,3 +456,21 @@ def test_line_batches_end_near_max_bytes():
     batches = list(line_batches(io.BytesIO(line * 1000), max_lines=10**6, max_bytes=1000))
     assert sum(b.num_rows for b in batches) == 1000
     assert max(b.num_rows for b in batches) <= 11
+
+
+def test_line_batches_past_the_views_offset_limit(monkeypatch):
+    """A read buffer too big for a binary view's 31-bit offsets (a line of 2 GB or more) gives its
+    lines as copies: the same records as the views would."""
+    import random
+
+    from engineroom.ingest import sources
+
+    rnd = random.Random(5)
+    pieces = [b"a", b"{}", b"\n", b"\r", b" ", b"\xe2\x82\xac", b"\xff", b"x" * 40]
+    data = b"".join(rnd.choice(pieces) for _ in range(3000))
+    want = [(b.column("rec").to_pylist(), b.column("raw").to_pylist())
+            for b in sources.line_batches(io.BytesIO(data), max_lines=7, max_bytes=200)]
+    monkeypatch.setattr(sources, "_VIEW_OFFSET_MAX", 16)
+    got = [(b.column("rec").to_pylist(), b.column("raw").to_pylist())
+           for b in sources.line_batches(io.BytesIO(data), max_lines=7, max_bytes=200)]
+    assert got == want and sum(len(r) for r, _ in got) > 50

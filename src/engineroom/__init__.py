@@ -10,9 +10,9 @@ import os as _os
 
 # DuckDB's allocator (jemalloc, in DuckDB's Linux builds) gives memory back to the system one second
 # after it is freed (DuckDB's setting; jemalloc's own default is ten seconds). An ingest frees and
-# takes again the same few hundred MB for every batch, a little more than a second apart per
-# staging worker, so each batch faulted that memory in again: for 1M twarc2 posts 0.6M page
-# faults at one second, 0.37M at ten (0.7 CPU-s less kernel time; peak memory +70 MB). Read once,
+# takes again the same few hundred MB batch after batch, and at one second much of it was handed
+# back in between and faulted in again: for 1M twarc2 posts 0.6M page faults at one second, 0.37M
+# at ten (about 0.7 CPU-s less kernel time; peak memory +70 MB). Read once,
 # when DuckDB first allocates: set here before engineroom imports DuckDB; a value of one's own wins.
 _os.environ.setdefault("DUCKDB_JE_MALLOC_CONF", "dirty_decay_ms:10000,muzzy_decay_ms:10000")
 

@@ -195,7 +195,8 @@ class Twarc2(JsonLinesAdapter):
         ex("""INSERT INTO b_quar SELECT rec, 'tweet without an id', NULL FROM t_x WHERE id IS NULL OR id = ''""")
         ex("DELETE FROM t_x WHERE id IS NULL OR id = ''")
         # users: page includes, flattened authors and the flattened referenced tweets' authors, each
-        # with a key (its line, then its place there) that orders them as in the file
+        # with a key (its line, then its place there: a line holds far fewer than 2^20 users) that
+        # orders them as in the file
         users = union("SELECT rec, rec * 1048576 + generate_subscripts(p.includes.users, 1) AS k, unnest(p.includes.users) AS u "
                       "FROM t_l WHERE pg AND p.includes.users IS NOT NULL",
                       "SELECT rec, rec * 1048576 AS k, f.author AS u FROM t_l WHERE NOT pg AND f.author.id IS NOT NULL",
