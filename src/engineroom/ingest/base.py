@@ -26,8 +26,8 @@ def batch_bytes(default_mb: int = 32) -> int:
     40 statements over wide expressions) besides its per-row work; measured on 1M IO-archive rows,
     8 MB batches took 24.3 CPU-s, 16 MB 20.1 and 32 MB 17.0. Memory grows with the batch: two
     staging workers each hold one staged batch (several times its input size while it is staged),
-    so the default is 32 MB; an adapter sets its own (:attr:`Adapter.batch_mb`: twarc2 64 MB, where
-    1M posts took 32.5 CPU-s against 36.5 with 32 MB batches, at 1.3 GB peak for the whole ingest).
+    so the default is 32 MB; an adapter sets its own (:attr:`Adapter.batch_mb`: twarc2 80 MB, where
+    1M posts took about 5% less CPU than with 64 MB batches, at 1.6 GB peak for the whole ingest).
     """
     v = os.environ.get("ENGINEROOM_BATCH_MB", "").strip()
     return (int(v) if v.isdigit() and int(v) > 0 else default_mb) << 20

@@ -47,7 +47,7 @@ def staging_connection(threads: int, memory: str) -> duckdb.DuckDBPyConnection:
     """A private in-memory DuckDB for staging batches (its temp tables are freed batch by batch:
     in the corpus database they would be kept until the ingest transaction ends).
 
-    ``memory`` is its limit (a 64 MB twarc2 batch peaks at about 115 MB of buffer pool). It is set
+    ``memory`` is its limit (a twarc2 batch of 64 MB peaked at about 115 MB of buffer pool). It is set
     well above that use: DuckDB hands the memory it frees back to the system (for the whole
     process, every connection's) when the frees outgrow the room left under a connection's limit,
     and the same memory is then faulted in again by the next batch.

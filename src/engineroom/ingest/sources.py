@@ -520,7 +520,7 @@ def line_batches(stream, max_lines: int = 200_000, max_bytes: int = 64 << 20):
     import numpy as np
     import pyarrow as pa
 
-    # read in chunks of at most READ_CHUNK: fresh buffers of a whole (64 MB) batch cost page faults
+    # read in chunks of at most READ_CHUNK: fresh buffers of a whole (80 MB) batch cost page faults
     chunk = min(max_bytes, READ_CHUNK)
     pend_recs: list[np.ndarray] = []
     pend_vals: list[pa.Array] = []
