@@ -256,3 +256,42 @@ def test_ctrl_c_midway_rolls_back_with_a_clear_message(tmp_path):
     assert "interrupted" in errs and "Traceback" not in errs
     with engineroom.open(db) as c:
         assert {t: c.count(t) for t in before} == before
+
+
+def test_ctrl_c_that_duckdb_reports_as_another_error_is_an_interrupt(tmp_path, monkeypatch):
+    """Ctrl-C that arrives while DuckDB looks up a batch's Arrow table in Python comes back from
+    DuckDB as a missing table: the ingest still ends as interrupted (KeyboardInterrupt, which the
+    command line turns into exit 130), not as an unreadable file, and the corpus is as before."""
+    import duckdb
+
+    import engineroom.ingest.core as core
+
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT does not have Python's default handler here")
+    real = core.merge_batch
+    calls = []
+
+    def merge(con, ctx, tables):
+        calls.append(1)
+        if len(calls) == 2:
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)  # the handler runs here and raises KeyboardInterrupt
+            except KeyboardInterrupt:
+                raise duckdb.CatalogException("Table with name b_posts does not exist!") from None
+        return real(con, ctx, tables)
+
+    db = tmp_path / "c.duckdb"
+    big = tmp_path / "big.jsonl"
+    _big_flat_file(big, 3_000)
+    with engineroom.open(db) as c:
+        c.ingest(D / "twitter_v1.jsonl")
+        before = {t: c.count(t) for t in ("posts", "accounts", "interactions", "ingests")}
+        monkeypatch.setattr(core, "merge_batch", merge)
+        from engineroom.ingest.jsonfmt import Twarc2
+        monkeypatch.setattr(Twarc2, "lines_per_batch", 1000)
+        with pytest.raises(KeyboardInterrupt):
+            c.ingest(big)
+        assert len(calls) == 2
+        assert {t: c.count(t) for t in before} == before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -21,6 +21,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
+import threading
 import time
 import uuid
 from contextlib import closing
@@ -183,8 +185,9 @@ def ingest_source(
     con.execute(f"SET threads = {threads}")
     stage_mem = os.environ.get("ENGINEROOM_STAGE_MEMORY", "1536MB")
     con.execute("BEGIN TRANSACTION")
+    watch = _InterruptWatch()
     try:
-        with progress(f"Ingesting {Path(src.name).name}", total=None) as bar:
+        with watch, progress(f"Ingesting {Path(src.name).name}", total=None) as bar:
             # batches are staged on worker threads, each with its own in-memory DuckDB, and reach
             # this transaction as Arrow, in file order (see engineroom.ingest.pipeline)
             with closing(staged_batches(adapter, hasher, adapter.mode, ingest_workers(),
@@ -208,6 +211,10 @@ def ingest_source(
         except Exception:
             pass
         _set_zone(con, zone, mem, nthreads)
+        if watch.hit and not isinstance(exc, KeyboardInterrupt):
+            # Ctrl-C while DuckDB was looking up a batch's Arrow table in Python: the lookup fails
+            # and DuckDB reports a missing table instead of the interrupt
+            raise KeyboardInterrupt from exc
         if isinstance(exc, IngestError):
             raise
         if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
@@ -220,6 +227,30 @@ def ingest_source(
                        quarantined=total.quarantined, seconds=time.perf_counter() - t0, ingest_id=ingest_id, sha256=sha)
     assert rep.read == rep.stored + rep.duplicate + rep.quarantined
     return rep
+
+
+class _InterruptWatch:
+    """Notes whether Ctrl-C (SIGINT) arrived while an ingest ran (``hit``), still raising
+    KeyboardInterrupt as Python does. Only on the main thread, and only where SIGINT has Python's
+    default handler (elsewhere signal handlers cannot be set, or are someone else's)."""
+
+    def __init__(self) -> None:
+        self.hit = False
+        self._before = None
+
+    def _handler(self, signum, frame) -> None:
+        self.hit = True
+        signal.default_int_handler(signum, frame)
+
+    def __enter__(self) -> "_InterruptWatch":
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._before = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._before is not None:
+            signal.signal(signal.SIGINT, self._before)
+            self._before = None
 
 
 def ingest_threads() -> int:
