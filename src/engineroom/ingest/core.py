@@ -5,8 +5,8 @@ How a file flows (memory stays bounded however large the file):
 1. the file is opened by content (gzip / zstd / zip magic bytes), hashed while it is read, and
    skipped when its SHA-256 is already in ``ingests`` (it is hashed up front only when an earlier
    ingest had a file of the same size);
-2. the adapter reads it in batches (32 MB of JSON lines, 80 MB for twarc2, split with numpy, or 32 MB CSV blocks via
-   pyarrow); worker threads (:mod:`engineroom.ingest.pipeline`, 2 by default) each normalise a
+2. the adapter reads it in batches (32 MB of JSON lines, 80 MB for twarc2, split with numpy, or
+   32 MB CSV blocks via pyarrow); worker threads (:mod:`engineroom.ingest.pipeline`, 2 by default) each normalise a
    batch with SQL in their *own in-memory DuckDB* (its scratch tables are freed batch by batch: in
    the corpus database they would live until the transaction ends) and export it as Arrow;
 3. this thread stores the batches in file order with :func:`engineroom.ingest.merge.merge_batch`

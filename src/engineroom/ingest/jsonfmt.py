@@ -111,10 +111,10 @@ class Twarc2(JsonLinesAdapter):
     def stage(self, con, pages: bool = False) -> None:
         """Stage the lines ``b_lines``; ``pages``: every line is known to start with ``{"data"``."""
         ex = con.execute
-        # one typed parse per line (page or flattened tweet); a line that is not JSON gives NULL.
-        # The usual batch is response pages only: each line is parsed as a page, with no CASE or
-        # try() around the parse (they copy the parsed structs: 10-15% of the parse). Should a line
-        # not be JSON, that statement fails and the batch is parsed the careful way below.
+        # one typed parse per line (page or flattened tweet). The usual batch is response pages
+        # only: each line is parsed as a page, with no CASE or try() around the parse (they copy the
+        # parsed structs: 10-15% of the parse). Should a line not be JSON, that statement fails and
+        # the batch is parsed the careful way below, where such a line gives NULL.
         parsed = False
         if pages:
             try:
