@@ -285,6 +285,25 @@ def test_whole_file_errors_leave_corpus_unchanged(corpus, tmp_path):
     assert counts(corpus) == before
 
 
+def test_ingest_gives_the_session_its_settings_back(corpus):
+    """An ingest sets its own time zone, memory limit, threads and write buffering, and puts the
+    caller's back afterwards, whether the file was stored or could not be read."""
+    con = corpus.con
+    con.execute("SET TimeZone = 'Europe/London'")
+    con.execute("SET memory_limit = '700MB'")
+    con.execute("SET threads = 3")
+    con.execute("SET SESSION write_buffer_row_group_count = 4")
+    settings = ("SELECT current_setting('TimeZone'), current_setting('memory_limit'), current_setting('threads'), "
+                "current_setting('write_buffer_row_group_count')")
+    before = con.execute(settings).fetchone()
+    assert before[3] == 4
+    corpus.ingest(D / "twarc2_pages.jsonl")
+    assert con.execute(settings).fetchone() == before
+    with pytest.raises(IngestError):
+        corpus.ingest(D / "generic.csv", format="io-archive")
+    assert con.execute(settings).fetchone() == before
+
+
 def test_truncated_zstd_is_an_error(corpus, tmp_path):
     raw = (D / "twarc2_pages.jsonl.zst").read_bytes()
     bad = tmp_path / "cut.jsonl.zst"

@@ -172,8 +172,9 @@ def ingest_source(
     adapter = adapter_cls(src, column_map=column_map, media_dir=media_dir)
     ctx = Context(ingest_id=ingest_id, file=src.name, mode=adapter.mode, media_index=media_idx, options=options)
     total = Counts()
-    zone, mem, nthreads = con.execute(
-        "SELECT current_setting('TimeZone'), current_setting('memory_limit'), current_setting('threads')").fetchone()
+    zone, mem, nthreads, wbuf = con.execute(
+        "SELECT current_setting('TimeZone'), current_setting('memory_limit'), current_setting('threads'), "
+        "current_setting('write_buffer_row_group_count')").fetchone()
     con.execute("SET TimeZone = 'UTC'")  # times without an offset are UTC
     # bounded memory however large the file: DuckDB spills to its temp folder beyond this. Below
     # 1.5 GB (this and each staging connection's) DuckDB keeps handing the memory it frees back to
@@ -183,6 +184,11 @@ def ingest_source(
     con.execute(f"SET memory_limit = '{os.environ.get('ENGINEROOM_INGEST_MEMORY', '1536MB')}'")
     threads = ingest_threads()
     con.execute(f"SET threads = {threads}")
+    # each full row group (122,880 rows) of a table is compressed and written to the file as the
+    # batches are stored, not five at a time (DuckDB's default): the ones still buffered are
+    # written by COMMIT, on one core while the staging workers have nothing left to do. On 1M
+    # twarc2 posts COMMIT took 0.35 s against 1.1 s, and the peak memory fell by 150 MB
+    con.execute("SET SESSION write_buffer_row_group_count = 1")
     stage_mem = os.environ.get("ENGINEROOM_STAGE_MEMORY", "1536MB")
     con.execute("BEGIN TRANSACTION")
     watch = _InterruptWatch()
@@ -210,7 +216,7 @@ def ingest_source(
             con.execute("ROLLBACK")
         except Exception:
             pass
-        _set_zone(con, zone, mem, nthreads)
+        _set_zone(con, zone, mem, nthreads, wbuf)
         if watch.hit and not isinstance(exc, KeyboardInterrupt):
             # Ctrl-C while DuckDB was looking up a batch's Arrow table in Python: the lookup fails
             # and DuckDB reports a missing table instead of the interrupt
@@ -222,7 +228,7 @@ def ingest_source(
         if isinstance(exc, (duckdb.Error, ValueError, UnicodeError, OSError, EOFError)):
             raise IngestError(f"{src.name}: could not be read as {fmt}: {exc}") from exc
         raise
-    _set_zone(con, zone, mem, nthreads)
+    _set_zone(con, zone, mem, nthreads, wbuf)
     rep = IngestReport(file=src.name, format=fmt, read=total.read, stored=total.stored, duplicate=total.duplicate,
                        quarantined=total.quarantined, seconds=time.perf_counter() - t0, ingest_id=ingest_id, sha256=sha)
     assert rep.read == rep.stored + rep.duplicate + rep.quarantined
@@ -269,12 +275,14 @@ def ingest_threads() -> int:
     return int(v) if v.isdigit() and int(v) > 0 else 1
 
 
-def _set_zone(con, zone: str, mem: str, threads=None) -> None:
-    """Put back the session's time zone, memory limit and threads."""
+def _set_zone(con, zone: str, mem: str, threads=None, write_buffer=None) -> None:
+    """Put back the session's time zone, memory limit, threads and row groups buffered before a write."""
     try:
         con.execute(f"SET TimeZone = '{zone}'")
         con.execute(f"SET memory_limit = '{mem}'")
         if threads is not None:
             con.execute(f"SET threads = {int(threads)}")
+        if write_buffer is not None:
+            con.execute(f"SET SESSION write_buffer_row_group_count = {int(write_buffer)}")
     except Exception:  # pragma: no cover
         pass
