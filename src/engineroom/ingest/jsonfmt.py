@@ -77,8 +77,7 @@ def _sql_json(obj) -> str:
 def _extra(prefix: str, keys: list[str], more: dict[str, str] | None = None) -> str:
     """SQL for a JSON object of the given JSON-typed struct fields, without the null ones (NULL when all are)."""
     parts = [(k, f'{prefix}."{k}"') for k in keys] + list((more or {}).items())
-    return sql_json_object([(k, f"CASE WHEN ({v}) IS NOT NULL AND ({v})::VARCHAR <> 'null' THEN ({v})::VARCHAR END")
-                            for k, v in parts])
+    return sql_json_object([(k, f"nullif(({v})::VARCHAR, 'null')") for k, v in parts])
 
 
 def _ts(expr: str) -> str:
@@ -154,10 +153,16 @@ class Twarc2(JsonLinesAdapter):
         ents = ", ".join(f"CASE WHEN t.note_tweet.entities IS NULL THEN t.entities.{k} ELSE t.note_tweet.entities.{k} END AS ent_{k}"
                          for k in ("hashtags", "urls", "mentions"))
 
+        def first_ref(kind: str, field: str) -> str:
+            # a field of the first referenced tweet of a kind: a tweet references one or two, so
+            # those are looked at directly; list_filter (a lambda per tweet: a fifth of this
+            # projection's cost) only for three or more
+            r = "t.referenced_tweets"
+            return (f"CASE WHEN {r} IS NULL THEN NULL WHEN {r}[1].type = '{kind}' THEN {r}[1].{field} "
+                    f"WHEN len({r}) < 2 THEN NULL WHEN {r}[2].type = '{kind}' THEN {r}[2].{field} "
+                    f"ELSE list_filter({r}, lambda r: r.type = '{kind}')[1].{field} END")
+
         def proj(flat: bool) -> str:
-            ref = "t.referenced_tweets"
-            rt = f"list_filter({ref}, lambda r: r.type = 'retweeted')[1]"
-            qt = f"list_filter({ref}, lambda r: r.type = 'quoted')[1]"
             return f"""rec, t.id AS id, t.author_id AS author_id, t.created_at AS created_at, t.text AS text,
                 t.note_tweet.text AS note_text, t.lang AS lang, t.conversation_id AS conversation_id,
                 t.in_reply_to_user_id AS in_reply_to_user_id,
@@ -166,10 +171,10 @@ class Twarc2(JsonLinesAdapter):
                 t.withheld IS NOT NULL AND t.withheld::VARCHAR <> 'null' AS withheld,
                 {"t.author.username" if flat else "NULL::VARCHAR"} AS author_handle,
                 t.attachments.media_keys AS media_keys,
-                {rt}.id AS rt_id, {rt}.author_id AS rt_author,
-                {f"coalesce({rt}.note_tweet.text, {rt}.text)" if flat else "NULL::VARCHAR"} AS rt_text,
-                {qt}.id AS qt_id, {qt}.author_id AS qt_author,
-                list_filter({ref}, lambda r: r.type = 'replied_to')[1].id AS rp_id,
+                {first_ref('retweeted', 'id')} AS rt_id, {first_ref('retweeted', 'author_id')} AS rt_author,
+                {f"coalesce({first_ref('retweeted', 'note_tweet.text')}, {first_ref('retweeted', 'text')})" if flat else "NULL::VARCHAR"} AS rt_text,
+                {first_ref('quoted', 'id')} AS qt_id, {first_ref('quoted', 'author_id')} AS qt_author,
+                {first_ref('replied_to', 'id')} AS rp_id,
                 {ents},
                 {_extra("t", TWEET_EXTRA, {"poll_ids": "t.attachments.poll_ids", "cashtags": "t.entities.cashtags",
                                             "annotations": "t.entities.annotations"})} AS extra"""
