@@ -96,6 +96,31 @@ def test_twarc2_pages_resolve_expansions(corpus):
     assert set(corpus.query("SELECT tag FROM hashtags WHERE post_id = '2001'")["tag"]) == {"foo", "bar"}
 
 
+def test_twarc2_referenced_tweets_in_any_order(corpus, tmp_path):
+    """A tweet that replies and quotes, its references in either order, or with more than two."""
+    refs = {"9001": [("replied_to", "8001"), ("quoted", "8002")],
+            "9002": [("quoted", "8002"), ("replied_to", "8001")],
+            "9003": [("other", "8003"), ("replied_to", "8001"), ("retweeted", "8002")],
+            "9004": [],
+            "9005": [("quoted", "8002"), ("quoted", "8003")]}
+    data = [{"id": i, "author_id": "1", "text": "t", "created_at": "2024-01-01T00:00:00Z",
+             "referenced_tweets": [{"type": k, "id": r} for k, r in rs]} for i, rs in refs.items()]
+    page = {"data": data, "includes": {"users": [{"id": "1", "username": "a"}, {"id": "2", "username": "b"}],
+                                       "tweets": [{"id": r, "author_id": "2", "text": "x"} for r in ("8001", "8002", "8003")]}}
+    f = tmp_path / "refs.jsonl"
+    f.write_text(json.dumps(page) + "\n")
+    for flat in (False, True):  # as a page, then flattened (each tweet a line of its own, other ids)
+        if flat:
+            f.write_text("".join(json.dumps({**t, "id": "7" + t["id"][1:], "author": {"id": "1", "username": "a"}}) + "\n"
+                                 for t in data))
+        corpus.ingest(f)
+    p = corpus.query("SELECT post_id, kind, reply_to_post_id, quote_of_post_id, retweet_of_post_id FROM posts ORDER BY post_id")
+    got = {r.post_id: (r.kind, r.reply_to_post_id, r.quote_of_post_id, r.retweet_of_post_id) for r in p.fillna("").itertuples()}
+    want = {"9001": ("quote", "8001", "8002", ""), "9002": ("quote", "8001", "8002", ""),
+            "9003": ("retweet", "8001", "", "8002"), "9004": ("post", "", "", ""), "9005": ("quote", "", "8002", "")}
+    assert got == {**want, **{"7" + k[1:]: v for k, v in want.items()}}
+
+
 def test_flattened_equals_pages(tmp_path):
     def snapshot(name):
         with engineroom.open(tmp_path / f"{name}.duckdb") as c:
