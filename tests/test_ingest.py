@@ -121,6 +121,24 @@ def test_twarc2_referenced_tweets_in_any_order(corpus, tmp_path):
     assert got == {**want, **{"7" + k[1:]: v for k, v in want.items()}}
 
 
+def test_a_tag_or_link_twice_in_a_post_is_stored_once(corpus, tmp_path):
+    tags = [{"tag": "Foo"}, {"tag": "bar"}, {"tag": "FOO"}, {"tag": "foo"}, {"tag": ""}]
+    urls = [{"url": "https://t.co/b", "expanded_url": "https://example.org/b"},
+            {"url": "https://t.co/a", "expanded_url": "https://www.example.co.uk/a"}]
+    tweet = {"id": "5001", "author_id": "1", "text": "#Foo #bar #FOO #foo", "created_at": "2024-01-01T00:00:00Z",
+             "entities": {"hashtags": tags, "urls": urls}}
+    f = tmp_path / "tags.jsonl"
+    # the same tweet twice in a page, and again on the next line: stored once, the first kept
+    f.write_text(json.dumps({"data": [tweet, tweet], "includes": {"users": [{"id": "1", "username": "a"}]}}) + "\n"
+                 + json.dumps({"data": [tweet]}) + "\n")
+    [rep] = corpus.ingest(f)
+    assert (rep.read, rep.stored, rep.duplicate) == (3, 1, 2)
+    assert corpus.query("SELECT tag, tag_raw, position FROM hashtags ORDER BY position").values.tolist() == [
+        ["foo", "Foo", 0], ["bar", "bar", 1]]
+    assert corpus.query("SELECT position, expanded_url, domain, host FROM urls ORDER BY position").values.tolist() == [
+        [0, "https://example.org/b", "example.org", "example.org"], [1, "https://www.example.co.uk/a", "example.co.uk", "www.example.co.uk"]]
+
+
 def test_flattened_equals_pages(tmp_path):
     def snapshot(name):
         with engineroom.open(tmp_path / f"{name}.duckdb") as c:

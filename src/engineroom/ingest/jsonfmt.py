@@ -281,8 +281,10 @@ class Twarc2(JsonLinesAdapter):
             SELECT rec, 'twitter' AS platform, id AS post_id, unnest(ent_hashtags).tag AS tag_raw,
                    (generate_subscripts(ent_hashtags, 1) - 1)::BIGINT AS position
             FROM t_x WHERE ent_hashtags IS NOT NULL""")
+        # a link's position counts the tweet's links that are not its media; a tweet given twice in one
+        # page numbers its links the same both times (dense_rank), so one is stored, not both
         ex(r"""CREATE OR REPLACE TEMP VIEW b_urls AS
-            SELECT rec, 'twitter' AS platform, id AS post_id, (row_number() OVER (PARTITION BY rec, id ORDER BY i) - 1)::BIGINT AS position,
+            SELECT rec, 'twitter' AS platform, id AS post_id, (dense_rank() OVER (PARTITION BY rec, id ORDER BY i) - 1)::BIGINT AS position,
                    u.url AS url, coalesce(u.unwound_url, u.expanded_url, u.url) AS expanded_url
             FROM (SELECT rec, id, unnest(ent_urls) AS u, generate_subscripts(ent_urls, 1) AS i
                   FROM t_x WHERE ent_urls IS NOT NULL)
