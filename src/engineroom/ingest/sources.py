@@ -18,6 +18,7 @@ from pathlib import Path
 from .errors import IngestError
 
 CHUNK = 1 << 22  # 4 MiB
+DECOMPRESS_IN = 1 << 20  # compressed bytes decompressed at a time (see _Decompressing)
 
 MAGIC_GZIP = b"\x1f\x8b"
 MAGIC_ZSTD = b"\x28\xb5\x2f\xfd"
@@ -132,11 +133,17 @@ class _Hashing(_Wrapping):
 
 
 class _Decompressing(_Wrapping):
-    """gzip / zstd decompression (multi-member / multi-frame) that notices truncation."""
+    """gzip / zstd decompression (multi-member / multi-frame) that notices truncation.
+
+    The compressed stream is decompressed :data:`DECOMPRESS_IN` bytes at a time and handed out
+    with ``readinto`` from the decompressed piece, without slicing it: copies of tens of MB per
+    read each took fresh memory, which cost more kernel time (page faults) than decompressing.
+    """
 
     def __init__(self, f, name: str, kind: str) -> None:
         self.f, self.name, self.kind = f, name, kind
-        self.buf = b""
+        self.buf = memoryview(b"")  # the decompressed piece ...
+        self.pos = 0                # ... and how much of it was handed out
         self.done = False
         self._new()
 
@@ -150,8 +157,8 @@ class _Decompressing(_Wrapping):
         self.in_frame = False
 
     def _fill(self) -> None:
-        while not self.buf and not self.done:
-            chunk = self.f.read(CHUNK)
+        while self.pos >= len(self.buf) and not self.done:
+            chunk = self.f.read(DECOMPRESS_IN)
             if not chunk:
                 if self.in_frame:
                     raise IngestError(f"{self.name}: truncated {self.kind} archive (the file ends inside compressed data)")
@@ -169,21 +176,35 @@ class _Decompressing(_Wrapping):
                     self._new()
                 else:
                     chunk = b""
-            self.buf = b"".join(out)
+            self.buf = memoryview(out[0] if len(out) == 1 else b"".join(out))
+            self.pos = 0
+
+    def readinto(self, b) -> int:
+        with memoryview(b) as mv, mv.cast("B") as dst:
+            n, got = len(dst), 0
+            while got < n:
+                self._fill()
+                k = min(n - got, len(self.buf) - self.pos)
+                if k <= 0:
+                    break
+                dst[got: got + k] = self.buf[self.pos: self.pos + k]
+                self.pos += k
+                got += k
+        return got
 
     def read(self, n: int = -1) -> bytes:
-        self._fill()
         if n is None or n < 0:
-            parts = [self.buf]
-            self.buf = b""
-            while not self.done:
+            parts = []
+            while True:
                 self._fill()
-                parts.append(self.buf)
-                self.buf = b""
-            return b"".join(parts)
-        b, self.buf = self.buf[:n], self.buf[n:]
-        return b
-
+                if self.pos >= len(self.buf):
+                    return b"".join(parts)
+                parts.append(self.buf[self.pos:].tobytes())
+                self.pos = len(self.buf)
+        out = bytearray(n)
+        k = self.readinto(out)
+        del out[k:]
+        return bytes(out)
 
 
 class Utf8Clean(ByteReader):
