@@ -44,6 +44,9 @@ class Adapter:
     #: whether a staged batch's ``b_accounts`` holds at most one profile per account, each with
     #: an id (then :func:`engineroom.ingest.merge.export_batch` need not pick one)
     unique_accounts = False
+    #: whether every staged ``b_posts`` row has a platform and a post id (then
+    #: :func:`engineroom.ingest.merge.prepare_batch` need not look, and ``b_posts`` may be a view)
+    post_keys_checked = False
 
     def __init__(self, source: Source, column_map: dict | None = None, media_dir=None) -> None:
         self.source = source

@@ -95,6 +95,7 @@ class Twarc2(JsonLinesAdapter):
     #: 88,918 and 87,109 at 1.45 GB; 96 MB 1.75 GB peak (32 MB, earlier: 36.5 CPU-s against 32.5 at 64)
     batch_mb = 80
     unique_accounts = True  # t_users: one profile per user id (the latest), ids never empty
+    post_keys_checked = True  # tweets without an id are quarantined from t_x; the platform is constant
 
     def stage_unit(self, con, unit) -> None:
         con.register("b_lines", unit)
@@ -228,7 +229,9 @@ class Twarc2(JsonLinesAdapter):
             SELECT m.media_key AS media_key, any_value(m) AS m FROM ({media})
             WHERE m.media_key IS NOT NULL GROUP BY m.media_key""")
         ex("DROP TABLE t_l")  # the parsed pages are the batch's biggest table: freed before b_posts is built
-        ex(f"""CREATE OR REPLACE TEMP TABLE b_posts AS
+        # a view: the export evaluates it once, straight into Arrow (a table was written, then
+        # read back: a quarter more CPU); b_edges reads t_x, not b_posts
+        ex(f"""CREATE OR REPLACE TEMP VIEW b_posts AS
             SELECT x.rec, 'twitter' AS platform, x.id AS post_id, x.author_id AS account_id,
                 coalesce(u.u.username, x.author_handle) AS handle,
                 {_ts('x.created_at')} AS created_at,
@@ -264,12 +267,14 @@ class Twarc2(JsonLinesAdapter):
                 NULL::VARCHAR AS lang, u.profile_image_url AS profile_image_url,
                 {_extra("u", USER_EXTRA)} AS extra
             FROM t_users""")
+        # the retweeted and quoted accounts as in b_posts: from the included tweet, else the flattened reference
         ex(r"""CREATE OR REPLACE TEMP VIEW b_edges AS
-            SELECT p.rec, 'twitter' AS platform, p.post_id, 'retweet' AS kind, p.retweet_of_account_id AS target_account_id,
-                   nullif(regexp_extract(x.text, '^RT @([A-Za-z0-9_]+):', 1), '') AS target_handle, p.retweet_of_post_id AS target_post_id
-            FROM b_posts p JOIN t_x x ON p.post_id = x.id AND p.rec = x.rec WHERE p.kind = 'retweet'
+            SELECT x.rec, 'twitter' AS platform, x.id AS post_id, 'retweet' AS kind, coalesce(irt.author_id, x.rt_author) AS target_account_id,
+                   nullif(regexp_extract(x.text, '^RT @([A-Za-z0-9_]+):', 1), '') AS target_handle, x.rt_id AS target_post_id
+            FROM t_x x LEFT JOIN t_inc irt ON irt.id = x.rt_id WHERE x.rt_id IS NOT NULL
             UNION ALL
-            SELECT rec, 'twitter', post_id, 'quote', quote_of_account_id, NULL, quote_of_post_id FROM b_posts WHERE quote_of_post_id IS NOT NULL
+            SELECT x.rec, 'twitter', x.id, 'quote', coalesce(iqt.author_id, x.qt_author), NULL, x.qt_id
+            FROM t_x x LEFT JOIN t_inc iqt ON iqt.id = x.qt_id WHERE x.qt_id IS NOT NULL
             UNION ALL
             SELECT rec, 'twitter', id, 'reply', in_reply_to_user_id, reply_handle, rp_id
             FROM t_x WHERE rp_id IS NOT NULL OR in_reply_to_user_id IS NOT NULL

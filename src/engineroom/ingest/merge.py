@@ -107,13 +107,15 @@ def _one(con, sql: str, params=None) -> int:
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
-def prepare_batch(sc, mode: str) -> None:
-    """On the staging connection: send records without a key to ``b_quar``."""
-    sc.execute(
-        "INSERT INTO b_quar SELECT rec, 'record without a post id', NULL FROM b_posts "
-        "WHERE post_id IS NULL OR post_id = '' OR platform IS NULL"
-    )
-    sc.execute("DELETE FROM b_posts WHERE post_id IS NULL OR post_id = '' OR platform IS NULL")
+def prepare_batch(sc, mode: str, post_keys_checked: bool = False) -> None:
+    """On the staging connection: send records without a key to ``b_quar`` (posts only unless the
+    adapter checked their keys itself: :attr:`Adapter.post_keys_checked`)."""
+    if not post_keys_checked:
+        sc.execute(
+            "INSERT INTO b_quar SELECT rec, 'record without a post id', NULL FROM b_posts "
+            "WHERE post_id IS NULL OR post_id = '' OR platform IS NULL"
+        )
+        sc.execute("DELETE FROM b_posts WHERE post_id IS NULL OR post_id = '' OR platform IS NULL")
     if mode == "users":
         sc.execute(
             "INSERT INTO b_quar SELECT rec, 'profile without an account id', NULL FROM b_accounts "

@@ -72,7 +72,7 @@ def staged_batches(adapter, hasher, mode: str, workers: int, connect: Callable[[
         sc = connect()
         try:
             for _ in adapter.batches(sc, hasher):
-                prepare_batch(sc, mode)
+                prepare_batch(sc, mode, adapter.post_keys_checked)
                 yield export_batch(sc, mode, adapter.unique_accounts)
         finally:
             _close(sc)
@@ -151,7 +151,7 @@ class _Pipeline:
                 try:
                     self.adapter.stage_unit(sc, unit)
                     del unit
-                    prepare_batch(sc, self.mode)
+                    prepare_batch(sc, self.mode, self.adapter.post_keys_checked)
                     res: object = export_batch(sc, self.mode, self.adapter.unique_accounts)
                 except BaseException as exc:
                     res = exc
