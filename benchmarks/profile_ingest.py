@@ -54,7 +54,7 @@ def profile(path: str, db: str) -> dict:
                 finally:
                     cpu["read"] += time.thread_time() - t
                 timed("stage", adapter.stage_unit)(sc, unit)
-                timed("stage", merge.prepare_batch)(sc, mode)
+                timed("stage", merge.prepare_batch)(sc, mode, adapter.post_keys_checked)
                 yield timed("export", merge.export_batch)(sc, mode, adapter.unique_accounts)
         finally:
             sc.close()

@@ -89,3 +89,24 @@ def test_bench_io_archive_with_seed(tmp_path):
 def test_bench_rejects_unknown_format():
     with pytest.raises(ValueError, match="io-archive"):
         run_bench(posts=500, format="parquet")
+
+
+def test_ingest_benchmark_scripts_run(tmp_path):
+    """benchmarks/bench_ingest.py and benchmarks/profile_ingest.py on a small synthetic file: they
+    use the ingest's internals (the staging pipeline, prepare / export / merge), so they break
+    when those change."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_ingest.py"), "--posts", "3000",
+                          "--formats", "twarc2", "--workdir", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    res = json.loads(out.stdout.strip().splitlines()[-1])["twarc2"]
+    assert res["read"] == res["stored"] + res["duplicate"] + res["quarantined"] > 0
+    prof = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "profile_ingest.py"), str(tmp_path / "twarc2_3000.jsonl")],
+                          capture_output=True, text=True, timeout=600)
+    assert prof.returncode == 0, prof.stderr[-2000:]
+    steps = json.loads(prof.stdout.strip().splitlines()[-1])
+    assert steps["stored"] == res["stored"] and set(steps["steps_cpu_s"]) == {"read", "stage", "export", "store", "other"}
