@@ -1,8 +1,9 @@
 """Store one staged batch into the corpus tables: deduplicate, resolve, count.
 
-A batch is a set of DuckDB temp tables ``b_posts``, ``b_accounts``, ``b_edges``, ``b_tags``,
-``b_urls``, ``b_media`` and ``b_quar`` (columns in :mod:`engineroom.ingest.common`), each row
-tagged with ``rec``, the line / record number it came from. Merging runs inside the caller's
+A batch is staged as DuckDB temp tables or views ``b_posts``, ``b_accounts``, ``b_edges``,
+``b_tags``, ``b_urls``, ``b_media`` and ``b_quar`` (columns in :mod:`engineroom.ingest.common`),
+each row tagged with ``rec``, the line / record number it came from, and reaches the store as
+Arrow tables of the same names (:func:`export_batch`). Merging runs inside the caller's
 transaction:
 
 * a post whose ``(platform, post_id)`` is already in the corpus, or earlier in the same file,
