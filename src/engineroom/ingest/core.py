@@ -172,9 +172,7 @@ def ingest_source(
     adapter = adapter_cls(src, column_map=column_map, media_dir=media_dir)
     ctx = Context(ingest_id=ingest_id, file=src.name, mode=adapter.mode, media_index=media_idx, options=options)
     total = Counts()
-    zone, mem, nthreads, wbuf = con.execute(
-        "SELECT current_setting('TimeZone'), current_setting('memory_limit'), current_setting('threads'), "
-        "current_setting('write_buffer_row_group_count')").fetchone()
+    saved = _session_settings(con)
     con.execute("SET TimeZone = 'UTC'")  # times without an offset are UTC
     # bounded memory however large the file: DuckDB spills to its temp folder beyond this. Below
     # 1.5 GB (this and each staging connection's) DuckDB keeps handing the memory it frees back to
@@ -216,7 +214,7 @@ def ingest_source(
             con.execute("ROLLBACK")
         except Exception:
             pass
-        _set_zone(con, zone, mem, nthreads, wbuf)
+        _set_session_settings(con, saved)
         if watch.hit and not isinstance(exc, KeyboardInterrupt):
             # Ctrl-C while DuckDB was looking up a batch's Arrow table in Python: the lookup fails
             # and DuckDB reports a missing table instead of the interrupt
@@ -228,7 +226,7 @@ def ingest_source(
         if isinstance(exc, (duckdb.Error, ValueError, UnicodeError, OSError, EOFError)):
             raise IngestError(f"{src.name}: could not be read as {fmt}: {exc}") from exc
         raise
-    _set_zone(con, zone, mem, nthreads, wbuf)
+    _set_session_settings(con, saved)
     rep = IngestReport(file=src.name, format=fmt, read=total.read, stored=total.stored, duplicate=total.duplicate,
                        quarantined=total.quarantined, seconds=time.perf_counter() - t0, ingest_id=ingest_id, sha256=sha)
     assert rep.read == rep.stored + rep.duplicate + rep.quarantined
@@ -275,14 +273,22 @@ def ingest_threads() -> int:
     return int(v) if v.isdigit() and int(v) > 0 else 1
 
 
-def _set_zone(con, zone: str, mem: str, threads=None, write_buffer=None) -> None:
-    """Put back the session's time zone, memory limit, threads and row groups buffered before a write."""
+#: the corpus connection's settings an ingest changes (and puts back): name -> the scope it sets
+_INGEST_SETTINGS = {"TimeZone": "", "memory_limit": "", "threads": "", "write_buffer_row_group_count": "SESSION "}
+
+
+def _session_settings(con) -> dict[str, str]:
+    """The connection's values of the settings an ingest changes."""
+    names = list(_INGEST_SETTINGS)
+    row = con.execute("SELECT " + ", ".join(f"current_setting('{n}')" for n in names)).fetchone()
+    return dict(zip(names, row))
+
+
+def _set_session_settings(con, values: dict[str, str]) -> None:
+    """Put back settings saved by :func:`_session_settings` (never hides the error on its way up)."""
     try:
-        con.execute(f"SET TimeZone = '{zone}'")
-        con.execute(f"SET memory_limit = '{mem}'")
-        if threads is not None:
-            con.execute(f"SET threads = {int(threads)}")
-        if write_buffer is not None:
-            con.execute(f"SET SESSION write_buffer_row_group_count = {int(write_buffer)}")
+        for name, value in values.items():
+            quoted = str(value).replace("'", "''")
+            con.execute(f"SET {_INGEST_SETTINGS[name]}{name} = '{quoted}'")
     except Exception:  # pragma: no cover
         pass

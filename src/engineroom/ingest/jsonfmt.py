@@ -229,6 +229,9 @@ class Twarc2(JsonLinesAdapter):
             SELECT m.media_key AS media_key, any_value(m) AS m FROM ({media})
             WHERE m.media_key IS NOT NULL GROUP BY m.media_key""")
         ex("DROP TABLE t_l")  # the parsed pages are the batch's biggest table: freed before b_posts is built
+        # the retweeted / quoted account (of b_posts and b_edges): the included tweet's author, else
+        # the flattened reference's
+        rt_account, qt_account = "coalesce(irt.author_id, x.rt_author)", "coalesce(iqt.author_id, x.qt_author)"
         # a view: the export evaluates it once, straight into Arrow (a table was written, then
         # read back: a quarter more CPU); b_edges reads t_x, not b_posts
         ex(f"""CREATE OR REPLACE TEMP VIEW b_posts AS
@@ -242,9 +245,9 @@ class Twarc2(JsonLinesAdapter):
                      WHEN x.rp_id IS NOT NULL OR x.in_reply_to_user_id IS NOT NULL THEN 'reply' ELSE 'post' END AS kind,
                 x.rp_id AS reply_to_post_id, x.in_reply_to_user_id AS reply_to_account_id,
                 x.rt_id AS retweet_of_post_id,
-                CASE WHEN x.rt_id IS NOT NULL THEN coalesce(irt.author_id, x.rt_author) END AS retweet_of_account_id,
+                CASE WHEN x.rt_id IS NOT NULL THEN {rt_account} END AS retweet_of_account_id,
                 x.qt_id AS quote_of_post_id,
-                CASE WHEN x.qt_id IS NOT NULL THEN coalesce(iqt.author_id, x.qt_author) END AS quote_of_account_id,
+                CASE WHEN x.qt_id IS NOT NULL THEN {qt_account} END AS quote_of_account_id,
                 x.conversation_id AS conversation_id,
                 x.pm.like_count AS like_count, x.pm.retweet_count AS retweet_count,
                 x.pm.reply_count AS reply_count, x.pm.quote_count AS quote_count,
@@ -267,13 +270,12 @@ class Twarc2(JsonLinesAdapter):
                 NULL::VARCHAR AS lang, u.profile_image_url AS profile_image_url,
                 {_extra("u", USER_EXTRA)} AS extra
             FROM t_users""")
-        # the retweeted and quoted accounts as in b_posts: from the included tweet, else the flattened reference
-        ex(r"""CREATE OR REPLACE TEMP VIEW b_edges AS
-            SELECT x.rec, 'twitter' AS platform, x.id AS post_id, 'retweet' AS kind, coalesce(irt.author_id, x.rt_author) AS target_account_id,
+        ex(rf"""CREATE OR REPLACE TEMP VIEW b_edges AS
+            SELECT x.rec, 'twitter' AS platform, x.id AS post_id, 'retweet' AS kind, {rt_account} AS target_account_id,
                    nullif(regexp_extract(x.text, '^RT @([A-Za-z0-9_]+):', 1), '') AS target_handle, x.rt_id AS target_post_id
             FROM t_x x LEFT JOIN t_inc irt ON irt.id = x.rt_id WHERE x.rt_id IS NOT NULL
             UNION ALL
-            SELECT x.rec, 'twitter', x.id, 'quote', coalesce(iqt.author_id, x.qt_author), NULL, x.qt_id
+            SELECT x.rec, 'twitter', x.id, 'quote', {qt_account}, NULL, x.qt_id
             FROM t_x x LEFT JOIN t_inc iqt ON iqt.id = x.qt_id WHERE x.qt_id IS NOT NULL
             UNION ALL
             SELECT rec, 'twitter', id, 'reply', in_reply_to_user_id, reply_handle, rp_id

@@ -193,18 +193,15 @@ class _Decompressing(_Wrapping):
         return got
 
     def read(self, n: int = -1) -> bytes:
-        if n is None or n < 0:
-            parts = []
-            while True:
-                self._fill()
-                if self.pos >= len(self.buf):
-                    return b"".join(parts)
-                parts.append(self.buf[self.pos:].tobytes())
-                self.pos = len(self.buf)
-        out = bytearray(n)
-        k = self.readinto(out)
-        del out[k:]
-        return bytes(out)
+        if n is not None and n >= 0:
+            return super().read(n)  # io.RawIOBase: through readinto
+        parts = []  # the rest, a decompressed piece at a time
+        while True:
+            self._fill()
+            if self.pos >= len(self.buf):
+                return b"".join(parts)
+            parts.append(self.buf[self.pos:].tobytes())
+            self.pos = len(self.buf)
 
 
 class Utf8Clean(ByteReader):
