@@ -139,11 +139,19 @@ def analyze(
     only: Optional[str] = typer.Option(None, "--only", help="comma-separated analyses to run"),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb or spark"),
     spark_master: Optional[str] = typer.Option(None, "--spark-master", help="Spark master URL (default local[*])"),
+    settings: Optional[List[str]] = typer.Option(
+        None, "--set", help="NAME.PARAM=VALUE: an analysis parameter, e.g. network.seed=7 or "
+        "coordination.networks=co_retweet,co_tweet (repeatable; lists comma-separated)"),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run analyses (all registered by default) in dependency order."""
     import engineroom
+    from .analyses import parse_settings
 
+    try:
+        params = parse_settings(settings or [])
+    except ValueError as exc:
+        fail(str(exc))
     if not db.exists():
         fail(f"no corpus at {db}: run 'engineroom ingest' first")
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
@@ -156,7 +164,7 @@ def analyze(
         with engineroom.open(db) as corpus:
             from .analyses import run_analyses
 
-            results = run_analyses(corpus, only=names, engine=engine, on_step=step, **options)
+            results = run_analyses(corpus, only=names, engine=engine, params=params, on_step=step, **options)
     except ValueError as exc:
         fail(str(exc))
     if json_out:

@@ -36,7 +36,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from . import Analysis
+from . import Analysis, findings_table
 from .. import graphs
 from ..progress import progress
 
@@ -123,7 +123,31 @@ class Campaigns(Analysis):
     name: ClassVar[str] = "campaigns"
     version: ClassVar[str] = "1"
     requires: ClassVar[tuple[str, ...]] = ("hate", "coordination", "accounts")
-    tables: ClassVar[tuple[str, ...]] = ("campaigns",)
+    reads: ClassVar[tuple[str, ...]] = ("posts", "hashtags", "interactions", "accounts", "hate",
+                                        "coordination_clusters", "account_scores")
+    writes: ClassVar[tuple] = (findings_table(
+        "campaigns", "One row per hashtag campaign aimed at a person.",
+        ("platform", "VARCHAR", "the posts' platform"),
+        ("hashtag", "VARCHAR", "the hashtag, lower case"),
+        ("tag_raw", "VARCHAR", "the hashtag as most often written"),
+        ("rule", "VARCHAR", "why it is a campaign: hostile verb + name, or mention concentration"),
+        ("verb", "VARCHAR", "the hostile verb or suffix found (NULL for mention concentration)"),
+        ("target_name", "VARCHAR", "the person's name"),
+        ("target_handle", "VARCHAR", "the target account's handle, when resolved"),
+        ("target_account_id", "VARCHAR", "the target account, when resolved"),
+        ("target_share", "DOUBLE", "share of the hashtag's posts mentioning / replying to the target"),
+        ("posts", "BIGINT", "posts with the hashtag"),
+        ("accounts", "BIGINT", "distinct accounts posting it"),
+        ("start", "TIMESTAMP", "first post (UTC)"),
+        ("peak_at", "TIMESTAMP", "hour with most posts (UTC)"),
+        ("peak_posts", "BIGINT", "posts in the peak hour"),
+        ("end", "TIMESTAMP", "last post (UTC)"),
+        ("gini", "DOUBLE", "Gini of posts per account: 0 evenly spread, near 1 a few accounts post nearly all"),
+        ("top_accounts", "VARCHAR", "JSON: the accounts pushing it, by posts"),
+        ("coordinated_share", "DOUBLE", "share of its posts by accounts of coordination clusters (NULL without coordination)"),
+        ("operation_share", "DOUBLE", "share of its posts by operation-like accounts (NULL without accounts)"),
+        ("hateful_share", "DOUBLE", "share of its posts labelled hateful (NULL without hate)"),
+    ),)
 
     COLUMNS = ["platform", "hashtag", "tag_raw", "rule", "verb", "target_name", "target_handle",
                "target_account_id", "target_share", "posts", "accounts", "start", "peak_at", "peak_posts",

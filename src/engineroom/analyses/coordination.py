@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import Analysis
+from . import Analysis, findings_table
 from ..coordination import network as nw
 from ..coordination.clusters import cluster_accounts
 from ..coordination.text import MinHasher, band_keys, lsh_params, tokenize_batch
@@ -183,7 +183,50 @@ class Coordination(Analysis):
 
     name: ClassVar[str] = "coordination"
     version: ClassVar[str] = "1"
-    tables: ClassVar[tuple[str, ...]] = ("coordination", "coordination_clusters", "coordination_text")
+    reads: ClassVar[tuple[str, ...]] = ("posts", "interactions", "hashtags", "urls", "image_clusters")
+    writes: ClassVar[tuple] = (
+        findings_table(
+            "coordination", "One row per undirected edge (account pair) per network.",
+            ("network", "VARCHAR", "co_retweet, co_tweet, co_similar_tweet, co_link, co_domain, co_hashtag_sequence, "
+             "co_reply, co_mention, sync or co_image"),
+            ("platform", "VARCHAR", "the accounts' platform"),
+            ("account_1", "VARCHAR", "one account (account_1 < account_2)"),
+            ("account_2", "VARCHAR", "the other account"),
+            ("weight", "BIGINT", "the larger of weight_1_2 and weight_2_1 (CNT's edge weight)"),
+            ("weight_1_2", "BIGINT", "distinct posts of account_1 matched by a post of account_2 within the window"),
+            ("weight_2_1", "BIGINT", "distinct posts of account_2 matched by a post of account_1 within the window"),
+            ("pairs", "BIGINT", "matching (post, post) pairs"),
+            ("post_ids", "VARCHAR", "JSON list of the posts that make the edge"),
+            ("first_at", "TIMESTAMP", "first matching action (UTC)"),
+            ("last_at", "TIMESTAMP", "last matching action (UTC)"),
+            ("window", "BIGINT", "time window of the network, seconds (estimated with time_window='auto')"),
+            ("actions_1", "BIGINT", "account_1's actions in this network"),
+            ("actions_2", "BIGINT", "account_2's actions in this network"),
+            ("share", "DOUBLE", "min(weight_1_2 / actions_1, weight_2_1 / actions_2): small for chance co-activity"),
+        ),
+        findings_table(
+            "coordination_clusters", "One row per (cluster, account): clusters of the combined network.",
+            ("platform", "VARCHAR", "the accounts' platform"),
+            ("cluster_id", "VARCHAR", "the cluster"),
+            ("account_id", "VARCHAR", "a member account"),
+            ("method", "VARCHAR", "'components' (connected components) or 'leiden' (Leiden communities)"),
+            ("size", "BIGINT", "accounts in the cluster"),
+            ("networks", "VARCHAR", "JSON: the networks whose edges join the cluster"),
+            ("evidence", "VARCHAR", "JSON: per-network edge counts, weights and example posts"),
+        ),
+        findings_table(
+            "coordination_text", "Intermediate: one row per original post with text, for co_tweet and co_similar_tweet.",
+            ("platform", "VARCHAR", "the post's platform"),
+            ("post_id", "VARCHAR", "the post"),
+            ("account_id", "VARCHAR", "its author"),
+            ("t", "BIGINT", "when it was posted, seconds since 1970 (UTC)"),
+            ("pid", "BIGINT", "integer post id, unique per platform, for the LSH joins"),
+            ("text_key", "VARCHAR", "normalised text (lower case, mentions removed, whitespace collapsed); NULL when empty"),
+            ("n_tokens", "BIGINT", "tokens in CNT's token set"),
+            ("token_set", "VARCHAR", "CNT's token set, tokens joined by spaces"),
+            ("band_*", "BIGINT", "MinHash LSH band keys band_0, band_1, ... (as many as the banding needs)"),
+        ),
+    )
     requires: ClassVar[tuple[str, ...]] = ("images",)
 
     def __init__(

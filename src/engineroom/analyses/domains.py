@@ -24,7 +24,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from . import Analysis
+from . import Analysis, findings_table
 from ..accountscore.domains import host_of, is_shortener, load_ratings, registered_domain
 
 
@@ -34,7 +34,22 @@ class Domains(Analysis):
     name = "domains"
     version = "1"
     requires = ("coordination",)
-    tables = ("domains",)
+    reads = ("posts", "urls", "coordination_clusters")
+    writes = (findings_table(
+        "domains", "One row per (platform, registered domain) linked to.",
+        ("platform", "VARCHAR", "the platform of the posts"),
+        ("domain", "VARCHAR", "registered domain (public-suffix list)"),
+        ("posts", "BIGINT", "posts linking to it"),
+        ("accounts", "BIGINT", "distinct accounts linking to it"),
+        ("links", "BIGINT", "links to it (a post may hold several)"),
+        ("credibility", "DOUBLE", "Lin et al. (2023) pc1 rating, 0-1; NULL when unrated"),
+        ("low_credibility", "BOOLEAN", "credibility below the low_credibility parameter"),
+        ("shortener", "BOOLEAN", "a known URL shortener (destination unknown)"),
+        ("coordinated_accounts", "BIGINT", "accounts of coordination clusters that linked to it (NULL without coordination)"),
+        ("coordinated_posts", "BIGINT", "their posts linking to it (NULL without coordination)"),
+        ("first_at", "TIMESTAMP", "first post linking to it (UTC)"),
+        ("last_at", "TIMESTAMP", "last post linking to it (UTC)"),
+    ),)
 
     def __init__(self, low_credibility: float = 0.4) -> None:
         self.low_credibility = low_credibility

@@ -56,7 +56,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from . import Analysis
+from . import Analysis, findings_table
 from .. import graphs
 from ..progress import progress
 
@@ -103,7 +103,32 @@ class EngineRoom(Analysis):
     name: ClassVar[str] = "engine_room"
     version: ClassVar[str] = "1"
     requires: ClassVar[tuple[str, ...]] = ("hate", "narratives")
-    tables: ClassVar[tuple[str, ...]] = ("engine_room",)
+    reads: ClassVar[tuple[str, ...]] = ("posts", "accounts", "hashtags", "hate", "narratives")
+    writes: ClassVar[tuple] = (findings_table(
+        "engine_room", "One row per (narrative, account) among the top max_rows accounts of each narrative.",
+        ("platform", "VARCHAR", "the account's platform"),
+        ("account_id", "VARCHAR", "the account"),
+        ("handle", "VARCHAR", "its handle"),
+        ("narrative", "VARCHAR", "the narrative ('hate' or 'all' when no narrative is defined)"),
+        ("rank", "BIGINT", "rank by score within the narrative (1 = top)"),
+        ("score", "DOUBLE", "weighted mean of the scaled signals (weights parameter)"),
+        ("in_core", "BOOLEAN", "in the engine room (the head of the score curve up to its knee)"),
+        ("narrative_posts", "BIGINT", "its narrative posts, retweets included"),
+        ("original_posts", "BIGINT", "narrative posts it authored (not retweets)"),
+        ("amplifications", "BIGINT", "retweets and quotes of its narrative posts"),
+        ("amplifiers", "BIGINT", "distinct accounts amplifying it"),
+        ("pagerank", "DOUBLE", "weighted PageRank in the narrative's diffusion graph"),
+        ("active_days", "BIGINT", "distinct days it posted in the narrative"),
+        ("first_at", "TIMESTAMP", "its first narrative post (UTC)"),
+        ("last_at", "TIMESTAMP", "its last narrative post (UTC)"),
+        ("posted_hate", "BOOLEAN", "it posted content labelled hateful (NULL without hate)"),
+        ("hate_posts", "BIGINT", "its posts labelled hateful (NULL without hate)"),
+        ("followers", "BIGINT", "followers when last seen"),
+        ("evidence", "VARCHAR", "JSON: counts and top posts with their amplification"),
+        ("core_size", "BIGINT", "accounts in the narrative's core (same on every row of the narrative)"),
+        ("core_reach_share", "DOUBLE", "share of the narrative's posts authored by or amplifying a core account"),
+        ("core_hateful", "BIGINT", "core accounts that posted hateful content (NULL without hate)"),
+    ),)
 
     def __init__(
         self,

@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from . import Analysis
+from . import Analysis, findings_table
 
 SCHEMA = pa.schema([
     ("platform", pa.string()), ("post_id", pa.string()), ("account_id", pa.string()),
@@ -47,7 +47,19 @@ class Hate(Analysis):
 
     name = "hate"
     version = "1"
-    tables = ("hate",)
+    reads = ("posts",)
+    writes = (findings_table(
+        "hate", "One row per post with text that was scored (retweets scored once, on their original).",
+        ("platform", "VARCHAR", "the post's platform"),
+        ("post_id", "VARCHAR", "the post"),
+        ("account_id", "VARCHAR", "its author"),
+        ("label", "VARCHAR", "'antisemitic', 'other_hate' or 'none'"),
+        ("score", "DOUBLE", "calibrated probability that the post is antisemitic"),
+        ("hate_score", "DOUBLE", "calibrated probability that the post is hateful (any target)"),
+        ("category", "VARCHAR", "IHRA category key of the lexicon trope for antisemitic posts, else NULL"),
+        ("evidence", "VARCHAR", "JSON: lexicon matches, context cues and, for flagged posts, the tokens that raised the score"),
+        ("counter_speech", "BOOLEAN", "the post condemns or reports antisemitism and is not itself flagged"),
+    ),)
 
     def __init__(self, threshold: float | None = None, model_dir: str | None = None,
                  include_retweets: bool = False, batch_size: int = 20000) -> None:

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import Analysis
+from . import Analysis, findings_table
 from ..progress import progress
 
 try:  # the images extra
@@ -209,7 +209,49 @@ class Images(Analysis):
 
     name = "images"
     version = "1"
-    tables = ("image_hashes", "image_matches", "image_clusters")
+    reads = ("media", "posts")
+    writes = (
+        findings_table(
+            "image_hashes", "One row per media file with a local path that was hashed (or failed to be).",
+            ("platform", "VARCHAR", "the post's platform"),
+            ("post_id", "VARCHAR", "the post holding the image"),
+            ("media_key", "VARCHAR", "the media item"),
+            ("account_id", "VARCHAR", "the post's author"),
+            ("created_at", "TIMESTAMP", "when the post was made (UTC)"),
+            ("local_path", "VARCHAR", "the file hashed"),
+            ("pdq", "VARCHAR", "PDQ hash, 64 hex digits (NULL without pdqhash installed)"),
+            ("pdq_quality", "INTEGER", "PDQ quality, 0-100"),
+            ("phash", "VARCHAR", "pHash (DCT), 16 hex digits"),
+            ("error", "VARCHAR", "why the file could not be hashed, else NULL"),
+        ),
+        findings_table(
+            "image_matches", "One row per (image, hash-bank entry) within the match threshold.",
+            ("platform", "VARCHAR", "the post's platform"),
+            ("post_id", "VARCHAR", "the post holding the image"),
+            ("media_key", "VARCHAR", "the media item"),
+            ("account_id", "VARCHAR", "the post's author"),
+            ("bank", "VARCHAR", "the hash-bank file"),
+            ("bank_id", "VARCHAR", "the entry's id in the bank"),
+            ("bank_label", "VARCHAR", "the entry's label / tags in the bank"),
+            ("hash_type", "VARCHAR", "'pdq' or 'phash'"),
+            ("distance", "BIGINT", "Hamming distance between the hashes"),
+        ),
+        findings_table(
+            "image_clusters", "One row per post whose image is in a cluster of near-identical images "
+            "posted by at least min_accounts accounts.",
+            ("platform", "VARCHAR", "the post's platform"),
+            ("cluster_id", "VARCHAR", "the cluster"),
+            ("post_id", "VARCHAR", "the post"),
+            ("media_key", "VARCHAR", "the media item"),
+            ("account_id", "VARCHAR", "the post's author"),
+            ("created_at", "TIMESTAMP", "when the post was made (UTC)"),
+            ("hash_type", "VARCHAR", "'pdq' or 'phash': the hash that joined the cluster"),
+            ("size", "BIGINT", "images in the cluster"),
+            ("posts", "BIGINT", "distinct posts in the cluster"),
+            ("accounts", "BIGINT", "distinct accounts in the cluster"),
+            ("representative", "VARCHAR", "hash of the cluster's first image"),
+        ),
+    )
 
     def __init__(self, hash_banks: Sequence[str] = (), pdq_threshold: int = 31, phash_threshold: int = 8,
                  min_pdq_quality: int = 50, min_accounts: int = 2) -> None:

@@ -32,7 +32,7 @@ from typing import Any, Sequence
 import pandas as pd
 import pyarrow as pa
 
-from . import Analysis
+from . import Analysis, findings_table
 
 SCHEMA = pa.schema([
     ("platform", pa.string()), ("post_id", pa.string()), ("account_id", pa.string()),
@@ -45,7 +45,29 @@ class Narratives(Analysis):
 
     name = "narratives"
     version = "1"
-    tables = ("narratives", "narrative_defs")
+    reads = ("posts",)
+    writes = (
+        findings_table(
+            "narratives", "One row per (post, narrative) that matched.",
+            ("platform", "VARCHAR", "the post's platform"),
+            ("post_id", "VARCHAR", "the post"),
+            ("account_id", "VARCHAR", "its author"),
+            ("narrative", "VARCHAR", "the narrative's name (from its pack)"),
+            ("kind", "VARCHAR", "'narrative' or 'counter_speech'"),
+            ("score", "DOUBLE", "0-1: nearest-exemplar TF-IDF cosine plus 0.2 per keyword found (at most two)"),
+            ("evidence", "VARCHAR", "JSON: similarity, closest exemplar, keywords found, pack"),
+        ),
+        findings_table(
+            "narrative_defs", "One row per narrative loaded for the run.",
+            ("name", "VARCHAR", "the narrative's name"),
+            ("kind", "VARCHAR", "'narrative' or 'counter_speech'"),
+            ("description", "VARCHAR", "what the narrative claims, as its pack says"),
+            ("pack", "VARCHAR", "the pack file it came from"),
+            ("threshold", "DOUBLE", "score from which a post matches"),
+            ("keywords", "VARCHAR", "JSON list of keywords"),
+            ("exemplars", "VARCHAR", "JSON list of exemplar posts"),
+        ),
+    )
 
     def __init__(self, packs: Sequence[str] | None = None, defaults: bool = True,
                  include_retweets: bool = False, batch_size: int = 20000) -> None:

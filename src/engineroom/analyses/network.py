@@ -36,7 +36,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from . import Analysis
+from . import Analysis, findings_table
 from .. import graphs
 from ..progress import Stopwatch, progress
 
@@ -75,7 +75,57 @@ class Network(Analysis):
     name: ClassVar[str] = "network"
     version: ClassVar[str] = "1"
     requires: ClassVar[tuple[str, ...]] = ("hate", "narratives")
-    tables: ClassVar[tuple[str, ...]] = ("graph_edges", "graph_nodes", "communities", "hashtag_edges")
+    reads: ClassVar[tuple[str, ...]] = ("interactions", "posts", "accounts", "hashtags", "urls", "hate", "narratives")
+    writes: ClassVar[tuple] = (
+        findings_table(
+            "graph_edges", "One row per (source, target, kind): the interaction graphs; all rows together are the union graph.",
+            ("platform", "VARCHAR", "the accounts' platform"),
+            ("source", "VARCHAR", "the acting account's id"),
+            ("target", "VARCHAR", "the account acted upon: its id, or '@handle' when known only by handle"),
+            ("kind", "VARCHAR", "retweet, quote, reply or mention"),
+            ("weight", "BIGINT", "interactions of this kind from source to target"),
+            ("first_at", "TIMESTAMP", "first such interaction (UTC)"),
+            ("last_at", "TIMESTAMP", "last such interaction (UTC)"),
+        ),
+        findings_table(
+            "graph_nodes", "One row per account in the union graph.",
+            ("platform", "VARCHAR", "the account's platform"),
+            ("account_id", "VARCHAR", "the account (or '@handle')"),
+            ("handle", "VARCHAR", "its handle"),
+            ("community", "BIGINT", "its Leiden community (modularity)"),
+            ("pagerank", "DOUBLE", "weighted PageRank in the union graph"),
+            ("in_degree", "BIGINT", "distinct accounts acting on it"),
+            ("out_degree", "BIGINT", "distinct accounts it acts on"),
+            ("in_strength", "BIGINT", "interactions received"),
+            ("out_strength", "BIGINT", "interactions made"),
+            ("posts", "BIGINT", "posts it authored in the corpus"),
+            ("followers", "BIGINT", "followers when last seen"),
+            ("in_corpus", "BOOLEAN", "it authored posts here (rather than only being mentioned)"),
+        ),
+        findings_table(
+            "communities", "One row per community of the union graph.",
+            ("platform", "VARCHAR", "the accounts' platform"),
+            ("community", "BIGINT", "the community (as graph_nodes.community)"),
+            ("size", "BIGINT", "accounts in it"),
+            ("accounts_in_corpus", "BIGINT", "of those, accounts that authored posts here"),
+            ("posts", "BIGINT", "posts by its accounts"),
+            ("top_accounts", "VARCHAR", "JSON: handles by PageRank"),
+            ("top_hashtags", "VARCHAR", "JSON [[hashtag, posts], ...]"),
+            ("top_domains", "VARCHAR", "JSON [[domain, posts], ...]"),
+            ("hate_share", "DOUBLE", "share of its posts labelled hateful (NULL without hate)"),
+            ("narrative_shares", "VARCHAR", "JSON {narrative: share} (NULL without narratives)"),
+            ("top_narrative", "VARCHAR", "its most frequent narrative"),
+            ("label", "VARCHAR", "machine-written label from its top hashtags"),
+        ),
+        findings_table(
+            "hashtag_edges", "One row per pair of hashtags used together in posts.",
+            ("platform", "VARCHAR", "the posts' platform"),
+            ("tag_1", "VARCHAR", "one hashtag (tag_1 < tag_2)"),
+            ("tag_2", "VARCHAR", "the other hashtag"),
+            ("posts", "BIGINT", "posts using both"),
+            ("accounts", "BIGINT", "distinct authors of those posts"),
+        ),
+    )
 
     def __init__(
         self,

@@ -30,7 +30,7 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
-from . import Analysis
+from . import Analysis, findings_table
 from .. import graphs
 from ..progress import progress
 
@@ -66,7 +66,35 @@ class Targets(Analysis):
     name: ClassVar[str] = "targets"
     version: ClassVar[str] = "1"
     requires: ClassVar[tuple[str, ...]] = ("hate", "narratives")
-    tables: ClassVar[tuple[str, ...]] = ("targets", "targets_daily")
+    reads: ClassVar[tuple[str, ...]] = ("posts", "interactions", "accounts", "hashtags", "hate", "narratives")
+    writes: ClassVar[tuple] = (
+        findings_table(
+            "targets", "One row per (source, target): the top max_targets targets per source and kind.",
+            ("platform", "VARCHAR", "the posts' platform"),
+            ("source", "VARCHAR", "'hate', 'narrative:<name>' or 'custom' (hashtags / keywords parameters)"),
+            ("target_kind", "VARCHAR", "'account' (mentioned / replied to) or 'person' (a name in the text)"),
+            ("target", "VARCHAR", "account id, '@handle' or the name"),
+            ("handle", "VARCHAR", "the target account's handle"),
+            ("display_name", "VARCHAR", "the target account's display name"),
+            ("posts", "BIGINT", "source posts aimed at it"),
+            ("accounts", "BIGINT", "distinct authors of those posts"),
+            ("first_at", "TIMESTAMP", "first such post (UTC)"),
+            ("last_at", "TIMESTAMP", "last such post (UTC)"),
+            ("peak_day", "DATE", "day with most such posts (UTC)"),
+            ("peak_posts", "BIGINT", "posts on the peak day"),
+            ("rank", "BIGINT", "rank by posts within source and kind (1 = most)"),
+        ),
+        findings_table(
+            "targets_daily", "One row per (source, target, day): the targets' counts per UTC day.",
+            ("platform", "VARCHAR", "the posts' platform"),
+            ("source", "VARCHAR", "as targets.source"),
+            ("target_kind", "VARCHAR", "as targets.target_kind"),
+            ("target", "VARCHAR", "as targets.target"),
+            ("day", "DATE", "the day (UTC)"),
+            ("posts", "BIGINT", "source posts aimed at the target that day"),
+            ("accounts", "BIGINT", "distinct authors of those posts"),
+        ),
+    )
 
     COLUMNS = ["platform", "source", "target_kind", "target", "handle", "display_name", "posts", "accounts",
                "first_at", "last_at", "peak_day", "peak_posts", "rank"]

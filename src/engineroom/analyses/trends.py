@@ -27,7 +27,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from . import Analysis
+from . import Analysis, findings_table
 from .. import graphs
 from ..progress import progress
 
@@ -63,7 +63,24 @@ class Trends(Analysis):
 
     name: ClassVar[str] = "trends"
     version: ClassVar[str] = "1"
-    tables: ClassVar[tuple[str, ...]] = ("trends",)
+    reads: ClassVar[tuple[str, ...]] = ("posts", "hashtags", "accounts")
+    writes: ClassVar[tuple] = (findings_table(
+        "trends", "One row per burst of a hashtag at one resolution.",
+        ("platform", "VARCHAR", "the posts' platform"),
+        ("tag", "VARCHAR", "the hashtag, lower case"),
+        ("resolution", "VARCHAR", "'hour' or 'day': the bin size"),
+        ("burst", "BIGINT", "1, 2, ... by size within the hashtag and resolution"),
+        ("start", "TIMESTAMP", "first bin of the burst (UTC)"),
+        ("end", "TIMESTAMP", "last bin of the burst (UTC)"),
+        ("onset", "TIMESTAMP", "first post with the tag in the onset bin (see the onset rule)"),
+        ("peak_at", "TIMESTAMP", "bin with most posts"),
+        ("peak_posts", "BIGINT", "posts in the peak bin"),
+        ("posts", "BIGINT", "posts with the tag in the burst"),
+        ("accounts", "BIGINT", "distinct authors in the burst"),
+        ("share_in_burst", "DOUBLE", "posts / all posts with the tag"),
+        ("first_movers", "VARCHAR", "JSON: the first accounts to use the tag from the onset bin on, with handle and time"),
+        ("tag_posts", "BIGINT", "all posts with the tag"),
+    ),)
 
     def __init__(
         self,
