@@ -164,6 +164,12 @@ class TextBatch:
         return pd.DataFrame(cols)
 
 
+def _names(value: "str | Sequence[str]") -> tuple[str, ...]:
+    """Network names from a sequence or a comma-separated string (as ``--set`` may pass them)."""
+    if isinstance(value, str):
+        return tuple(n.strip() for n in value.split(",") if n.strip())
+    return tuple(value)
+
 
 class Coordination(Analysis):
     """Coordinated behaviour networks (CNT-compatible co_* networks, CooRnet windows) and clusters.
@@ -253,35 +259,34 @@ class Coordination(Analysis):
         seed: int = 42,
         memory_limit: str | None = "3GB",
     ) -> None:
-        if isinstance(networks, str):
-            networks = [n.strip() for n in networks.split(",") if n.strip()]
-        unknown = [n for n in networks if n not in nw.NETWORKS]
+        # checked here, stored exactly as passed (scikit-learn's rule); run() derives what it uses
+        unknown = [n for n in _names(networks) if n not in nw.NETWORKS]
         if unknown:
             raise ValueError(f"unknown coordination network {', '.join(unknown)}; known: {', '.join(nw.NETWORKS)}")
         if not (time_window == "auto" or (isinstance(time_window, int) and time_window >= 0)):
             raise ValueError("time_window must be a whole number of seconds >= 0 or 'auto'")
         if reply_target not in ("post", "account"):
             raise ValueError("reply_target must be 'post' or 'account'")
-        self.networks = tuple(networks)
+        self.networks = networks
         self.time_window = time_window
-        self.min_weight = int(min_weight)
-        self.similarity_threshold = float(similarity_threshold)
-        self.num_perm = int(num_perm)
-        self.lsh_max_miss = float(lsh_max_miss)
-        self.min_hashtags = int(min_hashtags)
+        self.min_weight = min_weight
+        self.similarity_threshold = similarity_threshold
+        self.num_perm = num_perm
+        self.lsh_max_miss = lsh_max_miss
+        self.min_hashtags = min_hashtags
         self.reply_target = reply_target
-        self.domain_exclude = tuple(domain_exclude)
-        self.sync_bin = int(sync_bin)
-        self.sync_min_weight = int(sync_min_weight)
-        self.sync_max_accounts = int(sync_max_accounts)
-        self.coornet_q = float(coornet_q)
-        self.coornet_p = float(coornet_p)
-        self.cluster_networks = tuple(cluster_networks) if cluster_networks is not None else None
-        self.cluster_min_share = float(cluster_min_share)
-        self.cluster_min_weight = int(cluster_min_weight)
-        self.min_cluster_size = int(min_cluster_size)
-        self.leiden_resolution = float(leiden_resolution)
-        self.seed = int(seed)
+        self.domain_exclude = domain_exclude
+        self.sync_bin = sync_bin
+        self.sync_min_weight = sync_min_weight
+        self.sync_max_accounts = sync_max_accounts
+        self.coornet_q = coornet_q
+        self.coornet_p = coornet_p
+        self.cluster_networks = cluster_networks
+        self.cluster_min_share = cluster_min_share
+        self.cluster_min_weight = cluster_min_weight
+        self.min_cluster_size = min_cluster_size
+        self.leiden_resolution = leiden_resolution
+        self.seed = seed
         self.memory_limit = memory_limit
 
     # -- actions --------------------------------------------------------------------------
@@ -296,7 +301,7 @@ class Coordination(Analysis):
         if network == "co_link":
             return nw.url_actions(posts, engine.table("urls"), by="url")
         if network == "co_domain":
-            return nw.url_actions(posts, engine.table("urls"), by="domain", exclude_domains=self.domain_exclude)
+            return nw.url_actions(posts, engine.table("urls"), by="domain", exclude_domains=tuple(self.domain_exclude))
         if network == "co_hashtag_sequence":
             return nw.hashtag_sequence_actions(posts, engine.table("hashtags"), self.min_hashtags)
         if network == "co_reply":
@@ -406,7 +411,7 @@ class Coordination(Analysis):
             _duckdb_restore(engine, previous)
 
     def _run(self, engine) -> dict[str, Any]:
-        networks = list(self.networks)
+        networks = list(_names(self.networks))
         if "co_image" in networks and not engine.has_table("image_clusters"):
             networks.remove("co_image")
         needs_text = any(n in networks for n in ("co_tweet", "co_similar_tweet"))
@@ -439,7 +444,8 @@ class Coordination(Analysis):
         engine.write("coordination", all_edges)
 
         t2 = Stopwatch()
-        cluster_nets = self.cluster_networks if self.cluster_networks is not None else tuple(n for n in networks if n != "sync")
+        cluster_nets = (_names(self.cluster_networks) if self.cluster_networks is not None
+                        else tuple(n for n in networks if n != "sync"))
         e = all_edges.select(["platform", "network", "account_1", "account_2", "weight", "share"]).to_pandas()
         e = e[e["network"].isin(cluster_nets) & (e["share"] >= self.cluster_min_share)]
         clusters = cluster_accounts(e, self.min_cluster_size, self.cluster_min_weight, self.leiden_resolution, self.seed)

@@ -145,12 +145,13 @@ class EngineRoom(Analysis):
         top_posts: int = 3,
     ) -> None:
         self.narrative = narrative
-        self.hashtags = [h.lower().lstrip("#") for h in hashtags] if hashtags else None
-        self.keywords = [k.lower() for k in keywords] if keywords else None
+        # stored exactly as passed (scikit-learn's rule); lower-casing and default weights in run
+        self.hashtags = hashtags
+        self.keywords = keywords
         self.narrative_name = narrative_name
         self.use_hate = use_hate
-        self.weights = dict(weights) if weights else dict(DEFAULT_WEIGHTS)
-        bad = set(self.weights) - set(SIGNALS)
+        self.weights = weights
+        bad = set(weights or {}) - set(SIGNALS)
         if bad:
             raise ValueError(f"unknown signal weights {sorted(bad)}; signals: {SIGNALS}")
         self.min_core = min_core
@@ -164,18 +165,20 @@ class EngineRoom(Analysis):
         """The narrative posts as an Ibis table (narrative, platform, post_id, account_id,
         kind, created_at) and where they came from."""
         posts = engine.table("posts")
-        if self.hashtags or self.keywords:
+        hashtags = [h.lower().lstrip("#") for h in self.hashtags] if self.hashtags else None
+        keywords = [k.lower() for k in self.keywords] if self.keywords else None
+        if hashtags or keywords:
             cond = ibis.literal(False)
-            if self.hashtags:
+            if hashtags:
                 ht = engine.table("hashtags")
-                ht = ht.filter(ht.tag.isin(self.hashtags)).select(hp="platform", hid="post_id").distinct()
+                ht = ht.filter(ht.tag.isin(hashtags)).select(hp="platform", hid="post_id").distinct()
                 tagged = posts.semi_join(ht, [posts.platform == ht.hp, posts.post_id == ht.hid])
                 sel = tagged
             else:
                 sel = None
-            if self.keywords:
+            if keywords:
                 low = posts.text.lower()
-                for k in self.keywords:
+                for k in keywords:
                     cond = cond | low.contains(k)
                 kw = posts.filter(cond)
                 sel = kw if sel is None else sel.union(kw, distinct=True)
@@ -280,12 +283,13 @@ class EngineRoom(Analysis):
     def _score(self, df: pd.DataFrame) -> pd.DataFrame:
         """Scaled signals, weighted score, rank and core per narrative."""
         out = []
-        wsum = sum(self.weights.values()) or 1.0
+        weights = dict(self.weights) if self.weights else dict(DEFAULT_WEIGHTS)
+        wsum = sum(weights.values()) or 1.0
         for narr, d in df.groupby("narrative", sort=True):
             d = d.copy()
             score = np.zeros(len(d))
             for s in SIGNALS:
-                w = self.weights.get(s, 0.0)
+                w = weights.get(s, 0.0)
                 if not w:
                     continue
                 x = d[s].astype(float).to_numpy()

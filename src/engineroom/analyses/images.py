@@ -255,7 +255,7 @@ class Images(Analysis):
 
     def __init__(self, hash_banks: Sequence[str] = (), pdq_threshold: int = 31, phash_threshold: int = 8,
                  min_pdq_quality: int = 50, min_accounts: int = 2) -> None:
-        self.hash_banks = tuple(str(p) for p in hash_banks)
+        self.hash_banks = hash_banks
         self.pdq_threshold = pdq_threshold
         self.phash_threshold = phash_threshold
         self.min_pdq_quality = min_pdq_quality

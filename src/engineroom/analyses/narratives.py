@@ -71,7 +71,7 @@ class Narratives(Analysis):
 
     def __init__(self, packs: Sequence[str] | None = None, defaults: bool = True,
                  include_retweets: bool = False, batch_size: int = 20000) -> None:
-        self.packs = list(packs) if packs else None
+        self.packs = packs
         self.defaults = defaults
         self.include_retweets = include_retweets
         self.batch_size = batch_size
@@ -79,7 +79,7 @@ class Narratives(Analysis):
     def run(self, engine) -> dict[str, Any]:
         from ..narratives import NarrativeScorer, load_narratives
 
-        narratives = load_narratives(self.packs, defaults=self.defaults)
+        narratives = load_narratives(list(self.packs) if self.packs else None, defaults=self.defaults)
         idf = None
         try:
             from ..hate.model import shipped_model

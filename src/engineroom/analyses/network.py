@@ -141,7 +141,7 @@ class Network(Analysis):
         unknown = set(kinds) - set(graphs.EDGE_KINDS)
         if unknown:
             raise ValueError(f"unknown interaction kinds {sorted(unknown)}; use {graphs.EDGE_KINDS}")
-        self.kinds = tuple(kinds)
+        self.kinds = kinds
         self.resolution = resolution
         self.seed = seed
         self.min_weight = min_weight

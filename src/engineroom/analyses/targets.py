@@ -109,8 +109,8 @@ class Targets(Analysis):
 
     def __init__(self, hashtags: Sequence[str] | None = None, keywords: Sequence[str] | None = None,
                  min_posts: int = 3, min_accounts: int = 2, max_targets: int = 200) -> None:
-        self.hashtags = [h.lower().lstrip("#") for h in hashtags] if hashtags else None
-        self.keywords = [k.lower() for k in keywords] if keywords else None
+        self.hashtags = hashtags  # as passed (scikit-learn's rule); lower-cased in source_posts
+        self.keywords = keywords
         self.min_posts = min_posts
         self.min_accounts = min_accounts
         self.max_targets = max_targets
@@ -127,14 +127,16 @@ class Targets(Analysis):
             parts.append(n.filter(n.kind == "narrative").select(
                 source=ibis.literal("narrative:") + n.narrative, platform=n.platform, post_id=n.post_id))
         posts = engine.table("posts")
-        if self.hashtags:
+        hashtags = [h.lower().lstrip("#") for h in self.hashtags] if self.hashtags else None
+        keywords = [k.lower() for k in self.keywords] if self.keywords else None
+        if hashtags:
             ht = engine.table("hashtags")
-            parts.append(ht.filter(ht.tag.isin(self.hashtags)).select(
+            parts.append(ht.filter(ht.tag.isin(hashtags)).select(
                 source=ibis.literal("custom"), platform=ht.platform, post_id=ht.post_id))
-        if self.keywords:
+        if keywords:
             low = posts.text.lower()
             cond = ibis.literal(False)
-            for k in self.keywords:
+            for k in keywords:
                 cond = cond | low.contains(k)
             parts.append(posts.filter(cond).select(source=ibis.literal("custom"), platform=posts.platform,
                                                    post_id=posts.post_id))

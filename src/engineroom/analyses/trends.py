@@ -96,7 +96,7 @@ class Trends(Analysis):
         bad = set(resolutions) - {"hour", "day"}
         if bad:
             raise ValueError(f"unknown resolutions {sorted(bad)}: use hour and/or day")
-        self.resolutions = tuple(resolutions)
+        self.resolutions = resolutions
         self.s = s
         self.gamma = gamma
         self.min_posts = min_posts
