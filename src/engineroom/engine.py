@@ -4,7 +4,10 @@ Every analysis receives an :class:`Engine` and does its set work (joins, windows
 co-activity self-joins) through Ibis expressions on ``engine.table(name)``, so the same code runs on
 DuckDB (default, in-process, one file) and on Apache Spark (``engineroom[spark]``). Only results
 small enough for one machine are pulled into Python (``engine.to_pandas``), e.g. account-level graphs
-for igraph. Findings are written back with ``engine.write(name, data)``.
+for igraph. Findings are written back with ``engine.write(name, data)``; scratch tables an analysis
+writes on its way are removed with ``engine.drop_table(name)``, and settings an analysis needs while
+it runs are made with ``with engine.settings({...}):`` (put back afterwards). Analyses go through
+these methods only: none touches DuckDB or Spark directly.
 
 :class:`DuckDBEngine` works on the corpus file directly. The Spark engine lives in
 :mod:`engineroom.spark` and is built by :func:`make_engine`.
@@ -17,7 +20,9 @@ import gc
 import itertools
 import multiprocessing
 import os
+import re
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -76,8 +81,41 @@ class Engine:
         """
         raise NotImplementedError
 
+    def drop_table(self, name: str) -> None:
+        """Remove table ``name`` if it exists: a scratch table an analysis wrote on its way (on
+        Spark also its Parquet folders). Nothing happens when there is no such table."""
+        raise NotImplementedError
+
+    @contextmanager
+    def settings(self, values: dict[str, Any]) -> Iterator[None]:
+        """Session settings of this engine while the ``with`` block runs, the previous values put
+        back after it (also when it raises). Names are the engine's own: DuckDB's ``SET`` names
+        (``memory_limit``, ``threads``) or Spark's configuration keys (``spark.sql...``). The value
+        put back is the one the engine reports (DuckDB reports ``memory_limit`` rounded to 0.1 GiB).
+
+        >>> with engine.settings({"memory_limit": "3GB"}):  # doctest: +SKIP
+        ...     analysis.run(engine)
+        """
+        raise NotImplementedError
+        yield  # pragma: no cover
+
     def close(self) -> None:
         pass
+
+
+_SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+
+
+def check_setting_name(name: str) -> str:
+    """``name`` when it can be a setting's name (letters, digits, ``_`` and ``.``), else ValueError."""
+    if not _SETTING_NAME.match(name):
+        raise ValueError(f"not a setting name: {name!r}")
+    return name
+
+
+def quote_identifier(name: str) -> str:
+    """A table name quoted for DuckDB SQL."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 class DuckDBEngine(Engine):
@@ -118,6 +156,22 @@ class DuckDBEngine(Engine):
         finally:
             con.unregister("__engineroom_write")
 
+    def drop_table(self, name: str) -> None:
+        self.corpus.con.execute(f"DROP TABLE IF EXISTS {quote_identifier(name)}")
+
+    @contextmanager
+    def settings(self, values: dict[str, Any]) -> Iterator[None]:
+        con = self.corpus.con
+        previous: dict[str, Any] = {}
+        try:
+            for key, value in values.items():
+                check_setting_name(key)
+                previous[key] = con.execute("SELECT current_setting(?)", [key]).fetchall()[0][0]
+                con.execute(f"SET {key} = " + _sql_literal(value))
+            yield
+        finally:
+            for key, value in previous.items():
+                con.execute(f"SET {key} = " + _sql_literal(value))
 
     def map_batches(
         self,
@@ -184,6 +238,15 @@ class DuckDBEngine(Engine):
             return written
         finally:
             cursor.close()
+
+
+def _sql_literal(value: Any) -> str:
+    """A setting's value as a DuckDB literal."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def worker_count(workers: int | None = None) -> int:

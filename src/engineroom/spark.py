@@ -37,6 +37,7 @@ import shutil
 import sys
 import tempfile
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -46,7 +47,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import schema
-from .engine import Engine
+from .engine import Engine, check_setting_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
@@ -298,6 +299,32 @@ class SparkEngine(Engine):
         """Drop Spark's view of ``name`` (it was rewritten in DuckDB); the next use re-exports it."""
         if self._views.pop(name, None) is not None:
             self.session.catalog.dropTempView(self._prefix + name)
+
+    def drop_table(self, name: str) -> None:
+        """Drop ``name``: Spark's view, its Parquet folders under ``findings/`` and the DuckDB table."""
+        self.forget(name)
+        folder = self.workdir / "findings" / name
+        if folder.resolve().parent == (self.workdir / "findings").resolve():  # never outside findings/
+            shutil.rmtree(folder, ignore_errors=True)
+        self.corpus.con.execute(f"DROP TABLE IF EXISTS {_q(name)}")
+
+    @contextmanager
+    def settings(self, values: dict[str, Any]):
+        """Spark configuration keys (``spark.sql.shuffle.partitions``, ...) set on this engine's
+        session while the block runs, the previous values (or unset) put back after it."""
+        conf = self.session.conf
+        previous: dict[str, Any] = {}
+        try:
+            for key, value in values.items():
+                previous[key] = conf.get(check_setting_name(key), None)
+                conf.set(key, str(value))
+            yield
+        finally:
+            for key, value in previous.items():
+                if value is None:
+                    conf.unset(key)
+                else:
+                    conf.set(key, value)
 
     def spark_df(self, expr: ibis.Expr) -> "DataFrame":
         """The Spark DataFrame of an Ibis expression built on this engine's tables."""

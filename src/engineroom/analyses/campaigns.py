@@ -208,7 +208,7 @@ class Campaigns(Analysis):
             out = self._details(engine, tg, cands)
             bar.advance()
         graphs.write_frame(engine, "campaigns", out, self.TYPES)
-        engine.corpus.con.execute('DROP TABLE IF EXISTS "_campaigns_tags"')
+        engine.drop_table("_campaigns_tags")
         return {
             "campaigns": int(len(out)),
             "hostile_verb": int(out["rule"].str.contains("hostile_verb").sum()) if len(out) else 0,

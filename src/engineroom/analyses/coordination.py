@@ -68,7 +68,6 @@ from ..coordination.clusters import cluster_accounts
 from ..coordination.text import MinHasher, band_keys, lsh_params, tokenize_batch
 from ..coordination.window import estimate_window
 from ..progress import Stopwatch
-from ..progress import enabled as progress_enabled
 from ..progress import progress
 
 def text_schema(bands: int) -> pa.Schema:
@@ -404,11 +403,10 @@ class Coordination(Analysis):
 
     # -- run ------------------------------------------------------------------------------
     def run(self, engine) -> dict[str, Any]:
-        previous = _duckdb_setup(engine, self.memory_limit)
-        try:
+        # memory_limit is DuckDB's; the previous limit is put back when the run ends
+        limit = {"memory_limit": self.memory_limit} if self.memory_limit and engine.name == "duckdb" else {}
+        with engine.settings(limit):
             return self._run(engine)
-        finally:
-            _duckdb_restore(engine, previous)
 
     def _run(self, engine) -> dict[str, Any]:
         networks = list(_names(self.networks))
@@ -526,52 +524,7 @@ class Coordination(Analysis):
 
 def _drop_scratch(engine, name: str) -> None:
     """Drop a scratch table of this analysis (from the corpus file and the engine's views)."""
-    forget = getattr(engine, "forget", None)
-    if callable(forget):  # the Spark engine's view of a table it wrote
-        forget(name)
-    con = getattr(getattr(engine, "corpus", None), "con", None)
-    if con is not None:
-        con.execute(f'DROP TABLE IF EXISTS "{name}"')
-
-
-def _duckdb_con(engine):
-    con = getattr(getattr(engine, "corpus", None), "con", None)
-    return con if getattr(engine, "name", "") == "duckdb" else None
-
-
-def _duckdb_restore(engine, previous: str | None) -> None:
-    con = _duckdb_con(engine)
-    if con is not None and previous:
-        try:
-            con.execute(f"SET memory_limit='{previous}'")
-        except Exception:  # pragma: no cover
-            pass
-
-
-def _duckdb_setup(engine, memory_limit: str | None = None) -> str | None:
-    """DuckDB settings for this analysis; returns the memory limit to restore afterwards."""
-    con = _duckdb_con(engine)
-    previous = None
-    if con is not None and memory_limit:
-        previous = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-        con.execute(f"SET memory_limit='{memory_limit}'")
-    _duckdb_lambdas(engine)
-    return previous
-
-
-def _duckdb_lambdas(engine) -> None:
-    """Let DuckDB 2 accept the ``x -> ...`` lambdas Ibis 12 emits (array intersect for Jaccard)."""
-    con = _duckdb_con(engine)
-    if con is not None:
-        try:
-            con.execute("SET lambda_syntax='ENABLE_SINGLE_ARROW'")
-        except Exception:  # older DuckDB: the arrow syntax is the only one, nothing to set
-            pass
-        if not progress_enabled():  # DuckDB's own progress bar would print into pipes and logs
-            try:
-                con.execute("SET enable_progress_bar=false")
-            except Exception:  # pragma: no cover
-                pass
+    engine.drop_table(name)
 
 
 def _edge_accounts(edges: pa.Table) -> pd.DataFrame:

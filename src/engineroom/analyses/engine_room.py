@@ -247,7 +247,7 @@ class EngineRoom(Analysis):
             if len(a) == 0 and len(c) == 0:  # no narrative posts at all
                 graphs.write_frame(engine, "engine_room", pd.DataFrame(), ENGINE_ROOM_TYPES)
                 for t in ("_engine_room_posts", "_engine_room_amp"):
-                    engine.corpus.con.execute(f'DROP TABLE IF EXISTS "{t}"')
+                    engine.drop_table(t)
                 return {"source": source, "narratives": {}}
             df = a.merge(c, on=["narrative", "platform", "account_id"], how="outer")
             for col in ("narrative_posts", "original_posts", "active_days", "amplifications", "amplifiers"):
@@ -276,7 +276,7 @@ class EngineRoom(Analysis):
             bar.advance()
         graphs.write_frame(engine, "engine_room", df, ENGINE_ROOM_TYPES)
         for t in ("_engine_room_posts", "_engine_room_amp"):
-            engine.corpus.con.execute(f'DROP TABLE IF EXISTS "{t}"')  # scratch tables (both engines mirror into the corpus)
+            engine.drop_table(t)  # scratch tables
         return {"source": source, "narratives": headline}
 
     # ------------------------------------------------------------------------------------

@@ -281,7 +281,7 @@ class Network(Analysis):
         )
         engine.write("graph_nodes", nodes.order_by([nodes.community, ibis.desc(nodes.pagerank), nodes.account_id]))
         for tmp in ("_network_union", "_network_index", "_network_scores"):
-            engine.corpus.con.execute(f'DROP TABLE IF EXISTS "{tmp}"')
+            engine.drop_table(tmp)
         self._time("nodes", clock)
         return {"nodes": n, "modularity": None if modularity is None else round(float(modularity), 4)}
 

@@ -211,7 +211,7 @@ class Targets(Analysis):
         tdf["rank"] = tdf["rank"].astype("int64")
         tdf = tdf.sort_values(["source", "target_kind", "rank"]).reset_index(drop=True)[self.COLUMNS]
         graphs.write_frame(engine, "targets", tdf, self.TYPES)
-        engine.corpus.con.execute('DROP TABLE IF EXISTS "_targets_names"')
+        engine.drop_table("_targets_names")
         summary: dict[str, Any] = {"targets": int(len(tdf))}
         for (source, kind), d in tdf.groupby(["source", "target_kind"]):
             summary.setdefault(source, {})[kind] = [
