@@ -10,13 +10,14 @@ it runs are made with ``with engine.settings({...}):`` (put back afterwards). An
 these methods only: none touches DuckDB or Spark directly.
 
 :class:`DuckDBEngine` works on the corpus file directly. The Spark engine lives in
-:mod:`engineroom.spark` and is built by :func:`make_engine`.
+:mod:`engineroom.spark`; :func:`make_engine` builds either by name (:data:`ENGINES`).
 """
 
 from __future__ import annotations
 
 import ctypes
 import gc
+import importlib
 import itertools
 import multiprocessing
 import os
@@ -352,16 +353,25 @@ def _result(future: Future, number: int, name: str) -> pa.Table | None:
         raise
 
 
+#: engine kinds: where each engine class lives, as ``module:Class``. Engines are plugins loaded by
+#: name (as :func:`engineroom.analyses.registry` loads analyses): an engine module imports this
+#: base, never the reverse, so ``engine`` and ``spark`` form no import circle.
+ENGINES: dict[str, str] = {
+    "duckdb": "engineroom.engine:DuckDBEngine",
+    "spark": "engineroom.spark:SparkEngine",
+}
+
+
 def make_engine(corpus: "Corpus", kind: str = "duckdb", **options: Any) -> Engine:
-    """Build the engine ``kind`` (``duckdb`` or ``spark``) over a corpus."""
-    if kind == "duckdb":
-        return DuckDBEngine(corpus)
-    if kind == "spark":
-        try:
-            from .spark import SparkEngine
-        except ImportError as exc:  # pragma: no cover - depends on the extra
-            raise RuntimeError(
-                "the Spark engine needs the spark extra: pip install 'engineroom[spark]' (and Java 17)"
-            ) from exc
-        return SparkEngine(corpus, **options)
-    raise ValueError(f"unknown engine {kind!r}: use duckdb or spark")
+    """Build the engine ``kind`` (``duckdb`` or ``spark``, see :data:`ENGINES`) over a corpus."""
+    if kind not in ENGINES:
+        raise ValueError(f"unknown engine {kind!r}: use {' or '.join(ENGINES)}")
+    module_name, _, class_name = ENGINES[kind].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:  # pragma: no cover - depends on the extra
+        raise RuntimeError(
+            f"the {kind} engine cannot be loaded ({exc}); the Spark engine needs the spark extra: "
+            "pip install 'engineroom[spark]' (and Java 17)"
+        ) from exc
+    return getattr(module, class_name)(corpus, **options)
