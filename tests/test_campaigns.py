@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from engineroom.analyses.campaigns import split_hostile
-from test_network_data import planted
+from planted_network import planted
 
 
 def test_split_hostile():

@@ -207,8 +207,8 @@ def test_planted_operation_found(corpus, seed):
 
 @pytest.mark.slow
 def test_synth_operation_found(tmp_path):
-    synth = pytest.importorskip("engineroom.synth")
     import engineroom
+    import engineroom.synth as synth
 
     truth = synth.synthesize(30_000, tmp_path / "s.jsonl", seed=5)
     with engineroom.open(tmp_path / "s.duckdb") as corpus:

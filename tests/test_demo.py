@@ -14,8 +14,6 @@ POSTS = 3000
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    pytest.importorskip("engineroom.ingest")
-    pytest.importorskip("engineroom.report")
     from engineroom.demo import run_demo
 
     out = tmp_path_factory.mktemp("demo")
@@ -39,17 +37,13 @@ def test_demo_writes_report_and_summary(demo):
 def test_demo_recovers_planted_structures(demo):
     _out, result = demo
     checks = result["checks"]
-    reg = analyses_pkg.registry()
-    if "engine_room" in reg:
-        er = checks["engine_room"]
-        assert er["available"] and er["recovered"] >= er["planted"] // 2, er
-    if "campaigns" in reg:
-        assert checks["campaign"]["found"] and checks["campaign"]["target_ok"], checks["campaign"]
-    if "trends" in reg:
-        b = checks["burst"]
-        assert b["found"] and abs(b["onset_error_hours"]) <= 24, b
-    if "coordination" in reg:
-        assert checks["operation"]["clusters"]["recall"] >= 0.5, checks["operation"]
+    assert {"engine_room", "campaigns", "trends", "coordination"} <= set(analyses_pkg.registry())
+    er = checks["engine_room"]
+    assert er["available"] and er["recovered"] >= er["planted"] // 2, er
+    assert checks["campaign"]["found"] and checks["campaign"]["target_ok"], checks["campaign"]
+    b = checks["burst"]
+    assert b["found"] and abs(b["onset_error_hours"]) <= 24, b
+    assert checks["operation"]["clusters"]["recall"] >= 0.5, checks["operation"]
 
 
 class _Broken(Analysis):
@@ -62,7 +56,6 @@ class _Broken(Analysis):
 
 
 def test_failing_analysis_fails_the_demo(tmp_path, monkeypatch):
-    pytest.importorskip("engineroom.ingest")
     from engineroom.demo import run_demo
 
     real = analyses_pkg.registry
@@ -73,7 +66,6 @@ def test_failing_analysis_fails_the_demo(tmp_path, monkeypatch):
 
 def test_compare_with_truth_scores_findings_tables(tmp_path):
     """The planted-vs-found arithmetic, on findings tables written by hand (no analysis involved)."""
-    pytest.importorskip("engineroom.ingest")
     import csv
 
     import pandas as pd

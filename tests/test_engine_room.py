@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from test_network_data import add_hate, planted
+from planted_network import add_hate, planted
 
 
 @pytest.fixture

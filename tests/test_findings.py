@@ -106,3 +106,11 @@ def test_tables_follow_from_writes():
 
     assert A.tables == ("x", "y")
     assert Analysis.tables == () and Analysis.writes == ()
+
+
+def test_checked_in_schema_doc_is_generated_from_the_schema():
+    from engineroom import schema
+
+    doc = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    assert doc.rstrip("\n") == schema.markdown().rstrip("\n"), (
+        "docs/schema.md is stale: run  python -m engineroom.schema > docs/schema.md")

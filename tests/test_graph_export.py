@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from engineroom.graph_export import export_graph
-from test_network_data import add_hate, insert, planted
+from planted_network import add_hate, insert, planted
 
 NODE_ATTRS = {"platform", "account_id", "handle", "community", "pagerank", "in_degree", "out_degree",
               "in_strength", "out_strength", "posts", "followers", "in_corpus", "engine_room_rank",

@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
 from engineroom import graphs
-from test_network_data import add_hate, planted
+from planted_network import add_hate, planted
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_network_data import add_hate, insert, planted
+from planted_network import add_hate, insert, planted
 
 
 def test_targets_needs_a_source(corpus):

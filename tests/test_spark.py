@@ -26,7 +26,8 @@ import pytest
 
 pytestmark = pytest.mark.spark
 
-spark_mod = pytest.importorskip("engineroom.spark")
+import engineroom.spark as spark_mod  # noqa: E402  (the package's own module: an import error fails)
+
 _reason = spark_mod.spark_unavailable_reason()
 if _reason:  # pragma: no cover - depends on the machine
     pytest.skip(_reason, allow_module_level=True)
@@ -431,8 +432,8 @@ def test_parity(name, parity_runs):
     if name == "<none yet>":
         pytest.skip("no analysis declares spark yet")
     duck_db, spark_db, duck, spark = parity_runs
-    if isinstance(duck[name], Exception):
-        pytest.skip(f"{name} fails on DuckDB too ({duck[name]!r}): not a parity question")
+    if isinstance(duck[name], Exception):  # a failure on DuckDB fails the test, it is not a skip
+        raise AssertionError(f"{name} failed on DuckDB: {duck[name]!r}") from duck[name]
     if isinstance(spark[name], Exception):
         raise AssertionError(f"{name} failed on Spark: {spark[name]!r}") from spark[name]
     cls = registry()[name]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from engineroom import graphs
-from test_network_data import planted
+from planted_network import planted
 
 
 def test_kleinberg_two_state_finds_the_surge():

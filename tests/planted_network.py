@@ -1,6 +1,6 @@
-"""A small planted corpus for the network / engine room / campaign / trend tests, inserted
-directly into the corpus tables (no ingest needed). Imported by the test_network*,
-test_engine_room*, test_campaigns*, test_trends* and test_graph_export* tests."""
+"""Test helper, not a test module: a small planted corpus for the network / engine room /
+campaign / trend tests, inserted directly into the corpus tables (no ingest needed). Imported by
+the test_network*, test_engine_room*, test_campaigns*, test_trends* and test_graph_export* tests."""
 
 from __future__ import annotations
 
