@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 import engineroom
-from engineroom.analyses import run_analyses
 from engineroom.engine import DuckDBEngine
 
 ANALYSES = Path(engineroom.__file__).parent / "analyses"
@@ -66,57 +65,6 @@ def test_coordination_memory_limit_holds_only_while_it_runs(corpus, monkeypatch)
     assert seen and seen[0] != before and _setting(corpus, "memory_limit") == before
 
 
-# -- Spark ------------------------------------------------------------------------------------------
-
-def _spark_or_skip():
-    from engineroom.spark import spark_unavailable_reason
-
-    reason = spark_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def spark_corpus(tmp_path_factory):
-    _spark_or_skip()
-    from engineroom.synth import synthesize
-
-    folder = tmp_path_factory.mktemp("spark_scratch")
-    synthesize(posts=600, out=folder / "p.jsonl", format="twarc2", seed=4)
-    corpus = engineroom.open(folder / "c.duckdb")
-    corpus.ingest([folder / "p.jsonl"])
-    yield corpus
-    corpus.close()
-
-
-@pytest.mark.slow
-@pytest.mark.spark
-def test_spark_drop_table_and_settings(spark_corpus):
-    eng = spark_corpus.engine("spark", shuffle_partitions=2)
-    try:
-        eng.write("_scratch", pd.DataFrame({"a": [1, 2]}))
-        folder = eng.workdir / "findings" / "_scratch"
-        assert folder.is_dir() and spark_corpus.has_table("_scratch")
-        eng.drop_table("_scratch")
-        assert not folder.exists() and not spark_corpus.has_table("_scratch") and not eng.has_table("_scratch")
-        key = "spark.sql.shuffle.partitions"
-        with eng.settings({key: 3}):
-            assert eng.session.conf.get(key) == "3"
-        assert eng.session.conf.get(key) == "2"
-    finally:
-        eng.close()
-
-
-@pytest.mark.slow
-@pytest.mark.spark
-def test_spark_run_leaves_no_scratch_tables_or_folders(spark_corpus):
-    """network, engine_room, targets, campaigns and coordination write scratch tables on their way."""
-    run_analyses(spark_corpus, only=["network", "engine_room", "targets", "campaigns", "coordination"],
-                 params={"coordination": {"networks": ["co_similar_tweet", "co_retweet"]}},
-                 engine="spark", shuffle_partitions=2)
-    scratch_tables = [t for t in spark_corpus.tables() if t.startswith("_")]
-    assert not scratch_tables
-    workdir = spark_corpus.path.with_name(spark_corpus.path.name + ".parquet") / "findings"
-    folders = sorted(p.name for p in workdir.iterdir())
-    assert not [f for f in folders if f.startswith("_")], folders
-    assert "graph_nodes" in folders and "coordination" in folders  # findings stay
+# The Spark side (drop_table removes the Parquet folders, settings are put back, a run of every
+# analysis leaves no scratch table or folder) is tested in test_spark.py, on its shared session
+# and parity runs.

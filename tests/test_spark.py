@@ -442,3 +442,38 @@ def test_parity(name, parity_runs):
             assert d.has_table(table) == s.has_table(table), f"{table} written on one engine only"
             if d.has_table(table):
                 compare_tables(d.table(table), s.table(table), f"{name}:{table}")
+
+
+# ---------------------------------------------------------------------------------------------
+# scratch tables and settings go through the engine
+# ---------------------------------------------------------------------------------------------
+def test_drop_table_removes_the_parquet_folders_and_settings_are_put_back(spark_session, base_corpus, tmp_path):
+    db = copy_corpus(base_corpus, tmp_path / "scratch.duckdb")
+    with engineroom.open(db) as corpus:
+        eng = SparkEngine(corpus, session=spark_session)
+        try:
+            eng.write("_scratch", pd.DataFrame({"a": [1, 2]}))
+            folder = eng.workdir / "findings" / "_scratch"
+            assert folder.is_dir() and corpus.has_table("_scratch")
+            eng.drop_table("_scratch")
+            assert not folder.exists() and not corpus.has_table("_scratch") and not eng.has_table("_scratch")
+            eng.drop_table("_scratch")  # nothing left: no error
+            key = "spark.sql.shuffle.partitions"
+            before = eng.session.conf.get(key)
+            with eng.settings({key: 3}):
+                assert eng.session.conf.get(key) == "3"
+            assert eng.session.conf.get(key) == before
+        finally:
+            eng.close()
+
+
+@pytest.mark.slow
+def test_a_spark_run_leaves_no_scratch_tables_or_folders(parity_runs):
+    """network, engine_room, targets, campaigns and coordination write scratch tables on their way."""
+    _duck_db, spark_db, _duck, spark = parity_runs
+    with engineroom.open(spark_db, read_only=True) as corpus:
+        assert not [t for t in corpus.tables() if t.startswith("_")]
+        findings_dir = spark_mod.default_workdir(corpus) / "findings"
+    folders = sorted(p.name for p in findings_dir.iterdir())
+    assert not [f for f in folders if f.startswith("_")], folders
+    assert "graph_nodes" in folders  # findings written on Spark stay
