@@ -132,6 +132,7 @@ def build_corpus(corpus, n_op: int = 8, n_org: int = 12, with_profiles: bool = T
     return pd.DataFrame(labels, columns=["account_id", "label"])
 
 
+@pytest.mark.slow
 def test_accounts_signals_and_scores(corpus):
     labels = build_corpus(corpus)
     eng = corpus.engine()
@@ -163,6 +164,7 @@ def test_accounts_signals_and_scores(corpus):
         assert s["profile_score"].notna().all() and s["behaviour_score"].notna().all()
 
 
+@pytest.mark.slow
 def test_rules_only_when_the_models_cannot_score(corpus, tmp_path):
     labels = build_corpus(corpus, with_profiles=False)
     Accounts(method="rules").run(corpus.engine())

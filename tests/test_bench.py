@@ -21,6 +21,7 @@ def test_memory_sampler_sees_an_allocation():
     assert tree_rss_kb() > 0
 
 
+@pytest.mark.slow
 def test_bench_tiny_corpus(tmp_path):
     from engineroom.analyses import registry
 
@@ -69,6 +70,7 @@ def test_cli_bench_unknown_analysis_is_a_clear_error(tmp_path):
     assert not (tmp_path / "bench.duckdb").exists()  # failed before doing any work
 
 
+@pytest.mark.slow
 def test_bench_io_archive_with_seed(tmp_path):
     result = run_bench(posts=400, workdir=tmp_path, only=[], seed=3, format="io-archive")
     assert result["format"] == "io-archive" and result["seed"] == 3
@@ -86,6 +88,7 @@ def test_bench_rejects_unknown_format():
         run_bench(posts=500, format="parquet")
 
 
+@pytest.mark.slow
 def test_ingest_benchmark_scripts_run(tmp_path):
     """benchmarks/bench_ingest.py and benchmarks/profile_ingest.py on a small synthetic file: they
     use the ingest's internals (the staging pipeline, prepare / export / merge), so they break

@@ -24,7 +24,7 @@ from engineroom.report import write_report
 from engineroom.serve import create_app
 from engineroom.serve.auth import add_user
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium: the full tier only
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

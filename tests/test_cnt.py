@@ -128,6 +128,7 @@ def test_parity_with_min_weight_and_other_window(parity_db, tmp_path):
     assert result["networks"]["co_tweet"]["cnt_directed_edges"] > 0
 
 
+@pytest.mark.slow
 def test_edge_cases_as_expected(parity_db):
     """The hand-made cases give the edges their comment says (engineroom side, no CNT run)."""
     import engineroom

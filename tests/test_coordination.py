@@ -196,6 +196,7 @@ def _precision_recall(found: set, truth: dict) -> tuple[float, float]:
     return len(found & ops) / max(1, len(found)), len(found & ops) / len(ops)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [11, 12])
 def test_planted_operation_found(corpus, seed):
     truth = plant_corpus(corpus.con, n_posts=20_000, seed=seed, n_operation=25, days=5, events=16)

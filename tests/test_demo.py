@@ -20,6 +20,7 @@ def demo(tmp_path_factory):
     return out, run_demo(out, posts=POSTS, seed=0)
 
 
+@pytest.mark.slow
 def test_demo_writes_report_and_summary(demo):
     out, result = demo
     report = out / "report.html"
@@ -34,6 +35,7 @@ def test_demo_writes_report_and_summary(demo):
     assert result["summary"][0].startswith(f"ingest: {POSTS:,}/{POSTS:,} posts")
 
 
+@pytest.mark.slow
 def test_demo_recovers_planted_structures(demo):
     _out, result = demo
     checks = result["checks"]

@@ -444,6 +444,7 @@ def _snapshot(db: Path, files: list[Path]) -> dict:
     return {"reports": [(r.format, r.read, r.stored, r.duplicate, r.quarantined) for r in reps], **rows}
 
 
+@pytest.mark.slow
 def test_parallel_staging_gives_the_same_corpus(tmp_path, monkeypatch):
     """Many one-line batches staged by 1 or 3 workers: the same rows, counts and quarantine records."""
     from engineroom.ingest.base import JsonLinesAdapter

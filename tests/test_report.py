@@ -98,6 +98,7 @@ def test_empty_corpus_and_missing_columns(tmp_path):
     assert "<section" in (tmp_path / "empty.html").read_text()
 
 
+@pytest.mark.slow
 def test_pseudonymised_report_contains_no_identifier(sample, tmp_path):
     path, planted = sample
     with engineroom.open(path) as c:

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.slow]  # a JVM per module: the full tier only
 
 import engineroom.spark as spark_mod  # noqa: E402  (the package's own module: an import error fails)
 

@@ -77,13 +77,8 @@ class Analysis:
             cls.tables = tuple(t.name for t in cls.writes)
 
     def get_params(self) -> dict[str, Any]:
-        """The analysis's parameters and their values (as scikit-learn's ``get_params``)."""
-        sig = inspect.signature(type(self).__init__)
-        return {
-            p: getattr(self, p)
-            for p in sig.parameters
-            if p != "self" and sig.parameters[p].kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
-        }
+        """The analysis's parameters and their values as passed (as scikit-learn's ``get_params``)."""
+        return {p: getattr(self, p) for p in parameters(type(self))}
 
     def run(self, engine: "Engine") -> dict[str, Any]:
         """Read corpus tables, write findings tables, return headline figures (JSON-able)."""
