@@ -68,6 +68,13 @@ def test_every_table_written_matches_its_declaration(analysed):
     assert len(filled) >= len(findings.declared()) - 3, filled  # images' tables need local media files
 
 
+def test_an_empty_corpus_gets_every_declared_table_and_column(corpus):
+    """With nothing to find, every analysis still writes its tables, with the declared columns."""
+    run_analyses(corpus)
+    problems = [p for t in findings.declared().values() for p in findings.check_table(corpus.con, t)]
+    assert not problems, "\n".join(problems)
+
+
 def test_check_table_reports_each_kind_of_difference(corpus):
     t = findings_table("t", "a test table", ("a", "BIGINT", "a"), ("band_*", "BIGINT", "bands"), ("b", "VARCHAR", "b"))
     assert findings.check_table(corpus.con, t) == ["t: table not written"]

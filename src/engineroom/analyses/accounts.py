@@ -438,9 +438,8 @@ class Accounts(Analysis):
             out.append("[" + ", ".join(parts) + "]")
         return out
 
-    @staticmethod
-    def _empty() -> pd.DataFrame:
-        return pd.DataFrame({"platform": pd.Series(dtype=str), "account_id": pd.Series(dtype=str),
-                             "handle": pd.Series(dtype=str), "operation_score": pd.Series(dtype=float),
-                             "operation_label": pd.Series(dtype=bool), "score_source": pd.Series(dtype=str),
-                             "top_signals": pd.Series(dtype=str)})
+    @classmethod
+    def _empty(cls) -> pd.DataFrame:
+        """No accounts: every declared column of ``account_scores``, no rows."""
+        dtypes = {"VARCHAR": str, "DOUBLE": float, "BOOLEAN": bool}
+        return pd.DataFrame({c.name: pd.Series(dtype=dtypes[c.type]) for c in cls.writes[0].columns})
