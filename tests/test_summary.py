@@ -48,7 +48,7 @@ def test_no_narrative_found_is_said_and_other_findings_lead(corpus):
     text = " ".join(h["sentences"])
     assert "None of the 2 installed narratives (pack “default” (en)) was found in this corpus." in h["sentences"]
     assert "core accounts drove" not in text
-    assert "30 posts (10.0%) by 30 accounts were labelled hateful towards groups other than Jews" in text
+    assert "30 of the 300 posts classified (10.0%), by 30 accounts, were labelled hateful towards groups other than Jews" in text
     assert "antisemitic" not in text  # 2 posts: below the floor
     assert "#kochfarms burst on 2015-11-15: 150 posts by 12 accounts, 80 of them in the peak hour (2015-11-15 03:00 UTC)." in text
     assert "#tiny" not in text and FLOORS["burst_posts"] > 20

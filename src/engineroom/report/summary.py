@@ -145,7 +145,7 @@ def hate_findings(f) -> list[dict]:
             continue
         what = {"antisemitic": "labelled antisemitic",
                 "other_hate": "labelled hateful towards groups other than Jews"}.get(label, f"labelled {label}")
-        part = f"{posts:,} posts ({_pct(posts, total)}) by {accounts:,} accounts were {what}"
+        part = f"{posts:,} of the {total:,} posts classified ({_pct(posts, total)}), by {accounts:,} accounts, were {what}"
         if f.has("hashtags", "tag", "post_id"):
             tags = f.rows("SELECT t.tag, count(DISTINCT h.post_id) AS n FROM hate h JOIN hashtags t "
                           "ON t.platform = h.platform AND t.post_id = h.post_id WHERE h.label = ? "
