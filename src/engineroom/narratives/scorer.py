@@ -1,4 +1,4 @@
-"""Score posts against narratives: similarity to exemplar posts plus keyword evidence.
+"""Score posts against narratives: required concepts, excluded contexts, exemplar similarity, keywords.
 
 Each post and each exemplar is normalised (:mod:`engineroom.hate.normalize`, so obfuscated and
 hashtag-compounded spellings count) and turned into a hashed word 1–2-gram + in-word character
@@ -9,10 +9,14 @@ corpus of ~50k posts, or, without it, smoothed IDF over the exemplars). For each
 * ``keywords`` = the narrative's keywords found in the post (Aho-Corasick, word boundaries);
 * ``score`` = ``similarity + keyword_weight × min(#distinct keywords, 2)``, capped at 1.
 
-A post matches a narrative when ``score ≥ threshold`` (per narrative; default 0.3). Pushing a
-narrative and calling it out are exclusive: when a post matches narratives of both kinds, only the
-kind with the higher score is kept (``exclusive_kinds``). The evidence records the closest
-exemplar, its similarity and the keywords found.
+A post matches a narrative when ``score ≥ threshold`` (per narrative; default 0.3) **and**, for a
+narrative with ``require`` groups / ``exclude`` phrases, every required concept group has a phrase
+in the post and no excluded phrase is there (:class:`PhraseMatcher`: whole words on the normalised
+post, ``word*`` as a word prefix). Pushing a narrative and calling it out are exclusive: when a
+post matches narratives of both kinds, a narrative with required groups wins (the more specific
+reading), else the kind with the higher score is kept (``exclusive_kinds``). The evidence records
+the closest exemplar, its similarity, the keywords found and, for gated narratives, the phrase
+found for each concept group (``concepts``).
 """
 
 from __future__ import annotations
