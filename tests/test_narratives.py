@@ -252,3 +252,14 @@ def test_labelled_real_posts_held_out():
         assert res[name]["precision"] >= 0.8, (name, res[name])
     assert res["israel_lobby_control"]["recall"] >= 0.7 and res["counter_speech_antisemitism"]["recall"] >= 0.7
     assert res["antisemitism_smear"]["recall"] >= 0.6  # below the 0.7 target: see docs/narratives.md
+
+
+def test_labelled_reference_to_a_missing_row_is_an_error(tmp_path):
+    from conftest import SHARED_DATA, shared_dataset
+    from engineroom.narratives.labelled import load_labelled
+
+    shared_dataset("jikeli_antisemitism_dev")
+    bad = tmp_path / "labels.csv"
+    bad.write_text("file,key,narrative,split\ndata/jikeli_antisemitism_dev/tweets.csv.gz,999,antisemitism_smear,dev\n")
+    with pytest.raises(ValueError, match="1 labelled rows not found"):
+        load_labelled(SHARED_DATA.parent, labels=bad)
