@@ -56,3 +56,36 @@ def test_campaign_shares_from_coordination_and_account_scores(corpus):
     row = corpus.table("campaigns").set_index("hashtag").loc[truth["hashtag"]]
     assert row["coordinated_share"] == pytest.approx(20 / 60, abs=1e-3)
     assert row["operation_share"] == pytest.approx(12 / 60, abs=1e-3)
+
+
+def test_hashtag_games_are_not_campaigns(corpus):
+    """Show prompts (@midnight #DogSongs) concentrate on one account but carry no hostile intent."""
+    from datetime import datetime, timedelta
+
+    t0 = datetime(2016, 1, 1, 20)
+    posts, inter, tags, accounts = [], [], [], []
+    for i in range(8):
+        accounts.append(dict(platform="twitter", account_id=f"u{i}", handle=f"user{i}"))
+    accounts += [dict(platform="twitter", account_id="mid", handle="midnight"),
+                 dict(platform="twitter", account_id="pol", handle="jo_bloggs_mp", display_name="Jo Bloggs")]
+    games = ["Who Let The Dogs Bark", "Hound Dog Day Afternoon", "Puppy Love Shack", "Bark Side of the Moon"]
+    hostile = ["@jo_bloggs_mp must resign now", "@jo_bloggs_mp is a disgrace, step down", "Sack @jo_bloggs_mp today",
+               "@jo_bloggs_mp liar, resign"]
+    for i in range(24):
+        a = f"u{i % 8}"
+        for tag, raw, text, target in (("dogsongs", "DogSongs", f"{games[i % 4]} #DogSongs @midnight", "mid"),
+                                        ("bloggsmustgo2", "BloggsMustGo2", f"{hostile[i % 4]} #BloggsMustGo2", "pol")):
+            pid = f"{tag}{i}"
+            posts.append(dict(platform="twitter", post_id=pid, account_id=a, created_at=t0 + timedelta(minutes=i), text=text, kind="post"))
+            inter.append(dict(platform="twitter", post_id=pid, kind="mention", source_account_id=a,
+                              target_account_id=target, created_at=t0 + timedelta(minutes=i), target_key=target))
+            tags.append(dict(platform="twitter", post_id=pid, tag=tag, tag_raw=raw, position=0))
+    from planted_network import insert
+
+    for name, rows in (("accounts", accounts), ("posts", posts), ("interactions", inter), ("hashtags", tags)):
+        insert(corpus, name, rows)
+    corpus.analyze(only=["campaigns"])
+    camp = corpus.table("campaigns")
+    assert "dogsongs" not in set(camp["hashtag"])
+    row = camp[camp["hashtag"] == "bloggsmustgo2"].iloc[0]
+    assert row["target_handle"] == "jo_bloggs_mp" and row["hostile_share"] == 1.0

@@ -81,3 +81,31 @@ def test_engine_room_fixed_core_size_and_weights(planted_corpus):
     assert df["in_core"].sum() == 4 and _core(df, "custom") <= set(truth["core"])
     with pytest.raises(ValueError, match="unknown signal"):
         corpus.analyze(only=["engine_room"], params={"engine_room": {"weights": {"likes": 1.0}}})
+
+
+def test_no_amplification_no_engine_room(planted_corpus):
+    """A narrative that nobody retweeted or quoted has no core and says why (issue 16)."""
+    corpus, _truth = planted_corpus
+    # narrative posts = originals only, and drop every retweet / quote so nothing amplifies them
+    corpus.con.execute("DELETE FROM interactions WHERE kind IN ('retweet', 'quote')")
+    corpus.con.execute("DELETE FROM posts WHERE kind IN ('retweet', 'quote')")
+    narr = corpus.query("SELECT platform, post_id, account_id FROM posts WHERE text LIKE '%smear%'")
+    assert len(narr)
+    narr["narrative"], narr["kind"], narr["score"], narr["evidence"] = "smear", "narrative", 1.0, "{}"
+    corpus.write_table("narratives", narr)
+    head = corpus.analyze(only=["engine_room"])["engine_room"]["narratives"]["smear"]
+    df = corpus.table("engine_room")
+    assert head["engine_room"] is False and head["core_size"] == 0 and "no amplification" in head["why"]
+    assert not df["in_core"].any() and (df["core_size"] == 0).all()
+
+
+def test_core_holds_only_authors_of_the_narrative(planted_corpus):
+    """Mentioned or amplifying-only accounts may rank, but the core only holds narrative authors."""
+    corpus, truth = planted_corpus
+    s = corpus.analyze(only=["engine_room"], params={"engine_room": {"hashtags": ["#SmearNarrative"], "narrative_name": "smear",
+                                                                     "core_size": 10_000}})
+    df = corpus.table("engine_room")
+    core = df[df["in_core"]]
+    assert len(core) and (core["original_posts"] > 0).all()
+    assert not df.loc[df["original_posts"] == 0, "in_core"].any()
+    assert s["engine_room"]["narratives"]["smear"]["engine_room"] is True

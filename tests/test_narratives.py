@@ -30,9 +30,12 @@ narratives:
 
 def test_default_pack_has_the_required_narratives():
     names = {n.name: n for n in load_narratives(user=False, env=False)}
-    assert {"antisemitism_smear", "israel_lobby_control", "counter_speech_antisemitism", "tories_killing_children"} <= set(names)
+    assert {"antisemitism_smear", "israel_lobby_control", "counter_speech_antisemitism"} <= set(names)
     assert names["counter_speech_antisemitism"].kind == "counter_speech"
     assert all(n.exemplars and n.description for n in names.values())
+    # every default narrative says what must be present, and the pack says what it is for
+    assert all(n.require and n.language == "en" and n.context != "unspecified" for n in names.values())
+    assert "tories_killing_children" not in names  # an uncalibrated example, shipped opt-in
 
 
 def test_user_pack_file_param_and_env(tmp_path, monkeypatch):
@@ -71,7 +74,10 @@ def test_missing_pack_file(tmp_path):
 
 
 def test_scoring_finds_narratives_with_evidence():
-    scorer = NarrativeScorer(load_narratives(user=False, env=False))
+    from engineroom.narratives import default_pack_dir
+
+    example = default_pack_dir() / "examples" / "uk_austerity.yaml"
+    scorer = NarrativeScorer(load_narratives([example], user=False, env=False))
     texts = [
         "This antisemitism smear is just a witch hunt to stop Jeremy",
         "Zionists control the BBC and parliament, wake up",
@@ -128,3 +134,132 @@ def test_analysis_writes_tables(corpus, tmp_path):
     assert {"antisemitism_smear", "ulez_scam"} <= set(defs.name)
     assert set(defs.columns) >= {"name", "kind", "description", "pack"}
     assert res["matches"] == len(df)
+
+
+# --- concept groups, excluded contexts, pack metadata -------------------------------------------
+
+def _default_scorer():
+    return NarrativeScorer(load_narratives(user=False, env=False))
+
+
+def test_required_concepts_decide_the_smear_narrative():
+    """'witch hunt' / 'smear' alone (US politics) is not the antisemitism-is-a-smear narrative."""
+    texts = [
+        "The TRUTH About Mueller's Crooked Witch Hunt",                      # investigation of a president
+        "Megyn Kelly Exploit San Bernardino Shooting To Smear #BlackLivesMatter",
+        "The anti-Semitism smears are a witch-hunt to stop Corbyn",        # antisemitism + dismissal
+        "Antisemitism is real and calling it a smear hurts Jewish people",  # counter-speech quoting the frame
+        "That's the truth",
+    ]
+    got: dict[int, set[str]] = {}
+    for m in _default_scorer().score(texts):
+        got.setdefault(m.row, set()).add(m.narrative)
+    assert 0 not in got and 1 not in got and 4 not in got
+    assert got[2] == {"antisemitism_smear"}
+    assert got[3] == {"counter_speech_antisemitism"}
+
+
+def test_concept_evidence_and_prefix_phrases():
+    ms = _default_scorer().score(["Weaponising ANTI-SEMITISM to purge the left"])
+    assert [m.narrative for m in ms] == ["antisemitism_smear"]
+    ev = json.loads(ms[0].evidence)
+    assert "antisemit*" in ev["concepts"]["antisemitism"]
+    assert "weaponi*" in ev["concepts"]["dismissal"]
+
+
+def test_excluded_context_rules_out(tmp_path):
+    p = tmp_path / "x.yaml"
+    p.write_text("""
+pack: x
+language: en
+context: test
+narratives:
+  - name: hunt
+    kind: narrative
+    description: hunt
+    threshold: 0.01
+    exemplars: ["a witch hunt against the party"]
+    require: {hunt: [witch hunt*]}
+    exclude: [mueller]
+""")
+    scorer = NarrativeScorer(load_narratives([p], defaults=False, user=False, env=False))
+    assert {m.row for m in scorer.score(["#WitchHunt against the party", "Mueller witch hunt", "a hunt"])} == {0}
+    pack = load_pack(p)
+    assert (pack.language, pack.context) == ("en", "test") and pack.narratives[0].language == "en"
+
+
+@pytest.mark.parametrize("body,message", [
+    ("narratives:\n  - name: x\n    kind: narrative\n    description: d\n    exemplars: [a]\n    require: [a, b]\n", r"field 'require' must be a mapping"),
+    ("narratives:\n  - name: x\n    kind: narrative\n    description: d\n    exemplars: [a]\n    require: {g: []}\n", r"'require.g' needs at least one entry"),
+    ("narratives:\n  - name: x\n    kind: narrative\n    description: d\n    exemplars: [a]\n    exclude: oops\n", r"field 'exclude' must be a list"),
+    ("language: 3\nnarratives:\n  - name: x\n    kind: narrative\n    description: d\n    exemplars: [a]\n", r"field 'language' must be a non-empty string"),
+    ("langauge: en\nnarratives:\n  - name: x\n    kind: narrative\n    description: d\n    exemplars: [a]\n", r"unknown pack field\(s\) langauge"),
+])
+def test_bad_concept_fields(tmp_path, body, message):
+    p = tmp_path / "bad_pack.yaml"
+    p.write_text(body)
+    with pytest.raises(NarrativePackError, match=message):
+        load_pack(p)
+
+
+def test_analysis_records_which_packs_ran(corpus):
+    from engineroom.analyses import run_analyses
+
+    _insert_posts(corpus, ["Weaponised antisemitism smears against the left", "nice day"])
+    res = run_analyses(corpus, only=["narratives"])["narratives"]
+    assert res["packs"] and res["packs"][0]["pack"] == "default" and res["packs"][0]["language"] == "en"
+    defs = corpus.table("narrative_defs")
+    assert {"language", "context", "require", "exclude"} <= set(defs.columns)
+
+
+# --- evaluation on labelled posts -------------------------------------------------------------
+
+def test_eval_cli_on_a_small_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from engineroom.cli import app
+
+    f = tmp_path / "l.csv"
+    f.write_text('text,narrative\n"The antisemitism smear is a witch hunt against Corbyn",antisemitism_smear\n'
+                 '"Mueller witch hunt",\n"We condemn this vile antisemitic abuse",counter_speech_antisemitism\n')
+    r = CliRunner().invoke(app, ["eval", "narratives", "--data", str(f), "--json"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.output.strip().splitlines()[-1])
+    sm = res["by_narrative"]["antisemitism_smear"]
+    assert (sm["tp"], sm["fp"], sm["fn"]) == (1, 0, 0) and res["n"] == 3
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,narrative\nhello,no_such_narrative\n")
+    r = CliRunner().invoke(app, ["eval", "narratives", "--data", str(bad)])
+    assert r.exit_code != 0 and "no_such_narrative" in r.output
+
+
+def test_labelled_real_posts_held_out():
+    """The shipped labels resolve to real rows (counts reconcile); held-out figures hold."""
+    from conftest import SHARED_DATA, shared_dataset
+    from engineroom.narratives.evaluate import evaluate_frame
+    from engineroom.narratives.labelled import LABELS, load_labelled
+
+    shared_dataset("jikeli_antisemitism_dev")
+    shared_dataset("ira_vs_organic_dev")
+    import pandas as pd
+
+    ref = pd.read_csv(LABELS, dtype=str, keep_default_na=False)
+    assert set(ref.columns) == {"file", "key", "narrative", "split"} and not ref.duplicated(["file", "key"]).any()
+    held = load_labelled(SHARED_DATA.parent, "heldout")
+    assert len(held) == (ref["split"] == "heldout").sum()
+    res = evaluate_frame(held[["text", "narrative"]])["by_narrative"]
+    for name in ("antisemitism_smear", "israel_lobby_control", "counter_speech_antisemitism"):
+        assert res[name]["precision"] >= 0.8, (name, res[name])
+    assert res["israel_lobby_control"]["recall"] >= 0.7 and res["counter_speech_antisemitism"]["recall"] >= 0.7
+    assert res["antisemitism_smear"]["recall"] >= 0.6  # below the 0.7 target: see docs/narratives.md
+
+
+def test_labelled_reference_to_a_missing_row_is_an_error(tmp_path):
+    from conftest import SHARED_DATA, shared_dataset
+    from engineroom.narratives.labelled import load_labelled
+
+    shared_dataset("jikeli_antisemitism_dev")
+    bad = tmp_path / "labels.csv"
+    bad.write_text("file,key,narrative,split\ndata/jikeli_antisemitism_dev/tweets.csv.gz,999,antisemitism_smear,dev\n")
+    with pytest.raises(ValueError, match="1 labelled rows not found"):
+        load_labelled(SHARED_DATA.parent, labels=bad)

@@ -30,3 +30,11 @@ def test_targets_accounts_and_people(corpus):
     tw = daily[daily["target"] == "tw1"]
     assert tw["posts"].sum() == 60 and len(tw) == 2
     assert s["hate"]["account"][0]["target"] == "tom_watson"
+
+
+def test_headline_case_posts_give_no_names():
+    from engineroom.analyses.targets import headline_case
+
+    assert headline_case("Megyn Kelly And Mark Fuhrman Exploit San Bernardino Shooting To Smear #BlackLivesMatter As Terrorism Enablers")
+    assert not headline_case("I think Tom Watson should answer the questions about the report today")
+    assert not headline_case("Tom Watson Out")  # too short to tell

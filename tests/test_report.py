@@ -42,8 +42,9 @@ def test_report_has_every_section_whose_table_exists(report_html):
     for sid in ("summary", "corpus", "time", "hate", "narratives", "trends", "engine-room", "network",
                 "coordination", "operations", "domains", "methods"):
         assert f'<section id="{sid}">' in report_html, sid
-    assert "6 core accounts drove the “antisemitism_smear” narrative; 2 of them (33.3%) posted antisemitic" in report_html
-    assert "21,000 followers" in report_html
+    # the opening (report/summary.py): counts from the findings tables, antisemitic from the hate table
+    assert "6 core accounts drove the “antisemitism_smear” narrative (" in report_html
+    assert "21,000 followers between them" in report_html and "posted content labelled antisemitic" in report_html
 
 
 def test_report_is_self_contained(report_html):

@@ -338,6 +338,32 @@ def eval_hate(
         print_json_last(result)
 
 
+@eval_app.command("narratives")
+def eval_narratives(
+    data: Path = typer.Option(..., "--data", help="CSV with columns text,narrative (empty = none)"),
+    pack: Optional[list[Path]] = typer.Option(None, "--pack", help="extra narrative pack file or folder (repeatable)"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Precision, recall and F1 per narrative of the narrative packs on a labelled CSV."""
+    from .narratives import NarrativePackError
+    from .narratives.evaluate import evaluate_file
+
+    try:
+        result = evaluate_file(data, packs=pack)
+    except (FileNotFoundError, ValueError, NarrativePackError) as exc:
+        fail(str(exc))
+    table = Table(title=f"narratives on {data}")
+    for col in ("narrative", "labelled", "matched", "precision", "recall", "f1"):
+        table.add_column(col)
+    for name, m in result["by_narrative"].items():
+        table.add_row(name, str(m["n"]), str(m["predicted"]),
+                      *(f"{m[k]:.3f}" if m.get(k) is not None else "-" for k in ("precision", "recall", "f1")))
+    console.print(table)
+    console.print(f"{result['n']:,} posts, {result['posts_per_s']:,.0f} posts/s")
+    if json_out:
+        print_json_last(result)
+
+
 @eval_app.command("accounts")
 def eval_accounts(
     db: Optional[Path] = typer.Option(None, "--db", help="corpus with the accounts analysis run"),

@@ -10,7 +10,14 @@ A hashtag is a campaign when it has at least ``min_posts`` posts and either
   the handle / display name of an account mentioned in the hashtag's posts, or a two-word name
   written in those posts; or
 * **mention concentration** — at least ``concentration`` (default 0.5) of its posts mention or
-  reply to the same account (and at least ``min_accounts`` accounts post it).
+  reply to the same account (and at least ``min_accounts`` accounts post it) *and* at least
+  ``hostile_share`` (default 0.5) of its posts carry hostile intent: a word or phrase of
+  :data:`HOSTILE_TERMS` (resign, sack, fire, oust, expel, deselect, impeach, arrest, jail, lock
+  up, deport, traitor, treason, disgrace, get out, step down, must go, ...). A hashtag game or a
+  show prompt (``@midnight #DogSongs``) concentrates on one account too, but its posts are jokes,
+  not demands against a person, so it is not a campaign.
+
+Every campaign records ``hostile_share``, the share of its posts with a hostile term.
 
 The target is resolved to an account where possible: the most-mentioned account in the hashtag's
 posts whose handle or display name contains the name's surname, else an account whose handle
@@ -24,7 +31,7 @@ where those analyses have run (NULL otherwise), and the share of hateful posts (
 
 Findings table ``campaigns``: platform, hashtag, tag_raw, rule, verb, target_name,
 target_handle, target_account_id, target_share, posts, accounts, start, peak_at, peak_posts,
-end, gini, top_accounts (JSON), coordinated_share, operation_share, hateful_share.
+end, gini, top_accounts (JSON), coordinated_share, operation_share, hateful_share, hostile_share.
 """
 
 from __future__ import annotations
@@ -56,6 +63,17 @@ _FUNCTION_WORDS = frozenset(
     "in on of the a an and or to for at by with from is are be now all no not it this that my our your "
     "his her their its we us you me".split()
 )
+#: words and phrases of hostile intent against a person (whole words, case-insensitive)
+HOSTILE_TERMS = (
+    "resign", "resigns", "resignation", "sack", "sacked", "sacking", "fire him", "fire her", "fired", "oust", "ousted",
+    "expel", "expelled", "deselect", "deselected", "impeach", "impeached", "impeachment", "arrest", "arrested",
+    "jail", "prison", "lock him up", "lock her up", "lockhimup", "lockherup", "deport", "deported", "traitor",
+    "traitors", "treason", "disgrace", "disgraceful", "get out", "get him out", "get her out", "kick out",
+    "kicked out", "thrown out", "step down", "must go", "has to go", "time to go", "out now", "suspend",
+    "suspended", "remove", "removed", "prosecute", "prosecuted", "boycott", "ban", "banned", "liar", "corrupt",
+    "criminal", "crook", "shame on", "hound",
+)
+HOSTILE_PATTERN = r"(^|[^a-z0-9_])(" + "|".join(re.escape(t) for t in HOSTILE_TERMS) + r")([^a-z0-9_]|$)"
 _CAMEL = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|\d+")
 
 
@@ -118,10 +136,12 @@ class Campaigns(Analysis):
         (default 0.5).
     top_accounts:
         pushing accounts listed per campaign (default 10).
+    hostile_share:
+        share of a hashtag's posts that must carry a hostile term for the mention rule (default 0.5).
     """
 
     name: ClassVar[str] = "campaigns"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     requires: ClassVar[tuple[str, ...]] = ("hate", "coordination", "accounts")
     reads: ClassVar[tuple[str, ...]] = ("posts", "hashtags", "interactions", "accounts", "hate",
                                         "coordination_clusters", "account_scores")
@@ -147,22 +167,24 @@ class Campaigns(Analysis):
         ("coordinated_share", "DOUBLE", "share of its posts by accounts of coordination clusters (NULL without coordination)"),
         ("operation_share", "DOUBLE", "share of its posts by operation-like accounts (NULL without accounts)"),
         ("hateful_share", "DOUBLE", "share of its posts labelled hateful (NULL without hate)"),
+        ("hostile_share", "DOUBLE", "share of its posts holding a hostile term (sack, out, resign, jail, traitor ...)"),
     ),)
 
     COLUMNS = ["platform", "hashtag", "tag_raw", "rule", "verb", "target_name", "target_handle",
                "target_account_id", "target_share", "posts", "accounts", "start", "peak_at", "peak_posts",
-               "end", "gini", "top_accounts", "coordinated_share", "operation_share", "hateful_share"]
+               "end", "gini", "top_accounts", "coordinated_share", "operation_share", "hateful_share", "hostile_share"]
 
     TYPES = {
         "platform": "string", "hashtag": "string", "tag_raw": "string", "rule": "string", "verb": "string",
         "target_name": "string", "target_handle": "string", "target_account_id": "string", "target_share": "float64",
         "posts": "int64", "accounts": "int64", "start": "timestamp", "peak_at": "timestamp", "peak_posts": "int64",
         "end": "timestamp", "gini": "float64", "top_accounts": "string", "coordinated_share": "float64",
-        "operation_share": "float64", "hateful_share": "float64",
+        "operation_share": "float64", "hateful_share": "float64", "hostile_share": "float64",
     }
 
     def __init__(self, min_posts: int = 10, min_accounts: int = 3, concentration: float = 0.5,
-                 top_accounts: int = 10) -> None:
+                 top_accounts: int = 10, hostile_share: float = 0.5) -> None:
+        self.hostile_share = hostile_share
         self.min_posts = min_posts
         self.min_accounts = min_accounts
         self.concentration = concentration
@@ -173,10 +195,12 @@ class Campaigns(Analysis):
         ht = engine.table("hashtags")
         tagged = ht.select("platform", "post_id", "tag", "tag_raw").join(
             posts, [ht.platform == posts.platform, ht.post_id == posts.post_id]
-        ).select(ht.platform, ht.post_id, ht.tag, ht.tag_raw, posts.account_id, posts.created_at)
+        ).select(ht.platform, ht.post_id, ht.tag, ht.tag_raw, posts.account_id, posts.created_at,
+                 hostile=posts.text.lower().re_search(HOSTILE_PATTERN).fill_null(False))
         stats = tagged.group_by(["platform", "tag"]).aggregate(
             posts=lambda t: t.post_id.nunique(), accounts=lambda t: t.account_id.nunique(),
             start=lambda t: t.created_at.min(), end=lambda t: t.created_at.max(),
+            hostile_posts=lambda t: t.post_id.nunique(where=t.hostile),
         )
         stats = stats.filter((stats.posts >= self.min_posts) & (stats.accounts >= self.min_accounts))
         engine.write("_campaigns_tags", stats)
@@ -245,10 +269,11 @@ class Campaigns(Analysis):
                 else:
                     hv, verb, name = None, None, None
             top_share = 0.0
+            hostile = float(r.hostile_posts) / float(r.posts) if r.posts else 0.0
             if md is not None and len(md):
                 top = md.iloc[0]
                 top_share = float(top["n"]) / float(r.posts)
-                if top_share >= self.concentration:
+                if top_share >= self.concentration and hostile >= self.hostile_share:
                     rule.append("mention_concentration")
                     if target is None:
                         target = next(md.head(1).itertuples())
@@ -266,7 +291,7 @@ class Campaigns(Analysis):
             rows.append(dict(platform=r.platform, hashtag=r.tag, tag_raw=r.tag_raw, rule="+".join(rule), verb=verb,
                              target_name=t_name, target_handle=t_handle, target_account_id=t_id,
                              target_share=round(t_share, 4), posts=int(r.posts), accounts=int(r.accounts),
-                             start=r.start, end=r.end))
+                             start=r.start, end=r.end, hostile_share=round(hostile, 4)))
         return pd.DataFrame(rows)
 
     def _details(self, engine, tg: ibis.Table, cands: pd.DataFrame) -> pd.DataFrame:

@@ -24,7 +24,14 @@ combination is ours and documented here.
 **Core rule.** Accounts are sorted by score; the core is the head of that curve up to its knee,
 found with Kneedle (Satopää, Albrecht, Irwin & Raghavan 2011, "Finding a 'Kneedle' in a
 Haystack") on the descending scores of the top ``max_core`` accounts with a score above zero,
-bounded to ``[min_core, max_core]`` (defaults 3 and 200). Only the head of the curve is used
+bounded to ``[min_core, max_core]`` (defaults 3 and 200); of that head, the core keeps only the
+accounts that authored the narrative in this corpus (``original_posts`` ≥ 1: a post, quote or
+reply of its own that pushes the narrative). An account that was only mentioned, only retweeted
+the narrative, or is absent from the corpus may rank but is never in the core. A narrative
+whose posts were never amplified (no retweet or quote of a narrative post, ``amplifications`` = 0
+for every account) has **no engine room**: nobody propels what nobody repeats, so its core is
+empty (``core_size`` 0, ``in_core`` false on every row) and the run summary says
+``"engine_room": false`` with the reason; the report's opening does not headline it. Only the head of the curve is used
 because the long tail of one-off participants (thousands in a large corpus) would otherwise move
 the knee outward as the corpus grows. ``core_size`` overrides
 the rule with a fixed size.
@@ -101,7 +108,7 @@ class EngineRoom(Analysis):
     """
 
     name: ClassVar[str] = "engine_room"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     requires: ClassVar[tuple[str, ...]] = ("hate", "narratives")
     reads: ClassVar[tuple[str, ...]] = ("posts", "accounts", "hashtags", "hate", "narratives")
     writes: ClassVar[tuple] = (findings_table(
@@ -301,16 +308,24 @@ class EngineRoom(Analysis):
             d["score"] = score / wsum
             d = d.sort_values(["score", "amplifications", "account_id"], ascending=[False, False, True])
             d["rank"] = np.arange(1, len(d) + 1)
-            eligible = d["score"] > 0
+            # the head of the curve (Kneedle over every account with a score, as ranked) ...
+            scored = (d["score"] > 0).to_numpy()
             if self.core_size is not None:
-                k = min(self.core_size, int(eligible.sum()))
+                k = min(self.core_size, int(scored.sum()))
             else:
                 # the knee of the head of the curve: a long tail of one-off participants would
                 # otherwise pull the knee outward as the corpus grows
-                head = d.loc[eligible, "score"].to_numpy()[: self.max_core]
+                head = d.loc[scored, "score"].to_numpy()[: self.max_core]
                 k = graphs.kneedle(head, min_size=self.min_core, max_size=self.max_core)
+            # ... keeps only accounts that authored the narrative here, and none at all when
+            # nothing in the narrative was amplified
+            in_head = np.zeros(len(d), dtype=bool)
+            in_head[np.flatnonzero(scored)[:k]] = True
+            eligible = in_head & (d["original_posts"] > 0).to_numpy()
+            if int(d["amplifications"].sum()) == 0:
+                eligible[:] = False
             d["in_core"] = False
-            core_idx = d.index[eligible.to_numpy()][:k]
+            core_idx = d.index[eligible]
             d.loc[core_idx, "in_core"] = True
             out.append(d)
         return pd.concat(out) if out else df.assign(score=[], rank=[], in_core=[])
@@ -405,8 +420,15 @@ class EngineRoom(Analysis):
             hateful = int(cd["posted_hate"].fillna(False).sum()) if has_hate else None
             if has_hate:
                 df.loc[idx, "core_hateful"] = hateful
+            amplified = int(d["amplifications"].sum()) > 0
             headline[narr] = {
+                "engine_room": bool(len(cd)),
+                "why": None if len(cd) else ("no amplification: no narrative post was retweeted or quoted"
+                                             if not amplified else "no account authored the narrative"),
                 "participants": int(len(d)),
+                "authors": int((d["original_posts"] > 0).sum()),
+                "narrative_posts": int(d["original_posts"].sum()),
+                "amplifications": int(d["amplifications"].sum()),
                 "core_size": int(len(cd)),
                 "core_reach_share": round(reach.get(narr, 0.0), 4),
                 "core_hateful": hateful,

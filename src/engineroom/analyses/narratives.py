@@ -1,11 +1,15 @@
 """Analysis ``narratives``: which posts push a named narrative, and which are counter-speech.
 
 Method: narratives are defined in YAML packs (name, kind, description, exemplar posts, keywords,
-optional threshold; see :mod:`engineroom.narratives.packs`), scored per post as the highest
-TF-IDF cosine similarity (hashed word 1–2-grams + in-word character 2–5-grams over obfuscation-
-normalised text) to the narrative's exemplars plus 0.2 per distinct keyword found (at most two),
-i.e. nearest-exemplar matching (seed-post similarity, as analysts do by hand when they collect
-posts "like these") made explicit and reproducible. Users add
+required concept groups, excluded contexts, optional threshold; the pack declares its language and
+context; see :mod:`engineroom.narratives.packs`). A post matches a narrative when it holds a phrase
+of every required concept group (e.g. a reference to antisemitism *and* a frame that dismisses it),
+no excluded context, and its score reaches the threshold: the highest TF-IDF cosine similarity
+(hashed word 1–2-grams + in-word character 2–5-grams over obfuscation-normalised text) to the
+narrative's exemplars plus 0.2 per distinct keyword found (at most two), i.e. nearest-exemplar
+matching (seed-post similarity, as analysts do by hand when they collect posts "like these") made
+explicit and reproducible, gated by what the narrative means. The default pack's groups and
+thresholds are calibrated on labelled real posts (docs/narratives.md). Users add
 packs without code: a folder ``~/.config/engineroom/narratives/``, the environment variable
 ``ENGINEROOM_NARRATIVE_PACKS``, or the ``packs`` parameter.
 
@@ -14,7 +18,11 @@ Findings tables:
 * ``narratives``: one row per (post, narrative) that matched — platform, post_id, account_id,
   narrative, kind (``narrative`` | ``counter_speech``), score (0–1), evidence (JSON: similarity,
   closest exemplar, keywords found, pack);
-* ``narrative_defs``: name, kind, description, pack, threshold, keywords (JSON), exemplars (JSON).
+* ``narrative_defs``: name, kind, description, pack, language, context, threshold, keywords (JSON),
+  exemplars (JSON), require (JSON: concept group → phrases), exclude (JSON), source (pack file).
+
+The run summary lists the packs that ran (``packs``: pack, language, context, file, narratives), so
+the report can say which narratives were looked for, and ``by_narrative`` the posts matched.
 
 Parameters (defaults): ``packs`` = None (extra pack files/folders); ``defaults`` = True (load the
 shipped default pack); ``include_retweets`` = False (a retweet repeats its original's text);
@@ -44,7 +52,7 @@ class Narratives(Analysis):
     """Match posts to narratives and counter-speech defined in YAML packs."""
 
     name = "narratives"
-    version = "1"
+    version = "2"
     reads = ("posts",)
     writes = (
         findings_table(
@@ -54,18 +62,23 @@ class Narratives(Analysis):
             ("account_id", "VARCHAR", "its author"),
             ("narrative", "VARCHAR", "the narrative's name (from its pack)"),
             ("kind", "VARCHAR", "'narrative' or 'counter_speech'"),
-            ("score", "DOUBLE", "0-1: nearest-exemplar TF-IDF cosine plus 0.2 per keyword found (at most two)"),
-            ("evidence", "VARCHAR", "JSON: similarity, closest exemplar, keywords found, pack"),
+            ("score", "DOUBLE", "0-1: nearest-exemplar TF-IDF cosine plus 0.2 per keyword found (at most two); only posts holding every required concept group and no excluded context are scored"),
+            ("evidence", "VARCHAR", "JSON: similarity, closest exemplar, keywords found, the phrase found for each required concept group, pack"),
         ),
         findings_table(
             "narrative_defs", "One row per narrative loaded for the run.",
             ("name", "VARCHAR", "the narrative's name"),
             ("kind", "VARCHAR", "'narrative' or 'counter_speech'"),
             ("description", "VARCHAR", "what the narrative claims, as its pack says"),
-            ("pack", "VARCHAR", "the pack file it came from"),
+            ("pack", "VARCHAR", "the pack's name"),
             ("threshold", "DOUBLE", "score from which a post matches"),
             ("keywords", "VARCHAR", "JSON list of keywords"),
             ("exemplars", "VARCHAR", "JSON list of exemplar posts"),
+            ("language", "VARCHAR", "the language the pack is written for"),
+            ("context", "VARCHAR", "the context (country, debate) the pack is written for"),
+            ("require", "VARCHAR", "JSON: concept group -> phrases; a post needs a phrase of every group"),
+            ("exclude", "VARCHAR", "JSON list of phrases that rule a post out (excluded contexts)"),
+            ("source", "VARCHAR", "the pack file it came from"),
         ),
     )
 
@@ -94,7 +107,15 @@ class Narratives(Analysis):
             "threshold": [n.threshold for n in narratives],
             "keywords": [json.dumps(list(n.keywords), ensure_ascii=False) for n in narratives],
             "exemplars": [json.dumps(list(n.exemplars), ensure_ascii=False) for n in narratives],
+            "language": [n.language for n in narratives], "context": [n.context for n in narratives],
+            "require": [json.dumps({g: list(p) for g, p in n.require}, ensure_ascii=False) for n in narratives],
+            "exclude": [json.dumps(list(n.exclude), ensure_ascii=False) for n in narratives],
+            "source": [n.source for n in narratives],
         }))
+        packs: dict[str, dict[str, Any]] = {}
+        for n in narratives:
+            packs.setdefault(n.pack, {"pack": n.pack, "language": n.language, "context": n.context,
+                                      "file": n.source, "narratives": []})["narratives"].append(n.name)
         posts = engine.table("posts")
         expr = posts.filter(posts.text.notnull() & (posts.text != ""))
         if not self.include_retweets:
@@ -116,5 +137,5 @@ class Narratives(Analysis):
         n = engine.map_batches("narratives", expr, score, SCHEMA, batch_size=self.batch_size)
         t = engine.table("narratives")
         counts = engine.to_pandas(t.group_by("narrative").aggregate(posts=t.count()))
-        return {"matches": int(n), "narratives": len(narratives),
+        return {"matches": int(n), "narratives": len(narratives), "packs": list(packs.values()),
                 "by_narrative": {k: int(v) for k, v in zip(counts["narrative"], counts["posts"])}}

@@ -10,7 +10,9 @@ of these there is nothing to aim at and the tables are written empty.
 * **Named people**: runs of two or three capitalised words in the post text that are not common
   capitalised non-names (:func:`engineroom.graphs.person_names`; a simple model-free heuristic,
   so it also finds place and organisation names — read the evidence), counted once per post; kept
-  when used in at least ``min_posts`` posts by at least ``min_accounts`` accounts.
+  when used in at least ``min_posts`` posts by at least ``min_accounts`` accounts. Posts written in
+  Title Case (news headlines, :func:`headline_case`) give no names: every run of their words is
+  capitalised.
 
 Findings tables
 ---------------
@@ -24,6 +26,7 @@ Findings tables
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar, Sequence
 
 import ibis
@@ -40,9 +43,25 @@ NAME_SCHEMA = pa.schema([
 ])
 
 
+_WORD = re.compile(r"(?<![#@/\w])[A-Za-z][A-Za-z'’]{2,}")
+
+
+def headline_case(text: str | None, min_words: int = 5, share: float = 0.6) -> bool:
+    """Whether a post is written in Title Case, as news headlines are ("Megyn Kelly And Mark Fuhrman
+    Exploit San Bernardino Shooting To Smear …"): at least ``min_words`` words of three or more
+    letters (hashtags, mentions and links aside) and at least ``share`` of them capitalised. In such
+    a post every run of words looks like a name, so no names are taken from it."""
+    words = _WORD.findall(text or "")
+    if len(words) < min_words:
+        return False
+    return sum(w[0].isupper() for w in words) / len(words) >= share
+
+
 def _names_batch(df: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in df.itertuples(index=False):
+        if headline_case(r.text):
+            continue
         for n in graphs.person_names(r.text):
             rows.append((r.platform, r.post_id, r.account_id, r.created_at, r.source, n))
     return pd.DataFrame(rows, columns=NAME_SCHEMA.names)

@@ -4,6 +4,8 @@ A pack is a YAML file::
 
     pack: my-pack                       # optional; defaults to the file name
     description: what the pack covers   # optional
+    language: en                        # the language the phrases and exemplars are written in
+    context: UK politics 2017-2021      # where and when the pack's narratives were seen (free text)
     narratives:
       - name: antisemitism_smear        # unique key (letters, digits, _ or -)
         kind: narrative                 # narrative | counter_speech
@@ -14,6 +16,23 @@ A pack is a YAML file::
         keywords:                       # phrases that count as evidence (may be empty)
           - antisemitism smear
           - witch hunt
+        require:                        # concept groups: a post matches only when EVERY group
+          antisemitism: [antisemit*, jew hate*]          # has one of its phrases in it
+          dismissal: [smear*, witch hunt*, weaponi*]
+        exclude:                        # contexts that mean the post is something else
+          - mueller
+          - russia investigation
+
+Phrases (``keywords``, ``require`` and ``exclude``) are matched on the normalised post
+(:func:`engineroom.hate.normalize.normalize`: case-folded, obfuscation undone, hashtags split
+*and* kept whole, so ``witch hunt`` finds "Witch-hunt", "#WitchHunt" and "witchhunt") as whole
+words; a phrase ending in ``*`` matches any word that starts with it (``antisemit*`` finds
+antisemitism, antisemitic, antisemites; ``anti semit*`` finds "anti-Semitism"). A plural ``s``
+after a phrase still matches. A narrative with ``require`` groups matches a post only when each
+group has a phrase in it and no ``exclude`` phrase is present, *and* its score reaches the
+threshold; the evidence names the phrase found for each group. ``require`` is what makes a
+narrative mean what it says: "witch hunt" alone is a US politics slogan about investigations;
+"witch hunt" next to a reference to antisemitism is the denial narrative.
 
 Where packs come from (all are loaded, later names override earlier ones):
 
@@ -43,7 +62,10 @@ KINDS = ("narrative", "counter_speech")
 ENV_VAR = "ENGINEROOM_NARRATIVE_PACKS"
 DEFAULT_THRESHOLD = 0.3
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,79}$")
-_FIELDS = {"name", "kind", "description", "exemplars", "keywords", "threshold"}
+_FIELDS = {"name", "kind", "description", "exemplars", "keywords", "threshold", "require", "exclude"}
+_PACK_FIELDS = {"pack", "description", "language", "context", "narratives"}
+#: what a pack that does not say its language or context is recorded as
+UNSPECIFIED = "unspecified"
 
 
 class NarrativePackError(ValueError):
@@ -62,6 +84,12 @@ class Narrative:
     threshold: float = DEFAULT_THRESHOLD
     pack: str = ""
     source: str = ""
+    #: concept groups (name → phrases): every group must have a phrase in the post
+    require: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: phrases that rule the narrative out (another context that shares its words)
+    exclude: tuple[str, ...] = ()
+    language: str = UNSPECIFIED
+    context: str = UNSPECIFIED
 
 
 @dataclass
@@ -70,6 +98,8 @@ class Pack:
     path: str
     narratives: list[Narrative] = field(default_factory=list)
     description: str = ""
+    language: str = UNSPECIFIED
+    context: str = UNSPECIFIED
 
 
 def _str_list(value: object, where: str, fname: str, allow_empty: bool) -> tuple[str, ...]:
@@ -87,6 +117,20 @@ def _str_list(value: object, where: str, fname: str, allow_empty: bool) -> tuple
     return tuple(out)
 
 
+def _require(value: object, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``require``: a mapping of concept-group name to a non-empty list of phrases."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not value:
+        raise NarrativePackError(f"{where}: field 'require' must be a mapping of concept group name to a list of phrases")
+    out = []
+    for g, phrases in value.items():
+        if not isinstance(g, str) or not _NAME_RE.match(g):
+            raise NarrativePackError(f"{where}: field 'require' group name must be letters, digits, '_' or '-' (got {g!r})")
+        out.append((g, _str_list(phrases, where, f"require.{g}", allow_empty=False)))
+    return tuple(out)
+
+
 def parse_pack(data: object, path: str) -> Pack:
     """Validate a parsed YAML document as a pack (see the module doc for the format)."""
     if not isinstance(data, dict):
@@ -96,8 +140,17 @@ def parse_pack(data: object, path: str) -> Pack:
     items = data["narratives"]
     if not isinstance(items, list) or not items:
         raise NarrativePackError(f"{path}: field 'narratives' must be a non-empty list")
+    unknown = set(map(str, data)) - _PACK_FIELDS
+    if unknown:
+        raise NarrativePackError(f"{path}: unknown pack field(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_PACK_FIELDS))}")
     pack_name = str(data.get("pack") or Path(path).stem)
-    pack = Pack(pack_name, path, description=str(data.get("description") or ""))
+    meta = {}
+    for key in ("language", "context"):
+        v = data.get(key, UNSPECIFIED)
+        if not isinstance(v, str) or not v.strip():
+            raise NarrativePackError(f"{path}: field '{key}' must be a non-empty string (got {v!r})")
+        meta[key] = " ".join(v.split())
+    pack = Pack(pack_name, path, description=str(data.get("description") or ""), **meta)
     seen: set[str] = set()
     for i, raw in enumerate(items):
         where = f"{path}: narratives[{i}]"
@@ -129,7 +182,10 @@ def parse_pack(data: object, path: str) -> Pack:
         threshold = raw.get("threshold", DEFAULT_THRESHOLD)
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < float(threshold) <= 1:
             raise NarrativePackError(f"{where}: field 'threshold' must be a number in (0, 1] (got {threshold!r})")
-        pack.narratives.append(Narrative(name, kind, desc.strip(), exemplars, keywords, float(threshold), pack_name, path))
+        require = _require(raw.get("require"), where)
+        exclude = _str_list(raw.get("exclude"), where, "exclude", allow_empty=True)
+        pack.narratives.append(Narrative(name, kind, desc.strip(), exemplars, keywords, float(threshold), pack_name, path,
+                                         require, exclude, meta["language"], meta["context"]))
     return pack
 
 

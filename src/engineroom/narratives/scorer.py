@@ -1,4 +1,4 @@
-"""Score posts against narratives: similarity to exemplar posts plus keyword evidence.
+"""Score posts against narratives: required concepts, excluded contexts, exemplar similarity, keywords.
 
 Each post and each exemplar is normalised (:mod:`engineroom.hate.normalize`, so obfuscated and
 hashtag-compounded spellings count) and turned into a hashed word 1–2-gram + in-word character
@@ -9,10 +9,14 @@ corpus of ~50k posts, or, without it, smoothed IDF over the exemplars). For each
 * ``keywords`` = the narrative's keywords found in the post (Aho-Corasick, word boundaries);
 * ``score`` = ``similarity + keyword_weight × min(#distinct keywords, 2)``, capped at 1.
 
-A post matches a narrative when ``score ≥ threshold`` (per narrative; default 0.3). Pushing a
-narrative and calling it out are exclusive: when a post matches narratives of both kinds, only the
-kind with the higher score is kept (``exclusive_kinds``). The evidence records the closest
-exemplar, its similarity and the keywords found.
+A post matches a narrative when ``score ≥ threshold`` (per narrative; default 0.3) **and**, for a
+narrative with ``require`` groups / ``exclude`` phrases, every required concept group has a phrase
+in the post and no excluded phrase is there (:class:`PhraseMatcher`: whole words on the normalised
+post, ``word*`` as a word prefix). Pushing a narrative and calling it out are exclusive: when a
+post matches narratives of both kinds, a narrative with required groups wins (the more specific
+reading), else the kind with the higher score is kept (``exclusive_kinds``). The evidence records
+the closest exemplar, its similarity, the keywords found and, for gated narratives, the phrase
+found for each concept group (``concepts``).
 """
 
 from __future__ import annotations
@@ -47,8 +51,62 @@ def _boundary(ch: str) -> bool:
     return not (ch.isalnum() or ch == "_")
 
 
+class PhraseMatcher:
+    """Find pack phrases in normalised text: whole words, ``word*`` as a word prefix, a plural ``s``.
+
+    Every phrase is added in both normalised views (spaced and squashed, see
+    :func:`engineroom.hate.normalize.normalize`); ``add`` tags it with an owner, and ``find``
+    returns ``{owner: {phrase as written, ...}}`` for one normalised text (Aho-Corasick, one pass).
+    """
+
+    def __init__(self) -> None:
+        self._forms: dict[tuple[str, bool], set[tuple[object, str]]] = {}
+        self._auto = ahocorasick.Automaton()
+        self._ready = False
+
+    def add(self, phrase: str, owner: object) -> None:
+        prefix = phrase.endswith("*")
+        body = phrase[:-1] if prefix else phrase
+        spaced, _, squashed = normalize(body).partition(SEPARATOR)
+        for f in {spaced.strip(), squashed.strip()}:
+            if f:
+                self._forms.setdefault((f, prefix), set()).add((owner, phrase))
+
+    def __bool__(self) -> bool:
+        return bool(self._forms)
+
+    def _build(self) -> None:
+        by_form: dict[str, list[tuple[bool, tuple]]] = {}
+        for (f, prefix), owners in self._forms.items():
+            by_form.setdefault(f, []).append((prefix, tuple(owners)))
+        for f, entries in by_form.items():
+            self._auto.add_word(f, (f, tuple(entries)))
+        if by_form:
+            self._auto.make_automaton()
+        self._ready = True
+
+    def find(self, norm: str) -> dict[object, set[str]]:
+        if not self._ready:
+            self._build()
+        found: dict[object, set[str]] = {}
+        if not self._forms or not norm:
+            return found
+        n = len(norm)
+        for end, (form, entries) in self._auto.iter(norm):
+            start = end - len(form) + 1
+            if start and not _boundary(norm[start - 1]):
+                continue
+            after = end + 1
+            whole = after >= n or _boundary(norm[after]) or (norm[after] == "s" and (after + 1 >= n or _boundary(norm[after + 1])))
+            for prefix, owners in entries:
+                if prefix or whole:
+                    for owner, phrase in owners:
+                        found.setdefault(owner, set()).add(phrase)
+        return found
+
+
 class NarrativeScorer:
-    """Compiled narratives: exemplar vectors and a keyword automaton."""
+    """Compiled narratives: exemplar vectors, a keyword matcher and a concept matcher."""
 
     def __init__(self, narratives: Sequence[Narrative], idf: np.ndarray | None = None,
                  featurizer: Featurizer | None = None, keyword_weight: float = KEYWORD_WEIGHT,
@@ -78,35 +136,41 @@ class NarrativeScorer:
         self._feature_row[used] = np.arange(len(used), dtype=np.int32)
         self._E_dense = np.zeros((len(used) + 1, self.E.shape[1]), dtype=self.E.dtype)
         self._E_dense[:-1] = self.E[used].toarray()
-        # keyword automaton: both normalised views of every keyword
-        self.auto = ahocorasick.Automaton()
-        forms: dict[str, set[tuple[int, str]]] = {}
+        # keywords (score bonus) and concepts (required groups, excluded contexts)
+        self.keywords = PhraseMatcher()
+        self.concepts = PhraseMatcher()
         for k, n in enumerate(self.narratives):
             for kw in n.keywords:
-                spaced, _, squashed = normalize(kw).partition(SEPARATOR)
-                for f in {spaced, squashed}:
-                    if f:
-                        forms.setdefault(f, set()).add((k, kw))
-        for f, owners in forms.items():
-            self.auto.add_word(f, (f, tuple(owners)))
-        self.has_keywords = bool(forms)
-        if self.has_keywords:
-            self.auto.make_automaton()
+                self.keywords.add(kw, k)
+            for g, phrases in n.require:
+                for ph in phrases:
+                    self.concepts.add(ph, (k, g))
+            for ph in n.exclude:
+                self.concepts.add(ph, (k, None))
+        self.has_keywords = bool(self.keywords)
+        self._checked = np.array([bool(n.require or n.exclude) for n in self.narratives])  # need the concept pass
+        self._gated = np.array([bool(n.require) for n in self.narratives])  # have required concept groups
+        self._index = {n.name: k for k, n in enumerate(self.narratives)}
 
     def _keywords(self, norm: str) -> dict[int, set[str]]:
-        found: dict[int, set[str]] = {}
-        if not self.has_keywords or not norm:
-            return found
-        n = len(norm)
-        for end, (form, owners) in self.auto.iter(norm):
-            start = end - len(form) + 1
-            after = end + 1
-            if (start == 0 or _boundary(norm[start - 1])) and (
-                after >= n or _boundary(norm[after]) or (norm[after] == "s" and (after + 1 >= n or _boundary(norm[after + 1])))
-            ):
-                for k, kw in owners:
-                    found.setdefault(k, set()).add(kw)
-        return found
+        return self.keywords.find(norm)  # type: ignore[return-value]
+
+    def _concepts(self, norm: str) -> tuple[np.ndarray, dict[int, dict[str, list[str]]], dict[int, list[str]]]:
+        """(allowed per narrative, concept phrases found per narrative and group, exclusions found)."""
+        found = self.concepts.find(norm)
+        groups: dict[int, dict[str, list[str]]] = {}
+        excluded: dict[int, list[str]] = {}
+        for (k, g), phrases in found.items():  # type: ignore[misc]
+            if g is None:
+                excluded[k] = sorted(phrases)
+            else:
+                groups.setdefault(k, {})[g] = sorted(phrases)
+        ok = np.ones(len(self.narratives), dtype=bool)
+        for k in np.flatnonzero(self._checked).tolist():
+            n = self.narratives[k]
+            have = groups.get(k, {})
+            ok[k] = k not in excluded and all(g in have for g, _ in n.require)
+        return ok, groups, excluded
 
     def score(self, texts: Sequence[str | None]) -> list[Match]:
         """Matches (score ≥ the narrative's threshold) of each text, with evidence.
@@ -163,6 +227,13 @@ class NarrativeScorer:
                         n_kw[i, k] = min(len(words), 2)
         score = np.minimum(1.0, best_sim + self.keyword_weight * n_kw)
         hit = (score >= thresholds) & (score > 0)
+        concepts: dict[int, dict[int, dict[str, list[str]]]] = {}
+        if self._checked.any():
+            # required concept groups and excluded contexts: only posts that could match need the pass
+            for i in np.flatnonzero((hit & self._checked).any(axis=1)).tolist():
+                ok, groups, _excluded = self._concepts(norms[i])
+                hit[i] &= ok
+                concepts[i] = groups
         out: list[Match] = []
         for i in np.flatnonzero(hit.any(axis=1)).tolist():
             found_i = kws.get(i, {})
@@ -171,10 +242,16 @@ class NarrativeScorer:
                 nar = self.narratives[k]
                 ev = {"similarity": round(float(best_sim[i, k]), 3), "exemplar": self.ex_texts[best_ex[i, k]][:200],
                       "keywords": sorted(found_i.get(k, ())), "pack": nar.pack}
+                if nar.require:
+                    ev["concepts"] = concepts.get(i, {}).get(k, {})
                 row.append(Match(i, nar.name, nar.kind, round(float(score[i, k]), 4), json.dumps(ev, ensure_ascii=False)))
             if self.exclusive_kinds and len({m.kind for m in row}) > 1:
-                # pushing a narrative and calling it out are exclusive: keep the stronger kind
-                top = max(row, key=lambda m: m.score).kind
+                # pushing a narrative and calling it out are exclusive. A narrative whose required
+                # concept groups all matched (e.g. antisemitism + a dismissive frame) is the more
+                # specific reading and wins (counter-speech that quotes the frame to reject it is
+                # what the narrative's `exclude` phrases are for); otherwise the stronger score wins
+                gated = [m for m in row if m.kind == "narrative" and self._gated[self._index[m.narrative]]]
+                top = "narrative" if gated else max(row, key=lambda m: m.score).kind
                 row = [m for m in row if m.kind == top]
             out.extend(row)
         return out

@@ -15,6 +15,7 @@ from collections import defaultdict
 from typing import Any, Callable
 
 from .data import Findings, clean, describe_evidence, parse_json, post_ids_in, q, truthy
+from .summary import headline  # noqa: F401  (the opening summary: report/summary.py)
 
 #: rows shown in long tables
 TOP = 40
@@ -142,84 +143,6 @@ class Context:
 
 
 # -- sections ----------------------------------------------------------------------------------
-def headline(ctx: Context) -> dict | None:
-    """The watchdog's headline: N core accounts, M of them posting antisemitic content, reach."""
-    f = ctx.f
-    sentences: list[str] = []
-    cards: list[tuple[str, str]] = []
-    rows_out: list[list[Any]] = []
-    if f.nonempty("engine_room") and f.has("engine_room", "account_id"):
-        narr = "narrative" if f.has("engine_room", "narrative") else "'all'"
-        core = "WHERE " + ("in_core" if f.has("engine_room", "in_core") else "TRUE")
-        hate_col = None
-        if f.has("engine_room", "posted_hate") and f.scalar("SELECT count(posted_hate) FROM engine_room"):
-            hate_col = "max(CAST(posted_hate AS DOUBLE)) > 0"
-        elif f.has("hate", "account_id", "label"):
-            hate_col = (
-                "max(CASE WHEN account_id IN (SELECT account_id FROM hate WHERE label = 'antisemitic') "
-                "THEN 1 ELSE 0 END) > 0"
-            )
-        fol = "max(followers)" if f.has("engine_room", "followers") else "NULL"
-        amp = "max(amplifications)" if f.has("engine_room", "amplifications") else "NULL"
-        ampr = "max(amplifiers)" if f.has("engine_room", "amplifiers") else "NULL"
-        per_acc = f"""
-            SELECT {narr} AS narrative, platform, account_id,
-                   {hate_col or 'NULL'} AS hateful, {fol} AS followers,
-                   {amp} AS amplifications, {ampr} AS amplifiers
-            FROM engine_room {core} GROUP BY ALL"""
-        rows = f.rows(
-            f"""SELECT narrative, count(*) AS n, count(*) FILTER (WHERE hateful) AS m,
-                       sum(followers) AS followers, sum(amplifications) AS amplifications,
-                       sum(amplifiers) AS amplifiers
-                FROM ({per_acc}) GROUP BY narrative ORDER BY n DESC"""
-        )
-        for r in rows:
-            n, m = r["n"] or 0, r["m"] or 0
-            s = f"{n:,} core accounts drove the “{r['narrative']}” narrative"
-            if hate_col:
-                s += f"; {m:,} of them ({pct(m, n)}) posted antisemitic content themselves"
-            reach = []
-            if r["followers"] is not None:
-                reach.append(f"{int(r['followers']):,} followers between them")
-            if r["amplifications"] is not None:
-                reach.append(f"{int(r['amplifications']):,} amplifications")
-            if r["amplifiers"] is not None:
-                reach.append(f"by up to {int(r['amplifiers']):,} amplifying accounts")
-            if reach:
-                s += ". Their reach: " + ", ".join(reach)
-            sentences.append(s + ".")
-            rows_out.append([r["narrative"], fmt(n), fmt(m) if hate_col else "", fmt(r["followers"]),
-                             fmt(r["amplifications"]), fmt(r["amplifiers"])])
-    if f.has("posts"):
-        cards.append(("posts", fmt(f.count("posts"))))
-    if f.has("accounts"):
-        cards.append(("accounts", fmt(f.count("accounts"))))
-    if f.nonempty("hate") and f.has("hate", "label"):
-        acc = "account_id" if f.has("hate", "account_id") else "NULL"
-        r = f.rows("SELECT count(*) FILTER (WHERE label = 'antisemitic') AS a, "
-                   f"count(DISTINCT {acc}) FILTER (WHERE label = 'antisemitic') AS acc, count(*) AS n FROM hate")[0]
-        cards.append(("antisemitic posts", f"{fmt(r['a'])} ({pct(r['a'], r['n'])})"))
-        if not sentences:
-            sentences.append(f"{r['a']:,} of {r['n']:,} posts ({pct(r['a'], r['n'])}) were classified antisemitic, "
-                             f"posted by {r['acc']:,} accounts.")
-    if f.nonempty("narratives") and f.has("narratives", "post_id"):
-        kind = "WHERE kind = 'narrative'" if f.has("narratives", "kind") else ""
-        cards.append(("narrative posts", fmt(f.scalar(f"SELECT count(DISTINCT post_id) FROM narratives {kind}"))))
-    if f.nonempty("coordination_clusters") and f.has("coordination_clusters", "cluster_id"):
-        cards.append(("coordinated clusters", fmt(f.scalar("SELECT count(DISTINCT cluster_id) FROM coordination_clusters"))))
-    if f.nonempty("account_scores"):
-        if f.has("account_scores", "operation_label"):
-            cards.append(("operation-like accounts", fmt(f.scalar("SELECT count(*) FROM account_scores WHERE operation_label"))))
-    if not sentences and not cards:
-        return None
-    blocks: list[dict] = []
-    if len(rows_out) > 1:
-        blocks.append(table("Core accounts per narrative",
-                            ["narrative", "core accounts", "posting antisemitic content", "followers",
-                             "amplifications", "amplifiers"], rows_out))
-    return {"sentences": sentences, "cards": cards, "blocks": blocks}
-
-
 def corpus_counts(ctx: Context) -> dict | None:
     f = ctx.f
     if not f.has("posts"):
