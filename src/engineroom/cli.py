@@ -168,16 +168,19 @@ def report(
     db: Path = DbOption,
     out: Path = typer.Option(Path("report.html"), "--out", help="HTML file to write"),
     pseudonymize: bool = typer.Option(False, "--pseudonymize", help="replace handles, names and ids by keyed pseudonyms"),
-    key: Optional[str] = typer.Option(None, "--key", envvar="ENGINEROOM_PSEUDONYM_KEY", help="pseudonym key (kept by the analyst)"),
+    key_file: Optional[Path] = typer.Option(
+        None, "--key-file", help="file whose first line is the pseudonym key (else the ENGINEROOM_PSEUDONYM_KEY "
+        "environment variable; never an argument, which other users of the machine can read in ps)"),
     allow: Optional[Path] = typer.Option(None, "--allow", help="file of public-figure handles to keep, one a line"),
 ) -> None:
     """Write a self-contained HTML report (works offline)."""
     import engineroom
-    from .report import write_report
+    from .report import read_key, write_report
 
     if not db.exists():
         fail(f"no corpus at {db}")
     try:
+        key = read_key(key_file) if pseudonymize else None
         with engineroom.open(db) as corpus:
             path = write_report(corpus, out, pseudonymize=pseudonymize, key=key, allow_file=allow)
     except (ValueError, FileNotFoundError) as exc:

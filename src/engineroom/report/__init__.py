@@ -33,9 +33,9 @@ from ..corpus import Corpus
 from ..progress import progress
 from .build import SECTIONS, Context, headline, methods_section
 from .data import Findings
-from .pseudonym import Pseudonymizer, load_allow_list
+from .pseudonym import Pseudonymizer, check_key, load_allow_list, read_key
 
-__all__ = ["write_report", "build_report", "Pseudonymizer"]
+__all__ = ["write_report", "build_report", "Pseudonymizer", "read_key"]
 
 _SAFE_URL = re.compile(r"^https?://[^\s\"'<>`]+$", re.IGNORECASE)
 
@@ -126,9 +126,8 @@ def write_report(corpus: Corpus, out: str | os.PathLike, pseudonymize: bool = Fa
     ``pseudonymize``: replace handles, names and ids by pseudonyms keyed with ``key`` (the analyst
     keeps it); handles listed in ``allow_file`` (public figures) are kept.
     """
-    if pseudonymize and key is None:
-        raise ValueError("a pseudonymised report needs a key: give --key or set ENGINEROOM_PSEUDONYM_KEY "
-                         "(keep it safe: it links pseudonyms back to accounts)")
+    if pseudonymize:
+        check_key(key)
     out = Path(out)
     report = build_report(corpus, pseudonymize=pseudonymize, key=key, allow_file=allow_file)
     page = render(report)
