@@ -14,6 +14,7 @@ import random
 from collections import defaultdict
 from typing import Any, Callable
 
+from ..links import is_shortener, post_link
 from .data import Findings, clean, describe_evidence, parse_json, post_ids_in, q, truthy
 
 #: rows shown in long tables
@@ -72,6 +73,9 @@ class Context:
         self._handles: dict[tuple[str, str], str] | None = None
         self._post_cache: dict[str, dict | None] = {}
         self.platform_default = None
+        #: posts shown without a link, and the first reason (the methods section says why)
+        self.unlinked = 0
+        self.unlinked_reason: str | None = None
         if f.has("posts"):
             plats = f.rows("SELECT DISTINCT platform FROM posts LIMIT 2")
             if len(plats) == 1:
@@ -111,9 +115,10 @@ class Context:
         return out
 
     def post_dict(self, r: dict) -> dict:
-        url = r.get("url")
-        if not url and r.get("platform") == "twitter" and r.get("handle"):
-            url = f"https://twitter.com/{r['handle']}/status/{r['post_id']}"
+        url, why = post_link(r.get("platform"), r.get("handle"), r.get("post_id"), r.get("url"))
+        if url is None:
+            self.unlinked += 1
+            self.unlinked_reason = self.unlinked_reason or why
         text = r.get("text") or ""
         if len(text) > 600:
             text = text[:597] + "..."
@@ -123,6 +128,7 @@ class Context:
             "time": (r.get("created_at") or "")[:16],
             "text": text,
             "url": url if self.link_urls else None,
+            "no_link": None if url else why,
             "label": r.get("label"),
         }
 
@@ -650,7 +656,11 @@ def network_section(ctx: Context) -> dict | None:
                 elif c == "top_hashtags":
                     line.append(top_list(v, 6, "#"))
                 elif c == "top_domains":
-                    line.append(top_list(v, 4))
+                    items = parse_json(v)
+                    if isinstance(items, list):  # a shortener's links are unresolved, not a domain
+                        items = [it for it in items if not is_shortener(
+                            None, str(it[0] if isinstance(it, (list, tuple)) and it else it))]
+                    line.append(top_list(json.dumps(items) if isinstance(items, list) else v, 4))
                 elif c == "hate_share":
                     line.append("" if v is None else f"{100 * float(v):.1f}%")
                 else:
@@ -772,18 +782,81 @@ def operations_section(ctx: Context) -> dict | None:
 
 
 def domains_section(ctx: Context) -> dict | None:
+    """Where links point: news and other sites with their credibility, platforms apart, shortened
+    links counted as unresolved (their destination is unknown), links cut short not counted."""
     f = ctx.f
     if not f.nonempty("domains") or not f.has("domains", "domain"):
         return None
-    cols, rows = generic_rows(ctx, "domains", ["posts", "accounts"], TOP)
-    blocks = [table("Linked domains, most linked first", cols, rows)]
-    if f.has("domains", "low_credibility", "posts"):
-        low = f.rows("SELECT domain, posts FROM domains WHERE low_credibility ORDER BY posts DESC LIMIT 20")
+    has = {c: f.has("domains", c) for c in ("kind", "shortener", "credibility", "low_credibility",
+                                            "coordinated_accounts", "links", "accounts")}
+    if has["kind"]:
+        kind = "kind"
+    elif has["shortener"]:
+        kind = "CASE WHEN shortener THEN 'shortener' ELSE 'site' END"
+    else:
+        kind = "'site'"
+    links = "links" if has["links"] else "posts"
+    rows = f.rows(f"""SELECT domain, {kind} AS kind, sum(posts) AS posts, sum({links}) AS links,
+                             {'sum(accounts)' if has['accounts'] else 'NULL'} AS accounts,
+                             {'max(credibility)' if has['credibility'] else 'NULL'} AS credibility,
+                             {'bool_or(low_credibility)' if has['low_credibility'] else 'NULL'} AS low,
+                             {'sum(coordinated_accounts)' if has['coordinated_accounts'] else 'NULL'} AS coord
+                      FROM domains GROUP BY 1, 2 ORDER BY posts DESC, domain""")
+    # older tables (before the kind column) still keep shorteners and platforms apart
+    from ..links import is_platform
+
+    for r in rows:
+        if r["kind"] == "site" and is_shortener(None, r["domain"]):
+            r["kind"] = "shortener"
+        elif r["kind"] == "site" and is_platform(None, r["domain"]):
+            r["kind"], r["credibility"], r["low"] = "platform", None, None
+    sites = [r for r in rows if r["kind"] == "site"]
+    plats = [r for r in rows if r["kind"] == "platform"]
+    short = [r for r in rows if r["kind"] == "shortener"]
+    total = sum(r["links"] or 0 for r in rows)
+    n_short = sum(r["links"] or 0 for r in short)
+    blocks: list[dict] = []
+    summary = (f"{fmt(total)} links point to {fmt(len(sites))} news and other sites, {fmt(len(plats))} platforms "
+               f"and {fmt(len(short))} URL shorteners.")
+    if short:
+        summary += (f" {fmt(n_short)} links ({pct(n_short, total)}) go through a shortener "
+                    f"({', '.join(r['domain'] for r in short[:5])}) whose destination the export did not give: "
+                    "they are counted as unresolved, not as a domain.")
+    run = f.rows("SELECT summary FROM runs WHERE analysis = 'domains' ORDER BY finished_at DESC LIMIT 1") \
+        if f.has("runs", "analysis", "summary") else []
+    cut = (parse_json(run[0]["summary"]) or {}).get("links_without_domain") if run else None
+    if isinstance(cut, int) and cut:
+        summary += (f" {fmt(cut)} links name no domain at all (cut short by the export, such as https://t.c) "
+                     "and are not counted.")
+    blocks.append({"kind": "text", "text": summary})
+    source = ("Credibility: the aggregate news-domain quality rating pc1 (0 = lowest, 1 = highest) of Lin et al., "
+              "“High level of correspondence across different news domain quality rating sets”, PNAS Nexus 2023, "
+              "bundled with engineroom; low credibility = pc1 below the domains analysis's threshold "
+              "(default 0.4); “not rated” = the domain is not among their 11,520. Platforms are not rated: "
+              "they host anyone's content.")
+    if sites:
+        blocks.append(table("News and other sites, most linked first",
+                            ["domain", "posts", "links", "accounts", "coordinated accounts", "credibility (pc1)"],
+                            [[r["domain"], fmt(r["posts"]), fmt(r["links"]), fmt(r["accounts"]), fmt(r["coord"]),
+                              "not rated" if r["credibility"] is None else
+                              f"{r['credibility']:.2f}" + (" · low" if truthy(r["low"]) else "")]
+                             for r in sites], note=source))
+        low = [r for r in sites if truthy(r["low"])]
         if low:
-            blocks.insert(0, table("Low-credibility domains", ["domain", "posts"],
-                                   [[r["domain"], fmt(r["posts"])] for r in low]))
+            blocks.insert(1, table("Low-credibility sites", ["domain", "posts", "accounts", "credibility (pc1)"],
+                                   [[r["domain"], fmt(r["posts"]), fmt(r["accounts"]), f"{r['credibility']:.2f}"]
+                                    for r in low]))
+    if plats:
+        blocks.append(table("Platforms linked (hosting anyone's content; not rated)",
+                            ["platform", "posts", "links", "accounts", "coordinated accounts"],
+                            [[r["domain"], fmt(r["posts"]), fmt(r["links"]), fmt(r["accounts"]), fmt(r["coord"])]
+                             for r in plats]))
+    if short:
+        blocks.append(table("Unresolved links (URL shorteners)", ["shortener", "posts", "links", "accounts"],
+                            [[r["domain"], fmt(r["posts"]), fmt(r["links"]), fmt(r["accounts"])] for r in short]))
     return {"id": "domains", "title": "Domains and their credibility",
-            "intro": "Where links in the corpus point, with each domain's credibility rating where it is known.",
+            "intro": "Where links in the corpus point: sites with their credibility rating where one is known, "
+                     "platforms apart, and links whose destination is unknown.",
             "blocks": blocks}
 
 
