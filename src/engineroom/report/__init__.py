@@ -37,6 +37,9 @@ from .pseudonym import Pseudonymizer, check_key, load_allow_list, read_key
 
 __all__ = ["write_report", "build_report", "Pseudonymizer", "read_key"]
 
+#: rows a long table shows before its "show all" button
+TOP_ROWS = 10
+
 _SAFE_URL = re.compile(r"^https?://[^\s\"'<>`]+$", re.IGNORECASE)
 
 
@@ -116,7 +119,7 @@ def render(report: dict) -> str:
     # plotly.js is trusted library code; guard against a literal "</script" in it all the same
     plotly_js = get_plotlyjs().replace("</script", "<\\/script") if has_figures else ""
     template = env.get_template("report/report.html")
-    return template.render(r=report, plotly_js=Markup(plotly_js), has_figures=has_figures)
+    return template.render(r=report, plotly_js=Markup(plotly_js), has_figures=has_figures, top_rows=TOP_ROWS)
 
 
 def write_report(corpus: Corpus, out: str | os.PathLike, pseudonymize: bool = False,

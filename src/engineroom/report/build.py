@@ -15,6 +15,7 @@ from collections import defaultdict
 from typing import Any, Callable
 
 from ..links import is_shortener, post_link
+from .evidence import chips, highlight, terms, words
 from .data import Findings, clean, describe_evidence, parse_json, post_ids_in, q, truthy
 
 #: rows shown in long tables
@@ -114,7 +115,8 @@ class Context:
             out.append(self.post_dict(r))
         return out
 
-    def post_dict(self, r: dict) -> dict:
+    def post_dict(self, r: dict, evidence: Any = None) -> dict:
+        """A post for the template; with ``evidence``, its matched words marked and its chips."""
         url, why = post_link(r.get("platform"), r.get("handle"), r.get("post_id"), r.get("url"))
         if url is None:
             self.unlinked += 1
@@ -122,7 +124,10 @@ class Context:
         text = r.get("text") or ""
         if len(text) > 600:
             text = text[:597] + "..."
+        marks = terms(evidence) if evidence is not None else []
         return {
+            "segments": highlight(text, marks) if marks else None,
+            "chips": chips(evidence) if evidence is not None else [],
             "post_id": r.get("post_id"),
             "handle": r.get("handle") or r.get("account_id"),
             "time": (r.get("created_at") or "")[:16],
@@ -306,15 +311,19 @@ def hate_section(ctx: Context) -> dict | None:
     blocks.append(table("Posts by label", ["label", "posts", "share", "accounts"],
                         [[r["label"], fmt(r["n"]), pct(r["n"], total), fmt(r["accounts"])] for r in labels]))
     if f.has("hate", "category"):
-        cats = f.rows("SELECT coalesce(category, '(none)') AS category, count(*) AS n FROM hate "
-                      "WHERE label = 'antisemitic' GROUP BY 1 ORDER BY 2 DESC")
+        cats = f.rows("SELECT category, count(*) AS n FROM hate "
+                      "WHERE label = 'antisemitic' AND category IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1")
+        uncat = f.scalar("SELECT count(*) FROM hate WHERE label = 'antisemitic' AND category IS NULL")
         if cats:
             import plotly.graph_objects as go
-            fig = go.Figure(go.Bar(x=[r["n"] for r in cats][::-1], y=[hover(r["category"]) for r in cats][::-1],
+            fig = go.Figure(go.Bar(x=[r["n"] for r in cats][::-1], y=[hover(words(r["category"])) for r in cats][::-1],
                                    orientation="h", marker_color="#c0392b"))
-            fig.update_layout(height=max(220, 28 * len(cats) + 80), margin={"l": 200, "r": 20, "t": 20, "b": 40},
+            fig.update_layout(height=max(220, 28 * len(cats) + 80), margin={"l": 230, "r": 20, "t": 20, "b": 40},
                               xaxis_title="antisemitic posts")
-            blocks.append(figure("fig-hate-categories", fig, "Antisemitic posts by IHRA category"))
+            cap = "Antisemitic posts by IHRA category"
+            if uncat:
+                cap += f" ({uncat:,} antisemitic posts matched no category's lexicon and are not in the chart)"
+            blocks.append(figure("fig-hate-categories", fig, cap))
     if f.has("hate", "counter_speech"):
         cs = f.scalar("SELECT count(*) FROM hate WHERE counter_speech")
         blocks.append({"kind": "text", "text": f"{cs:,} posts were recognised as counter-speech (condemning hate) "
@@ -330,9 +339,12 @@ def hate_section(ctx: Context) -> dict | None:
                      LIMIT 25""") if f.has("posts") else []
     if top:
         blocks.append(table("Antisemitic posts with the highest scores",
-                            ["post", "score", "category", "evidence"],
-                            [[{"posts": [ctx.post_dict(r)]}, fmt(r["score"]), r["category"] or "",
-                              describe_evidence(r["evidence"])] for r in top]))
+                            ["post (matched words marked) and its evidence", "score", "IHRA category"],
+                            [[{"posts": [ctx.post_dict(r, r["evidence"])]}, fmt(r["score"]), words(r["category"] or "")]
+                             for r in top],
+                            note="Score: the classifier's calibrated probability that the post is antisemitic (0-1). "
+                                 "Chips: lexicon entries matched (with their weight and source), context cues, and "
+                                 "the words that weighed most in the model."))
     return {"id": "hate", "title": "Hateful content",
             "intro": "Labels from the hate analysis (antisemitism by IHRA category; other hate).", "blocks": blocks}
 
@@ -354,9 +366,12 @@ def narratives_section(ctx: Context) -> dict | None:
                      for r in rows])]
     score = "score" if f.has("narratives", "score") else "0"
     for r in rows[:6]:
-        ex = f.rows(f"SELECT platform, post_id FROM narratives WHERE narrative = ? ORDER BY {score} DESC, post_id LIMIT 3",
-                    [r["narrative"]])
-        posts = ctx.posts([(e["platform"], e["post_id"]) for e in ex], 3)
+        evc = "evidence" if f.has("narratives", "evidence") else "NULL"
+        ex = f.rows(f"SELECT platform, post_id, {evc} AS evidence FROM narratives WHERE narrative = ? "
+                    f"ORDER BY {score} DESC, post_id LIMIT 3", [r["narrative"]])
+        ctx.prefetch_posts([e["post_id"] for e in ex])
+        posts = [ctx.post_dict(ctx._post_cache[e["post_id"]], e["evidence"]) for e in ex
+                 if ctx._post_cache.get(e["post_id"]) is not None]
         if posts:
             blocks.append({"kind": "posts", "caption": f"Examples: {r['narrative']}", "posts": posts})
     return {"id": "narratives", "title": "Narratives",
@@ -400,8 +415,10 @@ def generic_rows(ctx: Context, name: str, order: list[str], limit: int = TOP,
             v = r[c]
             if c in ("first_movers", "top_accounts", "accounts_list", "members"):
                 line.append(accounts_in(v))
-            elif c in ("evidence", "top_signals", "signals", "post_ids", "params", "details") or (
-                    isinstance(v, str) and v[:1] in "[{"):
+            elif c in ("evidence", "top_signals", "signals", "params", "details") or (
+                    isinstance(v, str) and v[:1] in "[{" and isinstance(parse_json(v), (dict, list))):
+                line.append({"chips": chips(v)})
+            elif c == "post_ids":
                 line.append(describe_evidence(v, 200))
             else:
                 s = fmt(v)
@@ -478,7 +495,7 @@ def engine_room_section(ctx: Context) -> dict | None:
             if c == "handle" and not v:
                 v = ctx.handle_of(r["platform"], r["account_id"])
             line.append(fmt(v) if c != "posted_hate" else ("" if v is None else "yes" if truthy(v) else "no"))
-        line.append({"posts": posts} if posts else describe_evidence(r["evidence"]))
+        line.append({"posts": posts, "chips": chips(r["evidence"])} if posts else {"chips": chips(r["evidence"])})
         tables.setdefault(r["__narrative"], []).append(line)
     blocks = [table(f"Core accounts of “{n}” ({len(lines)})" if n != "all" else f"Core accounts ({len(lines)})",
                     cols + ["evidence"], lines, detail=True) for n, lines in tables.items()]
@@ -738,7 +755,7 @@ def coordination_section(ctx: Context) -> dict | None:
         ids = tie_posts.get(c["cluster_id"]) or post_ids_in(c["evidence"], 4)
         posts = ctx.posts([(c["platform"], i) for i in ids], 4)
         rows.append([c["cluster_id"], fmt(c["size"]), c["method"] or "", nets_desc, ", ".join(handles),
-                     {"posts": posts} if posts else describe_evidence(c["evidence"])])
+                     {"posts": posts} if posts else {"chips": chips(c["evidence"])}])
     n_edges = f.rows("SELECT " + ("network, " if f.has("coordination", "network") else "'all' AS network, ")
                      + "count(*) AS n FROM coordination GROUP BY 1 ORDER BY 2 DESC") if f.has("coordination") else []
     blocks = [table("Coordinated clusters (largest first)",
@@ -765,7 +782,7 @@ def operations_section(ctx: Context) -> dict | None:
     total = f.count("account_scores")
     flagged = f.scalar(f"SELECT count(*) FROM account_scores {where}") if where else None
     out = [["@" + str(r["handle"] or ctx.handle_of(r["platform"], r["account_id"])), fmt(r["score"]),
-            describe_evidence(r["signals"], 400)] for r in rows]
+            {"chips": chips(r["signals"])}] for r in rows]
     intro = "Accounts that look like a state-backed or commercial operation, with the signals behind each score."
     if flagged is not None:
         intro += f" {flagged:,} of {total:,} scored accounts are labelled operation-like."
@@ -896,10 +913,8 @@ def methods_section(ctx: Context, meta: dict) -> dict:
             params = parse_json(r["params"])
             summary = parse_json(r["summary"])
             rows.append([r["analysis"], r["version"] or "", r["engine"] or "",
-                         {"pre": json.dumps(params, indent=1, sort_keys=True, ensure_ascii=False, default=str)
-                          if isinstance(params, (dict, list)) else str(params or "")},
-                         {"pre": json.dumps(summary, indent=1, sort_keys=True, ensure_ascii=False, default=str)[:3000]
-                          if isinstance(summary, (dict, list)) else str(summary or "")},
+                         {"chips": chips(params, None, True)} if isinstance(params, (dict, list)) else str(params or ""),
+                         {"chips": chips(summary, 40, True)} if isinstance(summary, (dict, list)) else str(summary or ""),
                          fmt(r["started_at"]), fmt(r["finished_at"])])
         blocks.append(table("Analyses run (latest run of each), with every parameter and model version",
                             ["analysis", "version", "engine", "parameters", "headline figures", "started (UTC)",
