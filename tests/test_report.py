@@ -60,9 +60,11 @@ def test_network_map_is_laid_out_in_python(report_html):
     assert {"fig-time", "fig-network", "fig-hashtags"} <= set(figs)
     net = figs["fig-network"]
     markers = [t for t in net["data"] if t.get("mode") == "markers"]
-    assert len(markers) == 4  # one trace per community
-    texts = [t for tr in markers for t in tr["text"]]
-    assert any("(engine room)" in t for t in texts)
+    comms = [t for t in markers if t["name"].startswith("community ")]
+    assert len(comms) == 4  # one trace per community, each named with its size (15 accounts each)
+    assert all(t["name"].endswith("(15)") for t in comms)
+    core = [t for t in markers if t["name"].startswith("engine-room core")]
+    assert len(core) == 1 and len(core[0]["x"]) == 6 and all("(engine room)" in t for t in core[0]["text"])
     assert all("x" in tr and "y" in tr for tr in markers)
 
 
@@ -111,7 +113,8 @@ def test_pseudonymised_report_contains_no_identifier(sample, tmp_path):
     assert "user_" in body and "post_" in body
     # the same figures are still there
     assert "6 core accounts drove" in body
-    assert len(figures(out.read_text())["fig-network"]["data"]) == 5
+    names = [t["name"] for t in figures(out.read_text())["fig-network"]["data"]]
+    assert len([n for n in names if n.startswith("community ")]) == 5  # 4 communities and their labels
 
 
 def test_pseudonyms_are_stable_keyed_and_allow_list_keeps_public_figures(sample, tmp_path):
@@ -280,12 +283,16 @@ def test_network_map_without_communities_table(tmp_path):
             "community": [0] * 6 + [1, 1]}))
         sec = rb.network_section(rb.Context(Findings(c)))
     fig = sec["blocks"][0]["figure"]["data"]
-    drawn = [t for t in fig if t["name"] != "edges"]
+    drawn = [t for t in fig if t["name"].startswith("community ") and t["mode"] == "markers"]
     assert sum(len(t["x"]) for t in drawn) == 8 and len(fig[0]["x"]) == 3 * len(edges)
     assert drawn[0]["name"] == "community 0 (6)" and "@h0 · community 0 · strength 25" in drawn[0]["text"]
+    # a0's ties are 5 of community 0's 7: a star, its hub named on the map and in the table
+    hub = [t for t in fig if t["name"] == "hub of a star-shaped community"]
+    assert hub and hub[0]["text"] == ["@h0"]
     rows = sec["blocks"][1]["rows"]
-    assert rows[0][:2] == ["0", "6"] and rows[0][2] == "@h0, @h3, @h4, @h1, @h2" and rows[1][:2] == ["1", "2"]
-    assert rows[1][2] == "@b0, @b1"
+    assert rows[0][:2] == ["0", "6"] and rows[0][3] == "star: @h0 (71% of its ties)"
+    assert rows[0][4] == "@h0, @h1, @h2, @h3, @h4" and rows[1][:2] == ["1", "2"]
+    assert rows[1][4] == "@b0, @b1"
     old = rb.MAP_NODES, rb.MAP_EDGES
     try:
         rb.MAP_NODES, rb.MAP_EDGES = 3, 2
@@ -294,9 +301,10 @@ def test_network_map_without_communities_table(tmp_path):
     finally:
         rb.MAP_NODES, rb.MAP_EDGES = old
     fig = sec["blocks"][0]["figure"]["data"]
-    assert sum(len(t["x"]) for t in fig if t["name"] != "edges") == 3  # a0, a3 and a4 by strength (25, 7, 7)
+    assert sum(len(t["x"]) for t in fig if t["name"].startswith("community ") and t["mode"] == "markers") == 3  # a0, a3 and a4 by strength (25, 7, 7)
     assert len(fig[0]["x"]) == 3 * 2  # the two heaviest ties among them: a0-a3 and a0-a4 (5), not a3-a4 (2)
     assert "strength 25" in fig[1]["text"][0]
+    assert fig[1]["name"] == "community 0 (6)"  # the legend counts the community, not the drawn nodes
 
 
 def test_pseudonymised_report_of_accounts_named_like_its_fields(tmp_path):
@@ -324,3 +332,30 @@ def test_pseudonymised_report_of_accounts_named_like_its_fields(tmp_path):
     assert len(texts) > 20
     assert [t for t in texts if re.search(r"(?<![a-z])(time|text|url)(?![a-z])", t)] == []
     assert [x for x in planted["account_ids"] + planted["post_ids"] if x in body] == []
+
+
+def test_layout_separates_communities_and_labels_name_them():
+    """Group-in-a-box layout: within-community distances below between-community ones; log-odds
+    labels name each community by what sets it apart, not by the tags every community uses."""
+    import random
+    from collections import Counter
+
+    from engineroom.report.netmap import community_layout, distinctive_terms, separation, star_hub
+
+    rng = random.Random(1)
+    memb = [i // 40 for i in range(200)]
+    edges = [(a, b, 1.0) for a in range(200) for b in range(a + 1, 200)
+             if rng.random() < (0.15 if memb[a] == memb[b] else 0.01)]
+    coords = community_layout(200, edges, memb)
+    within, between = separation(coords, memb)
+    assert within * 2 < between
+    # an edge-less graph still gets one point per node, communities apart
+    assert len(community_layout(5, [], [0, 0, 1, 1, 2])) == 5
+    counts = {c: Counter({"pmqs": 100, "nhs": 50}) for c in range(3)}
+    counts[0]["witchhunt"] = 40
+    counts[1]["football"] = 30
+    counts[2]["brexit"] = 35
+    names = distinctive_terms(counts)
+    assert [n[0][0] for n in names.values()] == ["witchhunt", "football", "brexit"]
+    assert all(t != "pmqs" for n in names.values() for t, _ in n)
+    assert star_hub([("a", 9), ("b", 1)], 10) == ("a", 0.9)
