@@ -359,3 +359,32 @@ def test_layout_separates_communities_and_labels_name_them():
     assert [n[0][0] for n in names.values()] == ["witchhunt", "football", "brexit"]
     assert all(t != "pmqs" for n in names.values() for t, _ in n)
     assert star_hub([("a", 9), ("b", 1)], 10) == ("a", 0.9)
+
+
+def test_cli_version_help_and_one_line_notes(tmp_path):
+    from typer.testing import CliRunner
+
+    from engineroom.cli import app
+    from engineroom.ingest import FORMATS
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.strip() == f"engineroom {engineroom.__version__}"
+    res = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "80"}, terminal_width=80)
+    assert "…" not in res.output and all(f in res.output for f in FORMATS)
+    db = tmp_path / "empty.duckdb"
+    engineroom.open(db).close()
+    res = runner.invoke(app, ["analyze", "--db", str(db)])
+    assert res.exit_code == 1 and "holds no posts" in res.output
+    res = runner.invoke(app, ["report", "--db", str(db), "--out", str(tmp_path / "r.html")])
+    assert res.exit_code == 0 and "no analysis has run" in res.output
+
+
+def test_notebook_report_and_export(sample, tmp_path):
+    path, _ = sample
+    with engineroom.open(path) as c:
+        out = c.report(tmp_path / "nb.html")
+        csv_out = c.export("engine_room", tmp_path / "er.csv")
+        pq = c.export("communities", tmp_path / "c.parquet")
+    assert '<section id="engine-room">' in out.read_text(encoding="utf-8")
+    assert len(pd.read_csv(csv_out)) == 10 and len(pd.read_parquet(pq)) == 60

@@ -43,8 +43,24 @@ def fail(message: str, code: int = 1) -> None:
     from rich.markup import escape
 
     # file names and record text in messages are not Rich markup
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        print(f"engineroom {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print engineroom's version and exit."),
+) -> None:
+    """Find the engine room of online hate and influence campaigns."""
 
 
 def print_json_last(obj: dict) -> None:
@@ -61,7 +77,8 @@ def ingest(
     format: str = typer.Option(
         "auto",
         "--format",
-        help="auto|twarc2|twitter-v1|io-archive|io-users|ira-csv|crowdtangle|bluesky|telegram|csv",
+        help="auto (detected from the file), twarc2, twitter-v1, io-archive, io-users, ira-csv, crowdtangle, "
+        "bluesky, telegram or csv",
     ),
     map: List[str] = typer.Option([], "--map", help="csv: field=column override, repeatable"),
     media_dir: Optional[Path] = typer.Option(None, "--media-dir", help="folder with local media files"),
@@ -122,7 +139,7 @@ def ingest(
 @app.command()
 def synth(
     posts: int = typer.Option(50_000, "--posts", help="number of posts to generate"),
-    format: str = typer.Option("twarc2", "--format", help="twarc2|io-archive|csv"),
+    format: str = typer.Option("twarc2", "--format", help="twarc2, io-archive or csv"),
     out: Path = typer.Option(..., "--out", help="output file (FILE.truth.json is written beside it)"),
     seed: int = typer.Option(0, "--seed", help="random seed"),
 ) -> None:
@@ -148,6 +165,10 @@ def analyze(
         fail(f"no corpus at {db}: run 'engineroom ingest' first")
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
     options = {"master": spark_master} if spark_master else {}
+    with engineroom.open(db, read_only=True) as corpus:
+        empty = not corpus.has_table("posts") or corpus.count("posts") == 0
+    if empty:
+        fail(f"the corpus at {db} holds no posts: ingest an export first (engineroom ingest FILE --db {db})")
 
     def step(name: str, seconds: float, summary: dict) -> None:
         console.print(f"[bold]{name}[/] done in {seconds:.1f}s " + json.dumps(summary, default=str)[:300], highlight=False)
@@ -182,9 +203,13 @@ def report(
     try:
         key = read_key(key_file) if pseudonymize else None
         with engineroom.open(db) as corpus:
+            analysed = corpus.has_table("runs") and corpus.count("runs") > 0
             path = write_report(corpus, out, pseudonymize=pseudonymize, key=key, allow_file=allow)
     except (ValueError, FileNotFoundError) as exc:
         fail(str(exc))
+    if not analysed:
+        err.print(f"note: no analysis has run on {db} yet, so the report shows the corpus only: "
+                  f"run 'engineroom analyze --db {db}' first", highlight=False, markup=False, soft_wrap=True)
     console.print(f"wrote {path}")
 
 
