@@ -659,7 +659,8 @@ def network_section(ctx: Context) -> dict | None:
                "#bcbd22", "#393b79", "#637939", "#843c39"]
     shown = [c for c in order if c != "?"][:12]
     group = [str(comm.get(n, "?")) if str(comm.get(n, "?")) in shown else "other" for n in keep]
-    coords = community_layout(len(keep), pairs, [str(comm.get(n, "?")) for n in keep], seed=0)
+    # the coloured communities each in their own area; the many small ones share one (grey) area
+    coords = community_layout(len(keep), pairs, group, seed=0)
     ex, ey = [], []
     for a, b, _ in pairs:
         ex += [coords[a][0], coords[b][0], None]
@@ -696,11 +697,11 @@ def network_section(ctx: Context) -> dict | None:
                     "line": {"width": 1.5, "color": "#000"}},
             text=[hover_text(n) for n in core_drawn], hovertemplate="%{text}<extra></extra>"))
     stars = {c for c, h in hub_of.items() if h[1] >= STAR_SHARE and ties.get(c, 0) >= STAR_MIN_TIES}
-    hubs_drawn = [(c, h) for c, h in hub_of.items() if c in stars and h[0] in index]
+    hubs_drawn = [(c, h) for c, h in hub_of.items() if c in stars and c in shown and h[0] in index]
     if hubs_drawn:
         fig.add_trace(go.Scatter(
             x=[coords[index[h[0]]][0] for _, h in hubs_drawn], y=[coords[index[h[0]]][1] for _, h in hubs_drawn],
-            mode="markers+text", name="hub of a star-shaped community",
+            mode="markers+text", name="hub of a star-shaped community (coloured ones)",
             marker={"size": 16, "symbol": "star", "color": "#ffd400", "line": {"width": 1, "color": "#000"}},
             text=["@" + str(h[2] or handle.get(h[0], h[0])) for _, h in hubs_drawn], textposition="top center",
             textfont={"size": 11}, hovertemplate="%{text} (hub)<extra></extra>"))

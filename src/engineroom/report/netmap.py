@@ -96,7 +96,7 @@ def community_layout(n: int, edges: Sequence[tuple[int, int, float]], membership
     span = max(max(cx) - min(cx), max(cy) - min(cy)) or 1.0
     px = [x / span * scale * math.sqrt(k) for x in cx]
     py = [y / span * scale * math.sqrt(k) for y in cy]
-    # 3. push overlapping disks apart (a gap of 30% of the smaller radius, at least 1)
+    # 3. push overlapping disks apart (a gap of half the smaller radius, at least 2)
     rnd = random.Random(seed)
     for _ in range(400):
         moved = False
@@ -104,7 +104,7 @@ def community_layout(n: int, edges: Sequence[tuple[int, int, float]], membership
             for b in range(a + 1, k):
                 dx, dy = px[b] - px[a], py[b] - py[a]
                 d = math.hypot(dx, dy)
-                need = rs[a] + rs[b] + max(1.0, 0.3 * min(rs[a], rs[b]))
+                need = rs[a] + rs[b] + max(2.0, 0.5 * min(rs[a], rs[b]))
                 if d < need:
                     if d < 1e-9:
                         ang = rnd.random() * 2 * math.pi
