@@ -496,10 +496,14 @@ def engine_room_section(ctx: Context) -> dict | None:
             if c == "handle" and not v:
                 v = ctx.handle_of(r["platform"], r["account_id"])
             line.append(fmt(v) if c != "posted_hate" else ("" if v is None else "yes" if truthy(v) else "no"))
-        line.append({"posts": posts, "chips": chips(r["evidence"])} if posts else {"chips": chips(r["evidence"])})
+        line.append({"posts": posts} if posts else {"chips": chips(r["evidence"])})
         tables.setdefault(r["__narrative"], []).append(line)
+    # one table per narrative: its name is in the caption; in_core is true for every row shown
+    drop = {i for i, c in enumerate(cols) if c == "narrative" or (c == "in_core" and where)}
     blocks = [table(f"Core accounts of “{n}” ({len(lines)})" if n != "all" else f"Core accounts ({len(lines)})",
-                    cols + ["evidence"], lines, detail=True) for n, lines in tables.items()]
+                    [words(c) for i, c in enumerate(cols) if i not in drop] + ["evidence"],
+                    [[v for i, v in enumerate(line[:-1]) if i not in drop] + [line[-1]] for line in lines],
+                    detail=True) for n, lines in tables.items()]
     return {"id": "engine-room", "title": "The engine room",
             "intro": "The small core of accounts that propels each narrative, ranked; with the posts that are the "
                      "evidence for each (its most amplified ones).", "blocks": blocks}
