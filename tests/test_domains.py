@@ -40,7 +40,7 @@ def test_post_links_only_from_real_ids():
     assert post_link("twitter", "jane", "1700000000000000001") == ("https://twitter.com/jane/status/1700000000000000001", None)
     assert post_link("twitter", None, "17")[0] == "https://twitter.com/i/web/status/17"
     link, why = post_link("twitter", "Crystal1Johnson", "p_0f00c2bcf3db")
-    assert link is None and "not a Twitter post id" in why and "p_0f00c2bcf3db" in why
+    assert link is None and why == "not a Twitter post id"
     # a status URL built upstream from an opaque id is no link either
     assert post_link("twitter", "a", "p_1", "https://twitter.com/a/status/p_1")[0] is None
     assert post_link("telegram", "c", "5", "https://t.me/c/5") == ("https://t.me/c/5", None)

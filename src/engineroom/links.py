@@ -126,11 +126,11 @@ def post_link(platform: Any, handle: Any, post_id: Any, url: Any = None) -> tupl
         m = _TWITTER_STATUS.match(url.strip())
         if m is None or _TWITTER_ID.match(m.group(1)):
             return url.strip(), None
-        return None, f"not a Twitter post id ({m.group(1)[:20]})"
+        return None, "its URL's status id is not a Twitter post id"
     plat = str(platform or "").lower()
     if plat in ("twitter", "x"):
         if not _TWITTER_ID.match(pid):
-            return None, f"not a Twitter post id ({pid[:20]})" if pid else "no post id"
+            return None, "not a Twitter post id" if pid else "no post id"
         h = str(handle).lstrip("@") if handle else ""
         return (f"https://twitter.com/{h}/status/{pid}" if _TWITTER_HANDLE.match(h)
                 else f"https://twitter.com/i/web/status/{pid}"), None

@@ -1,8 +1,11 @@
-"""The self-contained HTML report (``engineroom report --out report.html``).
+"""The self-contained HTML report (``engineroom report --out report.html``, ``corpus.report(path)``).
 
 One HTML file that works offline: charts are Plotly figures drawn by plotly.js, which is inlined
-in the file (no CDN), and the network map is laid out in Python with igraph and drawn in the page
-with zoom and hover. Sections appear only when their findings table exists:
+in the file (no CDN), and the network map is laid out in Python (:mod:`.netmap`) and drawn in the
+page with zoom and hover. The page reads top-down: a summary that links to every section, each
+section collapsed until opened (its charts drawn then), long tables cut to their top
+:data:`TOP_ROWS` rows with "show all", evidence as labelled chips and marked words in the posts
+(:mod:`.evidence`). Sections appear only when their findings table exists:
 
 - headline figures (N core accounts, M of them posting antisemitic content, their reach);
 - the corpus; posts over time with hateful and narrative shares; hateful content; narratives;
@@ -13,10 +16,12 @@ with zoom and hover. Sections appear only when their findings table exists:
 
 Post texts, names and bios come from hostile people: the template autoescapes every value, JSON
 for the charts is embedded as ``application/json`` with ``<``, ``>`` and ``&`` escaped, hover labels
-are HTML-escaped, and only ``http(s)`` links are made clickable.
+are HTML-escaped, and only ``http(s)`` links are made clickable. A post link is made only where it
+can work (:func:`engineroom.links.post_link`); otherwise the post says why there is none.
 
 With ``pseudonymize=True`` every handle, display name, account id and post id is replaced by a
-keyed pseudonym (:mod:`engineroom.report.pseudonym`) wherever it appears (texts, URLs, chart JSON).
+keyed pseudonym (:mod:`engineroom.report.pseudonym`) wherever it appears as a value (texts, URLs,
+chart labels); keys and the page's own structure are never rewritten.
 """
 
 from __future__ import annotations

@@ -926,7 +926,7 @@ def domains_section(ctx: Context) -> dict | None:
                             [[r["domain"], fmt(r["posts"]), fmt(r["links"]), fmt(r["accounts"]), fmt(r["coord"]),
                               "not rated" if r["credibility"] is None else
                               f"{r['credibility']:.2f}" + (" · low" if truthy(r["low"]) else "")]
-                             for r in sites], note=source))
+                             for r in sites]))
         low = [r for r in sites if truthy(r["low"])]
         if low:
             blocks.insert(1, table("Low-credibility sites", ["domain", "posts", "accounts", "credibility (pc1)"],
@@ -940,6 +940,7 @@ def domains_section(ctx: Context) -> dict | None:
     if short:
         blocks.append(table("Unresolved links (URL shorteners)", ["shortener", "posts", "links", "accounts"],
                             [[r["domain"], fmt(r["posts"]), fmt(r["links"]), fmt(r["accounts"])] for r in short]))
+    blocks.append({"kind": "text", "text": source})
     return {"id": "domains", "title": "Domains and their credibility",
             "intro": "Where links in the corpus point: sites with their credibility rating where one is known, "
                      "platforms apart, and links whose destination is unknown.",
