@@ -31,7 +31,7 @@ import hmac
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import ahocorasick
 
@@ -90,9 +90,11 @@ def read_key(key_file: str | os.PathLike | None = None, env: dict | None = None)
     return value or None
 
 
-def _fold(text: str) -> tuple[str, list[int], list[int]]:
+def _fold(text: str) -> tuple[str, Sequence[int], Sequence[int]]:
     """``text`` URL-decoded and case-folded, with each folded character's original span
     (``starts[i]``, ``ends[i]``) so a match maps back to the characters it came from."""
+    if text.isascii() and "%" not in text:  # the common case: one character for one
+        return text.lower(), range(len(text)), range(1, len(text) + 1)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
