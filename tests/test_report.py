@@ -388,3 +388,26 @@ def test_notebook_report_and_export(sample, tmp_path):
         pq = c.export("communities", tmp_path / "c.parquet")
     assert '<section id="engine-room">' in out.read_text(encoding="utf-8")
     assert len(pd.read_csv(csv_out)) == 10 and len(pd.read_parquet(pq)) == 60
+
+
+def test_evidence_chips_and_marked_words():
+    from engineroom.report.evidence import chips, highlight, terms
+
+    ev = json.dumps({"lexicon": [{"term": "zionists control", "match": "owned by jews", "category": "jewish_power_conspiracy",
+                                  "weight": 0.8, "source": "IHRA"}],
+                     "cues": ["jewish_reference"], "tokens": [{"token": "owned", "weight": 0.31}, {"token": "the", "weight": 0.9}]})
+    cs = chips(ev)
+    assert [(c["label"], c["text"], c["weight"]) for c in cs] == [
+        ("lexicon", "“owned by jews” ≈ zionists control", "0.80"), ("cue", "jewish reference", None),
+        ("token", "owned", "0.31"), ("token", "the", "0.90")]
+    assert "jewish power conspiracy" in cs[0]["title"]
+    assert terms(ev) == ["owned by jews", "owned"]  # stop words (under 4 letters) are not marked
+    segs = highlight("It is all Owned-by Jews, owned since the start", terms(ev))
+    assert [s for s, marked in segs if marked] == ["Owned-by Jews", "owned"]
+    assert "".join(s for s, _ in segs) == "It is all Owned-by Jews, owned since the start"
+    # signals, counts and nested lists read as words, never JSON
+    sig = chips('[{"signal": "behaviour_model", "value": 0.93, "reason": "posting style resembles troll accounts"}]')
+    assert sig == [{"label": "behaviour model", "text": "posting style resembles troll accounts", "weight": "0.93", "title": ""}]
+    er = chips('{"narrative_posts": 4, "top_posts": [{"post_id": "1"}, {"post_id": "2"}], "edges": {"co_tweet": 3}}')
+    assert [(c["label"], c["text"]) for c in er] == [("narrative posts", "4"), ("top posts", "2 posts"), ("edges", "co tweet 3")]
+    assert not any("{" in c["text"] for c in er) and chips(None) == [] and chips('{"lexicon": []}') == []

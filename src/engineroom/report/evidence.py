@@ -127,13 +127,15 @@ def terms(evidence: Any) -> list[str]:
 
 def highlight(text: str, marks: list[str]) -> list[list]:
     """``text`` as ``[segment, marked]`` pairs, every case-insensitive whole-word occurrence of
-    ``marks`` marked (longest first)."""
+    ``marks`` marked (longest first; a space in a mark also matches ``-`` or ``_``)."""
     if not text:
         return []
     marks = sorted({m for m in marks if m and len(m.strip()) >= 2}, key=len, reverse=True)
     if not marks:
         return [[text, False]]
-    pat = re.compile(r"(?<!\w)(" + "|".join(re.escape(m) for m in marks) + r")(?!\w)", re.IGNORECASE)
+    # a space in a phrase also matches a hyphen or underscore ("witch hunt" marks "witch-hunt")
+    alts = [r"[\s\-_]+".join(re.escape(w) for w in m.split()) for m in marks]
+    pat = re.compile(r"(?<!\w)(" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
     out, pos = [], 0
     for m in pat.finditer(text):
         if m.start() > pos:
