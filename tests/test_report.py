@@ -372,6 +372,11 @@ def test_cli_version_help_and_one_line_notes(tmp_path):
     assert res.exit_code == 0 and res.output.strip() == f"engineroom {engineroom.__version__}"
     res = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "80"}, terminal_width=80)
     assert "…" not in res.output and all(f in res.output for f in FORMATS)
+    for cmd in (["report"], ["export"], ["analyze"], ["synth"], ["demo"], ["serve"], ["bench"]):
+        res = runner.invoke(app, cmd + ["--help"], env={"COLUMNS": "80"}, terminal_width=80)
+        assert res.exit_code == 0 and "…" not in res.output, cmd
+    res = runner.invoke(app, ["export", "--help"], env={"COLUMNS": "80"}, terminal_width=80)
+    assert all(x in res.output for x in ("platform-report", "labels-accounts", ".jsonl", ".graphml"))
     db = tmp_path / "empty.duckdb"
     engineroom.open(db).close()
     res = runner.invoke(app, ["analyze", "--db", str(db)])

@@ -215,9 +215,11 @@ def report(
 
 @app.command()
 def export(
-    table: str = typer.Argument(..., help="findings table, or graph / coordination / engine_room / platform-report"),
+    table: str = typer.Argument(..., help="any table of the corpus (a findings table such as engine_room, "
+                                "coordination, domains), or graph, platform-report, labels-posts, labels-accounts"),
     db: Path = DbOption,
-    out: Path = typer.Option(..., "--out", help="FILE.csv, .parquet, .json, .gexf or .graphml"),
+    out: Path = typer.Option(..., "--out", help="FILE.csv, .parquet, .json, .jsonl or .ndjson; "
+                             ".gexf or .graphml for graph"),
     edge_type: Optional[str] = typer.Option(None, "--edge-type", help="graph: retweet, quote, reply, mention"),
     community: Optional[str] = typer.Option(None, "--community", help="graph: keep one community"),
 ) -> None:
