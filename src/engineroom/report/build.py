@@ -503,7 +503,12 @@ def engine_room_section(ctx: Context) -> dict | None:
     blocks = [table(f"Core accounts of “{n}” ({len(lines)})" if n != "all" else f"Core accounts ({len(lines)})",
                     [words(c) for i, c in enumerate(cols) if i not in drop] + ["evidence"],
                     [[v for i, v in enumerate(line[:-1]) if i not in drop] + [line[-1]] for line in lines],
-                    detail=True) for n, lines in tables.items()]
+                    detail=True,
+                    note="" if k else "Score (0-1): the weighted mean of the account's scaled signals in this narrative: "
+                         "amplifications and amplifiers (weight 2 each), PageRank in the narrative's diffusion "
+                         "graph, original posts and active days (1 each, by default); the core is the head of "
+                         "the score curve up to its knee (Kneedle).")
+              for k, (n, lines) in enumerate(tables.items())]
     return {"id": "engine-room", "title": "The engine room",
             "intro": "The small core of accounts that propels each narrative, ranked; with the posts that are the "
                      "evidence for each (its most amplified ones).", "blocks": blocks}
@@ -855,7 +860,10 @@ def operations_section(ctx: Context) -> dict | None:
     intro = "Accounts that look like a state-backed or commercial operation, with the signals behind each score."
     if flagged is not None:
         intro += f" {flagged:,} of {total:,} scored accounts are labelled operation-like."
-    blocks = [table("Operation-like accounts (highest score first)", ["account", "operation score", "signals"], out)]
+    blocks = [table("Operation-like accounts (highest score first)", ["account", "operation score", "signals"], out,
+                    note="Operation score (0-1): half the transparent rule score plus half the mean probability "
+                         "of the shipped profile and behaviour models that the account belongs to a state-backed "
+                         "or commercial operation; each chip is a signal with its value and the reason it counts.")]
     if score:
         import plotly.graph_objects as go
         hist = f.rows(f"SELECT floor({score} * 20) / 20 AS b, count(*) AS n FROM account_scores "
