@@ -21,18 +21,26 @@ def xss_payloads() -> list[str]:
     return [ln for ln in lines if ln.strip() and not ln.startswith("##")]
 
 
+#: ways a post may name an account that a pseudonymiser must still find (``rename`` below)
+MENTION_FORMS = ("@{h}", "İSTANBUL @{H}", "%40{h}", "{h}_2024", "2{H}", "_{h}_", "https://twitter.com/{h}/status/1")
+
+
 def build(corpus, n_accounts: int = 60, n_posts: int = 600, seed: int = 7, xss: bool = False,
-          findings: bool = True) -> dict:
+          findings: bool = True, rename: dict[int, str] | None = None) -> dict:
     """Fill ``corpus`` with accounts, posts, interactions, hashtags, urls and findings tables.
 
     Returns what was planted: account ids, handles, post ids, display names, the core accounts.
     With ``xss=True`` the XSS payloads go into post texts, display names, bios, hashtags and URLs.
+    ``rename``: account index -> handle (e.g. ``{0: "TIME"}``); a third of the posts then mention
+    one of those accounts, in each of :data:`MENTION_FORMS` in turn.
     """
     rng = random.Random(seed)
     payloads = xss_payloads() if xss else []
     start = datetime(2024, 3, 1)
     acc_ids = [str(1_400_000_000_000_000_000 + rng.randrange(10**15)) for _ in range(n_accounts)]
     handles = [f"{rng.choice(['real', 'true', 'daily', 'voice', 'proud'])}{rng.choice(['Patriot', 'Truth', 'Reader', 'Watcher'])}{rng.randrange(1000, 9999)}x" for _ in range(n_accounts)]
+    for i, h in (rename or {}).items():
+        handles[i] = h
     names = [f"{rng.choice(['Alice', 'Boris', 'Chandra', 'Dmitri', 'Elena'])} {rng.choice(['Quintrell', 'Vashtenko', 'Oyelaran', 'Brackley'])}{i}" for i in range(n_accounts)]
     accounts = []
     for i, (a, h, nm) in enumerate(zip(acc_ids, handles, names)):
@@ -57,6 +65,11 @@ def build(corpus, n_accounts: int = 60, n_posts: int = 600, seed: int = 7, xss: 
         text = f"Post {j} about the smear campaign @{handles[target]} see https://news.example.com/a/{j}"
         if payloads:
             text = payloads[j % len(payloads)] + f" @{handles[target]}"
+        if rename and j % 3 == 0:
+            target = sorted(rename)[(j // 3) % len(rename)]
+            h = handles[target]
+            form = MENTION_FORMS[(j // 3) % len(MENTION_FORMS)].format(h=h, H=h.upper())
+            text = f"Post {j} names {form} again"
         created = start + timedelta(hours=rng.randrange(24 * 20), minutes=rng.randrange(60))
         kind = "retweet" if rng.random() < 0.4 else "post"
         posts.append({"platform": "twitter", "post_id": pid, "account_id": acc_ids[ai], "handle": handles[ai],

@@ -236,6 +236,8 @@ def test_report_renders_offline_with_map(browser, xss_db):
     page.screenshot(path=str(ARTIFACTS / "report-top.png"))
     n_figs = page.locator("div.figure").count()
     assert n_figs >= 4
+    page.locator("#open-all").click()  # sections start closed; a figure is drawn when its section opens
+    page.wait_for_function(f"document.body.getAttribute('data-figures-rendered') == '{n_figs}'")
     assert page.evaluate("document.body.getAttribute('data-figures-rendered')") == str(n_figs)
     assert page.evaluate("document.body.getAttribute('data-figures-failed')") == "0"
     # charts drew their marks

@@ -57,6 +57,14 @@ def test_gexf_opens_in_networkx_and_igraph(analysed, tmp_path):
     assert {d["kind"] for *_, d in G.edges(data=True)} == {"retweet", "mention"}
     g = ig.Graph.from_networkx(G)
     assert g.vcount() == len(nodes) and NODE_ATTRS <= set(g.vs.attributes())
+    # Gephi opens it laid out: communities apart (the report's community layout)
+    from engineroom.report.netmap import separation
+
+    pos = {n: (d["viz"]["position"]["x"], d["viz"]["position"]["y"]) for n, d in G.nodes(data=True)}
+    assert all(pos[n] == (pytest.approx(d["x"]), pytest.approx(d["y"])) for n, d in G.nodes(data=True))
+    ids = list(pos)
+    within, between = separation([pos[n] for n in ids], [G.nodes[n]["community"] for n in ids])
+    assert len({G.nodes[n]["community"] for n in ids}) > 1 and within < between
 
 
 def test_graphml_opens_in_networkx_and_igraph(analysed, tmp_path):

@@ -17,6 +17,6 @@ import os as _os
 _os.environ.setdefault("DUCKDB_JE_MALLOC_CONF", "dirty_decay_ms:10000,muzzy_decay_ms:10000")
 
 from .corpus import Corpus, open  # noqa: E402
+from .version import __version__  # noqa: E402
 
-__version__ = "0.1.0"
 __all__ = ["Corpus", "open", "__version__"]

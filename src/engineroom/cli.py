@@ -43,8 +43,24 @@ def fail(message: str, code: int = 1) -> None:
     from rich.markup import escape
 
     # file names and record text in messages are not Rich markup
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from .version import __version__
+
+        print(f"engineroom {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print engineroom's version and exit."),
+) -> None:
+    """Find the engine room of online hate and influence campaigns."""
 
 
 def print_json_last(obj: dict) -> None:
@@ -61,7 +77,8 @@ def ingest(
     format: str = typer.Option(
         "auto",
         "--format",
-        help="auto|twarc2|twitter-v1|io-archive|io-users|ira-csv|crowdtangle|bluesky|telegram|csv",
+        help="auto (detected from the file), twarc2, twitter-v1, io-archive, io-users, ira-csv, crowdtangle, "
+        "bluesky, telegram or csv",
     ),
     map: List[str] = typer.Option([], "--map", help="csv: field=column override, repeatable"),
     media_dir: Optional[Path] = typer.Option(None, "--media-dir", help="folder with local media files"),
@@ -122,7 +139,7 @@ def ingest(
 @app.command()
 def synth(
     posts: int = typer.Option(50_000, "--posts", help="number of posts to generate"),
-    format: str = typer.Option("twarc2", "--format", help="twarc2|io-archive|csv"),
+    format: str = typer.Option("twarc2", "--format", help="twarc2, io-archive or csv"),
     out: Path = typer.Option(..., "--out", help="output file (FILE.truth.json is written beside it)"),
     seed: int = typer.Option(0, "--seed", help="random seed"),
 ) -> None:
@@ -156,6 +173,10 @@ def analyze(
         fail(f"no corpus at {db}: run 'engineroom ingest' first")
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
     options = {"master": spark_master} if spark_master else {}
+    with engineroom.open(db, read_only=True) as corpus:
+        empty = not corpus.has_table("posts") or corpus.count("posts") == 0
+    if empty:
+        fail(f"the corpus at {db} holds no posts: ingest an export first (engineroom ingest FILE --db {db})")
 
     def step(name: str, seconds: float, summary: dict) -> None:
         console.print(f"[bold]{name}[/] done in {seconds:.1f}s " + json.dumps(summary, default=str)[:300], highlight=False)
@@ -176,28 +197,37 @@ def report(
     db: Path = DbOption,
     out: Path = typer.Option(Path("report.html"), "--out", help="HTML file to write"),
     pseudonymize: bool = typer.Option(False, "--pseudonymize", help="replace handles, names and ids by keyed pseudonyms"),
-    key: Optional[str] = typer.Option(None, "--key", envvar="ENGINEROOM_PSEUDONYM_KEY", help="pseudonym key (kept by the analyst)"),
+    key_file: Optional[Path] = typer.Option(
+        None, "--key-file", help="file whose first line is the pseudonym key (else the ENGINEROOM_PSEUDONYM_KEY "
+        "environment variable; never an argument, which other users of the machine can read in ps)"),
     allow: Optional[Path] = typer.Option(None, "--allow", help="file of public-figure handles to keep, one a line"),
 ) -> None:
     """Write a self-contained HTML report (works offline)."""
     import engineroom
-    from .report import write_report
+    from .report import read_key, write_report
 
     if not db.exists():
         fail(f"no corpus at {db}")
     try:
+        key = read_key(key_file) if pseudonymize else None
         with engineroom.open(db) as corpus:
+            analysed = corpus.has_table("runs") and corpus.count("runs") > 0
             path = write_report(corpus, out, pseudonymize=pseudonymize, key=key, allow_file=allow)
     except (ValueError, FileNotFoundError) as exc:
         fail(str(exc))
+    if not analysed:
+        err.print(f"note: no analysis has run on {db} yet, so the report shows the corpus only: "
+                  f"run 'engineroom analyze --db {db}' first", highlight=False, markup=False, soft_wrap=True)
     console.print(f"wrote {path}")
 
 
 @app.command()
 def export(
-    table: str = typer.Argument(..., help="findings table, or graph / coordination / engine_room / platform-report"),
+    table: str = typer.Argument(..., help="any table of the corpus (a findings table such as engine_room, "
+                                "coordination, domains), or graph, platform-report, labels-posts, labels-accounts"),
     db: Path = DbOption,
-    out: Path = typer.Option(..., "--out", help="FILE.csv, .parquet, .json, .gexf or .graphml"),
+    out: Path = typer.Option(..., "--out", help="FILE.csv, .parquet, .json, .jsonl or .ndjson; "
+                             ".gexf or .graphml for graph"),
     edge_type: Optional[str] = typer.Option(None, "--edge-type", help="graph: retweet, quote, reply, mention"),
     community: Optional[str] = typer.Option(None, "--community", help="graph: keep one community"),
 ) -> None:

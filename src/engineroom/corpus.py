@@ -132,6 +132,25 @@ class Corpus:
 
         return run_analyses(self, only=only, engine=engine, params=params, **engine_options)
 
+    def report(self, path: str | os.PathLike = "report.html", pseudonymize: bool = False,
+               key: str | bytes | None = None, allow_file: str | os.PathLike | None = None) -> Path:
+        """Write the self-contained HTML report (works offline) to ``path``; returns the path.
+
+        ``pseudonymize``: replace handles, names and ids by keyed pseudonyms (``key``, at least 16
+        characters; ``allow_file``: public figures' handles to keep). See :mod:`engineroom.report`."""
+        from .report import write_report
+
+        return write_report(self, path, pseudonymize=pseudonymize, key=key, allow_file=allow_file)
+
+    def export(self, table: str, path: str | os.PathLike, edge_type: str | None = None,
+               community: str | None = None) -> Path:
+        """Write a findings table (or ``graph``, ``platform-report``, ``labels-posts``,
+        ``labels-accounts``) to ``path``; the format follows the suffix (.csv, .parquet, .json,
+        .jsonl; .gexf / .graphml for ``graph``). Returns the path. See :mod:`engineroom.export`."""
+        from .export import export_table
+
+        return export_table(self, table, path, edge_type=edge_type, community=community)
+
     def engine(self, kind: str = "duckdb", **options: Any) -> "Engine":
         """An engine over this corpus (``duckdb`` or ``spark``)."""
         from .engine import make_engine

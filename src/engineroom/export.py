@@ -23,11 +23,14 @@ import csv
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .corpus import Corpus
+from .links import account_url, post_url
+
+if TYPE_CHECKING:  # pragma: no cover  (annotations only: the store is below this module)
+    from .corpus import Corpus
 
 TABULAR = (".csv", ".parquet", ".json", ".jsonl", ".ndjson")
 
@@ -133,21 +136,6 @@ def latest_decisions(corpus: Corpus, item_type: str | None = None) -> pd.DataFra
     )
 
 
-def _post_url(platform: Any, handle: Any, post_id: Any, url: Any) -> str | None:
-    if isinstance(url, str) and url.startswith(("http://", "https://")):
-        return url
-    if platform == "twitter" and handle and post_id:
-        return f"https://twitter.com/{handle}/status/{post_id}"
-    return None
-
-
-def _account_url(platform: Any, handle: Any) -> str | None:
-    if not handle:
-        return None
-    return {"twitter": f"https://twitter.com/{handle}", "bluesky": f"https://bsky.app/profile/{handle}",
-            "telegram": f"https://t.me/{handle}"}.get(str(platform))
-
-
 def platform_report(corpus: Corpus) -> pd.DataFrame:
     """Confirmed items as rows for a platform's reporting form: account, post URL, time, reason,
     category, evidence and the reviewer's decision (with reviewer, time and note)."""
@@ -182,9 +170,9 @@ def platform_report(corpus: Corpus) -> pd.DataFrame:
             "item_type": r["item_type"],
             "account": r.get("handle") or r.get("account_id"),  # no leading "@": spreadsheets read it as a formula
             "account_id": r.get("account_id"),
-            "account_url": _account_url(r["platform"], r.get("handle")),
+            "account_url": account_url(r["platform"], r.get("handle")),
             "post_id": r.get("post_id") or (r["item_id"] if r["item_type"] == "post" else None),
-            "post_url": _post_url(r["platform"], r.get("handle"), r.get("post_id"), r.get("url")),
+            "post_url": post_url(r["platform"], r.get("handle"), r.get("post_id"), r.get("url")),
             "time": r["post_time"].isoformat() if r.get("post_time") is not None else None,
             "reason": r.get("reason") or r.get("analysis"),
             "category": r.get("category") or r.get("narrative"),

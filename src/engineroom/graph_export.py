@@ -19,6 +19,13 @@ engine_room_rank (best rank over narratives), engine_room_score, engine_room_cor
 (from ``coordination_clusters``). Missing numbers are written as -1 (GEXF and GraphML have no
 NULL; -1 never occurs as a real value of these attributes). Edge attributes: kind, weight,
 first_at, last_at (ISO text).
+
+Positions: ``x`` and ``y`` from the report's community layout
+(:func:`engineroom.report.netmap.community_layout`: each of the :data:`LAYOUT_COMMUNITIES`
+largest communities in its own area, the rest sharing one), written as node attributes and, in
+GEXF, as ``viz:position`` so Gephi opens the file with communities apart (run ForceAtlas2 from
+there to refine). Graphs above :data:`LAYOUT_MAX_NODES` nodes get no positions (the layout would
+take minutes).
 """
 
 from __future__ import annotations
@@ -36,8 +43,14 @@ from .graphs import EDGE_KINDS
 if TYPE_CHECKING:  # pragma: no cover
     from .corpus import Corpus
 
+#: graphs with more nodes than this are written without positions
+LAYOUT_MAX_NODES = 50_000
+#: communities that get their own area in the layout (the smaller ones share one)
+LAYOUT_COMMUNITIES = 40
+
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 GEXF_NS = "http://www.gexf.net/1.2draft"
+VIZ_NS = "http://www.gexf.net/1.2draft/viz"
 
 
 def _clean(v: Any) -> str:
@@ -109,10 +122,33 @@ def graph_frames(corpus: "Corpus", edge_type: str | None = None, community: str 
         if c in nodes:
             nodes[c] = nodes[c].astype("int64")
     edges = edges.copy()
+    if 0 < len(nodes) <= LAYOUT_MAX_NODES:
+        nodes["x"], nodes["y"] = layout_xy(nodes, edges)
     edges["first_at"] = edges["first_at"].astype(str)
     edges["last_at"] = edges["last_at"].astype(str)
     edges["weight"] = edges["weight"].astype(float)
     return nodes.reset_index(drop=True), edges.reset_index(drop=True)
+
+
+def layout_xy(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[list[float], list[float]]:
+    """x, y of every node: the report's community layout (module docstring), ties summed over kinds."""
+    from .report.netmap import community_layout
+
+    key = (nodes["platform"] + ":" + nodes["account_id"]).tolist()
+    index = {k: i for i, k in enumerate(key)}
+    comm = nodes["community"].tolist() if "community" in nodes else [-1] * len(key)
+    sizes = pd.Series(comm).value_counts()
+    own = set(sizes.index[:LAYOUT_COMMUNITIES])
+    group = [c if c in own and c != -1 else "other" for c in comm]
+    ties: dict[tuple[int, int], float] = {}
+    src = (edges["platform"] + ":" + edges["source"]).map(index)
+    dst = (edges["platform"] + ":" + edges["target"]).map(index)
+    for a, b, w in zip(src, dst, edges["weight"].astype(float)):
+        if a == a and b == b and a != b:  # both ends among the nodes (NaN otherwise)
+            k = (int(min(a, b)), int(max(a, b)))
+            ties[k] = ties.get(k, 0.0) + float(w)
+    xy = community_layout(len(key), [(a, b, w) for (a, b), w in ties.items()], group, seed=0)
+    return [round(p[0], 3) for p in xy], [round(p[1], 3) for p in xy]
 
 
 def _gexf_type(s: pd.Series) -> str:
@@ -139,7 +175,7 @@ def write_gexf(nodes: pd.DataFrame, edges: pd.DataFrame, out: Path) -> None:
     node_id = (nodes["platform"] + ":" + nodes["account_id"]).tolist()
     nattrs = [c for c in nodes.columns if c != "label"]
     eattrs = [c for c in ("kind", "first_at", "last_at") if c in edges]
-    root = ET.Element("gexf", {"xmlns": GEXF_NS, "version": "1.2"})
+    root = ET.Element("gexf", {"xmlns": GEXF_NS, "xmlns:viz": VIZ_NS, "version": "1.2"})
     meta = ET.SubElement(root, "meta")
     ET.SubElement(meta, "creator").text = "engineroom"
     ET.SubElement(meta, "description").text = "account interaction graph (retweet, quote, reply, mention)"
@@ -160,6 +196,9 @@ def write_gexf(nodes: pd.DataFrame, edges: pd.DataFrame, out: Path) -> None:
         av = ET.SubElement(n, "attvalues")
         for i, c in enumerate(nattrs):
             ET.SubElement(av, "attvalue", {"for": str(i), "value": _fmt(cols[c][j], ntypes[c])})
+        if "x" in cols:
+            ET.SubElement(n, "viz:position", {"x": repr(float(cols["x"][j])), "y": repr(float(cols["y"][j])),
+                                              "z": "0.0"})
     eel = ET.SubElement(graph, "edges")
     ecols = {c: edges[c].tolist() for c in eattrs}
     src = (edges["platform"] + ":" + edges["source"]).tolist()

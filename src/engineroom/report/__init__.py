@@ -1,8 +1,11 @@
-"""The self-contained HTML report (``engineroom report --out report.html``).
+"""The self-contained HTML report (``engineroom report --out report.html``, ``corpus.report(path)``).
 
 One HTML file that works offline: charts are Plotly figures drawn by plotly.js, which is inlined
-in the file (no CDN), and the network map is laid out in Python with igraph and drawn in the page
-with zoom and hover. Sections appear only when their findings table exists:
+in the file (no CDN), and the network map is laid out in Python (:mod:`.netmap`) and drawn in the
+page with zoom and hover. The page reads top-down: a summary that links to every section, each
+section collapsed until opened (its charts drawn then), long tables cut to their top
+:data:`TOP_ROWS` rows with "show all", evidence as labelled chips and marked words in the posts
+(:mod:`.evidence`). Sections appear only when their findings table exists:
 
 - headline figures (N core accounts, M of them posting antisemitic content, their reach);
 - the corpus; posts over time with hateful and narrative shares; hateful content; narratives;
@@ -13,10 +16,12 @@ with zoom and hover. Sections appear only when their findings table exists:
 
 Post texts, names and bios come from hostile people: the template autoescapes every value, JSON
 for the charts is embedded as ``application/json`` with ``<``, ``>`` and ``&`` escaped, hover labels
-are HTML-escaped, and only ``http(s)`` links are made clickable.
+are HTML-escaped, and only ``http(s)`` links are made clickable. A post link is made only where it
+can work (:func:`engineroom.links.post_link`); otherwise the post says why there is none.
 
 With ``pseudonymize=True`` every handle, display name, account id and post id is replaced by a
-keyed pseudonym (:mod:`engineroom.report.pseudonym`) wherever it appears (texts, URLs, chart JSON).
+keyed pseudonym (:mod:`engineroom.report.pseudonym`) wherever it appears as a value (texts, URLs,
+chart labels); keys and the page's own structure are never rewritten.
 """
 
 from __future__ import annotations
@@ -25,17 +30,22 @@ import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from ..corpus import Corpus
 from ..progress import progress
 from .build import SECTIONS, Context, headline, methods_section
 from .data import Findings
-from .pseudonym import Pseudonymizer, load_allow_list
+from .pseudonym import Pseudonymizer, check_key, load_allow_list, read_key
 
-__all__ = ["write_report", "build_report", "Pseudonymizer"]
+if TYPE_CHECKING:  # pragma: no cover  (annotations only: the store is below this module)
+    from ..corpus import Corpus
+
+__all__ = ["write_report", "build_report", "Pseudonymizer", "read_key"]
+
+#: rows a long table shows before its "show all" button
+TOP_ROWS = 10
 
 _SAFE_URL = re.compile(r"^https?://[^\s\"'<>`]+$", re.IGNORECASE)
 
@@ -77,7 +87,7 @@ def _pseudonymizer(corpus: Corpus, key: str | bytes | None, allow_file: str | os
 def build_report(corpus: Corpus, pseudonymize: bool = False, key: str | bytes | None = None,
                  allow_file: str | os.PathLike | None = None) -> dict:
     """The report's content as plain data (what the template renders)."""
-    from .. import __version__
+    from ..version import __version__
 
     f = Findings(corpus)
     ps = _pseudonymizer(corpus, key, allow_file) if pseudonymize else None
@@ -116,7 +126,7 @@ def render(report: dict) -> str:
     # plotly.js is trusted library code; guard against a literal "</script" in it all the same
     plotly_js = get_plotlyjs().replace("</script", "<\\/script") if has_figures else ""
     template = env.get_template("report/report.html")
-    return template.render(r=report, plotly_js=Markup(plotly_js), has_figures=has_figures)
+    return template.render(r=report, plotly_js=Markup(plotly_js), has_figures=has_figures, top_rows=TOP_ROWS)
 
 
 def write_report(corpus: Corpus, out: str | os.PathLike, pseudonymize: bool = False,
@@ -126,9 +136,8 @@ def write_report(corpus: Corpus, out: str | os.PathLike, pseudonymize: bool = Fa
     ``pseudonymize``: replace handles, names and ids by pseudonyms keyed with ``key`` (the analyst
     keeps it); handles listed in ``allow_file`` (public figures) are kept.
     """
-    if pseudonymize and key is None:
-        raise ValueError("a pseudonymised report needs a key: give --key or set ENGINEROOM_PSEUDONYM_KEY "
-                         "(keep it safe: it links pseudonyms back to accounts)")
+    if pseudonymize:
+        check_key(key)
     out = Path(out)
     report = build_report(corpus, pseudonymize=pseudonymize, key=key, allow_file=allow_file)
     page = render(report)

@@ -11,9 +11,12 @@ from __future__ import annotations
 import html
 import json
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any, Callable
 
+from ..links import is_shortener, post_link, registered_domain
+from .netmap import STAR_MIN_TIES, STAR_SHARE, community_layout, distinctive_terms, star_hub
+from .evidence import chips, highlight, terms, words
 from .data import Findings, clean, describe_evidence, parse_json, post_ids_in, q, truthy
 from .summary import headline  # noqa: F401  (the opening summary: report/summary.py)
 
@@ -73,6 +76,9 @@ class Context:
         self._handles: dict[tuple[str, str], str] | None = None
         self._post_cache: dict[str, dict | None] = {}
         self.platform_default = None
+        #: posts shown without a link, and the first reason (the methods section says why)
+        self.unlinked = 0
+        self.unlinked_reason: str | None = None
         if f.has("posts"):
             plats = f.rows("SELECT DISTINCT platform FROM posts LIMIT 2")
             if len(plats) == 1:
@@ -111,19 +117,25 @@ class Context:
             out.append(self.post_dict(r))
         return out
 
-    def post_dict(self, r: dict) -> dict:
-        url = r.get("url")
-        if not url and r.get("platform") == "twitter" and r.get("handle"):
-            url = f"https://twitter.com/{r['handle']}/status/{r['post_id']}"
+    def post_dict(self, r: dict, evidence: Any = None) -> dict:
+        """A post for the template; with ``evidence``, its matched words marked and its chips."""
+        url, why = post_link(r.get("platform"), r.get("handle"), r.get("post_id"), r.get("url"))
+        if url is None:
+            self.unlinked += 1
+            self.unlinked_reason = self.unlinked_reason or why
         text = r.get("text") or ""
         if len(text) > 600:
             text = text[:597] + "..."
+        marks = terms(evidence) if evidence is not None else []
         return {
+            "segments": highlight(text, marks) if marks else None,
+            "chips": chips(evidence) if evidence is not None else [],
             "post_id": r.get("post_id"),
             "handle": r.get("handle") or r.get("account_id"),
             "time": (r.get("created_at") or "")[:16],
             "text": text,
             "url": url if self.link_urls else None,
+            "no_link": None if url else why,
             "label": r.get("label"),
         }
 
@@ -223,15 +235,19 @@ def hate_section(ctx: Context) -> dict | None:
     blocks.append(table("Posts by label", ["label", "posts", "share", "accounts"],
                         [[r["label"], fmt(r["n"]), pct(r["n"], total), fmt(r["accounts"])] for r in labels]))
     if f.has("hate", "category"):
-        cats = f.rows("SELECT coalesce(category, '(none)') AS category, count(*) AS n FROM hate "
-                      "WHERE label = 'antisemitic' GROUP BY 1 ORDER BY 2 DESC")
+        cats = f.rows("SELECT category, count(*) AS n FROM hate "
+                      "WHERE label = 'antisemitic' AND category IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1")
+        uncat = f.scalar("SELECT count(*) FROM hate WHERE label = 'antisemitic' AND category IS NULL")
         if cats:
             import plotly.graph_objects as go
-            fig = go.Figure(go.Bar(x=[r["n"] for r in cats][::-1], y=[hover(r["category"]) for r in cats][::-1],
+            fig = go.Figure(go.Bar(x=[r["n"] for r in cats][::-1], y=[hover(words(r["category"])) for r in cats][::-1],
                                    orientation="h", marker_color="#c0392b"))
-            fig.update_layout(height=max(220, 28 * len(cats) + 80), margin={"l": 200, "r": 20, "t": 20, "b": 40},
+            fig.update_layout(height=max(220, 28 * len(cats) + 80), margin={"l": 230, "r": 20, "t": 20, "b": 40},
                               xaxis_title="antisemitic posts")
-            blocks.append(figure("fig-hate-categories", fig, "Antisemitic posts by IHRA category"))
+            cap = "Antisemitic posts by IHRA category"
+            if uncat:
+                cap += f" ({uncat:,} antisemitic posts matched no category's lexicon and are not in the chart)"
+            blocks.append(figure("fig-hate-categories", fig, cap))
     if f.has("hate", "counter_speech"):
         cs = f.scalar("SELECT count(*) FROM hate WHERE counter_speech")
         blocks.append({"kind": "text", "text": f"{cs:,} posts were recognised as counter-speech (condemning hate) "
@@ -247,9 +263,12 @@ def hate_section(ctx: Context) -> dict | None:
                      LIMIT 25""") if f.has("posts") else []
     if top:
         blocks.append(table("Antisemitic posts with the highest scores",
-                            ["post", "score", "category", "evidence"],
-                            [[{"posts": [ctx.post_dict(r)]}, fmt(r["score"]), r["category"] or "",
-                              describe_evidence(r["evidence"])] for r in top]))
+                            ["post (matched words marked) and its evidence", "score", "IHRA category"],
+                            [[{"posts": [ctx.post_dict(r, r["evidence"])]}, fmt(r["score"]), words(r["category"] or "")]
+                             for r in top],
+                            note="Score: the classifier's calibrated probability that the post is antisemitic (0-1). "
+                                 "Chips: lexicon entries matched (with their weight and source), context cues, and "
+                                 "the words that weighed most in the model."))
     return {"id": "hate", "title": "Hateful content",
             "intro": "Labels from the hate analysis (antisemitism by IHRA category; other hate).", "blocks": blocks}
 
@@ -271,9 +290,12 @@ def narratives_section(ctx: Context) -> dict | None:
                      for r in rows])]
     score = "score" if f.has("narratives", "score") else "0"
     for r in rows[:6]:
-        ex = f.rows(f"SELECT platform, post_id FROM narratives WHERE narrative = ? ORDER BY {score} DESC, post_id LIMIT 3",
-                    [r["narrative"]])
-        posts = ctx.posts([(e["platform"], e["post_id"]) for e in ex], 3)
+        evc = "evidence" if f.has("narratives", "evidence") else "NULL"
+        ex = f.rows(f"SELECT platform, post_id, {evc} AS evidence FROM narratives WHERE narrative = ? "
+                    f"ORDER BY {score} DESC, post_id LIMIT 3", [r["narrative"]])
+        ctx.prefetch_posts([e["post_id"] for e in ex])
+        posts = [ctx.post_dict(ctx._post_cache[e["post_id"]], e["evidence"]) for e in ex
+                 if ctx._post_cache.get(e["post_id"]) is not None]
         if posts:
             blocks.append({"kind": "posts", "caption": f"Examples: {r['narrative']}", "posts": posts})
     return {"id": "narratives", "title": "Narratives",
@@ -317,8 +339,10 @@ def generic_rows(ctx: Context, name: str, order: list[str], limit: int = TOP,
             v = r[c]
             if c in ("first_movers", "top_accounts", "accounts_list", "members"):
                 line.append(accounts_in(v))
-            elif c in ("evidence", "top_signals", "signals", "post_ids", "params", "details") or (
-                    isinstance(v, str) and v[:1] in "[{"):
+            elif c in ("evidence", "top_signals", "signals", "params", "details") or (
+                    isinstance(v, str) and v[:1] in "[{" and isinstance(parse_json(v), (dict, list))):
+                line.append({"chips": chips(v)})
+            elif c == "post_ids":
                 line.append(describe_evidence(v, 200))
             else:
                 s = fmt(v)
@@ -395,10 +419,19 @@ def engine_room_section(ctx: Context) -> dict | None:
             if c == "handle" and not v:
                 v = ctx.handle_of(r["platform"], r["account_id"])
             line.append(fmt(v) if c != "posted_hate" else ("" if v is None else "yes" if truthy(v) else "no"))
-        line.append({"posts": posts} if posts else describe_evidence(r["evidence"]))
+        line.append({"posts": posts} if posts else {"chips": chips(r["evidence"])})
         tables.setdefault(r["__narrative"], []).append(line)
+    # one table per narrative: its name is in the caption; in_core is true for every row shown
+    drop = {i for i, c in enumerate(cols) if c == "narrative" or (c == "in_core" and where)}
     blocks = [table(f"Core accounts of “{n}” ({len(lines)})" if n != "all" else f"Core accounts ({len(lines)})",
-                    cols + ["evidence"], lines, detail=True) for n, lines in tables.items()]
+                    [words(c) for i, c in enumerate(cols) if i not in drop] + ["evidence"],
+                    [[v for i, v in enumerate(line[:-1]) if i not in drop] + [line[-1]] for line in lines],
+                    detail=True,
+                    note="" if k else "Score (0-1): the weighted mean of the account's scaled signals in this narrative: "
+                         "amplifications and amplifiers (weight 2 each), PageRank in the narrative's diffusion "
+                         "graph, original posts and active days (1 each, by default); the core is the head of "
+                         "the score curve up to its knee (Kneedle).")
+              for k, (n, lines) in enumerate(tables.items())]
     return {"id": "engine-room", "title": "The engine room",
             "intro": "The small core of accounts that propels each narrative, ranked; with the posts that are the "
                      "evidence for each (its most amplified ones).", "blocks": blocks}
@@ -481,20 +514,62 @@ def network_section(ctx: Context) -> dict | None:
                       + "SELECT s, t, w FROM e WHERE s IN (SELECT n FROM km) AND t IN (SELECT n FROM km) "
                       f"ORDER BY coalesce(w, 0) DESC, s, t LIMIT {MAP_EDGES}")
     index = {n: i for i, n in enumerate(keep)}
-    g = ig.Graph(n=len(keep), edges=[(index[e["s"]], index[e["t"]]) for e in sub], directed=False)
-    g.es["weight"] = [float(e["w"] or 1) for e in sub]
+    pairs = [(index[e["s"]], index[e["t"]], float(e["w"] or 1)) for e in sub]
     if not comm and not comm_from_table:  # no community table: find communities here, only to colour the map
-        if g.ecount():
+        if sub:
+            g = ig.Graph(n=len(keep), edges=[(a, b) for a, b, _ in pairs], directed=False)
+            g.es["weight"] = [w for _, _, w in pairs]
             ig.set_random_number_generator(random.Random(0))
-            part = g.community_multilevel(weights="weight")
+            try:
+                part = g.community_multilevel(weights="weight")
+            finally:
+                ig.set_random_number_generator(random)
             for i, c in enumerate(part.membership):
                 comm[keep[i]] = str(c)
-    ig.set_random_number_generator(random.Random(0))  # the same corpus gives the same map
-    try:
-        layout = g.layout_fruchterman_reingold(weights="weight", niter=500) if g.ecount() else g.layout_circle()
-    finally:
-        ig.set_random_number_generator(random)
-    coords = layout.coords
+    # community sizes: every account of the community (not only the drawn ones)
+    sizes: dict[str, int] = defaultdict(int)
+    if comm_from_table:
+        for r in f.rows(with_sql + "SELECT c, count(*) AS k FROM nd WHERE c IS NOT NULL GROUP BY c"):
+            sizes[str(r["c"])] = int(r["k"])
+    else:
+        for n in keep:
+            if n in comm:
+                sizes[str(comm[n])] += 1
+    import pyarrow as pa
+
+    def memb_rows(sql: str) -> list[dict]:
+        """``sql`` (which may read ``e``, ``nd`` and ``mb`` = account id, community) as rows."""
+        if comm_from_table:
+            return f.rows(with_sql + ", mb AS (SELECT id, c FROM nd WHERE c IS NOT NULL) " + sql)
+        data = pa.table({"id": pa.array(list(comm), pa.string()), "c": pa.array([str(v) for v in comm.values()], pa.string())})
+        return f.rows_with("_map_comm", data, with_sql + ", mb AS (SELECT id, c FROM _map_comm) " + sql)
+
+    # hubs and most connected accounts: degree over ties inside the community (directed pairs)
+    ties = {str(r["c"]): int(r["k"]) for r in memb_rows(
+        "SELECT m1.c, count(*) AS k FROM e JOIN mb m1 ON e.s = m1.id JOIN mb m2 ON e.t = m2.id "
+        "WHERE m1.c = m2.c GROUP BY 1")}
+    top_deg: dict[str, list[tuple[str, int, str | None]]] = defaultdict(list)
+    for r in memb_rows(
+            "SELECT c, n, deg, h FROM (SELECT m1.c, x.n, count(*) AS deg, any_value(nd.h) AS h, row_number() OVER "
+            "(PARTITION BY m1.c ORDER BY count(*) DESC, x.n) AS r FROM (SELECT s AS n, t AS m FROM e UNION ALL "
+            "SELECT t AS n, s AS m FROM e) x JOIN mb m1 ON x.n = m1.id JOIN mb m2 ON x.m = m2.id "
+            "LEFT JOIN nd ON nd.id = x.n WHERE m1.c = m2.c GROUP BY 1, 2) WHERE r <= 5 ORDER BY c, r"):
+        top_deg[str(r["c"])].append((r["n"], int(r["deg"]), r["h"]))
+    hub_of: dict[str, tuple[str, float, str | None]] = {}
+    for c, lst in top_deg.items():
+        hub = star_hub([(n, d) for n, d, _ in lst], ties.get(c, 0))
+        if hub is not None:
+            hub_of[c] = (hub[0], hub[1], next((h for n, d, h in lst if n == hub[0]), None))
+    # labels: each community's distinctive hashtags against the whole corpus (log-odds, Monroe et al.)
+    labels: dict[str, str] = {}
+    if f.has("hashtags", "post_id", "tag") and f.has("posts", "account_id"):
+        counts: dict[str, Counter] = defaultdict(Counter)
+        for r in memb_rows("SELECT mb.c, h.tag, count(*) AS k FROM hashtags h JOIN posts p ON p.platform = h.platform "
+                           "AND p.post_id = h.post_id JOIN mb ON mb.id = p.account_id GROUP BY 1, 2 HAVING count(*) >= 2"):
+            counts[str(r["c"])][r["tag"]] = int(r["k"])
+        for c, tags in distinctive_terms(counts, k=3).items():
+            if tags:
+                labels[c] = " ".join("#" + t for t, _ in tags)
     if not handle and f.has("accounts"):
         for r in f.rows("SELECT account_id, handle FROM accounts WHERE account_id IN (SELECT unnest(?::VARCHAR[]))", [keep]):
             if r["handle"]:
@@ -503,104 +578,130 @@ def network_section(ctx: Context) -> dict | None:
     if f.has("engine_room", "account_id"):
         where = "WHERE in_core" if f.has("engine_room", "in_core") else ""
         core = {r["account_id"] for r in f.rows(f"SELECT DISTINCT account_id FROM engine_room {where}")}
-    # communities by size among drawn nodes; the 12 largest get their own colour
-    sizes: dict[str, int] = defaultdict(int)
+
+    def name_of(c: str) -> str:
+        return f"community {c}" + (f" · {labels[c]}" if c in labels else "")
+
+    # the layout: communities apart, each laid out on its own (netmap.community_layout)
+    drawn_sizes: dict[str, int] = defaultdict(int)
     for n in keep:
-        sizes[comm.get(n, "?")] += 1
-    order = sorted(sizes, key=lambda c: -sizes[c])
+        drawn_sizes[str(comm.get(n, "?"))] += 1
+    order = sorted(drawn_sizes, key=lambda c: (-sizes.get(c, drawn_sizes[c]), c))
     palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
-               "#bcbd22", "#7f7f7f", "#393b79", "#637939"]
+               "#bcbd22", "#393b79", "#637939", "#843c39"]
+    shown = [c for c in order if c != "?"][:12]
+    group = [str(comm.get(n, "?")) if str(comm.get(n, "?")) in shown else "other" for n in keep]
+    # the coloured communities each in their own area; the many small ones share one (grey) area
+    coords = community_layout(len(keep), pairs, group, seed=0)
     ex, ey = [], []
-    for e in sub:
-        a, b = coords[index[e["s"]]], coords[index[e["t"]]]
-        ex += [a[0], b[0], None]
-        ey += [a[1], b[1], None]
+    for a, b, _ in pairs:
+        ex += [coords[a][0], coords[b][0], None]
+        ey += [coords[a][1], coords[b][1], None]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line={"width": 0.4, "color": "rgba(120,120,120,0.35)"},
+    fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line={"width": 0.4, "color": "rgba(120,120,120,0.3)"},
                              hoverinfo="skip", showlegend=False, name="edges"))
     maxs = max((size_attr.get(n, strength[n]) for n in keep), default=1) or 1
-    groups: dict[str, list[str]] = defaultdict(list)
-    for n in keep:
-        c = comm.get(n, "?")
-        groups[c if c in order[:12] else "other"].append(n)
-    for i, c in enumerate(order[:12] + (["other"] if "other" in groups else [])):
-        nodes = groups.get(c, [])
+    colour = {c: palette[i] for i, c in enumerate(shown)}
+
+    def hover_text(n: str) -> str:
+        c = str(comm.get(n, "?"))
+        return hover("@" + str(handle.get(n, n)) + (" (engine room)" if n in core else "")
+                     + f" · community {c} · strength {strength[n]:.0f}")
+
+    n_other = len([c for c in sizes if c not in shown])
+    for c in shown + (["other"] if "other" in group else []):
+        nodes = [n for n, gname in zip(keep, group) if gname == c]
         if not nodes:
             continue
-        color = palette[i] if c != "other" else "#cccccc"
+        label = (f"{name_of(c)} ({sizes.get(c, len(nodes)):,})" if c != "other"
+                 else f"{n_other:,} smaller communities ({sum(v for k, v in sizes.items() if k not in shown):,})")
         fig.add_trace(go.Scatter(
             x=[coords[index[n]][0] for n in nodes], y=[coords[index[n]][1] for n in nodes], mode="markers",
-            name=f"community {c} ({sizes.get(c, len(nodes))})" if c != "other" else "smaller communities",
-            marker={"size": [5 + 20 * (size_attr.get(n, strength[n]) / maxs) ** 0.5 for n in nodes], "color": color,
-                    "line": {"width": [2 if n in core else 0 for n in nodes], "color": "#000"}},
-            text=[hover("@" + str(handle.get(n, n)) + (" (engine room)" if n in core else "")
-                        + f" · community {comm.get(n, '?')} · strength {strength[n]:.0f}") for n in nodes],
-            hovertemplate="%{text}<extra></extra>"))
-    fig.update_layout(height=640, margin={"l": 10, "r": 10, "t": 10, "b": 10}, dragmode="pan",
+            name=label, marker={"size": [4 + 16 * (size_attr.get(n, strength[n]) / maxs) ** 0.5 for n in nodes],
+                                "color": colour.get(c, "#c8c8c8"), "line": {"width": 0}},
+            text=[hover_text(n) for n in nodes], hovertemplate="%{text}<extra></extra>"))
+    core_drawn = [n for n in keep if n in core]
+    if core_drawn:
+        fig.add_trace(go.Scatter(
+            x=[coords[index[n]][0] for n in core_drawn], y=[coords[index[n]][1] for n in core_drawn], mode="markers",
+            name=f"engine-room core ({len(core_drawn):,} drawn)",
+            marker={"size": 11, "symbol": "diamond", "color": [colour.get(str(comm.get(n, "?")), "#c8c8c8") for n in core_drawn],
+                    "line": {"width": 1.5, "color": "#000"}},
+            text=[hover_text(n) for n in core_drawn], hovertemplate="%{text}<extra></extra>"))
+    stars = {c for c, h in hub_of.items() if h[1] >= STAR_SHARE and ties.get(c, 0) >= STAR_MIN_TIES}
+    hubs_drawn = [(c, h) for c, h in hub_of.items() if c in stars and c in shown and h[0] in index]
+    if hubs_drawn:
+        fig.add_trace(go.Scatter(
+            x=[coords[index[h[0]]][0] for _, h in hubs_drawn], y=[coords[index[h[0]]][1] for _, h in hubs_drawn],
+            mode="markers+text", name="hub of a star-shaped community (coloured ones)",
+            marker={"size": 16, "symbol": "star", "color": "#ffd400", "line": {"width": 1, "color": "#000"}},
+            text=["@" + str(h[2] or handle.get(h[0], h[0])) for _, h in hubs_drawn], textposition="top center",
+            textfont={"size": 11}, hovertemplate="%{text} (hub)<extra></extra>"))
+    # community names on the map, at each coloured community's centre
+    ann_x, ann_y, ann_t = [], [], []
+    for c in shown:
+        pts = [coords[index[n]] for n, gname in zip(keep, group) if gname == c]
+        if pts:
+            ann_x.append(sum(p[0] for p in pts) / len(pts))
+            ann_y.append(max(p[1] for p in pts))
+            ann_t.append(" ".join(labels[c].split(" ")[:2]) if c in labels else f"community {c}")
+    if ann_t:
+        fig.add_trace(go.Scatter(x=ann_x, y=ann_y, mode="text", text=ann_t, textposition="top center",
+                                 textfont={"size": 12, "color": "#1d2330"}, hoverinfo="skip", showlegend=False,
+                                 name="community labels"))
+    fig.update_layout(height=900, margin={"l": 10, "r": 10, "t": 10, "b": 10}, dragmode="pan",
                       xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"},
-                      legend={"itemsizing": "constant"}, plot_bgcolor="#fff")
+                      legend={"itemsizing": "constant", "font": {"size": 11}, "orientation": "h", "y": -0.02,
+                              "yanchor": "top", "x": 0, "xanchor": "left"}, plot_bgcolor="#fff")
     blocks = [figure("fig-network", fig, f"The {len(keep):,} most connected accounts and their {len(sub):,} strongest "
-                                         "ties; colour = community, black ring = engine-room account. Scroll to zoom, "
-                                         "drag to pan, hover for the account.")]
-    # community table
-    ctab = []
-    top_by_comm: dict[str, list[str]] = defaultdict(list)
-    all_sizes: dict[str, int] = defaultdict(int)
-    if f.nonempty("communities") and f.has("communities", "community", "size"):
-        # the network analysis's own community table: size, label, top accounts / hashtags, hate share
-        def top_list(v: Any, n: int, prefix: str = "") -> str:
-            items = parse_json(v)
-            if not isinstance(items, list):
-                return fmt(items)
-            out = []
-            for it in items[:n]:
-                if isinstance(it, (list, tuple)) and it:
-                    out.append(f"{prefix}{it[0]} ({fmt(it[1])})" if len(it) > 1 else f"{prefix}{it[0]}")
-                else:
-                    out.append(f"{prefix}{it}")
-            return ", ".join(out)
-
-        want = [c for c in ("community", "size", "label", "top_accounts", "top_hashtags", "top_domains",
-                            "top_narrative", "hate_share") if f.has("communities", c)]
-        rows = f.rows(f"SELECT {', '.join(q(c) for c in want)} FROM communities ORDER BY size DESC NULLS LAST LIMIT 20")
-        out_rows = []
-        for r in rows:
-            line = []
-            for c in want:
-                v = r[c]
-                if c == "top_accounts":
-                    line.append(top_list(v, 6, "@"))
-                elif c == "top_hashtags":
-                    line.append(top_list(v, 6, "#"))
-                elif c == "top_domains":
-                    line.append(top_list(v, 4))
-                elif c == "hate_share":
-                    line.append("" if v is None else f"{100 * float(v):.1f}%")
-                else:
-                    line.append(fmt(v))
-            out_rows.append(line)
-        blocks.append(table("Largest communities", [c.replace("_", " ") for c in want], out_rows))
-    else:
-        if comm_from_table:  # every node's community is in a table: count and rank in SQL
-            for r in f.rows(with_sql + "SELECT c, count(*) AS k FROM nd WHERE c IS NOT NULL GROUP BY c"):
-                all_sizes[r["c"]] = int(r["k"])
-            for r in f.rows(with_sql + "SELECT c, n, h FROM (SELECT nd.c, st.n, nd.h, row_number() OVER "
-                            "(PARTITION BY nd.c ORDER BY st.strength DESC, st.n) AS r FROM st JOIN nd ON st.n = nd.id "
-                            "WHERE nd.c IS NOT NULL) WHERE r <= 5 ORDER BY c, r"):
-                top_by_comm[r["c"]].append("@" + str(r["h"] or r["n"]))
-        else:  # communities found here among the drawn nodes only
-            for n in sorted(keep, key=lambda n: (-strength[n], n)):
-                c = comm.get(n)
-                if c is not None and len(top_by_comm[c]) < 5:
-                    top_by_comm[c].append("@" + str(handle.get(n, n)))
-            for n, c in comm.items():
-                all_sizes[c] += 1
-        for c in sorted(all_sizes, key=lambda c: -all_sizes[c])[:20]:
-            ctab.append([c, fmt(all_sizes[c]), ", ".join(top_by_comm.get(c, []))])
-        if ctab:
-            blocks.append(table("Largest communities", ["community", "accounts", "most connected accounts"], ctab))
+                                         "ties. Each community is drawn in its own area (colour = community, legend "
+                                         "counts = all its accounts); diamonds = engine-room core; stars = hubs whose "
+                                         "ties make their community a star. Scroll to zoom, drag to pan, hover for "
+                                         "the account.")]
+    # community table: the analysis's own figures where it wrote them, names and hubs from here
+    extra: dict[str, dict] = {}
+    if f.nonempty("communities") and f.has("communities", "community"):
+        want = [c for c in ("top_domains", "top_narrative", "hate_share") if f.has("communities", c)]
+        if want:
+            for r in f.rows(f"SELECT CAST(community AS VARCHAR) AS community, {', '.join(q(c) for c in want)} "
+                            "FROM communities"):
+                extra[str(r["community"])] = r
+    rows = []
+    for c in sorted(sizes, key=lambda c: (-sizes[c], c)):
+        hub = hub_of.get(c)
+        hub_txt = ""
+        if hub:
+            hub_txt = f"@{hub[2] or handle.get(hub[0], hub[0])} ({100 * hub[1]:.0f}% of its ties)"
+            if c in stars:
+                hub_txt = "star: " + hub_txt
+        connected = ", ".join("@" + str(h or handle.get(n, n)) for n, _, h in top_deg.get(c, []))
+        line = [c, fmt(sizes[c]), labels.get(c, ""), hub_txt, connected]
+        e = extra.get(c, {})
+        if "top_domains" in e or extra:
+            items = parse_json(e.get("top_domains"))
+            if isinstance(items, list):  # a shortener's links are unresolved, a cut URL names no domain
+                items = [it for it in items if isinstance(it, (list, tuple)) and it
+                         and not is_shortener(None, str(it[0])) and registered_domain(str(it[0]))]
+                line.append(", ".join(f"{it[0]} ({fmt(it[1])})" if len(it) > 1 else str(it[0]) for it in items[:4]))
+            else:
+                line.append("")
+            line.append(fmt(e.get("top_narrative")))
+            hs = e.get("hate_share")
+            line.append("" if hs is None else f"{100 * float(hs):.1f}%")
+        rows.append(line)
+    cols = ["community", "accounts", "distinctive hashtags", "hub (share of the community's ties)",
+            "most connected accounts"]
+    if extra:
+        cols += ["top domains", "top narrative", "hate share"]
+    blocks.append(table("Communities, largest first", cols, rows,
+                        note="Distinctive hashtags: those a community uses far more than the corpus as a whole "
+                             "(weighted log-odds with an informative Dirichlet prior, Monroe et al. 2008, z ≥ 1.96). "
+                             "Hub: the account touching most of the community's internal ties; a star when "
+                             f"it touches {100 * STAR_SHARE:.0f}% or more of them (and there are {STAR_MIN_TIES} "
+                             "or more)."))
     return {"id": "network", "title": "The network map",
-            "intro": "Who retweets, quotes, replies to and mentions whom; communities found in that network.",
+            "intro": "Who retweets, quotes, replies to and mentions whom; communities found in that network, "
+                     "named by their distinctive hashtags, with their hubs.",
             "blocks": blocks}
 
 
@@ -651,7 +752,7 @@ def coordination_section(ctx: Context) -> dict | None:
         ids = tie_posts.get(c["cluster_id"]) or post_ids_in(c["evidence"], 4)
         posts = ctx.posts([(c["platform"], i) for i in ids], 4)
         rows.append([c["cluster_id"], fmt(c["size"]), c["method"] or "", nets_desc, ", ".join(handles),
-                     {"posts": posts} if posts else describe_evidence(c["evidence"])])
+                     {"posts": posts} if posts else {"chips": chips(c["evidence"])}])
     n_edges = f.rows("SELECT " + ("network, " if f.has("coordination", "network") else "'all' AS network, ")
                      + "count(*) AS n FROM coordination GROUP BY 1 ORDER BY 2 DESC") if f.has("coordination") else []
     blocks = [table("Coordinated clusters (largest first)",
@@ -678,11 +779,14 @@ def operations_section(ctx: Context) -> dict | None:
     total = f.count("account_scores")
     flagged = f.scalar(f"SELECT count(*) FROM account_scores {where}") if where else None
     out = [["@" + str(r["handle"] or ctx.handle_of(r["platform"], r["account_id"])), fmt(r["score"]),
-            describe_evidence(r["signals"], 400)] for r in rows]
+            {"chips": chips(r["signals"])}] for r in rows]
     intro = "Accounts that look like a state-backed or commercial operation, with the signals behind each score."
     if flagged is not None:
         intro += f" {flagged:,} of {total:,} scored accounts are labelled operation-like."
-    blocks = [table("Operation-like accounts (highest score first)", ["account", "operation score", "signals"], out)]
+    blocks = [table("Operation-like accounts (highest score first)", ["account", "operation score", "signals"], out,
+                    note="Operation score (0-1): half the transparent rule score plus half the mean probability "
+                         "of the shipped profile and behaviour models that the account belongs to a state-backed "
+                         "or commercial operation; each chip is a signal with its value and the reason it counts.")]
     if score:
         import plotly.graph_objects as go
         hist = f.rows(f"SELECT floor({score} * 20) / 20 AS b, count(*) AS n FROM account_scores "
@@ -695,18 +799,82 @@ def operations_section(ctx: Context) -> dict | None:
 
 
 def domains_section(ctx: Context) -> dict | None:
+    """Where links point: news and other sites with their credibility, platforms apart, shortened
+    links counted as unresolved (their destination is unknown), links cut short not counted."""
     f = ctx.f
     if not f.nonempty("domains") or not f.has("domains", "domain"):
         return None
-    cols, rows = generic_rows(ctx, "domains", ["posts", "accounts"], TOP)
-    blocks = [table("Linked domains, most linked first", cols, rows)]
-    if f.has("domains", "low_credibility", "posts"):
-        low = f.rows("SELECT domain, posts FROM domains WHERE low_credibility ORDER BY posts DESC LIMIT 20")
+    has = {c: f.has("domains", c) for c in ("kind", "shortener", "credibility", "low_credibility",
+                                            "coordinated_accounts", "links", "accounts")}
+    if has["kind"]:
+        kind = "kind"
+    elif has["shortener"]:
+        kind = "CASE WHEN shortener THEN 'shortener' ELSE 'site' END"
+    else:
+        kind = "'site'"
+    links = "links" if has["links"] else "posts"
+    rows = f.rows(f"""SELECT domain, {kind} AS kind, sum(posts) AS posts, sum({links}) AS links,
+                             {'sum(accounts)' if has['accounts'] else 'NULL'} AS accounts,
+                             {'max(credibility)' if has['credibility'] else 'NULL'} AS credibility,
+                             {'bool_or(low_credibility)' if has['low_credibility'] else 'NULL'} AS low,
+                             {'sum(coordinated_accounts)' if has['coordinated_accounts'] else 'NULL'} AS coord
+                      FROM domains GROUP BY 1, 2 ORDER BY posts DESC, domain""")
+    # older tables (before the kind column) still keep shorteners and platforms apart
+    from ..links import is_platform
+
+    for r in rows:
+        if r["kind"] == "site" and is_shortener(None, r["domain"]):
+            r["kind"] = "shortener"
+        elif r["kind"] == "site" and is_platform(None, r["domain"]):
+            r["kind"], r["credibility"], r["low"] = "platform", None, None
+    sites = [r for r in rows if r["kind"] == "site"]
+    plats = [r for r in rows if r["kind"] == "platform"]
+    short = [r for r in rows if r["kind"] == "shortener"]
+    total = sum(r["links"] or 0 for r in rows)
+    n_short = sum(r["links"] or 0 for r in short)
+    blocks: list[dict] = []
+    summary = (f"{fmt(total)} links point to {fmt(len(sites))} news and other sites, {fmt(len(plats))} platforms "
+               f"and {fmt(len(short))} URL shorteners.")
+    if short:
+        summary += (f" {fmt(n_short)} links ({pct(n_short, total)}) go through a shortener "
+                    f"({', '.join(r['domain'] for r in short[:5])}) whose destination the export did not give: "
+                    "they are counted as unresolved, not as a domain.")
+    run = f.rows("SELECT summary FROM runs WHERE analysis = 'domains' ORDER BY finished_at DESC LIMIT 1") \
+        if f.has("runs", "analysis", "summary") else []
+    cut = (parse_json(run[0]["summary"]) or {}).get("links_without_domain") if run else None
+    if isinstance(cut, int) and cut:
+        summary += (f" {fmt(cut)} links name no domain at all (cut short by the export, such as https://t.c) "
+                     "and are not counted.")
+    blocks.append({"kind": "text", "text": summary})
+    source = ("Credibility: the aggregate news-domain quality rating pc1 (0 = lowest, 1 = highest) of Lin et al., "
+              "“High level of correspondence across different news domain quality rating sets”, PNAS Nexus 2023, "
+              "bundled with engineroom; low credibility = pc1 below the domains analysis's threshold "
+              "(default 0.4); “not rated” = the domain is not among their 11,520. Platforms are not rated: "
+              "they host anyone's content.")
+    if sites:
+        blocks.append(table("News and other sites, most linked first",
+                            ["domain", "posts", "links", "accounts", "coordinated accounts", "credibility (pc1)"],
+                            [[r["domain"], fmt(r["posts"]), fmt(r["links"]), fmt(r["accounts"]), fmt(r["coord"]),
+                              "not rated" if r["credibility"] is None else
+                              f"{r['credibility']:.2f}" + (" · low" if truthy(r["low"]) else "")]
+                             for r in sites]))
+        low = [r for r in sites if truthy(r["low"])]
         if low:
-            blocks.insert(0, table("Low-credibility domains", ["domain", "posts"],
-                                   [[r["domain"], fmt(r["posts"])] for r in low]))
+            blocks.insert(1, table("Low-credibility sites", ["domain", "posts", "accounts", "credibility (pc1)"],
+                                   [[r["domain"], fmt(r["posts"]), fmt(r["accounts"]), f"{r['credibility']:.2f}"]
+                                    for r in low]))
+    if plats:
+        blocks.append(table("Platforms linked (hosting anyone's content; not rated)",
+                            ["platform", "posts", "links", "accounts", "coordinated accounts"],
+                            [[r["domain"], fmt(r["posts"]), fmt(r["links"]), fmt(r["accounts"]), fmt(r["coord"])]
+                             for r in plats]))
+    if short:
+        blocks.append(table("Unresolved links (URL shorteners)", ["shortener", "posts", "links", "accounts"],
+                            [[r["domain"], fmt(r["posts"]), fmt(r["links"]), fmt(r["accounts"])] for r in short]))
+    blocks.append({"kind": "text", "text": source})
     return {"id": "domains", "title": "Domains and their credibility",
-            "intro": "Where links in the corpus point, with each domain's credibility rating where it is known.",
+            "intro": "Where links in the corpus point: sites with their credibility rating where one is known, "
+                     "platforms apart, and links whose destination is unknown.",
             "blocks": blocks}
 
 
@@ -746,10 +914,8 @@ def methods_section(ctx: Context, meta: dict) -> dict:
             params = parse_json(r["params"])
             summary = parse_json(r["summary"])
             rows.append([r["analysis"], r["version"] or "", r["engine"] or "",
-                         {"pre": json.dumps(params, indent=1, sort_keys=True, ensure_ascii=False, default=str)
-                          if isinstance(params, (dict, list)) else str(params or "")},
-                         {"pre": json.dumps(summary, indent=1, sort_keys=True, ensure_ascii=False, default=str)[:3000]
-                          if isinstance(summary, (dict, list)) else str(summary or "")},
+                         {"chips": chips(params, None, True)} if isinstance(params, (dict, list)) else str(params or ""),
+                         {"chips": chips(summary, 40, True)} if isinstance(summary, (dict, list)) else str(summary or ""),
                          fmt(r["started_at"]), fmt(r["finished_at"])])
         blocks.append(table("Analyses run (latest run of each), with every parameter and model version",
                             ["analysis", "version", "engine", "parameters", "headline figures", "started (UTC)",

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, datetime
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from ..corpus import Corpus
+if TYPE_CHECKING:  # pragma: no cover  (annotations only: the store is below this module)
+    from ..corpus import Corpus
 
 
 class Findings:

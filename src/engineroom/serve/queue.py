@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..corpus import Corpus
 from ..report.data import Findings
+
+if TYPE_CHECKING:  # pragma: no cover  (annotations only: the store is below this module)
+    from ..corpus import Corpus
 
 QUEUE_TABLE = "review_queue"
 #: queue rows counted per filter combination, so that counts never scan the queue
