@@ -121,15 +121,16 @@ def test_each_network_and_the_evidence(small):
     for net in ("co_domain", "co_hashtag_sequence", "co_mention", "co_reply"):
         assert {k[1:] for k in got if k[0] == net} == {("a", "b"), ("a", "c"), ("b", "c")}, net
         assert all(got[(net, *p)].weight == 3 for p in [("a", "b"), ("a", "c"), ("b", "c")])
-    # sync: a, b, c share 12 one-minute bins (4 activities x 3 rounds); d shares 3 with each
+    # sync: a, b, c share 9 one-minute bins (3 activities x 3 rounds: their replies are
+    # conversation, not activity); d shares 3 with each
     sync = {k[1:]: got[k].weight for k in got if k[0] == "sync"}
-    assert sync == {("a", "b"): 12, ("a", "c"): 12, ("b", "c"): 12, ("a", "d"): 3, ("b", "d"): 3, ("c", "d"): 3}
+    assert sync == {("a", "b"): 9, ("a", "c"): 9, ("b", "c"): 9, ("a", "d"): 3, ("b", "d"): 3, ("c", "d"): 3}
     assert not any(k[0] == "co_link" for k in got)  # every link differs
     ab = got[("co_hashtag_sequence", "a", "b")]
     assert sorted(json.loads(ab.post_ids)) == ["h0a", "h0b", "h1a", "h1b", "h2a", "h2b"]
     assert ab.first_at == T0 and ab.share == 1.0
     assert list(e.columns[:4]) == ["network", "platform", "account_1", "account_2"] and "weight" in e.columns
-    cl = small.query("SELECT * FROM coordination_clusters WHERE method = 'components'")
+    cl = small.query("SELECT * FROM coordination_clusters")
     assert sorted(cl.account_id) == ["a", "b", "c"]
     ev = json.loads(cl.evidence.iloc[0])
     assert ev["edges"]["co_hashtag_sequence"] == 3
@@ -200,7 +201,7 @@ def _precision_recall(found: set, truth: dict) -> tuple[float, float]:
 def test_planted_operation_found(corpus, seed):
     truth = plant_corpus(corpus.con, n_posts=20_000, seed=seed, n_operation=25, days=5, events=16)
     Coordination().run(corpus.engine())
-    found = set(corpus.query("SELECT DISTINCT account_id FROM coordination_clusters WHERE method='components'").account_id)
+    found = set(corpus.query("SELECT DISTINCT account_id FROM coordination_clusters").account_id)
     precision, recall = _precision_recall(found, truth)
     assert precision >= 0.95 and recall >= 0.95, (precision, recall)
 

@@ -64,15 +64,16 @@ import pyarrow as pa
 
 from . import Analysis
 from ..coordination import network as nw
-from ..coordination.clusters import cluster_accounts
-from ..coordination.text import MinHasher, band_keys, lsh_params, tokenize_batch
+from ..coordination.clusters import CLUSTER_COLUMNS, CONVERSATION_NETWORKS, cluster_accounts
+from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_batch, tokenize_batch
 from ..coordination.window import estimate_window
 from ..progress import Stopwatch
 from ..progress import enabled as progress_enabled
 from ..progress import progress
 
-def text_schema(bands: int) -> pa.Schema:
-    """Schema of ``coordination_text``: per original post its text key, CNT token set and LSH bands."""
+def text_schema(bands: int, salt_bands: int = 0) -> pa.Schema:
+    """Schema of ``coordination_text``: per original post its text key, CNT token set and LSH bands,
+    and (for co_salted_tweet) the key, distinct words and LSH bands of the text without its salt."""
     return pa.schema(
         [
             ("platform", pa.string()),
@@ -84,6 +85,10 @@ def text_schema(bands: int) -> pa.Schema:
             ("n_tokens", pa.int64()),
             ("token_set", pa.string()),  # tokens joined by " ", as CNT's edge.token_set
             *[(f"band_{j}", pa.int64()) for j in range(bands)],
+            ("salted_key", pa.string()),  # text_key of the words without salt (None: too short)
+            ("salted_n", pa.int64()),  # distinct words without salt (0 when too short)
+            ("salted_words", pa.string()),  # the distinct words, sorted, joined by " "
+            *[(f"salted_band_{j}", pa.int64()) for j in range(salt_bands)],
         ]
     )
 
@@ -110,6 +115,11 @@ EDGE_SCHEMA = pa.schema(
 
 DEFAULT_NETWORKS: tuple[str, ...] = nw.NETWORKS
 
+#: Networks that read ``coordination_text``.
+TEXT_NETWORKS: tuple[str, ...] = ("co_tweet", "co_similar_tweet", "co_salted_tweet")
+#: Networks whose pairs come from MinHash LSH candidates (verified by exact Jaccard similarity).
+LSH_NETWORKS: tuple[str, ...] = ("co_similar_tweet", "co_salted_tweet")
+
 #: Scratch table of every network's actions (written once per run, dropped at the end).
 ACTIONS_TABLE = "_coordination_actions"
 #: Scratch table of co_similar_tweet's LSH candidate pairs (integer post ids).
@@ -128,8 +138,10 @@ class TextBatch:
     (copypasta, templates, operations) are tokenised and hashed once.
     """
 
-    def __init__(self, bands: int, rows: int, num_perm: int, seed: int = 1) -> None:
+    def __init__(self, bands: int, rows: int, num_perm: int, seed: int = 1, salt_bands: int = 0,
+                 salt_rows: int = 1, salt_min_words: int = SALT_MIN_WORDS) -> None:
         self.bands, self.rows = int(bands), int(rows)
+        self.salt_bands, self.salt_rows, self.salt_min_words = int(salt_bands), int(salt_rows), int(salt_min_words)
         self.hasher = MinHasher(num_perm, seed=seed)
         self.bar = None  # a progress bar of the calling process (not pickled, not advanced by workers)
         self.pid = os.getpid()
@@ -159,9 +171,37 @@ class TextBatch:
             empty = n_tokens == 0
             for j in range(self.bands):
                 cols[f"band_{j}"] = pd.arrays.IntegerArray(keys[:, j].copy(), empty)
+        cols.update(self._salted(list(texts), idx))
         if self.bar is not None and os.getpid() == self.pid:
             self.bar.advance(len(df))
         return pd.DataFrame(cols)
+
+    def _salted(self, texts: list, idx: np.ndarray) -> dict:
+        """The salted columns: only texts long enough after stripping are hashed, each distinct
+        word set once (salted copies of one sentence share it)."""
+        if not self.salt_bands:
+            n = len(idx)
+            return {"salted_key": np.full(n, None, dtype=object), "salted_n": np.zeros(n, dtype=np.int64),
+                    "salted_words": np.full(n, "", dtype=object)}
+        keys, words = salted_batch(texts, self.salt_min_words)
+        u_codes, u_keys = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=True)
+        first = np.full(len(u_keys), -1, dtype=np.int64)
+        for i, c in enumerate(u_codes.tolist()):
+            if c >= 0 and first[c] < 0:
+                first[c] = i
+        sets = [words[i] for i in first.tolist()]
+        sig = self.hasher.signatures(sets) if sets else np.zeros((0, self.hasher.num_perm), dtype=np.uint32)
+        bk = band_keys(sig, self.salt_bands, self.salt_rows) if sets else np.zeros((0, self.salt_bands), dtype=np.int64)
+        per_text = np.where(u_codes < 0, len(u_keys), u_codes)  # text -> its distinct word set
+        at = np.append(per_text, len(u_keys))[idx]  # post -> word set (missing text: none)
+        n_words = np.append(np.fromiter((len(w) for w in sets), dtype=np.int64, count=len(sets)), 0)[at]
+        joined = np.array([" ".join(w) for w in sets] + [""], dtype=object)[at]
+        out = {"salted_key": np.array(list(u_keys) + [None], dtype=object)[at], "salted_n": n_words,
+               "salted_words": joined}
+        bk = np.vstack([bk, np.zeros((1, self.salt_bands), dtype=np.int64)])[at]
+        for j in range(self.salt_bands):
+            out[f"salted_band_{j}"] = pd.arrays.IntegerArray(bk[:, j].copy(), n_words == 0)
+        return out
 
 
 
@@ -204,11 +244,18 @@ class Coordination(Analysis):
         coornet_p: float = 0.5,
         cluster_networks: Sequence[str] | None = None,
         cluster_min_share: float = 0.05,
-        cluster_min_weight: int = 4,
+        cluster_min_weight: int = 2,
+        cluster_sync_weight: int = 6,
+        cluster_sync_p: float = 1e-4,
+        cluster_min_combined: int = 4,
+        conversation_networks: Sequence[str] = CONVERSATION_NETWORKS,
         min_cluster_size: int = 3,
         leiden_resolution: float = 1.0,
         seed: int = 42,
         memory_limit: str | None = "3GB",
+        salt_min_words: int = SALT_MIN_WORDS,
+        salt_similarity: float = 0.8,
+        sync_replies: bool = False,
     ) -> None:
         if isinstance(networks, str):
             networks = [n.strip() for n in networks.split(",") if n.strip()]
@@ -236,10 +283,17 @@ class Coordination(Analysis):
         self.cluster_networks = tuple(cluster_networks) if cluster_networks is not None else None
         self.cluster_min_share = float(cluster_min_share)
         self.cluster_min_weight = int(cluster_min_weight)
+        self.cluster_sync_weight = int(cluster_sync_weight)
+        self.cluster_sync_p = float(cluster_sync_p)
+        self.cluster_min_combined = int(cluster_min_combined)
+        self.conversation_networks = conversation_networks
         self.min_cluster_size = int(min_cluster_size)
         self.leiden_resolution = float(leiden_resolution)
         self.seed = int(seed)
         self.memory_limit = memory_limit
+        self.salt_min_words = int(salt_min_words)
+        self.salt_similarity = float(salt_similarity)
+        self.sync_replies = sync_replies
 
     # -- actions --------------------------------------------------------------------------
     def _actions(self, engine, network: str):
@@ -261,17 +315,21 @@ class Coordination(Analysis):
         if network == "co_mention":
             return nw.mention_actions(posts, engine.table("interactions"))
         if network == "sync":
-            return nw.sync_actions(posts, self.sync_bin, self.sync_max_accounts)
+            return nw.sync_actions(posts, self.sync_bin, self.sync_max_accounts, replies=_flag(self.sync_replies))
         if network == "co_image":
             return nw.image_actions(posts, engine.table("image_clusters"))
         if network == "co_similar_tweet":  # windows are estimated on identical token sets
             txt = engine.table("coordination_text")
             txt = txt.filter(txt.n_tokens > 0)
             return txt.select("platform", "post_id", "account_id", key=txt.token_set, t=txt.t)
+        if network == "co_salted_tweet":  # ... and on identical word sets without salt
+            txt = engine.table("coordination_text")
+            txt = txt.filter(txt.salted_n > 0)
+            return txt.select("platform", "post_id", "account_id", key=txt.salted_words, t=txt.t)
         raise ValueError(network)
 
     # -- per-post text pass (Python, batch by batch) ----------------------------------------
-    def _text_pass(self, engine, with_bands: bool) -> int:
+    def _text_pass(self, engine, with_bands: bool, with_salt: bool = False) -> int:
         posts = engine.table("posts")
         o = posts.filter(posts.retweet_of_post_id.isnull() & posts.account_id.notnull() & posts.created_at.notnull())
         expr = o.select("platform", "post_id", "account_id", t=nw.epoch_seconds(o.created_at), text=o.text)
@@ -284,9 +342,16 @@ class Coordination(Analysis):
             bands = 0
         self._lsh = {"bands": bands, "rows": rows, "num_perm": self.num_perm}
         self._bands = bands
-        schema = text_schema(bands)
+        salt_bands, salt_rows = lsh_params(self.salt_similarity, self.num_perm, self.lsh_max_miss)
+        if not with_salt:
+            salt_bands = 0
+        else:
+            self._lsh["salted"] = {"bands": salt_bands, "rows": salt_rows, "min_words": self.salt_min_words}
+        self._salt_bands = salt_bands
+        schema = text_schema(bands, salt_bands)
         total = int(engine.to_pandas(expr.aggregate(n=expr.post_id.count()))["n"].iloc[0])
-        fn = TextBatch(bands, rows, self.num_perm)
+        fn = TextBatch(bands, rows, self.num_perm, salt_bands=salt_bands, salt_rows=salt_rows,
+                       salt_min_words=self.salt_min_words)
         with progress("Coordination: text keys and MinHash", total=total) as bar:
             fn.bar = bar
             try:
@@ -295,21 +360,26 @@ class Coordination(Analysis):
                 fn.bar = None
 
     # -- co_similar_tweet ---------------------------------------------------------------------
-    def _similar_pairs(self, engine, window: int):
-        """Verified co_similar_tweet pairs (:data:`network.PAIR_COLUMNS`).
+    def _similar_pairs(self, engine, window: int, network: str = "co_similar_tweet"):
+        """Verified co_similar_tweet (or co_salted_tweet) pairs (:data:`network.PAIR_COLUMNS`).
 
         Candidates: two posts within the window that share an LSH band key, found by one bucketed
         equi-join per band on the integer post ids (the union of the bands' pairs, distinct).
         Verification: the exact Jaccard similarity of the CNT token sets, after the length bound
         ``min(n1, n2) / max(n1, n2) >= threshold`` (Jaccard can never exceed it).
         """
+        salted = network == "co_salted_tweet"
+        band, n_col, set_col = ("salted_band_", "salted_n", "salted_words") if salted else ("band_", "n_tokens", "token_set")
+        bands = self._salt_bands if salted else self._bands
+        threshold = self.salt_similarity if salted else self.similarity_threshold
         txt = engine.table("coordination_text")
-        t = txt.filter(txt.n_tokens > 0)
+        t = txt.filter(txt[n_col] > 0)
+        t = t.mutate(n_tokens=t[n_col], token_set=t[set_col])
         width = max(int(window), 1)
         pieces = []
         self._candidate_tables = []
-        for j in range(self._bands):
-            a = t.select("platform", "pid", "t", key=t[f"band_{j}"], bucket=(t.t // width).cast("int64"))
+        for j in range(bands):
+            a = t.select("platform", "pid", "t", key=t[f"{band}{j}"], bucket=(t.t // width).cast("int64"))
             l, r = a.view(), a.view()
             for same in (True, False):
                 preds = [l.platform == r.platform, l.key == r.key]
@@ -321,7 +391,7 @@ class Coordination(Analysis):
                     pid_1=ibis.least(jn.pid, jn.pid_right),
                     pid_2=ibis.greatest(jn.pid, jn.pid_right),
                 ))
-            if (j + 1) % BANDS_PER_QUERY == 0 or j + 1 == self._bands:
+            if (j + 1) % BANDS_PER_QUERY == 0 or j + 1 == bands:
                 # written, BANDS_PER_QUERY bands at a time (fewer join hash tables at once): the
                 # verification joins then see the real (small) number of candidates; DuckDB's
                 # estimate of the joins' union is so large that it paired the two token tables
@@ -338,14 +408,14 @@ class Coordination(Analysis):
         j = cand.join(k1, [cand.platform == k1.pl_1, cand.pid_1 == k1.pid_a])
         j = j.join(k2, [j.platform == k2.pl_2, j.pid_2 == k2.pid_b])
         j = j.filter(j.acc_1 != j.acc_2)
-        j = j.filter(ibis.least(j.n_1, j.n_2) / ibis.greatest(j.n_1, j.n_2) >= self.similarity_threshold)
+        j = j.filter(ibis.least(j.n_1, j.n_2) / ibis.greatest(j.n_1, j.n_2) >= threshold)
         inter = j.tok_1.intersect(j.tok_2).length().cast("float64")
         # CNT: len(set_1 & set_2) / len(set_1 | set_2) >= threshold, in double precision
-        j = j.filter(inter / (j.n_1 + j.n_2 - inter) >= self.similarity_threshold)
+        j = j.filter(inter / (j.n_1 + j.n_2 - inter) >= threshold)
         first = j.acc_1 < j.acc_2
         return j.select(
             platform=j.platform,
-            network=ibis.literal("co_similar_tweet"),
+            network=ibis.literal(network),
             account_1=ibis.ifelse(first, j.acc_1, j.acc_2),
             post_1=ibis.ifelse(first, j.post_a, j.post_b),
             t_1=ibis.ifelse(first, j.ta, j.tb).cast("int64"),
@@ -363,10 +433,11 @@ class Coordination(Analysis):
             _duckdb_restore(engine, previous)
 
     def _run(self, engine) -> dict[str, Any]:
+        self._sync_bins = None
         networks = list(self.networks)
         if "co_image" in networks and not engine.has_table("image_clusters"):
             networks.remove("co_image")
-        needs_text = any(n in networks for n in ("co_tweet", "co_similar_tweet"))
+        needs_text = any(n in networks for n in TEXT_NETWORKS)
         summary: dict[str, Any] = {"networks": {}, "windows": {}, "seconds": {}, "cpu_seconds": {}}
         run_clock = Stopwatch()
 
@@ -375,7 +446,8 @@ class Coordination(Analysis):
             summary["cpu_seconds"][name] = round(clock.cpu(), 3)
 
         if needs_text:
-            n = self._text_pass(engine, with_bands="co_similar_tweet" in networks)
+            n = self._text_pass(engine, with_bands="co_similar_tweet" in networks,
+                                with_salt="co_salted_tweet" in networks)
             summary["text_posts"] = int(n)
             summary["lsh"] = self._lsh
             stage("text_pass", run_clock)
@@ -383,7 +455,7 @@ class Coordination(Analysis):
         # every network's actions (but co_similar_tweet's LSH bands) are computed once and
         # written to a scratch table; each network's pairs, shares and window read it back
         t1 = Stopwatch()
-        plain = [n for n in networks if n != "co_similar_tweet"]
+        plain = [n for n in networks if n not in LSH_NETWORKS]
         if plain:
             engine.write(ACTIONS_TABLE, ibis.union(*[self._action_rows(engine, n) for n in plain], distinct=False))
             stage("actions", t1)
@@ -396,13 +468,19 @@ class Coordination(Analysis):
         engine.write("coordination", all_edges)
 
         t2 = Stopwatch()
-        cluster_nets = self.cluster_networks if self.cluster_networks is not None else tuple(n for n in networks if n != "sync")
-        e = all_edges.select(["platform", "network", "account_1", "account_2", "weight", "share"]).to_pandas()
-        e = e[e["network"].isin(cluster_nets) & (e["share"] >= self.cluster_min_share)]
-        clusters = cluster_accounts(e, self.min_cluster_size, self.cluster_min_weight, self.leiden_resolution, self.seed)
+        cluster_nets = self.cluster_networks if self.cluster_networks is not None else tuple(networks)
+        e = all_edges.select(["platform", "network", "account_1", "account_2", "weight", "share", "post_ids",
+                              "actions_1", "actions_2"]).to_pandas()
+        e = e[e["network"].isin(cluster_nets)]
+        clusters = cluster_accounts(
+            e, self.min_cluster_size, min_acts=self.cluster_min_weight, min_share=self.cluster_min_share,
+            sync_weight=self.cluster_sync_weight, conversation=_names(self.conversation_networks),
+            min_weight=self.cluster_min_combined, sync_bins=getattr(self, "_sync_bins", None), sync_p=self.cluster_sync_p,
+            resolution=self.leiden_resolution, seed=self.seed,
+        )
         engine.write("coordination_clusters", _clusters_arrow(clusters))
         stage("clusters", t2)
-        comp = clusters[clusters["method"] == "components"] if len(clusters) else clusters
+        comp = clusters
         summary["edges"] = int(all_edges.num_rows)
         summary["clusters"] = int(comp["cluster_id"].nunique()) if len(comp) else 0
         summary["clustered_accounts"] = int(comp["account_id"].nunique()) if len(comp) else 0
@@ -423,7 +501,7 @@ class Coordination(Analysis):
         ).distinct()
 
     def _network_actions(self, engine, network: str):
-        if network == "co_similar_tweet":
+        if network in LSH_NETWORKS:
             return self._actions(engine, network)
         a = engine.table(ACTIONS_TABLE)
         return a.filter(a.network == network)
@@ -434,27 +512,31 @@ class Coordination(Analysis):
             for network in networks:
                 t1 = Stopwatch()
                 window = self._window(engine, network, summary)
-                actions = nw.with_window(self._network_actions(engine, network), network, window,
-                                         distinct=network == "co_similar_tweet")
-                if network == "co_similar_tweet":
-                    pairs = self._similar_pairs(engine, window)
+                lsh = network in LSH_NETWORKS
+                actions = nw.with_window(self._network_actions(engine, network), network, window, distinct=lsh)
+                if lsh:
+                    pairs = self._similar_pairs(engine, window, network)
                 else:
                     pairs = nw.co_action_pairs(actions)
                 min_w = self.sync_min_weight if network == "sync" else self.min_weight
-                edges = nw.edges_from_pairs(pairs, min_w, prefilter=network != "co_similar_tweet")
+                edges = nw.edges_from_pairs(pairs, min_w, prefilter=not lsh)
                 edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
                 # shares are joined here, on the (small) edge list: one combined query made
                 # DuckDB materialise the pair CTE several times
                 try:
                     edge_tab = engine.to_arrow(edges)
                 finally:
-                    for name in getattr(self, "_candidate_tables", []) if network == "co_similar_tweet" else []:
+                    for name in getattr(self, "_candidate_tables", []) if lsh else []:
                         _drop_scratch(engine, name)
                 counts = engine.to_arrow(nw.action_counts(actions).semi_join(
                     ibis.memtable(_edge_accounts(edge_tab)), ["platform", "account_id"]
                 )) if edge_tab.num_rows else None
                 table = _with_shares(edge_tab, counts).select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
                 pieces.append(table)
+                if network == "sync":  # active bins per platform: the chance model of strong sync
+                    bins = engine.to_pandas(actions.group_by("platform").aggregate(bins=actions.key.nunique()))
+                    self._sync_bins = {str(r.platform): int(r.bins) for r in bins.itertuples()}
+                    summary["sync_bins"] = self._sync_bins
                 summary["networks"][network] = {
                     "edges": table.num_rows,
                     "accounts": len(set(table.column("account_1").to_pylist()) | set(table.column("account_2").to_pylist())),
@@ -473,6 +555,18 @@ class Coordination(Analysis):
         est = estimate_window(engine, self._network_actions(engine, network), q=self.coornet_q, p=self.coornet_p)
         summary["windows"][network] = {**est, "method": "coornet"}
         return est["window"]
+
+
+def _names(value: str | Sequence[str]) -> tuple[str, ...]:
+    """Network names from a list or a comma-separated string (as ``--set`` passes them)."""
+    if isinstance(value, str):
+        return tuple(n.strip() for n in value.split(",") if n.strip())
+    return tuple(value)
+
+
+def _flag(value) -> bool:
+    """A yes/no parameter from a bool or a string ("true", "1", "yes")."""
+    return value.strip().lower() in ("1", "true", "yes") if isinstance(value, str) else bool(value)
 
 
 def _drop_scratch(engine, name: str) -> None:
@@ -559,6 +653,7 @@ def _clusters_arrow(df: pd.DataFrame) -> pa.Table:
             ("account_id", pa.string()),
             ("method", pa.string()),
             ("size", pa.int64()),
+            ("strength", pa.float64()),
             ("networks", pa.string()),
             ("evidence", pa.string()),
         ]
@@ -566,10 +661,10 @@ def _clusters_arrow(df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
 
 
-def coordinated_accounts(engine, method: str = "components") -> list[str]:
+def coordinated_accounts(engine) -> list[str]:
     """Account ids in coordination clusters (a helper for evaluation against planted truth)."""
     c = engine.table("coordination_clusters")
-    return sorted(engine.to_pandas(c.filter(c.method == method).select("account_id").distinct())["account_id"])
+    return sorted(engine.to_pandas(c.select("account_id").distinct())["account_id"])
 
 
 __all__ = ["Coordination", "coordinated_accounts"]

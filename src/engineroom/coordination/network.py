@@ -33,6 +33,7 @@ NETWORKS: tuple[str, ...] = (
     "co_retweet",
     "co_tweet",
     "co_similar_tweet",
+    "co_salted_tweet",
     "co_link",
     "co_domain",
     "co_hashtag_sequence",
@@ -265,12 +266,26 @@ def mention_actions(posts: ir.Table, interactions: ir.Table) -> ir.Table:
     return j.select("platform", "post_id", "account_id", key=j.target_key, t=j.t)
 
 
-def sync_actions(posts: ir.Table, bin_seconds: int = 10, max_accounts: int = 200) -> ir.Table:
+def is_reply(posts: ir.Table) -> ir.BooleanValue:
+    """A post that answers someone: a reply id, a replied-to account, or a text that opens with an
+    ``@mention`` (how a reply reads where the export has no reply ids)."""
+    return (
+        posts.reply_to_post_id.notnull()
+        | posts.reply_to_account_id.notnull()
+        | posts.text.lstrip().startswith("@").fill_null(False)
+    )
+
+
+def sync_actions(posts: ir.Table, bin_seconds: int = 10, max_accounts: int = 200, replies: bool = False) -> ir.Table:
     """sync: accounts active in the same ``bin_seconds`` time bin, one action per account and bin.
 
     The evidence post of an account in a bin is its first post there. Bins with more than
     ``max_accounts`` active accounts are skipped (platform-wide events, not coordination).
+    Replies (:func:`is_reply`) are not activity here unless ``replies``: people arguing in one
+    thread answer each other within seconds, which is conversation, not synchronised posting.
     """
+    if not replies:
+        posts = posts.filter(~is_reply(posts))
     b = posts_base(posts)
     b = b.mutate(bin=(b.t // bin_seconds).cast("int64"))
     per = b.group_by(["platform", "bin", "account_id"]).aggregate(post_id=b.post_id.min(), t=b.t.min())
