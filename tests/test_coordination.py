@@ -14,6 +14,8 @@ from engineroom.analyses.coordination import Coordination
 from engineroom.coordination import text as tx
 from engineroom.coordination.plant import insert_frame, plant_corpus
 
+from conftest import shared_dataset
+
 T0 = datetime(2024, 3, 1, 12, 0, 0)
 
 
@@ -204,6 +206,14 @@ def test_planted_operation_found(corpus, seed):
     found = set(corpus.query("SELECT DISTINCT account_id FROM coordination_clusters").account_id)
     precision, recall = _precision_recall(found, truth)
     assert precision >= 0.95 and recall >= 0.95, (precision, recall)
+    # one list: every account in one cluster at most, each with its strength and evidence posts
+    cl = corpus.query("SELECT * FROM coordination_clusters")
+    assert cl.account_id.is_unique and set(cl.method) == {"leiden"}
+    per = cl.groupby("cluster_id").agg(size=("size", "first"), n=("account_id", "size"), strength=("strength", "first"))
+    assert (per["size"] == per["n"]).all() and (per["strength"] > 0).all()
+    for ev in cl.drop_duplicates("cluster_id").evidence:
+        ev = json.loads(ev)
+        assert ev["posts"] and ev["acts"] > 0 and set(ev["tie_networks"]) <= set(ev["edges"])
 
 
 @pytest.mark.slow
@@ -220,3 +230,135 @@ def test_synth_operation_found(tmp_path):
     # a 30k-post corpus leaves a few operation accounts with a single coordinated event: recall
     # is bounded by the data there; larger corpora are measured in benchmarks/bench_coordination.py
     assert precision >= 0.95 and recall >= 0.75, (precision, recall)
+
+
+# -- salted copies, clusters that mean coordination -------------------------------------------
+def test_salted_words_strip_the_salt():
+    text = "#vero Netanyahu Exposes the WITCH-HUNT Trying to Take Him Down … #ver https://t.co/x1 @foo 😀"
+    assert tx.salted_words(text) == ["netanyahu", "exposes", "the", "witch", "hunt", "trying", "to", "take", "him", "down"]
+    keys, words = tx.salted_batch([text, "netanyahu exposes the witch hunt trying to take him down", "too short #x", None])
+    assert keys[0] == keys[1] is not None and keys[2] is None and keys[3] is None
+    assert words[0] == sorted(set(tx.salted_words(text))) and words[2] == []
+    # NUL joins a batch: a hashtag or link at the end of one text must not swallow the next
+    assert tx.salted_batch(["a b c d e f #tag", "a b c d e f"], min_words=6)[0] == [tx.text_key("a b c d e f")] * 2
+
+
+def test_vectorised_salted_word_sets_equal_the_per_text_function():
+    rng = random.Random(5)
+    alphabet = "abAB01_ .,#@:/\x00é\u0301😀’שׁ\u00a0\nhttps://www.＃"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)] + [None, "", "#a #b"]
+    for min_words in (1, 3, 6):
+        tb = tx.salted_token_batch(texts, min_words)
+        assert tb.token_set_strings() == [" ".join(w) for w in tx.salted_batch(texts, min_words)[1]]
+
+
+SALTED = [
+    "Netanyahu exposes the witch hunt trying to take him down",
+    "Antifa thug in viral video just got some very bad news",
+    "Newt just exposed the truth the media is hiding on approval",
+]
+
+
+@pytest.fixture
+def salted(corpus):
+    """a, b, c post three sentences within seconds, each copy salted differently; d posts each
+    sentence once, hours later; e and f share one short text ("so sad today") twice."""
+    rng = random.Random(3)
+    posts = []
+    for i, sentence in enumerate(SALTED):
+        for j, acc in enumerate("abc"):
+            words = sentence.split()
+            if j == 1:
+                words = [w.upper() for w in words]
+            salt = " ".join(f"#{''.join(rng.choice('abcdefghij') for _ in range(4))}" for _ in range(4))
+            text = f"{salt} {' '.join(words)}! https://t.co/{rng.randint(0, 10**9)} @x{j} 😀 #{i}{j}"
+            posts.append(_post(f"s{i}{acc}", acc, 10_000 * i + 7 * j, text))
+        posts.append(_post(f"s{i}d", "d", 10_000 * i + 5000, sentence))
+        for j, acc in enumerate("ef"):
+            posts.append(_post(f"short{i}{acc}", acc, 10_000 * i + 100 + j, f"#t{j} so sad today"))
+    _insert(corpus.con, "posts", posts)
+    return corpus
+
+
+def test_salted_copies_make_co_salted_tweet_and_a_cluster(salted):
+    s = Coordination(networks=("co_tweet", "co_similar_tweet", "co_salted_tweet"), min_weight=2,
+                     cluster_min_combined=2).run(salted.engine())
+    e = salted.query("SELECT network, account_1, account_2, weight, post_ids FROM coordination")
+    salted_edges = e[e.network == "co_salted_tweet"]
+    assert {(r.account_1, r.account_2, r.weight) for r in salted_edges.itertuples()} == {("a", "b", 3), ("a", "c", 3), ("b", "c", 3)}
+    ab = salted_edges[(salted_edges.account_1 == "a") & (salted_edges.account_2 == "b")]
+    assert set(json.loads(ab.post_ids.iloc[0])) == {"s0a", "s0b", "s1a", "s1b", "s2a", "s2b"}
+    assert e[e.network != "co_salted_tweet"].empty  # the salt hides the copies from exact and CNT similarity
+    assert s["lsh"]["salted"]["min_words"] == tx.SALT_MIN_WORDS
+    cl = salted.query("SELECT * FROM coordination_clusters")
+    assert sorted(cl.account_id) == ["a", "b", "c"] and set(cl.cluster_id) == {"cluster-1"}
+    ev = json.loads(cl.evidence.iloc[0])
+    assert ev["tie_networks"] == ["co_salted_tweet"] and ev["acts"] == 9 and cl.strength.iloc[0] == 3.0
+    assert set(ev["posts"]) == {f"s{i}{a}" for i in range(3) for a in "abc"}
+
+
+def test_salted_words_below_the_minimum_are_no_copies(salted):
+    Coordination(networks=("co_salted_tweet",), min_weight=1, salt_min_words=4).run(salted.engine())
+    e = salted.query("SELECT account_1, account_2 FROM coordination")
+    assert ("e", "f") not in set(map(tuple, e.values))  # "so sad today": 3 words
+    Coordination(networks=("co_salted_tweet",), min_weight=1, salt_min_words=3).run(salted.engine())
+    e = salted.query("SELECT account_1, account_2 FROM coordination")
+    assert ("e", "f") in set(map(tuple, e.values))
+
+
+def test_a_reply_thread_is_conversation_not_a_cluster(corpus):
+    """Eight people argue in one thread for an hour: they reply to the same post, mention the same
+    accounts and answer each other within seconds, again and again. Edges, but no cluster."""
+    posts, inter = [], []
+    people = [f"p{k}" for k in range(8)]
+    n = 0
+    for minute in range(60):
+        for k, acc in enumerate(people):
+            if (minute + k) % 2:
+                continue
+            pid = f"t{n}"
+            n += 1
+            other = people[(k + 1) % len(people)]
+            posts.append(_post(pid, acc, 60 * minute + k, f"@news @{other} no, you are wrong about {minute}",
+                               kind="reply", reply_to_post_id="root", reply_to_account_id="news"))
+            for target in ("news", other):
+                inter.append({"platform": "twitter", "post_id": pid, "kind": "mention", "source_account_id": acc,
+                              "target_account_id": target, "target_key": target})
+    _insert(corpus.con, "posts", posts)
+    _insert(corpus.con, "interactions", inter)
+    s = Coordination(networks=("co_reply", "co_mention", "sync"), sync_bin=60).run(corpus.engine())
+    e = corpus.query("SELECT network, count(*) AS n FROM coordination GROUP BY 1")
+    assert set(e.network) == {"co_reply", "co_mention"}  # replies are not sync activity
+    assert corpus.query("SELECT count(*) AS n FROM coordination_clusters").n[0] == 0 and s["clusters"] == 0
+    # where replies are counted as activity, the thread is in sync, and still no cluster: sync
+    # alone ties only far above chance, and these accounts are active in every bin
+    Coordination(networks=("co_reply", "co_mention", "sync"), sync_bin=60, sync_replies=True).run(corpus.engine())
+    assert "sync" in set(corpus.query("SELECT network FROM coordination").network)
+    assert corpus.query("SELECT count(*) AS n FROM coordination_clusters").n[0] == 0
+
+
+@pytest.mark.slow
+def test_ira_dev_clusters_are_operations_and_the_ferguson_thread_is_not():
+    """The real IRA-vs-organic development corpus (skips without it): accounts in clusters are
+    IRA accounts (precision >= 0.95 against the labels) and cover >= 40 % of the IRA accounts;
+    no account of the organic Ferguson reply thread is in a cluster. Aggregates only."""
+    import engineroom
+
+    folder = shared_dataset("ira_vs_organic_dev")
+    labels = pd.read_csv(folder / "account_labels.csv").set_index("account_id")["label"]
+    keys = pd.read_csv(folder / "post_key.csv.gz", usecols=["account_id", "event"])
+    ferguson = set(keys.loc[keys.event == "ferguson", "account_id"]) - set(labels[labels == "ira"].index)
+    with engineroom.open(":memory:") as corpus:
+        corpus.ingest([folder / "posts.csv.gz"])
+        Coordination().run(corpus.engine())
+        cl = corpus.query("SELECT account_id, cluster_id FROM coordination_clusters")
+        mentions = corpus.query("SELECT account_1, account_2 FROM coordination WHERE network = 'co_mention'")
+    assert cl.account_id.is_unique
+    found = labels.reindex(cl.account_id)
+    assert found.notna().all()
+    precision = (found == "ira").mean()
+    coverage = (found == "ira").sum() / (labels == "ira").sum()
+    assert precision >= 0.95 and coverage >= 0.40, (precision, coverage)
+    # the thread's co-mentions are there, but its people are in no cluster
+    assert (mentions.account_1.isin(ferguson) & mentions.account_2.isin(ferguson)).any()
+    assert not set(cl.account_id) & ferguson

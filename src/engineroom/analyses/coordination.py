@@ -65,7 +65,7 @@ import pyarrow as pa
 from . import Analysis
 from ..coordination import network as nw
 from ..coordination.clusters import CLUSTER_COLUMNS, CONVERSATION_NETWORKS, cluster_accounts
-from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_batch, tokenize_batch
+from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_token_batch, tokenize_batch
 from ..coordination.window import estimate_window
 from ..progress import Stopwatch
 from ..progress import enabled as progress_enabled
@@ -85,7 +85,6 @@ def text_schema(bands: int, salt_bands: int = 0) -> pa.Schema:
             ("n_tokens", pa.int64()),
             ("token_set", pa.string()),  # tokens joined by " ", as CNT's edge.token_set
             *[(f"band_{j}", pa.int64()) for j in range(bands)],
-            ("salted_key", pa.string()),  # text_key of the words without salt (None: too short)
             ("salted_n", pa.int64()),  # distinct words without salt (0 when too short)
             ("salted_words", pa.string()),  # the distinct words, sorted, joined by " "
             *[(f"salted_band_{j}", pa.int64()) for j in range(salt_bands)],
@@ -177,32 +176,24 @@ class TextBatch:
         return pd.DataFrame(cols)
 
     def _salted(self, texts: list, idx: np.ndarray) -> dict:
-        """The salted columns: only texts long enough after stripping are hashed, each distinct
-        word set once (salted copies of one sentence share it)."""
+        """The salted columns of the batch's distinct texts (``idx``: post -> text, missing = last)."""
+        n = len(idx)
         if not self.salt_bands:
-            n = len(idx)
-            return {"salted_key": np.full(n, None, dtype=object), "salted_n": np.zeros(n, dtype=np.int64),
-                    "salted_words": np.full(n, "", dtype=object)}
-        keys, words = salted_batch(texts, self.salt_min_words)
-        u_codes, u_keys = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=True)
-        first = np.full(len(u_keys), -1, dtype=np.int64)
-        for i, c in enumerate(u_codes.tolist()):
-            if c >= 0 and first[c] < 0:
-                first[c] = i
-        sets = [words[i] for i in first.tolist()]
-        sig = self.hasher.signatures(sets) if sets else np.zeros((0, self.hasher.num_perm), dtype=np.uint32)
-        bk = band_keys(sig, self.salt_bands, self.salt_rows) if sets else np.zeros((0, self.salt_bands), dtype=np.int64)
-        per_text = np.where(u_codes < 0, len(u_keys), u_codes)  # text -> its distinct word set
-        at = np.append(per_text, len(u_keys))[idx]  # post -> word set (missing text: none)
-        n_words = np.append(np.fromiter((len(w) for w in sets), dtype=np.int64, count=len(sets)), 0)[at]
-        joined = np.array([" ".join(w) for w in sets] + [""], dtype=object)[at]
-        out = {"salted_key": np.array(list(u_keys) + [None], dtype=object)[at], "salted_n": n_words,
-               "salted_words": joined}
-        bk = np.vstack([bk, np.zeros((1, self.salt_bands), dtype=np.int64)])[at]
+            return {"salted_n": np.zeros(n, dtype=np.int64), "salted_words": np.full(n, "", dtype=object)}
+        tb = salted_token_batch(texts, self.salt_min_words)
+        n_words = np.append(tb.lengths, 0)[idx]
+        out = {"salted_n": n_words, "salted_words": np.array(tb.token_set_strings() + [""], dtype=object)[idx]}
+        has = np.flatnonzero(tb.lengths > 0)  # only texts long enough without their salt are hashed
+        bk = np.zeros((len(texts) + 1, self.salt_bands), dtype=np.int64)
+        if len(has):
+            starts = np.cumsum(tb.lengths) - tb.lengths
+            sub_codes = np.concatenate([tb.codes[starts[i]:starts[i] + tb.lengths[i]] for i in has])
+            sig = self.hasher.signatures_from_codes(tb.vocab, sub_codes, tb.lengths[has])
+            bk[has] = band_keys(sig, self.salt_bands, self.salt_rows)
+        bk = bk[idx]
         for j in range(self.salt_bands):
             out[f"salted_band_{j}"] = pd.arrays.IntegerArray(bk[:, j].copy(), n_words == 0)
         return out
-
 
 
 class Coordination(Analysis):

@@ -324,6 +324,12 @@ def tokenize_batch(texts: Sequence[str | None]) -> TokenBatch:
         keep[:n_fast] &= ~is_sep  # (a slow text's own NUL token is kept, as CNT keeps it)
     if slow:
         text_of[n_fast:] = np.repeat(np.asarray(slow, dtype=np.int64), [len(ts) for ts in slow_tokens])
+    lengths, set_codes = _distinct_sets(vocab, codes, text_of, keep, n)
+    return TokenBatch(keys, lengths, vocab, set_codes)
+
+
+def _distinct_sets(vocab: np.ndarray, codes: np.ndarray, text_of: np.ndarray, keep: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per text its distinct kept tokens in string order: (lengths, codes into ``vocab``, concatenated)."""
     order = np.argsort(vocab, kind="stable")  # Python's string order, as sorted()
     rank = np.empty(len(vocab), dtype=np.int64)
     rank[order] = np.arange(len(vocab))
@@ -332,7 +338,34 @@ def tokenize_batch(texts: Sequence[str | None]) -> TokenBatch:
     if len(combined) > 1:  # distinct tokens per text, in string order
         combined = combined[np.concatenate(([True], combined[1:] != combined[:-1]))]
     lengths = np.bincount(combined // v, minlength=n).astype(np.int64)
-    return TokenBatch(keys, lengths, vocab, order[combined % v])
+    return lengths, order[combined % v]
+
+
+_SALT_WORD_OR_SEP = re.compile(r"[^\W_]+|\x00")
+
+
+def salted_token_batch(texts: Sequence[str | None], min_words: int = SALT_MIN_WORDS) -> TokenBatch:
+    """The distinct words without salt (:func:`salted_batch`'s word sets) of many texts, vectorised:
+    one pass of the salt pattern and one of the word pattern over the NUL-joined batch, sets by
+    NumPy. Texts with fewer than ``min_words`` words get an empty set; ``keys`` are not computed
+    (all None)."""
+    n = len(texts)
+    empty = TokenBatch([None] * n, np.zeros(n, dtype=np.int64), np.empty(0, dtype=object), np.empty(0, dtype=np.int64))
+    if n == 0:
+        return empty
+    joined = _SEP.join(t.replace(_SEP, " ") if isinstance(t, str) else "" for t in texts).lower()
+    flat = _SALT_WORD_OR_SEP.findall(SALT.sub(" ", joined) + _SEP)
+    codes, vocab = pd.factorize(np.asarray(flat, dtype=object))
+    vocab = np.asarray(vocab, dtype=object)
+    sep_code = next(i for i, v in enumerate(vocab) if v == _SEP)  # (NumPy's == strips trailing NULs)
+    is_sep = codes == sep_code
+    text_of = (np.cumsum(is_sep) - is_sep).astype(np.int64)
+    words = np.bincount(text_of[~is_sep], minlength=n)
+    keep = ~is_sep & (words[text_of] >= min_words)
+    if not keep.any():
+        return empty
+    lengths, set_codes = _distinct_sets(vocab, codes, text_of, keep, n)
+    return TokenBatch([None] * n, lengths, vocab, set_codes)
 
 
 def lsh_params(threshold: float, num_perm: int, max_miss: float = 1e-6) -> tuple[int, int]:
@@ -380,6 +413,7 @@ __all__ = [
     "tokenize",
     "salted_words",
     "salted_batch",
+    "salted_token_batch",
     "minhash_signatures",
     "char_shingles",
     "key_and_tokens",
