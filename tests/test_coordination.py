@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -362,3 +363,46 @@ def test_ira_dev_clusters_are_operations_and_the_ferguson_thread_is_not():
     # the thread's co-mentions are there, but its people are in no cluster
     assert (mentions.account_1.isin(ferguson) & mentions.account_2.isin(ferguson)).any()
     assert not set(cl.account_id) & ferguson
+
+
+def test_cross_platform_push_on_a_mixed_corpus(tmp_path):
+    """twarc2 + Telegram + Bluesky fixtures ingested into one corpus, with a planted push: one
+    account per platform posts the same link and the same (differently salted) sentence within
+    seconds, three times. The cross_platform network finds the three platform pairs, and the
+    fixtures' own posts make no cross-platform edge by chance."""
+    import engineroom
+
+    data = Path(__file__).parent / "data" / "ingest"
+    with engineroom.open(tmp_path / "mixed.duckdb") as corpus:
+        corpus.ingest([data / "twarc2_pages.jsonl", data / "telegram_channel", data / "bluesky_posts.jsonl"])
+        platforms = set(corpus.query("SELECT DISTINCT platform FROM posts").platform)
+        assert {"twitter", "telegram", "bluesky"} <= platforms, platforms
+        Coordination(networks=("cross_platform",)).run(corpus.engine())
+        assert corpus.query("SELECT count(*) AS n FROM coordination").n[0] == 0
+        base = corpus.query("SELECT max(created_at) AS t FROM posts").t[0].to_pydatetime() + timedelta(days=1)
+        push = {"twitter": "op_tw", "telegram": "op_tg", "bluesky": "op_bs"}
+        posts, urls = [], []
+        for i in range(3):
+            for j, (plat, acc) in enumerate(push.items()):
+                pid = f"push{i}{plat}"
+                text = f"#{plat}{i} BREAKING: {SALTED[i]} https://push.example/story-{i} @{acc}{j}"
+                posts.append({"platform": plat, "post_id": pid, "account_id": acc, "kind": "post",
+                              "created_at": base + timedelta(hours=i, seconds=9 * j), "text": text})
+                urls.append({"platform": plat, "post_id": pid, "position": 0, "url": f"https://push.example/story-{i}",
+                             "expanded_url": f"https://push.example/story-{i}", "domain": "push.example"})
+        _insert(corpus.con, "posts", posts)
+        _insert(corpus.con, "urls", urls)
+        s = Coordination(networks=("cross_platform", "co_link")).run(corpus.engine())
+        e = corpus.query("SELECT * FROM coordination WHERE network = 'cross_platform'")
+        got = {(r.platform, r.platform_1, r.account_1, r.platform_2, r.account_2, r.weight) for r in e.itertuples()}
+        assert got == {
+            ("bluesky+telegram", "bluesky", "op_bs", "telegram", "op_tg", 3),
+            ("bluesky+twitter", "bluesky", "op_bs", "twitter", "op_tw", 3),
+            ("telegram+twitter", "telegram", "op_tg", "twitter", "op_tw", 3),
+        }
+        tw_tg = e[e.platform == "telegram+twitter"].iloc[0]
+        assert set(json.loads(tw_tg.post_ids)) == {f"push{i}{p}" for i in range(3) for p in ("telegram", "twitter")}
+        assert (e.share == 1.0).all()  # every push action of each account is matched on the other platform
+        # the platforms' own networks see one account each: no within-platform edge, no cluster
+        assert corpus.query("SELECT count(*) AS n FROM coordination WHERE network = 'co_link'").n[0] == 0
+        assert s["networks"]["cross_platform"]["edges"] == 3

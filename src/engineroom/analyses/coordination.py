@@ -64,7 +64,9 @@ import pyarrow as pa
 
 from . import Analysis
 from ..coordination import network as nw
-from ..coordination.clusters import CLUSTER_COLUMNS, CONVERSATION_NETWORKS, cluster_accounts
+from ..coordination.clusters import CONVERSATION_NETWORKS, cluster_accounts
+from ..coordination.fused import account_scores as fused_scores
+from ..coordination.fused import fuse
 from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_token_batch, tokenize_batch
 from ..coordination.window import estimate_window
 from ..progress import Stopwatch
@@ -109,13 +111,15 @@ EDGE_SCHEMA = pa.schema(
         ("actions_1", pa.int64()),
         ("actions_2", pa.int64()),
         ("share", pa.float64()),
+        ("platform_1", pa.string()),  # account_1's platform (differs from platform_2 only in cross_platform)
+        ("platform_2", pa.string()),
     ]
 )
 
 DEFAULT_NETWORKS: tuple[str, ...] = nw.NETWORKS
 
 #: Networks that read ``coordination_text``.
-TEXT_NETWORKS: tuple[str, ...] = ("co_tweet", "co_similar_tweet", "co_salted_tweet")
+TEXT_NETWORKS: tuple[str, ...] = ("co_tweet", "co_similar_tweet", "co_salted_tweet", "cross_platform")
 #: Networks whose pairs come from MinHash LSH candidates (verified by exact Jaccard similarity).
 LSH_NETWORKS: tuple[str, ...] = ("co_similar_tweet", "co_salted_tweet")
 
@@ -185,10 +189,8 @@ class TextBatch:
         out = {"salted_n": n_words, "salted_words": np.array(tb.token_set_strings() + [""], dtype=object)[idx]}
         has = np.flatnonzero(tb.lengths > 0)  # only texts long enough without their salt are hashed
         bk = np.zeros((len(texts) + 1, self.salt_bands), dtype=np.int64)
-        if len(has):
-            starts = np.cumsum(tb.lengths) - tb.lengths
-            sub_codes = np.concatenate([tb.codes[starts[i]:starts[i] + tb.lengths[i]] for i in has])
-            sig = self.hasher.signatures_from_codes(tb.vocab, sub_codes, tb.lengths[has])
+        if len(has):  # (texts without words have no codes: the codes are those of ``has`` in order)
+            sig = self.hasher.signatures_from_codes(tb.vocab, tb.codes, tb.lengths[has])
             bk[has] = band_keys(sig, self.salt_bands, self.salt_rows)
         bk = bk[idx]
         for j in range(self.salt_bands):
@@ -214,7 +216,8 @@ class Coordination(Analysis):
 
     name: ClassVar[str] = "coordination"
     version: ClassVar[str] = "1"
-    tables: ClassVar[tuple[str, ...]] = ("coordination", "coordination_clusters", "coordination_text")
+    tables: ClassVar[tuple[str, ...]] = ("coordination", "coordination_clusters", "coordination_text",
+                                         "coordination_fused", "coordination_accounts")
     requires: ClassVar[tuple[str, ...]] = ("images",)
 
     def __init__(
@@ -247,6 +250,7 @@ class Coordination(Analysis):
         salt_min_words: int = SALT_MIN_WORDS,
         salt_similarity: float = 0.8,
         sync_replies: bool = False,
+        fused_min_similarity: float = 0.05,
     ) -> None:
         if isinstance(networks, str):
             networks = [n.strip() for n in networks.split(",") if n.strip()]
@@ -285,6 +289,7 @@ class Coordination(Analysis):
         self.salt_min_words = int(salt_min_words)
         self.salt_similarity = float(salt_similarity)
         self.sync_replies = sync_replies
+        self.fused_min_similarity = float(fused_min_similarity)
 
     # -- actions --------------------------------------------------------------------------
     def _actions(self, engine, network: str):
@@ -309,6 +314,9 @@ class Coordination(Analysis):
             return nw.sync_actions(posts, self.sync_bin, self.sync_max_accounts, replies=_flag(self.sync_replies))
         if network == "co_image":
             return nw.image_actions(posts, engine.table("image_clusters"))
+        if network == "cross_platform":
+            texts = engine.table("coordination_text") if getattr(self, "_salt_bands", 0) else None
+            return nw.cross_platform_actions(posts, engine.table("urls"), texts)
         if network == "co_similar_tweet":  # windows are estimated on identical token sets
             txt = engine.table("coordination_text")
             txt = txt.filter(txt.n_tokens > 0)
@@ -438,7 +446,7 @@ class Coordination(Analysis):
 
         if needs_text:
             n = self._text_pass(engine, with_bands="co_similar_tweet" in networks,
-                                with_salt="co_salted_tweet" in networks)
+                                with_salt=any(n in networks for n in ("co_salted_tweet", "cross_platform")))
             summary["text_posts"] = int(n)
             summary["lsh"] = self._lsh
             stage("text_pass", run_clock)
@@ -459,9 +467,11 @@ class Coordination(Analysis):
         engine.write("coordination", all_edges)
 
         t2 = Stopwatch()
-        cluster_nets = self.cluster_networks if self.cluster_networks is not None else tuple(networks)
+        within = tuple(n for n in networks if n not in nw.CROSS_NETWORKS)  # clusters are per platform
+        cluster_nets = _names(self.cluster_networks) if self.cluster_networks is not None else within
         e = all_edges.select(["platform", "network", "account_1", "account_2", "weight", "share", "post_ids",
                               "actions_1", "actions_2"]).to_pandas()
+        e_all = e[~e["network"].isin(nw.CROSS_NETWORKS)]
         e = e[e["network"].isin(cluster_nets)]
         clusters = cluster_accounts(
             e, self.min_cluster_size, min_acts=self.cluster_min_weight, min_share=self.cluster_min_share,
@@ -471,6 +481,14 @@ class Coordination(Analysis):
         )
         engine.write("coordination_clusters", _clusters_arrow(clusters))
         stage("clusters", t2)
+        t3 = Stopwatch()
+        fused = fuse(e_all, self.fused_min_similarity, exclude=_names(self.conversation_networks))
+        engine.write("coordination_fused", _arrow(fused, FUSED_SCHEMA))
+        scores = fused_scores(fused, clusters)
+        engine.write("coordination_accounts", _arrow(scores, SCORES_SCHEMA))
+        summary["fused_ties"] = int(len(fused))
+        summary["scored_accounts"] = int(len(scores))
+        stage("fused", t3)
         comp = clusters
         summary["edges"] = int(all_edges.num_rows)
         summary["clusters"] = int(comp["cluster_id"].nunique()) if len(comp) else 0
@@ -507,6 +525,8 @@ class Coordination(Analysis):
                 actions = nw.with_window(self._network_actions(engine, network), network, window, distinct=lsh)
                 if lsh:
                     pairs = self._similar_pairs(engine, window, network)
+                elif network in nw.CROSS_NETWORKS:
+                    pairs = nw.cross_platform_pairs(actions)
                 else:
                     pairs = nw.co_action_pairs(actions)
                 min_w = self.sync_min_weight if network == "sync" else self.min_weight
@@ -519,6 +539,7 @@ class Coordination(Analysis):
                 finally:
                     for name in getattr(self, "_candidate_tables", []) if lsh else []:
                         _drop_scratch(engine, name)
+                edge_tab = _with_platforms(edge_tab)
                 counts = engine.to_arrow(nw.action_counts(actions).semi_join(
                     ibis.memtable(_edge_accounts(edge_tab)), ["platform", "account_id"]
                 )) if edge_tab.num_rows else None
@@ -610,11 +631,19 @@ def _duckdb_lambdas(engine) -> None:
                 pass
 
 
+def _with_platforms(edges: pa.Table) -> pa.Table:
+    """Add platform_1 / platform_2: each account's platform ("a+b" of a cross_platform edge split)."""
+    plat = [str(p) for p in edges.column("platform").to_pylist()]
+    split = [p.split("+", 1) if "+" in p else [p, p] for p in plat]
+    return (edges.append_column("platform_1", pa.array([x[0] for x in split], pa.string()))
+            .append_column("platform_2", pa.array([x[1] for x in split], pa.string())))
+
+
 def _edge_accounts(edges: pa.Table) -> pd.DataFrame:
-    e = edges.select(["platform", "account_1", "account_2"]).to_pandas()
+    e = edges.select(["platform_1", "account_1", "platform_2", "account_2"]).to_pandas()
     both = pd.concat(
-        [e[["platform", "account_1"]].set_axis(["platform", "account_id"], axis=1),
-         e[["platform", "account_2"]].set_axis(["platform", "account_id"], axis=1)],
+        [e[["platform_1", "account_1"]].set_axis(["platform", "account_id"], axis=1),
+         e[["platform_2", "account_2"]].set_axis(["platform", "account_id"], axis=1)],
         ignore_index=True,
     )
     return both.drop_duplicates()
@@ -630,10 +659,20 @@ def _with_shares(edges: pa.Table, counts: pa.Table | None) -> pa.Table:
     else:
         c = counts.to_pandas()
         key = dict(zip(zip(c["platform"], c["account_id"]), c["actions"].astype("int64")))
-        df["actions_1"] = [key[k] for k in zip(df["platform"], df["account_1"])]
-        df["actions_2"] = [key[k] for k in zip(df["platform"], df["account_2"])]
+        df["actions_1"] = [key[k] for k in zip(df["platform_1"], df["account_1"])]
+        df["actions_2"] = [key[k] for k in zip(df["platform_2"], df["account_2"])]
         df["share"] = np.minimum(df["weight_1_2"] / df["actions_1"], df["weight_2_1"] / df["actions_2"])
     return pa.Table.from_pandas(df, preserve_index=False)
+
+
+FUSED_SCHEMA = pa.schema([("platform", pa.string()), ("account_1", pa.string()), ("account_2", pa.string()),
+                          ("similarity", pa.float64()), ("networks", pa.string())])
+SCORES_SCHEMA = pa.schema([("platform", pa.string()), ("account_id", pa.string()), ("coordination_score", pa.float64()),
+                           ("ties", pa.int64()), ("networks", pa.string()), ("cluster_id", pa.string())])
+
+
+def _arrow(df: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
 
 
 def _clusters_arrow(df: pd.DataFrame) -> pa.Table:
