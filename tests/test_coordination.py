@@ -296,6 +296,25 @@ def test_salted_copies_make_co_salted_tweet_and_a_cluster(salted):
     ev = json.loads(cl.evidence.iloc[0])
     assert ev["tie_networks"] == ["co_salted_tweet"] and ev["acts"] == 9 and cl.strength.iloc[0] == 3.0
     assert set(ev["posts"]) == {f"s{i}{a}" for i in range(3) for a in "abc"}
+    # the fused picture: each of a, b, c fully similar (share 1) to the two others
+    acc = salted.query("SELECT * FROM coordination_accounts")
+    assert sorted(acc.account_id) == ["a", "b", "c"] and (acc.coordination_score == 2.0).all()
+    assert set(acc.cluster_id) == {"cluster-1"} and set(acc.networks) == {'["co_salted_tweet"]'}
+    fused = salted.query("SELECT * FROM coordination_fused")
+    assert len(fused) == 3 and (fused.similarity == 1.0).all()
+
+
+def test_fused_similarity_and_score():
+    from engineroom.coordination.fused import account_scores, fuse
+
+    e = pd.DataFrame({"platform": "x", "network": ["co_link", "sync", "co_link", "co_mention"],
+                      "account_1": ["a", "a", "a", "b"], "account_2": ["b", "b", "c", "c"],
+                      "share": [0.5, 0.5, 0.02, 0.9], "weight": 2})
+    f = fuse(e, min_similarity=0.05)
+    assert f[["account_1", "account_2"]].values.tolist() == [["a", "b"]]  # a-c too weak, b-c conversation only
+    assert f.similarity.iloc[0] == pytest.approx(0.75)  # 1 - (1 - 0.5) * (1 - 0.5)
+    s = account_scores(f)
+    assert s.account_id.tolist() == ["a", "b"] and s.coordination_score.tolist() == [0.75, 0.75]
 
 
 def test_salted_words_below_the_minimum_are_no_copies(salted):

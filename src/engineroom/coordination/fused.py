@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 from typing import Iterable
 
-import numpy as np
 import pandas as pd
 
 from .clusters import CONVERSATION_NETWORKS
@@ -40,11 +39,11 @@ def fuse(edges: pd.DataFrame, min_similarity: float = 0.05,
     e = e[e["share"].notna()]
     if e.empty:
         return pd.DataFrame(columns=FUSED_COLUMNS)
-    e = e.assign(_miss=np.log1p(-e["share"].clip(0, 1 - 1e-12).astype(float)))
+    e = e.assign(_miss=1.0 - e["share"].clip(0, 1).astype(float))
     keys = ["platform", "account_1", "account_2"]
     g = e.groupby(keys, sort=True)
-    out = g["_miss"].sum().reset_index()
-    out["similarity"] = -np.expm1(out.pop("_miss"))
+    out = g["_miss"].prod().reset_index()
+    out["similarity"] = 1.0 - out.pop("_miss")
     nets = g.apply(lambda x: json.dumps({n: round(float(s), 4) for n, s in zip(x["network"], x["share"])}, sort_keys=True),
                    include_groups=False)
     out["networks"] = nets.to_numpy()
