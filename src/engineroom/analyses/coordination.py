@@ -16,15 +16,21 @@ seconds apart (inclusive):
   >= ``similarity_threshold``; candidates from MinHash LSH (datasketch permutations, banding
   chosen so a pair at the threshold is missed with probability <= ``lsh_max_miss``), verified
   with the exact Jaccard similarity;
+- ``co_salted_tweet``: posted the same text under different salt: links, hashtags, mentions,
+  emoji, case and punctuation stripped (:func:`engineroom.coordination.text.salted_words`), the
+  distinct words left (at least ``salt_min_words``) have Jaccard similarity >=
+  ``salt_similarity``; MinHash LSH as co_similar_tweet;
 - ``co_link`` / ``co_domain``: shared the same expanded URL / registered domain (retweets
   excluded, as CNT);
 - ``co_hashtag_sequence``: used the same ordered sequence of at least ``min_hashtags`` hashtags;
 - ``co_reply``: replied to the same post (``reply_target="post"``, CNT) or account;
 - ``co_mention``: mentioned the same account;
 - ``sync``: were active in the same ``sync_bin``-second bin (weight = shared bins, kept from
-  ``sync_min_weight``);
+  ``sync_min_weight``); replies are not activity unless ``sync_replies``;
 - ``co_image``: posted an image of the same ``image_clusters`` cluster (when the images analysis
-  has run).
+  has run);
+- ``cross_platform``: posted the same link or the same salted text on two different platforms
+  (``platform`` = "p1+p2"; ``platform_1`` / ``platform_2`` on every edge say where each account is).
 
 ``time_window="auto"`` estimates one window per network with CooRnet's
 ``estimate_coord_interval`` (q = ``coornet_q``, p = ``coornet_p``).
@@ -37,17 +43,26 @@ Each edge also carries ``actions_1`` / ``actions_2`` (the accounts' numbers of a
 network) and ``share`` = min(weight_1_2 / actions_1, weight_2_1 / actions_2): hyper-active
 accounts that share viral posts by chance have edges of tiny share, operation members large ones.
 
-Clusters (table ``coordination_clusters``): connected components and Leiden communities
-(modularity) of the combined network over ``cluster_networks``, using edges with
-``share >= cluster_min_share`` and account pairs whose weights summed over networks reach
-``cluster_min_weight`` (two chance co-retweets of viral posts do not make an operation), of at
-least ``min_cluster_size`` accounts, with per-network evidence.
+Clusters (table ``coordination_clusters``, :mod:`engineroom.coordination.clusters`): one list,
+Leiden communities of accounts tied by repeated coordinated acts: an action-network edge of
+weight >= ``cluster_min_weight`` and share >= ``cluster_min_share``, or a strong sync edge
+(>= ``cluster_sync_weight`` shared bins, Poisson chance <= ``cluster_sync_p``); edges of
+``conversation_networks`` never tie alone; tied pairs need combined weight >=
+``cluster_min_combined``; at least ``min_cluster_size`` accounts; each with ``strength``,
+networks and evidence posts.
+
+The fused picture (:mod:`engineroom.coordination.fused`, after Luceri et al., WWW 2024): the
+networks' shares fused into one account similarity (``1 - prod(1 - share)``), ties below
+``fused_min_similarity`` pruned (table ``coordination_fused``), and per account its weighted
+degree ``coordination_score`` (table ``coordination_accounts``).
 
 Findings tables: ``coordination`` (network, platform, account_1, account_2, weight, weight_1_2,
-weight_2_1, pairs, post_ids, first_at, last_at, window), ``coordination_clusters`` (platform,
-cluster_id, account_id, method, size, networks, evidence) and the intermediate
-``coordination_text`` (per original post: normalised-text key, CNT token set, LSH band keys and
-an integer post id ``pid`` for the LSH joins). Every network's actions are computed once into the
+weight_2_1, pairs, post_ids, first_at, last_at, window, actions_1, actions_2, share,
+platform_1, platform_2), ``coordination_clusters`` (platform, cluster_id, account_id, method,
+size, strength, networks, evidence), ``coordination_fused``, ``coordination_accounts`` and the
+intermediate
+``coordination_text`` (per original post: normalised-text key, CNT token set, LSH band keys,
+the salted word set and its band keys, and an integer post id ``pid`` for the LSH joins). Every network's actions are computed once into the
 scratch table ``_coordination_actions`` (and co_similar_tweet's LSH candidates into
 ``_coordination_candidates``); both are dropped at the end of the run.
 """
@@ -207,9 +222,11 @@ class Coordination(Analysis):
       similarity_threshold [0.8, CNT's default]; num_perm [64 MinHash permutations];
       lsh_max_miss [1e-6]; min_hashtags [3]; reply_target ["post"]; domain_exclude
       [twitter.com, x.com, t.co]; sync_bin [10 s]; sync_min_weight [5]; sync_max_accounts [200];
-      coornet_q [0.1]; coornet_p [0.5]; cluster_networks [all but sync]; cluster_min_share [0.05];
-      cluster_min_weight [4, summed over networks];
-      min_cluster_size [3];
+      coornet_q [0.1]; coornet_p [0.5]; cluster_networks [all but cross_platform];
+      cluster_min_share [0.05]; cluster_min_weight [2 acts per tie edge]; cluster_sync_weight [6];
+      cluster_sync_p [1e-4]; cluster_min_combined [4, summed over networks];
+      conversation_networks [co_mention, co_reply]; min_cluster_size [3];
+      salt_min_words [6]; salt_similarity [0.8]; sync_replies [false]; fused_min_similarity [0.05];
       leiden_resolution [1.0]; seed [42]; memory_limit ["3GB": DuckDB's memory limit
       while this analysis runs (it spills to disk beyond it; the previous limit is restored)].
     """

@@ -25,8 +25,8 @@ make of loosely linked groups, and each account is in at most one cluster.
 
 ``strength`` of a cluster: its coordinated acts (the summed weights of its internal tie edges)
 per member account. ``evidence``: per network the internal edges and their total weight, the
-strongest edges, and up to ``max_posts`` evidence posts (the posts that make the strongest
-tie edges), for an analyst to read.
+strongest tie edges, and up to ``max_posts`` evidence posts (the posts that make the strongest
+tie edges, shared content before synchronised posting), for an analyst to read.
 """
 
 from __future__ import annotations
