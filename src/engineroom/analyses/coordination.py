@@ -292,7 +292,7 @@ class Coordination(Analysis):
         self.sync_max_accounts = int(sync_max_accounts)
         self.coornet_q = float(coornet_q)
         self.coornet_p = float(coornet_p)
-        self.cluster_networks = tuple(cluster_networks) if cluster_networks is not None else None
+        self.cluster_networks = cluster_networks  # a list or "a,b" (--set); read with _names in run
         self.cluster_min_share = float(cluster_min_share)
         self.cluster_min_weight = int(cluster_min_weight)
         self.cluster_sync_weight = int(cluster_sync_weight)
