@@ -425,3 +425,19 @@ def test_cross_platform_push_on_a_mixed_corpus(tmp_path):
         # the platforms' own networks see one account each: no within-platform edge, no cluster
         assert corpus.query("SELECT count(*) AS n FROM coordination WHERE network = 'co_link'").n[0] == 0
         assert s["networks"]["cross_platform"]["edges"] == 3
+
+
+def test_cross_platform_salted_text_without_links(corpus):
+    """The same sentence, salted differently, from a Telegram and a Bluesky account within seconds,
+    twice, with no link: a cross_platform edge from the text alone; a short text is not enough."""
+    posts = []
+    for i in range(2):
+        posts.append({**_post(f"tg{i}", "chan", 1000 * i, f"#a{i} {SALTED[i]} 🔥"), "platform": "telegram"})
+        posts.append({**_post(f"bs{i}", "user.bsky", 1000 * i + 20, f"{SALTED[i].upper()}!! @x #b{i}"), "platform": "bluesky"})
+        posts.append({**_post(f"tgs{i}", "chan2", 1000 * i + 400, "so sad today"), "platform": "telegram"})
+        posts.append({**_post(f"bss{i}", "user2.bsky", 1000 * i + 401, "#x so sad today"), "platform": "bluesky"})
+    _insert(corpus.con, "posts", posts)
+    Coordination(networks=("cross_platform",)).run(corpus.engine())
+    e = corpus.query("SELECT platform, account_1, account_2, weight, post_ids FROM coordination")
+    assert e[["platform", "account_1", "account_2", "weight"]].values.tolist() == [["bluesky+telegram", "user.bsky", "chan", 2]]
+    assert sorted(json.loads(e.post_ids.iloc[0])) == ["bs0", "bs1", "tg0", "tg1"]
