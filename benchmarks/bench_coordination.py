@@ -69,16 +69,15 @@ def run_coordination(db: Path, truth: Path | None, params: dict) -> dict:
         out["lsh"] = summary.get("lsh")
         if truth and truth.exists():
             ops = set(json.loads(truth.read_text())["operation"]["accounts"])
-            for method in ("components", "leiden"):
-                found = {r[0] for r in corpus.con.execute(
-                    "SELECT DISTINCT account_id FROM coordination_clusters WHERE method = ?", [method]).fetchall()}
-                tp = len(found & ops)
-                out[f"operation_{method}"] = {
-                    "planted": len(ops),
-                    "found": len(found),
-                    "precision": round(tp / len(found), 4) if found else 0.0,
-                    "recall": round(tp / len(ops), 4),
-                }
+            found = {r[0] for r in corpus.con.execute(
+                "SELECT DISTINCT account_id FROM coordination_clusters").fetchall()}
+            tp = len(found & ops)
+            out["operation"] = {
+                "planted": len(ops),
+                "found": len(found),
+                "precision": round(tp / len(found), 4) if found else 0.0,
+                "recall": round(tp / len(ops), 4),
+            }
     out["peak_rss_mb"] = round(_peak_rss_mb(), 1)
     # the largest map_batches worker process (the text pass runs on a pool of forked workers)
     out["peak_rss_child_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)

@@ -285,3 +285,30 @@ def test_combined_score_and_evidence():
     fast = Accounts._evidence_all(vals, hits, pp, pb)
     assert fast == [Accounts._evidence(i, vals, hits, pp[i], pb[i]) for i in range(n)]
     assert all(len(json.loads(x)) <= 8 for x in fast)
+
+
+def test_flag_threshold_split_and_calibrated_default(tmp_path):
+    import pandas as pd
+
+    from engineroom.accountscore import train as T
+    from engineroom.accountscore.model import load_models
+    from engineroom.analyses.accounts import DEFAULT_THRESHOLD, Accounts
+
+    y = np.array([1, 1, 0, 1, 0, 0, 0])
+    s = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.5, 0.1])
+    assert T.flag_threshold(y, s, 1.0) == 0.8  # the lowest threshold with precision 1
+    assert T.flag_threshold(y, s, 0.75) == 0.6  # 3 of 4 above 0.6
+    assert T.flag_threshold(np.array([0, 1]), np.array([0.9, 0.1]), 0.95) == 0.9  # none reaches it: the top
+    pr = T.precision_recall(y, s >= 0.6)
+    assert (pr["precision"], pr["recall"], pr["flagged"]) == (0.75, 1.0, 4)
+    labels = pd.DataFrame({"account_id": [f"a{i}" for i in range(100)], "y": [1] * 30 + [0] * 70})
+    roles = T.split_accounts(labels)
+    assert roles.value_counts().to_dict() == {"train": 60, "calibration": 20, "test": 20}
+    assert (roles[labels.set_index("account_id")["y"] == 1].value_counts() == [18, 6, 6]).all()  # stratified
+    assert roles.sort_index().equals(T.split_accounts(labels.sample(frac=1, random_state=3)).sort_index())  # row order does not matter
+    # the default threshold is the shipped card's calibrated one; a folder without one gets 0.6
+    card = load_models().card
+    assert Accounts()._threshold(load_models()) == card["flag"]["threshold"]
+    assert card["flag"]["held_out_test"]["precision"] >= 0.95 and card["flag"]["held_out_test"]["recall"] >= 0.6
+    assert Accounts()._threshold(load_models(str(tmp_path))) == DEFAULT_THRESHOLD
+    assert Accounts(threshold=0.9)._threshold(load_models()) == 0.9

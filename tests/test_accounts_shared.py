@@ -69,3 +69,52 @@ def test_evaluate_profiles_cli_shape(tmp_path):
     res = evaluate_profiles(path, k=30)
     assert set(res) >= {"auc", "precision_at_k", "n", "k"} and res["n"] == 120 and res["k"] == 30
     assert 0.0 <= res["auc"] <= 1.0
+
+
+@pytest.mark.slow
+def test_ira_flags_on_held_out_accounts_and_the_training_warning(tmp_path):
+    """The accounts analysis with default settings on the ingested IRA dev corpus: on the test
+    accounts (never in training, not used for the threshold) the flags have precision >= 0.95 and
+    recall >= 0.6; eval accounts on all labels warns that most trained the model."""
+    import engineroom
+    import pandas as pd
+
+    from engineroom.accountscore.evaluate import evaluate_corpus, training_accounts
+    from engineroom.analyses.accounts import Accounts
+
+    folder = shared_dataset("ira_vs_organic_dev")
+    db = tmp_path / "ira.duckdb"
+    with engineroom.open(db) as corpus:
+        corpus.ingest([folder / "posts.csv.gz"])
+        Accounts().run(corpus.engine())
+        flags = corpus.query("SELECT account_id, bool_or(flagged) AS flagged FROM account_scores GROUP BY 1")
+    labels = pd.read_csv(folder / "account_labels.csv")
+    roles = training_accounts()
+    test_ids = set(roles.loc[roles["role"] == "test", "account_id"])
+    m = labels[labels.account_id.isin(test_ids)].merge(flags, on="account_id")
+    ira, flagged = (m.label == "ira").to_numpy(), m.flagged.to_numpy(dtype=bool)
+    assert len(m) == len(test_ids) > 500
+    precision, recall = (ira & flagged).sum() / flagged.sum(), (ira & flagged).sum() / ira.sum()
+    assert precision >= 0.95 and recall >= 0.6, (precision, recall)
+    result = evaluate_corpus(db, folder / "account_labels.csv")
+    assert result["training_overlap"] == (roles["role"] == "train").sum() and "optimistic" in result["warning"]
+    assert result["held_out"]["n"] == len(labels) - result["training_overlap"]
+
+
+@pytest.mark.slow
+def test_train_accounts_reproduces_the_shipped_models(tmp_path):
+    """``engineroom train accounts --no-cv`` writes the shipped models, roles and threshold again."""
+    import json
+
+    from engineroom.accountscore.model import data_dir
+
+    data = shared_dataset("ira_vs_organic_dev").parent
+    shared_dataset("cresci2017_account_profiles")
+    card = T.train(out=tmp_path, data_dir_=data, cv=False)
+    shipped = data_dir()
+    for name in ("profile_model.npz", "behaviour_model.npz"):
+        a, b = np.load(shipped / name, allow_pickle=True), np.load(tmp_path / name, allow_pickle=True)
+        assert sorted(a.files) == sorted(b.files) and all(np.array_equal(a[k], b[k]) for k in a.files), name
+    for name in ("training_accounts.csv", "handle_lm.json"):
+        assert (shipped / name).read_text() == (tmp_path / name).read_text(), name
+    assert card["flag"] == json.loads((shipped / "model_card.json").read_text())["flag"]

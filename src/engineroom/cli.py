@@ -416,7 +416,14 @@ def eval_accounts(
     except (FileNotFoundError, ValueError, KeyError) as exc:
         fail(str(exc))
         return
-    console.print(f"AUC {result['auc']:.4f}  precision@{result.get('k')} {result['precision_at_k']:.3f}  n={result['n']}")
+    console.print(f"AUC {result['auc']:.4f}  precision@{result.get('k')} {result['precision_at_k']:.3f}  n={result['n']}"
+                  + (f"  flagged: precision {result['precision']:.3f} recall {result['recall']:.3f}" if "recall" in result else ""))
+    if result.get("warning"):
+        console.print(f"[yellow]warning:[/yellow] {result['warning']}")
+        h = result.get("held_out") or {}
+        if h.get("auc") is not None:
+            console.print(f"held out: AUC {h['auc']:.4f}  n={h['n']}"
+                          + (f"  flagged: precision {h['precision']:.3f} recall {h['recall']:.3f}" if "recall" in h else ""))
     if json_out:
         print_json_last(result)
 

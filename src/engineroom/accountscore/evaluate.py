@@ -9,7 +9,14 @@
 
 Labels: ``1``/``0``, ``true``/``false``, ``bot``/``human``, ``ira``/``organic``,
 ``operation``/``organic``, ``fake``/``genuine``. Figures: ROC AUC, precision at k (k defaults
-to the number of positives), n.
+to the number of positives), n, and for a corpus the precision and recall of the ``flagged``
+column.
+
+Training overlap: the shipped behaviour model was trained on some accounts of the
+IRA-vs-organic development corpus (``training_accounts.csv`` next to the models, role
+``train``). When labelled accounts are among them, :func:`evaluate_corpus` says so in
+``warning`` and reports the figures over the other accounts as ``held_out``: only those are
+held-out figures.
 """
 
 from __future__ import annotations
@@ -83,6 +90,26 @@ def evaluate_profiles(path: str | Path, k: int | None = None, by: str | None = "
     return result
 
 
+def training_accounts(models_dir: str | Path | None = None) -> pd.DataFrame:
+    """The shipped models' account roles (corpus, account_id, role: train / calibration / test);
+    empty where the models folder has none."""
+    from .model import data_dir
+
+    path = Path(models_dir) / "training_accounts.csv" if models_dir else data_dir() / "training_accounts.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=["corpus", "account_id", "role"])
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _figures(m: pd.DataFrame, k: int | None) -> dict[str, Any]:
+    out = metrics(m["y"].to_numpy(), m["score"].to_numpy(), k)
+    if "flagged" in m and m["flagged"].notna().all():
+        y, f = m["y"].to_numpy(dtype=int), m["flagged"].to_numpy(dtype=bool)
+        tp = int((f & (y == 1)).sum())
+        out.update(flagged=int(f.sum()), precision=tp / max(int(f.sum()), 1), recall=tp / max(int(y.sum()), 1))
+    return out
+
+
 def evaluate_corpus(db_path: str | Path, labels_path: str | Path, k: int | None = None,
                     max_posts_per_account: int | None = None) -> dict[str, Any]:
     """AUC and precision at k of ``account_scores.operation_score`` against a label CSV.
@@ -106,10 +133,23 @@ def evaluate_corpus(db_path: str | Path, labels_path: str | Path, k: int | None 
     with engineroom.open(db_path) as corpus:
         if max_posts_per_account is not None or not corpus.has_table("account_scores"):
             corpus.analyze(only=["accounts"], params={"accounts": {"max_posts_per_account": max_posts_per_account}})
-        scores = corpus.query("SELECT account_id, max(operation_score) AS score FROM account_scores GROUP BY account_id")
+        cols = set(corpus.query("SELECT * FROM account_scores LIMIT 0").columns)
+        flag = ", bool_or(flagged) AS flagged" if "flagged" in cols else ""
+        scores = corpus.query(f"SELECT account_id, max(operation_score) AS score{flag} FROM account_scores GROUP BY account_id")
     m = labels.merge(scores, on="account_id", how="left")
     missing = int(m["score"].isna().sum())
     m = m.dropna(subset=["score"])
-    result = metrics(m["y"].to_numpy(), m["score"].to_numpy(), k)
+    result = _figures(m, k)
     result["missing"] = missing
+    roles = training_accounts()
+    trained = set(roles.loc[roles["role"] == "train", "account_id"])
+    seen = m["account_id"].isin(trained)
+    result["training_overlap"] = int(seen.sum())
+    if seen.any():
+        corpora = ", ".join(sorted(set(roles["corpus"]))) or "?"
+        result["warning"] = (f"{int(seen.sum())} of the {len(m)} labelled accounts trained the shipped behaviour model "
+                             f"({corpora}): figures over all of them are optimistic; held-out figures are over the "
+                             f"other {int((~seen).sum())}")
+        held = m[~seen]
+        result["held_out"] = _figures(held, None) if len(held) and 0 < held["y"].sum() < len(held) else {"n": int(len(held))}
     return result

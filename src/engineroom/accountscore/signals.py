@@ -42,7 +42,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..coordination.text import band_keys
+from ..coordination.text import band_keys, char_shingles, minhash_signatures
 
 # -- handles -----------------------------------------------------------------------------------
 
@@ -380,48 +380,6 @@ def profile_features(accounts: pd.DataFrame, lm: HandleLM | None, observed_at: p
 #: only with probability 0.36, so it counted fewer near duplicates.)
 LSH_BANDS, LSH_ROWS = 10, 6
 
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
-def _mix64(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser on a uint64 array (a fixed, well-spread 64-bit hash)."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-def minhash_signatures(texts: list[str], num_perm: int, k: int = 4, seed: int = 1) -> np.ndarray:
-    """MinHash signatures (``len(texts)`` x ``num_perm``, uint32) over character ``k``-gram
-    shingles, computed with numpy for all texts at once. Every text must have >= ``k`` characters.
-
-    Shingles are hashed with splitmix64 over their code points; permutation ``i`` is the
-    multiply-shift hash ``(a_i * h + b_i) >> 32`` with odd ``a_i`` (seeded, so signatures are
-    reproducible across runs and machines)."""
-    lens = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    if len(texts) == 0:
-        return np.zeros((0, num_perm), dtype=np.uint32)
-    if lens.min() < k:
-        raise ValueError(f"every text needs at least {k} characters")
-    cp = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
-    n_sh = lens - (k - 1)
-    sh_start = np.concatenate([[0], np.cumsum(n_sh)[:-1]])
-    pos = np.repeat(starts - sh_start, n_sh) + np.arange(int(n_sh.sum()))
-    with np.errstate(over="ignore"):
-        h = np.zeros(len(pos), dtype=np.uint64)
-        for j in range(k):
-            h = _mix64(h ^ cp[pos + j])
-        rng = np.random.default_rng(seed)
-        a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-        b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
-        sig = np.empty((len(texts), num_perm), dtype=np.uint32)
-        for i in range(num_perm):
-            hv = ((h * a[i] + b[i]) >> np.uint64(32)).astype(np.uint32)
-            sig[:, i] = np.minimum.reduceat(hv, sh_start)
-    return sig
-
 
 def _lsh_candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """Pairs (i < j, as an n x 2 array) of signatures that agree on all values of some band."""
@@ -456,7 +414,7 @@ def bio_template_counts(bios: pd.Series, threshold: float = 0.8, min_len: int = 
 
     Bios are case-folded with digits masked and white space collapsed; identical ones are one
     template group. Distinct texts are compared through MinHash over character 4-gram shingles
-    (:func:`minhash_signatures`) with LSH banding (:data:`LSH_BANDS` x :data:`LSH_ROWS`), and a
+    (the package's one MinHash, :func:`engineroom.coordination.text.minhash_signatures`) with LSH banding (:data:`LSH_BANDS` x :data:`LSH_ROWS`), and a
     candidate pair counts when rapidfuzz's ratio is >= ``threshold``. Bios shorter than
     ``min_len`` characters count 0 (an empty bio is no template). ``num_perm`` must be at least
     ``LSH_BANDS * LSH_ROWS``.
@@ -474,7 +432,7 @@ def bio_template_counts(bios: pd.Series, threshold: float = 0.8, min_len: int = 
     size = np.bincount(codes, minlength=len(texts)).astype(float)
     similar = np.zeros(len(texts))
     if len(texts) >= 2:
-        sig = minhash_signatures(texts, max(num_perm, LSH_BANDS * LSH_ROWS))
+        sig = minhash_signatures([char_shingles(t, 4) for t in texts], max(num_perm, LSH_BANDS * LSH_ROWS))
         pairs = _lsh_candidate_pairs(sig, LSH_BANDS, LSH_ROWS)
         ok = np.zeros(len(pairs), dtype=bool)
         for a in range(0, len(pairs), 1_000_000):  # bounded memory on very large corpora

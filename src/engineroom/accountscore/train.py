@@ -20,7 +20,18 @@
    (train without one bot family and without a fold of genuine accounts, score that family and
    that genuine fold; 5 folds pooled); IRA account-disjoint stratified 5-fold ROC AUC with the
    k <= 3 sampling above. Figures go to ``model_card.json``.
-4. Final models on all development rows, exported to ``engineroom/data/accounts/``.
+4. Final models, exported to ``engineroom/data/accounts/``: the profile model on every cresci
+   development row; the behaviour model on the IRA-vs-organic accounts of the ``train`` role
+   only. :func:`split_accounts` splits those accounts (stratified by label, seeded) into
+   ``train`` (60 %), ``calibration`` (20 %) and ``test`` (20 %); the roles are shipped as
+   ``training_accounts.csv`` (corpus, account_id, role: references to rows of
+   ``account_labels.csv``, nothing else) so that ``engineroom eval accounts`` can tell training
+   accounts from held-out ones.
+5. Calibration (:func:`calibrate`): the IRA-vs-organic posts are ingested into a scratch corpus
+   and the ``accounts`` analysis runs with the new models, as an analyst would run it. The
+   default ``flagged`` threshold is the lowest ``operation_score`` at which the *calibration*
+   accounts reach precision >= :data:`TARGET_PRECISION`; precision and recall at that threshold
+   on the *test* accounts (used for nothing else) go to the model card as the held-out figures.
 """
 
 from __future__ import annotations
@@ -39,6 +50,12 @@ from .signals import HandleLM, behaviour_features, handle_features, profile_feat
 
 SEED = 20240601
 N_TREES = 300
+#: precision the default ``flagged`` threshold is chosen for (on the calibration accounts)
+TARGET_PRECISION = 0.95
+#: shares of the IRA-vs-organic accounts per role (train, calibration, test)
+ROLE_SHARES = (("train", 0.6), ("calibration", 0.2), ("test", 0.2))
+#: the corpus the behaviour model's account roles refer to
+BEHAVIOUR_CORPUS = "ira_vs_organic_dev"
 
 
 # -- loading -------------------------------------------------------------------------------------
@@ -257,6 +274,78 @@ def cv_ira(posts: pd.DataFrame, labels: pd.DataFrame, lm: HandleLM, n_trees: int
             "folds": folds, "k_distribution": kdist.round(4).tolist(), "train_draws_per_account": draws}
 
 
+# -- held-out accounts and the flag threshold ---------------------------------------------------------
+
+def split_accounts(labels: pd.DataFrame, seed: int = SEED) -> pd.Series:
+    """Role of each account (index ``account_id``): train / calibration / test, stratified by
+    label (one seeded permutation per label, accounts in sorted id order)."""
+    rng = np.random.default_rng(seed)
+    roles = pd.Series("", index=pd.Index(labels["account_id"], name="account_id"), dtype=object)
+    for _y, grp in labels.sort_values("account_id").groupby("y", sort=True):
+        ids = grp["account_id"].to_numpy()[rng.permutation(len(grp))]
+        cuts = np.round(np.cumsum([share for _r, share in ROLE_SHARES]) * len(ids)).astype(int)
+        start = 0
+        for (role, _share), end in zip(ROLE_SHARES, cuts):
+            roles.loc[ids[start:end]] = role
+            start = end
+    return roles
+
+
+def flag_threshold(y: np.ndarray, score: np.ndarray, target: float = TARGET_PRECISION) -> float:
+    """The lowest score threshold at which precision (score >= threshold) is at least ``target``
+    (the highest score when none reaches it)."""
+    order = np.argsort(-score, kind="stable")
+    s, yy = score[order], y[order]
+    tp = np.cumsum(yy)
+    precision = tp / np.arange(1, len(yy) + 1)
+    # a threshold must keep tied scores together: only the last position of each score counts
+    last = np.r_[s[1:] != s[:-1], True]
+    ok = np.nonzero(last & (precision >= target))[0]
+    return float(s[ok[-1]]) if len(ok) else float(s[0])
+
+
+def precision_recall(y: np.ndarray, flagged: np.ndarray) -> dict[str, Any]:
+    """Precision and recall of boolean flags against 1/0 labels, with the counts."""
+    y, flagged = np.asarray(y, dtype=int), np.asarray(flagged, dtype=bool)
+    tp = int((flagged & (y == 1)).sum())
+    return {"precision": round(tp / max(int(flagged.sum()), 1), 4), "recall": round(tp / max(int(y.sum()), 1), 4),
+            "flagged": int(flagged.sum()), "positives": int(y.sum()), "n": int(len(y))}
+
+
+def calibrate(models_dir: Path, data: Path, roles: pd.Series, target: float = TARGET_PRECISION,
+              workdir: Path | None = None) -> dict[str, Any]:
+    """Run the ``accounts`` analysis with the models in ``models_dir`` on the IRA-vs-organic
+    corpus; choose the flag threshold on the calibration accounts, measure it on the test ones."""
+    import tempfile
+
+    import engineroom
+    from ..analyses.accounts import Accounts
+    from .model import load_models
+
+    load_models.cache_clear()
+    _, labels = load_ira(data)
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        with engineroom.open(Path(tmp) / "calibration.duckdb") as corpus:
+            corpus.ingest([Path(data) / BEHAVIOUR_CORPUS / "posts.csv.gz"])
+            Accounts(models_dir=str(models_dir), threshold=1.0).run(corpus.engine())
+            scores = corpus.query("SELECT account_id, max(operation_score) AS score FROM account_scores GROUP BY 1")
+    m = labels.merge(scores, on="account_id", how="inner")
+    m["role"] = roles.reindex(m["account_id"]).to_numpy()
+    cal, test = m[m["role"] == "calibration"], m[m["role"] == "test"]
+    t = flag_threshold(cal["y"].to_numpy(), cal["score"].to_numpy(), target)
+    return {
+        "threshold": round(t, 6),
+        "target_precision": target,
+        "score": "operation_score",
+        "chosen_on": f"calibration accounts of {BEHAVIOUR_CORPUS} ({len(cal)}, never in training): the lowest "
+                     f"operation_score with precision >= {target}",
+        "calibration": precision_recall(cal["y"].to_numpy(), cal["score"].to_numpy() >= t),
+        "held_out_test": precision_recall(test["y"].to_numpy(), test["score"].to_numpy() >= t),
+        "held_out_what": f"test accounts of {BEHAVIOUR_CORPUS} ({len(test)}): never in training, not used to choose "
+                         "the threshold; accounts analysis with default settings on the ingested posts.csv.gz",
+    }
+
+
 # -- the command -----------------------------------------------------------------------------------
 
 def train(out: Path | None = None, data_dir_: Path = Path("../shared/data"), cv: bool = True,
@@ -276,9 +365,11 @@ def train(out: Path | None = None, data_dir_: Path = Path("../shared/data"), cv:
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": "engineroom train accounts --data ../shared/data",
         "profile_model": {"data": "cresci2017_account_profiles (development half)", "features": list(PROFILE_FEATURES),
+                          "trained_on": ["cresci2017_account_profiles"],
                           "handle_lm": "organic accounts of ira_vs_organic_dev", "trees": N_TREES,
                           "likes_unknown_copy_weight": V2_COPY_WEIGHT},
-        "behaviour_model": {"data": "ira_vs_organic_dev", "features": list(BEHAVIOUR_FEATURES),
+        "behaviour_model": {"data": "ira_vs_organic_dev (train role accounts only, see training_accounts.csv)",
+                            "trained_on": [BEHAVIOUR_CORPUS], "features": list(BEHAVIOUR_FEATURES),
                             "handle_lm": "genuine accounts of cresci2017", "trees": N_TREES,
                             "posts_per_account": "k <= 3, k drawn from the organic min(3, posts) distribution"},
         "combination": "operation_score = 0.5 * rule score + 0.5 * mean of the probabilities of the models that can score the account (rule score alone when none can)",
@@ -296,13 +387,21 @@ def train(out: Path | None = None, data_dir_: Path = Path("../shared/data"), cv:
     kdist = _k_distribution(labels)
     rng = np.random.default_rng(SEED + 1)
     accounts = ira_account_frame(posts)
+    roles = split_accounts(labels)
     ids = labels["account_id"].to_numpy()
+    ids = ids[(roles.reindex(ids) == "train").to_numpy()]
     Xb = pd.concat([behaviour_matrix(sample_posts(posts, ids, kdist, rng, draw=d), accounts, lm_behaviour) for d in range(6)])
     yb = labels.set_index("account_id")["y"].reindex(Xb["account_id"]).to_numpy()
     beh = fit_forest(Xb, yb, BEHAVIOUR_FEATURES, seed=SEED, n_estimators=N_TREES, meta={"name": "behaviour"})
     prof.save(out / "profile_model.npz")
     beh.save(out / "behaviour_model.npz")
     (out / "handle_lm.json").write_text(json.dumps({"profile": lm_profile.to_json(), "behaviour": lm_behaviour.to_json()}))
+    roles.rename("role").reset_index().assign(corpus=BEHAVIOUR_CORPUS)[["corpus", "account_id", "role"]].to_csv(
+        out / "training_accounts.csv", index=False)
+    card["behaviour_model"]["accounts"] = {r: int((roles == r).sum()) for r, _s in ROLE_SHARES}
+    say("calibrating the flag threshold on held-out accounts (ingest + accounts analysis) ...")
+    card["flag"] = calibrate(out, data, roles)
+    say(json.dumps(card["flag"]))
     card["seconds"] = round(time.perf_counter() - t0, 1)
     (out / "model_card.json").write_text(json.dumps(card, indent=2, sort_keys=True))
     from .model import load_models

@@ -16,15 +16,21 @@ seconds apart (inclusive):
   >= ``similarity_threshold``; candidates from MinHash LSH (datasketch permutations, banding
   chosen so a pair at the threshold is missed with probability <= ``lsh_max_miss``), verified
   with the exact Jaccard similarity;
+- ``co_salted_tweet``: posted the same text under different salt: links, hashtags, mentions,
+  emoji, case and punctuation stripped (:func:`engineroom.coordination.text.salted_words`), the
+  distinct words left (at least ``salt_min_words``) have Jaccard similarity >=
+  ``salt_similarity``; MinHash LSH as co_similar_tweet;
 - ``co_link`` / ``co_domain``: shared the same expanded URL / registered domain (retweets
   excluded, as CNT);
 - ``co_hashtag_sequence``: used the same ordered sequence of at least ``min_hashtags`` hashtags;
 - ``co_reply``: replied to the same post (``reply_target="post"``, CNT) or account;
 - ``co_mention``: mentioned the same account;
 - ``sync``: were active in the same ``sync_bin``-second bin (weight = shared bins, kept from
-  ``sync_min_weight``);
+  ``sync_min_weight``); replies are not activity unless ``sync_replies``;
 - ``co_image``: posted an image of the same ``image_clusters`` cluster (when the images analysis
-  has run).
+  has run);
+- ``cross_platform``: posted the same link or the same salted text on two different platforms
+  (``platform`` = "p1+p2"; ``platform_1`` / ``platform_2`` on every edge say where each account is).
 
 ``time_window="auto"`` estimates one window per network with CooRnet's
 ``estimate_coord_interval`` (q = ``coornet_q``, p = ``coornet_p``).
@@ -37,17 +43,26 @@ Each edge also carries ``actions_1`` / ``actions_2`` (the accounts' numbers of a
 network) and ``share`` = min(weight_1_2 / actions_1, weight_2_1 / actions_2): hyper-active
 accounts that share viral posts by chance have edges of tiny share, operation members large ones.
 
-Clusters (table ``coordination_clusters``): connected components and Leiden communities
-(modularity) of the combined network over ``cluster_networks``, using edges with
-``share >= cluster_min_share`` and account pairs whose weights summed over networks reach
-``cluster_min_weight`` (two chance co-retweets of viral posts do not make an operation), of at
-least ``min_cluster_size`` accounts, with per-network evidence.
+Clusters (table ``coordination_clusters``, :mod:`engineroom.coordination.clusters`): one list,
+Leiden communities of accounts tied by repeated coordinated acts: an action-network edge of
+weight >= ``cluster_min_weight`` and share >= ``cluster_min_share``, or a strong sync edge
+(>= ``cluster_sync_weight`` shared bins, Poisson chance <= ``cluster_sync_p``); edges of
+``conversation_networks`` never tie alone; tied pairs need combined weight >=
+``cluster_min_combined``; at least ``min_cluster_size`` accounts; each with ``strength``,
+networks and evidence posts.
+
+The fused picture (:mod:`engineroom.coordination.fused`, after Luceri et al., WWW 2024): the
+networks' shares fused into one account similarity (``1 - prod(1 - share)``), ties below
+``fused_min_similarity`` pruned (table ``coordination_fused``), and per account its weighted
+degree ``coordination_score`` (table ``coordination_accounts``).
 
 Findings tables: ``coordination`` (network, platform, account_1, account_2, weight, weight_1_2,
-weight_2_1, pairs, post_ids, first_at, last_at, window), ``coordination_clusters`` (platform,
-cluster_id, account_id, method, size, networks, evidence) and the intermediate
-``coordination_text`` (per original post: normalised-text key, CNT token set, LSH band keys and
-an integer post id ``pid`` for the LSH joins). Every network's actions are computed once into the
+weight_2_1, pairs, post_ids, first_at, last_at, window, actions_1, actions_2, share,
+platform_1, platform_2), ``coordination_clusters`` (platform, cluster_id, account_id, method,
+size, strength, networks, evidence), ``coordination_fused``, ``coordination_accounts`` and the
+intermediate
+``coordination_text`` (per original post: normalised-text key, CNT token set, LSH band keys,
+the salted word set and its band keys, and an integer post id ``pid`` for the LSH joins). Every network's actions are computed once into the
 scratch table ``_coordination_actions`` (and co_similar_tweet's LSH candidates into
 ``_coordination_candidates``); both are dropped at the end of the run.
 """
@@ -64,14 +79,17 @@ import pyarrow as pa
 
 from . import Analysis, findings_table
 from ..coordination import network as nw
-from ..coordination.clusters import cluster_accounts
-from ..coordination.text import MinHasher, band_keys, lsh_params, tokenize_batch
+from ..coordination.clusters import CONVERSATION_NETWORKS, cluster_accounts
+from ..coordination.fused import account_scores as fused_scores
+from ..coordination.fused import fuse
+from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_token_batch, tokenize_batch
 from ..coordination.window import estimate_window
 from ..progress import Stopwatch
 from ..progress import progress
 
-def text_schema(bands: int) -> pa.Schema:
-    """Schema of ``coordination_text``: per original post its text key, CNT token set and LSH bands."""
+def text_schema(bands: int, salt_bands: int = 0) -> pa.Schema:
+    """Schema of ``coordination_text``: per original post its text key, CNT token set and LSH bands,
+    and (for co_salted_tweet) the key, distinct words and LSH bands of the text without its salt."""
     return pa.schema(
         [
             ("platform", pa.string()),
@@ -83,6 +101,9 @@ def text_schema(bands: int) -> pa.Schema:
             ("n_tokens", pa.int64()),
             ("token_set", pa.string()),  # tokens joined by " ", as CNT's edge.token_set
             *[(f"band_{j}", pa.int64()) for j in range(bands)],
+            ("salted_n", pa.int64()),  # distinct words without salt (0 when too short)
+            ("salted_words", pa.string()),  # the distinct words, sorted, joined by " "
+            *[(f"salted_band_{j}", pa.int64()) for j in range(salt_bands)],
         ]
     )
 
@@ -104,10 +125,17 @@ EDGE_SCHEMA = pa.schema(
         ("actions_1", pa.int64()),
         ("actions_2", pa.int64()),
         ("share", pa.float64()),
+        ("platform_1", pa.string()),  # account_1's platform (differs from platform_2 only in cross_platform)
+        ("platform_2", pa.string()),
     ]
 )
 
 DEFAULT_NETWORKS: tuple[str, ...] = nw.NETWORKS
+
+#: Networks that read ``coordination_text``.
+TEXT_NETWORKS: tuple[str, ...] = ("co_tweet", "co_similar_tweet", "co_salted_tweet", "cross_platform")
+#: Networks whose pairs come from MinHash LSH candidates (verified by exact Jaccard similarity).
+LSH_NETWORKS: tuple[str, ...] = ("co_similar_tweet", "co_salted_tweet")
 
 #: Scratch table of every network's actions (written once per run, dropped at the end).
 ACTIONS_TABLE = "_coordination_actions"
@@ -127,8 +155,10 @@ class TextBatch:
     (copypasta, templates, operations) are tokenised and hashed once.
     """
 
-    def __init__(self, bands: int, rows: int, num_perm: int, seed: int = 1) -> None:
+    def __init__(self, bands: int, rows: int, num_perm: int, seed: int = 1, salt_bands: int = 0,
+                 salt_rows: int = 1, salt_min_words: int = SALT_MIN_WORDS) -> None:
         self.bands, self.rows = int(bands), int(rows)
+        self.salt_bands, self.salt_rows, self.salt_min_words = int(salt_bands), int(salt_rows), int(salt_min_words)
         self.hasher = MinHasher(num_perm, seed=seed)
         self.bar = None  # a progress bar of the calling process (not pickled, not advanced by workers)
         self.pid = os.getpid()
@@ -158,10 +188,28 @@ class TextBatch:
             empty = n_tokens == 0
             for j in range(self.bands):
                 cols[f"band_{j}"] = pd.arrays.IntegerArray(keys[:, j].copy(), empty)
+        cols.update(self._salted(list(texts), idx))
         if self.bar is not None and os.getpid() == self.pid:
             self.bar.advance(len(df))
         return pd.DataFrame(cols)
 
+    def _salted(self, texts: list, idx: np.ndarray) -> dict:
+        """The salted columns of the batch's distinct texts (``idx``: post -> text, missing = last)."""
+        n = len(idx)
+        if not self.salt_bands:
+            return {"salted_n": np.zeros(n, dtype=np.int64), "salted_words": np.full(n, "", dtype=object)}
+        tb = salted_token_batch(texts, self.salt_min_words)
+        n_words = np.append(tb.lengths, 0)[idx]
+        out = {"salted_n": n_words, "salted_words": np.array(tb.token_set_strings() + [""], dtype=object)[idx]}
+        has = np.flatnonzero(tb.lengths > 0)  # only texts long enough without their salt are hashed
+        bk = np.zeros((len(texts) + 1, self.salt_bands), dtype=np.int64)
+        if len(has):  # (texts without words have no codes: the codes are those of ``has`` in order)
+            sig = self.hasher.signatures_from_codes(tb.vocab, tb.codes, tb.lengths[has])
+            bk[has] = band_keys(sig, self.salt_bands, self.salt_rows)
+        bk = bk[idx]
+        for j in range(self.salt_bands):
+            out[f"salted_band_{j}"] = pd.arrays.IntegerArray(bk[:, j].copy(), n_words == 0)
+        return out
 
 def _names(value: "str | Sequence[str]") -> tuple[str, ...]:
     """Network names from a sequence or a comma-separated string (as ``--set`` may pass them)."""
@@ -179,9 +227,11 @@ class Coordination(Analysis):
       similarity_threshold [0.8, CNT's default]; num_perm [64 MinHash permutations];
       lsh_max_miss [1e-6]; min_hashtags [3]; reply_target ["post"]; domain_exclude
       [twitter.com, x.com, t.co]; sync_bin [10 s]; sync_min_weight [5]; sync_max_accounts [200];
-      coornet_q [0.1]; coornet_p [0.5]; cluster_networks [all but sync]; cluster_min_share [0.05];
-      cluster_min_weight [4, summed over networks];
-      min_cluster_size [3];
+      coornet_q [0.1]; coornet_p [0.5]; cluster_networks [all but cross_platform];
+      cluster_min_share [0.05]; cluster_min_weight [2 acts per tie edge]; cluster_sync_weight [6];
+      cluster_sync_p [1e-4]; cluster_min_combined [4, summed over networks];
+      conversation_networks [co_mention, co_reply]; min_cluster_size [3];
+      salt_min_words [6]; salt_similarity [0.8]; sync_replies [false]; fused_min_similarity [0.05];
       leiden_resolution [1.0]; seed [42]; memory_limit ["3GB": DuckDB's memory limit
       while this analysis runs (it spills to disk beyond it; the previous limit is restored)].
     """
@@ -192,9 +242,9 @@ class Coordination(Analysis):
     writes: ClassVar[tuple] = (
         findings_table(
             "coordination", "One row per undirected edge (account pair) per network.",
-            ("network", "VARCHAR", "co_retweet, co_tweet, co_similar_tweet, co_link, co_domain, co_hashtag_sequence, "
-             "co_reply, co_mention, sync or co_image"),
-            ("platform", "VARCHAR", "the accounts' platform"),
+            ("network", "VARCHAR", "co_retweet, co_tweet, co_similar_tweet, co_salted_tweet, co_link, co_domain, "
+             "co_hashtag_sequence, co_reply, co_mention, sync, co_image or cross_platform"),
+            ("platform", "VARCHAR", "the accounts' platform ('p1+p2' for cross_platform edges)"),
             ("account_1", "VARCHAR", "one account (account_1 < account_2)"),
             ("account_2", "VARCHAR", "the other account"),
             ("weight", "BIGINT", "the larger of weight_1_2 and weight_2_1 (CNT's edge weight)"),
@@ -208,14 +258,17 @@ class Coordination(Analysis):
             ("actions_1", "BIGINT", "account_1's actions in this network"),
             ("actions_2", "BIGINT", "account_2's actions in this network"),
             ("share", "DOUBLE", "min(weight_1_2 / actions_1, weight_2_1 / actions_2): small for chance co-activity"),
+            ("platform_1", "VARCHAR", "account_1's platform"),
+            ("platform_2", "VARCHAR", "account_2's platform"),
         ),
         findings_table(
-            "coordination_clusters", "One row per (cluster, account): clusters of the combined network.",
+            "coordination_clusters", "One row per (cluster, account): Leiden clusters of accounts tied by repeated coordinated acts (one list; an account is in at most one cluster).",
             ("platform", "VARCHAR", "the accounts' platform"),
             ("cluster_id", "VARCHAR", "the cluster"),
             ("account_id", "VARCHAR", "a member account"),
-            ("method", "VARCHAR", "'components' (connected components) or 'leiden' (Leiden communities)"),
+            ("method", "VARCHAR", "how the cluster was found ('leiden')"),
             ("size", "BIGINT", "accounts in the cluster"),
+            ("strength", "DOUBLE", "coordinated acts per member: the summed weights of the cluster's internal tie edges divided by its size"),
             ("networks", "VARCHAR", "JSON: the networks whose edges join the cluster"),
             ("evidence", "VARCHAR", "JSON: per-network edge counts, weights and example posts"),
         ),
@@ -230,6 +283,26 @@ class Coordination(Analysis):
             ("n_tokens", "BIGINT", "tokens in CNT's token set"),
             ("token_set", "VARCHAR", "CNT's token set, tokens joined by spaces"),
             ("band_*", "BIGINT", "MinHash LSH band keys band_0, band_1, ... (as many as the banding needs)"),
+            ("salted_n", "BIGINT", "distinct words left without salt (hashtags, mentions, links, emoji, punctuation); 0 when fewer than salt_min_words"),
+            ("salted_words", "VARCHAR", "those words, sorted, joined by spaces"),
+            ("salted_band_*", "BIGINT", "MinHash LSH band keys of the salted words (co_salted_tweet)"),
+        ),
+        findings_table(
+            "coordination_fused", "One row per account pair of the fused network (Luceri et al. 2024): every non-conversation network in one similarity.",
+            ("platform", "VARCHAR", "the accounts' platform"),
+            ("account_1", "VARCHAR", "one account"),
+            ("account_2", "VARCHAR", "the other account"),
+            ("similarity", "DOUBLE", "1 - prod(1 - share) over the networks tying them, 0-1 (ties below fused_min_similarity pruned)"),
+            ("networks", "VARCHAR", "JSON: network -> share"),
+        ),
+        findings_table(
+            "coordination_accounts", "One row per account of the fused network: its coordination score, to sort by.",
+            ("platform", "VARCHAR", "the account's platform"),
+            ("account_id", "VARCHAR", "the account"),
+            ("coordination_score", "DOUBLE", "weighted degree in the fused network (sum of its fused similarities)"),
+            ("ties", "BIGINT", "accounts it is tied to in the fused network"),
+            ("networks", "VARCHAR", "JSON: the networks of its ties"),
+            ("cluster_id", "VARCHAR", "its coordination cluster, if any"),
         ),
     )
     requires: ClassVar[tuple[str, ...]] = ("images",)
@@ -252,11 +325,19 @@ class Coordination(Analysis):
         coornet_p: float = 0.5,
         cluster_networks: Sequence[str] | None = None,
         cluster_min_share: float = 0.05,
-        cluster_min_weight: int = 4,
+        cluster_min_weight: int = 2,
+        cluster_sync_weight: int = 6,
+        cluster_sync_p: float = 1e-4,
+        cluster_min_combined: int = 4,
+        conversation_networks: Sequence[str] = CONVERSATION_NETWORKS,
         min_cluster_size: int = 3,
         leiden_resolution: float = 1.0,
         seed: int = 42,
         memory_limit: str | None = "3GB",
+        salt_min_words: int = SALT_MIN_WORDS,
+        salt_similarity: float = 0.8,
+        sync_replies: bool = False,
+        fused_min_similarity: float = 0.05,
     ) -> None:
         # checked here, stored exactly as passed (scikit-learn's rule); run() derives what it uses
         unknown = [n for n in _names(networks) if n not in nw.NETWORKS]
@@ -283,10 +364,18 @@ class Coordination(Analysis):
         self.cluster_networks = cluster_networks
         self.cluster_min_share = cluster_min_share
         self.cluster_min_weight = cluster_min_weight
+        self.cluster_sync_weight = cluster_sync_weight
+        self.cluster_sync_p = cluster_sync_p
+        self.cluster_min_combined = cluster_min_combined
+        self.conversation_networks = conversation_networks
         self.min_cluster_size = min_cluster_size
         self.leiden_resolution = leiden_resolution
         self.seed = seed
         self.memory_limit = memory_limit
+        self.salt_min_words = salt_min_words
+        self.salt_similarity = salt_similarity
+        self.sync_replies = sync_replies
+        self.fused_min_similarity = fused_min_similarity
 
     # -- actions --------------------------------------------------------------------------
     def _actions(self, engine, network: str):
@@ -308,17 +397,24 @@ class Coordination(Analysis):
         if network == "co_mention":
             return nw.mention_actions(posts, engine.table("interactions"))
         if network == "sync":
-            return nw.sync_actions(posts, self.sync_bin, self.sync_max_accounts)
+            return nw.sync_actions(posts, self.sync_bin, self.sync_max_accounts, replies=_flag(self.sync_replies))
         if network == "co_image":
             return nw.image_actions(posts, engine.table("image_clusters"))
+        if network == "cross_platform":
+            texts = engine.table("coordination_text") if getattr(self, "_salt_bands", 0) else None
+            return nw.cross_platform_actions(posts, engine.table("urls"), texts)
         if network == "co_similar_tweet":  # windows are estimated on identical token sets
             txt = engine.table("coordination_text")
             txt = txt.filter(txt.n_tokens > 0)
             return txt.select("platform", "post_id", "account_id", key=txt.token_set, t=txt.t)
+        if network == "co_salted_tweet":  # ... and on identical word sets without salt
+            txt = engine.table("coordination_text")
+            txt = txt.filter(txt.salted_n > 0)
+            return txt.select("platform", "post_id", "account_id", key=txt.salted_words, t=txt.t)
         raise ValueError(network)
 
     # -- per-post text pass (Python, batch by batch) ----------------------------------------
-    def _text_pass(self, engine, with_bands: bool) -> int:
+    def _text_pass(self, engine, with_bands: bool, with_salt: bool = False) -> int:
         posts = engine.table("posts")
         o = posts.filter(posts.retweet_of_post_id.isnull() & posts.account_id.notnull() & posts.created_at.notnull())
         expr = o.select("platform", "post_id", "account_id", t=nw.epoch_seconds(o.created_at), text=o.text)
@@ -331,9 +427,16 @@ class Coordination(Analysis):
             bands = 0
         self._lsh = {"bands": bands, "rows": rows, "num_perm": self.num_perm}
         self._bands = bands
-        schema = text_schema(bands)
+        salt_bands, salt_rows = lsh_params(self.salt_similarity, self.num_perm, self.lsh_max_miss)
+        if not with_salt:
+            salt_bands = 0
+        else:
+            self._lsh["salted"] = {"bands": salt_bands, "rows": salt_rows, "min_words": self.salt_min_words}
+        self._salt_bands = salt_bands
+        schema = text_schema(bands, salt_bands)
         total = int(engine.to_pandas(expr.aggregate(n=expr.post_id.count()))["n"].iloc[0])
-        fn = TextBatch(bands, rows, self.num_perm)
+        fn = TextBatch(bands, rows, self.num_perm, salt_bands=salt_bands, salt_rows=salt_rows,
+                       salt_min_words=self.salt_min_words)
         with progress("Coordination: text keys and MinHash", total=total) as bar:
             fn.bar = bar
             try:
@@ -342,21 +445,26 @@ class Coordination(Analysis):
                 fn.bar = None
 
     # -- co_similar_tweet ---------------------------------------------------------------------
-    def _similar_pairs(self, engine, window: int):
-        """Verified co_similar_tweet pairs (:data:`network.PAIR_COLUMNS`).
+    def _similar_pairs(self, engine, window: int, network: str = "co_similar_tweet"):
+        """Verified co_similar_tweet (or co_salted_tweet) pairs (:data:`network.PAIR_COLUMNS`).
 
         Candidates: two posts within the window that share an LSH band key, found by one bucketed
         equi-join per band on the integer post ids (the union of the bands' pairs, distinct).
         Verification: the exact Jaccard similarity of the CNT token sets, after the length bound
         ``min(n1, n2) / max(n1, n2) >= threshold`` (Jaccard can never exceed it).
         """
+        salted = network == "co_salted_tweet"
+        band, n_col, set_col = ("salted_band_", "salted_n", "salted_words") if salted else ("band_", "n_tokens", "token_set")
+        bands = self._salt_bands if salted else self._bands
+        threshold = self.salt_similarity if salted else self.similarity_threshold
         txt = engine.table("coordination_text")
-        t = txt.filter(txt.n_tokens > 0)
+        t = txt.filter(txt[n_col] > 0)
+        t = t.mutate(n_tokens=t[n_col], token_set=t[set_col])
         width = max(int(window), 1)
         pieces = []
         self._candidate_tables = []
-        for j in range(self._bands):
-            a = t.select("platform", "pid", "t", key=t[f"band_{j}"], bucket=(t.t // width).cast("int64"))
+        for j in range(bands):
+            a = t.select("platform", "pid", "t", key=t[f"{band}{j}"], bucket=(t.t // width).cast("int64"))
             l, r = a.view(), a.view()
             for same in (True, False):
                 preds = [l.platform == r.platform, l.key == r.key]
@@ -368,7 +476,7 @@ class Coordination(Analysis):
                     pid_1=ibis.least(jn.pid, jn.pid_right),
                     pid_2=ibis.greatest(jn.pid, jn.pid_right),
                 ))
-            if (j + 1) % BANDS_PER_QUERY == 0 or j + 1 == self._bands:
+            if (j + 1) % BANDS_PER_QUERY == 0 or j + 1 == bands:
                 # written, BANDS_PER_QUERY bands at a time (fewer join hash tables at once): the
                 # verification joins then see the real (small) number of candidates; DuckDB's
                 # estimate of the joins' union is so large that it paired the two token tables
@@ -385,14 +493,14 @@ class Coordination(Analysis):
         j = cand.join(k1, [cand.platform == k1.pl_1, cand.pid_1 == k1.pid_a])
         j = j.join(k2, [j.platform == k2.pl_2, j.pid_2 == k2.pid_b])
         j = j.filter(j.acc_1 != j.acc_2)
-        j = j.filter(ibis.least(j.n_1, j.n_2) / ibis.greatest(j.n_1, j.n_2) >= self.similarity_threshold)
+        j = j.filter(ibis.least(j.n_1, j.n_2) / ibis.greatest(j.n_1, j.n_2) >= threshold)
         inter = j.tok_1.intersect(j.tok_2).length().cast("float64")
         # CNT: len(set_1 & set_2) / len(set_1 | set_2) >= threshold, in double precision
-        j = j.filter(inter / (j.n_1 + j.n_2 - inter) >= self.similarity_threshold)
+        j = j.filter(inter / (j.n_1 + j.n_2 - inter) >= threshold)
         first = j.acc_1 < j.acc_2
         return j.select(
             platform=j.platform,
-            network=ibis.literal("co_similar_tweet"),
+            network=ibis.literal(network),
             account_1=ibis.ifelse(first, j.acc_1, j.acc_2),
             post_1=ibis.ifelse(first, j.post_a, j.post_b),
             t_1=ibis.ifelse(first, j.ta, j.tb).cast("int64"),
@@ -409,10 +517,11 @@ class Coordination(Analysis):
             return self._run(engine)
 
     def _run(self, engine) -> dict[str, Any]:
+        self._sync_bins = None
         networks = list(_names(self.networks))
         if "co_image" in networks and not engine.has_table("image_clusters"):
             networks.remove("co_image")
-        needs_text = any(n in networks for n in ("co_tweet", "co_similar_tweet"))
+        needs_text = any(n in networks for n in TEXT_NETWORKS)
         summary: dict[str, Any] = {"networks": {}, "windows": {}, "seconds": {}, "cpu_seconds": {}}
         run_clock = Stopwatch()
 
@@ -421,7 +530,8 @@ class Coordination(Analysis):
             summary["cpu_seconds"][name] = round(clock.cpu(), 3)
 
         if needs_text:
-            n = self._text_pass(engine, with_bands="co_similar_tweet" in networks)
+            n = self._text_pass(engine, with_bands="co_similar_tweet" in networks,
+                                with_salt=any(n in networks for n in ("co_salted_tweet", "cross_platform")))
             summary["text_posts"] = int(n)
             summary["lsh"] = self._lsh
             stage("text_pass", run_clock)
@@ -429,7 +539,7 @@ class Coordination(Analysis):
         # every network's actions (but co_similar_tweet's LSH bands) are computed once and
         # written to a scratch table; each network's pairs, shares and window read it back
         t1 = Stopwatch()
-        plain = [n for n in networks if n != "co_similar_tweet"]
+        plain = [n for n in networks if n not in LSH_NETWORKS]
         if plain:
             engine.write(ACTIONS_TABLE, ibis.union(*[self._action_rows(engine, n) for n in plain], distinct=False))
             stage("actions", t1)
@@ -442,14 +552,29 @@ class Coordination(Analysis):
         engine.write("coordination", all_edges)
 
         t2 = Stopwatch()
-        cluster_nets = (_names(self.cluster_networks) if self.cluster_networks is not None
-                        else tuple(n for n in networks if n != "sync"))
-        e = all_edges.select(["platform", "network", "account_1", "account_2", "weight", "share"]).to_pandas()
-        e = e[e["network"].isin(cluster_nets) & (e["share"] >= self.cluster_min_share)]
-        clusters = cluster_accounts(e, self.min_cluster_size, self.cluster_min_weight, self.leiden_resolution, self.seed)
+        within = tuple(n for n in networks if n not in nw.CROSS_NETWORKS)  # clusters are per platform
+        cluster_nets = _names(self.cluster_networks) if self.cluster_networks is not None else within
+        e = all_edges.select(["platform", "network", "account_1", "account_2", "weight", "share", "post_ids",
+                              "actions_1", "actions_2"]).to_pandas()
+        e_all = e[~e["network"].isin(nw.CROSS_NETWORKS)]
+        e = e[e["network"].isin(cluster_nets)]
+        clusters = cluster_accounts(
+            e, self.min_cluster_size, min_acts=self.cluster_min_weight, min_share=self.cluster_min_share,
+            sync_weight=self.cluster_sync_weight, conversation=_names(self.conversation_networks),
+            min_weight=self.cluster_min_combined, sync_bins=getattr(self, "_sync_bins", None), sync_p=self.cluster_sync_p,
+            resolution=self.leiden_resolution, seed=self.seed,
+        )
         engine.write("coordination_clusters", _clusters_arrow(clusters))
         stage("clusters", t2)
-        comp = clusters[clusters["method"] == "components"] if len(clusters) else clusters
+        t3 = Stopwatch()
+        fused = fuse(e_all, self.fused_min_similarity, exclude=_names(self.conversation_networks))
+        engine.write("coordination_fused", _arrow(fused, FUSED_SCHEMA))
+        scores = fused_scores(fused, clusters)
+        engine.write("coordination_accounts", _arrow(scores, SCORES_SCHEMA))
+        summary["fused_ties"] = int(len(fused))
+        summary["scored_accounts"] = int(len(scores))
+        stage("fused", t3)
+        comp = clusters
         summary["edges"] = int(all_edges.num_rows)
         summary["clusters"] = int(comp["cluster_id"].nunique()) if len(comp) else 0
         summary["clustered_accounts"] = int(comp["account_id"].nunique()) if len(comp) else 0
@@ -470,7 +595,7 @@ class Coordination(Analysis):
         ).distinct()
 
     def _network_actions(self, engine, network: str):
-        if network == "co_similar_tweet":
+        if network in LSH_NETWORKS:
             return self._actions(engine, network)
         a = engine.table(ACTIONS_TABLE)
         return a.filter(a.network == network)
@@ -481,27 +606,34 @@ class Coordination(Analysis):
             for network in networks:
                 t1 = Stopwatch()
                 window = self._window(engine, network, summary)
-                actions = nw.with_window(self._network_actions(engine, network), network, window,
-                                         distinct=network == "co_similar_tweet")
-                if network == "co_similar_tweet":
-                    pairs = self._similar_pairs(engine, window)
+                lsh = network in LSH_NETWORKS
+                actions = nw.with_window(self._network_actions(engine, network), network, window, distinct=lsh)
+                if lsh:
+                    pairs = self._similar_pairs(engine, window, network)
+                elif network in nw.CROSS_NETWORKS:
+                    pairs = nw.cross_platform_pairs(actions)
                 else:
                     pairs = nw.co_action_pairs(actions)
                 min_w = self.sync_min_weight if network == "sync" else self.min_weight
-                edges = nw.edges_from_pairs(pairs, min_w, prefilter=network != "co_similar_tweet")
+                edges = nw.edges_from_pairs(pairs, min_w, prefilter=not lsh)
                 edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
                 # shares are joined here, on the (small) edge list: one combined query made
                 # DuckDB materialise the pair CTE several times
                 try:
                     edge_tab = engine.to_arrow(edges)
                 finally:
-                    for name in getattr(self, "_candidate_tables", []) if network == "co_similar_tweet" else []:
+                    for name in getattr(self, "_candidate_tables", []) if lsh else []:
                         _drop_scratch(engine, name)
+                edge_tab = _with_platforms(edge_tab)
                 counts = engine.to_arrow(nw.action_counts(actions).semi_join(
                     ibis.memtable(_edge_accounts(edge_tab)), ["platform", "account_id"]
                 )) if edge_tab.num_rows else None
                 table = _with_shares(edge_tab, counts).select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
                 pieces.append(table)
+                if network == "sync":  # active bins per platform: the chance model of strong sync
+                    bins = engine.to_pandas(actions.group_by("platform").aggregate(bins=actions.key.nunique()))
+                    self._sync_bins = {str(r.platform): int(r.bins) for r in bins.itertuples()}
+                    summary["sync_bins"] = self._sync_bins
                 summary["networks"][network] = {
                     "edges": table.num_rows,
                     "accounts": len(set(table.column("account_1").to_pylist()) | set(table.column("account_2").to_pylist())),
@@ -522,16 +654,36 @@ class Coordination(Analysis):
         return est["window"]
 
 
+def _names(value: str | Sequence[str]) -> tuple[str, ...]:
+    """Network names from a list or a comma-separated string (as ``--set`` passes them)."""
+    if isinstance(value, str):
+        return tuple(n.strip() for n in value.split(",") if n.strip())
+    return tuple(value)
+
+
+def _flag(value) -> bool:
+    """A yes/no parameter from a bool or a string ("true", "1", "yes")."""
+    return value.strip().lower() in ("1", "true", "yes") if isinstance(value, str) else bool(value)
+
+
 def _drop_scratch(engine, name: str) -> None:
     """Drop a scratch table of this analysis (from the corpus file and the engine's views)."""
     engine.drop_table(name)
 
 
+def _with_platforms(edges: pa.Table) -> pa.Table:
+    """Add platform_1 / platform_2: each account's platform ("a+b" of a cross_platform edge split)."""
+    plat = [str(p) for p in edges.column("platform").to_pylist()]
+    split = [p.split("+", 1) if "+" in p else [p, p] for p in plat]
+    return (edges.append_column("platform_1", pa.array([x[0] for x in split], pa.string()))
+            .append_column("platform_2", pa.array([x[1] for x in split], pa.string())))
+
+
 def _edge_accounts(edges: pa.Table) -> pd.DataFrame:
-    e = edges.select(["platform", "account_1", "account_2"]).to_pandas()
+    e = edges.select(["platform_1", "account_1", "platform_2", "account_2"]).to_pandas()
     both = pd.concat(
-        [e[["platform", "account_1"]].set_axis(["platform", "account_id"], axis=1),
-         e[["platform", "account_2"]].set_axis(["platform", "account_id"], axis=1)],
+        [e[["platform_1", "account_1"]].set_axis(["platform", "account_id"], axis=1),
+         e[["platform_2", "account_2"]].set_axis(["platform", "account_id"], axis=1)],
         ignore_index=True,
     )
     return both.drop_duplicates()
@@ -547,10 +699,20 @@ def _with_shares(edges: pa.Table, counts: pa.Table | None) -> pa.Table:
     else:
         c = counts.to_pandas()
         key = dict(zip(zip(c["platform"], c["account_id"]), c["actions"].astype("int64")))
-        df["actions_1"] = [key[k] for k in zip(df["platform"], df["account_1"])]
-        df["actions_2"] = [key[k] for k in zip(df["platform"], df["account_2"])]
+        df["actions_1"] = [key[k] for k in zip(df["platform_1"], df["account_1"])]
+        df["actions_2"] = [key[k] for k in zip(df["platform_2"], df["account_2"])]
         df["share"] = np.minimum(df["weight_1_2"] / df["actions_1"], df["weight_2_1"] / df["actions_2"])
     return pa.Table.from_pandas(df, preserve_index=False)
+
+
+FUSED_SCHEMA = pa.schema([("platform", pa.string()), ("account_1", pa.string()), ("account_2", pa.string()),
+                          ("similarity", pa.float64()), ("networks", pa.string())])
+SCORES_SCHEMA = pa.schema([("platform", pa.string()), ("account_id", pa.string()), ("coordination_score", pa.float64()),
+                           ("ties", pa.int64()), ("networks", pa.string()), ("cluster_id", pa.string())])
+
+
+def _arrow(df: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
 
 
 def _clusters_arrow(df: pd.DataFrame) -> pa.Table:
@@ -561,6 +723,7 @@ def _clusters_arrow(df: pd.DataFrame) -> pa.Table:
             ("account_id", pa.string()),
             ("method", pa.string()),
             ("size", pa.int64()),
+            ("strength", pa.float64()),
             ("networks", pa.string()),
             ("evidence", pa.string()),
         ]
@@ -568,10 +731,10 @@ def _clusters_arrow(df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
 
 
-def coordinated_accounts(engine, method: str = "components") -> list[str]:
+def coordinated_accounts(engine) -> list[str]:
     """Account ids in coordination clusters (a helper for evaluation against planted truth)."""
     c = engine.table("coordination_clusters")
-    return sorted(engine.to_pandas(c.filter(c.method == method).select("account_id").distinct())["account_id"])
+    return sorted(engine.to_pandas(c.select("account_id").distinct())["account_id"])
 
 
 __all__ = ["Coordination", "coordinated_accounts"]

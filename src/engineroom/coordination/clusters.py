@@ -1,16 +1,32 @@
-"""Clusters of coordinated accounts from the combined co-activity network (igraph, Leiden).
+"""Clusters of coordinated accounts: one list, each cluster with its networks, evidence posts and strength.
 
-The combined network joins every network's edges between the same two accounts (weight = the sum
-of the networks' weights); pairs below a minimum combined weight are left out. Two cluster methods are written, as rows of one table:
+A cluster is a group of accounts tied by *repeated coordinated acts*. Two accounts are tied when
+one of their edges is such evidence:
 
-* ``components``: connected components (every account linked to the cluster by a chain of
-  coordinated edges);
-* ``leiden``: Leiden communities maximising modularity (Traag, Waltman & van Eck 2019, "From
-  Louvain to Leiden: guaranteeing well-connected communities", *Scientific Reports* 9), which
-  split a large component into densely coordinated groups.
+* an edge of an action network (co_tweet, co_salted_tweet, co_link, co_hashtag_sequence, ...)
+  with at least ``min_acts`` coordinated acts (its CNT weight) and a ``share`` of at least
+  ``min_share`` (the smaller of the two accounts' fractions of actions matched by the other;
+  hyper-active accounts that share viral posts by chance have tiny shares);
+* a strong ``sync`` edge: active in the same time bin at least ``sync_weight`` times, and far
+  more often than chance: with ``B`` active bins on the platform and ``a1``, ``a2`` the two
+  accounts' active bins, independent accounts share ``k`` bins about Poisson(a1 * a2 / B)
+  times, and the edge needs P(K >= weight) <= ``sync_p`` (two hyper-active accounts share many
+  bins by chance alone).
 
-Only clusters of at least ``min_size`` accounts are kept. The evidence of a cluster lists, per
-network, its internal edges and their total weight, and its strongest edges.
+Conversation is not coordination: edges of the *conversation networks* (``co_mention``,
+``co_reply``: people replying in one thread mention and reply to the same accounts within
+seconds) never tie two accounts by themselves; they add their weight to pairs that another
+network ties. The tied pairs whose weights summed over every network reach ``min_weight``
+(default 4: two chance co-retweets of viral posts are not an operation) form the combined
+network (weight = that sum); its Leiden communities (modularity; Traag, Waltman & van Eck 2019, "From Louvain
+to Leiden: guaranteeing well-connected communities", *Scientific Reports* 9) of at least
+``min_size`` accounts are the clusters. Leiden splits the long chains that connected components
+make of loosely linked groups, and each account is in at most one cluster.
+
+``strength`` of a cluster: its coordinated acts (the summed weights of its internal tie edges)
+per member account. ``evidence``: per network the internal edges and their total weight, the
+strongest tie edges, and up to ``max_posts`` evidence posts (the posts that make the strongest
+tie edges, shared content before synchronised posting), for an analyst to read.
 """
 
 from __future__ import annotations
@@ -18,38 +34,90 @@ from __future__ import annotations
 import json
 import random
 from collections import defaultdict
+from typing import Iterable
 
 import pandas as pd
+
+#: Networks whose edges are conversation (replying to, mentioning the same accounts): they never
+#: make a cluster by themselves.
+CONVERSATION_NETWORKS: tuple[str, ...] = ("co_mention", "co_reply")
+
+CLUSTER_COLUMNS = ["platform", "cluster_id", "account_id", "method", "size", "strength", "networks", "evidence"]
+
+
+def tie_edges(
+    edges: pd.DataFrame,
+    min_acts: int = 2,
+    min_share: float = 0.05,
+    sync_weight: int = 6,
+    conversation: Iterable[str] = CONVERSATION_NETWORKS,
+    sync_bins: int | None = None,
+    sync_p: float = 1e-4,
+) -> pd.DataFrame:
+    """The edges that tie two accounts into a cluster (see the module docstring).
+
+    ``sync_bins``: the platform's number of active sync bins (None: no chance test)."""
+    conv = set(conversation)
+    net = edges["network"]
+    is_sync = net == "sync"
+    action = ~net.isin(conv) & ~is_sync & (edges["weight"] >= min_acts) & (edges["share"] >= min_share)
+    strong_sync = is_sync & (edges["weight"] >= sync_weight)
+    if sync_bins and strong_sync.any() and {"actions_1", "actions_2"} <= set(edges.columns):
+        strong_sync &= sync_chance(edges, sync_bins) <= sync_p
+    return edges[action | strong_sync]
+
+
+def sync_chance(edges: pd.DataFrame, bins: int) -> pd.Series:
+    """P(K >= weight) for K ~ Poisson(actions_1 * actions_2 / bins): how likely two independent
+    accounts with these many active bins share ``weight`` of ``bins`` bins by chance."""
+    from scipy.special import pdtrc  # P(K > k) of a Poisson distribution
+
+    lam = edges["actions_1"].astype(float) * edges["actions_2"].astype(float) / max(int(bins), 1)
+    return pd.Series(pdtrc(edges["weight"].astype(float) - 1, lam.to_numpy()), index=edges.index)
 
 
 def cluster_accounts(
     edges: pd.DataFrame,
     min_size: int = 3,
-    min_weight: int = 1,
+    min_acts: int = 2,
+    min_share: float = 0.05,
+    sync_weight: int = 6,
+    conversation: Iterable[str] = CONVERSATION_NETWORKS,
+    min_weight: int = 4,
+    sync_bins: dict | None = None,
+    sync_p: float = 1e-4,
     resolution: float = 1.0,
     seed: int = 42,
     top_edges: int = 10,
+    max_posts: int = 20,
 ) -> pd.DataFrame:
-    """Cluster rows (platform, cluster_id, account_id, method, size, networks, evidence).
+    """Cluster rows (:data:`CLUSTER_COLUMNS`), one row per (cluster, account); ``method`` is "leiden".
 
-    ``edges`` has columns platform, network, account_1, account_2, weight (one row per network
-    edge, as the ``coordination`` table). Account pairs whose combined weight (the sum over
-    networks) is below ``min_weight`` are left out of the combined network.
+    ``edges`` has columns platform, network, account_1, account_2, weight, share and (optional)
+    post_ids (a JSON list), one row per network edge as the ``coordination`` table.
     """
     import igraph as ig
 
-    cols = ["platform", "cluster_id", "account_id", "method", "size", "networks", "evidence"]
     if edges.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=CLUSTER_COLUMNS)
+    conversation = tuple(conversation)
     rows: list[dict] = []
+    numbered = 0  # cluster ids run over all platforms (one list)
     for platform, e in edges.groupby("platform", sort=True):
+        bins = (sync_bins or {}).get(platform)
+        ties = tie_edges(e, min_acts, min_share, sync_weight, conversation, bins, sync_p)
+        if ties.empty:
+            continue
+        tied = set(zip(ties["account_1"], ties["account_2"]))
+        e = e[[p in tied for p in zip(e["account_1"], e["account_2"])]]
         # sorted: the graph (and so Leiden's result) must not depend on the engine's row order
         combined = e.groupby(["account_1", "account_2"], sort=True)["weight"].sum().reset_index()
         combined = combined[combined["weight"] >= min_weight]
         if combined.empty:
             continue
-        keep = set(zip(combined["account_1"], combined["account_2"]))
-        e = e[[p in keep for p in zip(e["account_1"], e["account_2"])]]
+        strong = set(zip(combined["account_1"], combined["account_2"]))
+        e = e[[p in strong for p in zip(e["account_1"], e["account_2"])]]
+        ties = ties[[p in strong for p in zip(ties["account_1"], ties["account_2"])]]
         names = pd.unique(pd.concat([combined["account_1"], combined["account_2"]], ignore_index=True))
         index = {n: i for i, n in enumerate(names)}
         g = ig.Graph(
@@ -59,51 +127,62 @@ def cluster_accounts(
         )
         g.es["weight"] = combined["weight"].astype(float).tolist()
         random.seed(seed)  # igraph draws from Python's random module: reproducible Leiden
-        memberships = {
-            "components": g.connected_components().membership,
-            "leiden": g.community_leiden(
-                objective_function="modularity", weights="weight", resolution=resolution, n_iterations=-1
-            ).membership,
-        }
-        for method, membership in memberships.items():
-            groups: dict[int, list[int]] = defaultdict(list)
-            for v, c in enumerate(membership):
-                groups[c].append(v)
-            kept = [vs for vs in groups.values() if len(vs) >= min_size]
-            kept.sort(key=lambda vs: (-len(vs), min(names[v] for v in vs)))
-            member_of = {}
-            for k, vs in enumerate(kept):
-                for v in vs:
-                    member_of[names[v]] = k
-            e2 = e.assign(c1=e["account_1"].map(member_of), c2=e["account_2"].map(member_of))
-            internal = e2[e2["c1"].notna() & (e2["c1"] == e2["c2"])]
-            by_cluster = {int(k): grp for k, grp in internal.groupby("c1")}
-            for k, vs in enumerate(kept):
-                grp = by_cluster.get(k, internal.iloc[0:0])
-                per_net = grp.groupby("network")["weight"].agg(["count", "sum"])
-                strongest = grp.sort_values(
-                    ["weight", "network", "account_1", "account_2"], ascending=[False, True, True, True], kind="stable"
-                ).head(top_edges)
-                evidence = {
-                    "edges": {n: int(r["count"]) for n, r in per_net.iterrows()},
-                    "weight": {n: int(r["sum"]) for n, r in per_net.iterrows()},
-                    "top_edges": [
-                        {"network": r.network, "account_1": r.account_1, "account_2": r.account_2, "weight": int(r.weight)}
-                        for r in strongest.itertuples()
-                    ],
-                }
-                networks = json.dumps(sorted(per_net.index.tolist()))
-                cid = f"{method}-{k + 1}"
-                for v in sorted(vs, key=lambda v: names[v]):
-                    rows.append(
-                        {
-                            "platform": platform,
-                            "cluster_id": cid,
-                            "account_id": names[v],
-                            "method": method,
-                            "size": len(vs),
-                            "networks": networks,
-                            "evidence": json.dumps(evidence),
-                        }
-                    )
-    return pd.DataFrame(rows, columns=cols)
+        membership = g.community_leiden(
+            objective_function="modularity", weights="weight", resolution=resolution, n_iterations=-1
+        ).membership
+        groups: dict[int, list[int]] = defaultdict(list)
+        for v, c in enumerate(membership):
+            groups[c].append(v)
+        kept = [vs for vs in groups.values() if len(vs) >= min_size]
+        kept.sort(key=lambda vs: (-len(vs), min(names[v] for v in vs)))
+        member_of = {names[v]: k for k, vs in enumerate(kept) for v in vs}
+        e2 = e.assign(c1=e["account_1"].map(member_of), c2=e["account_2"].map(member_of))
+        internal = e2[e2["c1"].notna() & (e2["c1"] == e2["c2"])]
+        by_cluster = {int(k): grp for k, grp in internal.groupby("c1")}
+        tie_index = set(ties.index)
+        for k, vs in enumerate(kept):
+            grp = by_cluster.get(k, internal.iloc[0:0])
+            per_net = grp.groupby("network")["weight"].agg(["count", "sum"])
+            grp_ties = grp[grp.index.isin(tie_index)]
+            # shared content first (an analyst reads the copies), then synchronised posting
+            strongest = grp_ties.assign(_sync=grp_ties["network"] == "sync").sort_values(
+                ["_sync", "weight", "network", "account_1", "account_2"], ascending=[True, False, True, True, True],
+                kind="stable",
+            )
+            posts: list[str] = []
+            if "post_ids" in grp_ties.columns:
+                for ids in strongest["post_ids"]:
+                    for p in json.loads(ids) if isinstance(ids, str) else []:
+                        if p not in posts and len(posts) < max_posts:
+                            posts.append(p)
+                    if len(posts) >= max_posts:
+                        break
+            acts = int(grp_ties["weight"].sum())
+            evidence = {
+                "edges": {n: int(r["count"]) for n, r in per_net.iterrows()},
+                "weight": {n: int(r["sum"]) for n, r in per_net.iterrows()},
+                "tie_networks": sorted(grp_ties["network"].unique().tolist()),
+                "acts": acts,
+                "top_edges": [
+                    {"network": r.network, "account_1": r.account_1, "account_2": r.account_2, "weight": int(r.weight)}
+                    for r in strongest.head(top_edges).itertuples()
+                ],
+                "posts": posts,
+            }
+            networks = json.dumps(sorted(per_net.index.tolist()))
+            strength = round(acts / len(vs), 3)
+            for v in sorted(vs, key=lambda v: names[v]):
+                rows.append(
+                    {
+                        "platform": platform,
+                        "cluster_id": f"cluster-{numbered + k + 1}",
+                        "account_id": names[v],
+                        "method": "leiden",
+                        "size": len(vs),
+                        "strength": strength,
+                        "networks": networks,
+                        "evidence": json.dumps(evidence),
+                    }
+                )
+        numbered += len(kept)
+    return pd.DataFrame(rows, columns=CLUSTER_COLUMNS)

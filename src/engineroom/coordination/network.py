@@ -33,6 +33,7 @@ NETWORKS: tuple[str, ...] = (
     "co_retweet",
     "co_tweet",
     "co_similar_tweet",
+    "co_salted_tweet",
     "co_link",
     "co_domain",
     "co_hashtag_sequence",
@@ -40,7 +41,11 @@ NETWORKS: tuple[str, ...] = (
     "co_mention",
     "sync",
     "co_image",
+    "cross_platform",
 )
+
+#: Networks whose edges join accounts of two different platforms (``platform`` is "a+b").
+CROSS_NETWORKS: tuple[str, ...] = ("cross_platform",)
 
 #: The networks the Coordination Network Toolkit also computes (parity is tested on these).
 CNT_NETWORKS: tuple[str, ...] = ("co_retweet", "co_tweet", "co_link", "co_similar_tweet")
@@ -126,6 +131,44 @@ def co_action_pairs(actions: ir.Table) -> ir.Table:
         )
 
     return _pairs(left, same, True).union(_pairs(left, nxt, False), distinct=False)
+
+
+def cross_platform_pairs(actions: ir.Table) -> ir.Table:
+    """Co-action pairs of accounts on two *different* platforms (the same key within the window).
+
+    The result has :data:`PAIR_COLUMNS` with ``platform`` = "p1+p2" (the two platforms in
+    alphabetical order); ``account_1`` / ``post_1`` are on p1, ``account_2`` / ``post_2`` on p2.
+    Bucketed as :func:`co_action_pairs`: equi-joins on the key and the same or an adjacent bucket.
+    """
+    a = actions.mutate(bucket=(actions.t // ibis.greatest(actions.window, 1)).cast("int64"))
+    pieces = []
+    for d in (-1, 0, 1):
+        l, r = a.view(), a.view()
+        j = l.join(r, [l.network == r.network, l.key == r.key, l.platform < r.platform, l.bucket == r.bucket + d])
+        j = j.filter((j.t - j.t_right).abs() <= j.window)
+        pieces.append(j.select(
+            platform=j.platform + ibis.literal("+") + j.platform_right,
+            network=j.network,
+            account_1=j.account_id,
+            post_1=j.post_id,
+            t_1=j.t,
+            account_2=j.account_id_right,
+            post_2=j.post_id_right,
+            t_2=j.t_right,
+        ))
+    return ibis.union(*pieces, distinct=False)
+
+
+def cross_platform_actions(posts: ir.Table, urls: ir.Table, texts: ir.Table | None) -> ir.Table:
+    """cross_platform: the same link (``link:`` + expanded URL, original posts) or the same text
+    without its salt (``text:`` + the distinct words of ``coordination_text.salted_words``)."""
+    links = url_actions(posts, urls, by="url")
+    links = links.mutate(key=ibis.literal("link:") + links.key.cast("string"))
+    if texts is None:
+        return links
+    t = texts.filter(texts.salted_n > 0)
+    t = t.select("platform", "post_id", "account_id", key=ibis.literal("text:") + t.salted_words, t=t.t)
+    return links.select("platform", "post_id", "account_id", "key", "t").union(t, distinct=False)
 
 
 def json_string_list(arr: ir.ArrayValue) -> ir.StringValue:
@@ -265,12 +308,26 @@ def mention_actions(posts: ir.Table, interactions: ir.Table) -> ir.Table:
     return j.select("platform", "post_id", "account_id", key=j.target_key, t=j.t)
 
 
-def sync_actions(posts: ir.Table, bin_seconds: int = 10, max_accounts: int = 200) -> ir.Table:
+def is_reply(posts: ir.Table) -> ir.BooleanValue:
+    """A post that answers someone: a reply id, a replied-to account, or a text that opens with an
+    ``@mention`` (how a reply reads where the export has no reply ids)."""
+    return (
+        posts.reply_to_post_id.notnull()
+        | posts.reply_to_account_id.notnull()
+        | posts.text.lstrip().startswith("@").fill_null(False)
+    )
+
+
+def sync_actions(posts: ir.Table, bin_seconds: int = 10, max_accounts: int = 200, replies: bool = False) -> ir.Table:
     """sync: accounts active in the same ``bin_seconds`` time bin, one action per account and bin.
 
     The evidence post of an account in a bin is its first post there. Bins with more than
     ``max_accounts`` active accounts are skipped (platform-wide events, not coordination).
+    Replies (:func:`is_reply`) are not activity here unless ``replies``: people arguing in one
+    thread answer each other within seconds, which is conversation, not synchronised posting.
     """
+    if not replies:
+        posts = posts.filter(~is_reply(posts))
     b = posts_base(posts)
     b = b.mutate(bin=(b.t // bin_seconds).cast("int64"))
     per = b.group_by(["platform", "bin", "account_id"]).aggregate(post_id=b.post_id.min(), t=b.t.min())

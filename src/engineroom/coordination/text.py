@@ -23,7 +23,16 @@ scheme and a vectorised 32-bit token hash (:func:`token_hash32`; a signature equ
 turns them into locality-sensitive-hashing band keys (Leskovec, Rajaraman & Ullman, *Mining of
 Massive Datasets*, ch. 3). :func:`lsh_params` picks the banding so that a pair at the Jaccard
 threshold is missed with probability at most ``max_miss`` (default 1e-6); candidate pairs are
-always verified with the exact Jaccard similarity, so LSH only prunes.
+always verified with the exact Jaccard similarity, so LSH only prunes. :func:`minhash_signatures`
+is the package's one MinHash entry point for any token sets (the account signals' bio templates
+use it on character shingles).
+
+Salted copies. Operations post the same sentence with random hashtags, mentions, links or emoji
+added ("salt") so that exact and token-set matching miss the copies. :func:`salted_words` strips
+all of these, case and punctuation, and keeps the words (runs of Unicode letters and digits);
+texts with fewer than :data:`SALT_MIN_WORDS` words left are too short to say anything (a "thank
+you so much" is shared by chance) and get no salted key. The ``co_salted_tweet`` network compares
+the distinct-word sets of what is left by MinHash LSH and the exact Jaccard similarity.
 """
 
 from __future__ import annotations
@@ -48,6 +57,15 @@ MENTION = regex.compile(r"@.*?(?=(?:\s|$))")
 ASCII_TOKEN = re.compile(
     r"[a-z0-9_]+(?:(?:(?<=[a-z])[.:'](?=[a-z])|(?<=[0-9])[.,;'](?=[0-9]))[a-z0-9_]+)*|\r\n|[^ 'a-z0-9_]"
 )
+
+#: Salt: links (scheme or www.), hashtags and mentions (with their word), removed before the words are kept.
+#: (NUL, which joins the texts of a batch, ends them too.)
+SALT = re.compile(r"(?:https?://|www\.)[^\s\x00]+|[#@\uff03\uff20][^\s\x00#@\uff03\uff20]*")
+#: A word of a salted text: a run of Unicode letters or digits (emoji, punctuation, "_" split words).
+SALT_WORD = re.compile(r"[^\W_]+")
+#: Texts with fewer words than this after stripping the salt get no salted key (default of the
+#: coordination analysis' ``salt_min_words``).
+SALT_MIN_WORDS = 6
 
 _MAX_HASH = np.uint32((1 << 32) - 1)
 # MurmurHash3's 32-bit finalizer constants (datasketch's pre-mix for the affine32 scheme)
@@ -91,6 +109,36 @@ def key_and_tokens(text: str | None) -> tuple[str | None, list[str]]:
         return None, []
     cleaned = _clean(text)
     return text_key(" ".join(cleaned.split())), _tokens(cleaned)
+
+
+def salted_words(text: str | None) -> list[str]:
+    """The words of a text without its salt: links, hashtags, mentions, emoji, punctuation and case
+    removed, in order ("#vero Netanyahu Exposes the WITCH-HUNT! https://t.co/x" gives
+    ``["netanyahu", "exposes", "the", "witch", "hunt"]``)."""
+    if not text:
+        return []
+    return SALT_WORD.findall(SALT.sub(" ", text.lower()))
+
+
+def salted_batch(texts: Sequence[str | None], min_words: int = SALT_MIN_WORDS) -> tuple[list, list]:
+    """:func:`salted_words` for many texts: (key, sorted distinct words) per text.
+
+    The key is :func:`text_key` of the words joined by a space (None, with no words, when fewer
+    than ``min_words`` words are left). One regular-expression pass strips the salt of the whole
+    batch (texts joined by NUL, which the patterns never cross)."""
+    n = len(texts)
+    if n == 0:
+        return [], []
+    joined = _SEP.join(t.replace(_SEP, " ") if isinstance(t, str) else "" for t in texts).lower()
+    parts = SALT.sub(" ", joined).split(_SEP)
+    keys: list = [None] * n
+    words: list = [[]] * n
+    for i, part in enumerate(parts):
+        w = SALT_WORD.findall(part)
+        if len(w) >= min_words:
+            keys[i] = text_key(" ".join(w))
+            words[i] = sorted(set(w))
+    return keys, words
 
 
 def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
@@ -209,6 +257,20 @@ class MinHasher:
         return sig
 
 
+def minhash_signatures(token_sets: Sequence[Sequence[str]], num_perm: int = 64, seed: int = 1) -> np.ndarray:
+    """MinHash signatures (``len(token_sets)`` x ``num_perm``, uint32) of token sets: the package's
+    one MinHash (:class:`MinHasher`, datasketch's permutations; rows of empty sets are 2**32 - 1).
+    Word sets, CNT token sets and character shingles all go through it."""
+    return MinHasher(num_perm, seed=seed).signatures(token_sets)
+
+
+def char_shingles(text: str, k: int = 4) -> list[str]:
+    """The distinct character ``k``-grams of a text (the text itself when shorter than ``k``)."""
+    if len(text) <= k:
+        return [text] if text else []
+    return list({text[i : i + k] for i in range(len(text) - k + 1)})
+
+
 class TokenBatch(NamedTuple):
     """Text keys and CNT token sets of a batch of texts (see :func:`tokenize_batch`)."""
 
@@ -262,6 +324,12 @@ def tokenize_batch(texts: Sequence[str | None]) -> TokenBatch:
         keep[:n_fast] &= ~is_sep  # (a slow text's own NUL token is kept, as CNT keeps it)
     if slow:
         text_of[n_fast:] = np.repeat(np.asarray(slow, dtype=np.int64), [len(ts) for ts in slow_tokens])
+    lengths, set_codes = _distinct_sets(vocab, codes, text_of, keep, n)
+    return TokenBatch(keys, lengths, vocab, set_codes)
+
+
+def _distinct_sets(vocab: np.ndarray, codes: np.ndarray, text_of: np.ndarray, keep: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per text its distinct kept tokens in string order: (lengths, codes into ``vocab``, concatenated)."""
     order = np.argsort(vocab, kind="stable")  # Python's string order, as sorted()
     rank = np.empty(len(vocab), dtype=np.int64)
     rank[order] = np.arange(len(vocab))
@@ -270,7 +338,34 @@ def tokenize_batch(texts: Sequence[str | None]) -> TokenBatch:
     if len(combined) > 1:  # distinct tokens per text, in string order
         combined = combined[np.concatenate(([True], combined[1:] != combined[:-1]))]
     lengths = np.bincount(combined // v, minlength=n).astype(np.int64)
-    return TokenBatch(keys, lengths, vocab, order[combined % v])
+    return lengths, order[combined % v]
+
+
+_SALT_WORD_OR_SEP = re.compile(r"[^\W_]+|\x00")
+
+
+def salted_token_batch(texts: Sequence[str | None], min_words: int = SALT_MIN_WORDS) -> TokenBatch:
+    """The distinct words without salt (:func:`salted_batch`'s word sets) of many texts, vectorised:
+    one pass of the salt pattern and one of the word pattern over the NUL-joined batch, sets by
+    NumPy. Texts with fewer than ``min_words`` words get an empty set; ``keys`` are not computed
+    (all None)."""
+    n = len(texts)
+    empty = TokenBatch([None] * n, np.zeros(n, dtype=np.int64), np.empty(0, dtype=object), np.empty(0, dtype=np.int64))
+    if n == 0:
+        return empty
+    joined = _SEP.join(t.replace(_SEP, " ") if isinstance(t, str) else "" for t in texts).lower()
+    flat = _SALT_WORD_OR_SEP.findall(SALT.sub(" ", joined) + _SEP)
+    codes, vocab = pd.factorize(np.asarray(flat, dtype=object))
+    vocab = np.asarray(vocab, dtype=object)
+    sep_code = next(i for i, v in enumerate(vocab) if v == _SEP)  # (NumPy's == strips trailing NULs)
+    is_sep = codes == sep_code
+    text_of = (np.cumsum(is_sep) - is_sep).astype(np.int64)
+    words = np.bincount(text_of[~is_sep], minlength=n)
+    keep = ~is_sep & (words[text_of] >= min_words)
+    if not keep.any():
+        return empty
+    lengths, set_codes = _distinct_sets(vocab, codes, text_of, keep, n)
+    return TokenBatch([None] * n, lengths, vocab, set_codes)
 
 
 def lsh_params(threshold: float, num_perm: int, max_miss: float = 1e-6) -> tuple[int, int]:
@@ -316,6 +411,11 @@ def miss_probability(similarity: float, bands: int, rows: int) -> float:
 __all__ = [
     "normalise_text",
     "tokenize",
+    "salted_words",
+    "salted_batch",
+    "salted_token_batch",
+    "minhash_signatures",
+    "char_shingles",
     "key_and_tokens",
     "tokenize_batch",
     "TokenBatch",
