@@ -31,8 +31,15 @@ What is planted (30 days from 2024-03-01 by default):
 Generation streams in time order, chunk by chunk (NumPy draws per chunk; Python only assembles
 text and JSON), so memory stays bounded and 10M posts can be written. The output is the same for
 the same ``(posts, seed, format)``.
-"""
 
+The package has one module per job: :mod:`~engineroom.synth.scenario` (what is planted, by name),
+:mod:`~engineroom.synth.world` (accounts and schedule), :mod:`~engineroom.synth.posts` (the post
+generator), one writer per format (:mod:`~engineroom.synth.twarc2`,
+:mod:`~engineroom.synth.io_archive`, :mod:`~engineroom.synth.plain_csv`),
+:mod:`~engineroom.synth.truth` (the truth files), :mod:`~engineroom.synth.text` and
+:mod:`~engineroom.synth.files` (helpers), :mod:`~engineroom.synth.words` (templates and word lists).
+Every public name is importable from ``engineroom.synth``.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +49,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .files import _open_text
+from .files import open_text
 from .io_archive import IO_TWEET_COLUMNS, IO_USER_COLUMNS, IOArchiveWriter, io_users_path
 from .plain_csv import CSV_COLUMNS, CSVWriter
 from .posts import Generator, Post
@@ -114,7 +121,7 @@ def _synthesize(posts: int, out: Path, format: str, seed: int, start: str, days:
     world = World(posts, seed=seed, start=start, days=days)
     gen = Generator(world, chunk_size=chunk_size)
     writer = WRITERS[format](out, world)
-    with _open_text(posts_truth_path) as tf, progress(f"Synthesizing {out.name}", total=posts) as bar:
+    with open_text(posts_truth_path) as tf, progress(f"Synthesizing {out.name}", total=posts) as bar:
         tw = csv.writer(tf, lineterminator="\n")
         tw.writerow(POSTS_TRUTH_COLUMNS)
         for chunk in gen.chunks():

@@ -3,7 +3,7 @@
 An output file is compressed by its name's suffix (``.gz``: gzip level 5; ``.zst``: Zstandard level
 3; anything else: plain UTF-8 text), which is how ``synthesize(..., "corpus.jsonl.gz")`` writes a
 compressed export. JSON lines are written with orjson when it is installed, else with the standard
-library (same compact form).
+library (compact separators, non-ASCII kept as is).
 """
 
 from __future__ import annotations
@@ -17,15 +17,17 @@ from typing import Any
 try:  # orjson is faster; the standard library is the fallback
     import orjson
 
-    def _dumps(obj: Any) -> str:
+    def json_text(obj: Any) -> str:
+        """``obj`` as one line of compact JSON."""
         return orjson.dumps(obj).decode()
 
 except ImportError:  # pragma: no cover
-    def _dumps(obj: Any) -> str:
+    def json_text(obj: Any) -> str:
+        """``obj`` as one line of compact JSON."""
         return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def _open_text(path: Path, mode: str = "w"):
+def open_text(path: Path, mode: str = "w"):
     """Open for writing text, compressed by the file name's suffix (.gz, .zst)."""
     name = path.name.lower()
     if name.endswith(".gz"):

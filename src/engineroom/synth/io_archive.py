@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import _open_text
+from .files import open_text
 from .posts import Post
 from .scenario import QUOTE, REPLY, RETWEET
 from .world import World
@@ -47,7 +47,7 @@ class IOArchiveWriter:
     def __init__(self, path: Path, world: World) -> None:
         self.w = world
         self.path = path
-        self.f = _open_text(path)
+        self.f = open_text(path)
         self.out = csv.writer(self.f, quoting=csv.QUOTE_ALL, lineterminator="\n")
         self.out.writerow(IO_TWEET_COLUMNS)
         A = world.acc
@@ -83,7 +83,7 @@ class IOArchiveWriter:
         self.f.close()
         A = self.w.acc
         upath = io_users_path(self.path)
-        with _open_text(upath) as f:
+        with open_text(upath) as f:
             out = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n")
             out.writerow(IO_USER_COLUMNS)
             for i in np.nonzero(self.seen)[0].tolist():

@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .files import _open_text
+from .files import open_text
 from .posts import Post
 from .scenario import KIND_NAMES, QUOTE, REPLY, RETWEET
-from .text import _iso_ms
+from .text import iso_ms
 from .world import World
 
 CSV_COLUMNS = [
@@ -29,11 +29,11 @@ class CSVWriter:
 
     def __init__(self, path: Path, world: World) -> None:
         self.w = world
-        self.f = _open_text(path)
+        self.f = open_text(path)
         self.out = csv.writer(self.f, lineterminator="\n")
         self.out.writerow(CSV_COLUMNS)
         A = world.acc
-        self.created = _iso_ms(A.created_ms)
+        self.created = iso_ms(A.created_ms)
 
     def write(self, posts: list[Post]) -> None:
         A = self.w.acc

@@ -22,7 +22,7 @@ from .scenario import (
     BURST, BURST_TAG, CAMP, CAMPAIGN_TAG, COUNTER, EVENT_STREAMS, FAKE_DOMAIN, HATE, IDENTITY, INHERITED,
     NARR, NARRATIVE_TAGS, OPER, POST, QUOTE, REPLY, RETWEET, SID, STREAMS, STREAM_NAMES, TWEPOCH_MS,
 )
-from .text import _NR, _b62, _display, _fill, _iso_ms, _slug, _zipf_index
+from .text import RANDOM_PER_POST, base62, display_url, fill_template, iso_ms, slug, zipf_index
 from .world import World
 
 class Post:
@@ -119,7 +119,7 @@ class Generator:
                     a = w.civil[np.searchsorted(w.civil_cdf_rt, rng.random(n), side="right").clip(0, len(w.civil) - 1)]
                 else:
                     a = w.civil[np.searchsorted(w.civil_cdf_post, rng.random(n), side="right").clip(0, len(w.civil) - 1)]
-                r = rng.integers(0, 2**31, (n, _NR))
+                r = rng.integers(0, 2**31, (n, RANDOM_PER_POST))
             times.append(t)
             accts.append(a)
             sids.append(np.full(n, s, dtype=np.int16))
@@ -141,7 +141,7 @@ class Generator:
         rts = np.floor(like * rng.uniform(0.05, 0.35, n)).astype(np.int64)
         reps = np.floor(like * rng.uniform(0.02, 0.15, n)).astype(np.int64)
         quotes = np.floor(like * rng.uniform(0.0, 0.05, n)).astype(np.int64)
-        iso = _iso_ms(ms)
+        iso = iso_ms(ms)
         seq0 = self.seq
         seqs = np.arange(seq0, seq0 + n, dtype=np.int64)
         pids = (((ms - TWEPOCH_MS) << 22) | (seqs & 0x3FFFFF)).tolist()
@@ -218,32 +218,32 @@ class Generator:
         for k, (expanded, display) in enumerate(links):
             text += " "
             s = len(text)
-            tco = "https://t.co/" + _b62((p.seq * 0x9E3779B97F4A7C15 + k * 7919 + self.w.seed) % (62 ** 10), 10)
+            tco = "https://t.co/" + base62((p.seq * 0x9E3779B97F4A7C15 + k * 7919 + self.w.seed) % (62 ** 10), 10)
             text += tco
             us.append((s, len(text), tco, expanded, display))
         p.text, p.ments, p.tags, p.urls = text, ments, tg, us
 
     def _link(self, r: list[int], fixed_tco: str | None = None) -> tuple[str, str]:
         dom, fmt = W.NEWS_DOMAINS[r[5] % len(W.NEWS_DOMAINS)]
-        headline = _fill(self.w.T["headline"][r[4] % len(self.w.T["headline"])], r)
-        url = fmt.format(n=10_000_000 + r[6] % 89_999_999, d=f"{1 + r[6] % 29:02d}", slug=_slug(headline),
-                         hex=f"{r[7]:08x}{r[6]:08x}", yt=_b62(r[7] * 31 + r[6], 11))
-        return url, _display(url)
+        headline = fill_template(self.w.T["headline"][r[4] % len(self.w.T["headline"])], r)
+        url = fmt.format(n=10_000_000 + r[6] % 89_999_999, d=f"{1 + r[6] % 29:02d}", slug=slug(headline),
+                         hex=f"{r[7]:08x}{r[6]:08x}", yt=base62(r[7] * 31 + r[6], 11))
+        return url, display_url(url)
 
     def _fake_link(self, r: list[int], headline: str) -> tuple[str, str]:
         if r[3] % 5 == 0:  # now and then a state-media article instead of the fake-news site
-            url = f"https://www.rt.com/news/{590000 + r[6] % 9999}-{_slug(headline, 6)}/"
+            url = f"https://www.rt.com/news/{590000 + r[6] % 9999}-{slug(headline, 6)}/"
         else:
-            url = f"https://{FAKE_DOMAIN}/2024/03/{_slug(headline, 7)}-{r[6] % 9000 + 1000}"
-        return url, _display(url)
+            url = f"https://{FAKE_DOMAIN}/2024/03/{slug(headline, 7)}-{r[6] % 9000 + 1000}"
+        return url, display_url(url)
 
     def _general_tags(self, r: list[int]) -> list[str]:
         x = r[2] % 100
         if x < 28:
-            return [W.GENERAL_HASHTAGS[_zipf_index(r[3], len(W.GENERAL_HASHTAGS))]]
+            return [W.GENERAL_HASHTAGS[zipf_index(r[3], len(W.GENERAL_HASHTAGS))]]
         if x < 33:
-            a = W.GENERAL_HASHTAGS[_zipf_index(r[3], len(W.GENERAL_HASHTAGS))]
-            b = W.GENERAL_HASHTAGS[_zipf_index(r[4], len(W.GENERAL_HASHTAGS))]
+            a = W.GENERAL_HASHTAGS[zipf_index(r[3], len(W.GENERAL_HASHTAGS))]
+            b = W.GENERAL_HASHTAGS[zipf_index(r[4], len(W.GENERAL_HASHTAGS))]
             return [a, b] if a != b else [a]
         return []
 
@@ -279,7 +279,7 @@ class Generator:
     def _quote(self, p: Post, orig: Post, comment: str, tags: list[str] = ()) -> None:
         A = self.w.acc
         url = f"https://twitter.com/{A.handles[orig.aidx]}/status/{orig.pid}"
-        self._compose(p, comment, tags=tags, links=[(url, _display(url))])
+        self._compose(p, comment, tags=tags, links=[(url, display_url(url))])
         p.kind = QUOTE
         p.ref = orig
 
@@ -291,7 +291,7 @@ class Generator:
 
     def _t(self, key: str, r: list[int], ctx: bool = False) -> str:
         ts = self.w.T[key]
-        return _fill(ts[r[0] % len(ts)], r, self.w.ctx if ctx else None)
+        return fill_template(ts[r[0] % len(ts)], r, self.w.ctx if ctx else None)
 
     def _personal(self, body: str, r: list[int], level: int = 3, opener: bool = True) -> str:
         """A person's own touch around a template: an opener, a second sentence, a closer, an emoji.
@@ -325,7 +325,7 @@ class Generator:
         elif x < 640:
             body = self._personal(self._t("everyday", r), r)
         elif x < 810:
-            body = _fill(self.w.T["headline"][r[4] % len(self.w.T["headline"])], r)
+            body = fill_template(self.w.T["headline"][r[4] % len(self.w.T["headline"])], r)
             opener = W.NEWS_OPENERS[(r[6] >> 3) % len(W.NEWS_OPENERS)]
             body = self._personal(f"{opener} {body}".strip(), r, level=1, opener=False)
             links = [self._link(r)]
@@ -373,7 +373,7 @@ class Generator:
         x = r[2] % 100
         if x < p_none:
             return []
-        tags = [NARRATIVE_TAGS[_zipf_index(r[3], len(NARRATIVE_TAGS))]]
+        tags = [NARRATIVE_TAGS[zipf_index(r[3], len(NARRATIVE_TAGS))]]
         if x > 70:
             other = NARRATIVE_TAGS[r[4] % len(NARRATIVE_TAGS)]
             if other != tags[0]:
@@ -477,7 +477,7 @@ class Generator:
         url, disp = self._fake_link(r, headline)
         self._compose(p, headline, tags=[["WakeUpUK", "TruthBomb", "MSMLies"][r[2] % 3]] if r[2] % 2 else [],
                       links=[(url, disp)])
-        tco = "https://t.co/" + _b62((r[6] * 2654435761 + r[7]) % (62 ** 10), 10)
+        tco = "https://t.co/" + base62((r[6] * 2654435761 + r[7]) % (62 ** 10), 10)
         p.text = p.text[: p.urls[0][0]] + tco
         p.urls = [(p.urls[0][0], p.urls[0][0] + len(tco), tco, url, disp)]
         p.flags |= OPER
@@ -488,11 +488,11 @@ class Generator:
         k = 0 if r[1] % 10 < 7 else (1 if r[1] % 10 < 9 else 2)
         body = W.OP_MENTION_TEXTS[k]
         url = f"https://{FAKE_DOMAIN}/2024/02/the-story-they-buried-{k + 1}"
-        self._compose(p, body, mentions=[self.w.op_influencer], links=[(url, _display(url))])
-        tco = "https://t.co/" + _b62((k + 1) * 0x9E3779B97F4A7C15 % (62 ** 10), 10)
+        self._compose(p, body, mentions=[self.w.op_influencer], links=[(url, display_url(url))])
+        tco = "https://t.co/" + base62((k + 1) * 0x9E3779B97F4A7C15 % (62 ** 10), 10)
         s = p.urls[0][0]
         p.text = p.text[:s] + tco
-        p.urls = [(s, s + len(tco), tco, url, _display(url))]
+        p.urls = [(s, s + len(tco), tco, url, display_url(url))]
         p.flags |= OPER
 
     def _b_op_link(self, p: Post, r: list[int]) -> None:

@@ -59,6 +59,9 @@ def _handles(world: World, idxs) -> list[str]:
 
 
 def planted_truth(world: World, gen: Generator, out: Path, format: str) -> dict[str, Any]:  # noqa: A002
+    """The content of ``FILE.truth.json`` for a world whose posts ``gen`` has made (all of them):
+    counts, and per planted structure the account ids and handles to recover (keys in
+    docs/synth.md). :func:`engineroom.synth.synthesize` adds the paths of the files it wrote."""
     w, g = world, gen
     A = w.acc
     posted = g.posts_by_account > 0

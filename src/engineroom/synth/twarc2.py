@@ -11,10 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from .files import _dumps, _open_text
+from .files import json_text, open_text
 from .posts import Post
 from .scenario import REPLY, RETWEET, _REF_TYPE
-from .text import _b62
+from .text import base62
 from .world import World
 
 
@@ -25,7 +25,7 @@ class Twarc2Writer:
 
     def __init__(self, path: Path, world: World) -> None:
         self.w = world
-        self.f = _open_text(path)
+        self.f = open_text(path)
         self.pages = 0
         self.retrieved = (world.start + timedelta(days=world.days + 2)).isoformat()
         self.url = (
@@ -45,7 +45,7 @@ class Twarc2Writer:
             A = self.w.acc
             img = ("https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png"
                    if A.default_image[i] else
-                   f"https://pbs.twimg.com/profile_images/{1500000000000000000 + i * 7919}/{_b62(i * 2654435761, 8)}_normal.jpg")
+                   f"https://pbs.twimg.com/profile_images/{1500000000000000000 + i * 7919}/{base62(i * 2654435761, 8)}_normal.jpg")
             u = {
                 "id": A.id_str[i],
                 "username": A.handles[i],
@@ -132,11 +132,11 @@ class Twarc2Writer:
                     "newest_id": max(page, key=lambda q: q.seq).pid,
                     "oldest_id": min(page, key=lambda q: q.seq).pid,
                     "result_count": len(page),
-                    "next_token": _b62(self.pages * 104729 + 17, 24),
+                    "next_token": base62(self.pages * 104729 + 17, 24),
                 },
                 "__twarc": {"url": self.url, "version": "2.14.0", "retrieved_at": self.retrieved},
             }
-            self.f.write(_dumps(obj))
+            self.f.write(json_text(obj))
             self.f.write("\n")
             self.pages += 1
         if len(self._users) > 200_000:

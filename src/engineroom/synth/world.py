@@ -22,7 +22,7 @@ from .scenario import (
     BURST_PLACE, EVENT_STREAMS, INFLUENCERS, N_ENGINE_ROOM, N_ENGINE_ROOM_HATEFUL, ORGANIC_SHARES, SID,
     STREAMS, STREAM_NAMES, TARGET_HANDLE, TARGET_NAME, TARGET_SURNAME, TWEPOCH_MS,
 )
-from .text import _NR, _compile, _fill, _iso_ms
+from .text import RANDOM_PER_POST, compile_templates, fill_template, iso_ms
 
 class Accounts:
     """All accounts of the synthetic world, as parallel arrays (index = account number)."""
@@ -198,7 +198,7 @@ class World:
         A.created_ms = np.maximum(A.created_ms, TWEPOCH_MS + 86400_000)
         A.ids = ((A.created_ms - TWEPOCH_MS) << 22) | (np.arange(n, dtype=np.int64) & 0x3FFFFF)
         A.id_str = [str(x) for x in A.ids.tolist()]
-        A.created_iso = _iso_ms(A.created_ms)
+        A.created_iso = iso_ms(A.created_ms)
         A.client_name = [W.CLIENTS_ORGANIC[c] for c in A.client.tolist()]
         A.listed = (A.followers // rng.integers(40, 200, n)).astype(np.int64)
         A.tweet_count = (np.exp(rng.normal(7, 1.5, n)) + A.activity * 50).astype(np.int64)
@@ -230,14 +230,14 @@ class World:
     def _fragment_bios(self, idxs: np.ndarray, fragments: list[str], p_count: list[float],
                        first: list[str] | None = None) -> None:
         """Bios of 0-3 random fragments (``p_count``: probabilities of 0, 1, 2, 3), ``first`` leading."""
-        parts = _compile(fragments)
-        lead = _compile(first) if first else None
+        parts = compile_templates(fragments)
+        lead = compile_templates(first) if first else None
         rng = self.rng
         m = len(idxs)
         counts = rng.choice(4, m, p=p_count)
         picks = rng.integers(0, 2**31, (m, 3))
         seps = rng.integers(0, len(W.BIO_SEPARATORS), m)
-        r = rng.integers(0, 2**31, (m, _NR)).tolist()
+        r = rng.integers(0, 2**31, (m, RANDOM_PER_POST)).tolist()
         for j, idx in enumerate(idxs.tolist()):
             k = int(counts[j])
             chosen = []
@@ -245,16 +245,16 @@ class World:
                 pool = lead if (lead and q == 0) else parts
                 frag = pool[int(picks[j, q]) % len(pool)]
                 rr = r[j][q:] + r[j][:q]
-                chosen.append(_fill(frag, rr))
+                chosen.append(fill_template(frag, rr))
             chosen = list(dict.fromkeys(chosen))
             self.acc.bios[idx] = W.BIO_SEPARATORS[seps[j]].join(chosen)
 
     def _bios(self, idxs: np.ndarray, templates: list[str]) -> None:
-        parts = _compile(templates)
-        r = self.rng.integers(0, 2**31, (len(idxs), _NR)).tolist()
+        parts = compile_templates(templates)
+        r = self.rng.integers(0, 2**31, (len(idxs), RANDOM_PER_POST)).tolist()
         for j, idx in enumerate(idxs.tolist()):
             rr = r[j]
-            self.acc.bios[idx] = _fill(parts[rr[0] % len(parts)], rr)
+            self.acc.bios[idx] = fill_template(parts[rr[0] % len(parts)], rr)
 
     # -- schedule ------------------------------------------------------------------------
     def _profiles(self) -> dict[str, np.ndarray]:
@@ -318,7 +318,7 @@ class World:
                 "sizes": np.array(sizes, dtype=np.int64),
                 "hour": np.sort(rng.choice(H, len(sizes), p=p)),
                 "start": rng.uniform(0, 3600 - 120, len(sizes)),
-                "r": rng.integers(0, 2**31, (len(sizes), _NR)),
+                "r": rng.integers(0, 2**31, (len(sizes), RANDOM_PER_POST)),
             }
             self.events[name] = ev
             np.add.at(self.per_hour[SID[name]], ev["hour"], ev["sizes"])
@@ -365,7 +365,7 @@ class World:
         self.civil_cdf_rt = np.cumsum(w_rt) / w_rt.sum()
 
     def _make_templates(self) -> None:
-        c = _compile
+        c = compile_templates
         self.T = {
             "politics": c(W.POLITICS), "everyday": c(W.EVERYDAY), "headline": c(W.HEADLINES),
             "jewish": c(W.JEWISH_NEUTRAL), "israel": c(W.ISRAEL_NEUTRAL), "counter": c(W.COUNTER_SPEECH),
