@@ -12,8 +12,10 @@ speech, identity statements, news reports), trained on the ISCA/Jikeli IHRA-anno
 Findings table ``hate``: one row per post with text — platform, post_id, account_id, label
 (``antisemitic`` | ``other_hate`` | ``none``), score (calibrated P(antisemitic)), hate_score
 (P(any hate)), category (IHRA key for antisemitic posts with a lexicon trope, else NULL), evidence
-(JSON: ``lexicon`` matches with term/category/weight/source, context ``cues``, and for flagged
-posts the ``tokens`` that pushed the learned score up), counter_speech (the post condemns or
+(JSON: ``lexicon`` matches with term/category/weight/source, context ``cues``, the ``reason`` the
+post can be antisemitic at all — ``trope``, ``jews`` or ``israel``, see
+:func:`engineroom.hate.model.reason`; no post is labelled antisemitic without one — and for flagged
+posts the content-word ``tokens`` that pushed the learned score up), counter_speech (the post condemns or
 reports antisemitism and is not itself flagged).
 
 Parameters (defaults): ``threshold`` = None (use the model's own, chosen by cross-validation);
@@ -77,9 +79,9 @@ class Hate(Analysis):
 
             pred = _load(model_dir).predict(batch["text"].tolist())
             labels = pred.label
-            if self.threshold is not None:
-                labels = ["antisemitic" if s >= threshold else ("none" if l == "antisemitic" else l)
-                          for s, l in zip(pred.score, labels)]
+            if self.threshold is not None:  # never without a reason in the post, at any threshold
+                labels = ["antisemitic" if s >= threshold and r is not None else ("none" if l == "antisemitic" else l)
+                          for s, l, r in zip(pred.score, labels, pred.reason)]
             return pd.DataFrame({
                 "platform": batch["platform"].values, "post_id": batch["post_id"].values,
                 "account_id": batch["account_id"].values, "label": labels,
