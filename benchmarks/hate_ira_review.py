@@ -5,11 +5,15 @@
     python benchmarks/hate_ira_review.py --db /tmp/ira.duckdb [--judgements FILE.csv] [--show]
 
 Reads the ``hate`` findings table and the hand judgements (``benchmarks/hate_ira_judgements.csv``:
-``file``, ``post_id``, ``model_label``, ``judgement`` = ``correct`` | ``wrong``, ``note``; references
+``file``, ``post_id``, ``model_label``, ``judgement`` = ``correct`` | ``wrong`` | ``hashtag_only``
+(other hate only: the text itself attacks nobody, a campaign hashtag such as #IslamKills does),
+``note``; references
 to rows of the corpus file, never its texts) and prints: how many posts are labelled antisemitic,
 how many of them are judged, the precision over the judged ones, and the labelled posts that have
 no judgement yet (``--show`` prints their texts on the terminal so they can be judged; nothing is
-written). The same is reported for the judged sample of ``other_hate`` labels.
+written). The same is reported for the judged sample of ``other_hate`` labels: ``--sample-other N``
+prints the texts of N of them drawn with ``pandas.DataFrame.sample(N, random_state=16)`` from the
+posts labelled ``other_hate`` (ordered by post_id), which is how the judged sample was drawn.
 
 How the judgements were made is described in ``docs/hate.md`` (section "Measured on real posts").
 """
@@ -43,12 +47,15 @@ def review(db: str | Path, judgements: str | Path = JUDGEMENTS) -> dict:
         got = flagged[flagged["label"] == label]
         judged = j[j["model_label"] == label]
         both = got.merge(judged[["post_id", "judgement", "note"]], on="post_id", how="left")
-        done = both[both["judgement"].isin(["correct", "wrong"])]
+        kinds = ["correct", "wrong", "hashtag_only"]
+        done = both[both["judgement"].isin(kinds)]
+        ok = done["judgement"] != "wrong"
         out[label] = {
-            "labelled": int(len(got)), "judged": int(len(done)),
-            "correct": int((done["judgement"] == "correct").sum()),
-            "precision": float((done["judgement"] == "correct").mean()) if len(done) else None,
-            "unjudged": both.loc[~both["judgement"].isin(["correct", "wrong"]), ["post_id", "score", "text", "evidence"]],
+            "labelled": int(len(got)), "judged": int(len(done)), "correct": int(ok.sum()),
+            "precision": float(ok.mean()) if len(done) else None,
+            # hashtag-only judgements counted as wrong
+            "strict_precision": float((done["judgement"] == "correct").mean()) if len(done) else None,
+            "unjudged": both.loc[~both["judgement"].isin(kinds), ["post_id", "score", "text", "evidence"]],
             "wrong": done.loc[done["judgement"] == "wrong", ["post_id", "note"]],
         }
     return out
@@ -59,17 +66,29 @@ def main() -> None:
     ap.add_argument("--db", required=True, type=Path)
     ap.add_argument("--judgements", type=Path, default=JUDGEMENTS)
     ap.add_argument("--show", action="store_true", help="print the texts of unjudged antisemitic labels")
+    ap.add_argument("--sample-other", type=int, default=0, metavar="N",
+                    help="print N other_hate labels (the judged sample's draw) with their texts")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
+    if a.sample_other:
+        con = duckdb.connect(str(a.db), read_only=True)
+        o = con.sql("SELECT h.post_id, h.hate_score, p.text FROM hate h JOIN posts p USING (platform, post_id) "
+                    "WHERE h.label = 'other_hate' ORDER BY h.post_id").df()
+        con.close()
+        for r in o.sample(min(a.sample_other, len(o)), random_state=16).itertuples():
+            print(f"{r.post_id} {r.hate_score:.3f} | {r.text!r}")
+        return
     res = review(a.db, a.judgements)
-    summary = {k: {m: v[m] for m in ("labelled", "judged", "correct", "precision")} for k, v in res.items()}
+    summary = {k: {m: v[m] for m in ("labelled", "judged", "correct", "precision", "strict_precision")}
+               for k, v in res.items()}
     an = res["antisemitic"]
     summary["antisemitic"]["unjudged_post_ids"] = an["unjudged"]["post_id"].tolist()
     if a.json:
         print(json.dumps(summary))
         return
     for k, v in summary.items():
-        print(f"{k}: labelled {v['labelled']}, judged {v['judged']}, correct {v['correct']}, precision {v['precision']}")
+        print(f"{k}: labelled {v['labelled']}, judged {v['judged']}, correct {v['correct']}, precision "
+              f"{v['precision']}, strict (hashtag-only counted wrong) {v['strict_precision']}")
     for r in an["wrong"].itertuples():
         print(f"  wrong {r.post_id}: {r.note}")
     if len(an["unjudged"]):

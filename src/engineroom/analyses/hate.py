@@ -48,7 +48,7 @@ class Hate(Analysis):
     """Label every post antisemitic / other hate / none with a calibrated score and evidence."""
 
     name = "hate"
-    version = "1"
+    version = "2"
     tables = ("hate",)
 
     def __init__(self, threshold: float | None = None, model_dir: str | None = None,
