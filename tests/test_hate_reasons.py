@@ -103,6 +103,15 @@ def test_a_partial_description_is_not_the_trope():
     assert label != "antisemitic", score
     assert ev["lexicon"] and ev["lexicon"][0].get("hedged") is True
     assert predict("the jews own the media and the banks")[0] == "antisemitic"
+    # the quantifier must scope over something other than Jews
+    hits = [h for h in default_lexicon().match("some jews control the media") if h.entry.kind == "trope"]
+    assert hits and not any(h.hedged for h in hits)
+    # a negated quantifier hedges the trope it scopes over, even one that starts with Jews (but
+    # "not all jews are ..., just the ones ..." is a common preface to the trope: the "all jews"
+    # generalisation itself is not hedged, the model weighs the rest)
+    hits = {h.text: h.hedged for h in default_lexicon().match("not all jews control the media")
+            if h.entry.kind == "trope"}
+    assert hits == {"all jews": False, "jews control the media": True}, hits
 
 
 @pytest.mark.parametrize("text", [

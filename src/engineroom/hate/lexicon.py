@@ -23,8 +23,10 @@ Two rules keep a match from standing for more than it says:
   drops content words ("the new nazis" as a variant of "jews are the new nazis"): loading such a
   lexicon fails. Generic phrases are their own entries, under the referent rule.
 
-A trope hit preceded (within two words) by a partial quantifier ("some", "a few", "not all") is
-``hedged``: "some media owned by Jews, some by Christians" describes, it does not assert the trope;
+A trope hit preceded (within two words) by a partial quantifier ("some", "a few", "not all") that
+scopes over something other than Jews, or a negated one ("not all", "not every"), is ``hedged``:
+"some media owned by Jews, some by Christians" describes, it does not assert the trope ("some
+Jews control the media" is not hedged, "not all Jews are evil" is);
 the model does not let a hedged hit lift a score (:func:`engineroom.hate.model.adjust_scores`).
 """
 
@@ -59,6 +61,8 @@ CUES = ("jewish_reference", "counter_speech", "identity", "report")
 REFERENT_CUES = ("jewish_reference", "identity")
 #: words that, within two words before a trope, make it a partial description, not a sweeping claim
 HEDGES = frozenset({"some", "few", "not all", "not every", "only some", "a few", "several"})
+#: of those, the ones that deny a generalisation whatever they scope over ("not all jews are ...")
+NEGATED_HEDGES = frozenset({"not all", "not every"})
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,11 @@ class Lexicon:
             if not referent:  # a trope without a Jewish referent is not evidence of antisemitism
                 hits = [h for h in hits if h.entry.kind != "trope"]
             else:
-                hits = [_hedge(h, norm) if h.entry.kind == "trope" else h for h in hits]
+                # where a referent word starts, a quantifier before it scopes over Jews: "some jews
+                # control ..." is not hedged, "not all jews are ..." is
+                ref_starts = {h.start for h in hits if h.entry.category in REFERENT_CUES}
+                hits = [_hedge(h, norm, negated_only=h.start in ref_starts) if h.entry.kind == "trope" else h
+                        for h in hits]
         return hits
 
     def match(self, text: str) -> list[Hit]:
@@ -185,12 +193,14 @@ class Lexicon:
         return self.match_normalized(normalize(text))
 
 
-def _hedge(hit: Hit, norm: str) -> Hit:
-    """``hit`` marked hedged when one of the two words before it is a partial quantifier."""
+def _hedge(hit: Hit, norm: str, negated_only: bool = False) -> Hit:
+    """``hit`` marked hedged when one of the two words before it is a partial quantifier (only a
+    negated one, "not all", when ``negated_only``)."""
     before = norm[max(0, hit.start - 40):hit.start].split()[-2:]
     if not before:
         return hit
-    if before[-1] in HEDGES or " ".join(before) in HEDGES or (len(before) == 2 and before[0] in HEDGES):
+    hedges = NEGATED_HEDGES if negated_only else HEDGES
+    if before[-1] in hedges or " ".join(before) in hedges or (len(before) == 2 and before[0] in hedges):
         return Hit(hit.entry, hit.start, hit.end, hit.text, hedged=True)
     return hit
 
