@@ -42,7 +42,8 @@ def test_every_category_is_covered():
 
 @pytest.mark.parametrize("category,form", [(c, f) for c, forms in OBFUSCATED.items() for f in forms])
 def test_obfuscated_forms_match(category, form):
-    assert category in categories_of(f"look at this: {form} !!"), (form, normalize(form))
+    # a trope counts only in a post that refers to Jews, Israel or Zionism (or is a coded term)
+    assert category in categories_of(f"look at this, about jews: {form} !!"), (form, normalize(form))
 
 
 @pytest.mark.parametrize("text", [
@@ -87,4 +88,4 @@ def test_extra_lexicon_file_adds_terms(tmp_path):
     extra = tmp_path / "extra.yaml"
     extra.write_text("entries:\n  - {term: snorkelbank, category: jewish_power_conspiracy, weight: 0.9, source: test}\n")
     lex = load_lexicon([extra])
-    assert any(h.entry.term == "snorkelbank" for h in lex.match("the sn0rkelbank again"))
+    assert any(h.entry.term == "snorkelbank" for h in lex.match("the jews and the sn0rkelbank again"))

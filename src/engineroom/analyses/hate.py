@@ -12,8 +12,10 @@ speech, identity statements, news reports), trained on the ISCA/Jikeli IHRA-anno
 Findings table ``hate``: one row per post with text — platform, post_id, account_id, label
 (``antisemitic`` | ``other_hate`` | ``none``), score (calibrated P(antisemitic)), hate_score
 (P(any hate)), category (IHRA key for antisemitic posts with a lexicon trope, else NULL), evidence
-(JSON: ``lexicon`` matches with term/category/weight/source, context ``cues``, and for flagged
-posts the ``tokens`` that pushed the learned score up), counter_speech (the post condemns or
+(JSON: ``lexicon`` matches with term/category/weight/source, context ``cues``, the ``reason`` the
+post can be antisemitic at all — ``trope``, ``jews`` or ``israel``, see
+:func:`engineroom.hate.model.reason`; no post is labelled antisemitic without one — and for flagged
+posts the content-word ``tokens`` that pushed the learned score up), counter_speech (the post condemns or
 reports antisemitism and is not itself flagged).
 
 Parameters (defaults): ``threshold`` = None (use the model's own, chosen by cross-validation);
@@ -46,7 +48,7 @@ class Hate(Analysis):
     """Label every post antisemitic / other hate / none with a calibrated score and evidence."""
 
     name = "hate"
-    version = "1"
+    version = "2"
     reads = ("posts",)
     writes = (findings_table(
         "hate", "One row per post with text that was scored (retweets scored once, on their original).",
@@ -54,10 +56,10 @@ class Hate(Analysis):
         ("post_id", "VARCHAR", "the post"),
         ("account_id", "VARCHAR", "its author"),
         ("label", "VARCHAR", "'antisemitic', 'other_hate' or 'none'"),
-        ("score", "DOUBLE", "calibrated probability that the post is antisemitic"),
+        ("score", "DOUBLE", "calibrated probability that the post is antisemitic (scaled down when the post names no Jews, Israel, Zionism or coded term; never labelled without one)"),
         ("hate_score", "DOUBLE", "calibrated probability that the post is hateful (any target)"),
         ("category", "VARCHAR", "IHRA category key of the lexicon trope for antisemitic posts, else NULL"),
-        ("evidence", "VARCHAR", "JSON: lexicon matches, context cues and, for flagged posts, the tokens that raised the score"),
+        ("evidence", "VARCHAR", "JSON: the reason (trope, jews, israel or none), lexicon matches, context cues and, for flagged posts, the tokens that raised the score (stop-words left out)"),
         ("counter_speech", "BOOLEAN", "the post condemns or reports antisemitism and is not itself flagged"),
     ),)
 
@@ -89,9 +91,9 @@ class Hate(Analysis):
 
             pred = _load(model_dir).predict(batch["text"].tolist())
             labels = pred.label
-            if self.threshold is not None:
-                labels = ["antisemitic" if s >= threshold else ("none" if l == "antisemitic" else l)
-                          for s, l in zip(pred.score, labels)]
+            if self.threshold is not None:  # never without a reason in the post, at any threshold
+                labels = ["antisemitic" if s >= threshold and r is not None else ("none" if l == "antisemitic" else l)
+                          for s, l, r in zip(pred.score, labels, pred.reason)]
             return pd.DataFrame({
                 "platform": batch["platform"].values, "post_id": batch["post_id"].values,
                 "account_id": batch["account_id"].values, "label": labels,

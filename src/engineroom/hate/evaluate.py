@@ -31,9 +31,10 @@ def _pick(df: pd.DataFrame, names: tuple[str, ...], what: str, path: Path) -> st
     raise ValueError(f"{path}: no {what} column (looked for {', '.join(names)}; found {', '.join(map(str, df.columns))})")
 
 
-def metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, Any]:
-    """Precision, recall, F1 (at ``threshold``) and ROC AUC (None with one class) for labels ``y``."""
-    pred = (p >= threshold).astype(int)
+def metrics(y: np.ndarray, p: np.ndarray, threshold: float, flagged: np.ndarray | None = None) -> dict[str, Any]:
+    """Precision, recall, F1 (of ``flagged``, default ``p >= threshold``) and ROC AUC (of ``p``; None
+    with one class) for labels ``y``."""
+    pred = (p >= threshold).astype(int) if flagged is None else np.asarray(flagged).astype(int)
     pr, rc, f1, _ = precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
     auc = float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else None
     return {"n": int(len(y)), "positives": int(y.sum()), "precision": float(pr), "recall": float(rc),
@@ -49,13 +50,16 @@ def evaluate_frame(df: pd.DataFrame, text_col: str = "text", label_col: str = "l
     pred = model.predict(texts)
     seconds = time.perf_counter() - t0
     y = df[label_col].to_numpy()
-    result = metrics(y, pred.score, model.threshold)
+    # what the analysis labels: score over the threshold AND a reason in the post
+    flagged = np.array([lab == "antisemitic" for lab in pred.label], dtype=bool)
+    result = metrics(y, pred.score, model.threshold, flagged)
     result["threshold"] = model.threshold
     result["posts_per_s"] = float(len(texts) / seconds) if seconds > 0 else None
     result["seconds"] = round(seconds, 3)
     if by is not None:
         groups = df[by].fillna("").astype(str).to_numpy()
-        result["by"] = {g: metrics(y[groups == g], pred.score[groups == g], model.threshold) for g in sorted(set(groups))}
+        result["by"] = {g: metrics(y[groups == g], pred.score[groups == g], model.threshold, flagged[groups == g])
+                        for g in sorted(set(groups))}
     return result
 
 

@@ -11,7 +11,8 @@ The learned part of the model is a linear classifier over
   trope weight, the sum of trope weights, and the presence of context cues (reference to Jews or
   Israel, counter-speech, identity statement, news-report language, quotation marks) and their
   interactions with trope hits, so the model can learn that a slur inside counter-speech or a
-  news report is not an attack.
+  news report is not an attack. A hedged trope ("some media owned by Jews",
+  :mod:`engineroom.hate.lexicon`) is left out of the trope features.
 """
 
 from __future__ import annotations
@@ -194,6 +195,8 @@ def lexicon_features(hits: list[Hit], raw: str) -> list[float]:
         c = h.entry.category
         if c in cues:
             cues[c] = 1.0
+        elif h.hedged:  # "some media owned by Jews": the trope is described, not asserted
+            continue
         else:
             w = h.entry.weight
             if w > cat[c]:

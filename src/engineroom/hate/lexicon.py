@@ -10,6 +10,24 @@ Matching runs one Aho-Corasick automaton (pyahocorasick) over the normalised tex
 spellings match. Aho-Corasick finds substrings; word boundaries are checked here (a plural ``s`` /
 ``es`` is allowed after a term), except for ``compound`` entries, which also match inside longer
 words and hashtags (``#ZioNaziMedia``).
+
+Two rules keep a match from standing for more than it says:
+
+* **A trope needs a Jewish referent.** A trope entry that is not ``coded`` (a slur or code word that
+  itself refers to Jews, Israel or Zionism, such as "kike", "ZOG", "holohoax") counts only in a post
+  that also refers to Jews, Israel or Zionism: a ``jewish_reference`` or ``identity`` cue, or a coded
+  trope. "Children are still dying in ritual killings in Gabon" is not blood libel, "Isis is the new
+  Nazis" is not a Nazi comparison of Jews, "globalists" alone is not evidence.
+* **Phrases match whole.** A spelling is matched as a whole phrase (word boundaries, an ``s`` / ``es``
+  plural allowed); a variant may not be a shorter word tail of another spelling of its entry that
+  drops content words ("the new nazis" as a variant of "jews are the new nazis"): loading such a
+  lexicon fails. Generic phrases are their own entries, under the referent rule.
+
+A trope hit preceded (within two words) by a partial quantifier ("some", "a few", "not all") that
+scopes over something other than Jews, or a negated one ("not all", "not every"), is ``hedged``:
+"some media owned by Jews, some by Christians" describes, it does not assert the trope ("some
+Jews control the media" is not hedged, "not all Jews are evil" is);
+the model does not let a hedged hit lift a score (:func:`engineroom.hate.model.adjust_scores`).
 """
 
 from __future__ import annotations
@@ -22,6 +40,7 @@ from typing import Iterable
 
 import ahocorasick
 import yaml
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .normalize import SEPARATOR, normalize
 
@@ -38,6 +57,12 @@ CATEGORIES = (
 )
 #: context cues (not tropes)
 CUES = ("jewish_reference", "counter_speech", "identity", "report")
+#: cue categories that refer to Jews, Israel or Zionism (a reason a post can be antisemitic)
+REFERENT_CUES = ("jewish_reference", "identity")
+#: words that, within two words before a trope, make it a partial description, not a sweeping claim
+HEDGES = frozenset({"some", "few", "not all", "not every", "only some", "a few", "several"})
+#: of those, the ones that deny a generalisation whatever they scope over ("not all jews are ...")
+NEGATED_HEDGES = frozenset({"not all", "not every"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +78,7 @@ class Entry:
     kind: str = "trope"
     canonical: str = ""
     explicit: bool = False
+    coded: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,12 +89,15 @@ class Hit:
     start: int
     end: int
     text: str
+    hedged: bool = False
 
     def as_evidence(self) -> dict:
         d = {"term": self.entry.canonical or self.entry.term, "match": self.text, "category": self.entry.category,
              "weight": self.entry.weight, "source": self.entry.source}
         if self.entry.sub:
             d["sub"] = self.entry.sub
+        if self.hedged:
+            d["hedged"] = True
         return d
 
 
@@ -134,6 +163,8 @@ class Lexicon:
                     continue
                 seen.add(key)
                 hits.append(Hit(e, start, right, norm[start:right]))
+        # the referent rule looks at every hit, before nesting is resolved ("kikes" inside "gas the kikes")
+        referent = any(h.entry.category in REFERENT_CUES or h.entry.coded for h in hits)
         # drop a hit inside a longer hit of the same category or, for tropes, any trope ("jews
         # control" inside "jews control the media", "zio" inside "zio nazi")
         if len(hits) > 1:
@@ -145,11 +176,47 @@ class Lexicon:
                     continue
                 kept.append(h)
             hits = kept
+        tropes = [h for h in hits if h.entry.kind == "trope"]
+        if tropes:
+            if not referent:  # a trope without a Jewish referent is not evidence of antisemitism
+                hits = [h for h in hits if h.entry.kind != "trope"]
+            else:
+                # where a referent word starts, a quantifier before it scopes over Jews: "some jews
+                # control ..." is not hedged, "not all jews are ..." is
+                ref_starts = {h.start for h in hits if h.entry.category in REFERENT_CUES}
+                hits = [_hedge(h, norm, negated_only=h.start in ref_starts) if h.entry.kind == "trope" else h
+                        for h in hits]
         return hits
 
     def match(self, text: str) -> list[Hit]:
         """Lexicon hits in a raw post text."""
         return self.match_normalized(normalize(text))
+
+
+def _hedge(hit: Hit, norm: str, negated_only: bool = False) -> Hit:
+    """``hit`` marked hedged when one of the two words before it is a partial quantifier (only a
+    negated one, "not all", when ``negated_only``)."""
+    before = norm[max(0, hit.start - 40):hit.start].split()[-2:]
+    if not before:
+        return hit
+    hedges = NEGATED_HEDGES if negated_only else HEDGES
+    if before[-1] in hedges or " ".join(before) in hedges or (len(before) == 2 and before[0] in hedges):
+        return Hit(hit.entry, hit.start, hit.end, hit.text, hedged=True)
+    return hit
+
+
+def _check_tails(spellings: list[str], where: str) -> None:
+    """Refuse a variant (``spellings[1:]``; ``spellings[0]`` is the term) that is a shorter word tail
+    of another spelling of the same entry and drops content words (not only stop words): it would
+    match where the head is absent."""
+    words = {s: normalize(s).partition(SEPARATOR)[0].split() for s in spellings}
+    for short, ws in list(words.items())[1:]:  # the term itself defines the entry; its variants may not shrink it
+        for long, wl in words.items():
+            if len(ws) < len(wl) and ws and wl[-len(ws):] == ws:
+                head = wl[:-len(ws)]
+                if any(w not in ENGLISH_STOP_WORDS for w in head):
+                    raise LexiconError(f"{where}: variant {short!r} is a shorter tail of {long!r} and would match "
+                                       f"without {' '.join(head)!r}; make it an entry of its own")
 
 
 def _parse(data: object, path: str) -> list[Entry]:
@@ -180,10 +247,13 @@ def _parse(data: object, path: str) -> list[Entry]:
         if not isinstance(variants, list):
             raise LexiconError(f"{where} ({term}): field 'variants' must be a list")
         kind = raw.get("kind", "cue" if cat in CUES else "trope")
+        if kind == "trope":
+            _check_tails([term, *map(str, variants)], f"{where} ({term})")
         for spelling in [term, *map(str, variants)]:
             out.append(Entry(term=spelling, category=cat, weight=weight, source=str(raw["source"]),
                              sub=raw.get("sub"), compound=bool(raw.get("compound", False)), kind=kind,
-                             canonical=term if spelling != term else "", explicit=bool(raw.get("explicit", False))))
+                             canonical=term if spelling != term else "", explicit=bool(raw.get("explicit", False)),
+                             coded=bool(raw.get("coded", False))))
     return out
 
 

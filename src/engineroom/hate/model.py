@@ -29,7 +29,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from .features import LEX_FEATURES, Featurizer, lexicon_matrix, quoted, tfidf
-from .lexicon import CATEGORIES, Hit, Lexicon, default_lexicon
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from .lexicon import CATEGORIES, REFERENT_CUES, Hit, Lexicon, default_lexicon
 from .normalize import group_texts, normalize
 
 MODEL_FILE = "hate_model.npz"
@@ -39,7 +41,14 @@ MODEL_FILE = "hate_model.npz"
 CONTEXT = {"explicit_counter": 0.4, "report": 1.0, "identity": 0.6, "strong_weight": 0.95, "strong_scale": 0.9,
            # categories the training data hardly covers: lexicon evidence lifts them from a lower bar
            "rare_categories": ["jewish_power_conspiracy", "dual_loyalty", "holocaust_denial", "blood_libel"],
-           "rare_weight": 0.7}
+           "rare_weight": 0.7,
+           # a post with no reference to Jews, Israel or Zionism and no coded term: never labelled
+           # antisemitic, and its score is scaled by this
+           "no_reason": 0.3,
+           # a post whose only reference is to Israel / Zionism (no Jews, no trope), and one that is
+           # also framed as news ("police", "said", "officials"): reporting on or arguing about events
+           # in Israel is not antisemitic for that alone
+           "israel_only": 0.7, "israel_report": 0.5}
 
 
 def default_model_dir() -> Path:
@@ -57,14 +66,19 @@ class Prediction:
     category: list[str | None]
     evidence: list[str]
     counter_speech: list[bool]
+    #: why the post can be antisemitic at all (:func:`reason`); None: it can not, at any threshold
+    reason: list[str | None]
 
     def take(self, rows: np.ndarray) -> "Prediction":
         """The predictions of ``rows`` (indices, repeats allowed), in that order."""
         idx = rows.tolist()
         return Prediction(self.score[rows], self.hate_score[rows], [self.label[i] for i in idx],
                           [self.category[i] for i in idx], [self.evidence[i] for i in idx],
-                          [self.counter_speech[i] for i in idx])
+                          [self.counter_speech[i] for i in idx], [self.reason[i] for i in idx])
 
+
+#: the context of the any-hate head: the lexicon lift and the referent rules are about antisemitism
+_HATE_CONTEXT = {"strong_weight": 2.0, "rare_weight": 2.0, "no_reason": 1.0, "israel_only": 1.0, "israel_report": 1.0}
 
 #: the evidence of a post without lexicon hits that is not flagged
 _NO_EVIDENCE = json.dumps({"lexicon": []}, ensure_ascii=False)
@@ -74,8 +88,36 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
+#: the reason kinds :func:`reason` returns, strongest first
+REASONS = ("trope", "jews", "israel")
+
+#: words never shown as evidence tokens (scikit-learn's English stop-word list, and single characters)
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"actually", "just", "really", "it's", "i'm", "don't", "that's", "im",
+                                              "dont", "thats", "rt", "amp", "https", "http"}
+
+
+def reason(hits: list[Hit]) -> str | None:
+    """Why a post can be antisemitic at all, from its lexicon hits: ``"trope"`` (a trope with its
+    Jewish referent, or a coded term: the lexicon drops tropes without one), ``"jews"`` (a reference
+    to Jews, Judaism or the Holocaust, or a Jewish identity statement), ``"israel"`` (a reference to
+    Israel or Zionism only), or ``None`` (no reason: never labelled antisemitic)."""
+    kinds = set()
+    for h in hits:
+        e = h.entry
+        if e.kind == "trope":
+            return "trope"
+        if e.category in REFERENT_CUES:
+            kinds.add("israel" if e.sub == "israel" else "jews")
+    return "jews" if "jews" in kinds else ("israel" if kinds else None)
+
+
 def adjust_scores(p_as: np.ndarray, hits: list[list[Hit]], context: dict | None = None) -> np.ndarray:
     """Context adjustment of P(antisemitic).
+
+    A post without a reason (:func:`reason`: no reference to Jews, Israel or Zionism and no coded
+    term) is scaled by ``no_reason``; one whose only reason is a reference to Israel or Zionism by
+    ``israel_only``, and by ``israel_report`` instead when it is also framed as news. A post whose
+    every trope is hedged ("some media owned by Jews, some by Christians") counts as counter-speech.
 
     A post that talks *about* antisemitism (names it, calls a trope a conspiracy theory, a slur, a
     myth) is scaled by ``explicit_counter``; otherwise a news report by ``report``; an identity
@@ -89,15 +131,28 @@ def adjust_scores(p_as: np.ndarray, hits: list[list[Hit]], context: dict | None 
     c = {**CONTEXT, **(context or {})}
     rare = set(c.get("rare_categories", ()))
     out = np.array(p_as, dtype=float, copy=True)
+    no_reason = float(c.get("no_reason", 1.0))
     for i, hs in enumerate(hits):
-        if not hs:  # nothing to adjust
+        if not hs:  # no reason at all
+            out[i] *= no_reason
             continue
+        why = reason(hs)
+        if why is None:
+            out[i] *= no_reason
+        elif why == "israel":
+            framed = any(h.entry.category == "report" for h in hs)
+            out[i] *= float(c.get("israel_report" if framed else "israel_only", 1.0))
         explicit = report = news = identity = False
         miss = 1.0
         rare_miss = 1.0
+        hedged = [h.hedged for h in hs if h.entry.kind == "trope"]
+        if hedged and all(hedged):  # every trope only described ("some media owned by Jews"): as counter-speech
+            explicit = True
         for h in hs:
             e = h.entry
             if e.kind == "trope":
+                if h.hedged:  # "some media owned by Jews": described, not asserted; lifts nothing
+                    continue
                 miss *= 1.0 - e.weight
                 if e.category in rare:
                     rare_miss *= 1.0 - e.weight
@@ -189,6 +244,8 @@ class HateModel:
         contrib: dict[str, float] = {}
         get = row.get
         for tok in set(self.featurizer.tokens(norm)):
+            if len(tok) < 2 or tok in STOP_WORDS:  # "the", "by", "actually" explain nothing
+                continue
             contrib[tok] = sum(map(get, self._feature_set(tok), repeat(0.0)))
         top = sorted(contrib.items(), key=lambda kv: -kv[1])[:k]
         return [{"token": t, "weight": round(v, 3)} for t, v in top if v > 0.05]
@@ -222,8 +279,10 @@ class HateModel:
         p_as, p_hate = self.calibrate(*self.decision(X))
         p_as = self.adjust(p_as, hits)
         # identity statements and explicit counter-speech are not hate of any kind either
-        p_hate = np.maximum(adjust_scores(p_hate, hits, {**self.context, "strong_weight": 2.0}), p_as)
-        anti = p_as >= self.threshold
+        p_hate = np.maximum(adjust_scores(p_hate, hits, {**self.context, **_HATE_CONTEXT}), p_as)
+        # no post is labelled antisemitic without a reason in it (a Jewish referent or a coded term)
+        reasons = [reason(hs) for hs in hits]
+        anti = (p_as >= self.threshold) & np.array([r is not None for r in reasons], dtype=bool)
         other = ~anti & (p_hate >= self.hate_threshold)
         n = len(texts)
         labels: list[str] = np.where(anti, "antisemitic", np.where(other, "other_hate", "none")).tolist()
@@ -246,12 +305,14 @@ class HateModel:
             ev: dict = {"lexicon": [h.as_evidence() for h in tropes]}
             if cues:
                 ev["cues"] = sorted(cues)
+            if reasons[i] is not None:
+                ev["reason"] = reasons[i]
             if explain and lab != "none":
                 coef = self.coef_as if lab == "antisemitic" else self.coef_hate
                 a, b = X.indptr[i], X.indptr[i + 1]
                 ev["tokens"] = self._top_tokens_of(norms[i], X.indices[a:b], X.data[a:b], coef)
             evs[i] = json.dumps(ev, ensure_ascii=False)
-        return Prediction(p_as, p_hate, labels, cats, evs, counter)
+        return Prediction(p_as, p_hate, labels, cats, evs, counter, reasons)
 
     # -- persistence ----------------------------------------------------------------------
     def save(self, folder: Path) -> Path:
