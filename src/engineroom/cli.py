@@ -14,6 +14,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .corpus import DEFAULT_DB
@@ -40,8 +41,6 @@ DbOption = typer.Option(Path(DEFAULT_DB), "--db", help="corpus file (DuckDB)")
 
 def fail(message: str, code: int = 1) -> None:
     """Print a clear error and exit non-zero."""
-    from rich.markup import escape
-
     # file names and record text in messages are not Rich markup
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
@@ -178,14 +177,22 @@ def analyze(
     if empty:
         fail(f"the corpus at {db} holds no posts: ingest an export first (engineroom ingest FILE --db {db})")
 
+    at = {"step": ""}
+
+    def start(name: str, position: int, total: int) -> None:
+        at["step"] = f"[{position}/{total}] "
+        err.print(f"{at['step']}{name} ...", highlight=False, markup=False)
+
     def step(name: str, seconds: float, summary: dict) -> None:
-        console.print(f"[bold]{name}[/] done in {seconds:.1f}s " + json.dumps(summary, default=str)[:300], highlight=False)
+        console.print(f"{at['step']}[bold]{name}[/] done in {seconds:.1f}s " + escape(json.dumps(summary, default=str)[:300]),
+                      highlight=False)
 
     try:
         with engineroom.open(db) as corpus:
             from .analyses import run_analyses
 
-            results = run_analyses(corpus, only=names, engine=engine, params=params, on_step=step, **options)
+            results = run_analyses(corpus, only=names, engine=engine, params=params, on_step=step, on_start=start,
+                                    **options)
     except ValueError as exc:
         fail(str(exc))
     if json_out:

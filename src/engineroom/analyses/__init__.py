@@ -259,14 +259,16 @@ def run_analyses(
     engine: "str | Engine" = "duckdb",
     params: dict[str, dict[str, Any]] | None = None,
     on_step=None,
+    on_start=None,
     **engine_options: Any,
 ) -> dict[str, dict[str, Any]]:
     """Run analyses (all registered ones by default) in dependency order; record each in ``runs``.
 
     ``params`` maps an analysis name to keyword arguments for its constructor (checked before
     anything runs: an unknown analysis or parameter raises :class:`ValueError`); they are recorded,
-    as passed, in ``runs.params``. ``on_step(name, seconds, summary)`` is called after each analysis
-    (the CLI prints from it).
+    as passed, in ``runs.params``. ``on_start(name, position, total)`` is called before each analysis
+    (``position`` counts from 1 over the ``total`` that will run) and ``on_step(name, seconds,
+    summary)`` after it (the CLI prints from both).
     """
     from ..engine import Engine, make_engine
 
@@ -276,11 +278,13 @@ def run_analyses(
     eng = engine if isinstance(engine, Engine) else make_engine(corpus, engine, **engine_options)
     results: dict[str, dict[str, Any]] = {}
     try:
-        for name in names:
+        for position, name in enumerate(names, start=1):
             cls = available[name]
             if eng.name not in cls.engines:
                 raise ValueError(f"analysis {name} does not run on the {eng.name} engine")
             analysis = cls(**(params or {}).get(name, {}))
+            if on_start:
+                on_start(name, position, len(names))
             started = datetime.now(timezone.utc).replace(tzinfo=None)
             t0 = time.perf_counter()
             summary = analysis.run(eng) or {}
