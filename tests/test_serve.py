@@ -1,10 +1,12 @@
-"""The review app: authentication, CSRF, rate limits, headers, the queue, decisions and exports."""
+"""The review app: authentication, CSRF, login limits, roles, headers, the queue, decisions, bulk
+decisions and undo, exports, and the review store beside the corpus."""
 
 from __future__ import annotations
 
 import csv
 import html
 import io
+import json
 import re
 import time
 
@@ -15,8 +17,10 @@ from fastapi.testclient import TestClient
 import engineroom
 import er_sample
 from engineroom.serve import create_app
-from engineroom.serve.auth import RateLimiter, SessionStore, add_user, hash_password, verify_password
+from engineroom.serve.auth import LoginLimiter, SessionStore, add_user, hash_password, verify_password
 from engineroom.serve.queue import build_queue, ensure_queue, query_queue
+from engineroom.serve.reader import register_decisions
+from engineroom.serve.store import open_store, store_path
 
 PASSWORD = "correct horse battery staple"
 
@@ -26,8 +30,8 @@ def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("serve") / "c.duckdb"
     with engineroom.open(path) as c:
         er_sample.build(c, xss=True)
-        add_user(c, "alice", PASSWORD)
-        add_user(c, "bob", PASSWORD, is_admin=True)
+        add_user(c, "alice", PASSWORD, is_admin=True)
+        add_user(c, "bob", PASSWORD)
     return path
 
 
@@ -75,7 +79,7 @@ def test_every_route_needs_a_session(app):
     for r in routes:
         for method in r.methods:
             path = _fill(r.path)
-            if path == "/login":
+            if path in ("/login", "/favicon.ico"):  # the public ones
                 continue
             resp = anon.request(method, path, follow_redirects=False)
             if method == "GET" and not path.startswith("/api/"):
@@ -107,19 +111,65 @@ def test_login_and_logout(app):
 def test_login_refuses_without_csrf_and_open_redirects(app):
     c = TestClient(app)
     r = c.post("/login", data={"username": "alice", "password": PASSWORD}, follow_redirects=False)
-    assert r.status_code == 403
+    assert r.status_code == 403 and "log in again" in r.text and "er_session" not in r.headers.get("set-cookie", "")
     r = login(c, next_="//evil.example/phish")
     assert r.status_code == 303 and r.headers["location"] == "/queue"
 
 
-def test_failed_logins_are_rate_limited(db):
-    app = create_app(db, max_login_failures=3, login_window=60)
+def test_login_survives_the_browsers_own_requests(app):
+    """favicon, a second login tab and the back button do not make the login form stale."""
     c = TestClient(app)
-    for _ in range(3):
-        assert login(c, "bob", "wrong password!!").status_code == 401
+    first = c.get("/login?next=/reviews")
+    token = csrf_of(first.text)
+    assert c.get("/favicon.ico", follow_redirects=False).status_code == 204  # public, no redirect
+    img = c.get("/queue", headers={"sec-fetch-dest": "image"}, follow_redirects=False)
+    assert img.status_code == 401  # a sub-resource is refused, not sent to a new login page
+    second = c.get("/login")  # a second tab
+    assert csrf_of(second.text) == token
+    r = c.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token, "next": "/reviews"},
+               follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/reviews"
+    # back to the login page while logged in: straight on
+    back = c.get("/login?next=/queue", follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"] == "/queue"
+
+
+def test_six_wrong_passwords_for_one_user_do_not_block_another(db):
+    app = create_app(db)
+    c = TestClient(app)
+    for _ in range(6):
+        assert login(c, "bob", "wrong password!!").status_code in (401, 429)
     r = login(c, "bob", PASSWORD)  # even the right password waits now
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
-    assert login(c, "nobody", "whatever1234").status_code == 429  # same client address
+    assert login(TestClient(app), "alice").status_code == 303  # same address, other user: in at once
+
+
+def test_parallel_guesses_are_not_all_checked(db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import engineroom.serve.auth as auth
+
+    app = create_app(db)
+    checked = []
+    real = auth.verify_password
+
+    def counting(password, stored):
+        checked.append(1)
+        return real(password, stored)
+
+    clients = []
+    for _ in range(60):
+        cl = TestClient(app)
+        clients.append((cl, csrf_of(cl.get("/login").text)))
+    auth.verify_password = counting
+    try:
+        with ThreadPoolExecutor(20) as pool:
+            codes = list(pool.map(lambda ct: ct[0].post("/login", data={
+                "username": "bob", "password": "guess number x", "csrf_token": ct[1]}, follow_redirects=False).status_code,
+                clients))
+    finally:
+        auth.verify_password = real
+    assert codes.count(401) == len(checked) <= 5 and codes.count(429) >= 55
 
 
 def test_sessions_expire(db):
@@ -129,11 +179,36 @@ def test_sessions_expire(db):
     assert c.get("/queue", follow_redirects=False).status_code == 200
     time.sleep(0.8)
     assert c.get("/queue", follow_redirects=False).status_code == 303
-    store = SessionStore(idle_timeout=100, max_age=0.2)
-    token, _ = store.create("x")
+    store = SessionStore(open_store(db), idle_timeout=100, max_age=0.2)
+    token, _ = store.create("alice")
     assert store.get(token) is not None
     time.sleep(0.3)
     assert store.get(token) is None
+
+
+def test_team_sessions_removal_and_second_login(db):
+    from engineroom.serve.auth import remove_user, set_password
+
+    app = create_app(db)
+    add_user(db, "erin", PASSWORD)
+    one, two = TestClient(app), TestClient(app)
+    assert login(one, "erin").status_code == 303 and login(two, "erin").status_code == 303
+    page = one.get("/queue")
+    assert page.status_code == 200 and "1 other session" in page.text  # the second login ended nothing
+    set_password(db, "erin", PASSWORD + "2")
+    assert one.get("/queue", follow_redirects=False).status_code == 303  # new password: sessions end
+    assert login(one, "erin", PASSWORD + "2").status_code == 303
+    assert remove_user(db, "erin") == 1
+    assert one.get("/queue", follow_redirects=False).status_code == 303  # removed: the session ends at once
+    assert login(TestClient(app), "erin", PASSWORD + "2").status_code == 401
+
+
+def test_reviewers_decide_only_admins_export(app):
+    bob = TestClient(app)
+    assert login(bob, "bob").status_code == 303
+    assert bob.get("/export/platform-report.csv").status_code == 403
+    assert bob.get("/export/dsa-notices.json?notifier_name=x&notifier_email=x@example.org").status_code == 403
+    assert "Downloads are for admins" in bob.get("/export").text
 
 
 def test_security_headers_everywhere(app, client):
@@ -169,7 +244,7 @@ def test_writes_without_csrf_are_refused(app, client, db):
     assert client.get("/reviews").text.count('class="d d-') == before
     # with the token it is stored
     ok = client.post("/api/review", json=body, headers={"X-CSRF-Token": fields["csrf_token"]})
-    assert ok.status_code == 200 and ok.json() == {"ok": True}
+    assert ok.status_code == 200 and ok.json()["ok"] is True and len(ok.json()["review_ids"]) == 1
 
 
 def test_queue_sorted_filtered_and_escaped(client):
@@ -197,7 +272,7 @@ def test_confirm_reject_escalate_audit_log(client):
     item = fields["item_id"]
     for decision, note in (("reject", "not the narrative"), ("confirm", "on second look: <b>yes</b>")):
         r = client.post("/review", data=fields | {"decision": decision, "note": note}, follow_redirects=False)
-        assert r.status_code == 303 and r.headers["location"] == "/queue?analysis=narratives"
+        assert r.status_code == 303 and r.headers["location"].startswith("/queue?analysis=narratives&done=")
     log = client.get("/reviews").text
     assert "on second look: &lt;b&gt;yes&lt;/b&gt;" in log and "not the narrative" in log
     # no longer pending; its latest decision is confirm
@@ -251,31 +326,99 @@ def test_exports_of_confirmed_items(client):
     accl = list(csv.DictReader(io.StringIO(client.get("/export/labels-accounts.csv").text)))
     assert set(accl[0]) == {"account_id", "label"} and accl[0]["label"] == "0"
     assert client.get("/export/passwords.csv").status_code == 404
+    # a GET changes nothing: the review store is byte for byte the same after every download
+    before = store_path(client.app.state.store.path.name.replace(".review.sqlite", ""))
+    version = client.app.state.store.state_version()
+    n = client.app.state.store.scalar("SELECT count(*) FROM reviews")
+    for name in ("platform-report.csv", "platform-report.json", "labels-posts.csv", "labels-accounts.json",
+                 "dsa-notices.json?notifier_name=A&notifier_email=a@example.org"):
+        assert client.get("/export/" + name).status_code == 200
+    assert client.app.state.store.state_version() == version and client.app.state.store.scalar(
+        "SELECT count(*) FROM reviews") == n and before
+
+
+def test_dsa_notices(client):
+    fields = first_form(client.get("/queue?analysis=hate").text)
+    client.post("/review", data=fields | {"decision": "confirm", "note": "slur against Jews"}, follow_redirects=False)
+    doc = client.get("/export/dsa-notices.json?notifier_name=Ada+Analyst&notifier_email=ada@example.org").json()
+    assert "Article 16" in doc["legal_basis"] and doc["notifier"] == {"name": "Ada Analyst", "email": "ada@example.org"}
+    mine = [n for n in doc["notices"] if n["item_id"] == fields["item_id"]]
+    assert mine and mine[0]["exact_url"].startswith("https://twitter.com/")
+    assert "bona fide belief" in mine[0]["statement_of_good_faith"]
+    assert "slur against Jews" in mine[0]["explanation"] and "confirmed" in mine[0]["explanation"]
+    # every confirmed item is either a notice or listed as left out, with the reason
+    confirmed = client.get("/api/queue?status=confirm&page_size=1000").json()["total"]
+    assert len(doc["notices"]) + len(doc["not_included"]) == confirmed
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        "/export/dsa-notices.csv?notifier_name=Ada&notifier_email=ada@example.org").text)))
+    assert len(rows) == len(doc["notices"]) and rows[0]["notifier_email"] == "ada@example.org"
+    assert client.get("/export/dsa-notices.json?notifier_name=Ada&notifier_email=nope").status_code == 400
+
+
+def test_bulk_confirm_and_undo_keep_the_audit(client):
+    store = client.app.state.store
+    page = client.get("/queue?analysis=narratives").text
+    items = re.findall(r'class="tick"[^>]*value="([^"]+)"', page)[:3]
+    assert len(items) == 3
+    csrf = csrf_of(page)
+    log_before = store.scalar("SELECT count(*) FROM reviews")
+    r = client.post("/review/bulk", data={"csrf_token": csrf, "item": [html.unescape(i) for i in items],
+                                          "decision": "confirm", "scope": "selected",
+                                          "next": "/queue?analysis=narratives"}, follow_redirects=False)
+    assert r.status_code == 303 and "done=" in r.headers["location"]
+    after = client.get(r.headers["location"]).text
+    assert "3 decisions recorded" in after
+    ids = {html.unescape(i).split("|")[2] for i in items}
+    confirmed = {i["item_id"] for i in client.get("/api/queue?analysis=narratives&status=confirm&page_size=500").json()["items"]}
+    assert ids <= confirmed
+    batch = re.search(r'name="batch" value="([^"]+)"', after).group(1)
+    u = client.post("/undo", data={"csrf_token": csrf, "batch": batch, "next": "/queue?analysis=narratives"},
+                    follow_redirects=False)
+    assert u.status_code == 303 and "undone=3" in u.headers["location"]
+    pending = {i["item_id"] for i in client.get("/api/queue?analysis=narratives&page=1").json()["items"]}
+    assert ids <= pending
+    assert store.scalar("SELECT count(*) FROM reviews") == log_before + 6  # three decisions, three undos
+    # undoing again does nothing
+    client.post("/undo", data={"csrf_token": csrf, "batch": batch}, follow_redirects=False)
+    assert store.scalar("SELECT count(*) FROM reviews") == log_before + 6
+    # all matching the filter: refused when the count shown is not the count now
+    page = client.get("/queue?analysis=coordination").text
+    total = int(re.search(r'name="expected" value="(\d+)"', page).group(1))
+    bad = client.post("/review/bulk", data={"csrf_token": csrf, "scope": "filter", "analysis": "coordination",
+                                            "expected": str(total + 1), "decision": "reject"}, follow_redirects=False)
+    assert bad.status_code == 409
+    ok = client.post("/review/bulk", data={"csrf_token": csrf, "scope": "filter", "analysis": "coordination",
+                                           "expected": str(total), "decision": "reject"}, follow_redirects=False)
+    assert ok.status_code == 303
+    assert client.get("/api/queue?analysis=coordination").json()["total"] == 0
+    assert client.get("/api/queue?analysis=coordination&status=reject").json()["total"] == total
 
 
 def test_passwords_are_scrypt_hashed(db):
-    with engineroom.open(db) as c:
-        stored = c.con.execute("SELECT password_hash FROM users WHERE username = 'alice'").fetchall()[0][0]
-        with pytest.raises(ValueError, match="exists"):
-            add_user(c, "alice", PASSWORD)
-        with pytest.raises(ValueError, match="10 characters"):
-            add_user(c, "carol", "short")
-        with pytest.raises(ValueError, match="user names"):
-            add_user(c, "<script>", PASSWORD)
+    stored = open_store(db).user("alice")["password_hash"]
+    with pytest.raises(ValueError, match="exists"):
+        add_user(db, "alice", PASSWORD)
+    with pytest.raises(ValueError, match="10 characters"):
+        add_user(db, "carol", "short")
+    with pytest.raises(ValueError, match="user names"):
+        add_user(db, "<script>", PASSWORD)
     assert stored.startswith("scrypt$16384$8$1$") and PASSWORD not in stored
     assert verify_password(PASSWORD, stored) and not verify_password(PASSWORD + "x", stored)
     assert not verify_password(PASSWORD, None) and not verify_password(PASSWORD, "md5$abc")
     assert hash_password(PASSWORD) != hash_password(PASSWORD)  # salted
 
 
-def test_rate_limiter_window():
-    rl = RateLimiter(2, window=0.3)
-    rl.fail("k")
-    assert rl.blocked("k") == 0
-    rl.fail("k")
-    assert rl.blocked("k") > 0
-    time.sleep(0.35)
-    assert rl.blocked("k") == 0
+def test_login_limiter_backs_off_per_name():
+    rl = LoginLimiter(free=2, base=0.2)
+    assert rl.begin("k") == 0
+    assert rl.begin("K ") == 0  # names compare case-blind
+    assert rl.begin("k") > 0  # the second attempt started the wait
+    assert rl.begin("other") == 0
+    time.sleep(0.25)
+    assert rl.begin("k") == 0  # waited out: one more, then twice as long
+    assert 0.3 < rl.begin("k") <= 0.4
+    rl.succeeded("k")
+    assert rl.begin("k") == 0
 
 
 def test_queue_rebuilds_when_findings_change(tmp_path):
@@ -284,12 +427,14 @@ def test_queue_rebuilds_when_findings_change(tmp_path):
     with engineroom.open(tmp_path / "q.duckdb") as c:
         er_sample.build(c, n_accounts=10, n_posts=30, findings=False)
         assert ensure_queue(c) and not ensure_queue(c)
-        rows, total = query_queue(c.con.cursor(), status="all")
+        store = open_store(c.path, con=c.con)
+        register_decisions(c.con, store)
+        rows, total = query_queue(c.con, status="all")
         assert total == 0
         c.write_table("hate", pd.DataFrame({"platform": ["twitter"], "post_id": [c.posts()["post_id"][0]],
                                             "label": ["antisemitic"], "score": [0.9]}))
         assert ensure_queue(c)
-        rows, total = query_queue(c.con.cursor(), status="all")
+        rows, total = query_queue(c.con, status="all")
         assert total == 1 and rows[0]["reason"] == "antisemitic" and rows[0]["snippet"]
         assert build_queue(c) == 1
         # an item flagged for two narratives (or in two engine rooms) is one queue row
@@ -301,15 +446,16 @@ def test_queue_rebuilds_when_findings_change(tmp_path):
                                                    "narrative": ["a", "b"], "rank": [1, 3], "score": [0.9, 0.5],
                                                    "in_core": [True, True]}))
         assert ensure_queue(c)
-        rows, total = query_queue(c.con.cursor(), status="all")
+        rows, total = query_queue(c.con, status="all")
         assert total == 3 and len(rows) == 3
         by = {r["analysis"]: r for r in rows}
         assert by["narratives"]["narrative"] == "b" and set(by["narratives"]["reason"][11:].split(", ")) == {"a", "b"}
         assert "a (rank 1)" in by["engine_room"]["reason"] and "b (rank 3)" in by["engine_room"]["reason"]
-        c.con.execute("INSERT INTO reviews VALUES ('x', 'account', 'twitter', ?, 'engine_room', 'confirm', NULL, 'a', "
-                      "TIMESTAMP '2024-01-01')", [acc])
-        assert not ensure_queue(c)  # state synced from the log
-        assert query_queue(c.con.cursor(), status="pending")[1] == 2
+        store.record([{"item_type": "account", "platform": "twitter", "item_id": acc, "analysis": "engine_room",
+                       "decision": "confirm"}], "a")
+        assert not ensure_queue(c)  # a decision is no change of the findings
+        register_decisions(c.con, store)
+        assert query_queue(c.con, status="pending")[1] == 2
 
 
 def test_cli_users_add(tmp_path):
@@ -323,6 +469,34 @@ def test_cli_users_add(tmp_path):
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(cli, ["users", "add", "dana", "--db", str(db), "--password", PASSWORD])
     assert r.exit_code != 0 and "exists" in r.output
+    r = CliRunner().invoke(cli, ["users", "add", "eve", "--admin", "--db", str(db), "--password", PASSWORD])
+    assert r.exit_code == 0
+    r = CliRunner().invoke(cli, ["users", "list", "--db", str(db), "--json"])
+    assert [(u["username"], u["role"]) for u in json.loads(r.output.strip().splitlines()[-1])["users"]] == [
+        ("dana", "reviewer"), ("eve", "admin")]
+    assert "scrypt" not in r.output
+    r = CliRunner().invoke(cli, ["users", "passwd", "dana", "--db", str(db), "--password", "short"])
+    assert r.exit_code != 0 and "10 characters" in r.output
+    r = CliRunner().invoke(cli, ["users", "remove", "dana", "--db", str(db)])
+    assert r.exit_code == 0 and "removed dana" in r.output
+    r = CliRunner().invoke(cli, ["users", "remove", "dana", "--db", str(db)])
+    assert r.exit_code != 0 and "no user" in r.output
+
+
+def test_review_tables_of_an_older_corpus_are_migrated(tmp_path):
+    db = tmp_path / "old.duckdb"
+    with engineroom.open(db) as c:
+        c.con.execute("INSERT INTO users VALUES ('olga', ?, TIMESTAMP '2024-01-01', TRUE)", [hash_password(PASSWORD)])
+        c.con.execute("INSERT INTO reviews VALUES ('r1', 'post', 'twitter', '1', 'hate', 'reject', NULL, 'olga', "
+                      "TIMESTAMP '2024-01-02'), ('r2', 'post', 'twitter', '1', 'hate', 'confirm', 'n', 'olga', "
+                      "TIMESTAMP '2024-01-03')")
+    store = open_store(db)
+    assert store.user("olga")["role"] == "admin"
+    assert [r["decision"] for r in store.log()] == ["confirm", "reject"]
+    assert [(r["item_id"], r["decision"]) for r in store.state()] == [("1", "confirm")]
+    assert json.loads(store.meta("migrated"))["reviews"] == 2
+    store.close()
+    assert open_store(db).scalar("SELECT count(*) FROM reviews") == 2  # once only
 
 
 def test_queue_counts_match_the_rows(db, app, client):
@@ -330,14 +504,13 @@ def test_queue_counts_match_the_rows(db, app, client):
     for analysis in ("hate", "narratives", "accounts"):
         fields = first_form(client.get(f"/queue?analysis={analysis}").text)
         client.post("/review", data=fields | {"decision": "escalate"}, follow_redirects=False)
-    with app.state.pool.cursor() as cur:
+    with app.state.reader.cursor() as cur:
         for f in ({}, {"analysis": "hate"}, {"community": "1"}, {"narrative": "antisemitism_smear"},
                   {"item_type": "account"}, {"analysis": "narratives", "community": "2"}):
             for status in ("all", "pending", "confirm", "escalate"):
                 _, total = query_queue(cur, status=status, **f)
                 where = " AND ".join([f"q.{k} = '{v}'" for k, v in f.items()] or ["TRUE"])
-                latest = ("LEFT JOIN (SELECT * FROM reviews QUALIFY row_number() OVER (PARTITION BY item_type, "
-                          "platform, item_id, analysis ORDER BY decided_at DESC, review_id DESC) = 1) r "
+                latest = ("LEFT JOIN review_decisions r "
                           "ON r.item_type = q.item_type AND r.platform = q.platform AND r.item_id = q.item_id "
                           "AND r.analysis = q.analysis")
                 cond = {"all": "TRUE", "pending": "r.decision IS NULL"}.get(status, f"r.decision = '{status}'")

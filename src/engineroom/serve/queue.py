@@ -18,7 +18,7 @@ Columns: item_type, platform, item_id, analysis, score, reason, category, narrat
 (from ``graph_nodes``), account_id, handle, created_at, snippet (first 280 characters of the
 text, or the profile name and bio), evidence (JSON text).
 
-The queue pages read only this table (plus the small ``reviews`` log), so they stay fast on a
+The queue pages read only this table (plus the decisions in force, from the review store), so they stay fast on a
 corpus of millions of posts. It is rebuilt when the findings change: a signature of the ``runs``
 table and the source tables' row counts is kept in ``review_queue_meta``.
 """
@@ -153,6 +153,31 @@ def account_tables(f: Findings) -> list[tuple[str, str]]:
 def build_queue(corpus: Corpus) -> int:
     """(Re)build ``review_queue`` from the findings tables; returns its number of rows."""
     f = Findings(corpus)
+    sql = queue_sql(f)
+    sig = _signature(f)
+    cur = corpus.con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        cur.execute(f"CREATE OR REPLACE TABLE {QUEUE_TABLE} AS {sql}")
+        cur.execute(f"""CREATE OR REPLACE TABLE {GROUPS_TABLE} AS
+            SELECT item_type, analysis, community, narrative, account_id, count(*) AS n FROM {QUEUE_TABLE} GROUP BY ALL""")
+        for name, ddl in account_tables(f):
+            cur.execute(f"CREATE OR REPLACE TABLE {name} AS {ddl}")
+        cur.execute("CREATE TABLE IF NOT EXISTS review_queue_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        cur.execute("INSERT OR REPLACE INTO review_queue_meta VALUES ('signature', ?)", [sig])
+        cur.execute("COMMIT")
+        n = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE}").fetchall()[0][0]
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
+    return int(n)
+
+
+def queue_sql(f: Findings) -> str:
+    """The SELECT whose rows are the review queue (read-only: an export can use it when the
+    queue table is missing or out of date)."""
     parts = _parts(f)
     if f.has("graph_nodes", "account_id", "community"):
         comm_join = ("LEFT JOIN (SELECT platform, CAST(account_id AS VARCHAR) AS account_id, "
@@ -174,104 +199,29 @@ def build_queue(corpus: Corpus) -> int:
                "NULL::VARCHAR AS narrative, NULL::VARCHAR AS community, NULL::VARCHAR AS account_id, "
                "NULL::VARCHAR AS handle, NULL::TIMESTAMP AS created_at, NULL::VARCHAR AS snippet, "
                "NULL::VARCHAR AS evidence WHERE FALSE")
-    sig = _signature(f)
-    cur = corpus.con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
-        cur.execute(f"CREATE OR REPLACE TABLE {QUEUE_TABLE} AS {sql}")
-        cur.execute(f"""CREATE OR REPLACE TABLE {GROUPS_TABLE} AS
-            SELECT item_type, analysis, community, narrative, account_id, count(*) AS n FROM {QUEUE_TABLE} GROUP BY ALL""")
-        for name, ddl in account_tables(f):
-            cur.execute(f"CREATE OR REPLACE TABLE {name} AS {ddl}")
-        cur.execute("CREATE TABLE IF NOT EXISTS review_queue_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        cur.execute("INSERT OR REPLACE INTO review_queue_meta VALUES ('signature', ?)", [sig])
-        cur.execute("COMMIT")
-        n = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE}").fetchall()[0][0]
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
-    sync_review_state(corpus.con)
-    return int(n)
+    return sql
+
+
+def _is_current(f: Findings) -> bool:
+    if f.has(QUEUE_TABLE) and f.has("review_queue_meta") and f.has(GROUPS_TABLE) and f.has("review_account_posts"):
+        return f.scalar("SELECT value FROM review_queue_meta WHERE key = 'signature'") == _signature(f)
+    return False
+
+
+def queue_is_current(con) -> bool:
+    """Whether the queue tables exist and match the findings (``con``: any connection, read-only too)."""
+    shim = Corpus.__new__(Corpus)
+    shim.con, shim.read_only, shim.path = con, True, None
+    return _is_current(Findings(shim))
 
 
 def ensure_queue(corpus: Corpus) -> bool:
-    """Build ``review_queue`` when it is missing or the findings changed (True when (re)built), and
-    bring ``review_state`` up to date with the ``reviews`` log."""
-    f = Findings(corpus)
-    if f.has(QUEUE_TABLE) and f.has("review_queue_meta") and f.has(GROUPS_TABLE) and f.has("review_account_posts"):
-        old = f.scalar("SELECT value FROM review_queue_meta WHERE key = 'signature'")
-        if old == _signature(f):
-            sync_review_state(corpus.con)
-            return False
+    """Build ``review_queue`` when it is missing or the findings changed (True when (re)built);
+    ``corpus`` must be open for writing."""
+    if _is_current(Findings(corpus)):
+        return False
     build_queue(corpus)
     return True
-
-
-#: the latest decision per flag, kept beside the append-only ``reviews`` log so that queue pages
-#: join a small keyed table (platform and analysis are '' where unknown)
-REVIEW_STATE_DDL = """CREATE TABLE review_state (item_type VARCHAR, platform VARCHAR, item_id VARCHAR, analysis VARCHAR,
-    decision VARCHAR, reviewer VARCHAR, decided_at TIMESTAMP, note VARCHAR,
-    community VARCHAR, narrative VARCHAR, account_id VARCHAR, in_queue BOOLEAN,
-    PRIMARY KEY (item_type, platform, item_id, analysis))"""
-
-
-def sync_review_state(con) -> None:
-    """Rebuild ``review_state`` from the ``reviews`` audit log (with each item's queue filters)."""
-    latest = LATEST_REVIEWS.replace("PARTITION BY item_type, platform, item_id, analysis",
-                                    "PARTITION BY item_type, coalesce(platform, ''), item_id, coalesce(analysis, '')")
-    has_queue = bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
-                                 f"AND table_name = '{QUEUE_TABLE}'").fetchall()[0][0])
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
-        cur.execute("DROP TABLE IF EXISTS review_state")
-        cur.execute(REVIEW_STATE_DDL)
-        if has_queue:
-            cur.execute(f"""INSERT INTO review_state
-                SELECT l.item_type, coalesce(l.platform, ''), l.item_id, coalesce(l.analysis, ''), l.decision, l.reviewer,
-                       l.decided_at, l.note, q.community, q.narrative, q.account_id, q.item_id IS NOT NULL
-                FROM ({latest}) l LEFT JOIN {QUEUE_TABLE} q ON q.item_type = l.item_type
-                     AND q.platform = coalesce(l.platform, '') AND q.item_id = l.item_id
-                     AND coalesce(q.analysis, '') = coalesce(l.analysis, '')""")
-        else:
-            cur.execute(f"""INSERT INTO review_state
-                SELECT item_type, coalesce(platform, ''), item_id, coalesce(analysis, ''), decision, reviewer, decided_at,
-                       note, NULL, NULL, NULL, FALSE FROM ({latest})""")
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
-
-
-def record_decision(con, review_id: str, item_type: str, platform: str | None, item_id: str, analysis: str | None,
-                    decision: str, note: str | None, reviewer: str, decided_at) -> None:
-    """Append a decision to ``reviews`` and make it the item's state, in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [review_id, item_type, platform, item_id, analysis, decision, note, reviewer, decided_at])
-        q = con.execute(f"SELECT community, narrative, account_id FROM {QUEUE_TABLE} WHERE item_type = ? AND platform = ? "
-                        "AND item_id = ? AND coalesce(analysis, '') = ? LIMIT 1",
-                        [item_type, platform or "", item_id, analysis or ""]).fetchall()
-        community, narrative, account_id = q[0] if q else (None, None, None)
-        con.execute("INSERT OR REPLACE INTO review_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [item_type, platform or "", item_id, analysis or "", decision, reviewer, decided_at, note,
-                     community, narrative, account_id, bool(q)])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-
-
-LATEST_REVIEWS = """
-    SELECT item_type, platform, item_id, analysis, decision, reviewer, decided_at, note FROM (
-        SELECT *, row_number() OVER (PARTITION BY item_type, platform, item_id, analysis
-                                     ORDER BY decided_at DESC, review_id DESC) AS rn FROM reviews)
-    WHERE rn = 1"""
 
 
 COUNT_TTL = 10.0
@@ -284,13 +234,14 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
     """One page of the queue (highest score first) and the number of matching items.
 
     ``status``: ``pending`` (no decision yet), ``confirm``, ``reject``, ``escalate`` or ``all``.
-    ``con`` is a DuckDB connection or cursor (the app passes one cursor per request).
+    ``con`` is a DuckDB connection or cursor (the app passes one cursor per request) on which
+    the decisions in force are registered as ``review_decisions`` (:mod:`engineroom.serve.reader`).
 
     Two steps keep pages fast on large queues: the page's ranks are found from the narrow
     filter columns (sorting integers only), then just those rows are read in full. With
     ``count_cache`` (a dict the app keeps per corpus and clears on every decision) counts are
     reused for up to ``COUNT_TTL`` seconds per filter; counts come from ``review_queue_groups``
-    and ``review_state``, so they never scan the queue.
+    and ``review_decisions`` joined to the queue.
     """
     where, params = [], []
     for colname, val in (("analysis", analysis), ("community", community), ("narrative", narrative),
@@ -300,7 +251,7 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
             params.append(val)
     join = ""
     if status in ("pending",) + DECISIONS:
-        join = ("LEFT JOIN review_state r ON r.item_type = q.item_type AND r.platform = q.platform "
+        join = ("LEFT JOIN review_decisions r ON r.item_type = q.item_type AND r.platform = q.platform "
                 "AND r.item_id = q.item_id AND r.analysis = coalesce(q.analysis, '')")
         if status == "pending":
             where.append("r.decision IS NULL")
@@ -321,17 +272,17 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
     if hit is not None and now - hit[0] < COUNT_TTL:
         total = hit[1]
     else:
-        # counts from the grouped table and the small review_state, never from the queue itself
+        # counts from the grouped table and the decisions in force joined to their queue rows
         n_all = con.execute(f"SELECT coalesce(sum(n), 0) FROM {GROUPS_TABLE} WHERE {fcond}", fparams).fetchall()[0][0]
+        decided = (f"SELECT count(*) FROM review_decisions r JOIN {QUEUE_TABLE} q ON q.item_type = r.item_type "
+                   "AND q.platform = r.platform AND q.item_id = r.item_id AND coalesce(q.analysis, '') = r.analysis "
+                   f"WHERE {' AND '.join('q.' + c for c in filt) or 'TRUE'}")
         if status == "all":
             total = int(n_all)
         elif status == "pending":
-            done = con.execute(f"SELECT count(*) FROM review_state WHERE in_queue AND decision IS NOT NULL AND {fcond}",
-                               fparams).fetchall()[0][0]
-            total = int(n_all) - int(done)
+            total = int(n_all) - int(con.execute(decided, fparams).fetchall()[0][0])
         else:
-            total = int(con.execute(f"SELECT count(*) FROM review_state WHERE in_queue AND decision = ? AND {fcond}",
-                                    [status] + fparams).fetchall()[0][0])
+            total = int(con.execute(decided + " AND r.decision = ?", fparams + [status]).fetchall()[0][0])
         if count_cache is not None:
             if len(count_cache) > 10_000:
                 count_cache.clear()
@@ -353,10 +304,10 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
     rows: list[dict] = []
     if ranks:
         res = con.execute(
-            f"""SELECT q.* EXCLUDE (qrank), r.decision, r.reviewer, r.decided_at, r.note
+            f"""SELECT q.* EXCLUDE (qrank), r.decision, r.reviewer, r.decided_at, r.note, r.review_id
                 FROM (SELECT * FROM {QUEUE_TABLE} WHERE qrank BETWEEN {int(min(ranks))} AND {int(max(ranks))}
                       AND qrank IN ({", ".join(str(int(r)) for r in ranks)})) q
-                LEFT JOIN review_state r ON r.item_type = q.item_type AND r.platform = q.platform
+                LEFT JOIN review_decisions r ON r.item_type = q.item_type AND r.platform = q.platform
                      AND r.item_id = q.item_id AND r.analysis = coalesce(q.analysis, '')
                 ORDER BY q.qrank""")
         names = [d[0] for d in res.description]
