@@ -194,7 +194,7 @@ def test_team_sessions_removal_and_second_login(db):
     one, two = TestClient(app), TestClient(app)
     assert login(one, "erin").status_code == 303 and login(two, "erin").status_code == 303
     page = one.get("/queue")
-    assert page.status_code == 200 and "1 other session" in page.text  # the second login ended nothing
+    assert page.status_code == 200 and "1 other live session" in page.text  # the second login ended nothing
     set_password(db, "erin", PASSWORD + "2")
     assert one.get("/queue", follow_redirects=False).status_code == 303  # new password: sessions end
     assert login(one, "erin", PASSWORD + "2").status_code == 303
@@ -518,3 +518,98 @@ def test_queue_counts_match_the_rows(db, app, client):
                 assert total == brute, (f, status)
                 rows, _ = query_queue(cur, status=status, page_size=1000, **f)
                 assert len(rows) == min(brute, 1000)
+
+
+@pytest.mark.slow
+def test_command_line_works_while_the_app_runs(tmp_path):
+    """users add (and that user logs in at once), export platform-report and analyze, while a
+    real uvicorn serves the app; a writer that holds the corpus gets one-line answers."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import threading
+    from pathlib import Path
+
+    import httpx
+    import uvicorn
+
+    db = tmp_path / "live.duckdb"
+    with engineroom.open(db) as c:
+        er_sample.build(c)
+    add_user(db, "alice", PASSWORD, is_admin=True)
+    app = create_app(db, queue_recheck=0)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    while not srv.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"), ENGINEROOM_LOCK_WAIT="3")
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "engineroom.cli", *args, "--db", str(db)], env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    def web_login(user: str, password: str = PASSWORD) -> httpx.Client:
+        c = httpx.Client(base_url=base, follow_redirects=False)
+        token = csrf_of(c.get("/login").text)
+        r = c.post("/login", data={"username": user, "password": password, "csrf_token": token})
+        assert r.status_code == 303, (user, r.status_code)
+        return c
+
+    holder = None
+    try:
+        alice = web_login("alice")
+        fields = first_form(alice.get("/queue?analysis=hate").text)
+        assert alice.post("/review", data=fields | {"decision": "confirm"}).status_code == 303
+        # a new reviewer, added from the command line, logs in at once
+        r = cli("users", "add", "frank", "--password", PASSWORD)
+        assert r.returncode == 0, r.stderr
+        frank = web_login("frank")
+        assert frank.get("/queue").status_code == 200
+        # the platform report, while reviewers keep reading
+        stop = threading.Event()
+
+        def browse() -> None:
+            while not stop.is_set():
+                assert alice.get("/queue").status_code == 200
+
+        reader = threading.Thread(target=browse)
+        reader.start()
+        try:
+            r = cli("export", "platform-report", "--out", str(tmp_path / "pr.csv"))
+        finally:
+            stop.set()
+            reader.join()
+        assert r.returncode == 0, r.stderr
+        assert fields["item_id"] in (tmp_path / "pr.csv").read_text()
+        # a writer gets the corpus once the app is idle for a second; the app rebuilds its queue after
+        r = cli("analyze", "--only", "hate")
+        assert r.returncode == 0, r.stderr
+        with engineroom.open(db, read_only=True) as c:  # the classifier's labels now, not the sample's
+            flagged = c.con.execute("SELECT count(*) FROM hate WHERE label IN ('antisemitic', 'other_hate')").fetchall()[0][0]
+        assert alice.get("/api/queue?analysis=hate&status=all").json()["total"] == flagged  # queue rebuilt
+        # while a writer holds the corpus: the app says so (503), a command says so in one line
+        holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom engineroom.corpus import Corpus\n"
+                                   "c = Corpus(sys.argv[1])\nprint('holding', flush=True)\ntime.sleep(60)", str(db)],
+                                  stdout=subprocess.PIPE, text=True, env=env)
+        assert holder.stdout.readline().strip() == "holding"
+        time.sleep(1.5)
+        busy = alice.get("/queue")
+        assert busy.status_code == 503 and "being changed" in busy.text
+        assert alice.get("/reviews").status_code == 200  # the audit log needs no corpus
+        r = cli("export", "platform-report", "--out", str(tmp_path / "pr2.csv"))
+        lines = [x for x in r.stderr.splitlines() if x.strip()]
+        assert r.returncode == 1 and len(lines) == 1 and "in use by process" in lines[0], r.stderr
+        holder.kill()
+        holder.wait()
+        assert alice.get("/queue").status_code == 200
+    finally:
+        if holder is not None and holder.poll() is None:
+            holder.kill()
+        srv.should_exit = True
+        t.join(10)

@@ -29,7 +29,7 @@ class _Typer(typer.Typer):
         except CorpusLocked as exc:
             from rich.markup import escape
 
-            Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise SystemExit(1) from None
 
 
@@ -58,7 +58,7 @@ def fail(message: str, code: int = 1) -> None:
     from rich.markup import escape
 
     # file names and record text in messages are not Rich markup
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -196,14 +196,17 @@ def _login_token(value: str | None) -> str:
 def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max_age: float = 8 * 3600,
                login_free_attempts: int = 5, login_backoff: float = 1.0,
                trusted_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1", "[::1]", "testserver"),
-               pool_size: int = 8, linger: float = 1.0, blur_slurs: bool = True) -> FastAPI:
+               pool_size: int = 8, linger: float = 1.0, blur_slurs: bool = True,
+               queue_recheck: float = 10.0) -> FastAPI:
     """The review app over the corpus file ``db`` (read, never written, while it runs; decisions go
     to the review store beside it). ``blur_slurs``: terms the hate lexicon matched are blurred
-    until clicked (for reviewers' wellbeing)."""
+    until clicked (for reviewers' wellbeing). ``linger``: seconds the corpus stays open after the
+    last request; ``queue_recheck``: at most this often, a reopening checks whether the findings
+    changed (then the queue is rebuilt)."""
     db = Path(db)
     _prepare(db)
     store = open_store(db)
-    reader = CorpusReader(db, store, linger=linger, max_readers=pool_size)
+    reader = CorpusReader(db, store, linger=linger, max_readers=pool_size, recheck=queue_recheck)
     sessions = auth.SessionStore(store, idle_timeout=session_idle, max_age=session_max_age)
     limiter = auth.LoginLimiter(free=login_free_attempts, base=login_backoff)
     checking = threading.BoundedSemaphore(4)  # scrypt checks at once (each ~50 ms of one core)
