@@ -613,3 +613,45 @@ def test_command_line_works_while_the_app_runs(tmp_path):
             holder.kill()
         srv.should_exit = True
         t.join(10)
+
+
+def test_evidence_is_highlighted_in_the_text_and_slurs_blurred():
+    from engineroom.serve.highlight import evidence_summary, highlight
+
+    ev = json.dumps({"lexicon": [{"term": "kike", "match": "K1ke", "category": "dehumanisation_slurs", "weight": 0.9},
+                                 {"term": "<b>x", "match": "globalist <b>", "category": "conspiracy", "weight": 0.5}],
+                     "tokens": [{"token": "control", "weight": 0.4}, {"token": "the", "weight": 0.5},
+                                {"token": "media", "weight": 0.05}]})
+    text = "The k1ke media & globalist <b> control <script>xss(1)</script> k1kes"
+    out = str(highlight(text, [ev]))
+    assert '<mark class="ev slur blurred" title="dehumanisation_slurs (kike)">k1ke</mark>' in out
+    assert "k1kes" in out and out.count('class="ev slur') == 1  # word boundaries: "k1kes" is another word
+    assert '<mark class="ev trope" title="conspiracy (&lt;b&gt;x)">globalist &lt;b&gt;</mark>' in out
+    assert '<mark class="ev token" title="classifier weight 0.40">control</mark>' in out
+    assert ">media</mark>" not in out and " media &amp; " in out  # low weight: not marked
+    assert "&lt;script&gt;xss(1)&lt;/script&gt;" in out and "<script>" not in out
+    assert "blurred" not in str(highlight(text, [ev], blur=False))
+    line = str(evidence_summary(ev))
+    assert "matched: " in line and "slur blurred" in line and "classifier words: control, the" in line
+    assert str(highlight("<i>plain</i>")) == "&lt;i&gt;plain&lt;/i&gt;"
+
+
+def test_post_page_marks_evidence(tmp_path):
+    import pandas as pd
+
+    db = tmp_path / "ev.duckdb"
+    with engineroom.open(db) as c:
+        er_sample.build(c, n_accounts=10, n_posts=30, findings=False)
+        pid, text = c.con.execute("SELECT post_id, text FROM posts WHERE length(text) > 10 LIMIT 1").fetchall()[0]
+        word = [w for w in text.split() if w.isalpha() and len(w) > 3][0]
+        ev = json.dumps({"lexicon": [{"term": word, "match": word, "category": "dehumanisation_slurs", "weight": 0.9}]})
+        c.write_table("hate", pd.DataFrame({"platform": ["twitter"], "post_id": [pid], "label": ["antisemitic"],
+                                            "score": [0.9], "hate_score": [0.95], "evidence": [ev]}))
+        add_user(c, "alice", PASSWORD)
+    for blur in (True, False):
+        client = TestClient(create_app(db, blur_slurs=blur))
+        assert login(client).status_code == 303
+        page = client.get(f"/post/twitter/{pid}").text
+        assert ('<mark class="ev slur blurred"' in page) == blur and '<mark class="ev slur' in page
+        queue = client.get("/queue?analysis=hate").text
+        assert ('<mark class="ev slur blurred"' in queue) == blur and "P(antisemitic)" in queue

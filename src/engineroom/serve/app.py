@@ -48,7 +48,8 @@ from ..corpus import Corpus
 from ..report.data import describe_evidence, post_ids_in
 from . import auth
 from .queue import DECISIONS, PAGE_SIZE, QUEUE_TABLE, ensure_queue, query_queue, queue_facets
-from .reader import CorpusBusy, CorpusReader, is_lock_error
+from .highlight import evidence_summary, highlight
+from .reader import CorpusBusy, CorpusReader
 from .store import ReviewStore, open_store
 
 PKG = Path(__file__).resolve().parents[1]
@@ -215,6 +216,8 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     env.filters.update(t=_fmt_time, n=_fmt_num, safe_url=_safe_url, evidence=describe_evidence)
     env.globals["qs"] = lambda **kw: urlencode({k: v for k, v in kw.items() if v not in (None, "")})
     env.globals["blur"] = blur_slurs
+    env.filters["highlight"] = lambda text, evidence=(): highlight(text, evidence, blur_slurs)
+    env.filters["evidence_line"] = lambda ev: evidence_summary(ev, blur_slurs, describe_evidence)
     trusted = {h.lower() for h in trusted_hosts}
 
     app = FastAPI(title="engineroom review", docs_url=None, redoc_url=None, openapi_url=None)
@@ -398,8 +401,9 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                 if _has(cur, "narratives", "post_id") else []
             flags = _flags(cur, "post", platform, post_id)
             history = _history(cur, "post", platform, post_id)
+        evidence = [h.get("evidence") for h in hate] + [n.get("evidence") for n in narr] + [f.get("evidence") for f in flags]
         return render(request, "post.html", post=post, author=author[0] if author else None, hate=hate,
-                      narratives=narr, flags=flags, history=history)
+                      narratives=narr, flags=flags, history=history, evidence=evidence)
 
     @app.get("/account/{platform}/{account_id:path}", response_class=HTMLResponse)
     def account_page(request: Request, platform: str, account_id: str):
