@@ -334,20 +334,22 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     def home():
         return RedirectResponse("/queue", status_code=303)
 
-    def _queue_args(analysis, community, narrative, item_type, status, page):
+    def _queue_args(analysis, community, narrative, item_type, status, page, group=None):
         status = status if status in ("pending", "all") + DECISIONS else "pending"
         item_type = item_type if item_type in ITEM_TYPES else None
         try:
             page = max(1, min(int(page or 1), 100_000))
         except ValueError:
             page = 1
+        group = group if group and len(group) == 32 and all(c in "0123456789abcdef" for c in group) else None
         return dict(analysis=analysis or None, community=community or None, narrative=narrative or None,
-                    item_type=item_type, status=status, page=page)
+                    item_type=item_type, status=status, page=page, group=group)
 
     @app.get("/queue", response_class=HTMLResponse)
     def queue_page(request: Request, analysis: str = "", community: str = "", narrative: str = "",
-                   item_type: str = "", status: str = "pending", page: str = "1", done: str = "", undone: str = ""):
-        args = _queue_args(analysis, community, narrative, item_type, status, page)
+                   item_type: str = "", status: str = "pending", page: str = "1", done: str = "", undone: str = "",
+                   group: str = ""):
+        args = _queue_args(analysis, community, narrative, item_type, status, page, group)
         with reader.cursor() as cur:
             rows, total = query_queue(cur, count_cache=counts, **args)
             fac = get_facets(cur)
@@ -365,8 +367,8 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
     @app.get("/api/queue")
     def api_queue(analysis: str = "", community: str = "", narrative: str = "", item_type: str = "",
-                  status: str = "pending", page: str = "1"):
-        args = _queue_args(analysis, community, narrative, item_type, status, page)
+                  status: str = "pending", page: str = "1", group: str = ""):
+        args = _queue_args(analysis, community, narrative, item_type, status, page, group)
         with reader.cursor() as cur:
             rows, total = query_queue(cur, count_cache=counts, **args)
         return JSONResponse(json.loads(json.dumps({"total": total, "page": args["page"], "items": rows}, default=str)))
@@ -520,13 +522,28 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         return None if ok else "no such flagged item"
 
     def _decide(session: auth.Session, items: list[dict], decision: str, note: str) -> tuple[str | None, str | None]:
-        """Check ``items`` against the corpus, then store them as one batch: (error, batch id)."""
+        """Check ``items`` against the corpus, then store them as one batch: (error, batch id).
+        A decision on a group's lead is a decision on each of its near-identical copies too."""
         with reader.cursor() as cur:
             for it in items:
                 err = _check_item(cur, it["item_type"], it.get("platform"), it["item_id"], it.get("analysis"),
                                   decision, note)
                 if err:
                     return err, None
+            leads = [it for it in items if it["item_type"] == "post" and it.get("analysis")]
+            if leads:
+                copies = cur.execute(
+                    f"""SELECT c.item_type, c.platform, c.item_id, c.analysis
+                        FROM (SELECT unnest(?::STRUCT(p VARCHAR, i VARCHAR, a VARCHAR)[]) AS k) d
+                        JOIN {QUEUE_TABLE} l ON l.item_type = 'post' AND l.platform = d.k.p AND l.item_id = d.k.i
+                             AND l.analysis = d.k.a AND l.lead AND l.copies > 1
+                        JOIN {QUEUE_TABLE} c ON c.analysis = l.analysis AND c.dup_key = l.dup_key AND NOT c.lead""",
+                    [[{"p": it.get("platform") or "", "i": it["item_id"], "a": it["analysis"]} for it in leads]]).fetchall()
+                seen = {(it["item_type"], it.get("platform") or "", it["item_id"], it.get("analysis") or "") for it in items}
+                for t, p, i, a in copies:
+                    if (t, p, i, a) not in seen:
+                        seen.add((t, p, i, a))
+                        items = items + [{"item_type": t, "platform": p or None, "item_id": i, "analysis": a}]
         batch = uuid.uuid4().hex
         store.record([dict(it, decision=decision, note=note) for it in items], session.username, batch)
         counts.clear()

@@ -39,7 +39,15 @@ PAGE_SIZE = 50
 DECISIONS = ("confirm", "reject", "escalate")
 
 
-QUEUE_VERSION = 5
+QUEUE_VERSION = 6
+
+#: posts whose texts are equal once lower-cased and stripped of a retweet prefix, links, mentions,
+#: '#' and punctuation are near-identical copies: one queue item (the highest-scored, ``lead``)
+#: with ``copies`` members sharing ``dup_key`` (an MD5 of that text; texts under 12 characters
+#: after stripping are not grouped)
+DUP_KEY = """CASE WHEN length({norm}) >= 12 THEN md5({norm}) END""".format(norm=(
+    "trim(regexp_replace(regexp_replace(regexp_replace(lower(coalesce(p.text, '')), '^rt @[^ :]+:? ?', ''), "
+    "'https?://[^ ]+|@[^ ]+|#', ' ', 'g'), '[^\\p{L}\\p{N}]+', ' ', 'g'))"))
 
 
 def _signature(f: Findings) -> str:
@@ -69,7 +77,7 @@ def _parts(f: Findings) -> list[str]:
                    CASE WHEN h.label = 'antisemitic' THEN 'antisemitic' ELSE 'other hate' END AS reason,
                    CAST({col('hate', 'category', 'NULL', 'h.')} AS VARCHAR) AS category, NULL::VARCHAR AS narrative,
                    p.account_id, p.handle, p.created_at, left(p.text, 280) AS snippet,
-                   CAST({col('hate', 'evidence', 'NULL', 'h.')} AS VARCHAR) AS evidence
+                   CAST({col('hate', 'evidence', 'NULL', 'h.')} AS VARCHAR) AS evidence, {DUP_KEY} AS dup_key
             FROM hate h LEFT JOIN posts p ON p.platform = h.platform AND p.post_id = h.post_id
             WHERE h.label IN ('antisemitic', 'other_hate')""")
     if f.has("narratives", "post_id", "narrative"):
@@ -80,7 +88,7 @@ def _parts(f: Findings) -> list[str]:
                    'narrative: ' || string_agg(n.narrative, ', ') OVER (PARTITION BY n.platform, n.post_id) AS reason,
                    n.narrative AS category, n.narrative AS narrative,
                    p.account_id, p.handle, p.created_at, left(p.text, 280) AS snippet,
-                   CAST({col('narratives', 'evidence', 'NULL', 'n.')} AS VARCHAR) AS evidence
+                   CAST({col('narratives', 'evidence', 'NULL', 'n.')} AS VARCHAR) AS evidence, {DUP_KEY} AS dup_key
             FROM narratives n LEFT JOIN posts p ON p.platform = n.platform AND p.post_id = n.post_id
             WHERE TRUE {kind}""")
     if f.has("engine_room", "account_id"):
@@ -160,7 +168,8 @@ def build_queue(corpus: Corpus) -> int:
         cur.execute("BEGIN TRANSACTION")
         cur.execute(f"CREATE OR REPLACE TABLE {QUEUE_TABLE} AS {sql}")
         cur.execute(f"""CREATE OR REPLACE TABLE {GROUPS_TABLE} AS
-            SELECT item_type, analysis, community, narrative, account_id, count(*) AS n FROM {QUEUE_TABLE} GROUP BY ALL""")
+            SELECT item_type, analysis, community, narrative, account_id, count(*) AS n FROM {QUEUE_TABLE}
+            WHERE lead GROUP BY ALL""")
         for name, ddl in account_tables(f):
             cur.execute(f"CREATE OR REPLACE TABLE {name} AS {ddl}")
         cur.execute("CREATE TABLE IF NOT EXISTS review_queue_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -190,15 +199,19 @@ def queue_sql(f: Findings) -> str:
         body = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
         sql = (f"SELECT row_number() OVER (ORDER BY u.score DESC NULLS LAST, u.item_type, u.item_id, u.analysis) AS qrank, "
                f"u.item_type, coalesce(u.platform, '') AS platform, u.item_id, u.analysis, u.score, u.reason, u.category, "
-               f"u.narrative, {comm} AS community, u.account_id, u.handle, u.created_at, u.snippet, u.evidence "
-               f"FROM (SELECT * FROM ({body}) QUALIFY row_number() OVER (PARTITION BY item_type, platform, item_id, "
+               f"u.narrative, {comm} AS community, u.account_id, u.handle, u.created_at, u.snippet, u.evidence, "
+               f"CAST(u.dup_key AS VARCHAR) AS dup_key, count(*) OVER (PARTITION BY u.analysis, u.gk) AS copies, "
+               f"row_number() OVER (PARTITION BY u.analysis, u.gk ORDER BY u.score DESC NULLS LAST, u.item_type, "
+               f"u.item_id) = 1 AS lead "
+               f"FROM (SELECT *, coalesce(CAST(dup_key AS VARCHAR), item_type || '|' || coalesce(platform, '') || '|' || item_id) AS gk "
+               f"FROM ({body}) QUALIFY row_number() OVER (PARTITION BY item_type, platform, item_id, "
                f"analysis ORDER BY score DESC NULLS LAST, narrative) = 1) u {comm_join} ORDER BY qrank")
     else:
         sql = ("SELECT NULL::BIGINT AS qrank, NULL::VARCHAR AS item_type, NULL::VARCHAR AS platform, NULL::VARCHAR AS item_id, "
                "NULL::VARCHAR AS analysis, NULL::DOUBLE AS score, NULL::VARCHAR AS reason, NULL::VARCHAR AS category, "
                "NULL::VARCHAR AS narrative, NULL::VARCHAR AS community, NULL::VARCHAR AS account_id, "
                "NULL::VARCHAR AS handle, NULL::TIMESTAMP AS created_at, NULL::VARCHAR AS snippet, "
-               "NULL::VARCHAR AS evidence WHERE FALSE")
+               "NULL::VARCHAR AS evidence, NULL::VARCHAR AS dup_key, NULL::BIGINT AS copies, NULL::BOOLEAN AS lead WHERE FALSE")
     return sql
 
 
@@ -230,10 +243,12 @@ COUNT_TTL = 10.0
 def query_queue(con, analysis: str | None = None, community: str | None = None, narrative: str | None = None,
                 item_type: str | None = None, status: str = "pending", page: int = 1,
                 page_size: int = PAGE_SIZE, account_id: str | None = None,
-                count_cache: dict | None = None) -> tuple[list[dict], int]:
+                count_cache: dict | None = None, group: str | None = None) -> tuple[list[dict], int]:
     """One page of the queue (highest score first) and the number of matching items.
 
     ``status``: ``pending`` (no decision yet), ``confirm``, ``reject``, ``escalate`` or ``all``.
+    Near-identical posts count once: only each group's ``lead`` is listed (``copies`` says how
+    many posts it stands for); ``group`` (a ``dup_key``) lists one group's members instead.
     ``con`` is a DuckDB connection or cursor (the app passes one cursor per request) on which
     the decisions in force are registered as ``review_decisions`` (:mod:`engineroom.serve.reader`).
 
@@ -249,6 +264,11 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
         if val:
             where.append(f"q.{colname} = ?")
             params.append(val)
+    if group:
+        where.append("q.dup_key = ?")
+        params.append(group)
+    else:
+        where.append("q.lead")
     join = ""
     if status in ("pending",) + DECISIONS:
         join = ("LEFT JOIN review_decisions r ON r.item_type = q.item_type AND r.platform = q.platform "
@@ -269,14 +289,16 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
     key = (analysis, community, narrative, item_type, status, account_id)
     now = time.monotonic()
     hit = count_cache.get(key) if count_cache is not None else None
-    if hit is not None and now - hit[0] < COUNT_TTL:
+    if group:  # one group: a handful of rows, counted directly
+        total = int(con.execute(f"SELECT count(*) FROM {QUEUE_TABLE} q {join} {cond}", params).fetchall()[0][0])
+    elif hit is not None and now - hit[0] < COUNT_TTL:
         total = hit[1]
     else:
         # counts from the grouped table and the decisions in force joined to their queue rows
         n_all = con.execute(f"SELECT coalesce(sum(n), 0) FROM {GROUPS_TABLE} WHERE {fcond}", fparams).fetchall()[0][0]
         decided = (f"SELECT count(*) FROM review_decisions r JOIN {QUEUE_TABLE} q ON q.item_type = r.item_type "
                    "AND q.platform = r.platform AND q.item_id = r.item_id AND coalesce(q.analysis, '') = r.analysis "
-                   f"WHERE {' AND '.join('q.' + c for c in filt) or 'TRUE'}")
+                   f"WHERE q.lead AND {' AND '.join('q.' + c for c in filt) or 'TRUE'}")
         if status == "all":
             total = int(n_all)
         elif status == "pending":
