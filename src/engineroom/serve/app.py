@@ -99,10 +99,15 @@ class Guard:
         if self.trusted and host not in self.trusted:
             await Response("unknown host", status_code=400, media_type="text/plain")(scope, receive, send_with_headers)
             return
-        cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
-        session = self.sessions.get(cookies.get(SESSION_COOKIE))
-        scope.setdefault("state", {})["session"] = session
         path = scope.get("path", "")
+        cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
+        token = cookies.get(SESSION_COOKIE)
+        session = None
+        if token and not path.startswith("/static/"):
+            from starlette.concurrency import run_in_threadpool
+
+            session = await run_in_threadpool(self.sessions.get, token)  # SQLite: off the event loop
+        scope.setdefault("state", {})["session"] = session
         if session is None and not (path in PUBLIC_PATHS or path.startswith("/static/")):
             dest = headers.get(b"sec-fetch-dest", b"document").decode("latin-1")
             if scope.get("method") in ("GET", "HEAD") and not path.startswith("/api/") and dest in ("document", "empty"):
