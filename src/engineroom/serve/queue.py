@@ -39,13 +39,13 @@ PAGE_SIZE = 50
 DECISIONS = ("confirm", "reject", "escalate")
 
 
-QUEUE_VERSION = 6
+QUEUE_VERSION = 7
 
 #: posts whose texts are equal once lower-cased and stripped of a retweet prefix, links, mentions,
 #: '#' and punctuation are near-identical copies: one queue item (the highest-scored, ``lead``)
-#: with ``copies`` members sharing ``dup_key`` (an MD5 of that text; texts under 12 characters
+#: with ``copies`` members sharing ``dup_key`` (an MD5 of that text; texts under 20 characters
 #: after stripping are not grouped)
-DUP_KEY = """CASE WHEN length({norm}) >= 12 THEN md5({norm}) END""".format(norm=(
+DUP_KEY = """CASE WHEN length({norm}) >= 20 THEN md5({norm}) END""".format(norm=(
     "trim(regexp_replace(regexp_replace(regexp_replace(lower(coalesce(p.text, '')), '^rt @[^ :]+:? ?', ''), "
     "'https?://[^ ]+|@[^ ]+|#', ' ', 'g'), '[^\\p{L}\\p{N}]+', ' ', 'g'))"))
 
