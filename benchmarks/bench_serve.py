@@ -108,6 +108,20 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds of the server and its worker processes (children)."""
+    total = process_cpu_s(pid)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                total += process_cpu_s(int(entry))
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -180,10 +194,10 @@ async def reviewer(client, base: str, facets: dict, until: float, think: float, 
                                        r'<input type="hidden" name="analysis" value="([^"]*)">', r.text)
                     if forms:
                         last_items[:] = forms[:10]
-                    accs = re.findall(r'href="/account/twitter/(\d+)"', r.text)
+                    accs = re.findall(r'href="/account/twitter/([^"/?]+)"', r.text)
                     if accs:
                         last_accounts[:] = accs[:10]
-                    posts = re.findall(r'href="/post/twitter/(\d+)"', r.text)
+                    posts = re.findall(r'href="/post/twitter/([^"/?]+)"', r.text)
                     if posts:
                         last_posts[:] = posts[:10]
             dt = time.perf_counter() - t
@@ -253,6 +267,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--think", type=float, default=0.0, help="mean think time between a reviewer's requests (s)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=1, help="engineroom serve --workers")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -285,8 +300,10 @@ def main() -> None:
     decisions: dict[str, list[str]] = {"accepted": [], "refused": []}
     port = free_port()
     env = dict(os.environ, ENGINEROOM_QUIET="1")
+    log = tempfile.TemporaryFile()  # the server's messages (a pipe nobody reads could fill and block it)
     server = subprocess.Popen([sys.executable, "-m", "engineroom.cli", "serve", "--db", str(db), "--host", "127.0.0.1",
-                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               "--port", str(port), "--workers", str(args.workers)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         import httpx
@@ -299,34 +316,42 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             if time.time() > deadline or server.poll() is not None:
-                raise SystemExit("server did not start: " + (server.stderr.read().decode() if server.poll() is not None else ""))
+                log.seek(0)
+                raise SystemExit("server did not start: " + log.read().decode(errors="replace")[-2000:])
             time.sleep(0.2)
-        cpu0 = process_cpu_s(server.pid)
+        cpu0 = server_cpu_s(server.pid)
         result = asyncio.run(load(base, args.reviewers, args.seconds, args.think, facets, args.seed, decisions))
-        cpu1 = process_cpu_s(server.pid)
+        cpu1 = server_cpu_s(server.pid)
         n_req = sum(v["n"] for v in result.values() if isinstance(v, dict) and "n" in v)
         # CPU the server used per request (logins included, done before the clock): a figure that
         # does not depend on how busy the machine is
         result["server_cpu_s"] = round(cpu1 - cpu0, 1)
         result["server_cpu_ms_per_request"] = round(1000 * (cpu1 - cpu0) / max(n_req, 1), 1)
         result["load_average_1m"] = os.getloadavg()[0]
+        log.seek(0)
+        result["server_log_tail"] = log.read().decode(errors="replace")[-1500:]
     finally:
-        server.terminate()
+        server.terminate()  # uvicorn stops its workers too
         try:
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
         if tmp is not None:
             tmp.cleanup()
-    stored = dict(store.con().execute("SELECT note, count(*) FROM reviews WHERE note LIKE 'load %' GROUP BY 1").fetchall())
+    # one accepted request = one batch (a group's lead decides its copies too: one row per item)
+    stored = {note: (batches, rows, items) for note, batches, rows, items in store.con().execute(
+        "SELECT note, count(DISTINCT batch_id), count(*), count(DISTINCT item_type || '|' || coalesce(platform, '') "
+        "|| '|' || item_id || '|' || coalesce(analysis, '')) FROM reviews WHERE note LIKE 'load %' GROUP BY 1").fetchall()}
     result["decisions"] = {
         "accepted": len(decisions["accepted"]), "refused": len(decisions["refused"]),
-        "accepted_stored_once": sum(stored.get(t) == 1 for t in decisions["accepted"]),
+        "accepted_stored_once": sum(t in stored and stored[t][0] == 1 and stored[t][1] == stored[t][2]
+                                    for t in decisions["accepted"]),
         "accepted_missing": sum(t not in stored for t in decisions["accepted"]),
-        "stored_twice_or_more": sum(1 for n in stored.values() if n > 1),
+        "stored_twice_or_more": sum(1 for b, r, i in stored.values() if b > 1 or r > i),
         "refused_but_stored": sum(t in stored for t in decisions["refused"]),
+        "rows_written": sum(r for _, r, _ in stored.values()),
     }
-    result.update(posts=n_posts, queue_rows=n_queue, queue_build_s=round(queue_build_s, 2), reviewers=args.reviewers,
+    result.update(workers=args.workers, posts=n_posts, queue_rows=n_queue, queue_build_s=round(queue_build_s, 2), reviewers=args.reviewers,
                   think_s=args.think, cpus=os.cpu_count())
     a, d = result.get("all", {}), result["decisions"]
     kinds = "; ".join(f"{k} n={v['n']} p50={v['p50_ms']}ms p99={v['p99_ms']}ms" for k, v in result.items()

@@ -410,8 +410,8 @@ def test_passwords_are_scrypt_hashed(db):
     assert hash_password(PASSWORD) != hash_password(PASSWORD)  # salted
 
 
-def test_login_limiter_backs_off_per_name():
-    rl = LoginLimiter(free=2, base=0.2)
+def test_login_limiter_backs_off_per_name(tmp_path):
+    rl = LoginLimiter(open_store(tmp_path / "x.duckdb"), free=2, base=0.2)
     assert rl.begin("k") == 0
     assert rl.begin("K ") == 0  # names compare case-blind
     assert rl.begin("k") > 0  # the second attempt started the wait
@@ -421,6 +421,8 @@ def test_login_limiter_backs_off_per_name():
     assert 0.3 < rl.begin("k") <= 0.4
     rl.succeeded("k")
     assert rl.begin("k") == 0
+    other = LoginLimiter(open_store(tmp_path / "x.duckdb"), free=2, base=0.2)  # another worker process
+    assert other.begin("k") == 0 and rl.begin("k") > 0  # the second attempt, counted by the other one
 
 
 def test_queue_rebuilds_when_findings_change(tmp_path):

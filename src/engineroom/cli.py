@@ -235,13 +235,14 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     no_blur: bool = typer.Option(False, "--no-blur", help="show matched slurs unblurred"),
+    workers: int = typer.Option(1, "--workers", help="processes serving requests (one core each)"),
 ) -> None:
     """Run the review web app (reads the corpus only while serving a request)."""
     from .serve import serve as run_server
 
     if not db.exists():
         fail(f"no corpus at {db}")
-    run_server(db, host=host, port=port, blur_slurs=not no_blur)
+    run_server(db, host=host, port=port, blur_slurs=not no_blur, workers=workers)
 
 
 def _password(password: Optional[str]) -> str:

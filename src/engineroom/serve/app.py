@@ -214,7 +214,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     store = open_store(db)
     reader = CorpusReader(db, store, linger=linger, max_readers=pool_size, recheck=queue_recheck)
     sessions = auth.SessionStore(store, idle_timeout=session_idle, max_age=session_max_age)
-    limiter = auth.LoginLimiter(free=login_free_attempts, base=login_backoff)
+    limiter = auth.LoginLimiter(store, free=login_free_attempts, base=login_backoff)
     checking = threading.BoundedSemaphore(4)  # scrypt checks at once (each ~50 ms of one core)
     env = jinja2.Environment(loader=jinja2.PackageLoader("engineroom", "templates"), autoescape=True,
                              undefined=jinja2.ChainableUndefined)
@@ -228,7 +228,15 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     app = FastAPI(title="engineroom review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store, app.state.reader, app.state.sessions, app.state.limiter = store, reader, sessions, limiter
     facets: dict = {}
-    counts: dict = {}  # cached queue counts per filter (cleared on every decision)
+    counts: dict = {}  # cached queue counts per filter, for one version of the decisions
+
+    def current_counts() -> dict:
+        """The count cache, emptied whenever any process changed a decision."""
+        version = store.state_version()
+        if counts.get("__version__") != version:
+            counts.clear()
+            counts["__version__"] = version
+        return counts
 
     def refresh_facets(con) -> None:
         facets.clear()
@@ -302,7 +310,9 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         cookie, field = request.cookies.get(LOGIN_CSRF_COOKIE), str(form.get("csrf_token", ""))
         if not cookie or not field or not secrets.compare_digest(cookie, field):
             return login_page(request, "The login form had expired: please log in again.", 403, nxt)
-        wait = limiter.begin(name)  # counted now, before the password is checked
+        from starlette.concurrency import run_in_threadpool
+
+        wait = await run_in_threadpool(limiter.begin, name)  # counted now, before the password is checked
         if wait > 0:
             resp = login_page(request, f"Too many failed logins for {name}: try again in {int(wait) + 1} s.", 429, nxt)
             resp.headers["Retry-After"] = str(int(wait) + 1)
@@ -316,7 +326,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         user = await run_in_threadpool(check)
         if user is None:
             return login_page(request, "Wrong user name or password.", 401, nxt)
-        limiter.succeeded(name)
+        await run_in_threadpool(limiter.succeeded, name)
         token, _ = await run_in_threadpool(sessions.create, user["username"])
         resp = RedirectResponse(_safe_next(nxt), status_code=303)
         resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",
@@ -356,7 +366,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                    group: str = ""):
         args = _queue_args(analysis, community, narrative, item_type, status, page, group)
         with reader.cursor() as cur:
-            rows, total = query_queue(cur, count_cache=counts, **args)
+            rows, total = query_queue(cur, count_cache=current_counts(), **args)
             fac = get_facets(cur)
         pages = max(1, -(-total // PAGE_SIZE))
         batch = None
@@ -375,7 +385,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                   status: str = "pending", page: str = "1", group: str = ""):
         args = _queue_args(analysis, community, narrative, item_type, status, page, group)
         with reader.cursor() as cur:
-            rows, total = query_queue(cur, count_cache=counts, **args)
+            rows, total = query_queue(cur, count_cache=current_counts(), **args)
         return JSONResponse(json.loads(json.dumps({"total": total, "page": args["page"], "items": rows}, default=str)))
 
     # -- item pages -------------------------------------------------------------------------

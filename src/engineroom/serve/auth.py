@@ -225,36 +225,38 @@ def csrf_ok(session: Session | None, token: str | None) -> bool:
 
 
 class LoginLimiter:
-    """Login attempts per user name with exponential backoff (see the module's docstring).
+    """Login attempts per user name with exponential backoff (see the module's docstring), kept
+    in the review store so that every worker process of the app shares them.
 
     ``begin(name)`` counts an attempt and returns 0, or returns the seconds to wait (the attempt
     is refused and not counted); ``succeeded(name)`` clears the name's count. A name's count is
     forgotten ``forget`` seconds after its last attempt.
     """
 
-    def __init__(self, free: int = 5, base: float = 1.0, cap: float = 900.0, forget: float = 3600.0) -> None:
-        self.free, self.base, self.cap, self.forget = free, base, cap, forget
-        self._state: dict[str, list[float]] = {}  # name -> [attempts, last attempt, next allowed]
-        self._lock = threading.Lock()
+    def __init__(self, store: ReviewStore, free: int = 5, base: float = 1.0, cap: float = 900.0,
+                 forget: float = 3600.0) -> None:
+        self.store, self.free, self.base, self.cap, self.forget = store, free, base, cap, forget
+
+    @staticmethod
+    def _key(name: str) -> str:
+        return (name or "").strip().lower()[:64]
 
     def begin(self, name: str) -> float:
-        key = (name or "").strip().lower()
+        key = self._key(name)
         now = time.time()
-        with self._lock:
-            st = self._state.get(key)
-            if st is None or now - st[1] > self.forget:
-                st = self._state[key] = [0, now, 0.0]
-            if now < st[2]:
-                return st[2] - now
-            st[0] += 1
-            st[1] = now
-            if st[0] >= self.free:
-                st[2] = now + min(self.cap, self.base * 2 ** (st[0] - self.free))
-            if len(self._state) > 100_000:
-                self._state = {k: v for k, v in self._state.items() if now - v[1] <= self.forget}
-                self._state.setdefault(key, st)
-            return 0.0
+        with self.store.write() as c:  # one attempt at a time per store: the count cannot race
+            row = c.execute("SELECT attempts, last, next_allowed FROM login_attempts WHERE name = ?", [key]).fetchone()
+            attempts, _, next_allowed = row if row and now - row[1] <= self.forget else (0, now, 0.0)
+            if now < next_allowed:
+                return next_allowed - now
+            attempts += 1
+            if attempts >= self.free:
+                next_allowed = now + min(self.cap, self.base * 2 ** (attempts - self.free))
+            c.execute("INSERT OR REPLACE INTO login_attempts VALUES (?, ?, ?, ?)", [key, attempts, now, next_allowed])
+            if attempts == 1:  # now and then: names not tried for a long time
+                c.execute("DELETE FROM login_attempts WHERE last < ?", [now - self.forget])
+        return 0.0
 
     def succeeded(self, name: str) -> None:
-        with self._lock:
-            self._state.pop((name or "").strip().lower(), None)
+        with self.store.write() as c:
+            c.execute("DELETE FROM login_attempts WHERE name = ?", [self._key(name)])

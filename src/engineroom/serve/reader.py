@@ -74,8 +74,8 @@ class CorpusReader:
     """Read-only access to the corpus for the app's requests (see the module's docstring)."""
 
     def __init__(self, path: str | os.PathLike, store: ReviewStore, linger: float = 1.0, max_readers: int = 8,
-                 recheck: float = 10.0) -> None:
-        self.path, self.store, self.linger, self.recheck = Path(path), store, linger, recheck
+                 recheck: float = 10.0, threads: int = 1) -> None:
+        self.path, self.store, self.linger, self.recheck, self.threads = Path(path), store, linger, recheck, threads
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._users = 0
@@ -109,6 +109,7 @@ class CorpusReader:
                 raise CorpusBusy(busy_message(self.path, exc)) from None
             raise
         con.execute("SET enable_progress_bar = false")
+        con.execute(f"SET threads = {int(self.threads)}")  # many small queries in parallel requests
         self.opened += 1
         now = time.monotonic()
         if now - self._checked > self.recheck:
@@ -118,6 +119,7 @@ class CorpusReader:
                 self._rebuild()
                 con = duckdb.connect(str(self.path), read_only=True)
                 con.execute("SET enable_progress_bar = false")
+                con.execute(f"SET threads = {int(self.threads)}")
                 for fn in self.on_rebuild:
                     fn(con)
         return con

@@ -18,6 +18,8 @@ Tables:
 - ``review_state``: the decision in force per flag (item_type, platform, item_id, analysis; ''
   where unknown), i.e. the latest decision that was not undone; kept in the same transaction as
   the log, so the two always agree.
+- ``login_attempts``: per user name, attempts, the last one and when the next may come
+  (:class:`engineroom.serve.auth.LoginLimiter`).
 - ``meta``: schema version, the state version (raised by every change of ``review_state``, so
   readers can cache it) and the migration record.
 
@@ -58,6 +60,8 @@ CREATE TABLE IF NOT EXISTS reviews (
     batch_id TEXT, undoes TEXT);
 CREATE INDEX IF NOT EXISTS reviews_item ON reviews(item_type, platform, item_id);
 CREATE INDEX IF NOT EXISTS reviews_batch ON reviews(batch_id);
+CREATE TABLE IF NOT EXISTS login_attempts (
+    name TEXT PRIMARY KEY, attempts INTEGER NOT NULL, last REAL NOT NULL, next_allowed REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS review_state (
     item_type TEXT NOT NULL, platform TEXT NOT NULL, item_id TEXT NOT NULL, analysis TEXT NOT NULL,
     decision TEXT NOT NULL, reviewer TEXT, decided_at TEXT, note TEXT, review_id TEXT NOT NULL,
