@@ -129,7 +129,7 @@ def xss_db(tmp_path_factory):
 def server(xss_db):
     import uvicorn
 
-    app = create_app(xss_db)
+    app = create_app(xss_db, linger=0)  # the corpus is closed after each request: the report test opens it too
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
