@@ -162,6 +162,9 @@ def test_every_csv_cell_is_quoted_and_neutralised(tmp_path):
     for line in raw.split(b"\r\n"):
         assert not line[:1] in (b"=", b"+", b"-", b"@")
     assert pd.read_csv(out)["text"].fillna("").tolist() == [csv_cell(v) for v in HOSTILE]
+    from engineroom.export import csv_value
+
+    assert [csv_value(r[1]) for r in rows[1:]] == HOSTILE  # what a reader of our CSVs gets back
 
 
 def test_cli_dsa_notices(db, tmp_path):

@@ -185,6 +185,15 @@ def csv_cell(v: Any) -> Any:
     return v
 
 
+def csv_value(cell: str) -> str:
+    """The text :func:`csv_cell` was given, from a cell of a CSV this project wrote (the one
+    leading ``'`` it added is dropped). A text that itself began with ``'`` before a formula
+    character cannot be told apart and loses that quote."""
+    if cell.startswith("'") and csv_cell(cell[1:]) == cell:
+        return cell[1:]
+    return cell
+
+
 def csv_writer(fh: IO[str]):
     """The project's CSV dialect: every cell quoted (quotes doubled), CRLF between rows."""
     return csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
