@@ -33,7 +33,6 @@ class CorpusLocked(RuntimeError):
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect``, waiting up to LOCK_WAIT s for another process's lock, then CorpusLocked."""
-    import re
     import time
 
     deadline = time.monotonic() + LOCK_WAIT
@@ -46,10 +45,16 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             if time.monotonic() < deadline:
                 time.sleep(0.2)
                 continue
-            m = re.search(r"held in (.+?) \(PID (\d+)\)", str(exc))
-            who = f"process {m.group(2)} ({Path(m.group(1)).name})" if m else "another process"
-            raise CorpusLocked(f"{path} is in use by {who}: wait for that command to finish (or stop it) "
-                               "and try again") from None
+            raise CorpusLocked(locked_message(path, exc)) from None
+
+
+def locked_message(path: str | os.PathLike, exc: BaseException) -> str:
+    """One line from DuckDB's lock error: which process holds ``path``, and what to do."""
+    import re
+
+    m = re.search(r"held in (.+?) \(PID (\d+)\)", str(exc))
+    who = f"process {m.group(2)} ({Path(m.group(1)).name})" if m else "another process"
+    return f"{path} is in use by {who}: wait for that command to finish (or stop it) and try again"
 
 
 class Corpus:

@@ -50,7 +50,7 @@ from . import auth
 from .queue import DECISIONS, PAGE_SIZE, QUEUE_TABLE, ensure_queue, query_queue, queue_facets
 from .highlight import evidence_summary, highlight
 from .reader import CorpusBusy, CorpusReader
-from .store import ReviewStore, open_store
+from .store import open_store
 
 PKG = Path(__file__).resolve().parents[1]
 SESSION_COOKIE = "er_session"

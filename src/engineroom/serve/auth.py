@@ -31,7 +31,6 @@ import hashlib
 import hmac
 import os
 import secrets
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone

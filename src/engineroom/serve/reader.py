@@ -56,16 +56,6 @@ class CorpusBusy(RuntimeError):
     """The corpus file is held by a writing process (one line: who, and what to do)."""
 
 
-def busy_message(path: str | os.PathLike, exc: BaseException) -> str:
-    """One line saying which process holds ``path`` and what to do, from DuckDB's lock error."""
-    import re
-
-    m = re.search(r"held in (.+?) \(PID (\d+)\)", str(exc))
-    who = f"process {m.group(2)} ({Path(m.group(1)).name})" if m else "another process"
-    return (f"{path} is being written by {who}; wait for it to finish (an ingest or analyze), "
-            "or stop it, then try again")  # noqa: E501
-
-
 def is_lock_error(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and "lock" in str(exc).lower()
 
@@ -106,7 +96,9 @@ class CorpusReader:
             con = duckdb.connect(str(self.path), read_only=True)
         except duckdb.Error as exc:
             if is_lock_error(exc):
-                raise CorpusBusy(busy_message(self.path, exc)) from None
+                from ..corpus import locked_message
+
+                raise CorpusBusy(locked_message(self.path, exc)) from None
             raise
         con.execute("SET enable_progress_bar = false")
         con.execute(f"SET threads = {int(self.threads)}")  # many small queries in parallel requests
