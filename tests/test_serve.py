@@ -682,3 +682,33 @@ def test_near_identical_posts_are_one_item(client):
     batch = r.headers["location"].split("done=")[1]
     client.post("/undo", data={"csrf_token": csrf, "batch": batch}, follow_redirects=False)
     assert client.get(f"/api/queue?status=reject&analysis=hate&group={lead['dup_key']}").json()["total"] == 0
+
+
+def test_no_get_changes_anything(db, app, client):
+    """Every GET route (pages, API, exports) leaves the corpus file and the decisions as they were."""
+    import hashlib
+
+    store = app.state.store
+
+    def snapshot():
+        return (store.scalar("SELECT count(*) FROM reviews"), store.state_version(),
+                hashlib.sha256(repr(store.rows("SELECT * FROM review_state ORDER BY 1, 2, 3, 4")).encode()).hexdigest(),
+                store.scalar("SELECT count(*) FROM users"), db.stat().st_mtime_ns, db.stat().st_size)
+
+    page = client.get("/queue?analysis=hate&status=all").text
+    post = re.search(r'href="(/post/[^"]+)"', page).group(1)
+    acc = re.search(r'href="(/account/[^"]+)"', page).group(1)
+    time.sleep(1.2)  # the app has let go of the corpus: any write would show in its time stamp
+    before = snapshot()
+    urls = ["/", "/queue", "/queue?status=all&page=2", "/api/queue?status=confirm", post, acc, "/cluster/1", "/reviews",
+            "/export", "/export/platform-report.csv", "/export/platform-report.json", "/export/labels-posts.csv",
+            "/export/labels-accounts.json", "/export/dsa-notices.csv?notifier_name=A&notifier_email=a@example.org",
+            "/favicon.ico", "/login", "/static/app.js"]
+    gets = {r.path for r in app.routes if isinstance(r, APIRoute) and "GET" in r.methods}
+    covered = {_fill(r) for r in gets}
+    assert {"/", "/queue", "/api/queue", "/reviews", "/export", "/favicon.ico", "/login"} <= covered
+    for u in urls:
+        assert client.get(u, follow_redirects=False).status_code in (200, 204, 303), u
+        assert client.head(u, follow_redirects=False).status_code in (200, 204, 303, 405), u
+    time.sleep(1.2)
+    assert snapshot() == before
