@@ -192,3 +192,20 @@ def test_cli_dsa_notices(db, tmp_path):
     rows = list(csv.DictReader(open(tmp_path / "n.csv", encoding="utf-8", newline="")))
     assert len(rows) == 3 and all(r["statement_of_good_faith"].startswith("I confirm my bona fide belief") for r in rows)
     assert [r for r in rows if r["item_id"] == anti[0]][0]["explanation"].count("=cmd") == 1
+
+
+def test_dsa_notice_needs_a_real_url(tmp_path):
+    """A post whose id is no platform id (an opaque key) and that carries no URL gets no made-up URL."""
+    from engineroom.export import dsa_notices
+    from engineroom.serve.store import open_store
+
+    with engineroom.open(tmp_path / "o.duckdb") as c:
+        c.con.execute("INSERT INTO posts (platform, post_id, account_id, handle, text) VALUES "
+                      "('twitter', 'p_0a1b2c', 'a1', 'someone', 'x'), ('twitter', '1234567890', 'a1', 'someone', 'y'), "
+                      "('telegram', '77', 'a2', 'chan', 'z')")
+        store = open_store(c.path, con=c.con)
+        store.record([{"item_type": "post", "platform": p, "item_id": i, "decision": "confirm"}
+                      for p, i in (("twitter", "p_0a1b2c"), ("twitter", "1234567890"), ("telegram", "77"))], "ada")
+        df = dsa_notices(c, store, "Ada", "ada@example.org")
+    assert df.exact_url.tolist() == ["https://twitter.com/someone/status/1234567890"]
+    assert sorted(x["item_id"] for x in df.attrs["not_included"]) == ["77", "p_0a1b2c"]

@@ -392,7 +392,9 @@ def dsa_notices(corpus: Corpus, store=None, notifier_name: str = "", notifier_em
     out, left_out = [], []
     for r in _confirmed(corpus, store):
         if r["item_type"] == "post":
-            url = _post_url(r["platform"], r.get("handle"), r.get("post_id") or r["item_id"], r.get("url"))
+            pid = str(r.get("post_id") or r["item_id"])
+            # an exact URL: the one the export carried, or the platform's own form of a real post id
+            url = _post_url(r["platform"], r.get("handle"), pid if pid.isdigit() else None, r.get("url"))
         elif r["item_type"] == "account":
             url = _account_url(r["platform"], r.get("handle"))
         else:
@@ -407,9 +409,7 @@ def dsa_notices(corpus: Corpus, store=None, notifier_name: str = "", notifier_em
         parts = [f"Flagged by the engineroom '{r.get('analysis') or 'manual'}' analysis as: {what}"
                  + (f" (category: {cat})" if cat else "") + "."]
         if r.get("evidence"):
-            from .report.data import describe_evidence
-
-            parts.append(f"Evidence: {describe_evidence(r['evidence'], 600)}.")
+            parts.append(f"Evidence: {_evidence_text(r['evidence'])}.")
         parts.append(f"A human reviewer ({r['reviewer']}) examined the item and confirmed it on {decided} UTC.")
         if r.get("note"):
             parts.append(f"Reviewer's note: {r['note']}")
@@ -434,6 +434,28 @@ def dsa_notices(corpus: Corpus, store=None, notifier_name: str = "", notifier_em
     df = pd.DataFrame(out, columns=DSA_COLUMNS)
     df.attrs["not_included"] = left_out
     return df
+
+
+def _evidence_text(evidence: Any) -> str:
+    """Evidence in words: the lexicon terms matched (with their category), the classifier's
+    strongest words, narrative keywords; other evidence as :func:`describe_evidence` puts it."""
+    from .report.data import describe_evidence
+    from .serve.highlight import evidence_phrases
+
+    phrases = evidence_phrases([evidence])
+    if not phrases:
+        return describe_evidence(evidence, 600)
+    parts = []
+    lex = [f"'{p}' ({t})" for p, k, t in phrases if k in ("slur", "trope")]
+    if lex:
+        parts.append("lexicon matches " + ", ".join(dict.fromkeys(lex)))
+    words = list(dict.fromkeys(p for p, k, _ in phrases if k == "token"))
+    if words:
+        parts.append("the classifier's strongest words: " + ", ".join(words[:8]))
+    kws = list(dict.fromkeys(p for p, k, _ in phrases if k == "keyword"))
+    if kws:
+        parts.append("keywords: " + ", ".join(kws[:8]))
+    return "; ".join(parts)
 
 
 def dsa_json(df: pd.DataFrame) -> dict[str, Any]:

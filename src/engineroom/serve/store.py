@@ -153,11 +153,15 @@ class ReviewStore:
         r = self.rows("SELECT * FROM users WHERE username = ?", [name])
         return r[0] if r else None
 
-    def users(self) -> list[dict]:
+    def users(self, idle_timeout: float = 30 * 60, max_age: float = 8 * 3600) -> list[dict]:
         """Every user with role, email, when added and how many live sessions they have."""
+        import time
+
+        now = time.time()
         return self.rows("""SELECT u.username, u.role, u.email, u.created_at,
-                                   (SELECT count(*) FROM sessions s WHERE s.username = u.username) AS sessions
-                            FROM users u ORDER BY u.username""")
+                                   (SELECT count(*) FROM sessions s WHERE s.username = u.username
+                                      AND s.last_seen >= ? AND s.created >= ?) AS sessions
+                            FROM users u ORDER BY u.username""", [now - idle_timeout, now - max_age])
 
     # -- decisions --------------------------------------------------------------------------
     def state_version(self) -> int:
