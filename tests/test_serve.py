@@ -638,6 +638,12 @@ def test_evidence_is_highlighted_in_the_text_and_slurs_blurred():
     line = str(evidence_summary(ev))
     assert "matched: " in line and "slur blurred" in line and "classifier words: control, the" in line
     assert str(highlight("<i>plain</i>")) == "&lt;i&gt;plain&lt;/i&gt;"
+    # the model matched the normalised text: the written, obfuscated words are marked (and blurred)
+    norm_ev = {"lexicon": [{"term": "kike", "match": "kike", "category": "dehumanisation_slurs"},
+                           {"term": "white genocide", "match": "whitegenocide", "category": "great_replacement"}]}
+    out = str(highlight("those K-I-K-E people and #WhiteGenocide, k1ke again", [norm_ev]))
+    assert out.count('class="ev slur blurred"') == 2 and ">K-I-K-E</mark>" in out and ">k1ke</mark>" in out
+    assert '#<mark class="ev trope" title="great_replacement (white genocide)">WhiteGenocide</mark>,' in out
 
 
 def test_post_page_marks_evidence(tmp_path):

@@ -3,7 +3,9 @@
 The analyses record their evidence as JSON (:mod:`engineroom.hate.model`: ``{"lexicon":
 [{"term", "match", "category", ...}], "tokens": [{"token", "weight"}]}``; narratives: keyword
 lists). Reviewers should see *where* in the post that evidence is, not the JSON: every phrase is
-looked up in the text (case-blind, on word boundaries) and wrapped in ``<mark>``; lexicon hits are
+looked up in the text (case-blind, on word boundaries; a lexicon term the hate model found in the
+normalised text, such as ``k1ke`` or a hashtag, marks the written word whose normalised form holds
+it) and wrapped in ``<mark>``; lexicon hits are
 "trope" marks, those of a slur category "slur" marks (blurred until clicked when the app runs
 with blurring on, as trust-and-safety tools do for reviewers' wellbeing; ``serve --no-blur``),
 classifier tokens (weight at least ``TOKEN_MIN_WEIGHT``, 3 characters or more) and narrative
@@ -63,15 +65,32 @@ def evidence_phrases(evidence: Iterable[Any]) -> list[tuple[str, str, str]]:
     return out
 
 
+def _normalised_tokens(text: str) -> list[tuple[int, int, set[str]]]:
+    """Each written word (a run without spaces) with the words of its normalised form
+    (:func:`engineroom.hate.normalize.normalize`, both views)."""
+    from ..hate.normalize import normalize
+
+    return [(m.start(), m.end(), set(normalize(m.group(0)).replace("|", " ").split()))
+            for m in re.finditer(r"\S+", text)]
+
+
 def highlight(text: str | None, evidence: Iterable[Any] = (), blur: bool = True) -> Markup:
     """``text`` escaped, with the evidence phrases marked (non-overlapping; a slur mark wins
     over a trope, a trope over a keyword, a keyword over a token, then the longer phrase)."""
     text = text or ""
     spans: list[tuple[int, int, str, str]] = []
+    tokens: list[tuple[int, int, set[str]]] | None = None
     for phrase, kind, title in evidence_phrases(evidence):
         pat = re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", re.IGNORECASE)
-        for m in pat.finditer(text):
-            spans.append((m.start(), m.end(), kind, title))
+        found = [(m.start(), m.end(), kind, title) for m in pat.finditer(text)]
+        if not found and kind in ("slur", "trope") and " " not in phrase.strip():
+            # the lexicon matched the normalised text (k1ke -> kike, #WhiteGenocide -> white genocide):
+            # mark the written words whose own normalised form holds the term
+            if tokens is None:
+                tokens = _normalised_tokens(text)
+            term = phrase.strip().lower()
+            found = [(a, b, kind, title) for a, b, words in tokens if term in words]
+        spans += found
     spans.sort(key=lambda s: (_PRIORITY[s[2]], -(s[1] - s[0]), s[0]))
     chosen: list[tuple[int, int, str, str]] = []
     for s in spans:
