@@ -65,13 +65,45 @@ def evidence_phrases(evidence: Iterable[Any]) -> list[tuple[str, str, str]]:
     return out
 
 
-def _normalised_tokens(text: str) -> list[tuple[int, int, set[str]]]:
-    """Each written word (a run without spaces) with the words of its normalised form
-    (:func:`engineroom.hate.normalize.normalize`, both views)."""
+def _normalised_tokens(text: str) -> list[tuple[int, int, str, str]]:
+    """Each written word (a run without spaces) with its normalised form's two views
+    (:func:`engineroom.hate.normalize.normalize`: spaced and squashed), letters and digits only."""
     from ..hate.normalize import normalize
 
-    return [(m.start(), m.end(), set(normalize(m.group(0)).replace("|", " ").split()))
-            for m in re.finditer(r"\S+", text)]
+    out = []
+    for m in re.finditer(r"\S+", text):
+        spaced, _, squashed = normalize(m.group(0)).partition(" | ")
+        out.append((m.start(), m.end(), re.sub(r"\W", "", spaced), re.sub(r"\W", "", squashed)))
+    return out
+
+
+def _holds(seg: list[tuple[int, int, str, str]], target: str) -> bool:
+    views = ("".join(t[2] for t in seg), "".join(t[3] for t in seg))
+    return any(target == v or (len(target) >= 4 and target in v) for v in views)
+
+
+def _locate(text: str, phrase: str, tokens: list[tuple[int, int, str, str]]) -> list[tuple[int, int]]:
+    """Where a term the lexicon found in the normalised text is written: the shortest runs of
+    written words whose normalised views hold the term (letters and digits only; inside a word
+    only for terms of 4 or more)."""
+    if phrase == "echo_parens":  # the (((echo))) marker
+        return [(m.start(), m.end()) for m in re.finditer(r"\({3,}[^()]{0,80}?\){3,}", text)]
+    target = re.sub(r"\W", "", phrase.lower())
+    if not target:
+        return []
+    width = len(phrase.split()) + 1
+    out, i = [], 0
+    while i < len(tokens):
+        for k in range(1, width + 1):
+            seg = tokens[i:i + k]
+            if len(seg) < k:
+                break
+            if _holds(seg, target) and not (k > 1 and _holds(seg[1:], target)):  # it starts at this word
+                out.append((seg[0][0], seg[-1][1]))
+                i += k - 1
+                break
+        i += 1
+    return out
 
 
 def highlight(text: str | None, evidence: Iterable[Any] = (), blur: bool = True) -> Markup:
@@ -79,17 +111,16 @@ def highlight(text: str | None, evidence: Iterable[Any] = (), blur: bool = True)
     over a trope, a trope over a keyword, a keyword over a token, then the longer phrase)."""
     text = text or ""
     spans: list[tuple[int, int, str, str]] = []
-    tokens: list[tuple[int, int, set[str]]] | None = None
+    tokens: list[tuple[int, int, str, str]] | None = None
     for phrase, kind, title in evidence_phrases(evidence):
         pat = re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", re.IGNORECASE)
         found = [(m.start(), m.end(), kind, title) for m in pat.finditer(text)]
-        if not found and kind in ("slur", "trope") and " " not in phrase.strip():
-            # the lexicon matched the normalised text (k1ke -> kike, #WhiteGenocide -> white genocide):
-            # mark the written words whose own normalised form holds the term
+        if not found and kind in ("slur", "trope"):
+            # the lexicon matched the normalised text (k1ke -> kike, #WhiteGenocide -> white genocide,
+            # georgesoros -> soros): mark the written words whose normalised form holds the term
             if tokens is None:
                 tokens = _normalised_tokens(text)
-            term = phrase.strip().lower()
-            found = [(a, b, kind, title) for a, b, words in tokens if term in words]
+            found = [(a, b, kind, title) for a, b in _locate(text, phrase, tokens)]
         spans += found
     spans.sort(key=lambda s: (_PRIORITY[s[2]], -(s[1] - s[0]), s[0]))
     chosen: list[tuple[int, int, str, str]] = []
