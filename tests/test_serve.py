@@ -718,3 +718,28 @@ def test_no_get_changes_anything(db, app, client):
         assert client.head(u, follow_redirects=False).status_code in (200, 204, 303, 405), u
     time.sleep(1.2)
     assert snapshot() == before
+
+
+def test_post_lookup_rows_point_at_the_posts_rows(db):
+    """review_post_rows: for every post, its row ids reach exactly its rows in posts, hate,
+    narratives and the queue, and the hash finds it."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        bad = con.execute("""
+            SELECT count(*) FROM review_post_rows r
+            LEFT JOIN (SELECT rowid AS rid, platform, post_id FROM posts) p ON p.rid = r.post_row
+            WHERE p.post_id IS DISTINCT FROM r.post_id OR p.platform IS DISTINCT FROM r.platform
+               OR r.h != hash(r.platform, r.post_id)
+               OR coalesce(len(r.hate_rows), 0) != (SELECT count(*) FROM hate h WHERE h.platform = r.platform AND h.post_id = r.post_id)
+               OR coalesce(len(r.narrative_rows), 0) != (SELECT count(*) FROM narratives n WHERE n.platform = r.platform AND n.post_id = r.post_id)
+               OR coalesce(len(r.queue_rows), 0) != (SELECT count(*) FROM review_queue q WHERE q.item_type = 'post'
+                                                      AND q.platform = r.platform AND q.item_id = r.post_id)""").fetchall()[0][0]
+        n = con.execute("SELECT count(*) FROM review_post_rows").fetchall()[0][0]
+        assert n == con.execute("SELECT count(*) FROM posts").fetchall()[0][0] and bad == 0
+        hrows = con.execute("SELECT unnest(hate_rows) FROM review_post_rows WHERE hate_rows IS NOT NULL").fetchall()
+        ids = {r[0] for r in con.execute(f"SELECT post_id FROM hate WHERE rowid IN ({', '.join(str(r[0]) for r in hrows)})").fetchall()}
+        assert ids == {r[0] for r in con.execute("SELECT post_id FROM hate").fetchall()}
+    finally:
+        con.close()

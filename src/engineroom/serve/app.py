@@ -396,6 +396,32 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         return _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE item_type = ? AND coalesce(platform, '') = coalesce(?, '') "
                           "AND item_id = ? ORDER BY score DESC", [item_type, platform, item_id])
 
+    def _post_by_rows(cur, platform: str, post_id: str):
+        """(post, hate, narratives, flags) rows of a post through ``review_post_rows`` (row ids,
+        found by a hash), or None when that table is missing or does not match the tables."""
+        if not _has(cur, "review_post_rows", "h", "post_row"):
+            return None
+        look = cur.execute("SELECT post_row, hate_rows, narrative_rows, queue_rows FROM review_post_rows "
+                           "WHERE h = hash(?::VARCHAR, ?::VARCHAR) AND platform = ? AND post_id = ?",
+                           [platform, post_id, platform, post_id]).fetchall()
+        if not look:
+            return [], [], [], []
+        post_row, hate_rows, narr_rows, queue_rows = look[0]
+
+        def by_rows(table: str, rows: list | None, order: str = "") -> list[dict]:
+            if not rows:
+                return []
+            return _rows(cur, f"SELECT * FROM {table} WHERE rowid IN ({', '.join(str(int(r)) for r in rows)}) {order}")
+
+        post = _rows(cur, "SELECT * EXCLUDE (extra) FROM posts WHERE rowid = ?", [int(post_row)])
+        hate, narr = by_rows("hate", hate_rows), by_rows("narratives", narr_rows)
+        flags = by_rows(QUEUE_TABLE, queue_rows, "ORDER BY score DESC")
+        rows = post + hate + narr
+        if any(r.get("platform") != platform or r.get("post_id") != post_id for r in rows) or any(
+                f.get("item_id") != post_id for f in flags):
+            return None  # the tables changed since the lookup was built
+        return post, hate, narr, flags
+
     def _posts_by_ids(cur, ids: list[str], limit: int = 30) -> list[dict]:
         ids = list(dict.fromkeys(str(i) for i in ids))[:limit]
         if not ids:
@@ -406,17 +432,21 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     @app.get("/post/{platform}/{post_id:path}", response_class=HTMLResponse)
     def post_page(request: Request, platform: str, post_id: str):
         with reader.cursor() as cur:
-            post = _rows(cur, "SELECT * EXCLUDE (extra) FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id])
+            found = _post_by_rows(cur, platform, post_id)
+            if found is None:  # no lookup table (or it is out of date): compare every id
+                post = _rows(cur, "SELECT * EXCLUDE (extra) FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id])
+                hate = _rows(cur, "SELECT * FROM hate WHERE platform = ? AND post_id = ?", [platform, post_id]) \
+                    if _has(cur, "hate", "post_id") else []
+                narr = _rows(cur, "SELECT * FROM narratives WHERE platform = ? AND post_id = ?", [platform, post_id]) \
+                    if _has(cur, "narratives", "post_id") else []
+                flags = _flags(cur, "post", platform, post_id)
+            else:
+                post, hate, narr, flags = found
             if not post:
                 return render(request, "error.html", status=404, message="No such post.")
             post = post[0]
             author = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
                            [platform, post["account_id"]]) if post.get("account_id") else []
-            hate = _rows(cur, "SELECT * FROM hate WHERE platform = ? AND post_id = ?", [platform, post_id]) \
-                if _has(cur, "hate", "post_id") else []
-            narr = _rows(cur, "SELECT * FROM narratives WHERE platform = ? AND post_id = ?", [platform, post_id]) \
-                if _has(cur, "narratives", "post_id") else []
-            flags = _flags(cur, "post", platform, post_id)
             history = _history(cur, "post", platform, post_id)
         evidence = [h.get("evidence") for h in hate] + [n.get("evidence") for n in narr] + [f.get("evidence") for f in flags]
         return render(request, "post.html", post=post, author=author[0] if author else None, hate=hate,

@@ -39,7 +39,7 @@ PAGE_SIZE = 50
 DECISIONS = ("confirm", "reject", "escalate")
 
 
-QUEUE_VERSION = 7
+QUEUE_VERSION = 8
 
 #: posts whose texts are equal once lower-cased and stripped of a retweet prefix, links, mentions,
 #: '#' and punctuation are near-identical copies: one queue item (the highest-scored, ``lead``)
@@ -153,9 +153,30 @@ def account_tables(f: Findings) -> list[tuple[str, str]]:
              f"p.handle, {hcols} FROM posts p {hate} ORDER BY p.platform, p.account_id, p.created_at DESC")
     agg = ("SELECT platform, source_account_id, coalesce(target_account_id, target_key) AS target, kind, "
            "any_value(target_handle) AS target_handle, count(*) AS n FROM interactions GROUP BY ALL")
-    return [("review_account_posts", posts),
-            ("review_neighbours_out", f"SELECT * FROM ({agg}) ORDER BY platform, source_account_id, n DESC"),
-            ("review_neighbours_in", f"SELECT * FROM ({agg}) WHERE target IS NOT NULL ORDER BY platform, target, n DESC")]
+    out = [("review_account_posts", posts),
+           ("review_neighbours_out", f"SELECT * FROM ({agg}) ORDER BY platform, source_account_id, n DESC"),
+           ("review_neighbours_in", f"SELECT * FROM ({agg}) WHERE target IS NOT NULL ORDER BY platform, target, n DESC")]
+    out.append(("review_post_rows", post_rows_sql(f)))
+    return out
+
+
+def post_rows_sql(f: Findings) -> str:
+    """``review_post_rows``: where a post page's rows are, by post: ``h`` (a hash of platform and
+    post id; the table is sorted by it, so a lookup reads one block of integers instead of
+    comparing a million ids), the post's ``rowid`` in ``posts`` and its rows in ``hate``,
+    ``narratives`` and ``review_queue``. Rebuilt with the queue, so the row ids are current."""
+    joins, cols = [], []
+    for name, table, key in (("hate_rows", "hate", "post_id"), ("narrative_rows", "narratives", "post_id"),
+                             ("queue_rows", QUEUE_TABLE, "item_id")):
+        if f.has(table, "platform", key) or table == QUEUE_TABLE:
+            where = "WHERE item_type = 'post'" if table == QUEUE_TABLE else ""
+            joins.append(f"LEFT JOIN (SELECT platform, {key} AS post_id, list(rowid ORDER BY rowid) AS rows FROM {table} "
+                         f"{where} GROUP BY ALL) {name} ON {name}.platform = p.platform AND {name}.post_id = p.post_id")
+            cols.append(f"{name}.rows AS {name}")
+        else:
+            cols.append(f"NULL::BIGINT[] AS {name}")
+    return (f"SELECT hash(p.platform, p.post_id) AS h, p.platform, p.post_id, p.rowid AS post_row, {', '.join(cols)} "
+            f"FROM posts p {' '.join(joins)} ORDER BY h")
 
 
 def build_queue(corpus: Corpus) -> int:
@@ -216,7 +237,7 @@ def queue_sql(f: Findings) -> str:
 
 
 def _is_current(f: Findings) -> bool:
-    if f.has(QUEUE_TABLE) and f.has("review_queue_meta") and f.has(GROUPS_TABLE) and f.has("review_account_posts"):
+    if f.has(QUEUE_TABLE) and f.has("review_queue_meta") and f.has(GROUPS_TABLE) and f.has("review_post_rows"):
         return f.scalar("SELECT value FROM review_queue_meta WHERE key = 'signature'") == _signature(f)
     return False
 
