@@ -299,6 +299,9 @@ def test_item_pages_render_escaped(client):
     post = re.search(r'href="(/post/[^"]+)"', client.get("/queue?analysis=hate").text).group(1)
     pp = client.get(post)
     assert pp.status_code == 200 and "Hate classifier" in pp.text
+    assert 'name="analysis" value="hate"' in pp.text  # its flags, found through review_post_rows
+    author = re.search(r'href="(/account/[^"]+)"', client.get("/queue?analysis=hate").text).group(1)
+    assert "its flagged posts" in client.get(author).text  # through review_account_posts.queue_rows
     for text in (ap.text, cl.text, pp.text):
         for raw in ("<script>xss(", "<img src=x onerror", "<svg onload", 'href="javascript:', "<iframe"):
             assert raw not in text
@@ -720,9 +723,10 @@ def test_no_get_changes_anything(db, app, client):
     assert snapshot() == before
 
 
-def test_post_lookup_rows_point_at_the_posts_rows(db):
+def test_post_lookup_rows_point_at_the_posts_rows(db, app):
     """review_post_rows: for every post, its row ids reach exactly its rows in posts, hate,
-    narratives and the queue, and the hash finds it."""
+    narratives and the queue, and the hash finds it; review_account_posts reaches an account's
+    post flags."""
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
@@ -738,8 +742,22 @@ def test_post_lookup_rows_point_at_the_posts_rows(db):
                                                       AND q.platform = r.platform AND q.item_id = r.post_id)""").fetchall()[0][0]
         n = con.execute("SELECT count(*) FROM review_post_rows").fetchall()[0][0]
         assert n == con.execute("SELECT count(*) FROM posts").fetchall()[0][0] and bad == 0
+        qmap = con.execute("""SELECT count(*), count(*) FILTER (WHERE q.item_id = a.post_id AND q.item_type = 'post')
+                              FROM (SELECT post_id, unnest(queue_rows) AS r FROM review_post_rows) a
+                              LEFT JOIN (SELECT rowid AS r, item_id, item_type FROM review_queue) q USING (r)""").fetchall()[0]
+        assert qmap[0] == qmap[1] == con.execute("SELECT count(*) FROM review_queue WHERE item_type = 'post'").fetchall()[0][0]
         hrows = con.execute("SELECT unnest(hate_rows) FROM review_post_rows WHERE hate_rows IS NOT NULL").fetchall()
         ids = {r[0] for r in con.execute(f"SELECT post_id FROM hate WHERE rowid IN ({', '.join(str(r[0]) for r in hrows)})").fetchall()}
         assert ids == {r[0] for r in con.execute("SELECT post_id FROM hate").fetchall()}
+        # an account page's flagged posts: the queue rows its posts point at are its post flags
+        via = con.execute("""SELECT a.account_id, q.item_id, q.analysis FROM (SELECT account_id, unnest(queue_rows) AS r
+                             FROM review_account_posts) a JOIN (SELECT rowid AS r, * FROM review_queue) q USING (r)
+                             ORDER BY ALL""").fetchall()
+        direct = con.execute("""SELECT p.account_id, q.item_id, q.analysis FROM review_queue q JOIN posts p
+                                ON p.platform = q.platform AND p.post_id = q.item_id WHERE q.item_type = 'post'
+                                ORDER BY ALL""").fetchall()
+        assert via == direct and via
+        h_ok = con.execute("SELECT bool_and(h = hash(platform, account_id)) FROM review_account_posts").fetchall()[0][0]
+        assert h_ok
     finally:
         con.close()

@@ -466,19 +466,19 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                        [platform, account_id]) if _has(cur, "engine_room", "account_id") else []
             timeline = _rows(cur, "SELECT post_id, created_at, kind, text, url, handle, label, score, "
                                   "count(*) OVER () AS n_total FROM review_account_posts "
-                                  "WHERE platform = ? AND account_id = ? ORDER BY created_at DESC LIMIT 100",
-                             [platform, account_id])
+                                  "WHERE h = hash(?::VARCHAR, ?::VARCHAR) AND platform = ? AND account_id = ? "
+                                  "ORDER BY created_at DESC LIMIT 100", [platform, account_id, platform, account_id])
             n_posts = timeline[0]["n_total"] if timeline else 0
             out_n = _rows(cur, """SELECT o.kind, o.target AS other, coalesce(a.handle, o.target_handle) AS handle, o.n
-                                  FROM (SELECT * FROM review_neighbours_out WHERE platform = ? AND source_account_id = ?
-                                        ORDER BY n DESC, target LIMIT 25) o
+                                  FROM (SELECT * FROM review_neighbours_out WHERE h = hash(?::VARCHAR, ?::VARCHAR)
+                                        AND platform = ? AND source_account_id = ? ORDER BY n DESC, target LIMIT 25) o
                                   LEFT JOIN accounts a ON a.platform = o.platform AND a.account_id = o.target
-                                  ORDER BY o.n DESC, o.target""", [platform, account_id])
+                                  ORDER BY o.n DESC, o.target""", [platform, account_id, platform, account_id])
             in_n = _rows(cur, """SELECT i.kind, i.source_account_id AS other, a.handle, i.n
-                                 FROM (SELECT * FROM review_neighbours_in WHERE platform = ? AND target = ?
-                                       ORDER BY n DESC, source_account_id LIMIT 25) i
+                                 FROM (SELECT * FROM review_neighbours_in WHERE h = hash(?::VARCHAR, ?::VARCHAR)
+                                       AND platform = ? AND target = ? ORDER BY n DESC, source_account_id LIMIT 25) i
                                  LEFT JOIN accounts a ON a.platform = i.platform AND a.account_id = i.source_account_id
-                                 ORDER BY i.n DESC, i.source_account_id""", [platform, account_id])
+                                 ORDER BY i.n DESC, i.source_account_id""", [platform, account_id, platform, account_id])
             coord = _rows(cur, """SELECT c.network, CASE WHEN c.account_1 = ? THEN c.account_2 ELSE c.account_1 END AS other,
                                          c.weight, a.handle
                                   FROM coordination c LEFT JOIN accounts a ON a.platform = c.platform
@@ -492,8 +492,11 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                 if _has(cur, "coordination_clusters", "cluster_id", "account_id") else []
             community = _rows(cur, "SELECT community, pagerank FROM graph_nodes WHERE platform = ? AND account_id = ?",
                               [platform, account_id]) if _has(cur, "graph_nodes", "community", "pagerank") else []
-            post_flags = _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE item_type = 'post' AND platform = ? "
-                                    "AND account_id = ? ORDER BY score DESC LIMIT 30", [platform, account_id])
+            qrows = [int(r[0]) for r in cur.execute(
+                "SELECT unnest(queue_rows) FROM review_account_posts WHERE h = hash(?::VARCHAR, ?::VARCHAR) "
+                "AND platform = ? AND account_id = ?", [platform, account_id, platform, account_id]).fetchall()]
+            post_flags = _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE rowid IN ({', '.join(map(str, qrows))}) "
+                                    "ORDER BY score DESC LIMIT 30") if qrows else []
             history = _history(cur, "account", platform, account_id)
         signal_items, other_signals = [], []
         first = ("operation_score", "operation_label", "top_signals", "profile_score", "behaviour_score", "rule_score")

@@ -39,7 +39,7 @@ PAGE_SIZE = 50
 DECISIONS = ("confirm", "reject", "escalate")
 
 
-QUEUE_VERSION = 8
+QUEUE_VERSION = 10
 
 #: posts whose texts are equal once lower-cased and stripped of a retweet prefix, links, mentions,
 #: '#' and punctuation are near-identical copies: one queue item (the highest-scored, ``lead``)
@@ -141,21 +141,28 @@ def _parts(f: Findings) -> list[str]:
 
 
 def account_tables(f: Findings) -> list[tuple[str, str]]:
-    """Per-account copies sorted by account, so that an account page reads one block of rows
-    (DuckDB's zone maps skip the rest) instead of scanning every post and interaction:
-    ``review_account_posts`` (its posts with their hate label), ``review_neighbours_out`` /
+    """Per-account copies sorted by ``h``, a hash of platform and account (an integer: DuckDB's
+    zone maps skip every other block, which they cannot do on ids sharing a long prefix), so
+    that an account page reads one block of rows instead of scanning every post and interaction:
+    ``review_account_posts`` (its posts with their hate label and their rows in the queue),
+    ``review_neighbours_out`` /
     ``review_neighbours_in`` (interaction counts per other account and kind)."""
     hate = ("LEFT JOIN (SELECT platform, post_id, any_value(label) AS label, any_value(score) AS score FROM hate "
             "GROUP BY ALL) h ON h.platform = p.platform AND h.post_id = p.post_id"
             if f.has("hate", "post_id", "label", "score") else "")
     hcols = "h.label, h.score" if hate else "NULL::VARCHAR AS label, NULL::DOUBLE AS score"
-    posts = (f"SELECT p.platform, p.account_id, p.post_id, p.created_at, p.kind, left(p.text, 1000) AS text, p.url, "
-             f"p.handle, {hcols} FROM posts p {hate} ORDER BY p.platform, p.account_id, p.created_at DESC")
+    flags = (f"LEFT JOIN (SELECT platform, item_id, list(rowid ORDER BY rowid) AS queue_rows FROM {QUEUE_TABLE} "
+             "WHERE item_type = 'post' GROUP BY ALL) f ON f.platform = p.platform AND f.item_id = p.post_id")
+    posts = (f"SELECT hash(p.platform, p.account_id) AS h, p.platform, p.account_id, p.post_id, p.created_at, p.kind, "
+             f"left(p.text, 1000) AS text, p.url, p.handle, {hcols}, f.queue_rows FROM posts p {hate} {flags} "
+             f"ORDER BY h, p.platform, p.account_id, p.created_at DESC")
     agg = ("SELECT platform, source_account_id, coalesce(target_account_id, target_key) AS target, kind, "
            "any_value(target_handle) AS target_handle, count(*) AS n FROM interactions GROUP BY ALL")
     out = [("review_account_posts", posts),
-           ("review_neighbours_out", f"SELECT * FROM ({agg}) ORDER BY platform, source_account_id, n DESC"),
-           ("review_neighbours_in", f"SELECT * FROM ({agg}) WHERE target IS NOT NULL ORDER BY platform, target, n DESC")]
+           ("review_neighbours_out", f"SELECT hash(platform, source_account_id) AS h, * FROM ({agg}) "
+                                     "ORDER BY h, platform, source_account_id, n DESC"),
+           ("review_neighbours_in", f"SELECT hash(platform, target) AS h, * FROM ({agg}) WHERE target IS NOT NULL "
+                                    "ORDER BY h, platform, target, n DESC")]
     out.append(("review_post_rows", post_rows_sql(f)))
     return out
 
@@ -186,14 +193,19 @@ def build_queue(corpus: Corpus) -> int:
     sig = _signature(f)
     cur = corpus.con.cursor()
     try:
+        # two transactions: the lookup tables keep row ids of the queue, which are final only
+        # once the queue is committed; the signature, written last, says both are done
         cur.execute("BEGIN TRANSACTION")
+        cur.execute("CREATE TABLE IF NOT EXISTS review_queue_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        cur.execute("DELETE FROM review_queue_meta WHERE key = 'signature'")
         cur.execute(f"CREATE OR REPLACE TABLE {QUEUE_TABLE} AS {sql}")
         cur.execute(f"""CREATE OR REPLACE TABLE {GROUPS_TABLE} AS
             SELECT item_type, analysis, community, narrative, account_id, count(*) AS n FROM {QUEUE_TABLE}
             WHERE lead GROUP BY ALL""")
+        cur.execute("COMMIT")
+        cur.execute("BEGIN TRANSACTION")
         for name, ddl in account_tables(f):
             cur.execute(f"CREATE OR REPLACE TABLE {name} AS {ddl}")
-        cur.execute("CREATE TABLE IF NOT EXISTS review_queue_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         cur.execute("INSERT OR REPLACE INTO review_queue_meta VALUES ('signature', ?)", [sig])
         cur.execute("COMMIT")
         n = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE}").fetchall()[0][0]
