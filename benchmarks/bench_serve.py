@@ -1,20 +1,24 @@
 """Load check of the review app: concurrent reviewers on a large corpus, on 127.0.0.1 only.
 
-    python benchmarks/bench_serve.py --posts 1000000 --reviewers 50 --seconds 60 [--db FILE] [--json]
+    python benchmarks/bench_serve.py --posts 1000000 --reviewers 50 --seconds 60 [--think 0] [--db FILE] [--json]
 
 1. Builds (or reuses, with ``--db``) a corpus of ``--posts`` synthetic posts with findings tables
    of realistic size (hate labels for every post, narrative matches, engine room, account scores,
    communities, coordination clusters), inserted directly with SQL: the point is the app, not
    the analyses.
-2. Starts the real app with ``engineroom serve`` (uvicorn) in its own process on a free port of
-   127.0.0.1 and adds a reviewer.
-3. Runs ``--reviewers`` concurrent reviewers (each its own login session) for ``--seconds``:
-   each loads a queue page (random filter of analysis / community / narrative / status and a
-   random page of the first 20), waits a think time (``--think`` seconds, uniform 0.5x-1.5x; 0 =
-   closed loop); one request in twenty is a decision (POST /review with its CSRF token) and one
-   in twenty an account page. All reviewers log in before the clock starts.
-4. Prints latency percentiles per request kind, throughput and errors (``--json``: one JSON
-   object on the last line). Bounded: it stops after ``--seconds`` and kills the server.
+2. Adds one user per reviewer (admins, so that they may download exports) and starts the real
+   app with ``engineroom serve`` (uvicorn) in its own process on a free port of 127.0.0.1.
+3. Runs ``--reviewers`` concurrent reviewers (each its own user and login session) for
+   ``--seconds``, without think time by default (``--think`` seconds between requests, uniform
+   0.5x-1.5x): 60% queue pages (random filter of analysis / community / narrative / status and a
+   random page of the first 20), 10% post pages, 10% account pages, 15% decisions (POST /review
+   with the CSRF token; each note carries a unique token) and 5% exports (platform report CSV /
+   JSON, post labels). All reviewers log in before the clock starts.
+4. Checks that every decision the app accepted (303) is in the review store exactly once, and
+   that none it refused is there.
+5. Prints latency percentiles per request kind and over all requests, throughput, errors and
+   the exactly-once check (``--json``: one JSON object on the last line). Bounded: it stops
+   after ``--seconds`` and stops the server.
 """
 
 from __future__ import annotations
@@ -104,21 +108,41 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds of the server and its worker processes (children)."""
+    total = process_cpu_s(pid)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                total += process_cpu_s(int(entry))
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-async def log_in(client, base: str) -> bool:
+def user_name(i: int) -> str:
+    return f"loadtest{i:03d}"
+
+
+async def log_in(client, base: str, user: str) -> bool:
     page = await client.get(base + "/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    r = await client.post(base + "/login", data={"username": "loadtest", "password": PASSWORD, "csrf_token": token})
+    r = await client.post(base + "/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
     return r.status_code in (200, 303) and "/login" not in str(r.url)
 
 
 async def reviewer(client, base: str, facets: dict, until: float, think: float, rng: random.Random,
-                   lat: dict[str, list[float]], errors: list[str]) -> None:
+                   lat: dict[str, list[float]], errors: list[str], decisions: dict[str, list[str]]) -> None:
+    import uuid
+
     import httpx
 
     csrf = None
@@ -135,19 +159,28 @@ async def reviewer(client, base: str, facets: dict, until: float, think: float, 
             params["narrative"] = rng.choice(facets["narrative"])
         try:
             t = time.perf_counter()
-            if roll < 0.05 and csrf:
+            if roll < 0.15 and csrf and last_items:
                 kind = "review"
-                item = rng.choice(last_items) if last_items else None
-                if item is None:
-                    continue
+                item = rng.choice(last_items)
+                token = "load " + uuid.uuid4().hex
                 r = await client.post(base + "/review", data={
                     "csrf_token": csrf, "item_type": item[0], "platform": item[1], "item_id": item[2],
                     "analysis": item[3], "decision": rng.choice(["confirm", "reject", "escalate"]),
-                    "note": "load test", "next": "/queue"}, follow_redirects=False)
+                    "note": token, "next": "/queue"}, follow_redirects=False)
                 ok = r.status_code == 303
-            elif roll < 0.10 and last_accounts:
+                decisions["accepted" if ok else "refused"].append(token)
+            elif roll < 0.20:
+                kind = "export"
+                r = await client.get(base + "/export/" + rng.choice(["platform-report.csv", "platform-report.json",
+                                                                     "labels-posts.csv"]))
+                ok = r.status_code == 200
+            elif roll < 0.30 and last_accounts:
                 kind = "account"
                 r = await client.get(base + "/account/twitter/" + rng.choice(last_accounts))
+                ok = r.status_code == 200
+            elif roll < 0.40 and last_posts:
+                kind = "post"
+                r = await client.get(base + "/post/twitter/" + rng.choice(last_posts))
                 ok = r.status_code == 200
             else:
                 kind = "queue"
@@ -161,9 +194,12 @@ async def reviewer(client, base: str, facets: dict, until: float, think: float, 
                                        r'<input type="hidden" name="analysis" value="([^"]*)">', r.text)
                     if forms:
                         last_items[:] = forms[:10]
-                    accs = re.findall(r'href="/account/twitter/(\d+)"', r.text)
+                    accs = re.findall(r'href="/account/twitter/([^"/?]+)"', r.text)
                     if accs:
                         last_accounts[:] = accs[:10]
+                    posts = re.findall(r'href="/post/twitter/([^"/?]+)"', r.text)
+                    if posts:
+                        last_posts[:] = posts[:10]
             dt = time.perf_counter() - t
             lat.setdefault(kind, []).append(dt)
             if not ok:
@@ -176,6 +212,7 @@ async def reviewer(client, base: str, facets: dict, until: float, think: float, 
 
 last_items: list = []
 last_accounts: list = []
+last_posts: list = []
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -183,7 +220,8 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
 
 
-async def load(base: str, reviewers: int, seconds: float, think: float, facets: dict, seed: int) -> dict:
+async def load(base: str, reviewers: int, seconds: float, think: float, facets: dict, seed: int,
+               decisions: dict[str, list[str]]) -> dict:
     import httpx
 
     lat: dict[str, list[float]] = {}
@@ -193,17 +231,17 @@ async def load(base: str, reviewers: int, seconds: float, think: float, facets: 
     # every reviewer logs in first (scrypt makes logins deliberately slow); then the clock starts
     sem = asyncio.Semaphore(4)
 
-    async def login_one(c) -> bool:
+    async def login_one(i, c) -> bool:
         async with sem:
-            return await log_in(c, base)
+            return await log_in(c, base, user_name(i))
 
-    ok = await asyncio.gather(*(login_one(c) for c in clients))
+    ok = await asyncio.gather(*(login_one(i, c) for i, c in enumerate(clients)))
     errors += ["login failed"] * ok.count(False)
     clients = [c for c, o in zip(clients, ok) if o]
     until = time.time() + seconds
     t0 = time.time()
     try:
-        await asyncio.gather(*(reviewer(c, base, facets, until, think, random.Random(seed + i), lat, errors)
+        await asyncio.gather(*(reviewer(c, base, facets, until, think, random.Random(seed + i), lat, errors, decisions)
                                for i, c in enumerate(clients)))
     finally:
         for c in clients:
@@ -214,7 +252,10 @@ async def load(base: str, reviewers: int, seconds: float, think: float, facets: 
         out[kind] = {"n": len(xs), "p50_ms": round(1000 * pct(xs, 50), 1), "p95_ms": round(1000 * pct(xs, 95), 1),
                      "p99_ms": round(1000 * pct(xs, 99), 1), "max_ms": round(1000 * max(xs), 1),
                      "mean_ms": round(1000 * statistics.mean(xs), 1)}
-    out["requests_per_s"] = round(sum(len(x) for x in lat.values()) / wall, 1)
+    every = [x for xs in lat.values() for x in xs]
+    out["all"] = {"n": len(every), "p50_ms": round(1000 * pct(every, 50), 1), "p99_ms": round(1000 * pct(every, 99), 1),
+                  "max_ms": round(1000 * max(every), 1) if every else None}
+    out["requests_per_s"] = round(len(every) / wall, 1)
     return out
 
 
@@ -224,8 +265,9 @@ def main() -> None:
     ap.add_argument("--db", type=Path, default=None, help="reuse / keep this corpus file")
     ap.add_argument("--reviewers", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--think", type=float, default=1.0, help="mean think time between a reviewer's requests (s)")
+    ap.add_argument("--think", type=float, default=0.0, help="mean think time between a reviewer's requests (s)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=1, help="engineroom serve --workers")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -239,21 +281,29 @@ def main() -> None:
     import engineroom
     from engineroom.serve.auth import add_user
     from engineroom.serve.queue import ensure_queue, queue_facets
+    from engineroom.serve.store import open_store
 
     with engineroom.open(db) as c:
-        if not c.con.execute("SELECT count(*) FROM users WHERE username = 'loadtest'").fetchall()[0][0]:
-            add_user(c, "loadtest", PASSWORD)
         t = time.time()
         ensure_queue(c)
         queue_build_s = time.time() - t
         facets = queue_facets(c.con)
         n_posts = c.con.execute("SELECT count(*) FROM posts").fetchall()[0][0]
         n_queue = c.con.execute("SELECT count(*) FROM review_queue").fetchall()[0][0]
-        c.con.execute("DELETE FROM reviews WHERE note = 'load test'")
+        store = open_store(db, con=c.con)
+    for i in range(args.reviewers):
+        if store.user(user_name(i)) is None:
+            add_user(store, user_name(i), PASSWORD, is_admin=True)
+    with store.write() as w:  # an earlier run's decisions
+        w.execute("DELETE FROM review_state WHERE note LIKE 'load %'")
+        w.execute("DELETE FROM reviews WHERE note LIKE 'load %'")
+    decisions: dict[str, list[str]] = {"accepted": [], "refused": []}
     port = free_port()
     env = dict(os.environ, ENGINEROOM_QUIET="1")
+    log = tempfile.TemporaryFile()  # the server's messages (a pipe nobody reads could fill and block it)
     server = subprocess.Popen([sys.executable, "-m", "engineroom.cli", "serve", "--db", str(db), "--host", "127.0.0.1",
-                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               "--port", str(port), "--workers", str(args.workers)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         import httpx
@@ -266,32 +316,52 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             if time.time() > deadline or server.poll() is not None:
-                raise SystemExit("server did not start: " + (server.stderr.read().decode() if server.poll() is not None else ""))
+                log.seek(0)
+                raise SystemExit("server did not start: " + log.read().decode(errors="replace")[-2000:])
             time.sleep(0.2)
-        cpu0 = process_cpu_s(server.pid)
-        result = asyncio.run(load(base, args.reviewers, args.seconds, args.think, facets, args.seed))
-        cpu1 = process_cpu_s(server.pid)
+        cpu0 = server_cpu_s(server.pid)
+        result = asyncio.run(load(base, args.reviewers, args.seconds, args.think, facets, args.seed, decisions))
+        cpu1 = server_cpu_s(server.pid)
         n_req = sum(v["n"] for v in result.values() if isinstance(v, dict) and "n" in v)
         # CPU the server used per request (logins included, done before the clock): a figure that
         # does not depend on how busy the machine is
         result["server_cpu_s"] = round(cpu1 - cpu0, 1)
         result["server_cpu_ms_per_request"] = round(1000 * (cpu1 - cpu0) / max(n_req, 1), 1)
         result["load_average_1m"] = os.getloadavg()[0]
+        log.seek(0)
+        result["server_log_tail"] = log.read().decode(errors="replace")[-1500:]
     finally:
-        server.terminate()
+        server.terminate()  # uvicorn stops its workers too
         try:
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
         if tmp is not None:
             tmp.cleanup()
-    result.update(posts=n_posts, queue_rows=n_queue, queue_build_s=round(queue_build_s, 2), reviewers=args.reviewers,
+    # one accepted request = one batch (a group's lead decides its copies too: one row per item)
+    stored = {note: (batches, rows, items) for note, batches, rows, items in store.con().execute(
+        "SELECT note, count(DISTINCT batch_id), count(*), count(DISTINCT item_type || '|' || coalesce(platform, '') "
+        "|| '|' || item_id || '|' || coalesce(analysis, '')) FROM reviews WHERE note LIKE 'load %' GROUP BY 1").fetchall()}
+    result["decisions"] = {
+        "accepted": len(decisions["accepted"]), "refused": len(decisions["refused"]),
+        "accepted_stored_once": sum(t in stored and stored[t][0] == 1 and stored[t][1] == stored[t][2]
+                                    for t in decisions["accepted"]),
+        "accepted_missing": sum(t not in stored for t in decisions["accepted"]),
+        "stored_twice_or_more": sum(1 for b, r, i in stored.values() if b > 1 or r > i),
+        "refused_but_stored": sum(t in stored for t in decisions["refused"]),
+        "rows_written": sum(r for _, r, _ in stored.values()),
+    }
+    result.update(workers=args.workers, posts=n_posts, queue_rows=n_queue, queue_build_s=round(queue_build_s, 2), reviewers=args.reviewers,
                   think_s=args.think, cpus=os.cpu_count())
-    q = result.get("queue", {})
+    a, d = result.get("all", {}), result["decisions"]
+    kinds = "; ".join(f"{k} n={v['n']} p50={v['p50_ms']}ms p99={v['p99_ms']}ms" for k, v in result.items()
+                      if isinstance(v, dict) and "p95_ms" in v)
     print(f"{n_posts:,} posts, {n_queue:,} queue rows; {args.reviewers} reviewers for {result['wall_s']}s "
-          f"(think {args.think}s): queue pages n={q.get('n')} p50={q.get('p50_ms')}ms p95={q.get('p95_ms')}ms "
-          f"p99={q.get('p99_ms')}ms max={q.get('max_ms')}ms; {result['requests_per_s']} req/s; errors {result['errors']}; "
-          f"server CPU {result.get('server_cpu_ms_per_request')} ms/request; load average {result.get('load_average_1m')}",
+          f"(think {args.think}s): all requests n={a.get('n')} p50={a.get('p50_ms')}ms p99={a.get('p99_ms')}ms "
+          f"max={a.get('max_ms')}ms ({kinds}); {result['requests_per_s']} req/s; errors {result['errors']}; "
+          f"decisions accepted {d['accepted']}, stored exactly once {d['accepted_stored_once']}, missing "
+          f"{d['accepted_missing']}, duplicated {d['stored_twice_or_more']}; server CPU "
+          f"{result.get('server_cpu_ms_per_request')} ms/request; load average {result.get('load_average_1m')}",
           file=sys.stderr)
     if args.json:
         print(json.dumps(result, sort_keys=True))

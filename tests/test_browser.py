@@ -1,5 +1,6 @@
 """Browser tests: Playwright driving Debian's Chromium against a real uvicorn on 127.0.0.1 and the
-report opened from disk. The XSS corpus is ingested through the real twarc2 adapter; a payload
+report opened from disk. No request is routed or rewritten: the browser fetches what it fetches
+(its favicon too) and the test only watches. The XSS corpus is ingested through the real twarc2 adapter; a payload
 that ran would call ``xss(n)`` / ``alert(n)``, which the page records; markup that escaped the
 escaping would show as elements or ``on*`` attributes in the page, or as CSP violations.
 
@@ -84,24 +85,24 @@ def browser():
 
 
 class Watch:
-    """What a page did: requests leaving 127.0.0.1 / file://, dialogs, console errors."""
+    """What a page did: requests leaving 127.0.0.1 / file://, dialogs, console errors. It only
+    listens (no request is routed, held or rewritten)."""
 
     def __init__(self, context) -> None:
         self.external: list[str] = []
         self.dialogs: list[str] = []
         self.console: list[str] = []
+        self.requests: list[str] = []
         context.set_default_timeout(60_000)  # the CI machine may be busy
         context.add_init_script(INIT)
-        context.route("**/*", self._route)
+        context.on("request", self._request)
 
-    def _route(self, route) -> None:
-        url = route.request.url
+    def _request(self, request) -> None:
+        url = request.url
+        self.requests.append(url)
         host = urlparse(url).hostname
-        if url.startswith(("file:", "data:", "blob:", "about:")) or host == "127.0.0.1":
-            route.continue_()
-        else:
+        if not (url.startswith(("file:", "data:", "blob:", "about:", "chrome:")) or host == "127.0.0.1"):
             self.external.append(url)
-            route.abort()
 
     def attach(self, page) -> None:
         page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
@@ -120,7 +121,7 @@ def xss_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("browser") / "xss.duckdb"
     with engineroom.open(path) as c:
         er_sample.ingest_xss(c)
-        add_user(c, "alice", PASSWORD)
+        add_user(c, "alice", PASSWORD, is_admin=True)
     return path
 
 
@@ -128,7 +129,7 @@ def xss_db(tmp_path_factory):
 def server(xss_db):
     import uvicorn
 
-    app = create_app(xss_db)
+    app = create_app(xss_db, linger=0)  # the corpus is closed after each request: the report test opens it too
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -144,19 +145,37 @@ def server(xss_db):
     t.join(10)
 
 
+def _pending_ids(page) -> list[str]:
+    return [v.split("|")[2] for v in page.eval_on_selector_all("input.tick", "els => els.map(e => e.value)")]
+
+
 def test_review_flow_in_the_browser(browser, server):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     watch = Watch(ctx)
     page = ctx.new_page()
     watch.attach(page)
-    # every page needs a login
+    # every page needs a login; a second tab opens the login page too, before the first logs in
     page.goto(server + "/queue")
     assert "/login" in page.url
+    tab = ctx.new_page()
+    watch.attach(tab)
+    tab.goto(server + "/login?next=/reviews")
+    page.request.get(server + "/favicon.ico")  # what Chromium asks for by itself, by hand as well
     page.fill("input[name=username]", "alice")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/queue")
     assert page.locator("table.queue tbody tr").count() == 50
+    # the other tab's form still logs in (same browser: it lands on its page, logged in)
+    tab.fill("input[name=username]", "alice")
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("button[type=submit]")
+    tab.wait_for_url("**/reviews")
+    tab.close()
+    # back to the login page: straight on to the queue
+    page.go_back()
+    page.wait_for_url("**/queue**")
+    page.go_forward()
     page.screenshot(path=str(ARTIFACTS / "app-queue.png"))
     watch.assert_clean(page)
     # filter by analysis (the select submits the form through /static/app.js)
@@ -167,10 +186,34 @@ def test_review_flow_in_the_browser(browser, server):
     post_id = post_link.rsplit("/", 1)[1]
     first.locator("input[name=note]").fill("clear case <b>not bold</b>")
     first.locator("button.confirm").click()
-    page.wait_for_load_state()
-    assert post_id not in page.content()  # no longer pending
+    page.wait_for_selector("#done")
+    assert "1 decision recorded" in page.inner_text("#done")
+    assert post_id not in _pending_ids(page)  # no longer pending
+    # bulk-confirm two rows with the keyboard: j moves, x ticks, c confirms the ticked rows
+    before = _pending_ids(page)
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    page.keyboard.press("c")
+    page.wait_for_selector("#done >> text=2 decisions recorded")
+    after = _pending_ids(page)
+    assert before[:2] == [i for i in before if i not in after]
+    page.screenshot(path=str(ARTIFACTS / "app-bulk-confirmed.png"))
+    # undo the bulk action: both are pending again; the audit log keeps decisions and undos
+    page.click("#undo")
+    page.wait_for_selector("#undone")
+    assert _pending_ids(page)[:2] == before[:2]
+    # tick two with the mouse and confirm them with the button, then undo with the key
+    page.locator("input.tick").nth(0).check()
+    page.locator("input.tick").nth(1).check()
+    page.click("#bulk-confirm")
+    page.wait_for_selector("#done >> text=2 decisions recorded")
+    page.keyboard.press("u")
+    page.wait_for_selector("#undone")
     page.goto(server + "/queue?analysis=hate&status=confirm")
-    assert post_id in page.content()
+    assert post_id in page.content() and "table.queue" and page.locator("input.tick").count() == 1
     page.screenshot(path=str(ARTIFACTS / "app-queue-confirmed.png"))
     watch.assert_clean(page)
     # item pages
@@ -189,19 +232,28 @@ def test_review_flow_in_the_browser(browser, server):
     assert "Posts that tie them" in page.content()
     page.screenshot(path=str(ARTIFACTS / "app-cluster.png"), full_page=True)
     watch.assert_clean(page)
-    # export what was confirmed
+    # export what was confirmed: the one post (the bulk decisions were undone)
     page.goto(server + "/export")
     with page.expect_download() as dl:
         page.click("#export-platform-csv")
-    rows = list(csv.DictReader(open(dl.value.path(), encoding="utf-8")))
+    rows = list(csv.DictReader(open(dl.value.path(), encoding="utf-8", newline="")))
     assert [r["post_id"] for r in rows] == [post_id]
     assert rows[0]["reviewer_decision"] == "confirm" and rows[0]["reviewer"] == "alice"
+    page.fill("input[name=notifier_email]", "alice@example.org")
+    with page.expect_download() as dl:
+        page.click("#export-dsa-json")
+    import json
+
+    notices = json.loads(open(dl.value.path(), encoding="utf-8").read())["notices"]
+    assert [n["item_id"] for n in notices] == [post_id] and notices[0]["notifier_email"] == "alice@example.org"
     page.screenshot(path=str(ARTIFACTS / "app-export.png"))
     watch.assert_clean(page)
-    # the audit log shows the decision, escaped
+    # the audit log shows the decision, escaped, and the undos
     page.goto(server + "/reviews")
-    assert "clear case <b>not bold</b>" in page.inner_text("main")
+    main = page.inner_text("main")
+    assert "clear case <b>not bold</b>" in main and main.count("undo") >= 4
     watch.assert_clean(page)
+    assert any(u.startswith(server + "/static/app.js") for u in watch.requests)
     ctx.close()
 
 

@@ -105,8 +105,9 @@ def test_labels_for_eval(db, tmp_path):
     # hate decisions only (the narrative confirmation is not a hate label); escalations left out
     assert sorted(posts.itertuples(index=False, name=None)) == sorted([(texts[anti[0]], 1), (texts[anti[1]], 0)])
     assert sorted(accounts.itertuples(index=False, name=None)) == sorted([(ops[0], 1), (ops[1], 0)])
-    assert open(out).readline().strip() == "text,label"
-    assert open(tmp_path / "acc.csv").readline().strip() == "account_id,label"
+    assert next(csv.reader(open(out, newline=""))) == ["text", "label"]
+    assert next(csv.reader(open(tmp_path / "acc.csv", newline=""))) == ["account_id", "label"]
+    assert len(pd.read_csv(out)) == len(posts)  # what eval hate --data reads
 
 
 def test_graph_export_dispatches_to_network(tmp_path):
@@ -128,3 +129,83 @@ def test_cli_export(db, tmp_path):
     assert len(pd.read_parquet(tmp_path / "co.parquet")) == 15
     r = CliRunner().invoke(app, ["export", "nope", "--db", str(path), "--out", str(tmp_path / "x.csv")])
     assert r.exit_code != 0 and "no table" in r.output
+
+
+HOSTILE = [
+    "=1+1", "+cmd", "-2+3", "@SUM(A1)", " =1+1", "\t=1+1", "\r=1+1", "\n=1+1", "\x00=1", "\u00a0=HYPERLINK(1)",
+    "\uff1d1+1", "\tplain", "ok\r=1+1,row", "line\n@evil", 'quote " and , comma', "plain text", "",
+]
+
+
+def test_every_csv_cell_is_quoted_and_neutralised(tmp_path):
+    """A hostile post cannot start a formula or a row in any CSV the project writes."""
+    from engineroom.export import csv_cell
+
+    for v in HOSTILE:
+        out = csv_cell(v)
+        if v and (v.lstrip(" \t\r\n\x00\u00a0")[:1] in "=+-@\uff1d" or v[0] in "\t\r\n"):
+            assert out == "'" + v, repr(v)
+        else:
+            assert out == v, repr(v)
+    assert csv_cell(-1.5) == -1.5 and csv_cell(None) == "" and csv_cell(["=a"]) == '["=a"]'
+    with engineroom.open(tmp_path / "h.duckdb") as c:
+        c.con.execute("CREATE TABLE hostile (i INTEGER, text VARCHAR, tags VARCHAR[])")
+        for i, v in enumerate(HOSTILE):
+            c.con.execute("INSERT INTO hostile VALUES (?, ?, ?)", [i, v, [v]])
+        out = export_table(c, "hostile", tmp_path / "h.csv")
+    raw = out.read_bytes()
+    rows = list(csv.reader(open(out, encoding="utf-8", newline="")))
+    assert len(rows) == len(HOSTILE) + 1  # no forged rows
+    for i, v in enumerate(HOSTILE):
+        assert rows[i + 1][1] == csv_cell(v)
+    # every cell quoted: no line of the file starts with a formula character
+    for line in raw.split(b"\r\n"):
+        assert not line[:1] in (b"=", b"+", b"-", b"@")
+    assert pd.read_csv(out)["text"].fillna("").tolist() == [csv_cell(v) for v in HOSTILE]
+    from engineroom.export import csv_value
+
+    assert [csv_value(r[1]) for r in rows[1:]] == HOSTILE  # what a reader of our CSVs gets back
+
+
+def test_cli_dsa_notices(db, tmp_path):
+    from typer.testing import CliRunner
+
+    from engineroom.cli import app
+
+    path, planted, anti, ops = db
+    r = CliRunner().invoke(app, ["export", "dsa-notices", "--db", str(path), "--out", str(tmp_path / "n.json")])
+    assert r.exit_code != 0 and "notifier" in r.output
+    r = CliRunner().invoke(app, ["export", "dsa-notices", "--db", str(path), "--out", str(tmp_path / "n.json"),
+                                 "--notifier-name", "Ada Analyst", "--notifier-email", "ada@example.org"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "n.json").read_text())
+    # confirmed: post anti[0], narrative post anti[3], account ops[0] (URL from its handle), cluster 1 (no URL)
+    assert {n["item_id"] for n in doc["notices"]} == {anti[0], anti[3], ops[0]}
+    assert [(x["item_type"], x["item_id"]) for x in doc["not_included"]] == [("cluster", "1")]
+    assert "1 confirmed item left out" in " ".join(r.output.split())
+    post = [n for n in doc["notices"] if n["item_id"] == anti[0]][0]
+    assert post["exact_url"].endswith(anti[0]) and post["notifier_email"] == "ada@example.org"
+    assert "'=cmd" not in post["explanation"] and "=cmd" in post["explanation"]  # JSON keeps the note as written
+    r = CliRunner().invoke(app, ["export", "dsa-notices", "--db", str(path), "--out", str(tmp_path / "n.csv"),
+                                 "--notifier-name", "Ada", "--notifier-email", "ada@example.org"])
+    assert r.exit_code == 0
+    rows = list(csv.DictReader(open(tmp_path / "n.csv", encoding="utf-8", newline="")))
+    assert len(rows) == 3 and all(r["statement_of_good_faith"].startswith("I confirm my bona fide belief") for r in rows)
+    assert [r for r in rows if r["item_id"] == anti[0]][0]["explanation"].count("=cmd") == 1
+
+
+def test_dsa_notice_needs_a_real_url(tmp_path):
+    """A post whose id is no platform id (an opaque key) and that carries no URL gets no made-up URL."""
+    from engineroom.export import dsa_notices
+    from engineroom.serve.store import open_store
+
+    with engineroom.open(tmp_path / "o.duckdb") as c:
+        c.con.execute("INSERT INTO posts (platform, post_id, account_id, handle, text) VALUES "
+                      "('twitter', 'p_0a1b2c', 'a1', 'someone', 'x'), ('twitter', '1234567890', 'a1', 'someone', 'y'), "
+                      "('telegram', '77', 'a2', 'chan', 'z')")
+        store = open_store(c.path, con=c.con)
+        store.record([{"item_type": "post", "platform": p, "item_id": i, "decision": "confirm"}
+                      for p, i in (("twitter", "p_0a1b2c"), ("twitter", "1234567890"), ("telegram", "77"))], "ada")
+        df = dsa_notices(c, store, "Ada", "ada@example.org")
+    assert df.exact_url.tolist() == ["https://twitter.com/someone/status/1234567890"]
+    assert sorted(x["item_id"] for x in df.attrs["not_included"]) == ["77", "p_0a1b2c"]

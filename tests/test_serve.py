@@ -1,10 +1,12 @@
-"""The review app: authentication, CSRF, rate limits, headers, the queue, decisions and exports."""
+"""The review app: authentication, CSRF, login limits, roles, headers, the queue, decisions, bulk
+decisions and undo, exports, and the review store beside the corpus."""
 
 from __future__ import annotations
 
 import csv
 import html
 import io
+import json
 import re
 import time
 
@@ -15,8 +17,10 @@ from fastapi.testclient import TestClient
 import engineroom
 import er_sample
 from engineroom.serve import create_app
-from engineroom.serve.auth import RateLimiter, SessionStore, add_user, hash_password, verify_password
+from engineroom.serve.auth import LoginLimiter, SessionStore, add_user, hash_password, verify_password
 from engineroom.serve.queue import build_queue, ensure_queue, query_queue
+from engineroom.serve.reader import register_decisions
+from engineroom.serve.store import open_store, store_path
 
 PASSWORD = "correct horse battery staple"
 
@@ -26,8 +30,8 @@ def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("serve") / "c.duckdb"
     with engineroom.open(path) as c:
         er_sample.build(c, xss=True)
-        add_user(c, "alice", PASSWORD)
-        add_user(c, "bob", PASSWORD, is_admin=True)
+        add_user(c, "alice", PASSWORD, is_admin=True)
+        add_user(c, "bob", PASSWORD)
     return path
 
 
@@ -75,7 +79,7 @@ def test_every_route_needs_a_session(app):
     for r in routes:
         for method in r.methods:
             path = _fill(r.path)
-            if path == "/login":
+            if path in ("/login", "/favicon.ico"):  # the public ones
                 continue
             resp = anon.request(method, path, follow_redirects=False)
             if method == "GET" and not path.startswith("/api/"):
@@ -107,19 +111,65 @@ def test_login_and_logout(app):
 def test_login_refuses_without_csrf_and_open_redirects(app):
     c = TestClient(app)
     r = c.post("/login", data={"username": "alice", "password": PASSWORD}, follow_redirects=False)
-    assert r.status_code == 403
+    assert r.status_code == 403 and "log in again" in r.text and "er_session" not in r.headers.get("set-cookie", "")
     r = login(c, next_="//evil.example/phish")
     assert r.status_code == 303 and r.headers["location"] == "/queue"
 
 
-def test_failed_logins_are_rate_limited(db):
-    app = create_app(db, max_login_failures=3, login_window=60)
+def test_login_survives_the_browsers_own_requests(app):
+    """favicon, a second login tab and the back button do not make the login form stale."""
     c = TestClient(app)
-    for _ in range(3):
-        assert login(c, "bob", "wrong password!!").status_code == 401
+    first = c.get("/login?next=/reviews")
+    token = csrf_of(first.text)
+    assert c.get("/favicon.ico", follow_redirects=False).status_code == 204  # public, no redirect
+    img = c.get("/queue", headers={"sec-fetch-dest": "image"}, follow_redirects=False)
+    assert img.status_code == 401  # a sub-resource is refused, not sent to a new login page
+    second = c.get("/login")  # a second tab
+    assert csrf_of(second.text) == token
+    r = c.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token, "next": "/reviews"},
+               follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/reviews"
+    # back to the login page while logged in: straight on
+    back = c.get("/login?next=/queue", follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"] == "/queue"
+
+
+def test_six_wrong_passwords_for_one_user_do_not_block_another(db):
+    app = create_app(db)
+    c = TestClient(app)
+    for _ in range(6):
+        assert login(c, "bob", "wrong password!!").status_code in (401, 429)
     r = login(c, "bob", PASSWORD)  # even the right password waits now
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
-    assert login(c, "nobody", "whatever1234").status_code == 429  # same client address
+    assert login(TestClient(app), "alice").status_code == 303  # same address, other user: in at once
+
+
+def test_parallel_guesses_are_not_all_checked(db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import engineroom.serve.auth as auth
+
+    app = create_app(db)
+    checked = []
+    real = auth.verify_password
+
+    def counting(password, stored):
+        checked.append(1)
+        return real(password, stored)
+
+    clients = []
+    for _ in range(60):
+        cl = TestClient(app)
+        clients.append((cl, csrf_of(cl.get("/login").text)))
+    auth.verify_password = counting
+    try:
+        with ThreadPoolExecutor(20) as pool:
+            codes = list(pool.map(lambda ct: ct[0].post("/login", data={
+                "username": "bob", "password": "guess number x", "csrf_token": ct[1]}, follow_redirects=False).status_code,
+                clients))
+    finally:
+        auth.verify_password = real
+    assert codes.count(401) == len(checked) <= 5 and codes.count(429) >= 55
 
 
 def test_sessions_expire(db):
@@ -129,11 +179,36 @@ def test_sessions_expire(db):
     assert c.get("/queue", follow_redirects=False).status_code == 200
     time.sleep(0.8)
     assert c.get("/queue", follow_redirects=False).status_code == 303
-    store = SessionStore(idle_timeout=100, max_age=0.2)
-    token, _ = store.create("x")
+    store = SessionStore(open_store(db), idle_timeout=100, max_age=0.2)
+    token, _ = store.create("alice")
     assert store.get(token) is not None
     time.sleep(0.3)
     assert store.get(token) is None
+
+
+def test_team_sessions_removal_and_second_login(db):
+    from engineroom.serve.auth import remove_user, set_password
+
+    app = create_app(db)
+    add_user(db, "erin", PASSWORD)
+    one, two = TestClient(app), TestClient(app)
+    assert login(one, "erin").status_code == 303 and login(two, "erin").status_code == 303
+    page = one.get("/queue")
+    assert page.status_code == 200 and "1 other live session" in page.text  # the second login ended nothing
+    set_password(db, "erin", PASSWORD + "2")
+    assert one.get("/queue", follow_redirects=False).status_code == 303  # new password: sessions end
+    assert login(one, "erin", PASSWORD + "2").status_code == 303
+    assert remove_user(db, "erin") == 1
+    assert one.get("/queue", follow_redirects=False).status_code == 303  # removed: the session ends at once
+    assert login(TestClient(app), "erin", PASSWORD + "2").status_code == 401
+
+
+def test_reviewers_decide_only_admins_export(app):
+    bob = TestClient(app)
+    assert login(bob, "bob").status_code == 303
+    assert bob.get("/export/platform-report.csv").status_code == 403
+    assert bob.get("/export/dsa-notices.json?notifier_name=x&notifier_email=x@example.org").status_code == 403
+    assert "Downloads are for admins" in bob.get("/export").text
 
 
 def test_security_headers_everywhere(app, client):
@@ -169,7 +244,7 @@ def test_writes_without_csrf_are_refused(app, client, db):
     assert client.get("/reviews").text.count('class="d d-') == before
     # with the token it is stored
     ok = client.post("/api/review", json=body, headers={"X-CSRF-Token": fields["csrf_token"]})
-    assert ok.status_code == 200 and ok.json() == {"ok": True}
+    assert ok.status_code == 200 and ok.json()["ok"] is True and len(ok.json()["review_ids"]) >= 1
 
 
 def test_queue_sorted_filtered_and_escaped(client):
@@ -197,7 +272,7 @@ def test_confirm_reject_escalate_audit_log(client):
     item = fields["item_id"]
     for decision, note in (("reject", "not the narrative"), ("confirm", "on second look: <b>yes</b>")):
         r = client.post("/review", data=fields | {"decision": decision, "note": note}, follow_redirects=False)
-        assert r.status_code == 303 and r.headers["location"] == "/queue?analysis=narratives"
+        assert r.status_code == 303 and r.headers["location"].startswith("/queue?analysis=narratives&done=")
     log = client.get("/reviews").text
     assert "on second look: &lt;b&gt;yes&lt;/b&gt;" in log and "not the narrative" in log
     # no longer pending; its latest decision is confirm
@@ -224,6 +299,9 @@ def test_item_pages_render_escaped(client):
     post = re.search(r'href="(/post/[^"]+)"', client.get("/queue?analysis=hate").text).group(1)
     pp = client.get(post)
     assert pp.status_code == 200 and "Hate classifier" in pp.text
+    assert 'name="analysis" value="hate"' in pp.text  # its flags, found through review_post_rows
+    author = re.search(r'href="(/account/[^"]+)"', client.get("/queue?analysis=hate").text).group(1)
+    assert "its flagged posts" in client.get(author).text  # through review_account_posts.queue_rows
     for text in (ap.text, cl.text, pp.text):
         for raw in ("<script>xss(", "<img src=x onerror", "<svg onload", 'href="javascript:', "<iframe"):
             assert raw not in text
@@ -251,31 +329,103 @@ def test_exports_of_confirmed_items(client):
     accl = list(csv.DictReader(io.StringIO(client.get("/export/labels-accounts.csv").text)))
     assert set(accl[0]) == {"account_id", "label"} and accl[0]["label"] == "0"
     assert client.get("/export/passwords.csv").status_code == 404
+    # a GET changes nothing: the review store is byte for byte the same after every download
+    before = store_path(client.app.state.store.path.name.replace(".review.sqlite", ""))
+    version = client.app.state.store.state_version()
+    n = client.app.state.store.scalar("SELECT count(*) FROM reviews")
+    for name in ("platform-report.csv", "platform-report.json", "labels-posts.csv", "labels-accounts.json",
+                 "dsa-notices.json?notifier_name=A&notifier_email=a@example.org"):
+        assert client.get("/export/" + name).status_code == 200
+    assert client.app.state.store.state_version() == version and client.app.state.store.scalar(
+        "SELECT count(*) FROM reviews") == n and before
+
+
+def test_dsa_notices(client):
+    fields = first_form(client.get("/queue?analysis=hate").text)
+    client.post("/review", data=fields | {"decision": "confirm", "note": "slur against Jews"}, follow_redirects=False)
+    doc = client.get("/export/dsa-notices.json?notifier_name=Ada+Analyst&notifier_email=ada@example.org").json()
+    assert "Article 16" in doc["legal_basis"] and doc["notifier"] == {"name": "Ada Analyst", "email": "ada@example.org"}
+    mine = [n for n in doc["notices"] if n["item_id"] == fields["item_id"]]
+    assert mine and mine[0]["exact_url"].startswith("https://twitter.com/")
+    assert "bona fide belief" in mine[0]["statement_of_good_faith"]
+    assert "slur against Jews" in mine[0]["explanation"] and "confirmed" in mine[0]["explanation"]
+    # every confirmed item is either a notice or listed as left out, with the reason
+    confirmed = client.app.state.store.scalar("SELECT count(*) FROM review_state WHERE decision = 'confirm'")
+    assert len(doc["notices"]) + len(doc["not_included"]) == confirmed
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        "/export/dsa-notices.csv?notifier_name=Ada&notifier_email=ada@example.org").text)))
+    assert len(rows) == len(doc["notices"]) and rows[0]["notifier_email"] == "ada@example.org"
+    assert client.get("/export/dsa-notices.json?notifier_name=Ada&notifier_email=nope").status_code == 400
+
+
+def test_bulk_confirm_and_undo_keep_the_audit(client):
+    store = client.app.state.store
+    page = client.get("/queue?analysis=narratives").text
+    items = re.findall(r'class="tick"[^>]*value="([^"]+)"', page)[:3]
+    assert len(items) == 3
+    csrf = csrf_of(page)
+    log_before = store.scalar("SELECT count(*) FROM reviews")
+    r = client.post("/review/bulk", data={"csrf_token": csrf, "item": [html.unescape(i) for i in items],
+                                          "decision": "confirm", "scope": "selected",
+                                          "next": "/queue?analysis=narratives"}, follow_redirects=False)
+    assert r.status_code == 303 and "done=" in r.headers["location"]
+    copies = {i["item_id"]: i["copies"] for i in client.get("/api/queue?analysis=narratives&status=all").json()["items"]}
+    n = sum(copies[html.unescape(i).split("|")[2]] for i in items)  # a group's lead decides its copies too
+    after = client.get(r.headers["location"]).text
+    assert f"{n} decisions recorded" in after
+    ids = {html.unescape(i).split("|")[2] for i in items}
+    confirmed = {i["item_id"] for i in client.get("/api/queue?analysis=narratives&status=confirm&page_size=500").json()["items"]}
+    assert ids <= confirmed
+    batch = re.search(r'name="batch" value="([^"]+)"', after).group(1)
+    u = client.post("/undo", data={"csrf_token": csrf, "batch": batch, "next": "/queue?analysis=narratives"},
+                    follow_redirects=False)
+    assert u.status_code == 303 and f"undone={n}" in u.headers["location"]
+    pending = {i["item_id"] for i in client.get("/api/queue?analysis=narratives&page=1").json()["items"]}
+    assert ids <= pending
+    assert store.scalar("SELECT count(*) FROM reviews") == log_before + 2 * n  # the decisions and their undos
+    # undoing again does nothing
+    client.post("/undo", data={"csrf_token": csrf, "batch": batch}, follow_redirects=False)
+    assert store.scalar("SELECT count(*) FROM reviews") == log_before + 2 * n
+    # all matching the filter: refused when the count shown is not the count now
+    page = client.get("/queue?analysis=coordination").text
+    total = int(re.search(r'name="expected" value="(\d+)"', page).group(1))
+    bad = client.post("/review/bulk", data={"csrf_token": csrf, "scope": "filter", "analysis": "coordination",
+                                            "expected": str(total + 1), "decision": "reject"}, follow_redirects=False)
+    assert bad.status_code == 409
+    ok = client.post("/review/bulk", data={"csrf_token": csrf, "scope": "filter", "analysis": "coordination",
+                                           "expected": str(total), "decision": "reject"}, follow_redirects=False)
+    assert ok.status_code == 303
+    assert client.get("/api/queue?analysis=coordination").json()["total"] == 0
+    assert client.get("/api/queue?analysis=coordination&status=reject").json()["total"] == total
 
 
 def test_passwords_are_scrypt_hashed(db):
-    with engineroom.open(db) as c:
-        stored = c.con.execute("SELECT password_hash FROM users WHERE username = 'alice'").fetchall()[0][0]
-        with pytest.raises(ValueError, match="exists"):
-            add_user(c, "alice", PASSWORD)
-        with pytest.raises(ValueError, match="10 characters"):
-            add_user(c, "carol", "short")
-        with pytest.raises(ValueError, match="user names"):
-            add_user(c, "<script>", PASSWORD)
+    stored = open_store(db).user("alice")["password_hash"]
+    with pytest.raises(ValueError, match="exists"):
+        add_user(db, "alice", PASSWORD)
+    with pytest.raises(ValueError, match="10 characters"):
+        add_user(db, "carol", "short")
+    with pytest.raises(ValueError, match="user names"):
+        add_user(db, "<script>", PASSWORD)
     assert stored.startswith("scrypt$16384$8$1$") and PASSWORD not in stored
     assert verify_password(PASSWORD, stored) and not verify_password(PASSWORD + "x", stored)
     assert not verify_password(PASSWORD, None) and not verify_password(PASSWORD, "md5$abc")
     assert hash_password(PASSWORD) != hash_password(PASSWORD)  # salted
 
 
-def test_rate_limiter_window():
-    rl = RateLimiter(2, window=0.3)
-    rl.fail("k")
-    assert rl.blocked("k") == 0
-    rl.fail("k")
-    assert rl.blocked("k") > 0
-    time.sleep(0.35)
-    assert rl.blocked("k") == 0
+def test_login_limiter_backs_off_per_name(tmp_path):
+    rl = LoginLimiter(open_store(tmp_path / "x.duckdb"), free=2, base=0.2)
+    assert rl.begin("k") == 0
+    assert rl.begin("K ") == 0  # names compare case-blind
+    assert rl.begin("k") > 0  # the second attempt started the wait
+    assert rl.begin("other") == 0
+    time.sleep(0.25)
+    assert rl.begin("k") == 0  # waited out: one more, then twice as long
+    assert 0.3 < rl.begin("k") <= 0.4
+    rl.succeeded("k")
+    assert rl.begin("k") == 0
+    other = LoginLimiter(open_store(tmp_path / "x.duckdb"), free=2, base=0.2)  # another worker process
+    assert other.begin("k") == 0 and rl.begin("k") > 0  # the second attempt, counted by the other one
 
 
 def test_queue_rebuilds_when_findings_change(tmp_path):
@@ -284,12 +434,14 @@ def test_queue_rebuilds_when_findings_change(tmp_path):
     with engineroom.open(tmp_path / "q.duckdb") as c:
         er_sample.build(c, n_accounts=10, n_posts=30, findings=False)
         assert ensure_queue(c) and not ensure_queue(c)
-        rows, total = query_queue(c.con.cursor(), status="all")
+        store = open_store(c.path, con=c.con)
+        register_decisions(c.con, store)
+        rows, total = query_queue(c.con, status="all")
         assert total == 0
         c.write_table("hate", pd.DataFrame({"platform": ["twitter"], "post_id": [c.posts()["post_id"][0]],
                                             "label": ["antisemitic"], "score": [0.9]}))
         assert ensure_queue(c)
-        rows, total = query_queue(c.con.cursor(), status="all")
+        rows, total = query_queue(c.con, status="all")
         assert total == 1 and rows[0]["reason"] == "antisemitic" and rows[0]["snippet"]
         assert build_queue(c) == 1
         # an item flagged for two narratives (or in two engine rooms) is one queue row
@@ -301,15 +453,16 @@ def test_queue_rebuilds_when_findings_change(tmp_path):
                                                    "narrative": ["a", "b"], "rank": [1, 3], "score": [0.9, 0.5],
                                                    "in_core": [True, True]}))
         assert ensure_queue(c)
-        rows, total = query_queue(c.con.cursor(), status="all")
+        rows, total = query_queue(c.con, status="all")
         assert total == 3 and len(rows) == 3
         by = {r["analysis"]: r for r in rows}
         assert by["narratives"]["narrative"] == "b" and set(by["narratives"]["reason"][11:].split(", ")) == {"a", "b"}
         assert "a (rank 1)" in by["engine_room"]["reason"] and "b (rank 3)" in by["engine_room"]["reason"]
-        c.con.execute("INSERT INTO reviews VALUES ('x', 'account', 'twitter', ?, 'engine_room', 'confirm', NULL, 'a', "
-                      "TIMESTAMP '2024-01-01')", [acc])
-        assert not ensure_queue(c)  # state synced from the log
-        assert query_queue(c.con.cursor(), status="pending")[1] == 2
+        store.record([{"item_type": "account", "platform": "twitter", "item_id": acc, "analysis": "engine_room",
+                       "decision": "confirm"}], "a")
+        assert not ensure_queue(c)  # a decision is no change of the findings
+        register_decisions(c.con, store)
+        assert query_queue(c.con, status="pending")[1] == 2
 
 
 def test_cli_users_add(tmp_path):
@@ -323,6 +476,34 @@ def test_cli_users_add(tmp_path):
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(cli, ["users", "add", "dana", "--db", str(db), "--password", PASSWORD])
     assert r.exit_code != 0 and "exists" in r.output
+    r = CliRunner().invoke(cli, ["users", "add", "eve", "--admin", "--db", str(db), "--password", PASSWORD])
+    assert r.exit_code == 0
+    r = CliRunner().invoke(cli, ["users", "list", "--db", str(db), "--json"])
+    assert [(u["username"], u["role"]) for u in json.loads(r.output.strip().splitlines()[-1])["users"]] == [
+        ("dana", "reviewer"), ("eve", "admin")]
+    assert "scrypt" not in r.output
+    r = CliRunner().invoke(cli, ["users", "passwd", "dana", "--db", str(db), "--password", "short"])
+    assert r.exit_code != 0 and "10 characters" in r.output
+    r = CliRunner().invoke(cli, ["users", "remove", "dana", "--db", str(db)])
+    assert r.exit_code == 0 and "removed dana" in r.output
+    r = CliRunner().invoke(cli, ["users", "remove", "dana", "--db", str(db)])
+    assert r.exit_code != 0 and "no user" in r.output
+
+
+def test_review_tables_of_an_older_corpus_are_migrated(tmp_path):
+    db = tmp_path / "old.duckdb"
+    with engineroom.open(db) as c:
+        c.con.execute("INSERT INTO users VALUES ('olga', ?, TIMESTAMP '2024-01-01', TRUE)", [hash_password(PASSWORD)])
+        c.con.execute("INSERT INTO reviews VALUES ('r1', 'post', 'twitter', '1', 'hate', 'reject', NULL, 'olga', "
+                      "TIMESTAMP '2024-01-02'), ('r2', 'post', 'twitter', '1', 'hate', 'confirm', 'n', 'olga', "
+                      "TIMESTAMP '2024-01-03')")
+    store = open_store(db)
+    assert store.user("olga")["role"] == "admin"
+    assert [r["decision"] for r in store.log()] == ["confirm", "reject"]
+    assert [(r["item_id"], r["decision"]) for r in store.state()] == [("1", "confirm")]
+    assert json.loads(store.meta("migrated"))["reviews"] == 2
+    store.close()
+    assert open_store(db).scalar("SELECT count(*) FROM reviews") == 2  # once only
 
 
 def test_queue_counts_match_the_rows(db, app, client):
@@ -330,18 +511,253 @@ def test_queue_counts_match_the_rows(db, app, client):
     for analysis in ("hate", "narratives", "accounts"):
         fields = first_form(client.get(f"/queue?analysis={analysis}").text)
         client.post("/review", data=fields | {"decision": "escalate"}, follow_redirects=False)
-    with app.state.pool.cursor() as cur:
+    with app.state.reader.cursor() as cur:
         for f in ({}, {"analysis": "hate"}, {"community": "1"}, {"narrative": "antisemitism_smear"},
                   {"item_type": "account"}, {"analysis": "narratives", "community": "2"}):
             for status in ("all", "pending", "confirm", "escalate"):
                 _, total = query_queue(cur, status=status, **f)
                 where = " AND ".join([f"q.{k} = '{v}'" for k, v in f.items()] or ["TRUE"])
-                latest = ("LEFT JOIN (SELECT * FROM reviews QUALIFY row_number() OVER (PARTITION BY item_type, "
-                          "platform, item_id, analysis ORDER BY decided_at DESC, review_id DESC) = 1) r "
+                latest = ("LEFT JOIN review_decisions r "
                           "ON r.item_type = q.item_type AND r.platform = q.platform AND r.item_id = q.item_id "
                           "AND r.analysis = q.analysis")
-                cond = {"all": "TRUE", "pending": "r.decision IS NULL"}.get(status, f"r.decision = '{status}'")
+                cond = {"all": "q.lead", "pending": "q.lead AND r.decision IS NULL"}.get(status, f"q.lead AND r.decision = '{status}'")
                 brute = cur.execute(f"SELECT count(*) FROM review_queue q {latest} WHERE {where} AND {cond}").fetchall()[0][0]
                 assert total == brute, (f, status)
                 rows, _ = query_queue(cur, status=status, page_size=1000, **f)
                 assert len(rows) == min(brute, 1000)
+
+
+@pytest.mark.slow
+def test_command_line_works_while_the_app_runs(tmp_path):
+    """users add (and that user logs in at once), export platform-report and analyze, while a
+    real uvicorn serves the app; a writer that holds the corpus gets one-line answers."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import threading
+    from pathlib import Path
+
+    import httpx
+    import uvicorn
+
+    db = tmp_path / "live.duckdb"
+    with engineroom.open(db) as c:
+        er_sample.build(c)
+    add_user(db, "alice", PASSWORD, is_admin=True)
+    app = create_app(db, queue_recheck=0)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    while not srv.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"), ENGINEROOM_LOCK_WAIT="3")
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "engineroom.cli", *args, "--db", str(db)], env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    def web_login(user: str, password: str = PASSWORD) -> httpx.Client:
+        c = httpx.Client(base_url=base, follow_redirects=False)
+        token = csrf_of(c.get("/login").text)
+        r = c.post("/login", data={"username": user, "password": password, "csrf_token": token})
+        assert r.status_code == 303, (user, r.status_code)
+        return c
+
+    holder = None
+    try:
+        alice = web_login("alice")
+        fields = first_form(alice.get("/queue?analysis=hate").text)
+        assert alice.post("/review", data=fields | {"decision": "confirm"}).status_code == 303
+        # a new reviewer, added from the command line, logs in at once
+        r = cli("users", "add", "frank", "--password", PASSWORD)
+        assert r.returncode == 0, r.stderr
+        frank = web_login("frank")
+        assert frank.get("/queue").status_code == 200
+        # the platform report, while reviewers keep reading
+        stop = threading.Event()
+
+        def browse() -> None:
+            while not stop.is_set():
+                assert alice.get("/queue").status_code == 200
+
+        reader = threading.Thread(target=browse)
+        reader.start()
+        try:
+            r = cli("export", "platform-report", "--out", str(tmp_path / "pr.csv"))
+        finally:
+            stop.set()
+            reader.join()
+        assert r.returncode == 0, r.stderr
+        assert fields["item_id"] in (tmp_path / "pr.csv").read_text()
+        # a writer gets the corpus once the app is idle for a second; the app rebuilds its queue after
+        r = cli("analyze", "--only", "hate")
+        assert r.returncode == 0, r.stderr
+        with engineroom.open(db, read_only=True) as c:  # the classifier's labels now, not the sample's
+            flagged = c.con.execute("SELECT count(*) FROM hate WHERE label IN ('antisemitic', 'other_hate')").fetchall()[0][0]
+        assert alice.get("/api/queue?analysis=hate&status=all").json()["total"] == flagged  # queue rebuilt
+        # while a writer holds the corpus: the app says so (503), a command says so in one line
+        holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom engineroom.corpus import Corpus\n"
+                                   "c = Corpus(sys.argv[1])\nprint('holding', flush=True)\ntime.sleep(60)", str(db)],
+                                  stdout=subprocess.PIPE, text=True, env=env)
+        assert holder.stdout.readline().strip() == "holding"
+        time.sleep(1.5)
+        busy = alice.get("/queue")
+        assert busy.status_code == 503 and "being changed" in busy.text
+        assert alice.get("/reviews").status_code == 200  # the audit log needs no corpus
+        r = cli("export", "platform-report", "--out", str(tmp_path / "pr2.csv"))
+        lines = [x for x in r.stderr.splitlines() if x.strip()]
+        assert r.returncode == 1 and len(lines) == 1 and "in use by process" in lines[0], r.stderr
+        holder.kill()
+        holder.wait()
+        assert alice.get("/queue").status_code == 200
+    finally:
+        if holder is not None and holder.poll() is None:
+            holder.kill()
+        srv.should_exit = True
+        t.join(10)
+
+
+def test_evidence_is_highlighted_in_the_text_and_slurs_blurred():
+    from engineroom.serve.highlight import evidence_summary, highlight
+
+    ev = json.dumps({"lexicon": [{"term": "kike", "match": "K1ke", "category": "dehumanisation_slurs", "weight": 0.9},
+                                 {"term": "<b>x", "match": "globalist <b>", "category": "conspiracy", "weight": 0.5}],
+                     "tokens": [{"token": "control", "weight": 0.4}, {"token": "the", "weight": 0.5},
+                                {"token": "media", "weight": 0.05}]})
+    text = "The k1ke media & globalist <b> control <script>xss(1)</script> k1kes"
+    out = str(highlight(text, [ev]))
+    assert '<mark class="ev slur blurred" title="dehumanisation_slurs (kike)">k1ke</mark>' in out
+    assert "k1kes" in out and out.count('class="ev slur') == 1  # word boundaries: "k1kes" is another word
+    assert '<mark class="ev trope" title="conspiracy (&lt;b&gt;x)">globalist &lt;b&gt;</mark>' in out
+    assert '<mark class="ev token" title="classifier weight 0.40">control</mark>' in out
+    assert ">media</mark>" not in out and " media &amp; " in out  # low weight: not marked
+    assert "&lt;script&gt;xss(1)&lt;/script&gt;" in out and "<script>" not in out
+    assert "blurred" not in str(highlight(text, [ev], blur=False))
+    line = str(evidence_summary(ev))
+    assert "matched: " in line and "slur blurred" in line and "classifier words: control, the" in line
+    assert str(highlight("<i>plain</i>")) == "&lt;i&gt;plain&lt;/i&gt;"
+    # the model matched the normalised text: the written, obfuscated words are marked (and blurred)
+    norm_ev = {"lexicon": [{"term": "kike", "match": "kike", "category": "dehumanisation_slurs"},
+                           {"term": "white genocide", "match": "whitegenocide", "category": "great_replacement"}]}
+    out = str(highlight("those K-I-K-E people and #WhiteGenocide, k1ke again", [norm_ev]))
+    assert out.count('class="ev slur blurred"') == 2 and ">K-I-K-E</mark>" in out and ">k1ke</mark>" in out
+    assert '#<mark class="ev trope" title="great_replacement (white genocide)">WhiteGenocide</mark>,' in out
+
+
+def test_post_page_marks_evidence(tmp_path):
+    import pandas as pd
+
+    db = tmp_path / "ev.duckdb"
+    with engineroom.open(db) as c:
+        er_sample.build(c, n_accounts=10, n_posts=30, findings=False)
+        pid, text = c.con.execute("SELECT post_id, text FROM posts WHERE length(text) > 10 LIMIT 1").fetchall()[0]
+        word = [w for w in text.split() if w.isalpha() and len(w) > 3][0]
+        ev = json.dumps({"lexicon": [{"term": word, "match": word, "category": "dehumanisation_slurs", "weight": 0.9}]})
+        c.write_table("hate", pd.DataFrame({"platform": ["twitter"], "post_id": [pid], "label": ["antisemitic"],
+                                            "score": [0.9], "hate_score": [0.95], "evidence": [ev]}))
+        add_user(c, "alice", PASSWORD)
+    for blur in (True, False):
+        client = TestClient(create_app(db, blur_slurs=blur))
+        assert login(client).status_code == 303
+        page = client.get(f"/post/twitter/{pid}").text
+        assert ('<mark class="ev slur blurred"' in page) == blur and '<mark class="ev slur' in page
+        queue = client.get("/queue?analysis=hate").text
+        assert ('<mark class="ev slur blurred"' in queue) == blur and "P(antisemitic)" in queue
+
+
+def test_near_identical_posts_are_one_item(client):
+    items = client.get("/api/queue?status=all&analysis=hate").json()["items"]
+    groups = [i for i in items if i["copies"] > 1]
+    assert groups, "the sample has near-identical posts"
+    lead = groups[0]
+    assert len({i["dup_key"] for i in items if i["dup_key"] == lead["dup_key"]}) == 1
+    assert sum(1 for i in items if i["dup_key"] == lead["dup_key"]) == 1  # listed once
+    members = client.get(f"/api/queue?status=all&analysis=hate&group={lead['dup_key']}").json()
+    assert members["total"] == lead["copies"] and len(members["items"]) == lead["copies"]
+    page = client.get(f"/queue?status=all&analysis=hate").text
+    assert f"+ {lead['copies'] - 1} near-identical cop" in page
+    csrf = csrf_of(page)
+    r = client.post("/review", data={"csrf_token": csrf, "item_type": "post", "platform": lead["platform"],
+                                     "item_id": lead["item_id"], "analysis": "hate", "decision": "reject",
+                                     "next": "/queue"}, follow_redirects=False)
+    assert r.status_code == 303
+    decided = client.get(f"/api/queue?status=reject&analysis=hate&group={lead['dup_key']}").json()
+    assert decided["total"] == lead["copies"]  # the lead's decision decided every copy
+    batch = r.headers["location"].split("done=")[1]
+    client.post("/undo", data={"csrf_token": csrf, "batch": batch}, follow_redirects=False)
+    assert client.get(f"/api/queue?status=reject&analysis=hate&group={lead['dup_key']}").json()["total"] == 0
+
+
+def test_no_get_changes_anything(db, app, client):
+    """Every GET route (pages, API, exports) leaves the corpus file and the decisions as they were."""
+    import hashlib
+
+    store = app.state.store
+
+    def snapshot():
+        return (store.scalar("SELECT count(*) FROM reviews"), store.state_version(),
+                hashlib.sha256(repr(store.rows("SELECT * FROM review_state ORDER BY 1, 2, 3, 4")).encode()).hexdigest(),
+                store.scalar("SELECT count(*) FROM users"), db.stat().st_mtime_ns, db.stat().st_size)
+
+    page = client.get("/queue?analysis=hate&status=all").text
+    post = re.search(r'href="(/post/[^"]+)"', page).group(1)
+    acc = re.search(r'href="(/account/[^"]+)"', page).group(1)
+    time.sleep(1.2)  # the app has let go of the corpus: any write would show in its time stamp
+    before = snapshot()
+    urls = ["/", "/queue", "/queue?status=all&page=2", "/api/queue?status=confirm", post, acc, "/cluster/1", "/reviews",
+            "/export", "/export/platform-report.csv", "/export/platform-report.json", "/export/labels-posts.csv",
+            "/export/labels-accounts.json", "/export/dsa-notices.csv?notifier_name=A&notifier_email=a@example.org",
+            "/favicon.ico", "/login", "/static/app.js"]
+    gets = {r.path for r in app.routes if isinstance(r, APIRoute) and "GET" in r.methods}
+    covered = {_fill(r) for r in gets}
+    assert {"/", "/queue", "/api/queue", "/reviews", "/export", "/favicon.ico", "/login"} <= covered
+    for u in urls:
+        assert client.get(u, follow_redirects=False).status_code in (200, 204, 303), u
+        assert client.head(u, follow_redirects=False).status_code in (200, 204, 303, 405), u
+    time.sleep(1.2)
+    assert snapshot() == before
+
+
+def test_post_lookup_rows_point_at_the_posts_rows(db, app):
+    """review_post_rows: for every post, its row ids reach exactly its rows in posts, hate,
+    narratives and the queue, and the hash finds it; review_account_posts reaches an account's
+    post flags."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        bad = con.execute("""
+            SELECT count(*) FROM review_post_rows r
+            LEFT JOIN (SELECT rowid AS rid, platform, post_id FROM posts) p ON p.rid = r.post_row
+            WHERE p.post_id IS DISTINCT FROM r.post_id OR p.platform IS DISTINCT FROM r.platform
+               OR r.h != hash(r.platform, r.post_id)
+               OR coalesce(len(r.hate_rows), 0) != (SELECT count(*) FROM hate h WHERE h.platform = r.platform AND h.post_id = r.post_id)
+               OR coalesce(len(r.narrative_rows), 0) != (SELECT count(*) FROM narratives n WHERE n.platform = r.platform AND n.post_id = r.post_id)
+               OR coalesce(len(r.queue_rows), 0) != (SELECT count(*) FROM review_queue q WHERE q.item_type = 'post'
+                                                      AND q.platform = r.platform AND q.item_id = r.post_id)""").fetchall()[0][0]
+        n = con.execute("SELECT count(*) FROM review_post_rows").fetchall()[0][0]
+        assert n == con.execute("SELECT count(*) FROM posts").fetchall()[0][0] and bad == 0
+        qmap = con.execute("""SELECT count(*), count(*) FILTER (WHERE q.item_id = a.post_id AND q.item_type = 'post')
+                              FROM (SELECT post_id, unnest(queue_rows) AS r FROM review_post_rows) a
+                              LEFT JOIN (SELECT rowid AS r, item_id, item_type FROM review_queue) q USING (r)""").fetchall()[0]
+        assert qmap[0] == qmap[1] == con.execute("SELECT count(*) FROM review_queue WHERE item_type = 'post'").fetchall()[0][0]
+        hrows = con.execute("SELECT unnest(hate_rows) FROM review_post_rows WHERE hate_rows IS NOT NULL").fetchall()
+        ids = {r[0] for r in con.execute(f"SELECT post_id FROM hate WHERE rowid IN ({', '.join(str(r[0]) for r in hrows)})").fetchall()}
+        assert ids == {r[0] for r in con.execute("SELECT post_id FROM hate").fetchall()}
+        # an account page's flagged posts: the queue rows its posts point at are its post flags
+        via = con.execute("""SELECT a.account_id, q.item_id, q.analysis FROM (SELECT account_id, unnest(queue_rows) AS r
+                             FROM review_account_posts) a JOIN (SELECT rowid AS r, * FROM review_queue) q USING (r)
+                             ORDER BY ALL""").fetchall()
+        direct = con.execute("""SELECT p.account_id, q.item_id, q.analysis FROM review_queue q JOIN posts p
+                                ON p.platform = q.platform AND p.post_id = q.item_id WHERE q.item_type = 'post'
+                                ORDER BY ALL""").fetchall()
+        assert via == direct and via
+        h_ok = con.execute("SELECT bool_and(h = hash(platform, account_id)) FROM review_account_posts").fetchall()[0][0]
+        assert h_ok
+    finally:
+        con.close()

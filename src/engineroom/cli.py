@@ -19,7 +19,22 @@ from rich.table import Table
 
 from .corpus import DEFAULT_DB
 
-app = typer.Typer(
+class _Typer(typer.Typer):
+    """The command line: a corpus another process holds is one line of error, not a traceback."""
+
+    def __call__(self, *args, **kwargs):
+        from .corpus import CorpusLocked
+
+        try:
+            return super().__call__(*args, **kwargs)
+        except CorpusLocked as exc:
+            from rich.markup import escape
+
+            Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            raise SystemExit(1) from None
+
+
+app = _Typer(
     name="engineroom",
     help="Find the engine room of online hate and influence campaigns.",
     no_args_is_help=True,
@@ -231,21 +246,29 @@ def report(
 @app.command()
 def export(
     table: str = typer.Argument(..., help="any table of the corpus (a findings table such as engine_room, "
-                                "coordination, domains), or graph, platform-report, labels-posts, labels-accounts"),
+                                "coordination, domains), or graph, platform-report, dsa-notices, labels-posts, "
+                                "labels-accounts, reviews"),
     db: Path = DbOption,
     out: Path = typer.Option(..., "--out", help="FILE.csv, .parquet, .json, .jsonl or .ndjson; "
                              ".gexf or .graphml for graph"),
     edge_type: Optional[str] = typer.Option(None, "--edge-type", help="graph: retweet, quote, reply, mention"),
     community: Optional[str] = typer.Option(None, "--community", help="graph: keep one community"),
+    notifier_name: Optional[str] = typer.Option(None, "--notifier-name", help="dsa-notices: who notifies"),
+    notifier_email: Optional[str] = typer.Option(None, "--notifier-email", help="dsa-notices: their email"),
 ) -> None:
-    """Export a findings table or graph."""
+    """Export a findings table or graph (reads the corpus only: works while `serve` runs)."""
     import engineroom
-    from .export import export_table
+    from .export import export_table, write_dsa_notices
 
     if not db.exists():
         fail(f"no corpus at {db}")
     try:
-        with engineroom.open(db) as corpus:
+        with engineroom.open(db, read_only=True) as corpus:
+            if table.strip().lower().replace("_", "-") == "dsa-notices":
+                path, n, left = write_dsa_notices(corpus, out, notifier_name or "", notifier_email or "")
+                console.print(f"wrote {path}: {n} notice{'s' if n != 1 else ''}"
+                              + (f"; {left} confirmed item{'s' if left != 1 else ''} left out (no exact URL; listed in the JSON)" if left else ""))
+                return
             path = export_table(corpus, table, out, edge_type=edge_type, community=community)
     except (KeyError, ValueError) as exc:
         fail(str(exc.args[0]) if exc.args else str(exc))
@@ -257,13 +280,21 @@ def serve(
     db: Path = DbOption,
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
+    no_blur: bool = typer.Option(False, "--no-blur", help="show matched slurs unblurred"),
+    workers: int = typer.Option(1, "--workers", help="processes serving requests (one core each)"),
 ) -> None:
-    """Run the review web app."""
+    """Run the review web app (reads the corpus only while serving a request)."""
     from .serve import serve as run_server
 
     if not db.exists():
         fail(f"no corpus at {db}")
-    run_server(db, host=host, port=port)
+    run_server(db, host=host, port=port, blur_slurs=not no_blur, workers=workers)
+
+
+def _password(password: Optional[str]) -> str:
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    return password
 
 
 @users_app.command("add")
@@ -271,20 +302,62 @@ def users_add(
     name: str = typer.Argument(..., help="login name"),
     db: Path = DbOption,
     password: Optional[str] = typer.Option(None, "--password", envvar="ENGINEROOM_PASSWORD", help="password (prompted if absent)"),
-    admin: bool = typer.Option(False, "--admin"),
+    admin: bool = typer.Option(False, "--admin", help="may manage users and download exports"),
+    email: Optional[str] = typer.Option(None, "--email", help="for DSA notices the user sends"),
 ) -> None:
-    """Add a reviewer who can log in to the review app."""
-    import engineroom
+    """Add a reviewer (or --admin) who can log in to the review app (works while it runs)."""
     from .serve.auth import add_user
 
-    if password is None:
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
-        with engineroom.open(db) as corpus:
-            add_user(corpus, name, password, is_admin=admin)
+        add_user(db, name, _password(password), is_admin=admin, email=email)
     except ValueError as exc:
         fail(str(exc))
-    console.print(f"added user {name}")
+    console.print(f"added {'admin' if admin else 'reviewer'} {name}")
+
+
+@users_app.command("remove")
+def users_remove(name: str = typer.Argument(..., help="login name"), db: Path = DbOption) -> None:
+    """Remove a user; their sessions end at once (their decisions stay in the audit log)."""
+    from .serve.auth import remove_user
+
+    try:
+        n = remove_user(db, name)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+    console.print(f"removed {name} ({n} session{'s' if n != 1 else ''} ended)")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    name: str = typer.Argument(..., help="login name"),
+    db: Path = DbOption,
+    password: Optional[str] = typer.Option(None, "--password", envvar="ENGINEROOM_PASSWORD", help="new password (prompted if absent)"),
+) -> None:
+    """Set a user's password; their sessions end (they log in again with the new one)."""
+    from .serve.auth import set_password
+
+    try:
+        n = set_password(db, name, _password(password))
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+    except ValueError as exc:
+        fail(str(exc))
+    console.print(f"password of {name} changed ({n} session{'s' if n != 1 else ''} ended)")
+
+
+@users_app.command("list")
+def users_list(db: Path = DbOption, as_json: bool = typer.Option(False, "--json")) -> None:
+    """The users of the review app: role, email, when added, live sessions."""
+    from .serve.auth import list_users
+
+    rows = list_users(db)
+    if as_json:
+        print_json_last({"users": rows})
+        return
+    t = Table("user", "role", "email", "added", "sessions")
+    for r in rows:
+        t.add_row(r["username"], r["role"], r["email"] or "", str(r["created_at"])[:19], str(r["sessions"]))
+    console.print(t)
 
 
 @app.command()

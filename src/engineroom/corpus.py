@@ -23,6 +23,38 @@ if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine
 
 DEFAULT_DB = "engineroom.duckdb"
+#: seconds a writer waits for a corpus another process holds (the review app lets go within a second)
+LOCK_WAIT = float(os.environ.get("ENGINEROOM_LOCK_WAIT", "5"))
+
+
+class CorpusLocked(RuntimeError):
+    """Another process holds the corpus file (the message is one line: who, and what to do)."""
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``, waiting up to LOCK_WAIT s for another process's lock, then CorpusLocked."""
+    import time
+
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() < deadline:
+                time.sleep(0.2)
+                continue
+            raise CorpusLocked(locked_message(path, exc)) from None
+
+
+def locked_message(path: str | os.PathLike, exc: BaseException) -> str:
+    """One line from DuckDB's lock error: which process holds ``path``, and what to do."""
+    import re
+
+    m = re.search(r"held in (.+?) \(PID (\d+)\)", str(exc))
+    who = f"process {m.group(2)} ({Path(m.group(1)).name})" if m else "another process"
+    return f"{path} is in use by {who}: wait for that command to finish (or stop it) and try again"
 
 
 class Corpus:
@@ -33,7 +65,7 @@ class Corpus:
         self.read_only = read_only
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"no corpus at {self.path}")
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        self.con = _connect(self.path, read_only)
         # DuckDB's own progress bar prints to stdout and would break `--json` output
         self.con.execute("SET enable_progress_bar = false")
         # DuckDB's own default (80% of RAM) lets its buffer pool grow with the corpus; a fixed

@@ -22,6 +22,9 @@ import itertools
 import multiprocessing
 import os
 import re
+import select
+import signal
+import threading
 from collections import deque
 from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -289,14 +292,39 @@ def _apply(fn: Callable, batch: pa.RecordBatch, schema: pa.Schema) -> pa.Table |
     return pa.Table.from_pandas(out[schema.names], schema=schema, preserve_index=False)
 
 
-def _worker_init() -> None:
-    """Start of a worker process: keep large arrays on the malloc heap (glibc).
+def _exit_with_parent(parent: int) -> None:
+    """End this worker process when ``parent`` (the process that ran ``map_batches``) ends, even
+    by SIGKILL: Linux's ``prctl(PR_SET_PDEATHSIG, SIGKILL)``, and a thread that waits on the
+    parent's pidfd (which also covers the forking thread ending before the process)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux / glibc: the pidfd thread alone
+        pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+    try:
+        fd = os.pidfd_open(parent)
+    except (AttributeError, OSError):  # pragma: no cover - kernel before 5.3
+        return
+
+    def watch() -> None:
+        select.select([fd], [], [])  # readable once the parent has ended
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _worker_init(parent: int | None = None) -> None:
+    """Start of a worker process: end with the parent (:func:`_exit_with_parent`), and keep large
+    arrays on the malloc heap (glibc).
 
     A batch's sparse matrices and index arrays are tens of MB each; above glibc's mmap threshold
     (at most 32 MB) every one is a fresh ``mmap`` whose pages the kernel faults in and zeroes, batch
     after batch. Raising the threshold lets the next batch reuse the memory (measured: half the
     page faults, ~10% less CPU for ``hate``); the heap is trimmed above 512 MB of free space.
     """
+    if parent is not None:
+        _exit_with_parent(parent)
     try:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(-3, 256 << 20)  # M_MMAP_THRESHOLD
@@ -319,7 +347,8 @@ def _pool_map(fn: Callable, schema: pa.Schema, batches: Iterable[pa.RecordBatch]
     gc.freeze()  # objects the workers inherit stay out of their collections: fewer pages copied
     try:
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                 initargs=(os.getpid(),)) as pool:
             pending: deque[Future] = deque()
             number = 0
             try:

@@ -246,7 +246,8 @@ RUNS = Table(
 
 USERS = Table(
     "users",
-    "Reviewers who may log in to `engineroom serve`. Passwords are stored as scrypt hashes.",
+    "Before the review store: reviewers of `engineroom serve`. Users now live in `<corpus>.review.sqlite` "
+    "(engineroom.serve.store); rows here are copied there once and no longer read.",
     (
         _c("username", "VARCHAR", "login name", False),
         _c("password_hash", "VARCHAR", "scrypt$N$r$p$salt$hash", False),
@@ -258,7 +259,8 @@ USERS = Table(
 
 REVIEWS = Table(
     "reviews",
-    "Audit log of reviewer decisions on flagged items. The latest row per item is its decision.",
+    "Before the review store: the audit log of reviewer decisions. Decisions now live in "
+    "`<corpus>.review.sqlite` (engineroom.serve.store); rows here are copied there once and no longer read.",
     (
         _c("review_id", "VARCHAR", "id of the decision", False),
         _c("item_type", "VARCHAR", "post, account or cluster", False),

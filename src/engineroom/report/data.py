@@ -13,15 +13,18 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover  (annotations only: the store is below this module)
+    import duckdb
+
     from ..corpus import Corpus
 
 
 class Findings:
     """Read-only helper over a corpus: which tables and columns exist, and small queries."""
 
-    def __init__(self, corpus: Corpus) -> None:
+    def __init__(self, corpus: "Corpus | duckdb.DuckDBPyConnection") -> None:
+        """``corpus``: an open corpus, or any DuckDB connection to one (read-only too)."""
         self.corpus = corpus
-        self.con = corpus.con
+        self.con = getattr(corpus, "con", corpus)
         rows = self.con.execute(
             "SELECT table_name, column_name FROM information_schema.columns "
             "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"

@@ -16,22 +16,26 @@ script (``script-src 'self'``: the one script is a static file), ``frame-ancesto
 ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``; all post text, names and
 bios are escaped by the templates.
 
-Database: one DuckDB connection for the app; each request borrows a cursor (its own DuckDB
-connection to the same database) from a small pool, so concurrent requests never share one.
+Data: the app only reads the corpus, through :class:`engineroom.serve.reader.CorpusReader`
+(opened read-only while requests read it, closed a second after the last), so the command line
+keeps working beside it; users, sessions and decisions live in the review store
+(:mod:`engineroom.serve.store`, SQLite beside the corpus). No request made with GET or HEAD
+changes anything.
+
+Roles: every user decides; only ``admin`` users download exports (``engineroom users add NAME
+--admin``).
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import queue as _queue
 import secrets
+import threading
 import uuid
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import duckdb
@@ -43,7 +47,10 @@ from fastapi.staticfiles import StaticFiles
 from ..corpus import Corpus
 from ..report.data import describe_evidence, post_ids_in
 from . import auth
-from .queue import DECISIONS, PAGE_SIZE, QUEUE_TABLE, ensure_queue, query_queue, queue_facets, record_decision
+from .queue import DECISIONS, PAGE_SIZE, QUEUE_TABLE, ensure_queue, query_queue, queue_facets
+from .highlight import evidence_summary, highlight
+from .reader import CorpusBusy, CorpusReader
+from .store import open_store
 
 PKG = Path(__file__).resolve().parents[1]
 SESSION_COOKIE = "er_session"
@@ -59,7 +66,9 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
-PUBLIC_PATHS = ("/login",)
+PUBLIC_PATHS = ("/login", "/favicon.ico")
+#: most items one bulk action decides (one short write transaction)
+BULK_MAX = 5000
 
 
 class Guard:
@@ -90,12 +99,18 @@ class Guard:
         if self.trusted and host not in self.trusted:
             await Response("unknown host", status_code=400, media_type="text/plain")(scope, receive, send_with_headers)
             return
-        cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
-        session = self.sessions.get(cookies.get(SESSION_COOKIE))
-        scope.setdefault("state", {})["session"] = session
         path = scope.get("path", "")
+        cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
+        token = cookies.get(SESSION_COOKIE)
+        session = None
+        if token and not path.startswith("/static/"):
+            from starlette.concurrency import run_in_threadpool
+
+            session = await run_in_threadpool(self.sessions.get, token)  # SQLite: off the event loop
+        scope.setdefault("state", {})["session"] = session
         if session is None and not (path in PUBLIC_PATHS or path.startswith("/static/")):
-            if scope.get("method") in ("GET", "HEAD") and not path.startswith("/api/"):
+            dest = headers.get(b"sec-fetch-dest", b"document").decode("latin-1")
+            if scope.get("method") in ("GET", "HEAD") and not path.startswith("/api/") and dest in ("document", "empty"):
                 query = scope.get("query_string", b"").decode("latin-1")
                 nxt = _safe_next(path + (("?" + query) if query else ""), "/queue")
                 resp: Response = RedirectResponse("/login?" + urlencode({"next": nxt}), status_code=303)
@@ -106,27 +121,10 @@ class Guard:
         await self.app(scope, receive, send_with_headers)
 
 
-class CursorPool:
-    """A fixed set of DuckDB cursors shared by request threads (one cursor per request at a time)."""
-
-    def __init__(self, con, size: int = 8) -> None:
-        self._q: _queue.Queue = _queue.Queue()
-        for _ in range(size):
-            self._q.put(con.cursor())
-
-    @contextmanager
-    def cursor(self) -> Iterator[Any]:
-        cur = self._q.get()
-        try:
-            yield cur
-        finally:
-            self._q.put(cur)
-
-
-def _corpus_view(corpus: Corpus, cur) -> Corpus:
-    """A Corpus whose queries go through ``cur`` (library functions take a Corpus)."""
+def _corpus_view(path: Path, cur) -> Corpus:
+    """A read-only Corpus whose queries go through ``cur`` (library functions take a Corpus)."""
     view = Corpus.__new__(Corpus)
-    view.path, view.read_only, view.con = corpus.path, corpus.read_only, cur
+    view.path, view.read_only, view.con = path, True, cur
     return view
 
 
@@ -176,36 +174,99 @@ def _fmt_num(v: Any) -> str:
     return str(v)
 
 
+def _prepare(db: Path) -> None:
+    """Before serving: build the review queue if the findings changed and copy review tables an
+    older corpus kept inside DuckDB into the review store (a short read-write opening; skipped
+    when a writer holds the corpus: the reader rebuilds the queue once it can)."""
+    from ..corpus import CorpusLocked
+
+    try:
+        corpus = Corpus(db)
+    except (CorpusLocked, duckdb.ConnectionException):  # held by a writer, or open in this process already
+        return
+    try:
+        ensure_queue(corpus)
+        open_store(db, con=corpus.con).close()
+    finally:
+        corpus.close()
+
+
+def _login_token(value: str | None) -> str:
+    """The browser's login-form token when it has a well-formed one, else a new one: every login
+    page (a second tab, the back button, the browser's own requests) keeps the same token."""
+    if value and 40 <= len(value) <= 64 and all(c.isalnum() or c in "-_" for c in value):
+        return value
+    return secrets.token_urlsafe(32)
+
+
 def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max_age: float = 8 * 3600,
-               max_login_failures: int = 5, login_window: float = 300.0,
+               login_free_attempts: int = 5, login_backoff: float = 1.0,
                trusted_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1", "[::1]", "testserver"),
-               pool_size: int = 8) -> FastAPI:
-    """The review app over the corpus file ``db`` (opened read-write: reviews are stored in it)."""
-    corpus = Corpus(db)
-    ensure_queue(corpus)
-    pool = CursorPool(corpus.con, pool_size)
-    with pool.cursor() as cur:
-        facets = queue_facets(cur)
-    sessions = auth.SessionStore(idle_timeout=session_idle, max_age=session_max_age)
-    limiter = auth.RateLimiter(max_login_failures, login_window)
+               pool_size: int = 8, linger: float = 1.0, blur_slurs: bool = True,
+               queue_recheck: float = 10.0) -> FastAPI:
+    """The review app over the corpus file ``db`` (read, never written, while it runs; decisions go
+    to the review store beside it). ``blur_slurs``: terms the hate lexicon matched are blurred
+    until clicked (for reviewers' wellbeing). ``linger``: seconds the corpus stays open after the
+    last request; ``queue_recheck``: at most this often, a reopening checks whether the findings
+    changed (then the queue is rebuilt)."""
+    db = Path(db)
+    _prepare(db)
+    store = open_store(db)
+    reader = CorpusReader(db, store, linger=linger, max_readers=pool_size, recheck=queue_recheck)
+    sessions = auth.SessionStore(store, idle_timeout=session_idle, max_age=session_max_age)
+    limiter = auth.LoginLimiter(store, free=login_free_attempts, base=login_backoff)
+    checking = threading.BoundedSemaphore(4)  # scrypt checks at once (each ~50 ms of one core)
     env = jinja2.Environment(loader=jinja2.PackageLoader("engineroom", "templates"), autoescape=True,
                              undefined=jinja2.ChainableUndefined)
     env.filters.update(t=_fmt_time, n=_fmt_num, safe_url=_safe_url, evidence=describe_evidence)
     env.globals["qs"] = lambda **kw: urlencode({k: v for k, v in kw.items() if v not in (None, "")})
+    env.globals["blur"] = blur_slurs
+    env.filters["highlight"] = lambda text, evidence=(): highlight(text, evidence, blur_slurs)
+    env.filters["evidence_line"] = lambda ev: evidence_summary(ev, blur_slurs, describe_evidence)
     trusted = {h.lower() for h in trusted_hosts}
 
     app = FastAPI(title="engineroom review", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.corpus, app.state.pool, app.state.sessions, app.state.limiter = corpus, pool, sessions, limiter
-    app.state.facets = facets
-    counts: dict = {}  # cached queue counts per filter (cleared on every decision)
+    app.state.store, app.state.reader, app.state.sessions, app.state.limiter = store, reader, sessions, limiter
+    facets: dict = {}
+    counts: dict = {}  # cached queue counts per filter, for one version of the decisions
+
+    def current_counts() -> dict:
+        """The count cache, emptied whenever any process changed a decision."""
+        version = store.state_version()
+        if counts.get("__version__") != version:
+            counts.clear()
+            counts["__version__"] = version
+        return counts
+
+    def refresh_facets(con) -> None:
+        facets.clear()
+        facets.update(queue_facets(con))
+        counts.clear()
+
+    reader.on_rebuild.append(refresh_facets)
     app.mount("/static", StaticFiles(directory=str(PKG / "static")), name="static")
+
+    def get_facets(cur) -> dict:
+        if not facets:
+            refresh_facets(cur)
+        return facets
 
     def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         s = getattr(request.state, "session", None)
         page = env.get_template(f"serve/{name}").render(
-            user=s.username if s else None, csrf=s.csrf if s else "", path=request.url.path,
+            user=s.username if s else None, csrf=s.csrf if s else "", is_admin=bool(s and s.is_admin),
+            path=request.url.path,
             here=str(request.url.path) + (("?" + request.url.query) if request.url.query else ""), **ctx)
         return HTMLResponse(page, status_code=status)
+
+    @app.exception_handler(CorpusBusy)
+    async def corpus_busy(request: Request, exc: CorpusBusy):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "10"})
+        resp = render(request, "error.html", status=503, message="The corpus is being changed by a command "
+                      f"right now; this page works again when it has finished. ({exc})")
+        resp.headers["Retry-After"] = "10"
+        return resp
 
     # -- middleware: hosts, sessions, security headers -------------------------------------
     app.add_middleware(Guard, sessions=sessions, trusted=trusted)
@@ -216,47 +277,60 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
             return JSONResponse({"detail": "missing or wrong CSRF token"}, status_code=403)
         return None
 
+    def require_admin(request: Request) -> Response | None:
+        s = request.state.session
+        if s is None or not s.is_admin:
+            return render(request, "error.html", status=403,
+                          message="Exports are for admins (engineroom users add NAME --admin).")
+        return None
+
     # -- login / logout ---------------------------------------------------------------------
+    @app.get("/favicon.ico")
+    def favicon():
+        return Response(status_code=204, headers={"Cache-Control": "max-age=86400"})
+
     def login_page(request: Request, error: str = "", status: int = 200, next_: str = "/queue") -> HTMLResponse:
-        token = secrets.token_urlsafe(32)
+        token = _login_token(request.cookies.get(LOGIN_CSRF_COOKIE))
         resp = render(request, "login.html", status=status, error=error, login_csrf=token, next=_safe_next(next_))
         resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login",
-                        secure=request.url.scheme == "https", max_age=3600)
+                        secure=request.url.scheme == "https", max_age=8 * 3600)
         return resp
 
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, next: str = "/queue"):
+        if request.state.session is not None:  # logged in already (the back button, a second tab)
+            return RedirectResponse(_safe_next(next), status_code=303)
         return login_page(request, next_=next)
 
     @app.post("/login")
     async def login(request: Request):
         form = await request.form()
         name, password = str(form.get("username", ""))[:64], str(form.get("password", ""))[:1024]
+        nxt = str(form.get("next", ""))
         cookie, field = request.cookies.get(LOGIN_CSRF_COOKIE), str(form.get("csrf_token", ""))
         if not cookie or not field or not secrets.compare_digest(cookie, field):
-            return JSONResponse({"detail": "missing or wrong CSRF token"}, status_code=403)
-        ip = request.client.host if request.client else "?"
-        keys = (f"ip:{ip}", f"user:{name.lower()}")
-        wait = limiter.blocked(*keys)
+            return login_page(request, "The login form had expired: please log in again.", 403, nxt)
+        from starlette.concurrency import run_in_threadpool
+
+        wait = await run_in_threadpool(limiter.begin, name)  # counted now, before the password is checked
         if wait > 0:
-            resp = login_page(request, "Too many failed logins: try again later.", 429, str(form.get("next", "")))
+            resp = login_page(request, f"Too many failed logins for {name}: try again in {int(wait) + 1} s.", 429, nxt)
             resp.headers["Retry-After"] = str(int(wait) + 1)
             return resp
         from starlette.concurrency import run_in_threadpool
 
-        def check() -> bool:
-            with pool.cursor() as cur:
-                return auth.check_login(cur, name, password)
+        def check():
+            with checking:
+                return auth.check_login(store, name, password)
 
-        if not await run_in_threadpool(check):
-            limiter.fail(*keys)
-            return login_page(request, "Wrong user name or password.", 401, str(form.get("next", "")))
-        limiter.reset(f"user:{name.lower()}")
-        token, _ = sessions.create(name)
-        resp = RedirectResponse(_safe_next(str(form.get("next", ""))), status_code=303)
+        user = await run_in_threadpool(check)
+        if user is None:
+            return login_page(request, "Wrong user name or password.", 401, nxt)
+        await run_in_threadpool(limiter.succeeded, name)
+        token, _ = await run_in_threadpool(sessions.create, user["username"])
+        resp = RedirectResponse(_safe_next(nxt), status_code=303)
         resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",
                         secure=request.url.scheme == "https", max_age=int(session_max_age))
-        resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
         return resp
 
     @app.post("/logout")
@@ -275,41 +349,78 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     def home():
         return RedirectResponse("/queue", status_code=303)
 
-    def _queue_args(analysis, community, narrative, item_type, status, page):
+    def _queue_args(analysis, community, narrative, item_type, status, page, group=None):
         status = status if status in ("pending", "all") + DECISIONS else "pending"
         item_type = item_type if item_type in ITEM_TYPES else None
         try:
             page = max(1, min(int(page or 1), 100_000))
         except ValueError:
             page = 1
+        group = group if group and len(group) == 32 and all(c in "0123456789abcdef" for c in group) else None
         return dict(analysis=analysis or None, community=community or None, narrative=narrative or None,
-                    item_type=item_type, status=status, page=page)
+                    item_type=item_type, status=status, page=page, group=group)
 
     @app.get("/queue", response_class=HTMLResponse)
     def queue_page(request: Request, analysis: str = "", community: str = "", narrative: str = "",
-                   item_type: str = "", status: str = "pending", page: str = "1"):
-        args = _queue_args(analysis, community, narrative, item_type, status, page)
-        with pool.cursor() as cur:
-            rows, total = query_queue(cur, count_cache=counts, **args)
+                   item_type: str = "", status: str = "pending", page: str = "1", done: str = "", undone: str = "",
+                   group: str = ""):
+        args = _queue_args(analysis, community, narrative, item_type, status, page, group)
+        with reader.cursor() as cur:
+            rows, total = query_queue(cur, count_cache=current_counts(), **args)
+            fac = get_facets(cur)
         pages = max(1, -(-total // PAGE_SIZE))
-        return render(request, "queue.html", rows=rows, total=total, pages=pages, f=args, facets=app.state.facets)
+        batch = None
+        if done:
+            ids = store.batch_ids(done)
+            mine = store.rows("SELECT count(*) AS n, min(reviewer) AS who, min(decision) AS decision FROM reviews "
+                              "WHERE batch_id = ? AND decision != 'undo'", [done])[0]
+            if ids and mine["who"] == request.state.session.username:
+                batch = {"id": done, "n": mine["n"], "decision": mine["decision"]}
+        others = sessions.count(request.state.session.username) - 1
+        return render(request, "queue.html", rows=rows, total=total, pages=pages, f=args, facets=fac,
+                      batch=batch, undone=undone, others=others, bulk_max=BULK_MAX)
 
     @app.get("/api/queue")
     def api_queue(analysis: str = "", community: str = "", narrative: str = "", item_type: str = "",
-                  status: str = "pending", page: str = "1"):
-        args = _queue_args(analysis, community, narrative, item_type, status, page)
-        with pool.cursor() as cur:
-            rows, total = query_queue(cur, count_cache=counts, **args)
+                  status: str = "pending", page: str = "1", group: str = ""):
+        args = _queue_args(analysis, community, narrative, item_type, status, page, group)
+        with reader.cursor() as cur:
+            rows, total = query_queue(cur, count_cache=current_counts(), **args)
         return JSONResponse(json.loads(json.dumps({"total": total, "page": args["page"], "items": rows}, default=str)))
 
     # -- item pages -------------------------------------------------------------------------
     def _history(cur, item_type: str, platform: str | None, item_id: str) -> list[dict]:
-        return _rows(cur, "SELECT * FROM reviews WHERE item_type = ? AND coalesce(platform, '') = coalesce(?, '') AND item_id = ? "
-                          "ORDER BY decided_at DESC LIMIT 200", [item_type, platform, item_id])
+        return store.log(item=(item_type, platform, item_id), limit=200)
 
     def _flags(cur, item_type: str, platform: str | None, item_id: str) -> list[dict]:
         return _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE item_type = ? AND coalesce(platform, '') = coalesce(?, '') "
                           "AND item_id = ? ORDER BY score DESC", [item_type, platform, item_id])
+
+    def _post_by_rows(cur, platform: str, post_id: str):
+        """(post, hate, narratives, flags) rows of a post through ``review_post_rows`` (row ids,
+        found by a hash), or None when that table is missing or does not match the tables."""
+        if not _has(cur, "review_post_rows", "h", "post_row"):
+            return None
+        look = cur.execute("SELECT post_row, hate_rows, narrative_rows, queue_rows FROM review_post_rows "
+                           "WHERE h = hash(?::VARCHAR, ?::VARCHAR) AND platform = ? AND post_id = ?",
+                           [platform, post_id, platform, post_id]).fetchall()
+        if not look:
+            return [], [], [], []
+        post_row, hate_rows, narr_rows, queue_rows = look[0]
+
+        def by_rows(table: str, rows: list | None, order: str = "") -> list[dict]:
+            if not rows:
+                return []
+            return _rows(cur, f"SELECT * FROM {table} WHERE rowid IN ({', '.join(str(int(r)) for r in rows)}) {order}")
+
+        post = _rows(cur, "SELECT * EXCLUDE (extra) FROM posts WHERE rowid = ?", [int(post_row)])
+        hate, narr = by_rows("hate", hate_rows), by_rows("narratives", narr_rows)
+        flags = by_rows(QUEUE_TABLE, queue_rows, "ORDER BY score DESC")
+        rows = post + hate + narr
+        if any(r.get("platform") != platform or r.get("post_id") != post_id for r in rows) or any(
+                f.get("item_id") != post_id for f in flags):
+            return None  # the tables changed since the lookup was built
+        return post, hate, narr, flags
 
     def _posts_by_ids(cur, ids: list[str], limit: int = 30) -> list[dict]:
         ids = list(dict.fromkeys(str(i) for i in ids))[:limit]
@@ -320,25 +431,30 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
     @app.get("/post/{platform}/{post_id:path}", response_class=HTMLResponse)
     def post_page(request: Request, platform: str, post_id: str):
-        with pool.cursor() as cur:
-            post = _rows(cur, "SELECT * EXCLUDE (extra) FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id])
+        with reader.cursor() as cur:
+            found = _post_by_rows(cur, platform, post_id)
+            if found is None:  # no lookup table (or it is out of date): compare every id
+                post = _rows(cur, "SELECT * EXCLUDE (extra) FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id])
+                hate = _rows(cur, "SELECT * FROM hate WHERE platform = ? AND post_id = ?", [platform, post_id]) \
+                    if _has(cur, "hate", "post_id") else []
+                narr = _rows(cur, "SELECT * FROM narratives WHERE platform = ? AND post_id = ?", [platform, post_id]) \
+                    if _has(cur, "narratives", "post_id") else []
+                flags = _flags(cur, "post", platform, post_id)
+            else:
+                post, hate, narr, flags = found
             if not post:
                 return render(request, "error.html", status=404, message="No such post.")
             post = post[0]
             author = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
                            [platform, post["account_id"]]) if post.get("account_id") else []
-            hate = _rows(cur, "SELECT * FROM hate WHERE platform = ? AND post_id = ?", [platform, post_id]) \
-                if _has(cur, "hate", "post_id") else []
-            narr = _rows(cur, "SELECT * FROM narratives WHERE platform = ? AND post_id = ?", [platform, post_id]) \
-                if _has(cur, "narratives", "post_id") else []
-            flags = _flags(cur, "post", platform, post_id)
             history = _history(cur, "post", platform, post_id)
+        evidence = [h.get("evidence") for h in hate] + [n.get("evidence") for n in narr] + [f.get("evidence") for f in flags]
         return render(request, "post.html", post=post, author=author[0] if author else None, hate=hate,
-                      narratives=narr, flags=flags, history=history)
+                      narratives=narr, flags=flags, history=history, evidence=evidence)
 
     @app.get("/account/{platform}/{account_id:path}", response_class=HTMLResponse)
     def account_page(request: Request, platform: str, account_id: str):
-        with pool.cursor() as cur:
+        with reader.cursor() as cur:
             acc = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
                         [platform, account_id])
             flags = _flags(cur, "account", platform, account_id)
@@ -350,19 +466,19 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                        [platform, account_id]) if _has(cur, "engine_room", "account_id") else []
             timeline = _rows(cur, "SELECT post_id, created_at, kind, text, url, handle, label, score, "
                                   "count(*) OVER () AS n_total FROM review_account_posts "
-                                  "WHERE platform = ? AND account_id = ? ORDER BY created_at DESC LIMIT 100",
-                             [platform, account_id])
+                                  "WHERE h = hash(?::VARCHAR, ?::VARCHAR) AND platform = ? AND account_id = ? "
+                                  "ORDER BY created_at DESC LIMIT 100", [platform, account_id, platform, account_id])
             n_posts = timeline[0]["n_total"] if timeline else 0
             out_n = _rows(cur, """SELECT o.kind, o.target AS other, coalesce(a.handle, o.target_handle) AS handle, o.n
-                                  FROM (SELECT * FROM review_neighbours_out WHERE platform = ? AND source_account_id = ?
-                                        ORDER BY n DESC, target LIMIT 25) o
+                                  FROM (SELECT * FROM review_neighbours_out WHERE h = hash(?::VARCHAR, ?::VARCHAR)
+                                        AND platform = ? AND source_account_id = ? ORDER BY n DESC, target LIMIT 25) o
                                   LEFT JOIN accounts a ON a.platform = o.platform AND a.account_id = o.target
-                                  ORDER BY o.n DESC, o.target""", [platform, account_id])
+                                  ORDER BY o.n DESC, o.target""", [platform, account_id, platform, account_id])
             in_n = _rows(cur, """SELECT i.kind, i.source_account_id AS other, a.handle, i.n
-                                 FROM (SELECT * FROM review_neighbours_in WHERE platform = ? AND target = ?
-                                       ORDER BY n DESC, source_account_id LIMIT 25) i
+                                 FROM (SELECT * FROM review_neighbours_in WHERE h = hash(?::VARCHAR, ?::VARCHAR)
+                                       AND platform = ? AND target = ? ORDER BY n DESC, source_account_id LIMIT 25) i
                                  LEFT JOIN accounts a ON a.platform = i.platform AND a.account_id = i.source_account_id
-                                 ORDER BY i.n DESC, i.source_account_id""", [platform, account_id])
+                                 ORDER BY i.n DESC, i.source_account_id""", [platform, account_id, platform, account_id])
             coord = _rows(cur, """SELECT c.network, CASE WHEN c.account_1 = ? THEN c.account_2 ELSE c.account_1 END AS other,
                                          c.weight, a.handle
                                   FROM coordination c LEFT JOIN accounts a ON a.platform = c.platform
@@ -376,8 +492,11 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                 if _has(cur, "coordination_clusters", "cluster_id", "account_id") else []
             community = _rows(cur, "SELECT community, pagerank FROM graph_nodes WHERE platform = ? AND account_id = ?",
                               [platform, account_id]) if _has(cur, "graph_nodes", "community", "pagerank") else []
-            post_flags = _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE item_type = 'post' AND platform = ? "
-                                    "AND account_id = ? ORDER BY score DESC LIMIT 30", [platform, account_id])
+            qrows = [int(r[0]) for r in cur.execute(
+                "SELECT unnest(queue_rows) FROM review_account_posts WHERE h = hash(?::VARCHAR, ?::VARCHAR) "
+                "AND platform = ? AND account_id = ?", [platform, account_id, platform, account_id]).fetchall()]
+            post_flags = _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE rowid IN ({', '.join(map(str, qrows))}) "
+                                    "ORDER BY score DESC LIMIT 30") if qrows else []
             history = _history(cur, "account", platform, account_id)
         signal_items, other_signals = [], []
         first = ("operation_score", "operation_label", "top_signals", "profile_score", "behaviour_score", "rule_score")
@@ -395,7 +514,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
     @app.get("/cluster/{cluster_id:path}", response_class=HTMLResponse)
     def cluster_page(request: Request, cluster_id: str):
-        with pool.cursor() as cur:
+        with reader.cursor() as cur:
             if not _has(cur, "coordination_clusters", "cluster_id", "account_id"):
                 return render(request, "error.html", status=404, message="No coordination clusters in this corpus.")
             members = _rows(cur, """SELECT m.*, a.handle AS account_handle, a.display_name, a.followers
@@ -429,8 +548,8 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                       evidence=describe_evidence(members[0].get("evidence"), 600))
 
     # -- decisions ------------------------------------------------------------------------
-    def _store(cur, session: auth.Session, item_type: str, platform: str | None, item_id: str,
-               analysis: str | None, decision: str, note: str) -> str | None:
+    def _check_item(cur, item_type: str, platform: str | None, item_id: str, analysis: str | None,
+                    decision: str, note: str) -> str | None:
         if item_type not in ITEM_TYPES:
             return "unknown item type"
         if decision not in DECISIONS:
@@ -438,7 +557,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         if not item_id or len(item_id) > 300 or len(note) > 4000 or len(platform or "") > 100:
             return "bad item or note too long"
         if analysis:
-            ok = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE} WHERE item_type = ? AND coalesce(platform, '') = coalesce(?, '') "
+            ok = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE} WHERE item_type = ? AND platform = coalesce(?, '') "
                              "AND item_id = ? AND analysis = ?", [item_type, platform, item_id, analysis]).fetchall()[0][0]
         elif item_type == "post":
             ok = cur.execute("SELECT count(*) FROM posts WHERE platform = ? AND post_id = ?", [platform, item_id]).fetchall()[0][0]
@@ -448,19 +567,43 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         else:
             ok = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE} WHERE item_type = 'cluster' AND item_id = ?",
                              [item_id]).fetchall()[0][0]
-        if not ok:
-            return "no such flagged item"
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
-        for attempt in range(3):  # two reviewers deciding the same item at once: retry the loser
-            try:
-                record_decision(cur, uuid.uuid4().hex, item_type, platform, item_id, analysis or None, decision,
-                                note or None, session.username, now)
-                counts.clear()
-                break
-            except duckdb.TransactionException:
-                if attempt == 2:
-                    raise
-        return None
+        return None if ok else "no such flagged item"
+
+    def _decide(session: auth.Session, items: list[dict], decision: str, note: str) -> tuple[str | None, str | None]:
+        """Check ``items`` against the corpus, then store them as one batch: (error, batch id).
+        A decision on a group's lead is a decision on each of its near-identical copies too."""
+        with reader.cursor() as cur:
+            for it in items:
+                err = _check_item(cur, it["item_type"], it.get("platform"), it["item_id"], it.get("analysis"),
+                                  decision, note)
+                if err:
+                    return err, None
+            leads = [it for it in items if it["item_type"] == "post" and it.get("analysis")]
+            if leads:
+                copies = cur.execute(
+                    f"""SELECT c.item_type, c.platform, c.item_id, c.analysis
+                        FROM (SELECT unnest(?::STRUCT(p VARCHAR, i VARCHAR, a VARCHAR)[]) AS k) d
+                        JOIN {QUEUE_TABLE} l ON l.item_type = 'post' AND l.platform = d.k.p AND l.item_id = d.k.i
+                             AND l.analysis = d.k.a AND l.lead AND l.copies > 1
+                        JOIN {QUEUE_TABLE} c ON c.analysis = l.analysis AND c.dup_key = l.dup_key AND NOT c.lead""",
+                    [[{"p": it.get("platform") or "", "i": it["item_id"], "a": it["analysis"]} for it in leads]]).fetchall()
+                seen = {(it["item_type"], it.get("platform") or "", it["item_id"], it.get("analysis") or "") for it in items}
+                for t, p, i, a in copies:
+                    if (t, p, i, a) not in seen:
+                        seen.add((t, p, i, a))
+                        items = items + [{"item_type": t, "platform": p or None, "item_id": i, "analysis": a}]
+        batch = uuid.uuid4().hex
+        store.record([dict(it, decision=decision, note=note) for it in items], session.username, batch)
+        counts.clear()
+        return None, batch
+
+    def _item_of(get) -> dict:
+        return {"item_type": str(get("item_type", "")), "platform": str(get("platform") or "") or None,
+                "item_id": str(get("item_id") or ""), "analysis": str(get("analysis") or "") or None}
+
+    def _with(url: str, **params: str) -> str:
+        url = _safe_next(url)
+        return url + ("&" if "?" in url else "?") + urlencode(params)
 
     @app.post("/review")
     async def review(request: Request):
@@ -470,17 +613,73 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
             return bad
         from starlette.concurrency import run_in_threadpool
 
-        def store() -> str | None:
-            with pool.cursor() as cur:
-                return _store(cur, request.state.session, str(form.get("item_type", "")),
-                              str(form.get("platform", "")) or None, str(form.get("item_id", "")),
-                              str(form.get("analysis", "")) or None, str(form.get("decision", "")),
-                              str(form.get("note", "")).strip())
-
-        err = await run_in_threadpool(store)
+        err, batch = await run_in_threadpool(_decide, request.state.session, [_item_of(form.get)],
+                                             str(form.get("decision", "")), str(form.get("note", "")).strip())
         if err:
             return render(request, "error.html", status=400, message=err)
-        return RedirectResponse(_safe_next(str(form.get("next", ""))), status_code=303)
+        return RedirectResponse(_with(str(form.get("next", "")), done=batch), status_code=303)
+
+    @app.post("/review/bulk")
+    async def review_bulk(request: Request):
+        """One decision for the selected queue rows (``item`` values ``type|platform|id|analysis``)
+        or, with ``scope=filter``, for every pending row matching the filter (at most BULK_MAX;
+        ``expected`` must equal that count, so that nobody decides on more than they saw)."""
+        form = await request.form()
+        bad = require_csrf(request, form.get("csrf_token"))
+        if bad:
+            return bad
+        decision, note = str(form.get("decision", "")), str(form.get("note", "")).strip()
+        from starlette.concurrency import run_in_threadpool
+
+        if form.get("scope") == "filter":
+            args = _queue_args(form.get("analysis"), form.get("community"), form.get("narrative"),
+                               form.get("item_type"), "pending", 1)
+
+            def matching() -> tuple[list[dict], int]:
+                with reader.cursor() as cur:
+                    return query_queue(cur, page=1, page_size=BULK_MAX, **{k: v for k, v in args.items() if k != "page"})
+
+            rows, total = await run_in_threadpool(matching)
+            if total > BULK_MAX:
+                return render(request, "error.html", status=400,
+                              message=f"{total:,} items match: narrow the filter to at most {BULK_MAX:,}.")
+            if str(total) != str(form.get("expected", "")):
+                return render(request, "error.html", status=409, message=f"{total:,} items match now, not "
+                              f"{form.get('expected')}: the queue changed; look again before deciding on all of them.")
+            items = [{"item_type": r["item_type"], "platform": r["platform"] or None, "item_id": r["item_id"],
+                      "analysis": r["analysis"]} for r in rows]
+        else:
+            items = []
+            for v in form.getlist("item")[:BULK_MAX]:
+                parts = str(v).split("|", 3)
+                if len(parts) != 4:
+                    return render(request, "error.html", status=400, message="bad item")
+                items.append({"item_type": parts[0], "platform": parts[1] or None, "item_id": parts[2],
+                              "analysis": parts[3] or None})
+        if not items:
+            return render(request, "error.html", status=400, message="Nothing selected.")
+        err, batch = await run_in_threadpool(_decide, request.state.session, items, decision, note)
+        if err:
+            return render(request, "error.html", status=400, message=err)
+        return RedirectResponse(_with(str(form.get("next", "")), done=batch), status_code=303)
+
+    @app.post("/undo")
+    async def undo(request: Request):
+        """Take back a batch (``batch``) or one decision (``review_id``); the audit log keeps both."""
+        form = await request.form()
+        bad = require_csrf(request, form.get("csrf_token"))
+        if bad:
+            return bad
+        from starlette.concurrency import run_in_threadpool
+
+        def run() -> int:
+            ids = store.batch_ids(str(form.get("batch"))) if form.get("batch") else [str(form.get("review_id", ""))]
+            n = store.undo(ids, request.state.session.username)
+            counts.clear()
+            return n
+
+        n = await run_in_threadpool(run)
+        return RedirectResponse(_with(str(form.get("next", "")), undone=str(n)), status_code=303)
 
     @app.post("/api/review")
     async def api_review(request: Request):
@@ -495,57 +694,52 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
             return JSONResponse({"detail": "JSON object expected"}, status_code=400)
         from starlette.concurrency import run_in_threadpool
 
-        def store() -> str | None:
-            with pool.cursor() as cur:
-                return _store(cur, request.state.session, str(body.get("item_type", "")),
-                              str(body.get("platform") or "") or None, str(body.get("item_id", "")),
-                              str(body.get("analysis") or "") or None, str(body.get("decision", "")),
-                              str(body.get("note") or "").strip())
-
-        err = await run_in_threadpool(store)
+        err, batch = await run_in_threadpool(_decide, request.state.session, [_item_of(body.get)],
+                                             str(body.get("decision", "")), str(body.get("note") or "").strip())
         if err:
             return JSONResponse({"detail": err}, status_code=400)
-        return JSONResponse({"ok": True})
+        return JSONResponse({"ok": True, "batch": batch, "review_ids": store.batch_ids(batch)})
 
     @app.get("/reviews", response_class=HTMLResponse)
     def reviews_page(request: Request, reviewer: str = "", decision: str = ""):
-        where, params = [], []
-        if reviewer:
-            where.append("reviewer = ?")
-            params.append(reviewer)
-        if decision in DECISIONS:
-            where.append("decision = ?")
-            params.append(decision)
-        with pool.cursor() as cur:
-            rows = _rows(cur, "SELECT * FROM reviews " + ("WHERE " + " AND ".join(where) if where else "")
-                         + " ORDER BY decided_at DESC LIMIT 500", params)
-            counts = _rows(cur, "SELECT decision, count(*) AS n FROM reviews GROUP BY 1 ORDER BY 1")
-        return render(request, "reviews.html", rows=rows, counts=counts, reviewer=reviewer, decision=decision)
+        rows = store.log(reviewer or None, decision if decision in DECISIONS + ("undo",) else None)
+        counts_ = store.rows("SELECT decision, count(*) AS n FROM reviews GROUP BY 1 ORDER BY 1")
+        return render(request, "reviews.html", rows=rows, counts=counts_, reviewer=reviewer, decision=decision)
 
-    # -- exports ----------------------------------------------------------------------------
+    # -- exports (admins; read-only) -----------------------------------------------------------
     @app.get("/export", response_class=HTMLResponse)
     def export_page(request: Request):
-        with pool.cursor() as cur:
-            counts = _rows(cur, "SELECT item_type, decision, count(*) AS n FROM (" + _latest_sql() + ") GROUP BY ALL ORDER BY 1, 2")
-        return render(request, "export.html", counts=counts)
+        counts_ = store.rows("SELECT item_type, decision, count(*) AS n FROM review_state GROUP BY 1, 2 ORDER BY 1, 2")
+        me = store.user(request.state.session.username) or {}
+        return render(request, "export.html", counts=counts_, email=me.get("email") or "")
 
     @app.get("/export/{name}")
-    def export_file(name: str):
+    def export_file(request: Request, name: str, notifier_name: str = "", notifier_email: str = ""):
         from .. import export as ex
 
+        denied = require_admin(request)
+        if denied:
+            return denied
         stem, _, suffix = name.rpartition(".")
-        if stem not in ("platform-report", "labels-posts", "labels-accounts") or suffix not in ("csv", "json"):
+        if stem not in ("platform-report", "labels-posts", "labels-accounts", "dsa-notices") or suffix not in ("csv", "json"):
             return JSONResponse({"detail": "unknown export"}, status_code=404)
-        with pool.cursor() as cur:
-            view = _corpus_view(corpus, cur)
+        with reader.cursor() as cur:
+            view = _corpus_view(db, cur)
             if stem == "platform-report":
-                df = ex.platform_report(view)
+                df = ex.platform_report(view, store)
+            elif stem == "dsa-notices":
+                me = store.user(request.state.session.username) or {}
+                try:
+                    df = ex.dsa_notices(view, store, notifier_name or request.state.session.username,
+                                        notifier_email or me.get("email") or "")
+                except ValueError as exc:
+                    return render(request, "error.html", status=400, message=str(exc))
             else:
-                df = ex.review_labels(view, "post" if stem == "labels-posts" else "account")
+                df = ex.review_labels(view, "post" if stem == "labels-posts" else "account", store)
         if suffix == "csv":
-            buf = io.StringIO()
-            (df.map(ex._neutralise) if stem == "platform-report" else df).to_csv(buf, index=False)
-            data, media = buf.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
+            data, media = ex.csv_bytes(df), "text/csv; charset=utf-8"
+        elif stem == "dsa-notices":
+            data, media = json.dumps(ex.dsa_json(df), ensure_ascii=False, indent=1).encode("utf-8"), "application/json"
         else:
             data = json.dumps(ex._records(df), ensure_ascii=False, indent=1).encode("utf-8")
             media = "application/json"
@@ -555,8 +749,3 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
     return app
 
-
-def _latest_sql() -> str:
-    from .queue import LATEST_REVIEWS
-
-    return LATEST_REVIEWS

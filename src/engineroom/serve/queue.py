@@ -18,7 +18,7 @@ Columns: item_type, platform, item_id, analysis, score, reason, category, narrat
 (from ``graph_nodes``), account_id, handle, created_at, snippet (first 280 characters of the
 text, or the profile name and bio), evidence (JSON text).
 
-The queue pages read only this table (plus the small ``reviews`` log), so they stay fast on a
+The queue pages read only this table (plus the decisions in force, from the review store), so they stay fast on a
 corpus of millions of posts. It is rebuilt when the findings change: a signature of the ``runs``
 table and the source tables' row counts is kept in ``review_queue_meta``.
 """
@@ -41,7 +41,15 @@ PAGE_SIZE = 50
 DECISIONS = ("confirm", "reject", "escalate")
 
 
-QUEUE_VERSION = 5
+QUEUE_VERSION = 10
+
+#: posts whose texts are equal once lower-cased and stripped of a retweet prefix, links, mentions,
+#: '#' and punctuation are near-identical copies: one queue item (the highest-scored, ``lead``)
+#: with ``copies`` members sharing ``dup_key`` (an MD5 of that text; texts under 20 characters
+#: after stripping are not grouped)
+DUP_KEY = """CASE WHEN length({norm}) >= 20 THEN md5({norm}) END""".format(norm=(
+    "trim(regexp_replace(regexp_replace(regexp_replace(lower(coalesce(p.text, '')), '^rt @[^ :]+:? ?', ''), "
+    "'https?://[^ ]+|@[^ ]+|#', ' ', 'g'), '[^\\p{L}\\p{N}]+', ' ', 'g'))"))
 
 
 def _signature(f: Findings) -> str:
@@ -71,7 +79,7 @@ def _parts(f: Findings) -> list[str]:
                    CASE WHEN h.label = 'antisemitic' THEN 'antisemitic' ELSE 'other hate' END AS reason,
                    CAST({col('hate', 'category', 'NULL', 'h.')} AS VARCHAR) AS category, NULL::VARCHAR AS narrative,
                    p.account_id, p.handle, p.created_at, left(p.text, 280) AS snippet,
-                   CAST({col('hate', 'evidence', 'NULL', 'h.')} AS VARCHAR) AS evidence
+                   CAST({col('hate', 'evidence', 'NULL', 'h.')} AS VARCHAR) AS evidence, {DUP_KEY} AS dup_key
             FROM hate h LEFT JOIN posts p ON p.platform = h.platform AND p.post_id = h.post_id
             WHERE h.label IN ('antisemitic', 'other_hate')""")
     if f.has("narratives", "post_id", "narrative"):
@@ -82,7 +90,7 @@ def _parts(f: Findings) -> list[str]:
                    'narrative: ' || string_agg(n.narrative, ', ') OVER (PARTITION BY n.platform, n.post_id) AS reason,
                    n.narrative AS category, n.narrative AS narrative,
                    p.account_id, p.handle, p.created_at, left(p.text, 280) AS snippet,
-                   CAST({col('narratives', 'evidence', 'NULL', 'n.')} AS VARCHAR) AS evidence
+                   CAST({col('narratives', 'evidence', 'NULL', 'n.')} AS VARCHAR) AS evidence, {DUP_KEY} AS dup_key
             FROM narratives n LEFT JOIN posts p ON p.platform = n.platform AND p.post_id = n.post_id
             WHERE TRUE {kind}""")
     if f.has("engine_room", "account_id"):
@@ -135,26 +143,85 @@ def _parts(f: Findings) -> list[str]:
 
 
 def account_tables(f: Findings) -> list[tuple[str, str]]:
-    """Per-account copies sorted by account, so that an account page reads one block of rows
-    (DuckDB's zone maps skip the rest) instead of scanning every post and interaction:
-    ``review_account_posts`` (its posts with their hate label), ``review_neighbours_out`` /
+    """Per-account copies sorted by ``h``, a hash of platform and account (an integer: DuckDB's
+    zone maps skip every other block, which they cannot do on ids sharing a long prefix), so
+    that an account page reads one block of rows instead of scanning every post and interaction:
+    ``review_account_posts`` (its posts with their hate label and their rows in the queue),
+    ``review_neighbours_out`` /
     ``review_neighbours_in`` (interaction counts per other account and kind)."""
     hate = ("LEFT JOIN (SELECT platform, post_id, any_value(label) AS label, any_value(score) AS score FROM hate "
             "GROUP BY ALL) h ON h.platform = p.platform AND h.post_id = p.post_id"
             if f.has("hate", "post_id", "label", "score") else "")
     hcols = "h.label, h.score" if hate else "NULL::VARCHAR AS label, NULL::DOUBLE AS score"
-    posts = (f"SELECT p.platform, p.account_id, p.post_id, p.created_at, p.kind, left(p.text, 1000) AS text, p.url, "
-             f"p.handle, {hcols} FROM posts p {hate} ORDER BY p.platform, p.account_id, p.created_at DESC")
+    flags = (f"LEFT JOIN (SELECT platform, item_id, list(rowid ORDER BY rowid) AS queue_rows FROM {QUEUE_TABLE} "
+             "WHERE item_type = 'post' GROUP BY ALL) f ON f.platform = p.platform AND f.item_id = p.post_id")
+    posts = (f"SELECT hash(p.platform, p.account_id) AS h, p.platform, p.account_id, p.post_id, p.created_at, p.kind, "
+             f"left(p.text, 1000) AS text, p.url, p.handle, {hcols}, f.queue_rows FROM posts p {hate} {flags} "
+             f"ORDER BY h, p.platform, p.account_id, p.created_at DESC")
     agg = ("SELECT platform, source_account_id, coalesce(target_account_id, target_key) AS target, kind, "
            "any_value(target_handle) AS target_handle, count(*) AS n FROM interactions GROUP BY ALL")
-    return [("review_account_posts", posts),
-            ("review_neighbours_out", f"SELECT * FROM ({agg}) ORDER BY platform, source_account_id, n DESC"),
-            ("review_neighbours_in", f"SELECT * FROM ({agg}) WHERE target IS NOT NULL ORDER BY platform, target, n DESC")]
+    out = [("review_account_posts", posts),
+           ("review_neighbours_out", f"SELECT hash(platform, source_account_id) AS h, * FROM ({agg}) "
+                                     "ORDER BY h, platform, source_account_id, n DESC"),
+           ("review_neighbours_in", f"SELECT hash(platform, target) AS h, * FROM ({agg}) WHERE target IS NOT NULL "
+                                    "ORDER BY h, platform, target, n DESC")]
+    out.append(("review_post_rows", post_rows_sql(f)))
+    return out
+
+
+def post_rows_sql(f: Findings) -> str:
+    """``review_post_rows``: where a post page's rows are, by post: ``h`` (a hash of platform and
+    post id; the table is sorted by it, so a lookup reads one block of integers instead of
+    comparing a million ids), the post's ``rowid`` in ``posts`` and its rows in ``hate``,
+    ``narratives`` and ``review_queue``. Rebuilt with the queue, so the row ids are current."""
+    joins, cols = [], []
+    for name, table, key in (("hate_rows", "hate", "post_id"), ("narrative_rows", "narratives", "post_id"),
+                             ("queue_rows", QUEUE_TABLE, "item_id")):
+        if f.has(table, "platform", key) or table == QUEUE_TABLE:
+            where = "WHERE item_type = 'post'" if table == QUEUE_TABLE else ""
+            joins.append(f"LEFT JOIN (SELECT platform, {key} AS post_id, list(rowid ORDER BY rowid) AS rows FROM {table} "
+                         f"{where} GROUP BY ALL) {name} ON {name}.platform = p.platform AND {name}.post_id = p.post_id")
+            cols.append(f"{name}.rows AS {name}")
+        else:
+            cols.append(f"NULL::BIGINT[] AS {name}")
+    return (f"SELECT hash(p.platform, p.post_id) AS h, p.platform, p.post_id, p.rowid AS post_row, {', '.join(cols)} "
+            f"FROM posts p {' '.join(joins)} ORDER BY h")
 
 
 def build_queue(corpus: Corpus) -> int:
     """(Re)build ``review_queue`` from the findings tables; returns its number of rows."""
     f = Findings(corpus)
+    sql = queue_sql(f)
+    sig = _signature(f)
+    cur = corpus.con.cursor()
+    try:
+        # two transactions: the lookup tables keep row ids of the queue, which are final only
+        # once the queue is committed; the signature, written last, says both are done
+        cur.execute("BEGIN TRANSACTION")
+        cur.execute("CREATE TABLE IF NOT EXISTS review_queue_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        cur.execute("DELETE FROM review_queue_meta WHERE key = 'signature'")
+        cur.execute(f"CREATE OR REPLACE TABLE {QUEUE_TABLE} AS {sql}")
+        cur.execute(f"""CREATE OR REPLACE TABLE {GROUPS_TABLE} AS
+            SELECT item_type, analysis, community, narrative, account_id, count(*) AS n FROM {QUEUE_TABLE}
+            WHERE lead GROUP BY ALL""")
+        cur.execute("COMMIT")
+        cur.execute("BEGIN TRANSACTION")
+        for name, ddl in account_tables(f):
+            cur.execute(f"CREATE OR REPLACE TABLE {name} AS {ddl}")
+        cur.execute("INSERT OR REPLACE INTO review_queue_meta VALUES ('signature', ?)", [sig])
+        cur.execute("COMMIT")
+        n = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE}").fetchall()[0][0]
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
+    return int(n)
+
+
+def queue_sql(f: Findings) -> str:
+    """The SELECT whose rows are the review queue (read-only: an export can use it when the
+    queue table is missing or out of date)."""
     parts = _parts(f)
     if f.has("graph_nodes", "account_id", "community"):
         comm_join = ("LEFT JOIN (SELECT platform, CAST(account_id AS VARCHAR) AS account_id, "
@@ -167,113 +234,40 @@ def build_queue(corpus: Corpus) -> int:
         body = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
         sql = (f"SELECT row_number() OVER (ORDER BY u.score DESC NULLS LAST, u.item_type, u.item_id, u.analysis) AS qrank, "
                f"u.item_type, coalesce(u.platform, '') AS platform, u.item_id, u.analysis, u.score, u.reason, u.category, "
-               f"u.narrative, {comm} AS community, u.account_id, u.handle, u.created_at, u.snippet, u.evidence "
-               f"FROM (SELECT * FROM ({body}) QUALIFY row_number() OVER (PARTITION BY item_type, platform, item_id, "
+               f"u.narrative, {comm} AS community, u.account_id, u.handle, u.created_at, u.snippet, u.evidence, "
+               f"CAST(u.dup_key AS VARCHAR) AS dup_key, count(*) OVER (PARTITION BY u.analysis, u.gk) AS copies, "
+               f"row_number() OVER (PARTITION BY u.analysis, u.gk ORDER BY u.score DESC NULLS LAST, u.item_type, "
+               f"u.item_id) = 1 AS lead "
+               f"FROM (SELECT *, coalesce(CAST(dup_key AS VARCHAR), item_type || '|' || coalesce(platform, '') || '|' || item_id) AS gk "
+               f"FROM ({body}) QUALIFY row_number() OVER (PARTITION BY item_type, platform, item_id, "
                f"analysis ORDER BY score DESC NULLS LAST, narrative) = 1) u {comm_join} ORDER BY qrank")
     else:
         sql = ("SELECT NULL::BIGINT AS qrank, NULL::VARCHAR AS item_type, NULL::VARCHAR AS platform, NULL::VARCHAR AS item_id, "
                "NULL::VARCHAR AS analysis, NULL::DOUBLE AS score, NULL::VARCHAR AS reason, NULL::VARCHAR AS category, "
                "NULL::VARCHAR AS narrative, NULL::VARCHAR AS community, NULL::VARCHAR AS account_id, "
                "NULL::VARCHAR AS handle, NULL::TIMESTAMP AS created_at, NULL::VARCHAR AS snippet, "
-               "NULL::VARCHAR AS evidence WHERE FALSE")
-    sig = _signature(f)
-    cur = corpus.con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
-        cur.execute(f"CREATE OR REPLACE TABLE {QUEUE_TABLE} AS {sql}")
-        cur.execute(f"""CREATE OR REPLACE TABLE {GROUPS_TABLE} AS
-            SELECT item_type, analysis, community, narrative, account_id, count(*) AS n FROM {QUEUE_TABLE} GROUP BY ALL""")
-        for name, ddl in account_tables(f):
-            cur.execute(f"CREATE OR REPLACE TABLE {name} AS {ddl}")
-        cur.execute("CREATE TABLE IF NOT EXISTS review_queue_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        cur.execute("INSERT OR REPLACE INTO review_queue_meta VALUES ('signature', ?)", [sig])
-        cur.execute("COMMIT")
-        n = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE}").fetchall()[0][0]
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
-    sync_review_state(corpus.con)
-    return int(n)
+               "NULL::VARCHAR AS evidence, NULL::VARCHAR AS dup_key, NULL::BIGINT AS copies, NULL::BOOLEAN AS lead WHERE FALSE")
+    return sql
+
+
+def _is_current(f: Findings) -> bool:
+    if f.has(QUEUE_TABLE) and f.has("review_queue_meta") and f.has(GROUPS_TABLE) and f.has("review_post_rows"):
+        return f.scalar("SELECT value FROM review_queue_meta WHERE key = 'signature'") == _signature(f)
+    return False
+
+
+def queue_is_current(con) -> bool:
+    """Whether the queue tables exist and match the findings (``con``: any connection, read-only too)."""
+    return _is_current(Findings(con))
 
 
 def ensure_queue(corpus: Corpus) -> bool:
-    """Build ``review_queue`` when it is missing or the findings changed (True when (re)built), and
-    bring ``review_state`` up to date with the ``reviews`` log."""
-    f = Findings(corpus)
-    if f.has(QUEUE_TABLE) and f.has("review_queue_meta") and f.has(GROUPS_TABLE) and f.has("review_account_posts"):
-        old = f.scalar("SELECT value FROM review_queue_meta WHERE key = 'signature'")
-        if old == _signature(f):
-            sync_review_state(corpus.con)
-            return False
+    """Build ``review_queue`` when it is missing or the findings changed (True when (re)built);
+    ``corpus`` must be open for writing."""
+    if _is_current(Findings(corpus)):
+        return False
     build_queue(corpus)
     return True
-
-
-#: the latest decision per flag, kept beside the append-only ``reviews`` log so that queue pages
-#: join a small keyed table (platform and analysis are '' where unknown)
-REVIEW_STATE_DDL = """CREATE TABLE review_state (item_type VARCHAR, platform VARCHAR, item_id VARCHAR, analysis VARCHAR,
-    decision VARCHAR, reviewer VARCHAR, decided_at TIMESTAMP, note VARCHAR,
-    community VARCHAR, narrative VARCHAR, account_id VARCHAR, in_queue BOOLEAN,
-    PRIMARY KEY (item_type, platform, item_id, analysis))"""
-
-
-def sync_review_state(con) -> None:
-    """Rebuild ``review_state`` from the ``reviews`` audit log (with each item's queue filters)."""
-    latest = LATEST_REVIEWS.replace("PARTITION BY item_type, platform, item_id, analysis",
-                                    "PARTITION BY item_type, coalesce(platform, ''), item_id, coalesce(analysis, '')")
-    has_queue = bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
-                                 f"AND table_name = '{QUEUE_TABLE}'").fetchall()[0][0])
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
-        cur.execute("DROP TABLE IF EXISTS review_state")
-        cur.execute(REVIEW_STATE_DDL)
-        if has_queue:
-            cur.execute(f"""INSERT INTO review_state
-                SELECT l.item_type, coalesce(l.platform, ''), l.item_id, coalesce(l.analysis, ''), l.decision, l.reviewer,
-                       l.decided_at, l.note, q.community, q.narrative, q.account_id, q.item_id IS NOT NULL
-                FROM ({latest}) l LEFT JOIN {QUEUE_TABLE} q ON q.item_type = l.item_type
-                     AND q.platform = coalesce(l.platform, '') AND q.item_id = l.item_id
-                     AND coalesce(q.analysis, '') = coalesce(l.analysis, '')""")
-        else:
-            cur.execute(f"""INSERT INTO review_state
-                SELECT item_type, coalesce(platform, ''), item_id, coalesce(analysis, ''), decision, reviewer, decided_at,
-                       note, NULL, NULL, NULL, FALSE FROM ({latest})""")
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
-
-
-def record_decision(con, review_id: str, item_type: str, platform: str | None, item_id: str, analysis: str | None,
-                    decision: str, note: str | None, reviewer: str, decided_at) -> None:
-    """Append a decision to ``reviews`` and make it the item's state, in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [review_id, item_type, platform, item_id, analysis, decision, note, reviewer, decided_at])
-        q = con.execute(f"SELECT community, narrative, account_id FROM {QUEUE_TABLE} WHERE item_type = ? AND platform = ? "
-                        "AND item_id = ? AND coalesce(analysis, '') = ? LIMIT 1",
-                        [item_type, platform or "", item_id, analysis or ""]).fetchall()
-        community, narrative, account_id = q[0] if q else (None, None, None)
-        con.execute("INSERT OR REPLACE INTO review_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [item_type, platform or "", item_id, analysis or "", decision, reviewer, decided_at, note,
-                     community, narrative, account_id, bool(q)])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-
-
-LATEST_REVIEWS = """
-    SELECT item_type, platform, item_id, analysis, decision, reviewer, decided_at, note FROM (
-        SELECT *, row_number() OVER (PARTITION BY item_type, platform, item_id, analysis
-                                     ORDER BY decided_at DESC, review_id DESC) AS rn FROM reviews)
-    WHERE rn = 1"""
 
 
 COUNT_TTL = 10.0
@@ -282,17 +276,20 @@ COUNT_TTL = 10.0
 def query_queue(con, analysis: str | None = None, community: str | None = None, narrative: str | None = None,
                 item_type: str | None = None, status: str = "pending", page: int = 1,
                 page_size: int = PAGE_SIZE, account_id: str | None = None,
-                count_cache: dict | None = None) -> tuple[list[dict], int]:
+                count_cache: dict | None = None, group: str | None = None) -> tuple[list[dict], int]:
     """One page of the queue (highest score first) and the number of matching items.
 
     ``status``: ``pending`` (no decision yet), ``confirm``, ``reject``, ``escalate`` or ``all``.
-    ``con`` is a DuckDB connection or cursor (the app passes one cursor per request).
+    Near-identical posts count once: only each group's ``lead`` is listed (``copies`` says how
+    many posts it stands for); ``group`` (a ``dup_key``) lists one group's members instead.
+    ``con`` is a DuckDB connection or cursor (the app passes one cursor per request) on which
+    the decisions in force are registered as ``review_decisions`` (:mod:`engineroom.serve.reader`).
 
     Two steps keep pages fast on large queues: the page's ranks are found from the narrow
     filter columns (sorting integers only), then just those rows are read in full. With
     ``count_cache`` (a dict the app keeps per corpus and clears on every decision) counts are
     reused for up to ``COUNT_TTL`` seconds per filter; counts come from ``review_queue_groups``
-    and ``review_state``, so they never scan the queue.
+    and ``review_decisions`` joined to the queue.
     """
     where, params = [], []
     for colname, val in (("analysis", analysis), ("community", community), ("narrative", narrative),
@@ -300,9 +297,14 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
         if val:
             where.append(f"q.{colname} = ?")
             params.append(val)
+    if group:
+        where.append("q.dup_key = ?")
+        params.append(group)
+    else:
+        where.append("q.lead")
     join = ""
     if status in ("pending",) + DECISIONS:
-        join = ("LEFT JOIN review_state r ON r.item_type = q.item_type AND r.platform = q.platform "
+        join = ("LEFT JOIN review_decisions r ON r.item_type = q.item_type AND r.platform = q.platform "
                 "AND r.item_id = q.item_id AND r.analysis = coalesce(q.analysis, '')")
         if status == "pending":
             where.append("r.decision IS NULL")
@@ -320,20 +322,22 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
     key = (analysis, community, narrative, item_type, status, account_id)
     now = time.monotonic()
     hit = count_cache.get(key) if count_cache is not None else None
-    if hit is not None and now - hit[0] < COUNT_TTL:
+    if group:  # one group: a handful of rows, counted directly
+        total = int(con.execute(f"SELECT count(*) FROM {QUEUE_TABLE} q {join} {cond}", params).fetchall()[0][0])
+    elif hit is not None and now - hit[0] < COUNT_TTL:
         total = hit[1]
     else:
-        # counts from the grouped table and the small review_state, never from the queue itself
+        # counts from the grouped table and the decisions in force joined to their queue rows
         n_all = con.execute(f"SELECT coalesce(sum(n), 0) FROM {GROUPS_TABLE} WHERE {fcond}", fparams).fetchall()[0][0]
+        decided = (f"SELECT count(*) FROM review_decisions r JOIN {QUEUE_TABLE} q ON q.item_type = r.item_type "
+                   "AND q.platform = r.platform AND q.item_id = r.item_id AND coalesce(q.analysis, '') = r.analysis "
+                   f"WHERE q.lead AND {' AND '.join('q.' + c for c in filt) or 'TRUE'}")
         if status == "all":
             total = int(n_all)
         elif status == "pending":
-            done = con.execute(f"SELECT count(*) FROM review_state WHERE in_queue AND decision IS NOT NULL AND {fcond}",
-                               fparams).fetchall()[0][0]
-            total = int(n_all) - int(done)
+            total = int(n_all) - int(con.execute(decided, fparams).fetchall()[0][0])
         else:
-            total = int(con.execute(f"SELECT count(*) FROM review_state WHERE in_queue AND decision = ? AND {fcond}",
-                                    [status] + fparams).fetchall()[0][0])
+            total = int(con.execute(decided + " AND r.decision = ?", fparams + [status]).fetchall()[0][0])
         if count_cache is not None:
             if len(count_cache) > 10_000:
                 count_cache.clear()
@@ -355,10 +359,10 @@ def query_queue(con, analysis: str | None = None, community: str | None = None, 
     rows: list[dict] = []
     if ranks:
         res = con.execute(
-            f"""SELECT q.* EXCLUDE (qrank), r.decision, r.reviewer, r.decided_at, r.note
+            f"""SELECT q.* EXCLUDE (qrank), r.decision, r.reviewer, r.decided_at, r.note, r.review_id
                 FROM (SELECT * FROM {QUEUE_TABLE} WHERE qrank BETWEEN {int(min(ranks))} AND {int(max(ranks))}
                       AND qrank IN ({", ".join(str(int(r)) for r in ranks)})) q
-                LEFT JOIN review_state r ON r.item_type = q.item_type AND r.platform = q.platform
+                LEFT JOIN review_decisions r ON r.item_type = q.item_type AND r.platform = q.platform
                      AND r.item_id = q.item_id AND r.analysis = coalesce(q.analysis, '')
                 ORDER BY q.qrank""")
         names = [d[0] for d in res.description]
