@@ -89,3 +89,32 @@ def test_hashtag_games_are_not_campaigns(corpus):
     assert "dogsongs" not in set(camp["hashtag"])
     row = camp[camp["hashtag"] == "bloggsmustgo2"].iloc[0]
     assert row["target_handle"] == "jo_bloggs_mp" and row["hostile_share"] == 1.0
+
+
+def test_single_word_name_counts_when_the_posts_write_the_full_name(corpus):
+    """#ResignRahm-like tags: a one-word name is a person when its posts write a two-word name
+    with it ("Rahm Emanuel"); a product or game hashtag of the same shape (#PokemonGo) is not."""
+    from datetime import datetime, timedelta
+
+    from planted_network import insert
+
+    t0 = datetime(2015, 12, 10, 22)
+    accounts = [dict(platform="twitter", account_id=f"u{i}", handle=f"user{i}") for i in range(6)]
+    person = ["Mayor Rahm Emanuel in trouble #ResignRahm", "Rahm Emanuel hid the video #ResignRahm",
+              "Protest against Rahm Emanuel today #ResignRahm", "Chicago wants answers #ResignRahm"]
+    game = ["Caught a Pikachu #PokemonGo", "Pokemon Go museum ban #PokemonGo", "My phone died #PokemonGo",
+            "Walking all day #PokemonGo"]
+    posts, tags = [], []
+    for i in range(12):
+        for tag, raw, texts in (("resignrahm", "ResignRahm", person), ("pokemongo", "PokemonGo", game)):
+            pid = f"{tag}{i}"
+            posts.append(dict(platform="twitter", post_id=pid, account_id=f"u{i % 6}", created_at=t0 + timedelta(minutes=i),
+                              text=f"{texts[i % 4]} {i}", kind="post"))
+            tags.append(dict(platform="twitter", post_id=pid, tag=tag, tag_raw=raw, position=0))
+    for name, rows in (("accounts", accounts), ("posts", posts), ("hashtags", tags)):
+        insert(corpus, name, rows)
+    corpus.analyze(only=["campaigns"])
+    camp = corpus.table("campaigns")
+    assert "pokemongo" not in set(camp["hashtag"])
+    row = camp[camp["hashtag"] == "resignrahm"].iloc[0]
+    assert row["target_name"] == "Rahm Emanuel" and row["verb"] == "resign" and row["rule"] == "hostile_verb"

@@ -188,7 +188,49 @@ narratives:
     assert (pack.language, pack.context) == ("en", "test") and pack.narratives[0].language == "en"
 
 
+def test_or_require_is_an_alternative_set_of_groups(tmp_path):
+    """A post qualifies with every group of `require` OR every group of one `or_require` set."""
+    p = tmp_path / "x.yaml"
+    p.write_text("""
+pack: x
+narratives:
+  - name: hunt
+    kind: narrative
+    description: hunt
+    threshold: 0.01
+    exemplars: ["a witch hunt against the party"]
+    require: {topic: [antisemit*], frame: [witch hunt*]}
+    or_require:
+      - {who: [jews], frame: [witch hunt*], side: [labour]}
+""")
+    scorer = NarrativeScorer(load_narratives([p], defaults=False, user=False, env=False))
+    texts = ["the antisemitism witch hunt", "Labour's witch hunt against Jews", "a witch hunt against Jews", "Labour party"]
+    assert {m.row for m in scorer.score(texts)} == {0, 1}
+    ev = json.loads(scorer.score(texts[1:2])[0].evidence)
+    assert {"or0.who", "or0.frame", "or0.side"} <= set(ev["concepts"])
+
+
+def test_default_smear_said_without_the_word_and_counter_speech_is_not_an_epithet():
+    """Paraphrases of real misses: the witch-hunt against Jews in Labour is the smear narrative;
+    'antisemite' hurled at an opponent, or the complaint that antisemitism is protected, is not counter-speech."""
+    texts = [
+        "Labour's witch-hunters go after Jews who stand up for Palestinians",    # smear, no 'antisemitism'
+        "Trump investigation is a witch hunt, say Jews for Trump",               # no side: not the smear
+        "Traitor senator happily stood next to anti-Semitic neo-Nazis",          # epithet for an opponent
+        "You go to jail for anti semitism but insulting any religion is free",   # antisemitism 'protected'
+        "Antisemitism leads to people killing Jews, we must call it out",        # counter-speech
+    ]
+    got: dict[int, set[str]] = {}
+    for m in _default_scorer().score(texts):
+        got.setdefault(m.row, set()).add(m.narrative)
+    assert got.get(0) == {"antisemitism_smear"} and 1 not in got
+    assert 2 not in got and 3 not in got
+    assert got.get(4) == {"counter_speech_antisemitism"}
+
+
 @pytest.mark.parametrize("body,message", [
+    ("narratives:\n  - name: x\n    kind: narrative\n    description: d\n    exemplars: [a]\n    or_require: [{g: [a]}]\n", r"'or_require' needs a 'require'"),
+    ("narratives:\n  - name: x\n    kind: narrative\n    description: d\n    exemplars: [a]\n    require: {g: [a]}\n    or_require: {g: [a]}\n", r"field 'or_require' must be a list"),
     ("narratives:\n  - name: x\n    kind: narrative\n    description: d\n    exemplars: [a]\n    require: [a, b]\n", r"field 'require' must be a mapping"),
     ("narratives:\n  - name: x\n    kind: narrative\n    description: d\n    exemplars: [a]\n    require: {g: []}\n", r"'require.g' needs at least one entry"),
     ("narratives:\n  - name: x\n    kind: narrative\n    description: d\n    exemplars: [a]\n    exclude: oops\n", r"field 'exclude' must be a list"),
@@ -250,8 +292,13 @@ def test_labelled_real_posts_held_out():
     res = evaluate_frame(held[["text", "narrative"]])["by_narrative"]
     for name in ("antisemitism_smear", "israel_lobby_control", "counter_speech_antisemitism"):
         assert res[name]["precision"] >= 0.8, (name, res[name])
-    assert res["israel_lobby_control"]["recall"] >= 0.7 and res["counter_speech_antisemitism"]["recall"] >= 0.7
-    assert res["antisemitism_smear"]["recall"] >= 0.6  # below the 0.7 target: see docs/narratives.md
+    for name in ("antisemitism_smear", "israel_lobby_control", "counter_speech_antisemitism"):
+        assert res[name]["recall"] >= 0.7, (name, res[name])
+    # the fresh batch (never tuned on) resolves to real rows too; its figures are reported, not
+    # asserted against the target (docs/narratives.md: the pack misses most of its smear / lobby posts)
+    fresh = load_labelled(SHARED_DATA.parent, "fresh")
+    assert len(fresh) == (ref["split"] == "fresh").sum() > 0
+    assert evaluate_frame(fresh[["text", "narrative"]])["by_narrative"]["counter_speech_antisemitism"]["precision"] >= 0.7
 
 
 def test_labelled_reference_to_a_missing_row_is_an_error(tmp_path):

@@ -38,3 +38,15 @@ def test_headline_case_posts_give_no_names():
     assert headline_case("Megyn Kelly And Mark Fuhrman Exploit San Bernardino Shooting To Smear #BlackLivesMatter As Terrorism Enablers")
     assert not headline_case("I think Tom Watson should answer the questions about the report today")
     assert not headline_case("Tom Watson Out")  # too short to tell
+
+
+def test_person_names_skip_glued_words_groups_and_sentence_starters():
+    """Cheap fixes for names seen on the IRA corpus: a word glued to punctuation ("?Areu Hillary"),
+    sentence starters ("Until Black"), groups and places ("Syrian Refugees", "Middle East") and
+    organisations ("Obama Admin") are not people; real names still are."""
+    from engineroom.graphs import person_names
+
+    assert person_names("How many are TERRORISTS?Areu Hillary going to welcome") == []
+    assert person_names("Until Black on Black crime results in outrage") == []
+    assert person_names("Syrian Refugees in the Middle East, says Obama Admin") == []
+    assert person_names('#Brussels "Hillary Clinton lied" (Rahm Emanuel)') == ["Hillary Clinton", "Rahm Emanuel"]

@@ -69,3 +69,19 @@ def test_a_narrative_without_amplification_has_no_engine_room(corpus):
     assert h["sentences"][0] == ("The “antisemitism_smear” narrative was found in 25 posts by 8 accounts, "
                                  "but none of them was retweeted or quoted: it has no engine room.")
     assert not any("core accounts drove" in s for s in h["sentences"])
+
+
+def test_campaigns_against_one_person_share_a_sentence(corpus):
+    _posts(corpus, 20, 5)
+    day = datetime(2015, 12, 10, 22)
+    corpus.write_table("campaigns", pd.DataFrame([
+        {"hashtag": "rahmemanuelout", "tag_raw": "RahmEmanuelOut", "target_name": "Rahm Emanuel", "target_handle": None,
+         "posts": 65, "accounts": 17, "start": day, "end": day + timedelta(hours=1)},
+        {"hashtag": "resignrahm", "tag_raw": "ResignRahm", "target_name": "Rahm Emanuel", "target_handle": None,
+         "posts": 44, "accounts": 19, "start": day, "end": datetime(2016, 6, 7)},
+        {"hashtag": "dumptrump", "tag_raw": "DumpTrump", "target_name": "Donald Trump", "target_handle": None,
+         "posts": 12, "accounts": 10, "start": day, "end": day}]))
+    text = " ".join(headline(Context(Findings(corpus)))["sentences"])
+    assert ("Hashtag campaigns against Rahm Emanuel: #RahmEmanuelOut, 65 posts by 17 accounts on 2015-12-10; "
+            "#ResignRahm, 44 posts by 19 accounts from 2015-12-10 to 2016-06-07.") in text
+    assert "A hashtag campaign against Donald Trump: #DumpTrump, 12 posts by 10 accounts on 2015-12-10." in text

@@ -7,8 +7,11 @@ A hashtag is a campaign when it has at least ``min_posts`` posts and either
   ditch, resign, kickout, getridof, ...) followed by a name, or a name followed by a suffix
   (out, mustgo, mustresign, resign, mustbesacked, outnow, ...); the name must look like a person:
   two or more capitalised words in the hashtag as written (``SackTomWatson`` → "Tom Watson"), or
-  the handle / display name of an account mentioned in the hashtag's posts, or a two-word name
-  written in those posts; or
+  the handle / display name of an account mentioned in the hashtag's posts, or — for a single
+  word (``ResignRahm``, ``DumpTrump``) — a word that the hashtag's own posts write as part of a
+  two-word name in Title Case ("Rahm Emanuel", "Donald Trump"; titles such as "Mayor",
+  function words and the hashtag's verbs — "Pokemon Go" — do not count) in at least ``min_name_posts`` (default 3) distinct posts. A
+  hashtag game or a product (``PokemonGO``, ``BanIslam``, ``Chicago``) has no such name; or
 * **mention concentration** — at least ``concentration`` (default 0.5) of its posts mention or
   reply to the same account (and at least ``min_accounts`` accounts post it) *and* at least
   ``hostile_share`` (default 0.5) of its posts carry hostile intent: a word or phrase of
@@ -73,6 +76,50 @@ HOSTILE_TERMS = (
     "suspended", "remove", "removed", "prosecute", "prosecuted", "boycott", "ban", "banned", "liar", "corrupt",
     "criminal", "crook", "shame on", "hound",
 )
+#: words before or after a name that are titles, not a first name or a surname ("Mayor Rahm")
+TITLES = frozenset(
+    "mr mrs ms miss dr sir dame lord lady mayor president senator sen governor gov rep congressman "
+    "congresswoman prime minister secretary chancellor judge candidate pm mp general gen".split()
+)
+#: a run of two Title-Case words not preceded by a hashtag, mention or letter
+_PAIR = re.compile(r"(?<![#@\w])([A-Z][a-z]+)(?=\s+([A-Z][a-z]+)(?![\w]))")  # overlapping pairs
+
+
+def name_in_texts(name: str, texts: Sequence[str], min_posts: int = 3) -> str | None:
+    """The two-word name ("Rahm Emanuel") that ``texts`` most often write around the single word
+    ``name`` ("rahm"), if at least ``min_posts`` of the texts write one; else None.
+
+    >>> name_in_texts("rahm", ["Rahm Emanuel must go", "Mayor Rahm Emanuel", "Rahm Emanuel lied"])
+    'Rahm Emanuel'
+    >>> name_in_texts("pokemon", ["Catch them at the Pokemon Go museum"]) is None
+    True
+    """
+    name = name.lower()
+    counts: dict[str, int] = {}
+    n_posts = 0
+    for t in texts:
+        pairs = set()
+        for a, b in _PAIR.findall(t or ""):
+            la, lb = a.lower(), b.lower()
+            if name not in (la, lb):
+                continue
+            other = lb if la == name else la
+            if other in _NOT_NAME_PARTS or other == name:
+                continue
+            pairs.add(f"{a} {b}")
+        if pairs:
+            n_posts += 1
+            for pr in pairs:
+                counts[pr] = counts.get(pr, 0) + 1
+    if n_posts < min_posts:
+        return None
+    return max(sorted(counts), key=lambda k: counts[k])
+
+
+#: words that are never the other half of a person's name: titles, function words, the verbs
+#: themselves ("Pokemon Go" under #PokemonGo, "Corbyn Out")
+_NOT_NAME_PARTS = TITLES | _FUNCTION_WORDS | _NOT_NAMES | frozenset(PREFIX_VERBS) | frozenset(SUFFIX_VERBS)
+
 HOSTILE_PATTERN = r"(^|[^a-z0-9_])(" + "|".join(re.escape(t) for t in HOSTILE_TERMS) + r")([^a-z0-9_]|$)"
 _CAMEL = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|\d+")
 
@@ -138,10 +185,13 @@ class Campaigns(Analysis):
         pushing accounts listed per campaign (default 10).
     hostile_share:
         share of a hashtag's posts that must carry a hostile term for the mention rule (default 0.5).
+    min_name_posts:
+        distinct posts of a hostile-verb hashtag with a single-word name (``ResignRahm``) that must
+        write that word as part of a two-word name for it to count as a person (default 3).
     """
 
     name: ClassVar[str] = "campaigns"
-    version: ClassVar[str] = "2"
+    version: ClassVar[str] = "3"
     requires: ClassVar[tuple[str, ...]] = ("hate", "coordination", "accounts")
     reads: ClassVar[tuple[str, ...]] = ("posts", "hashtags", "interactions", "accounts", "hate",
                                         "coordination_clusters", "account_scores")
@@ -183,8 +233,9 @@ class Campaigns(Analysis):
     }
 
     def __init__(self, min_posts: int = 10, min_accounts: int = 3, concentration: float = 0.5,
-                 top_accounts: int = 10, hostile_share: float = 0.5) -> None:
+                 top_accounts: int = 10, hostile_share: float = 0.5, min_name_posts: int = 3) -> None:
         self.hostile_share = hostile_share
+        self.min_name_posts = min_name_posts
         self.min_posts = min_posts
         self.min_accounts = min_accounts
         self.concentration = concentration
@@ -227,7 +278,7 @@ class Campaigns(Analysis):
             sdf = engine.to_pandas(stats.join(raw, ["platform", "tag"]))
             mdf = engine.to_pandas(mtop).sort_values("r")
             bar.advance()
-            cands = self._candidates(sdf, mdf)
+            cands = self._candidates(sdf, mdf, self._single_name_texts(engine, posts, tg, sdf))
             bar.advance()
             out = self._details(engine, tg, cands)
             bar.advance()
@@ -245,9 +296,25 @@ class Campaigns(Analysis):
         }
 
     # ------------------------------------------------------------------------------------
-    def _candidates(self, sdf: pd.DataFrame, mdf: pd.DataFrame) -> pd.DataFrame:
+    def _single_name_texts(self, engine, posts: ibis.Table, tg: ibis.Table,
+                           sdf: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
+        """Distinct post texts of the hostile-verb hashtags whose name is a single word (few)."""
+        keys = [(r.platform, r.tag) for r in sdf.itertuples()
+                if (hv := split_hostile(r.tag, r.tag_raw)) and " " not in hv[2]]
+        if not keys:
+            return {}
+        km = ibis.memtable(pd.DataFrame(keys, columns=["k_pf", "k_tag"]))
+        t = tg.join(km, [tg.platform == km.k_pf, tg.tag == km.k_tag]).select("platform", "tag", "post_id")
+        pt = posts.select(p_pf="platform", p_id="post_id", text="text")
+        t = t.join(pt, [t.platform == pt.p_pf, t.post_id == pt.p_id])
+        df = engine.to_pandas(t.select("platform", "tag", "text").distinct())
+        return {k: d["text"].tolist() for k, d in df.groupby(["platform", "tag"])}
+
+    def _candidates(self, sdf: pd.DataFrame, mdf: pd.DataFrame,
+                    name_texts: dict[tuple[str, str], list[str]] | None = None) -> pd.DataFrame:
         """Apply both rules in Python (one row per qualifying hashtag: small)."""
         mentions = {k: d for k, d in mdf.groupby(["m_pf", "m_tag"])} if len(mdf) else {}
+        name_texts = name_texts or {}
         rows = []
         for r in sdf.itertuples():
             md = mentions.get((r.platform, r.tag))
@@ -264,7 +331,12 @@ class Campaigns(Analysis):
                             target = m
                             break
                 camel = " " in name
-                if camel or target is not None:
+                written = None
+                if not camel and target is None:
+                    written = name_in_texts(squashed, name_texts.get((r.platform, r.tag), []), self.min_name_posts)
+                    if written:
+                        name = written  # "Rahm Emanuel" as the posts write it
+                if camel or target is not None or written:
                     rule.append("hostile_verb")
                 else:
                     hv, verb, name = None, None, None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_NAME_RE = re.compile(r"\b([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?){1,2})\b")
+#: a run of 2-3 capitalised words that starts a word: after whitespace, an opening quote or
+#: bracket, or the start of the post ("TERRORISTS?Areu Hillary" is a typo, not "Areu Hillary")
+_NAME_RE = re.compile(r"(?<![^\s\"'(\[“‘])([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?){1,2})\b")
 
 #: Capitalised words that start "names" but are not people (sentence starters, days, months...).
 NAME_STOP = frozenset(
@@ -17,7 +19,12 @@ NAME_STOP = frozenset(
     Don Is Are Was Were Has Have Had Do Does Did Can Could Should Would Will Let Get Got Make
     Stop Sack Ban Out Resign Expel Fire Now Time Here Never Always Every Even Still After Before
     On In At Of For From With By To Up Down Over Under My Me Him Them Us Jews Jewish Israel
-    Palestine Gaza London Britain British England English America American Russia UK US USA EU""".split()
+    Palestine Gaza London Britain British England English America American Russia UK US USA EU
+    Until Unless While Where Because Since Although Though Then Than Also Only Maybe Once Whether
+    Black White Muslim Muslims Islam Islamic Christian Christians Syrian Syria Refugee Refugees
+    Mexican Mexicans Arab Arabs African Africans Asian Asians Latino Latinos Immigrant Immigrants
+    North South East West Middle Admin Administration Regime Campaign Team Supporters Fans Lives
+    Matter Media Police Army Church State States City County Street Park University College""".split()
 )
 
 

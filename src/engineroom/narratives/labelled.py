@@ -5,8 +5,9 @@ copies of the posts: ``file`` (a path under the shared data folder, e.g.
 ``data/jikeli_antisemitism_dev/tweets.csv.gz``), ``key`` (the row key in that file: ``TweetID``
 for the Jikeli/ISCA tweets, ``post_id`` for the IRA-vs-organic corpus, ``LINE:N`` for the N-th
 quoted passage on a line of a seed article), ``narrative`` (empty = none of the default narratives)
-and ``split`` (``dev`` or ``heldout``: ``sha256("engineroom-narratives-v1:" + file + ":" + key)
-mod 3 == 0`` is held out). How the rows were chosen and judged is in ``docs/narratives.md``.
+and ``split``: ``dev`` or ``heldout`` for the first batches (``sha256("engineroom-narratives-v1:" +
+file + ":" + key) mod 3 == 0`` is held out), ``fresh`` for a later batch labelled after the pack was
+tuned and never used to tune it (the cleanest held-out figure). How the rows were chosen and judged is in ``docs/narratives.md``.
 
 :func:`load_labelled` joins the references to the texts and returns ``text,narrative`` rows, the
 format ``engineroom eval narratives --data FILE.csv`` reads::
@@ -28,6 +29,8 @@ import pandas as pd
 LABELS = Path(str(resources.files("engineroom") / "data" / "narratives" / "labelled" / "real_posts.csv"))
 #: a quoted passage in a seed article ("…" or “…”, at least 25 characters)
 QUOTE = re.compile(r"[“\"]([^”\"]{25,})[”\"]")
+#: dev: tuned on; heldout: measured after each tuning round; fresh: labelled later, never tuned on
+SPLITS = ("dev", "heldout", "fresh")
 _KEYS = {"jikeli_antisemitism_dev": ("TweetID", "FullText"), "ira_vs_organic_dev": ("post_id", "text")}
 
 
@@ -54,7 +57,7 @@ def _texts(data_dir: Path, file: str, keys: set[str]) -> dict[str, str]:
 
 
 def load_labelled(data_dir: str | Path, split: str | None = None, labels: str | Path | None = None) -> pd.DataFrame:
-    """``text, narrative, split, file, key`` for every labelled reference (``split``: dev / heldout / None = all).
+    """``text, narrative, split, file, key`` for every labelled reference (``split``: dev / heldout / fresh / None = all).
 
     ``data_dir`` is the shared folder that holds ``data/`` and ``seeds/`` (``../shared`` from a
     checkout). A reference whose row is missing raises ``ValueError``: the counts must reconcile.
@@ -62,8 +65,8 @@ def load_labelled(data_dir: str | Path, split: str | None = None, labels: str | 
     data_dir = Path(data_dir)
     ref = pd.read_csv(labels or LABELS, dtype=str, keep_default_na=False)
     if split is not None:
-        if split not in {"dev", "heldout"}:
-            raise ValueError(f"split must be dev or heldout (got {split!r})")
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {', '.join(SPLITS)} (got {split!r})")
         ref = ref[ref["split"] == split]
     texts: dict[tuple[str, str], str] = {}
     for file, d in ref.groupby("file"):
@@ -79,7 +82,7 @@ def load_labelled(data_dir: str | Path, split: str | None = None, labels: str | 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Write the labelled real posts as text,narrative CSV.")
     ap.add_argument("--data-dir", required=True, help="the shared folder holding data/ and seeds/")
-    ap.add_argument("--split", choices=["dev", "heldout"], default=None)
+    ap.add_argument("--split", choices=list(SPLITS), default=None)
     ap.add_argument("--out", required=True)
     a = ap.parse_args(argv)
     df = load_labelled(a.data_dir, a.split)

@@ -19,6 +19,10 @@ A pack is a YAML file::
         require:                        # concept groups: a post matches only when EVERY group
           antisemitism: [antisemit*, jew hate*]          # has one of its phrases in it
           dismissal: [smear*, witch hunt*, weaponi*]
+        or_require:                     # optional: other sets of groups that also qualify a post
+          - jews: [jew, jews]                           # (every group of ONE set, instead of `require`)
+            persecution: [witch hunt*, purg*]
+            side: [labour, palestin*]
         exclude:                        # contexts that mean the post is something else
           - mueller
           - russia investigation
@@ -30,7 +34,10 @@ words; a phrase ending in ``*`` matches any word that starts with it (``antisemi
 antisemitism, antisemitic, antisemites; ``anti semit*`` finds "anti-Semitism"). A plural ``s``
 after a phrase still matches. A narrative with ``require`` groups matches a post only when each
 group has a phrase in it and no ``exclude`` phrase is present, *and* its score reaches the
-threshold; the evidence names the phrase found for each group. ``require`` is what makes a
+threshold; the evidence names the phrase found for each group. ``or_require`` lists other sets of
+groups that qualify a post as well (a post needs every group of ``require`` *or* every group of one
+``or_require`` set): a narrative that is said in two ways (naming antisemitism, or naming the
+party, the Jews and the witch-hunt without the word) needs no second narrative. ``require`` is what makes a
 narrative mean what it says: "witch hunt" alone is a US politics slogan about investigations;
 "witch hunt" next to a reference to antisemitism is the denial narrative.
 
@@ -62,7 +69,7 @@ KINDS = ("narrative", "counter_speech")
 ENV_VAR = "ENGINEROOM_NARRATIVE_PACKS"
 DEFAULT_THRESHOLD = 0.3
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,79}$")
-_FIELDS = {"name", "kind", "description", "exemplars", "keywords", "threshold", "require", "exclude"}
+_FIELDS = {"name", "kind", "description", "exemplars", "keywords", "threshold", "require", "or_require", "exclude"}
 _PACK_FIELDS = {"pack", "description", "language", "context", "narratives"}
 #: what a pack that does not say its language or context is recorded as
 UNSPECIFIED = "unspecified"
@@ -90,6 +97,8 @@ class Narrative:
     exclude: tuple[str, ...] = ()
     language: str = UNSPECIFIED
     context: str = UNSPECIFIED
+    #: other sets of concept groups, each of which qualifies a post as well as ``require`` does
+    or_require: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = ()
 
 
 @dataclass
@@ -129,6 +138,15 @@ def _require(value: object, where: str) -> tuple[tuple[str, tuple[str, ...]], ..
             raise NarrativePackError(f"{where}: field 'require' group name must be letters, digits, '_' or '-' (got {g!r})")
         out.append((g, _str_list(phrases, where, f"require.{g}", allow_empty=False)))
     return tuple(out)
+
+
+def _or_require(value: object, where: str) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]:
+    """``or_require``: a list of ``require``-style mappings (alternative sets of concept groups)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        raise NarrativePackError(f"{where}: field 'or_require' must be a list of mappings of concept group name to a list of phrases")
+    return tuple(_require(v, f"{where} or_require[{j}]") for j, v in enumerate(value))
 
 
 def parse_pack(data: object, path: str) -> Pack:
@@ -183,9 +201,12 @@ def parse_pack(data: object, path: str) -> Pack:
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < float(threshold) <= 1:
             raise NarrativePackError(f"{where}: field 'threshold' must be a number in (0, 1] (got {threshold!r})")
         require = _require(raw.get("require"), where)
+        or_require = _or_require(raw.get("or_require"), where)
+        if or_require and not require:
+            raise NarrativePackError(f"{where}: field 'or_require' needs a 'require' to be an alternative to")
         exclude = _str_list(raw.get("exclude"), where, "exclude", allow_empty=True)
         pack.narratives.append(Narrative(name, kind, desc.strip(), exemplars, keywords, float(threshold), pack_name, path,
-                                         require, exclude, meta["language"], meta["context"]))
+                                         require, exclude, meta["language"], meta["context"], or_require=or_require))
     return pack
 
 

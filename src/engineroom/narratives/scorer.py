@@ -145,6 +145,10 @@ class NarrativeScorer:
             for g, phrases in n.require:
                 for ph in phrases:
                     self.concepts.add(ph, (k, g))
+            for j, alt in enumerate(n.or_require):  # alternative group sets: "or<j>.<group>"
+                for g, phrases in alt:
+                    for ph in phrases:
+                        self.concepts.add(ph, (k, f"or{j}.{g}"))
             for ph in n.exclude:
                 self.concepts.add(ph, (k, None))
         self.has_keywords = bool(self.keywords)
@@ -169,7 +173,9 @@ class NarrativeScorer:
         for k in np.flatnonzero(self._checked).tolist():
             n = self.narratives[k]
             have = groups.get(k, {})
-            ok[k] = k not in excluded and all(g in have for g, _ in n.require)
+            ok[k] = k not in excluded and (all(g in have for g, _ in n.require)
+                                           or any(all(f"or{j}.{g}" in have for g, _ in alt)
+                                                  for j, alt in enumerate(n.or_require)))
         return ok, groups, excluded
 
     def score(self, texts: Sequence[str | None]) -> list[Match]:

@@ -185,23 +185,36 @@ def burst_findings(f, top: int = 3) -> list[dict]:
 
 
 def campaign_findings(f, top: int = 3) -> list[dict]:
+    """The ``top`` largest campaign targets; a person's hashtags share one sentence
+    ("Hashtag campaigns against Rahm Emanuel: #RahmEmanuelOut, 65 posts …; #ResignRahm, 44 posts …")."""
     out: list[dict] = []
     if not f.has("campaigns", "hashtag", "posts", "accounts", "start", "end"):
         return out
     tname = "target_name" if f.has("campaigns", "target_name") else "NULL"
     thandle = "target_handle" if f.has("campaigns", "target_handle") else "NULL"
     raw = "tag_raw" if f.has("campaigns", "tag_raw") else "hashtag"
+    groups: dict[str, list[dict]] = {}
     for r in f.rows(f"SELECT {raw} AS tag, {tname} AS name, {thandle} AS handle, posts, accounts, start, \"end\" "
-                    "FROM campaigns ORDER BY posts DESC, hashtag LIMIT ?", [top]):
-        posts, accounts = int(r["posts"]), int(r["accounts"])
-        who = r["name"] or (f"@{r['handle']}" if r["handle"] else "a named person")
+                    "FROM campaigns ORDER BY posts DESC, hashtag"):
+        who = r["name"] or (f"@{r['handle']}" if r["handle"] else None)
         if r["handle"] and r["name"] and r["name"] != r["handle"]:
             who += f" (@{r['handle']})"
-        when = (f"on {_day(r['start'])}" if _day(r["start"]) == _day(r["end"])
-                else f"from {_day(r['start'])} to {_day(r['end'])}")
-        s = f"A hashtag campaign against {who}: #{r['tag']}, {posts:,} posts by {accounts:,} accounts {when}."
+        key = who.lower() if who else f"#{r['tag']}"  # an unnamed target is its own group
+        if key not in groups and len(groups) == top:
+            continue
+        groups.setdefault(key, []).append(dict(r, who=who or "a named person"))
+    for rows in groups.values():
+        parts = []
+        for r in rows:
+            when = (f"on {_day(r['start'])}" if _day(r["start"]) == _day(r["end"])
+                    else f"from {_day(r['start'])} to {_day(r['end'])}")
+            parts.append(f"#{r['tag']}, {int(r['posts']):,} posts by {int(r['accounts']):,} accounts {when}")
+        lead = rows[0]  # the largest hashtag decides the strength and the floors
+        posts, accounts = int(lead["posts"]), int(lead["accounts"])
+        noun = "A hashtag campaign" if len(rows) == 1 else "Hashtag campaigns"
+        s = f"{noun} against {lead['who']}: {'; '.join(parts)}."
         passed = posts >= FLOORS["posts"] and accounts >= FLOORS["accounts"]
-        out.append(_finding("campaign", s, posts, accounts, passed, hashtag=r["tag"]))
+        out.append(_finding("campaign", s, posts, accounts, passed, hashtag=lead["tag"]))
     return out
 
 
