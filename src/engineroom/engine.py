@@ -35,6 +35,9 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
+from .progress import enabled as progress_enabled
+from .progress import progress
+
 if TYPE_CHECKING:  # pragma: no cover
     from .corpus import Corpus
 
@@ -207,7 +210,11 @@ class DuckDBEngine(Engine):
         # read through a cursor (its own connection) so inserts below don't cancel the stream
         cursor = con.cursor()
         try:
-            reader = cursor.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_reader(batch_size)
+            sql = ibis.to_sql(expr, dialect="duckdb")
+            total = None
+            if progress_enabled():  # the row count costs a scan: only when a bar is drawn
+                total = cursor.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]
+            reader = cursor.sql(sql).to_arrow_reader(batch_size)
             con.execute(f'DROP TABLE IF EXISTS "{name}"')
             con.register("__engineroom_batch", schema.empty_table())
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __engineroom_batch')
@@ -225,20 +232,21 @@ class DuckDBEngine(Engine):
                     con.unregister("__engineroom_batch")
                 written += table.num_rows
 
-            batches = iter(reader)
-            first = next(batches, None)
-            second = next(batches, None) if first is not None else None
-            batches = itertools.chain([b for b in (first, second) if b is not None], batches)
-            if n_workers <= 1 or second is None:  # one batch: not worth starting processes
-                for batch in batches:
-                    insert(_apply(fn, batch, schema))
-            else:
-                results = _pool_map(fn, schema, batches, n_workers, name)
-                try:
-                    for table in results:
-                        insert(table)
-                finally:
-                    results.close()  # on an error here: cancel queued batches, stop the workers now
+            with progress(f"{name}: rows", total=total) as bar:
+                batches = _counted(iter(reader), bar)
+                first = next(batches, None)
+                second = next(batches, None) if first is not None else None
+                batches = itertools.chain([b for b in (first, second) if b is not None], batches)
+                if n_workers <= 1 or second is None:  # one batch: not worth starting processes
+                    for batch in batches:
+                        insert(_apply(fn, batch, schema))
+                else:
+                    results = _pool_map(fn, schema, batches, n_workers, name)
+                    try:
+                        for table in results:
+                            insert(table)
+                    finally:
+                        results.close()  # on an error here: cancel queued batches, stop the workers now
             return written
         finally:
             cursor.close()
@@ -251,6 +259,13 @@ def _sql_literal(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def _counted(batches: Iterator[pa.RecordBatch], bar) -> Iterator[pa.RecordBatch]:
+    """``batches`` as they are, advancing ``bar`` by each one's rows as it is handed on."""
+    for batch in batches:
+        yield batch
+        bar.advance(batch.num_rows)
 
 
 def worker_count(workers: int | None = None) -> int:
