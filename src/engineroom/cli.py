@@ -172,6 +172,10 @@ def analyze(
     only: Optional[str] = typer.Option(None, "--only", help="comma-separated analyses to run"),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb or spark"),
     spark_master: Optional[str] = typer.Option(None, "--spark-master", help="Spark master URL (default local[*])"),
+    keep_post_findings: bool = typer.Option(
+        False, "--keep-post-findings",
+        help="spark: per-post findings (hate, narratives) stay in Parquet beside the corpus; the corpus "
+        "file gets views over them (docs/scaling.md)"),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run analyses (all registered by default) in dependency order."""
@@ -181,6 +185,10 @@ def analyze(
         fail(f"no corpus at {db}: run 'engineroom ingest' first")
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
     options = {"master": spark_master} if spark_master else {}
+    if keep_post_findings:
+        if engine != "spark":
+            fail("--keep-post-findings needs --engine spark")
+        options["keep_post_findings"] = True
 
     def step(name: str, seconds: float, summary: dict) -> None:
         console.print(f"[bold]{name}[/] done in {seconds:.1f}s " + json.dumps(summary, default=str)[:300], highlight=False)

@@ -116,6 +116,7 @@ class LocalCluster:
         self.master_ui_port = free_port()
         self.worker_ui_ports: list[int] = []
         self.procs: list[subprocess.Popen] = []
+        self.stopped_groups: list[int] = []  # process groups of the daemons, once stopped
         self._logs: list[Path] = []
         self.event_dir = self.folder / "events"
         self.conf_dir = self.folder / "conf"
@@ -233,6 +234,11 @@ class LocalCluster:
                 os.killpg(proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        groups = [p.pid for p in self.procs]
+        deadline = time.monotonic() + 20
+        while group_members(groups) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.stopped_groups = groups
         self.procs.clear()
         try:
             atexit.unregister(self.stop)
@@ -284,7 +290,8 @@ class LocalCluster:
         (``worker-N/<app id>/<executor id>``); what each executor ran comes from Spark's event log
         (``SparkListenerTaskEnd``, ``SparkListenerStageCompleted``). Returns ``{"apps": [...],
         "tasks_per_worker": {worker: n}, "stages": n, "stages_with_several_tasks": n,
-        "failed_tasks": n}``.
+        "failed_tasks": n, "executor_cpu_s": s}`` (CPU seconds of the executors' task threads, as Spark
+        measures them; their Python workers' CPU is not in it).
         """
         executor_worker: dict[tuple[str, str], int] = {}
         for i in range(self.n_workers):
@@ -292,7 +299,7 @@ class LocalCluster:
                 for ex in app.iterdir():
                     executor_worker[(app.name, ex.name)] = i
         tasks: Counter = Counter()
-        stages = several = failed = 0
+        stages = several = failed = cpu_ns = 0
         apps = []
         for log in sorted(self.event_dir.iterdir()):
             app_id = None
@@ -312,6 +319,7 @@ class LocalCluster:
                     if info.get("Failed"):
                         failed += 1
                         continue
+                    cpu_ns += (event.get("Task Metrics") or {}).get("Executor CPU Time", 0) or 0
                     worker = executor_worker.get((app_id, str(info.get("Executor ID"))))
                     tasks[f"worker-{worker}" if worker is not None else "unknown"] += 1
                 elif kind == "SparkListenerStageCompleted":
@@ -319,7 +327,26 @@ class LocalCluster:
                     if event.get("Stage Info", {}).get("Number of Tasks", 0) > 1:
                         several += 1
         return {"apps": apps, "tasks_per_worker": dict(sorted(tasks.items())), "stages": stages,
-                "stages_with_several_tasks": several, "failed_tasks": failed}
+                "stages_with_several_tasks": several, "failed_tasks": failed,
+                "executor_cpu_s": round(cpu_ns / 1e9, 1)}
+
+
+def group_members(groups: list[int]) -> list[int]:
+    """Live processes (not zombies) in the process groups ``groups`` (Linux ``/proc``)."""
+    wanted, found = set(groups), []
+    if not wanted:
+        return found
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+        if fields[0] != "Z" and int(fields[2]) in wanted:
+            found.append(int(entry.name))
+    return found
 
 
 def _event_file_number(path: Path) -> int:
