@@ -49,6 +49,7 @@ def _rows(db: Path, table: str, cols: str) -> list[tuple]:
         return sorted(c.con.execute(f"SELECT {cols} FROM {table}").fetchall(), key=repr)
 
 
+@pytest.mark.slow  # three ingests and a merge: ~5 s on an idle 2-core machine
 def test_overlapping_shards_merge_to_the_distinct_posts(export, tmp_path):
     a, b, overlap = _split(export, tmp_path)
     ingested_a = _ingest(a, tmp_path / "a.duckdb")

@@ -314,3 +314,13 @@ def test_post_findings_can_stay_in_parquet(spark_session, base_corpus, tmp_path)
     with engineroom.open(db) as corpus:
         registry()["hate"]().run(DuckDBEngine(corpus))
         assert kinds(corpus)["hate"] == "BASE TABLE" and corpus.count("hate") == n_hate
+
+
+def test_keep_post_findings_needs_the_spark_engine(base_corpus, tmp_path):
+    from typer.testing import CliRunner
+
+    from engineroom.cli import app
+
+    db = copy_corpus(base_corpus, tmp_path / "c.duckdb")
+    res = CliRunner().invoke(app, ["analyze", "--db", str(db), "--only", "trends", "--keep-post-findings"])
+    assert res.exit_code == 1 and "--keep-post-findings needs --engine spark" in " ".join(res.output.split())
