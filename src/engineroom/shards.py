@@ -19,12 +19,15 @@ The rules are ingest's own, applied across shards in the order given:
 * an account (``(platform, account_id)``) is stored from the first shard that has it; a later
   shard fills its empty profile fields (ingest does the same for a profile seen again);
 * a post row without ``platform`` or ``post_id`` goes to the ``quarantine`` table with the shard,
-  its row number and the reason. read = stored + duplicate + quarantined for every shard.
+  its row number and the reason. read = stored + duplicate + quarantined for every shard;
+* a reply, retweet or quote whose target post was in another shard gets the target's author once
+  both are merged (:func:`attribute_edges`), as one ingest of all the files would have given it.
 
 Each shard is one transaction and one ``ingests`` row (format ``shard``, its manifest's SHA-256 as
 ``sha256``): a shard merged before is skipped, as an export file ingested before is. After the
 merge the merged corpus's own Parquet layout is written, ready for ``analyze --engine spark``.
-The merge runs in DuckDB, streaming the Parquet (memory bounded by the corpus's memory limit).
+The merge runs in DuckDB: a shard's posts are read into a temporary table (spilled to disk beyond
+the corpus's memory limit, ``ENGINEROOM_MEMORY_LIMIT``), its other tables are streamed.
 """
 
 from __future__ import annotations
