@@ -113,6 +113,7 @@ def run_mode(mode: str, base: Path, workdir: Path, only: str | None, extra: list
         if mode == "local":
             cmd += ["--engine", "spark", "--spark-master", "local[2]"]
         elif mode == "cluster":
+            shutil.rmtree(workdir / "cluster", ignore_errors=True)  # the event log of this run only
             cluster = LocalCluster(workers=2, worker_cores=1, worker_memory="1g", folder=workdir / "cluster").start()
             env = cluster.client_env(env)
             env["ENGINEROOM_SPARK_DRIVER_MEMORY"] = "1g"
