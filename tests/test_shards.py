@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 import engineroom
 from engineroom.cli import app
 from engineroom.shards import ShardError, merge_shards, shard_layout
+from engineroom.spark import export_parquet
 from engineroom.synth import synthesize
 
 N_POSTS = 1000
@@ -97,8 +98,6 @@ def test_overlapping_shards_merge_to_the_distinct_posts(export, tmp_path):
 
 
 def test_rows_without_a_key_are_quarantined_and_bad_paths_fail(tmp_path):
-    from engineroom.spark import export_parquet
-
     shard = tmp_path / "s.duckdb"
     with engineroom.open(shard) as c:
         c.con.execute("INSERT INTO posts (platform, post_id, account_id, text) VALUES "
@@ -117,3 +116,28 @@ def test_rows_without_a_key_are_quarantined_and_bad_paths_fail(tmp_path):
         shard_layout(tmp_path / "nothing.duckdb")
     res = CliRunner().invoke(app, ["merge-shards", str(tmp_path / "nothing"), "--db", str(tmp_path / "x.duckdb")])
     assert res.exit_code == 1 and "no Parquet layout" in " ".join(res.output.split())  # rich wraps lines
+
+
+@pytest.mark.slow
+def test_real_twarc2_shards_merge_to_one_ingest_of_all_files(tmp_path):
+    """Genuine twarc2 files (twarc-csv's test data): two shards sharing one file merge to exactly
+    what one ingest of all the files stores, every column of every corpus table."""
+    from conftest import shared_dataset
+
+    src = shared_dataset("real_exports") / "twarc2_twarc-csv"
+    a = [src / f for f in ("2sets.jsonl", "brexit.jsonl", "kpop.jsonl", "flat.jsonl")]
+    b = [src / f for f in ("flat.jsonl", "noflat.jsonl", "withheld.jsonl", "entities_test.jsonl")]
+    for files, db in ((a, "a.duckdb"), (b, "b.duckdb")):
+        with engineroom.open(tmp_path / db) as c:
+            c.ingest(files)
+            export_parquet(c)
+    with engineroom.open(tmp_path / "whole.duckdb") as c:
+        c.ingest(list(dict.fromkeys(a + b)))
+    with engineroom.open(tmp_path / "merged.duckdb") as c:
+        reports = merge_shards(c, [tmp_path / "a.duckdb", tmp_path / "b.duckdb"])
+    shard_posts = [r.read for r in reports]
+    assert sum(r.stored for r in reports) + sum(r.duplicate for r in reports) == sum(shard_posts)
+    assert reports[0].duplicate == 0 and reports[1].duplicate > 0  # flat.jsonl is in both
+    for t in engineroom.schema.CORPUS_TABLES:
+        cols = ", ".join(f'"{x}"' for x in t.column_names if x != "ingest_id")
+        assert _rows(tmp_path / "merged.duckdb", t.name, cols) == _rows(tmp_path / "whole.duckdb", t.name, cols), t.name
