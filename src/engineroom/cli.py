@@ -150,6 +150,39 @@ def ingest(
         print_json_last({**totals, "files": len(reports)})
 
 
+@app.command("merge-shards")
+def merge_shards_cmd(
+    shards: List[Path] = typer.Argument(..., help="shards' Parquet layouts (X.duckdb.parquet) or their corpus files"),
+    db: Path = DbOption,
+    json_out: bool = typer.Option(False, "--json", help="print counts as one JSON object last"),
+) -> None:
+    """Merge shards ingested apart (ingest --engine spark) into one corpus, each post once; prints
+    read / stored / duplicate / quarantined per shard as ingest does (docs/scaling.md)."""
+    import engineroom
+    from .shards import ShardError, merge_shards
+
+    try:
+        with engineroom.open(db) as corpus:
+            reports = merge_shards(corpus, shards)
+            posts = corpus.count("posts")
+    except ShardError as exc:
+        fail(str(exc))
+    table = Table(title=f"merge shards into {db}")
+    for col in ("shard", "read", "stored", "duplicate", "quarantined"):
+        table.add_column(col, justify="left" if col == "shard" else "right")
+    totals = dict(read=0, stored=0, duplicate=0, quarantined=0)
+    for r in reports:
+        table.add_row(r.file + (" (already merged)" if r.skipped else ""),
+                      *(f"{getattr(r, k):,}" for k in totals))
+        for k in totals:
+            totals[k] += getattr(r, k)
+    table.add_row("total", *(f"{totals[k]:,}" for k in totals))
+    console.print(table)
+    console.print(f"{posts:,} posts in {db}; Parquet layout for Spark written beside it")
+    if json_out:
+        print_json_last({**totals, "shards": len(reports), "posts": posts})
+
+
 @app.command()
 def synth(
     posts: int = typer.Option(50_000, "--posts", help="number of posts to generate"),
@@ -173,6 +206,10 @@ def analyze(
     settings: Optional[List[str]] = typer.Option(
         None, "--set", help="NAME.PARAM=VALUE: an analysis parameter, e.g. network.seed=7 or "
         "coordination.networks=co_retweet,co_tweet (repeatable; lists comma-separated)"),
+    keep_post_findings: bool = typer.Option(
+        False, "--keep-post-findings",
+        help="spark: per-post findings (hate, narratives) stay in Parquet beside the corpus; the corpus "
+        "file gets views over them (docs/scaling.md)"),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run analyses (all registered by default) in dependency order."""
@@ -187,6 +224,10 @@ def analyze(
         fail(f"no corpus at {db}: run 'engineroom ingest' first")
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
     options = {"master": spark_master} if spark_master else {}
+    if keep_post_findings:
+        if engine != "spark":
+            fail("--keep-post-findings needs --engine spark")
+        options["keep_post_findings"] = True
     with engineroom.open(db, read_only=True) as corpus:
         empty = not corpus.has_table("posts") or corpus.count("posts") == 0
     if empty:

@@ -151,6 +151,7 @@ class DuckDBEngine(Engine):
 
     def write(self, name: str, data: "ibis.Table | pd.DataFrame | pa.Table") -> None:
         con = self.corpus.con
+        _drop_view(con, name)
         if isinstance(data, ibis.Expr):
             sql = ibis.to_sql(data, dialect="duckdb")
             con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
@@ -215,6 +216,7 @@ class DuckDBEngine(Engine):
             if progress_enabled():  # the row count costs a scan: only when a bar is drawn
                 total = cursor.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]
             reader = cursor.sql(sql).to_arrow_reader(batch_size)
+            _drop_view(con, name)
             con.execute(f'DROP TABLE IF EXISTS "{name}"')
             con.register("__engineroom_batch", schema.empty_table())
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __engineroom_batch')
@@ -266,6 +268,13 @@ def _counted(batches: Iterator[pa.RecordBatch], bar) -> Iterator[pa.RecordBatch]
     for batch in batches:
         yield batch
         bar.advance(batch.num_rows)
+
+
+def _drop_view(con, name: str) -> None:
+    """A findings view a Spark run left over Parquet (``keep_post_findings``) gives way to a table."""
+    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
+                   "AND table_name = ? AND table_type = 'VIEW'", [name]).fetchall()[0][0]:
+        con.execute(f'DROP VIEW "{name}"')
 
 
 def worker_count(workers: int | None = None) -> int:

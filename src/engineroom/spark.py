@@ -16,12 +16,15 @@ Data flow::
   would read from object storage.
 * :meth:`SparkEngine.write` computes on Spark, writes Parquet, then loads it into the corpus
   DuckDB file, so ``report``, ``serve`` and ``export`` read Spark's findings exactly as DuckDB's.
+  With ``keep_post_findings`` the per-post findings (``hate``, ``narratives``) stay in Parquet and
+  the corpus file gets a view over them instead.
 * :meth:`SparkEngine.map_batches` runs per-row Python work on the executors (``mapInArrow``: Arrow
   batches in and out, so the function sees the same pandas batches as on DuckDB).
 * ``to_pandas`` / ``to_arrow`` collect to the driver: only for small (account-level) results.
 
 The session is local (``local[*]``) unless a master URL is given (``--spark-master
-spark://host:7077``). Session settings chosen for a small machine: 2 GB driver memory
+spark://host:7077``; on a cluster the Parquet folder must be on a path every worker reads, see
+:mod:`engineroom.spark_cluster` for a standalone cluster on one machine). Session settings chosen for a small machine: 2 GB driver memory
 (``ENGINEROOM_SPARK_DRIVER_MEMORY``), 8 shuffle partitions with adaptive execution, UTC session
 time zone, ANSI mode off (division by zero gives NULL as on DuckDB), an in-memory catalog with a
 temporary warehouse folder (no ``./spark-warehouse`` or ``metastore_db`` left behind), no UI and
@@ -56,6 +59,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: corpus tables partitioned by UTC day in the Parquet layout (they have ``created_at``)
 PARTITIONED_BY_DAY = ("posts", "interactions")
+
+#: findings with one row per post: with ``keep_post_findings`` they stay in Parquet and the
+#: corpus file gets a view over them instead of a copy (``hate``, ``narratives``)
+POST_FINDINGS = ("hate", "narratives")
 
 _LOG4J2 = """\
 status = error
@@ -197,6 +204,12 @@ class SparkEngine(Engine):
         Session settings (defaults: ``2g``, ``8``, none). ``conf`` is any extra Spark settings.
     refresh:
         Re-export the corpus tables even when the manifest says the export is current.
+    keep_post_findings:
+        Leave the per-post findings (:data:`POST_FINDINGS`) in Parquet where the executors wrote
+        them; the corpus file gets a view over those files (``CREATE VIEW hate AS SELECT * FROM
+        read_parquet(...)``) instead of a copy, so ``report``, ``serve`` and ``export`` read them
+        as before while the corpus file holds only account-level and aggregate findings. The
+        views need the Parquet folder to stay where it is.
     """
 
     name = "spark"
@@ -211,10 +224,12 @@ class SparkEngine(Engine):
         shuffle_partitions: int | None = None,
         conf: dict[str, str] | None = None,
         refresh: bool = False,
+        keep_post_findings: bool = False,
     ) -> None:
         import ibis.backends.pyspark  # noqa: F401  (fail early without the extra)
 
         self.corpus = corpus
+        self.parquet_findings = frozenset(POST_FINDINGS if keep_post_findings else ())
         self._owns_session = session is None
         if session is None:
             session = build_session(master, driver_memory, shuffle_partitions, conf)
@@ -354,7 +369,7 @@ class SparkEngine(Engine):
                 data = pa.Table.from_pandas(data, preserve_index=False)
             data = _spark_safe_arrow(data)
             pq.write_table(data, folder / "part-0.parquet", coerce_timestamps="us", allow_truncated_timestamps=True)
-        self._load_into_duckdb(name, folder)
+        self._publish(name, folder)
         self._register(name, folder, spark_schema=spark_schema)
         self._drop_old_folders(name, keep=folder)
 
@@ -383,10 +398,18 @@ class SparkEngine(Engine):
         out = self.spark_df(expr).mapInArrow(apply, from_arrow_schema(schema, prefer_timestamp_ntz=True))
         folder = self._new_folder(name)
         spark_schema = self._write_spark(out, folder)
-        self._load_into_duckdb(name, folder)
+        self._publish(name, folder)
         self._register(name, folder, spark_schema=spark_schema)
         self._drop_old_folders(name, keep=folder)
         return int(self.corpus.con.execute(f"SELECT count(*) FROM {_q(name)}").fetchall()[0][0])
+
+    def _publish(self, name: str, folder: Path) -> None:
+        """Make what Spark wrote to ``folder`` the corpus's table ``name``: a copy, or a view
+        over the Parquet for the findings kept on the cluster (``keep_post_findings``)."""
+        if name in self.parquet_findings:
+            self._view_in_duckdb(name, folder)
+        else:
+            self._load_into_duckdb(name, folder)
 
     def close(self) -> None:
         for name in list(self._views):
@@ -418,11 +441,28 @@ class SparkEngine(Engine):
                 shutil.rmtree(old, ignore_errors=True)
 
     def _load_into_duckdb(self, name: str, folder: Path) -> None:
-        files = sorted(folder.glob("*.parquet"))
-        if not files:
-            raise RuntimeError(f"Spark wrote no Parquet files for {name} in {folder}")
-        file_list = "[" + ", ".join(_sql_path(f) for f in files) + "]"
-        self.corpus.con.execute(f"CREATE OR REPLACE TABLE {_q(name)} AS SELECT * FROM read_parquet({file_list})")
+        drop_relation(self.corpus.con, name, keep="BASE TABLE")
+        self.corpus.con.execute(f"CREATE OR REPLACE TABLE {_q(name)} AS SELECT * FROM read_parquet({_file_list(folder, name)})")
+
+    def _view_in_duckdb(self, name: str, folder: Path) -> None:
+        drop_relation(self.corpus.con, name, keep="VIEW")
+        self.corpus.con.execute(f"CREATE OR REPLACE VIEW {_q(name)} AS SELECT * FROM read_parquet({_file_list(folder, name)})")
+
+
+def _file_list(folder: Path, name: str) -> str:
+    files = sorted(folder.glob("*.parquet"))
+    if not files:
+        raise RuntimeError(f"Spark wrote no Parquet files for {name} in {folder}")
+    return "[" + ", ".join(_sql_path(f.resolve()) for f in files) + "]"
+
+
+def drop_relation(con, name: str, keep: str | None = None) -> None:
+    """Drop table or view ``name`` from the corpus unless it is of type ``keep`` (``BASE TABLE`` or
+    ``VIEW``): ``CREATE OR REPLACE`` cannot turn one kind into the other."""
+    rows = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' "
+                       "AND table_name = ?", [name]).fetchall()
+    if rows and rows[0][0] != keep:
+        con.execute(f"DROP {'VIEW' if rows[0][0] == 'VIEW' else 'TABLE'} {_q(name)}")
 
 
 def _export_column(name: str, type_: str) -> str:
