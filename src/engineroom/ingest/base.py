@@ -52,6 +52,9 @@ class Adapter:
         self.source = source
         self.column_map = column_map or {}
         self.media_dir = media_dir
+        #: what the adapter had to assume about the file (a time without a zone read as UTC...):
+        #: recorded in ``ingests.options`` and shown by ``engineroom ingest``
+        self.assumptions: set[str] = set()
 
     def batches(self, con, hasher) -> Iterator[None]:
         """Stage the source batch by batch on ``con`` (yields after each batch is staged)."""
@@ -82,9 +85,22 @@ class JsonLinesAdapter(Adapter):
 
     lines_per_batch = LINES_PER_BATCH
 
+    #: where the records are (set from the sniff, see :mod:`engineroom.ingest.layout`); None:
+    #: one per line, or a JSON array
+    layout = None
+
     def iter_line_batches(self, hasher) -> Iterator[pa.Table]:
-        """Arrow batches of (rec, raw) lines."""
+        """Arrow batches of (rec, raw) lines (and ``error`` for records that could not be read,
+        where the records sit in API envelopes or documents)."""
         stream = self.source.open(hasher)
+        if self.layout is not None and self.layout.kind != "lines" and self.layout.path != "item":
+            from .layout import record_batches
+
+            try:
+                yield from record_batches(stream, self.layout, self.source.name)
+            finally:
+                stream.close()
+            return
         try:
             head = stream.read(1 << 16)
             first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
@@ -107,7 +123,11 @@ class JsonLinesAdapter(Adapter):
     def stage_lines(self, con, lines: pa.Table) -> None:
         """Python adapters: parse each line and fill a :class:`Batch`."""
         b = Batch()
-        for rec, raw in zip(lines.column("rec").to_pylist(), lines.column("raw").to_pylist()):
+        errors = lines.column("error").to_pylist() if "error" in lines.column_names else None
+        for i, (rec, raw) in enumerate(zip(lines.column("rec").to_pylist(), lines.column("raw").to_pylist())):
+            if errors is not None and errors[i]:
+                b.quarantine(rec, errors[i], raw)
+                continue
             try:
                 obj = json_loads(raw)
             except Exception as exc:
@@ -160,6 +180,15 @@ class _Prefixed(ByteReader):
         return read_buffer(n) if read_buffer is not None else self.f.read(n)
 
 
+def _dump_or_mark(item) -> str:
+    """A record's JSON text; for one nested too deeply to be written (orjson stops at 255 levels)
+    a text that is not JSON, so that the record is quarantined as such, not lost."""
+    try:
+        return json_dumps(item)
+    except Exception as exc:
+        return f"(record not kept: {str(exc)[:80]}; JSON nested deeper than 255 levels)"
+
+
 def _json_array_batches(stream, size: int, name: str):
     import ijson
 
@@ -168,7 +197,7 @@ def _json_array_batches(stream, size: int, name: str):
     try:
         for item in ijson.items(Utf8Clean(stream), "item", use_float=True):
             i += 1
-            batch.append((i, json_dumps(item)))
+            batch.append((i, _dump_or_mark(item)))
             if len(batch) >= size:
                 yield lines_table(batch)
                 batch = []

@@ -34,11 +34,15 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from ..progress import progress
-from .detect import FORMATS, detect
+from .detect import FORMATS, sniff
 from .errors import IngestError
 from .merge import Context, Counts, media_index, merge_batch
 from .pipeline import ingest_workers, staged_batches, staging_connection
-from .sources import Source, expand_paths, head_text, sources_of
+from .sources import Source, expand_paths, head_bytes, sources_of
+
+#: bytes read from the start of a file to tell its format and layout
+SNIFF_BYTES = 1 << 16
+_CSV_FORMATS = ("io-archive", "io-users", "ira-csv", "crowdtangle", "csv")
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..corpus import Corpus
@@ -73,7 +77,7 @@ class IngestReport:
 
 
 def _adapter(fmt: str):
-    from . import csvfmt, jsonfmt, pyfmt
+    from . import csvfmt, jsonfmt, platforms, pyfmt
 
     table = {
         "twarc2": jsonfmt.Twarc2,
@@ -85,6 +89,13 @@ def _adapter(fmt: str):
         "ira-csv": csvfmt.IraCsv,
         "crowdtangle": csvfmt.CrowdTangle,
         "csv": csvfmt.GenericCsv,
+        "mastodon": platforms.Mastodon,
+        "reddit": platforms.Reddit,
+        "youtube": platforms.YouTube,
+        "tiktok": platforms.TikTok,
+        "4chan": platforms.FourChan,
+        "telethon": platforms.Telethon,
+        "crowdtangle-api": platforms.CrowdTangleApi,
     }
     return table[fmt]
 
@@ -137,9 +148,17 @@ def ingest_source(
     con: duckdb.DuckDBPyConnection = corpus.con
     t0 = time.perf_counter()
     fmt = format
+    head = head_bytes(src, SNIFF_BYTES)
+    sn = sniff(head, complete=len(head) < SNIFF_BYTES)
+    if sn.refusal and (format == "auto" or fmt not in _CSV_FORMATS):
+        # a file that holds no posts (users, lists, counts, compliance, an empty file) is refused
+        # whatever format was asked for: nothing of it is stored or counted as read
+        if lenient:
+            return IngestReport(file=src.name, format="none", skipped=True, note=f"holds no posts: {sn.refusal}; not ingested",
+                                seconds=time.perf_counter() - t0)
+        raise IngestError(f"{src.name}: holds no posts: it is {sn.refusal}; nothing ingested")
     if fmt == "auto":
-        head = head_text(src)
-        fmt = detect(head) or ""
+        fmt = sn.format or ""
         if not fmt:
             msg = (f"{src.name}: cannot tell the format from its content "
                    f"(expected one of {', '.join(FORMATS)}); force one with --format")
@@ -170,6 +189,9 @@ def ingest_source(
     if media_dir:
         options["media_dir"] = str(media_dir)
     adapter = adapter_cls(src, column_map=column_map, media_dir=media_dir)
+    if sn.layout is not None and fmt not in _CSV_FORMATS:
+        adapter.layout = sn.layout
+        options["layout"] = sn.layout.describe
     ctx = Context(ingest_id=ingest_id, file=src.name, mode=adapter.mode, media_index=media_idx, options=options)
     total = Counts()
     saved = _session_settings(con)
@@ -203,6 +225,8 @@ def ingest_source(
                     bar.advance(c.read)
         if hasher is not None:
             sha = hasher.hexdigest()
+        if adapter.assumptions:
+            options["assumptions"] = sorted(adapter.assumptions)
         con.execute(
             "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [ingest_id, src.name, fmt, sha, src.size, total.read, total.stored, total.duplicate,
@@ -228,7 +252,8 @@ def ingest_source(
         raise
     _set_session_settings(con, saved)
     rep = IngestReport(file=src.name, format=fmt, read=total.read, stored=total.stored, duplicate=total.duplicate,
-                       quarantined=total.quarantined, seconds=time.perf_counter() - t0, ingest_id=ingest_id, sha256=sha)
+                       quarantined=total.quarantined, seconds=time.perf_counter() - t0, ingest_id=ingest_id, sha256=sha,
+                       details={k: options[k] for k in ("layout", "assumptions") if k in options})
     assert rep.read == rep.stored + rep.duplicate + rep.quarantined
     return rep
 

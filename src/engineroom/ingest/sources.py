@@ -354,6 +354,21 @@ def _valid_utf8(buf, size: int) -> bool:
     return True
 
 
+def head_bytes(source: Source, n: int = 1 << 16) -> bytes:
+    """The first ``n`` decompressed bytes (fewer: the whole file)."""
+    with source.open() as f:
+        data = b""
+        while len(data) < n:
+            try:
+                b = f.read(n - len(data))
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise IngestError(f"{source.name}: broken compressed data ({exc})") from exc
+            if not b:
+                break
+            data += b
+    return data
+
+
 def head_text(source: Source, n: int = 1 << 16) -> str:
     """The first ``n`` decompressed bytes as text (for format detection)."""
     with source.open() as f:
