@@ -410,6 +410,10 @@ def _tg_entities(msg: dict) -> list[dict]:
     return [e for e in t if isinstance(e, dict)] if isinstance(t, list) else []
 
 
+TG_LOCAL_TIME = ("Telegram 'date' without 'date_unixtime' (older Telegram Desktop): the exporting machine's local time, "
+                 "zone not in the file, read as UTC")
+
+
 class Telegram(JsonLinesAdapter):
     """Telegram Desktop's ``result.json`` (one chat, or the whole account with ``chats.list``),
     streamed with ijson: messages are read one by one, never the whole file. Service messages
@@ -484,7 +488,12 @@ class Telegram(JsonLinesAdapter):
         from_id = m.get("from_id")
         from_id = str(from_id) if from_id is not None else (f"channel{chat_id}" if str(chat.get("type", "")).endswith("channel") else None)
         text = _tg_text(m)
-        created = parse_time(m.get("date_unixtime")) or parse_time(m.get("date"))
+        created = parse_time(m.get("date_unixtime"))
+        if created is None and m.get("date") is not None:
+            # older Desktop versions write only "date": the exporting machine's local time, zone unknown
+            created = parse_time(m.get("date"))
+            if created is not None and m.get("date_unixtime") is None:
+                self.assumptions.add(TG_LOCAL_TIME)
         fwd = m.get("forwarded_from")
         reply_to = m.get("reply_to_message_id")
         reply_pid = f"{chat_id}/{int(reply_to) if isinstance(reply_to, float) else reply_to}" if reply_to is not None else None
