@@ -17,6 +17,8 @@ from .merge import ensure_empty, stage_arrow, unregister
 from .sources import CHUNK, ByteReader, Source, Utf8Clean, line_batches
 
 LINES_PER_BATCH = 200_000
+#: records nested deeper than this are quarantined (orjson writes no deeper)
+MAX_DEPTH = 255
 
 
 def batch_bytes(default_mb: int = 32) -> int:
@@ -133,6 +135,9 @@ class JsonLinesAdapter(Adapter):
             except Exception as exc:
                 b.quarantine(rec, f"invalid JSON: {str(exc)[:120]}", raw)
                 continue
+            if (raw.count("[") + raw.count("{") > MAX_DEPTH) and depth_over(obj, MAX_DEPTH):
+                b.quarantine(rec, f"JSON nested deeper than {MAX_DEPTH} levels", raw[:2000])
+                continue
             mark = b.mark()
             try:
                 self.record(b, rec, obj, raw)
@@ -180,31 +185,44 @@ class _Prefixed(ByteReader):
         return read_buffer(n) if read_buffer is not None else self.f.read(n)
 
 
-def _dump_or_mark(item) -> str:
-    """A record's JSON text; for one nested too deeply to be written (orjson stops at 255 levels)
-    a text that is not JSON, so that the record is quarantined as such, not lost."""
-    try:
-        return json_dumps(item)
-    except Exception as exc:
-        return f"(record not kept: {str(exc)[:80]}; JSON nested deeper than 255 levels)"
+def depth_over(obj, limit: int) -> bool:
+    """Whether ``obj`` nests more than ``limit`` containers deep (iterative: no recursion limit)."""
+    stack = [(obj, 1)]
+    while stack:
+        o, d = stack.pop()
+        if isinstance(o, (dict, list)):
+            if d > limit:
+                return True
+            stack.extend((v, d + 1) for v in (o.values() if isinstance(o, dict) else o) if isinstance(v, (dict, list)))
+    return False
 
 
 def _json_array_batches(stream, size: int, name: str):
     import ijson
 
-    batch: list[tuple[int, str]] = []
+    from .layout import _dump
+
+    recs: list[int] = []
+    raws: list = []
+    errs: list = []
+
+    def flush() -> pa.Table:
+        t = pa.table({"rec": pa.array(recs, pa.int64()), "raw": pa.array(raws, pa.string()), "error": pa.array(errs, pa.string())})
+        recs.clear(), raws.clear(), errs.clear()
+        return t
+
     i = 0
     try:
         for item in ijson.items(Utf8Clean(stream), "item", use_float=True):
             i += 1
-            batch.append((i, _dump_or_mark(item)))
-            if len(batch) >= size:
-                yield lines_table(batch)
-                batch = []
+            raw, err = _dump(item)  # a record too deep to be written is quarantined, not lost
+            recs.append(i), raws.append(raw), errs.append(err)
+            if len(recs) >= size:
+                yield flush()
     except ijson.JSONError as exc:
         raise IngestError(f"{name}: JSON array is broken after record {i}: {exc}") from exc
-    if batch:
-        yield lines_table(batch)
+    if recs:
+        yield flush()
 
 
 # -- CSV -----------------------------------------------------------------------------------
@@ -213,6 +231,10 @@ class CsvAdapter(Adapter):
     column as text. Rows with the wrong number of fields are quarantined with their record number."""
 
     required: tuple[str, ...] = ()
+    #: columns holding post times: their first values decide the file's date order (see
+    #: :func:`engineroom.ingest.csvfmt.date_order`), the same for every batch of the file
+    time_columns: tuple[str, ...] = ()
+    day_first = False
 
     def header(self, stream) -> tuple[list[str], bytes]:
         head = b""
@@ -266,6 +288,8 @@ class CsvAdapter(Adapter):
                     next_rec = int(recs[-1]) + 1
                     bad_seen.update(int(r) for r in skip[skip < next_rec])
                 tbl = pa.Table.from_batches([rb]).append_column("rec", pa.array(recs, pa.int64()))
+                if next_rec - n <= 1 and n:  # the first block: decided once, before any batch is staged
+                    self.decide_dates(tbl)
                 out_bad = [(b[0] - 1 if b[0] > 0 else next_rec, b[1]) for b in bad]
                 bad.clear()
                 yield cols, tbl, out_bad
@@ -274,6 +298,18 @@ class CsvAdapter(Adapter):
         if bad:
             yield cols, _empty_rows(cols), [(b[0] - 1 if b[0] > 0 else next_rec, b[1]) for b in bad]
         stream.close()
+
+    def decide_dates(self, tbl: pa.Table) -> None:
+        """Date order and time assumptions of the file, from the first block's time values."""
+        from .csvfmt import date_order
+
+        values: list = []
+        for c in self.time_columns:
+            if c in tbl.column_names:
+                values += tbl.column(c).slice(0, 5000).to_pylist()
+        if values:
+            self.day_first, notes = date_order(values)
+            self.assumptions.update(notes)
 
     def check_columns(self, cols: list[str]) -> None:
         missing = [c for c in self.required if c not in cols]

@@ -25,6 +25,8 @@ import signal
 import threading
 import time
 import uuid
+import zipfile
+import zlib
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -247,6 +249,8 @@ def ingest_source(
             raise
         if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
             raise
+        if isinstance(exc, (zipfile.BadZipFile, zlib.error)):
+            raise IngestError(f"{src.name}: broken compressed data ({exc}); nothing of this file stored") from exc
         if isinstance(exc, (duckdb.Error, ValueError, UnicodeError, OSError, EOFError)):
             raise IngestError(f"{src.name}: could not be read as {fmt}: {exc}") from exc
         raise

@@ -148,6 +148,8 @@ def sniff_layout(head: bytes, complete: bool = False) -> Layout | None:
     if complete and not s.endswith(b"\n"):
         lines = [ln for ln in s.split(b"\n") if ln.strip()][:20]
     parsed = None
+    if lines and lines[0].rstrip()[-1:] in (b"[", b"{", b",", b":"):
+        lines = []  # the first line opens a document that goes on below it: pretty-printed
     for i, ln in enumerate(lines):
         if ln[:1] not in (b"{", b"[") or (ln[:1] == b"[" and i > 0):  # arrays per line: only from the first
             continue
@@ -343,9 +345,8 @@ class _Restartable:
             more = self.f.read(1 << 16)
             if not more:
                 return False
-            start = max(0, len(buf) - 1)
-            buf = buf[start:] + more
-            start = 1 if start == 0 else 1
+            buf = buf[-1:] + more  # the last byte kept: it may be the newline before a document
+            start = 0
 
 
 def _doc_start(buf: bytes, start: int) -> int:
@@ -358,4 +359,4 @@ def _doc_start(buf: bytes, start: int) -> int:
         c = buf[j + 1: j + 2]
         if c in (b"{", b"["):
             return j + 1
-        pos = j + 2
+        pos = j + 1

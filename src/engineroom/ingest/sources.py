@@ -63,7 +63,11 @@ class Source:
     def open(self, hasher: "hashlib._Hash | None" = None) -> "io.RawIOBase":
         """A binary stream of the decompressed content; feeds ``hasher`` with the stored bytes."""
         raw = self.open_raw()
-        head = _peek(raw)
+        try:
+            head = _peek(raw)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raw.close()
+            raise IngestError(f"{self.name}: broken zip archive member ({exc})") from exc
         comp = compression_of(head)
         src: io.RawIOBase = _Hashing(raw, hasher) if hasher is not None else raw  # type: ignore[assignment]
         if comp == "gzip":
