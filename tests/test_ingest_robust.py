@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,70 @@ def test_ctrl_c_that_duckdb_reports_as_another_error_is_an_interrupt(tmp_path, m
         assert len(calls) == 2
         assert {t: c.count(t) for t in before} == before
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# -- corrupted zip members, deep nesting ---------------------------------------------------------
+def _reconciles(c) -> None:
+    """What the ingests table says was stored / quarantined is what the corpus holds."""
+    row = c.query("SELECT coalesce(sum(records_stored), 0) AS s, coalesce(sum(records_quarantined), 0) AS q, "
+                  "coalesce(sum(records_read - records_stored - records_duplicate - records_quarantined), 0) AS off FROM ingests"
+                  ).iloc[0]
+    assert int(row["off"]) == 0
+    assert c.count("posts") == int(row["s"]) and c.count("quarantine") == int(row["q"])
+
+
+@pytest.mark.slow
+@SETTINGS
+@given(flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(1, 255)), min_size=1, max_size=6),
+       fixture=st.sampled_from(["twarc2_pages.jsonl", "twitter_v1.jsonl", "mastodon_statuses.json", "io_archive_tweets.csv",
+                                "jetstream.jsonl"]),
+       method=st.sampled_from([zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED]))
+def test_corrupted_zip_members_never_give_a_traceback(tmp_path_factory, flips, fixture, method):
+    tmp = tmp_path_factory.mktemp("z")
+    data = (D / fixture).read_bytes()
+    z = tmp / "in.zip"
+    with zipfile.ZipFile(z, "w", method) as zf:
+        zf.writestr("a_" + fixture, data)
+        zf.writestr("b_" + fixture, data + b"\n")
+    raw = bytearray(z.read_bytes())
+    for where, mask in flips:  # flip bits anywhere in the archive (headers, data, directory)
+        raw[int(where * len(raw))] ^= mask
+    z.write_bytes(bytes(raw))
+    with engineroom.open(tmp / "c.duckdb") as c:
+        try:
+            reps = c.ingest(z)
+        except IngestError as exc:
+            assert str(exc) and "\n" not in str(exc).strip()  # one clear line
+        else:
+            for r in reps:
+                assert r.read == r.stored + r.duplicate + r.quarantined
+        _reconciles(c)
+
+
+@pytest.mark.slow
+@SETTINGS
+@given(depth=st.integers(200, 3000), shape=st.sampled_from(["line", "array", "envelope", "pretty"]),
+       fmt=st.sampled_from(["auto", "twitter-v1", "bluesky", "mastodon", "twarc2"]))
+def test_json_nested_deeper_than_255_levels_never_gives_a_traceback(tmp_path_factory, depth, shape, fmt):
+    tmp = tmp_path_factory.mktemp("d")
+    deep = '{"a":' * depth + "1" + "}" * depth
+    tweet = (D / "twitter_v1.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    if shape == "line":
+        text = tweet + "\n" + deep + "\n"
+    elif shape == "array":
+        text = "[" + tweet + "," + deep + "]"
+    elif shape == "envelope":
+        text = '{"statuses": [' + tweet + "," + deep + "]}"
+    else:
+        text = '{\n  "statuses": [\n' + tweet + ",\n" + deep + "\n  ]\n}\n"
+    f = tmp / "deep.json"
+    f.write_text(text, encoding="utf-8")
+    with engineroom.open(tmp / "c.duckdb") as c:
+        try:
+            reps = c.ingest(f, format=fmt)
+        except IngestError as exc:
+            assert str(exc)
+        else:
+            for r in reps:
+                assert r.read == r.stored + r.duplicate + r.quarantined
+        _reconciles(c)
