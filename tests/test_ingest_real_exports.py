@@ -272,6 +272,10 @@ def _check_file(corpus, p: Path) -> None:
     [rep] = corpus.ingest(p)
     assert rep.read == rep.stored + rep.duplicate + rep.quarantined
     assert rep.stored == len(e.posts), (p.name, rep)
+    if p.suffix == ".json" and p.relative_to(ROOT).parts[0] == "telegram_tgif":
+        # older Desktop exports (no date_unixtime) give local time: read as UTC, and said so
+        old = "date_unixtime" not in p.read_text(encoding="utf-8")
+        assert old == any("local time" in a for a in rep.details.get("assumptions", [])), p.name
     got = corpus.query("SELECT platform, post_id FROM posts")
     keys = set(zip(got["platform"], got["post_id"]))
     if getattr(e, "count_only", False):
