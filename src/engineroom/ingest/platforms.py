@@ -314,8 +314,8 @@ class Reddit(JsonLinesAdapter):
                 return
             o = o["data"]
         rid = _s(o.get("id"))
-        if not rid:
-            b.quarantine(rec, "Reddit record without an id", raw)
+        if not rid or not ("body" in o or "title" in o):
+            b.quarantine(rec, "not a Reddit comment or submission (no id, or neither body nor title)", raw)
             return
         is_sub = kind == "t3" or ("title" in o and "body" not in o)
         name = o.get("name") if isinstance(o.get("name"), str) and o["name"][:3] in ("t1_", "t3_") else None
@@ -456,9 +456,9 @@ class TikTok(JsonLinesAdapter):
         if "video_id" in o and ("text" in o and "id" in o):
             self.comment(b, rec, o)
             return
-        vid = _s(o.get("video_id") if o.get("video_id") is not None else o.get("id"))
+        vid = _s(o.get("video_id"))
         if not vid:
-            b.quarantine(rec, "TikTok record without a video id", raw)
+            b.quarantine(rec, "not a TikTok video or comment (no video_id)", raw)
             return
         user = o.get("username")
         text = o.get("video_description")
@@ -588,7 +588,7 @@ class Telethon(JsonLinesAdapter):
             act = m.get("action") if isinstance(m.get("action"), dict) else {}
             b.quarantine(rec, f"service message ({act.get('_') or 'MessageService'})", raw)
             return
-        if m.get("_") not in ("Message", None) or m.get("id") is None:
+        if m.get("_") != "Message" or m.get("id") is None:
             b.quarantine(rec, f"not a Telethon message ({m.get('_')})", raw)
             return
         chat = _peer_id(m.get("peer_id")) or "unknown"
