@@ -192,3 +192,19 @@ def test_cli_table_shows_whole_names_layout_and_assumptions(tmp_path):
     [one] = out["per_file"]
     assert one["format"] == "ira-csv" and one["stored"] == 2 and one["file"] == str(f)
     assert any("two-digit years" in a for a in one["assumptions"])
+
+
+def test_twarc2_page_longer_than_the_sniffed_head(corpus, tmp_path):
+    """A twarc2 page of many tweets is one line of hundreds of KB: still pages, one per line
+    (the sniff reads on to the end of the first line), not a document to take apart."""
+    page = json.loads((D / "twarc2_pages.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    tweet = page["data"][0]
+    big = {"data": [{**tweet, "id": str(10**17 + i), "conversation_id": str(10**17 + i), "referenced_tweets": []}
+                    for i in range(600)], "includes": page.get("includes", {}), "meta": {"result_count": 600}}
+    f = tmp_path / "big_pages.jsonl"
+    f.write_text(json.dumps(big) + "\n" + json.dumps(big) + "\n", encoding="utf-8")
+    assert len(json.dumps(big)) > 1 << 16 and b"\n" not in f.read_bytes()[: 1 << 16]
+    [rep] = corpus.ingest(f)
+    assert rep.format == "twarc2" and rep.details["layout"] == "one record per line"
+    assert (rep.read, rep.stored, rep.duplicate) == (1200, 600, 600)
+    assert corpus.count("accounts") >= 1  # the authors came from the page's includes

@@ -44,6 +44,8 @@ from .sources import Source, expand_paths, head_bytes, sources_of
 
 #: bytes read from the start of a file to tell its format and layout
 SNIFF_BYTES = 1 << 16
+#: how far the sniff reads on when the first line is longer than SNIFF_BYTES
+SNIFF_LINE_BYTES = 8 << 20
 _CSV_FORMATS = ("io-archive", "io-users", "ira-csv", "crowdtangle", "csv")
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -151,7 +153,17 @@ def ingest_source(
     t0 = time.perf_counter()
     fmt = format
     head = head_bytes(src, SNIFF_BYTES)
-    sn = sniff(head, complete=len(head) < SNIFF_BYTES)
+    if len(head) == SNIFF_BYTES and b"\n" not in head:
+        # a first line longer than that (a twarc2 page of many tweets, a whole response on one
+        # line): read on to its end, up to SNIFF_LINE_BYTES, so that it is seen whole
+        head = head_bytes(src, SNIFF_LINE_BYTES)
+        cut = head.find(b"\n")
+        limit = SNIFF_LINE_BYTES
+        if cut >= 0:
+            head, limit = head[: cut + 1], len(head) + 1
+        sn = sniff(head, complete=len(head) < limit)
+    else:
+        sn = sniff(head, complete=len(head) < SNIFF_BYTES)
     if sn.refusal and (format == "auto" or fmt not in _CSV_FORMATS):
         # a file that holds no posts (users, lists, counts, compliance, an empty file) is refused
         # whatever format was asked for: nothing of it is stored or counted as read

@@ -157,7 +157,7 @@ class Sniff:
 def sniff(head: bytes, complete: bool = False) -> Sniff:
     """Format, JSON layout and refusal from a file's first decompressed bytes (``complete``: the
     bytes are the whole file)."""
-    from .layout import sniff_layout
+    from .layout import Layout, sniff_layout
 
     raw = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
     if not raw.strip():
@@ -169,6 +169,9 @@ def sniff(head: bytes, complete: bool = False) -> Sniff:
         lay = sniff_layout(raw, complete)
         if lay is None:
             return Sniff(None)
+        if lay.kind == "documents" and lay.path == "data.item" and json_kind(lay.first) == "twarc2":
+            # a twarc2 page cut by the sniff before its "includes": pages, one per line
+            lay = Layout("lines", None, lay.first)
         top = lay.first
         if lay.kind == "lines" and isinstance(top, dict) and json_kind(top) == "twarc2":
             why = not_posts(top)

@@ -173,6 +173,9 @@ def sniff_layout(head: bytes, complete: bool = False) -> Layout | None:
     env = envelope_of(value)
     if env:
         return Layout("documents", env[0], first_record(value, env[0]), env[1])
+    if not complete and b"\n" not in s.rstrip():
+        # one record on a line longer than the head (a twarc2 page of many tweets): records per line
+        return Layout("lines", None, value)
     return Layout("documents", "", value, "a JSON document")
 
 
