@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .common import Batch, json_dumps, json_loads
+from .common import Batch, json_loads
 from .errors import IngestError
 from .merge import ensure_empty, stage_arrow, unregister
 from .sources import CHUNK, ByteReader, Source, Utf8Clean, line_batches

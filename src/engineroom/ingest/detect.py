@@ -6,8 +6,6 @@ import csv
 import io
 import re
 
-from .common import json_loads
-
 FORMATS = ("twarc2", "twitter-v1", "io-archive", "io-users", "ira-csv", "crowdtangle", "bluesky", "telegram", "csv",
            "mastodon", "reddit", "youtube", "tiktok", "4chan", "telethon", "crowdtangle-api")
 
@@ -25,26 +23,6 @@ def csv_header(head: str) -> list[str]:
         return [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error):
         return []
-
-
-def _first_json_object(head: str):  # kept for callers of the old API
-    """The first JSON value on the first line, if that line is complete and parses."""
-    s = head.lstrip("\ufeff \t\r\n")
-    line = s.split("\n", 1)[0].strip()
-    if s.startswith("["):
-        # a JSON array of records: look at its first element when it fits in the head
-        try:
-            import ijson
-
-            for item in ijson.items(io.BytesIO(s.encode()), "item"):
-                return item
-        except Exception:
-            return None
-        return None
-    try:
-        return json_loads(line)
-    except Exception:
-        return None
 
 
 def json_kind(obj) -> str | None:

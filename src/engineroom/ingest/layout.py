@@ -257,18 +257,6 @@ def _envelope_lines(stream, layout: Layout):
                 yield _dump(item)
 
 
-class _Counting:
-    """A byte stream that counts what was read from it (to find where a broken document was)."""
-
-    def __init__(self, f) -> None:
-        self.f, self.pos = f, 0
-
-    def read(self, n: int = -1) -> bytes:
-        b = self.f.read(n)
-        self.pos += len(b)
-        return b
-
-
 def _documents(stream, layout: Layout):
     """Records of one or more JSON documents; a document that breaks is one quarantined record,
     and reading goes on at the next line that starts a document (a truncated copy followed by a
@@ -280,24 +268,23 @@ def _documents(stream, layout: Layout):
     path = layout.path or ""
     src = _Restartable(Utf8Clean(stream))
     while True:
-        counting = _Counting(src)
         try:
             if path == "thread":
-                for item in ijson.items(counting, "thread", multiple_values=True, use_float=True):
+                for item in ijson.items(src, "thread", multiple_values=True, use_float=True):
                     yield _dump(item)
             elif path == "":
-                for item in ijson.items(counting, "", multiple_values=True, use_float=True):
+                for item in ijson.items(src, "", multiple_values=True, use_float=True):
                     # a document that turns out to be an envelope after all (the sniff saw a record)
                     env = envelope_of(item)
                     items = _items_of(item, env[0]) if env else [item]
                     for it in items or []:
                         yield _dump(it)
             else:
-                for item in ijson.items(counting, path, multiple_values=True, use_float=True):
+                for item in ijson.items(src, path, multiple_values=True, use_float=True):
                     yield _dump(item)
             return
         except ijson.JSONError as exc:
-            broken = src.take_broken(counting.pos)
+            broken = src.broken_start()
             yield broken[:2000].decode("utf-8", "replace") or None, f"broken JSON document: {str(exc)[:120]}"
             if not src.skip_to_document():
                 return
@@ -330,7 +317,8 @@ class _Restartable:
             del self.kept[: len(self.kept) - (1 << 20)]
         return b
 
-    def take_broken(self, consumed: int) -> bytes:
+    def broken_start(self) -> bytes:
+        """The first bytes of the document that broke (kept in the quarantine row)."""
         return bytes(self.kept[:4096])
 
     def skip_to_document(self) -> bool:

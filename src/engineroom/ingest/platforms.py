@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from .base import JsonLinesAdapter
-from .common import Batch, clean_str, hashtags_in, parse_time, to_int, urls_in
+from .common import Batch, hashtags_in, parse_time, to_int, urls_in
 
 
 def _drop(obj: dict, keys) -> dict | None:
@@ -728,4 +728,4 @@ class CrowdTangleApi(JsonLinesAdapter):
                     url=md.get("url") or md.get("full"))
 
 
-__all__ = ["Mastodon", "Reddit", "YouTube", "TikTok", "FourChan", "Telethon", "CrowdTangleApi", "html_text", "clean_str"]
+__all__ = ["Mastodon", "Reddit", "YouTube", "TikTok", "FourChan", "Telethon", "CrowdTangleApi", "html_text"]
