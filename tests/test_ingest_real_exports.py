@@ -329,11 +329,15 @@ def test_every_real_export_ingests_exactly_its_posts(corpus, name):
     _check_file(corpus, ROOT / name)
 
 
-def test_a_folder_of_real_exports_passes_over_files_without_posts(corpus):
+def test_a_folder_of_real_exports_passes_over_files_without_posts(corpus, tmp_path):
     """In a folder, files that hold no posts are passed over with a note that says what they are."""
-    folder = shared_dataset("real_exports") / "twarc2_twarc-csv"
-    reps = {Path(r.file).name: r for r in corpus.ingest(folder) if Path(r.file).name in
-            ("users.jsonl", "lists.jsonl", "counts.jsonl", "empty.json", "tweets_compliance.jsonl", "two_tweets.jsonl")}
+    src = shared_dataset("real_exports") / "twarc2_twarc-csv"
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name in ("users.jsonl", "lists.jsonl", "counts.jsonl", "empty.json", "tweets_compliance.jsonl", "two_tweets.jsonl"):
+        (folder / name).write_bytes((src / name).read_bytes())
+    reps = {Path(r.file).name: r for r in corpus.ingest(folder)}
+    assert len(reps) == 6
     for name in ("users.jsonl", "lists.jsonl", "counts.jsonl", "empty.json", "tweets_compliance.jsonl"):
         assert reps[name].skipped and reps[name].read == 0 and "holds no posts" in reps[name].note, name
     assert "users lookup" in reps["users.jsonl"].note and "counts" in reps["counts.jsonl"].note
