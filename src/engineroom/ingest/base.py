@@ -357,6 +357,7 @@ def _unique(names: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for i, n in enumerate(names):
+        n = "".join(ch for ch in n if ch >= " ")  # control characters (NUL from binary junk) are no part of a name
         n = n or f"column{i + 1}"
         if n in seen:
             seen[n] += 1

@@ -261,10 +261,11 @@ def ingest_source(
             raise
         if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
             raise
-        if isinstance(exc, (zipfile.BadZipFile, zlib.error)):
+        if isinstance(exc, (zipfile.BadZipFile, zlib.error)) or (src.member and isinstance(exc, (NotImplementedError, EOFError))):
             raise IngestError(f"{src.name}: broken compressed data ({exc}); nothing of this file stored") from exc
         if isinstance(exc, (duckdb.Error, ValueError, UnicodeError, OSError, EOFError)):
-            raise IngestError(f"{src.name}: could not be read as {fmt}: {exc}") from exc
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]  # one line: DuckDB's messages run on
+            raise IngestError(f"{src.name}: could not be read as {fmt}: {first}") from exc
         raise
     _set_session_settings(con, saved)
     rep = IngestReport(file=src.name, format=fmt, read=total.read, stored=total.stored, duplicate=total.duplicate,
