@@ -208,3 +208,21 @@ def test_twarc2_page_longer_than_the_sniffed_head(corpus, tmp_path):
     assert rep.format == "twarc2" and rep.details["layout"] == "one record per line"
     assert (rep.read, rep.stored, rep.duplicate) == (1200, 600, 600)
     assert corpus.count("accounts") >= 1  # the authors came from the page's includes
+
+
+def test_io_archive_tweetid_in_scientific_notation_is_quarantined(corpus, tmp_path):
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO((D / "io_archive_tweets.csv").read_text(encoding="utf-8", errors="replace"), newline="")))
+    h = rows[0]
+    i = h.index("tweetid")
+    good = [r for r in rows[1:] if len(r) == len(h) and r[i].isdigit()][:2]
+    lossy = [r[:i] + [f"{float(r[i]):.5E}"] + r[i + 1:] for r in good]
+    buf = io.StringIO()
+    csv.writer(buf).writerows([h] + good + lossy)
+    f = tmp_path / "io_excel.csv"
+    f.write_text(buf.getvalue(), encoding="utf-8")
+    [rep] = corpus.ingest(f)
+    assert (rep.read, rep.stored, rep.duplicate, rep.quarantined) == (4, 2, 0, 2)
+    assert all("scientific notation" in r for r in corpus.query("SELECT reason FROM quarantine")["reason"])
