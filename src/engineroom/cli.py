@@ -91,8 +91,8 @@ def ingest(
     format: str = typer.Option(
         "auto",
         "--format",
-        help="auto (detected from the file), twarc2, twitter-v1, io-archive, io-users, ira-csv, crowdtangle, "
-        "bluesky, telegram or csv",
+        help="auto (detected from the file's content), twarc2, twitter-v1, io-archive, io-users, ira-csv, "
+        "crowdtangle, crowdtangle-api, bluesky, telegram, telethon, mastodon, reddit, youtube, tiktok, 4chan or csv",
     ),
     map: List[str] = typer.Option([], "--map", help="csv: field=column override, repeatable"),
     media_dir: Optional[Path] = typer.Option(None, "--media-dir", help="folder with local media files"),
@@ -133,21 +133,30 @@ def ingest(
             raise
         fail("interrupted: the file being ingested was rolled back; files finished before it are stored", code=130)
     table = Table(title=f"ingest into {db}")
-    for col in ("file", "format", "read", "stored", "duplicate", "quarantined", "posts/s"):
-        table.add_column(col, justify="right" if col not in ("file", "format") else "left")
+    for col in ("file", "format", "read", "stored", "duplicate", "quarantined", "posts/s", "notes"):
+        # whole file names (folded over lines, never cut short)
+        table.add_column(col, justify="left" if col in ("file", "format", "notes") else "right",
+                         overflow="fold" if col in ("file", "notes") else "ellipsis")
     totals = dict(read=0, stored=0, duplicate=0, quarantined=0)
+    per_file = []
     for r in reports:
         rate = f"{r.read / r.seconds:,.0f}" if r.seconds > 0 and not r.skipped else "-"
-        note = f" ({r.note})" if getattr(r, "note", None) else (" (already ingested)" if r.skipped else "")
-        table.add_row(str(r.file) + note, r.format, f"{r.read:,}", f"{r.stored:,}", f"{r.duplicate:,}", f"{r.quarantined:,}", rate)
+        notes = [r.note] if getattr(r, "note", None) else (["already ingested"] if r.skipped else [])
+        notes += [f"records: {r.details['layout']}"] if r.details.get("layout") else []
+        notes += [f"assumed: {a}" for a in r.details.get("assumptions", [])]
+        table.add_row(escape(str(r.file)), r.format, f"{r.read:,}", f"{r.stored:,}", f"{r.duplicate:,}", f"{r.quarantined:,}", rate,
+                      escape("; ".join(notes)))
         for k in totals:
             totals[k] += getattr(r, k)
-    table.add_row("total", "", *(f"{totals[k]:,}" for k in ("read", "stored", "duplicate", "quarantined")), "")
+        per_file.append({"file": str(r.file), "format": r.format, "read": r.read, "stored": r.stored,
+                         "duplicate": r.duplicate, "quarantined": r.quarantined, "skipped": r.skipped, "note": r.note,
+                         "layout": r.details.get("layout"), "assumptions": r.details.get("assumptions", [])})
+    table.add_row("total", "", *(f"{totals[k]:,}" for k in ("read", "stored", "duplicate", "quarantined")), "", "")
     console.print(table)
     if parquet_counts is not None:
         console.print(f"Parquet layout for Spark: {parquet_dir} ({parquet_counts['posts']:,} posts)")
     if json_out:
-        print_json_last({**totals, "files": len(reports)})
+        print_json_last({**totals, "files": len(reports), "per_file": per_file})
 
 
 @app.command("merge-shards")

@@ -141,7 +141,7 @@ INTERACTIONS = Table(
         _c("target_handle", "VARCHAR", "handle of the target, lower case, without @ (NULL when unknown)"),
         _c("target_post_id", "VARCHAR", "the retweeted / quoted / replied-to post"),
         _c("created_at", "TIMESTAMP", "time of post_id"),
-        _c("target_key", "VARCHAR", "target_account_id, else '@' || target_handle: part of the key", False),
+        _c("target_key", "VARCHAR", "target_account_id, else '@' || target_handle, else 'post:' || target_post_id (a link to a post whose author the export does not give): part of the key", False),
     ),
     ("platform", "post_id", "kind", "target_key"),
     enforced=False,

@@ -11,12 +11,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .common import Batch, json_dumps, json_loads
+from .common import Batch, json_loads
 from .errors import IngestError
 from .merge import ensure_empty, stage_arrow, unregister
 from .sources import CHUNK, ByteReader, Source, Utf8Clean, line_batches
 
 LINES_PER_BATCH = 200_000
+#: records nested deeper than this are quarantined (orjson writes no deeper)
+MAX_DEPTH = 255
 
 
 def batch_bytes(default_mb: int = 32) -> int:
@@ -52,6 +54,9 @@ class Adapter:
         self.source = source
         self.column_map = column_map or {}
         self.media_dir = media_dir
+        #: what the adapter had to assume about the file (a time without a zone read as UTC...):
+        #: recorded in ``ingests.options`` and shown by ``engineroom ingest``
+        self.assumptions: set[str] = set()
 
     def batches(self, con, hasher) -> Iterator[None]:
         """Stage the source batch by batch on ``con`` (yields after each batch is staged)."""
@@ -82,9 +87,22 @@ class JsonLinesAdapter(Adapter):
 
     lines_per_batch = LINES_PER_BATCH
 
+    #: where the records are (set from the sniff, see :mod:`engineroom.ingest.layout`); None:
+    #: one per line, or a JSON array
+    layout = None
+
     def iter_line_batches(self, hasher) -> Iterator[pa.Table]:
-        """Arrow batches of (rec, raw) lines."""
+        """Arrow batches of (rec, raw) lines (and ``error`` for records that could not be read,
+        where the records sit in API envelopes or documents)."""
         stream = self.source.open(hasher)
+        if self.layout is not None and self.layout.kind != "lines" and self.layout.path != "item":
+            from .layout import record_batches
+
+            try:
+                yield from record_batches(stream, self.layout, self.source.name)
+            finally:
+                stream.close()
+            return
         try:
             head = stream.read(1 << 16)
             first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
@@ -107,11 +125,18 @@ class JsonLinesAdapter(Adapter):
     def stage_lines(self, con, lines: pa.Table) -> None:
         """Python adapters: parse each line and fill a :class:`Batch`."""
         b = Batch()
-        for rec, raw in zip(lines.column("rec").to_pylist(), lines.column("raw").to_pylist()):
+        errors = lines.column("error").to_pylist() if "error" in lines.column_names else None
+        for i, (rec, raw) in enumerate(zip(lines.column("rec").to_pylist(), lines.column("raw").to_pylist())):
+            if errors is not None and errors[i]:
+                b.quarantine(rec, errors[i], raw)
+                continue
             try:
                 obj = json_loads(raw)
             except Exception as exc:
                 b.quarantine(rec, f"invalid JSON: {str(exc)[:120]}", raw)
+                continue
+            if (raw.count("[") + raw.count("{") > MAX_DEPTH) and depth_over(obj, MAX_DEPTH):
+                b.quarantine(rec, f"JSON nested deeper than {MAX_DEPTH} levels", raw[:2000])
                 continue
             mark = b.mark()
             try:
@@ -160,22 +185,44 @@ class _Prefixed(ByteReader):
         return read_buffer(n) if read_buffer is not None else self.f.read(n)
 
 
+def depth_over(obj, limit: int) -> bool:
+    """Whether ``obj`` nests more than ``limit`` containers deep (iterative: no recursion limit)."""
+    stack = [(obj, 1)]
+    while stack:
+        o, d = stack.pop()
+        if isinstance(o, (dict, list)):
+            if d > limit:
+                return True
+            stack.extend((v, d + 1) for v in (o.values() if isinstance(o, dict) else o) if isinstance(v, (dict, list)))
+    return False
+
+
 def _json_array_batches(stream, size: int, name: str):
     import ijson
 
-    batch: list[tuple[int, str]] = []
+    from .layout import _dump
+
+    recs: list[int] = []
+    raws: list = []
+    errs: list = []
+
+    def flush() -> pa.Table:
+        t = pa.table({"rec": pa.array(recs, pa.int64()), "raw": pa.array(raws, pa.string()), "error": pa.array(errs, pa.string())})
+        recs.clear(), raws.clear(), errs.clear()
+        return t
+
     i = 0
     try:
         for item in ijson.items(Utf8Clean(stream), "item", use_float=True):
             i += 1
-            batch.append((i, json_dumps(item)))
-            if len(batch) >= size:
-                yield lines_table(batch)
-                batch = []
+            raw, err = _dump(item)  # a record too deep to be written is quarantined, not lost
+            recs.append(i), raws.append(raw), errs.append(err)
+            if len(recs) >= size:
+                yield flush()
     except ijson.JSONError as exc:
         raise IngestError(f"{name}: JSON array is broken after record {i}: {exc}") from exc
-    if batch:
-        yield lines_table(batch)
+    if recs:
+        yield flush()
 
 
 # -- CSV -----------------------------------------------------------------------------------
@@ -184,6 +231,10 @@ class CsvAdapter(Adapter):
     column as text. Rows with the wrong number of fields are quarantined with their record number."""
 
     required: tuple[str, ...] = ()
+    #: columns holding post times: their first values decide the file's date order (see
+    #: :func:`engineroom.ingest.dates.date_order`), the same for every batch of the file
+    time_columns: tuple[str, ...] = ()
+    day_first = False
 
     def header(self, stream) -> tuple[list[str], bytes]:
         head = b""
@@ -237,6 +288,8 @@ class CsvAdapter(Adapter):
                     next_rec = int(recs[-1]) + 1
                     bad_seen.update(int(r) for r in skip[skip < next_rec])
                 tbl = pa.Table.from_batches([rb]).append_column("rec", pa.array(recs, pa.int64()))
+                if next_rec - n <= 1 and n:  # the first block: decided once, before any batch is staged
+                    self.decide_dates(tbl)
                 out_bad = [(b[0] - 1 if b[0] > 0 else next_rec, b[1]) for b in bad]
                 bad.clear()
                 yield cols, tbl, out_bad
@@ -245,6 +298,18 @@ class CsvAdapter(Adapter):
         if bad:
             yield cols, _empty_rows(cols), [(b[0] - 1 if b[0] > 0 else next_rec, b[1]) for b in bad]
         stream.close()
+
+    def decide_dates(self, tbl: pa.Table) -> None:
+        """Date order and time assumptions of the file, from the first block's time values."""
+        from .dates import date_order
+
+        values: list = []
+        for c in self.time_columns:
+            if c in tbl.column_names:
+                values += tbl.column(c).slice(0, 5000).to_pylist()
+        if values:
+            self.day_first, notes = date_order(values)
+            self.assumptions.update(notes)
 
     def check_columns(self, cols: list[str]) -> None:
         missing = [c for c in self.required if c not in cols]
@@ -292,6 +357,7 @@ def _unique(names: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for i, n in enumerate(names):
+        n = "".join(ch for ch in n if ch >= " ")  # control characters (NUL from binary junk) are no part of a name
         n = n or f"column{i + 1}"
         if n in seen:
             seen[n] += 1

@@ -25,6 +25,8 @@ import signal
 import threading
 import time
 import uuid
+import zipfile
+import zlib
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -34,11 +36,17 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from ..progress import progress
-from .detect import FORMATS, detect
+from .detect import FORMATS, sniff
 from .errors import IngestError
 from .merge import Context, Counts, media_index, merge_batch
 from .pipeline import ingest_workers, staged_batches, staging_connection
-from .sources import Source, expand_paths, head_text, sources_of
+from .sources import Source, expand_paths, head_bytes, sources_of
+
+#: bytes read from the start of a file to tell its format and layout
+SNIFF_BYTES = 1 << 16
+#: how far the sniff reads on when the first line is longer than SNIFF_BYTES
+SNIFF_LINE_BYTES = 8 << 20
+_CSV_FORMATS = ("io-archive", "io-users", "ira-csv", "crowdtangle", "csv")
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..corpus import Corpus
@@ -73,7 +81,7 @@ class IngestReport:
 
 
 def _adapter(fmt: str):
-    from . import csvfmt, jsonfmt, pyfmt
+    from . import csvfmt, jsonfmt, platforms, pyfmt
 
     table = {
         "twarc2": jsonfmt.Twarc2,
@@ -85,6 +93,13 @@ def _adapter(fmt: str):
         "ira-csv": csvfmt.IraCsv,
         "crowdtangle": csvfmt.CrowdTangle,
         "csv": csvfmt.GenericCsv,
+        "mastodon": platforms.Mastodon,
+        "reddit": platforms.Reddit,
+        "youtube": platforms.YouTube,
+        "tiktok": platforms.TikTok,
+        "4chan": platforms.FourChan,
+        "telethon": platforms.Telethon,
+        "crowdtangle-api": platforms.CrowdTangleApi,
     }
     return table[fmt]
 
@@ -137,9 +152,27 @@ def ingest_source(
     con: duckdb.DuckDBPyConnection = corpus.con
     t0 = time.perf_counter()
     fmt = format
+    head = head_bytes(src, SNIFF_BYTES)
+    if len(head) == SNIFF_BYTES and b"\n" not in head:
+        # a first line longer than that (a twarc2 page of many tweets, a whole response on one
+        # line): read on to its end, up to SNIFF_LINE_BYTES, so that it is seen whole
+        head = head_bytes(src, SNIFF_LINE_BYTES)
+        cut = head.find(b"\n")
+        limit = SNIFF_LINE_BYTES
+        if cut >= 0:
+            head, limit = head[: cut + 1], len(head) + 1
+        sn = sniff(head, complete=len(head) < limit)
+    else:
+        sn = sniff(head, complete=len(head) < SNIFF_BYTES)
+    if sn.refusal and (format == "auto" or fmt not in _CSV_FORMATS):
+        # a file that holds no posts (users, lists, counts, compliance, an empty file) is refused
+        # whatever format was asked for: nothing of it is stored or counted as read
+        if lenient:
+            return IngestReport(file=src.name, format="none", skipped=True, note=f"holds no posts: {sn.refusal}; not ingested",
+                                seconds=time.perf_counter() - t0)
+        raise IngestError(f"{src.name}: holds no posts: it is {sn.refusal}; nothing ingested")
     if fmt == "auto":
-        head = head_text(src)
-        fmt = detect(head) or ""
+        fmt = sn.format or ""
         if not fmt:
             msg = (f"{src.name}: cannot tell the format from its content "
                    f"(expected one of {', '.join(FORMATS)}); force one with --format")
@@ -170,6 +203,9 @@ def ingest_source(
     if media_dir:
         options["media_dir"] = str(media_dir)
     adapter = adapter_cls(src, column_map=column_map, media_dir=media_dir)
+    if sn.layout is not None and fmt not in _CSV_FORMATS:
+        adapter.layout = sn.layout
+        options["layout"] = sn.layout.describe
     ctx = Context(ingest_id=ingest_id, file=src.name, mode=adapter.mode, media_index=media_idx, options=options)
     total = Counts()
     saved = _session_settings(con)
@@ -203,6 +239,8 @@ def ingest_source(
                     bar.advance(c.read)
         if hasher is not None:
             sha = hasher.hexdigest()
+        if adapter.assumptions:
+            options["assumptions"] = sorted(adapter.assumptions)
         con.execute(
             "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [ingest_id, src.name, fmt, sha, src.size, total.read, total.stored, total.duplicate,
@@ -223,12 +261,16 @@ def ingest_source(
             raise
         if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
             raise
+        if isinstance(exc, (zipfile.BadZipFile, zlib.error)) or (src.member and isinstance(exc, (NotImplementedError, EOFError))):
+            raise IngestError(f"{src.name}: broken compressed data ({exc}); nothing of this file stored") from exc
         if isinstance(exc, (duckdb.Error, ValueError, UnicodeError, OSError, EOFError)):
-            raise IngestError(f"{src.name}: could not be read as {fmt}: {exc}") from exc
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]  # one line: DuckDB's messages run on
+            raise IngestError(f"{src.name}: could not be read as {fmt}: {first}") from exc
         raise
     _set_session_settings(con, saved)
     rep = IngestReport(file=src.name, format=fmt, read=total.read, stored=total.stored, duplicate=total.duplicate,
-                       quarantined=total.quarantined, seconds=time.perf_counter() - t0, ingest_id=ingest_id, sha256=sha)
+                       quarantined=total.quarantined, seconds=time.perf_counter() - t0, ingest_id=ingest_id, sha256=sha,
+                       details={k: options[k] for k in ("layout", "assumptions") if k in options})
     assert rep.read == rep.stored + rep.duplicate + rep.quarantined
     return rep
 

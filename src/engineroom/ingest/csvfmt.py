@@ -7,7 +7,10 @@ SQL on the staged block (``b_rows``). Columns the corpus has no place for are ke
 
 from __future__ import annotations
 
+import re
+
 from .base import CsvAdapter
+from .dates import date_order  # noqa: F401  (documented here; base decides with it)
 from .common import SQL_HASHTAG_RE, SQL_MENTION_RE, SQL_URL_RE, TZ_ABBR, sql_json_object
 from .errors import IngestError
 from .merge import PROFILE_COMPLETENESS
@@ -44,13 +47,27 @@ def to_bool(expr: str) -> str:
 
 _TIME_FORMATS = ["%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M",
                  "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
+# two-digit years as spreadsheets write them ("10/1/17 19:58"): tried first, so that "17" is never
+# read as the year 17 (%y takes exactly two digits: a four-digit year falls through to %Y)
+_TWO_DIGIT_MONTH_FIRST = ["%m/%d/%y %H:%M", "%m/%d/%y %H:%M:%S", "%m/%d/%y"]
+_DAY_FIRST = ["%d/%m/%y %H:%M", "%d/%m/%y %H:%M:%S", "%d/%m/%y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y",
+              "%d.%m.%y %H:%M", "%d.%m.%y"]
 
 
-def to_ts(expr: str) -> str:
-    """SQL for a UTC TIMESTAMP from ISO 8601 (with or without offset), US / European dates,
-    Twitter v1 dates, epoch seconds or milliseconds, and ``... EST``-style zone abbreviations."""
+def time_formats(day_first: bool = False) -> list[str]:
+    """strptime formats tried (in order) for times that are not ISO 8601; ``day_first``: slashed
+    dates are day/month/year (decided per file from the data, see :func:`date_order`)."""
+    if day_first:
+        return _DAY_FIRST + [f for f in _TIME_FORMATS if not f.startswith("%m/")]
+    return _TWO_DIGIT_MONTH_FIRST + _TIME_FORMATS + ["%d.%m.%y %H:%M", "%d.%m.%y"]
+
+
+def to_ts(expr: str, day_first: bool = False) -> str:
+    """SQL for a UTC TIMESTAMP from ISO 8601 (with or without offset), US / European dates (with
+    two- or four-digit years; ``day_first`` for d/m/y files), Twitter v1 dates, epoch seconds or
+    milliseconds, and ``... EST``-style zone abbreviations."""
     x = f"trim({expr})"
-    fmts = "[" + ", ".join(sqlstr(f) for f in _TIME_FORMATS) + "]"
+    fmts = "[" + ", ".join(sqlstr(f) for f in time_formats(day_first)) + "]"
     abbr = "CASE regexp_extract(" + x + ", ' ([A-Z]{2,4})$', 1) " + " ".join(
         f"WHEN '{k}' THEN {v}" for k, v in TZ_ABBR.items() if len(k) >= 2) + " END"
     slow = f"""(CASE
@@ -64,7 +81,8 @@ def to_ts(expr: str) -> str:
     END)"""
     # ISO 8601 (with or without offset; naive = UTC: ingest sets the session zone to UTC) is the fast path
     # (the zone-abbreviation regexp runs only where a space is among the last 5 characters: it needs one)
-    return (f"coalesce(CASE WHEN NOT (contains(right({x}, 5), ' ') AND regexp_matches({x}, ' [A-Z]{{2,4}}$')) "
+    # (only text with a four-digit year first: DuckDB's cast also reads "10/1/17 19:58" as the year 10)
+    return (f"coalesce(CASE WHEN {x}[5:5] = '-' AND NOT (contains(right({x}, 5), ' ') AND regexp_matches({x}, ' [A-Z]{{2,4}}$')) "
             f"THEN try_cast({x} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' END, {slow})")
 
 
@@ -113,6 +131,12 @@ def permalink(handle: str, pid: str) -> str:
             f"THEN 'https://twitter.com/' || {handle} || '/status/' || {pid} ELSE 'https://twitter.com/i/web/status/' || {pid} END END")
 
 
+def _lossy(expr: str) -> str:
+    """SQL: whether an id cell is a number in scientific notation (``9.14312E+17``): its digits
+    beyond the mantissa are gone, so it cannot stand for an id."""
+    return f"coalesce(regexp_full_match(trim({expr}), '[0-9](\\.[0-9]+)?[eE]\\+?[0-9]+'), false)"
+
+
 # -- Twitter Information Operations archive ----------------------------------------------------
 IO_TWEET_COLUMNS = [
     "tweetid", "userid", "user_display_name", "user_screen_name", "user_reported_location",
@@ -138,6 +162,7 @@ class IOArchive(CsvAdapter):
     development corpus (``post_id, account_id, screen_name, created_at, lang, text, ...``)."""
 
     name = "io-archive"
+    time_columns = ("tweet_time", "created_at")
     platform = "twitter"
 
     def check_columns(self, cols: list[str]) -> None:
@@ -166,7 +191,7 @@ class IOArchive(CsvAdapter):
         is_rt = f"coalesce({to_bool(c['is_retweet'])}, false)"
         con.execute(f"""CREATE OR REPLACE TEMP TABLE b_posts AS
             SELECT rec, 'twitter' AS platform, {tid} AS post_id, {uid} AS account_id, {nz(c['user_screen_name'])} AS handle,
-                {to_ts(c['tweet_time'])} AS created_at, {c['tweet_text']} AS text, {nz(c['tweet_language'])} AS lang,
+                {to_ts(c['tweet_time'], self.day_first)} AS created_at, {c['tweet_text']} AS text, {nz(c['tweet_language'])} AS lang,
                 CASE WHEN {is_rt} OR {nz(c['retweet_tweetid'])} IS NOT NULL THEN 'retweet'
                      WHEN {nz(c['quoted_tweet_tweetid'])} IS NOT NULL THEN 'quote'
                      WHEN {nz(c['in_reply_to_tweetid'])} IS NOT NULL OR {nz(c['in_reply_to_userid'])} IS NOT NULL THEN 'reply'
@@ -182,6 +207,16 @@ class IOArchive(CsvAdapter):
                 {extra_json([x for x in cols], used)} AS extra,
                 {c['hashtags']} AS _tags, {c['urls']} AS _urls, {c['user_mentions']} AS _mentions
             FROM b_rows""")
+        # a tweetid a spreadsheet saved in scientific notation (9.14312E+17) lost its last digits: the
+        # release has no other column that holds it, so the row is quarantined, never merged with
+        # other tweets as a "duplicate" (a contains() per row: nothing measurable on the fast path)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE b_quar AS
+            SELECT p.rec, 'tweetid in scientific notation (digits lost, e.g. saved by a spreadsheet)' AS reason,
+                   to_json(r)::VARCHAR AS raw
+            FROM b_posts p JOIN b_rows r ON r.rec = p.rec
+            WHERE contains(p.post_id, 'E+') AND {_lossy('p.post_id')}""")
+        if con.execute("SELECT count(*) FROM b_quar").fetchone()[0]:
+            con.execute("DELETE FROM b_posts WHERE rec IN (SELECT rec FROM b_quar)")
         # every row repeats its author's profile: keep one per account (most complete, then latest),
         # as the merge would, with a grouped arg_max instead of a row per tweet. Rows with identical
         # profile cells normalise identically, so only the latest of each is normalised at all
@@ -193,7 +228,7 @@ class IOArchive(CsvAdapter):
             SELECT rec, 'twitter' AS platform, {uid} AS account_id, {nz(c['user_screen_name'])} AS handle,
                 {nz(c['user_display_name'])} AS display_name, {nz(c['user_profile_description'])} AS bio,
                 {nz(c['user_reported_location'])} AS location, {nz(c['user_profile_url'])} AS url,
-                {to_ts(c['account_creation_date'])} AS created_at, {to_int(c['follower_count'])} AS followers,
+                {to_ts(c['account_creation_date'], self.day_first)} AS created_at, {to_int(c['follower_count'])} AS followers,
                 {to_int(c['following_count'])} AS following, NULL::BIGINT AS posts_count, NULL::BIGINT AS likes_count,
                 NULL::BIGINT AS listed_count, NULL::BOOLEAN AS verified, NULL::BOOLEAN AS protected,
                 NULL::BOOLEAN AS default_profile, NULL::BOOLEAN AS default_profile_image,
@@ -219,7 +254,7 @@ class IOArchive(CsvAdapter):
             FROM (SELECT rec, platform, post_id, {to_list('_urls')} AS l FROM b_posts WHERE _urls IS NOT NULL AND length(_urls) > 2)""")
         # (views: computed once, when the batch is exported; b_posts keeps its _tags, _urls and
         # _mentions columns, which the export leaves out)
-        return {"b_posts", "b_accounts", "b_edges", "b_tags", "b_urls"}
+        return {"b_posts", "b_accounts", "b_edges", "b_tags", "b_urls", "b_quar"}
 
     def _dev(self, con, cols: list[str]) -> set[str]:
         c = {x: (q(x) if x in cols else "NULL::VARCHAR") for x in IO_DEV_COLUMNS}
@@ -227,7 +262,7 @@ class IOArchive(CsvAdapter):
         rt = _rt_handle(c["text"])
         con.execute(f"""CREATE OR REPLACE TEMP TABLE b_posts AS
             SELECT rec, 'twitter' AS platform, {nz(c['post_id'])} AS post_id, {nz(c['account_id'])} AS account_id,
-                {nz(c['screen_name'])} AS handle, {to_ts(c['created_at'])} AS created_at, {c['text']} AS text,
+                {nz(c['screen_name'])} AS handle, {to_ts(c['created_at'], self.day_first)} AS created_at, {c['text']} AS text,
                 {nz(c['lang'])} AS lang,
                 CASE WHEN {rt} IS NOT NULL THEN 'retweet' WHEN coalesce({to_bool(c['is_quote'])}, false) THEN 'quote' ELSE 'post' END AS kind,
                 NULL::VARCHAR AS reply_to_post_id, NULL::VARCHAR AS reply_to_account_id, NULL::VARCHAR AS retweet_of_post_id,
@@ -264,6 +299,7 @@ class IOUsers(CsvAdapter):
     """The users file of an IO archive: one profile per row; records are accounts."""
 
     name = "io-users"
+    time_columns = ("account_creation_date",)
     platform = "twitter"
     mode = "users"
     required = ("userid",)
@@ -274,7 +310,7 @@ class IOUsers(CsvAdapter):
             SELECT rec, 'twitter' AS platform, {nz(c['userid'])} AS account_id, {nz(c['user_screen_name'])} AS handle,
                 {nz(c['user_display_name'])} AS display_name, {nz(c['user_profile_description'])} AS bio,
                 {nz(c['user_reported_location'])} AS location, {nz(c['user_profile_url'])} AS url,
-                {to_ts(c['account_creation_date'])} AS created_at, {to_int(c['follower_count'])} AS followers,
+                {to_ts(c['account_creation_date'], self.day_first)} AS created_at, {to_int(c['follower_count'])} AS followers,
                 {to_int(c['following_count'])} AS following, {nz(c['account_language'])} AS lang,
                 {extra_json(cols, set(IO_USER_COLUMNS))} AS extra
             FROM b_rows""")
@@ -292,6 +328,7 @@ class IraCsv(CsvAdapter):
     """The Clemson University / FiveThirtyEight IRA tweets CSV (Linvill & Warren 2018)."""
 
     name = "ira-csv"
+    time_columns = ("publish_date",)
     platform = "twitter"
     required = ("external_author_id", "author", "content")
 
@@ -299,15 +336,26 @@ class IraCsv(CsvAdapter):
         c = {x: (q(x) if x in cols else "NULL::VARCHAR") for x in IRA_COLUMNS}
         # external_author_id went through a float in some releases (906000000000000000, 9.06E+17);
         # alt_external_id holds the exact Twitter user id
-        acc = f"coalesce({nz(c['alt_external_id'])}, {nz(c['external_author_id'])})"
-        pid = f"coalesce({nz(c['tweet_id'])}, {nz(c['alt_external_id'])} || '/' || md5(coalesce({c['publish_date']},'') || coalesce({c['content']},'')))"
+        # ids a spreadsheet saved in scientific notation (9.14312E+17) lost their last digits: the
+        # exact tweet / user id is recovered from article_url (.../<user id>/statuses/<tweet id>),
+        # else the row is quarantined as lossy (never merged with other tweets as a "duplicate")
+        lossy_t, lossy_a = _lossy(c["tweet_id"]), _lossy(c["alt_external_id"])
+        url_tid = f"nullif(regexp_extract({nz(c['article_url'])}, '/status(?:es)?/([0-9]+)', 1), '')"
+        url_uid = f"nullif(regexp_extract({nz(c['article_url'])}, 'twitter\\.com/([0-9]+)/status', 1), '')"
+        tid = f"CASE WHEN {lossy_t} THEN {url_tid} ELSE {nz(c['tweet_id'])} END"
+        alt = f"CASE WHEN {lossy_a} THEN {url_uid} ELSE {nz(c['alt_external_id'])} END"
+        ext = f"CASE WHEN {_lossy(c['external_author_id'])} THEN NULL ELSE {nz(c['external_author_id'])} END"
+        acc = f"coalesce({alt}, {ext}, {url_uid})"
+        pid = (f"CASE WHEN {lossy_t} THEN {url_tid} ELSE coalesce({tid}, {alt} || '/' || "
+               f"md5(coalesce({c['publish_date']},'') || coalesce({c['content']},''))) END")
         pt = f"upper(trim(coalesce({c['post_type']}, '')))"
         used = {"external_author_id", "author", "content", "language", "publish_date", "tweet_id", "following",
                 "followers", "updates", "post_type", "retweet", "tco1_step1", "tco2_step1", "tco3_step1",
                 "account_type", "account_category", "region", "new_june_2018", "alt_external_id"}
         con.execute(f"""CREATE OR REPLACE TEMP TABLE b_posts AS
             SELECT rec, 'twitter' AS platform, CASE WHEN {nz(c['tweet_id'])} IS NULL AND {nz(c['external_author_id'])} IS NULL THEN NULL ELSE {pid} END AS post_id,
-                {acc} AS account_id, {nz(c['author'])} AS handle, {to_ts(c['publish_date'])} AS created_at,
+                {lossy_t} AND {url_tid} IS NULL AS _lossy,
+                {acc} AS account_id, {nz(c['author'])} AS handle, {to_ts(c['publish_date'], self.day_first)} AS created_at,
                 {c['content']} AS text, {nz(c['language'])} AS lang,
                 CASE WHEN {pt} = 'RETWEET' OR {to_bool(c['retweet'])} THEN 'retweet' WHEN {pt} = 'QUOTE_TWEET' THEN 'quote' ELSE 'post' END AS kind,
                 NULL::VARCHAR AS reply_to_post_id, NULL::VARCHAR AS reply_to_account_id, NULL::VARCHAR AS retweet_of_post_id,
@@ -318,6 +366,12 @@ class IraCsv(CsvAdapter):
                 {extra_json(cols, used)} AS extra,
                 list_filter([{nz(c['tco1_step1'])}, {nz(c['tco2_step1'])}, {nz(c['tco3_step1'])}], lambda u: u IS NOT NULL) AS _tco
             FROM b_rows""")
+        con.execute("""CREATE OR REPLACE TEMP TABLE b_quar AS
+            SELECT p.rec, 'tweet_id in scientific notation (digits lost, e.g. saved by a spreadsheet) and no '
+                          || 'article_url to recover it from' AS reason, to_json(r)::VARCHAR AS raw
+            FROM b_posts p JOIN b_rows r ON r.rec = p.rec WHERE p._lossy""")
+        con.execute("DELETE FROM b_posts WHERE _lossy")
+        con.execute("ALTER TABLE b_posts DROP COLUMN _lossy")
         con.execute(f"""CREATE OR REPLACE TEMP TABLE b_accounts AS
             SELECT rec, 'twitter' AS platform, {acc} AS account_id, {nz(c['author'])} AS handle,
                 {to_int(c['followers'])} AS followers, {to_int(c['following'])} AS following, {to_int(c['updates'])} AS posts_count,
@@ -340,7 +394,7 @@ class IraCsv(CsvAdapter):
             FROM (SELECT rec, platform, post_id, regexp_extract_all(text, {sqlstr(SQL_URL_RE)}) AS us FROM b_posts
                   WHERE len(_tco) = 0 AND text ILIKE '%http%')""")
         con.execute("ALTER TABLE b_posts DROP COLUMN _tco")
-        return {"b_posts", "b_accounts", "b_edges", "b_tags", "b_urls"}
+        return {"b_posts", "b_accounts", "b_edges", "b_tags", "b_urls", "b_quar"}
 
 
 # -- CrowdTangle -----------------------------------------------------------------------------
@@ -353,6 +407,7 @@ class CrowdTangle(CsvAdapter):
     """
 
     name = "crowdtangle"
+    time_columns = ("post created",)
     required = ("post created",)
 
     def stage_rows(self, con, cols: list[str]) -> set[str]:
@@ -369,7 +424,7 @@ class CrowdTangle(CsvAdapter):
         acc = f"coalesce({nz(col('facebook id'))}, {nz(col('user name'))}, {nz(col('page name', 'group name', 'account'))})"
         seg = f"nullif(regexp_extract({url}, '([^/?#]+)/?(?:[?#].*)?$', 1), '')"
         pid = f"CASE WHEN ({platform}) = 'instagram' THEN {seg} ELSE {acc} || '_' || {seg} END"
-        ts = to_ts(col("post created"))
+        ts = to_ts(col("post created"), self.day_first)
         used = {"page name", "group name", "account", "user name", "facebook id", "post created", "type", "likes",
                 "comments", "shares", "post views", "total views", "url", "message", "link", "final link",
                 "followers at posting", "page description", "page created", "page admin top country", "description", "photo"}
@@ -389,7 +444,7 @@ class CrowdTangle(CsvAdapter):
         con.execute(f"""CREATE OR REPLACE TEMP TABLE b_accounts AS
             SELECT rec, {platform} AS platform, {acc} AS account_id, {nz(col('user name'))} AS handle,
                 {nz(col('page name', 'group name', 'account'))} AS display_name, {nz(col('page description'))} AS bio,
-                {nz(col('page admin top country'))} AS location, {to_ts(col('page created'))} AS created_at,
+                {nz(col('page admin top country'))} AS location, {to_ts(col('page created'), self.day_first)} AS created_at,
                 {to_int(col('followers at posting', 'members'))} AS followers,
                 json_object('page_category', {nz(col('page category'))}, 'likes_at_posting', {nz(col('likes at posting'))},
                             'kind', CASE WHEN {col('group name')} IS NOT NULL THEN 'group' WHEN {col('page name')} IS NOT NULL THEN 'page' ELSE 'account' END)::VARCHAR AS extra
@@ -454,6 +509,7 @@ class GenericCsv(CsvAdapter):
     ``platform`` column where there is one, else ``csv``."""
 
     name = "csv"
+    time_columns = tuple(GENERIC_ALIASES["created_at"])
 
     def check_columns(self, cols: list[str]) -> None:
         self.mapping: dict[str, str] = {}
@@ -492,7 +548,7 @@ class GenericCsv(CsvAdapter):
         is_rt = f"(coalesce({to_bool(f('is_retweet'))}, false) OR {nz(f('retweet_of_post_id'))} IS NOT NULL OR {rt_h} IS NOT NULL)"
         con.execute(f"""CREATE OR REPLACE TEMP TABLE b_posts AS
             SELECT rec, {platform} AS platform, {nz(f('post_id'))} AS post_id, {nz(f('account_id'))} AS account_id,
-                ltrim({nz(f('handle'))}, '@') AS handle, {to_ts(f('created_at'))} AS created_at, {f('text')} AS text,
+                ltrim({nz(f('handle'))}, '@') AS handle, {to_ts(f('created_at'), self.day_first)} AS created_at, {f('text')} AS text,
                 {nz(f('lang'))} AS lang,
                 CASE WHEN {is_rt} THEN 'retweet' WHEN {nz(f('quote_of_post_id'))} IS NOT NULL THEN 'quote'
                      WHEN {nz(f('reply_to_post_id'))} IS NOT NULL OR {nz(f('reply_to_account_id'))} IS NOT NULL THEN 'reply' ELSE 'post' END AS kind,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from .base import JsonLinesAdapter
 from .common import sql_json_object
-from .merge import unregister
+from .merge import _arrow, unregister
 
 import json as _json
 
@@ -101,10 +101,22 @@ class Twarc2(JsonLinesAdapter):
         con.register("b_lines", unit)
         try:
             # whether every line starts like a response page (a batch is a few hundred pages: this
-            # reads a few bytes of each)
-            pages = bool(unit.num_rows) and bool(con.execute(
-                """SELECT bool_and(starts_with(raw, '{"data"')) FROM b_lines""").fetchall()[0][0])
-            self.stage(con, pages)
+            # reads a few bytes of each), and whether some are filtered-stream / sample captures
+            pages, stream = con.execute(
+                """SELECT bool_and(starts_with(raw, '{"data"')),
+                          bool_or(starts_with(raw, '{"data": {') OR starts_with(raw, '{"data":{')) FROM b_lines""").fetchall()[0]
+            if stream:
+                # `twarc2 stream` / `sample` write one tweet per line, `data` an object with the
+                # stream's `matching_rules` beside it: made into a page of one tweet (the rules kept
+                # with the tweet), so that the page statements read it as they read search pages
+                rewritten = _arrow(con, """SELECT rec, coalesce(try(json_object(
+                        'data', json_array(json_merge_patch(raw::JSON -> 'data',
+                                json_object('matching_rules', raw::JSON -> 'matching_rules'))),
+                        'includes', raw::JSON -> 'includes', 'errors', raw::JSON -> 'errors')::VARCHAR), raw::VARCHAR) AS raw
+                    FROM b_lines ORDER BY rec""")
+                unregister(con, "b_lines")
+                con.register("b_lines", rewritten)
+            self.stage(con, bool(unit.num_rows) and bool(pages))
         finally:
             unregister(con, "b_lines")
 

@@ -337,7 +337,7 @@ def _merge_edges(con, v: _Views) -> None:
                    nullif(e.target_post_id, '') AS target_post_id, n.created_at
             FROM b_edges e JOIN b_new n ON n.platform = e.platform AND n.post_id = e.post_id AND n.rec = e.rec)
         SELECT platform, post_id, kind, source_account_id, target_account_id, target_handle, target_post_id,
-               created_at, coalesce(target_account_id, '@' || target_handle) AS target_key
+               created_at, coalesce(target_account_id, '@' || target_handle, 'post:' || target_post_id) AS target_key
         FROM (
             SELECT e.platform, e.post_id, e.kind, e.source_account_id, e.target_account_id,
                    coalesce(e.target_handle, lower(a.handle)) AS target_handle, e.target_post_id, e.created_at
@@ -352,7 +352,7 @@ def _merge_edges(con, v: _Views) -> None:
                        ON p.platform = e.platform AND p.post_id = e.target_post_id
             ) e LEFT JOIN accounts a ON a.platform = e.platform AND a.account_id = e.target_account_id
         )
-        WHERE coalesce(target_account_id, target_handle) IS NOT NULL
+        WHERE coalesce(target_account_id, target_handle, target_post_id) IS NOT NULL
         QUALIFY row_number() OVER (PARTITION BY platform, post_id, kind, target_key
                                    ORDER BY target_post_id NULLS LAST, target_handle NULLS LAST) = 1"""
     )

@@ -128,6 +128,9 @@ class TwitterV1(JsonLinesAdapter):
         _v1_account(b, rec, user)
         if rts:
             _v1_account(b, rec, rt_user)
+            inner_q = rts.get("quoted_status") if isinstance(rts.get("quoted_status"), dict) else None
+            if inner_q:  # the author of a tweet quoted inside the retweeted one is an account too
+                _v1_account(b, rec, inner_q.get("user"))
             b.edge(rec=rec, platform="twitter", post_id=pid, kind="retweet", target_account_id=_v1_id(rt_user) if rt_user else None,
                    target_handle=rt_user.get("screen_name"), target_post_id=_v1_id(rts))
         if qid:
@@ -178,6 +181,9 @@ BSKY_KEYS = {"uri", "cid", "author", "record", "value", "likeCount", "repostCoun
              "indexedAt", "embed"}
 
 
+_THREAD_TYPES = {"app.bsky.feed.defs#threadViewPost", "app.bsky.feed.defs#notFoundPost", "app.bsky.feed.defs#blockedPost"}
+
+
 class Bluesky(JsonLinesAdapter):
     """Bluesky ``app.bsky.feed.post`` views / records as JSON lines (``uri``, ``cid``, ``author``
     {did, handle, displayName}, ``record`` {text, createdAt, langs, facets, reply, embed}, counts),
@@ -190,8 +196,104 @@ class Bluesky(JsonLinesAdapter):
         if not isinstance(o, dict):
             b.quarantine(rec, "JSON value is not an object", raw)
             return
+        if "time_us" in o and "kind" in o and "did" in o:
+            self.jetstream(b, rec, o, raw)
+            return
+        typ = str(o.get("$type", ""))
+        if typ in _THREAD_TYPES or ("post" in o and ("parent" in o or "replies" in o)):
+            self.thread(b, rec, o, raw)
+            return
         if "post" in o and isinstance(o["post"], dict) and "uri" not in o:
+            reason = o.get("reason") if isinstance(o.get("reason"), dict) else {}
+            self.reply_accounts(b, rec, o.get("reply"))
+            if str(reason.get("$type", "")).endswith("#reasonRepost") and isinstance(reason.get("by"), dict):
+                self.repost_item(b, rec, o["post"], reason, raw)
+                return
             o = o["post"]
+        self.post_view(b, rec, o, raw)
+
+    def author(self, b: Batch, rec: int, author: Any) -> None:
+        if isinstance(author, dict) and author.get("did"):
+            b.account(rec=rec, platform="bluesky", account_id=author["did"], handle=author.get("handle"),
+                      display_name=author.get("displayName"), bio=clean_str(author.get("description")),
+                      created_at=author.get("createdAt"), followers=author.get("followersCount"),
+                      following=author.get("followsCount"), posts_count=author.get("postsCount"),
+                      profile_image_url=author.get("avatar"))
+
+    def reply_accounts(self, b: Batch, rec: int, reply: Any) -> None:
+        """The authors of the parent and root posts a feed item shows (the posts themselves are not
+        the feed's: only their authors are stored, as accounts)."""
+        if isinstance(reply, dict):
+            for k in ("parent", "root", "grandparentAuthor"):
+                v = reply.get(k)
+                if isinstance(v, dict):
+                    self.author(b, rec, v.get("author") if "author" in v else v)
+
+    def repost_item(self, b: Batch, rec: int, post: dict, reason: dict, raw: str) -> None:
+        """A feed item shown because ``reason.by`` reposted ``post``: one post of the reposter (as a
+        retweet is on Twitter), with the reposted post's text; the reposted post itself is not the
+        feed's. Its id is the repost record's uri where the API gives it, else
+        ``<reposter did>/repost/<post uri>``."""
+        by = reason["by"]
+        subj = post.get("uri")
+        if not isinstance(subj, str):
+            b.quarantine(rec, "Bluesky repost of a post without a uri", raw)
+            return
+        pid = reason.get("uri") or f"{by.get('did')}/repost/{subj}"
+        r = post.get("record") if isinstance(post.get("record"), dict) else {}
+        sauthor = post.get("author") if isinstance(post.get("author"), dict) else {}
+        sdid = sauthor.get("did") or _at_parts(subj)[0]
+        self.author(b, rec, by)
+        self.author(b, rec, sauthor)
+        b.post(rec=rec, platform="bluesky", post_id=pid, account_id=by.get("did"), handle=by.get("handle"),
+               created_at=reason.get("indexedAt") or r.get("createdAt"), text=r.get("text") if isinstance(r.get("text"), str) else None,
+               kind="retweet", retweet_of_post_id=subj, retweet_of_account_id=sdid,
+               url=f"https://bsky.app/profile/{sauthor.get('handle') or sdid}/post/{_at_parts(subj)[2]}",
+               extra={"repost_of_cid": post.get("cid")} if post.get("cid") else None)
+        b.edge(rec=rec, platform="bluesky", post_id=pid, kind="retweet", target_account_id=sdid,
+               target_handle=sauthor.get("handle"), target_post_id=subj)
+
+    def thread(self, b: Batch, rec: int, node: dict, raw: str) -> None:
+        """Every post of a ``getPostThread`` thread: the post, its parents up the chain and its
+        replies down the tree (walked without recursion: threads can be deep). Nodes for posts
+        that were deleted or are blocked (``notFoundPost``, ``blockedPost``) hold no post."""
+        stack: list[Any] = [node]
+        seen = 0
+        while stack:
+            n = stack.pop()
+            if not isinstance(n, dict):
+                continue
+            if isinstance(n.get("post"), dict):
+                self.post_view(b, rec, n["post"], raw)
+                seen += 1
+            if isinstance(n.get("parent"), dict):
+                stack.append(n["parent"])
+            if isinstance(n.get("replies"), list):
+                stack.extend(reversed(n["replies"]))
+        if not seen:
+            b.quarantine(rec, f"Bluesky thread without a post ({node.get('$type')})", raw)
+
+    def jetstream(self, b: Batch, rec: int, o: dict, raw: str) -> None:
+        """A Jetstream event (``{"did", "time_us", "kind": "commit", "commit": {"operation",
+        "collection", "rkey", "record", "cid"}}``): created posts and reposts are stored; deletes,
+        updates of other records, identity and account events are quarantined with their kind."""
+        if o.get("kind") != "commit" or not isinstance(o.get("commit"), dict):
+            b.quarantine(rec, f"Jetstream {o.get('kind')} event (not a post)", raw)
+            return
+        c = o["commit"]
+        if c.get("operation") != "create" or not isinstance(c.get("record"), dict):
+            b.quarantine(rec, f"Jetstream {c.get('operation')} of a {c.get('collection')} record (not a new post)", raw)
+            return
+        view = {"uri": f"at://{o.get('did')}/{c.get('collection')}/{c.get('rkey')}", "cid": c.get("cid"),
+                "record": c["record"]}
+        us = to_int(o.get("time_us"))
+        if us:
+            from datetime import datetime, timezone
+
+            view["indexedAt"] = datetime.fromtimestamp(us / 1e6, tz=timezone.utc).isoformat()
+        self.post_view(b, rec, view, raw)
+
+    def post_view(self, b: Batch, rec: int, o: dict, raw: Any) -> None:
         uri = o.get("uri")
         r = o.get("record") if isinstance(o.get("record"), dict) else o.get("value") if isinstance(o.get("value"), dict) else None
         if not isinstance(uri, str) or not uri.startswith("at://") or r is None:
@@ -308,6 +410,10 @@ def _tg_entities(msg: dict) -> list[dict]:
     return [e for e in t if isinstance(e, dict)] if isinstance(t, list) else []
 
 
+TG_LOCAL_TIME = ("Telegram 'date' without 'date_unixtime' (older Telegram Desktop): the exporting machine's local time, "
+                 "zone not in the file, read as UTC")
+
+
 class Telegram(JsonLinesAdapter):
     """Telegram Desktop's ``result.json`` (one chat, or the whole account with ``chats.list``),
     streamed with ijson: messages are read one by one, never the whole file. Service messages
@@ -382,7 +488,12 @@ class Telegram(JsonLinesAdapter):
         from_id = m.get("from_id")
         from_id = str(from_id) if from_id is not None else (f"channel{chat_id}" if str(chat.get("type", "")).endswith("channel") else None)
         text = _tg_text(m)
-        created = parse_time(m.get("date_unixtime")) or parse_time(m.get("date"))
+        created = parse_time(m.get("date_unixtime"))
+        if created is None and m.get("date") is not None:
+            # older Desktop versions write only "date": the exporting machine's local time, zone unknown
+            created = parse_time(m.get("date"))
+            if created is not None and m.get("date_unixtime") is None:
+                self.assumptions.add(TG_LOCAL_TIME)
         fwd = m.get("forwarded_from")
         reply_to = m.get("reply_to_message_id")
         reply_pid = f"{chat_id}/{int(reply_to) if isinstance(reply_to, float) else reply_to}" if reply_to is not None else None

@@ -20,6 +20,10 @@ from .errors import IngestError
 CHUNK = 1 << 22  # 4 MiB
 DECOMPRESS_IN = 1 << 20  # compressed bytes decompressed at a time (see _Decompressing)
 
+#: what a broken zip archive raises while it is read: a bad header can also name a compression
+#: method zipfile lacks (NotImplementedError) or claim encryption (RuntimeError)
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+
 MAGIC_GZIP = b"\x1f\x8b"
 MAGIC_ZSTD = b"\x28\xb5\x2f\xfd"
 MAGIC_ZIP = b"PK\x03\x04"
@@ -56,14 +60,18 @@ class Source:
             zf = zipfile.ZipFile(self.path)
             try:
                 return zf.open(self.member)
-            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            except ZIP_ERRORS as exc:
                 raise IngestError(f"{self.name}: broken zip archive ({exc})") from exc
         return open(self.path, "rb")
 
     def open(self, hasher: "hashlib._Hash | None" = None) -> "io.RawIOBase":
         """A binary stream of the decompressed content; feeds ``hasher`` with the stored bytes."""
         raw = self.open_raw()
-        head = _peek(raw)
+        try:
+            head = _peek(raw)
+        except ZIP_ERRORS as exc:
+            raw.close()
+            raise IngestError(f"{self.name}: broken zip archive member ({exc})") from exc
         comp = compression_of(head)
         src: io.RawIOBase = _Hashing(raw, hasher) if hasher is not None else raw  # type: ignore[assignment]
         if comp == "gzip":
@@ -354,6 +362,21 @@ def _valid_utf8(buf, size: int) -> bool:
     return True
 
 
+def head_bytes(source: Source, n: int = 1 << 16) -> bytes:
+    """The first ``n`` decompressed bytes (fewer: the whole file)."""
+    with source.open() as f:
+        data = b""
+        while len(data) < n:
+            try:
+                b = f.read(n - len(data))
+            except ZIP_ERRORS as exc:
+                raise IngestError(f"{source.name}: broken compressed data ({exc})") from exc
+            if not b:
+                break
+            data += b
+    return data
+
+
 def head_text(source: Source, n: int = 1 << 16) -> str:
     """The first ``n`` decompressed bytes as text (for format detection)."""
     with source.open() as f:
@@ -398,7 +421,7 @@ def sources_of(path: Path) -> list[Source]:
         with zipfile.ZipFile(path) as zf:
             members = [i for i in zf.infolist() if not i.is_dir() and not Path(i.filename).name.startswith(".")
                        and "__MACOSX" not in i.filename]
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (OSError, *ZIP_ERRORS) as exc:
         raise IngestError(f"{path}: broken or truncated zip archive ({exc})") from exc
     if not members:
         raise IngestError(f"{path}: zip archive holds no files")
@@ -412,7 +435,7 @@ def sha256_of(source: Source) -> str:
         while True:
             try:
                 b = f.read(CHUNK)
-            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            except ZIP_ERRORS as exc:
                 raise IngestError(f"{source.name}: broken zip archive ({exc})") from exc
             if not b:
                 break

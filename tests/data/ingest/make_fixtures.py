@@ -503,6 +503,124 @@ def write_csv() -> None:
     (HERE / "generic_unmapped.csv").write_text(buf.getvalue(), encoding="utf-8")
 
 
+# ---------------------------------------------------------------- spreadsheet-saved IRA CSV
+def write_ira_spreadsheet() -> None:
+    """ira_tweets.csv as a spreadsheet saves it: ids in scientific notation (9.14580E+17, digits
+    lost; the exact ids survive in article_url where the row has one) and m/d/yy dates."""
+    rows = list(csv.reader(io.StringIO((HERE / "ira_tweets.csv").read_text(encoding="utf-8-sig"), newline="")))
+    h = rows[0]
+    out = [h]
+    for r in rows[1:]:
+        r = r[:]
+        d = dict(zip(h, r))
+        for col in ("tweet_id", "alt_external_id"):
+            if d.get(col, "").isdigit():
+                r[h.index(col)] = f"{float(d[col]):.5E}"
+        pd_ = d.get("publish_date", "")
+        if pd_.count("/") == 2:
+            m, dd, rest = pd_.split("/")
+            y, _, t = rest.partition(" ")
+            r[h.index("publish_date")] = f"{m}/{dd}/{y[2:]} {t}".strip()
+        out.append(r)
+    buf = io.StringIO(newline="")
+    csv.writer(buf).writerows(out)
+    (HERE / "ira_spreadsheet.csv").write_text(buf.getvalue(), encoding="utf-8")
+
+
+# ---------------------------------------------------------------- newer platforms
+JETSTREAM = [  # https://github.com/bluesky-social/jetstream: one event per line
+    {"did": "did:plc:aaa", "time_us": 1725911162329308, "kind": "commit",
+     "commit": {"rev": "3l3qo2vutsw2b", "operation": "create", "collection": "app.bsky.feed.post", "rkey": "3l3qo2vuowo2b",
+                "record": {"$type": "app.bsky.feed.post", "createdAt": "2024-09-09T19:46:02.102Z", "langs": ["en"],
+                           "text": "hello #jetstream https://example.org/a",
+                           "facets": [{"index": {"byteStart": 6, "byteEnd": 16}, "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "jetstream"}]},
+                                      {"index": {"byteStart": 17, "byteEnd": 38}, "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "https://example.org/a"}]}]},
+                "cid": "bafyreia1"}},
+    {"did": "did:plc:bbb", "time_us": 1725911162400000, "kind": "commit",
+     "commit": {"rev": "3l3qo2vutsw2c", "operation": "create", "collection": "app.bsky.feed.post", "rkey": "3l3qo2vuowo2c",
+                "record": {"$type": "app.bsky.feed.post", "createdAt": "2024-09-09T19:46:05.000Z", "text": "a reply",
+                           "reply": {"parent": {"cid": "bafyreia1", "uri": "at://did:plc:aaa/app.bsky.feed.post/3l3qo2vuowo2b"},
+                                     "root": {"cid": "bafyreia1", "uri": "at://did:plc:aaa/app.bsky.feed.post/3l3qo2vuowo2b"}}},
+                "cid": "bafyreib2"}},
+    {"did": "did:plc:ccc", "time_us": 1725911162500000, "kind": "commit",
+     "commit": {"rev": "3l3qo2vutsw2d", "operation": "create", "collection": "app.bsky.feed.repost", "rkey": "3l3qo2vuowo2d",
+                "record": {"$type": "app.bsky.feed.repost", "createdAt": "2024-09-09T19:46:06.000Z",
+                           "subject": {"cid": "bafyreia1", "uri": "at://did:plc:aaa/app.bsky.feed.post/3l3qo2vuowo2b"}},
+                "cid": "bafyreic3"}},
+    {"did": "did:plc:ccc", "time_us": 1725911162600000, "kind": "commit",
+     "commit": {"rev": "3l3qo2vutsw2e", "operation": "create", "collection": "app.bsky.feed.like", "rkey": "3l3qo2vuowo2e",
+                "record": {"$type": "app.bsky.feed.like", "createdAt": "2024-09-09T19:46:07.000Z",
+                           "subject": {"cid": "bafyreia1", "uri": "at://did:plc:aaa/app.bsky.feed.post/3l3qo2vuowo2b"}},
+                "cid": "bafyreid4"}},
+    {"did": "did:plc:aaa", "time_us": 1725911162700000, "kind": "commit",
+     "commit": {"rev": "3l3qo2vutsw2f", "operation": "delete", "collection": "app.bsky.feed.post", "rkey": "3l3qo2vuowo2x"}},
+    {"did": "did:plc:ddd", "time_us": 1725911162800000, "kind": "identity",
+     "identity": {"did": "did:plc:ddd", "handle": "ddd.bsky.social", "seq": 1, "time": "2024-09-09T19:46:08.000Z"}},
+]
+
+
+def _toot(sid, acct_id, acct, content, created, **kw):
+    st = {"id": sid, "created_at": created, "in_reply_to_id": None, "in_reply_to_account_id": None, "sensitive": False,
+          "spoiler_text": "", "visibility": "public", "language": "en", "uri": f"https://mastodon.example/users/{acct}/statuses/{sid}",
+          "url": f"https://mastodon.example/@{acct}/{sid}", "replies_count": 0, "reblogs_count": 0, "favourites_count": 0,
+          "content": content, "reblog": None,
+          "account": {"id": acct_id, "username": acct, "acct": acct, "display_name": acct.title(), "note": "<p>bio</p>",
+                      "url": f"https://mastodon.example/@{acct}", "followers_count": 5, "following_count": 7,
+                      "statuses_count": 9, "created_at": "2022-11-01T00:00:00.000Z", "bot": False},
+          "media_attachments": [], "mentions": [], "tags": [], "emojis": [], "card": None, "poll": None}
+    st.update(kw)
+    return st
+
+
+def write_platforms() -> None:
+    (HERE / "jetstream.jsonl").write_text("".join(jl(e) + "\n" for e in JETSTREAM), encoding="utf-8")
+    orig = _toot("200", "20", "origin", "<p>original <a href=\"https://news.example/x\" rel=\"nofollow\">news.example/x</a> "
+                 "<a href=\"https://mastodon.example/tags/Tag\" class=\"mention hashtag\">#<span>Tag</span></a></p>",
+                 "2024-05-01T10:00:00.000Z", tags=[{"name": "Tag", "url": "https://mastodon.example/tags/Tag"}],
+                 card={"url": "https://news.example/x", "title": "X"},
+                 media_attachments=[{"id": "m1", "type": "image", "url": "https://files.example/m1.png", "description": "alt"}])
+    boost = _toot("201", "21", "booster", "", "2024-05-01T11:00:00.000Z", reblog=orig)
+    reply = _toot("202", "22", "replier", "<p><span class=\"h-card\"><a href=\"https://mastodon.example/@origin\" class=\"u-url mention\">@<span>origin</span></a></span> yes</p>",
+                  "2024-05-01T12:00:00.000Z", in_reply_to_id="200", in_reply_to_account_id="20",
+                  mentions=[{"id": "20", "username": "origin", "acct": "origin", "url": "https://mastodon.example/@origin"}])
+    (HERE / "mastodon_statuses.json").write_text(json.dumps([boost, reply], indent=2), encoding="utf-8")
+    reddit = [
+        {"id": "abc1", "name": "t3_abc1", "author": "poster", "title": "A link", "selftext": "", "url": "https://news.example/story",
+         "is_self": False, "created_utc": 1700000000, "subreddit": "news", "permalink": "/r/news/comments/abc1/a_link/",
+         "score": 5, "num_comments": 2},
+        {"id": "abc2", "author": "xposter", "title": "A link", "selftext": "", "url": "/r/other/comments/abc2/a_link/",
+         "is_self": False, "created_utc": "1700000100", "subreddit": "other", "crosspost_parent": "t3_abc1",
+         "crosspost_parent_list": [{"id": "abc1", "author": "poster"}], "permalink": "/r/other/comments/abc2/a_link/"},
+        {"id": "c1", "author": "commenter", "body": "see https://example.com/ref", "created_utc": 1700000200.0,
+         "subreddit": "news", "link_id": "t3_abc1", "parent_id": "t3_abc1", "score": 1},
+        {"id": "c2", "author": "[deleted]", "body": "[deleted]", "created_utc": 1700000300, "subreddit": "news",
+         "link_id": "t3_abc1", "parent_id": "t1_c1"},
+    ]
+    (HERE / "reddit_dump.ndjson").write_text("".join(jl(r) + "\n" for r in reddit), encoding="utf-8")
+    listing = {"kind": "Listing", "data": {"after": None, "children": [{"kind": "t1", "data": {**reddit[2], "name": "t1_c1"}},
+                                                                       {"kind": "more", "data": {"count": 2, "children": ["c8", "c9"]}}]}}
+    (HERE / "reddit_listing.json").write_text(json.dumps(listing), encoding="utf-8")
+    comments = {"data": {"comments": [
+        {"id": "7001", "video_id": "6001", "text": "nice #wow", "like_count": 3, "reply_count": 1, "parent_comment_id": "6001",
+         "create_time": 1700000000},
+        {"id": "7002", "video_id": "6001", "text": "agreed", "like_count": 0, "reply_count": 0, "parent_comment_id": "7001",
+         "create_time": 1700000060}], "cursor": 2, "has_more": False}, "error": {"code": "ok", "message": ""}}
+    (HERE / "tiktok_comments.json").write_text(json.dumps(comments, indent=2), encoding="utf-8")
+    def yt(cid, author, text, when, parent=None):
+        sn = {"videoId": "vid1", "textDisplay": text, "textOriginal": text, "authorDisplayName": f"@{author}",
+              "authorChannelUrl": f"http://www.youtube.com/@{author}", "authorChannelId": {"value": f"UC{author}"},
+              "likeCount": 1, "publishedAt": when, "updatedAt": when}
+        if parent:
+            sn["parentId"] = parent
+        return {"kind": "youtube#comment", "etag": "e", "id": cid, "snippet": sn}
+    threads = {"kind": "youtube#commentThreadListResponse", "etag": "e", "pageInfo": {"totalResults": 1, "resultsPerPage": 20},
+               "items": [{"kind": "youtube#commentThread", "etag": "e", "id": "T1",
+                          "snippet": {"videoId": "vid1", "topLevelComment": yt("T1", "alice", "top #yt", "2024-01-01T00:00:00Z"),
+                                      "canReply": True, "totalReplyCount": 1, "isPublic": True},
+                          "replies": {"comments": [yt("T1.r1", "bob", "a reply", "2024-01-01T01:00:00Z", parent="T1")]}}]}
+    (HERE / "youtube_threads.json").write_text(json.dumps(threads, indent=2), encoding="utf-8")
+
+
 if __name__ == "__main__":
     write_twarc2()
     write_v1()
@@ -512,3 +630,5 @@ if __name__ == "__main__":
     write_bluesky()
     write_telegram()
     write_csv()
+    write_ira_spreadsheet()
+    write_platforms()
