@@ -7,7 +7,6 @@ SQL on the staged block (``b_rows``). Columns the corpus has no place for are ke
 
 from __future__ import annotations
 
-import re
 
 from .base import CsvAdapter
 from .dates import date_order  # noqa: F401  (documented here; base decides with it)
