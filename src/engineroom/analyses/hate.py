@@ -48,7 +48,7 @@ class Hate(Analysis):
     """Label every post antisemitic / other hate / none with a calibrated score and evidence."""
 
     name = "hate"
-    version = "2"
+    version = "3"
     reads = ("posts",)
     writes = (findings_table(
         "hate", "One row per post with text that was scored (retweets scored once, on their original).",
