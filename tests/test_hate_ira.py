@@ -2,7 +2,9 @@
 
 Every post the shipped model labels antisemitic there must have a judgement in
 ``benchmarks/hate_ira_judgements.csv`` (references: file + post_id, never texts), and the judged
-precision must be at least 0.9. Only post-level figures are checked; nothing per account.
+precision must be at least 0.9; the judged random sample of 60 ``other_hate`` labels must still be
+labelled, with precision at least 0.8 under docs/hate.md's reading (a campaign hashtag such as
+#IslamKills counts). Only post-level figures are checked; nothing per account.
 """
 
 from __future__ import annotations
