@@ -7,7 +7,9 @@
 Reads the ``hate`` findings table and the hand judgements (``benchmarks/hate_ira_judgements.csv``:
 ``file``, ``post_id``, ``model_label``, ``judgement`` = ``correct`` | ``wrong`` | ``hashtag_only``
 (other hate only: the text itself attacks nobody, a campaign hashtag such as #IslamKills does),
-``note``; references
+``note``, ``sample`` (which judged sample the row belongs to: ``all_antisemitic``, ``i16h_other30``
+= the 30 ``other_hate`` labels judged before targets were required, ``i16h2_other60`` = the 60
+judged after); references
 to rows of the corpus file, never its texts) and prints: how many posts are labelled antisemitic,
 how many of them are judged, the precision over the judged ones, and the labelled posts that have
 no judgement yet (``--show`` prints their texts on the terminal so they can be judged; nothing is
@@ -31,8 +33,15 @@ HERE = Path(__file__).resolve().parent
 JUDGEMENTS = HERE / "hate_ira_judgements.csv"
 
 
-def review(db: str | Path, judgements: str | Path = JUDGEMENTS) -> dict:
-    """Precision of each judged label of the ``hate`` table in ``db`` (see the module docstring)."""
+#: the judged sample of ``other_hate`` labels that :func:`review` reads by default (column ``sample``)
+OTHER_SAMPLE = "i16h2_other60"
+
+
+def review(db: str | Path, judgements: str | Path = JUDGEMENTS, other_sample: str | None = OTHER_SAMPLE) -> dict:
+    """Precision of each judged label of the ``hate`` table in ``db`` (see the module docstring).
+
+    ``other_sample``: which judged sample of ``other_hate`` labels to read (the ``sample`` column;
+    None: all of them, each post once)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         flagged = con.sql("SELECT h.post_id, h.label, h.score, h.evidence, p.text FROM hate h "
@@ -46,6 +55,9 @@ def review(db: str | Path, judgements: str | Path = JUDGEMENTS) -> dict:
     for label in ("antisemitic", "other_hate"):
         got = flagged[flagged["label"] == label]
         judged = j[j["model_label"] == label]
+        if label == "other_hate" and other_sample and "sample" in judged.columns:
+            judged = judged[judged["sample"] == other_sample]
+        judged = judged.drop_duplicates("post_id", keep="last")
         both = got.merge(judged[["post_id", "judgement", "note"]], on="post_id", how="left")
         kinds = ["correct", "wrong", "hashtag_only"]
         done = both[both["judgement"].isin(kinds)]
@@ -68,6 +80,8 @@ def main() -> None:
     ap.add_argument("--show", action="store_true", help="print the texts of unjudged antisemitic labels")
     ap.add_argument("--sample-other", type=int, default=0, metavar="N",
                     help="print N other_hate labels (the judged sample's draw) with their texts")
+    ap.add_argument("--other-sample", default=OTHER_SAMPLE,
+                    help=f"judged other_hate sample to read (default {OTHER_SAMPLE}; 'all' for every one)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     if a.sample_other:
@@ -78,7 +92,7 @@ def main() -> None:
         for r in o.sample(min(a.sample_other, len(o)), random_state=16).itertuples():
             print(f"{r.post_id} {r.hate_score:.3f} | {r.text!r}")
         return
-    res = review(a.db, a.judgements)
+    res = review(a.db, a.judgements, None if a.other_sample == "all" else a.other_sample)
     summary = {k: {m: v[m] for m in ("labelled", "judged", "correct", "precision", "strict_precision")}
                for k, v in res.items()}
     an = res["antisemitic"]

@@ -2,7 +2,9 @@
 
 Every post the shipped model labels antisemitic there must have a judgement in
 ``benchmarks/hate_ira_judgements.csv`` (references: file + post_id, never texts), and the judged
-precision must be at least 0.9. Only post-level figures are checked; nothing per account.
+precision must be at least 0.9; the judged random sample of 60 ``other_hate`` labels must still be
+labelled, with precision at least 0.8 under docs/hate.md's reading (a campaign hashtag such as
+#IslamKills counts). Only post-level figures are checked; nothing per account.
 """
 
 from __future__ import annotations
@@ -40,3 +42,8 @@ def test_every_antisemitic_label_on_the_ira_corpus_is_judged_and_precise(tmp_pat
     assert an["labelled"] > 0
     assert an["unjudged"].empty, f"labelled antisemitic but not judged: {an['unjudged']['post_id'].tolist()}"
     assert an["precision"] >= 0.9, (an["precision"], an["wrong"].to_dict("records"))
+    # other hate: the judged random sample of 60 labels (benchmarks/hate_ira_judgements.csv, sample
+    # i16h2_other60) is still labelled, and precise under docs/hate.md's reading
+    other = res["other_hate"]
+    assert other["judged"] == 60, other["judged"]
+    assert other["precision"] >= 0.8, (other["precision"], other["wrong"].to_dict("records"))

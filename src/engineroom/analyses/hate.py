@@ -14,7 +14,9 @@ Findings table ``hate``: one row per post with text — platform, post_id, accou
 (P(any hate)), category (IHRA key for antisemitic posts with a lexicon trope, else NULL), evidence
 (JSON: ``lexicon`` matches with term/category/weight/source, context ``cues``, the ``reason`` the
 post can be antisemitic at all — ``trope``, ``jews`` or ``israel``, see
-:func:`engineroom.hate.model.reason`; no post is labelled antisemitic without one — and for flagged
+:func:`engineroom.hate.model.reason`; no post is labelled antisemitic without one — for ``other_hate``
+the ``target``: the protected groups the post names or slurs and ``via`` ``text`` or ``hashtag``, see
+:mod:`engineroom.hate.targets`; no post is labelled other_hate without one — and for flagged
 posts the content-word ``tokens`` that pushed the learned score up), counter_speech (the post condemns or
 reports antisemitism and is not itself flagged).
 
@@ -48,18 +50,18 @@ class Hate(Analysis):
     """Label every post antisemitic / other hate / none with a calibrated score and evidence."""
 
     name = "hate"
-    version = "2"
+    version = "3"
     reads = ("posts",)
     writes = (findings_table(
         "hate", "One row per post with text that was scored (retweets scored once, on their original).",
         ("platform", "VARCHAR", "the post's platform"),
         ("post_id", "VARCHAR", "the post"),
         ("account_id", "VARCHAR", "its author"),
-        ("label", "VARCHAR", "'antisemitic', 'other_hate' or 'none'"),
+        ("label", "VARCHAR", "'antisemitic', 'other_hate' (attacks a protected group other than Jews, named or slurred in the post or its hashtags; see docs/hate.md) or 'none'"),
         ("score", "DOUBLE", "calibrated probability that the post is antisemitic (scaled down when the post names no Jews, Israel, Zionism or coded term; never labelled without one)"),
         ("hate_score", "DOUBLE", "calibrated probability that the post is hateful (any target)"),
         ("category", "VARCHAR", "IHRA category key of the lexicon trope for antisemitic posts, else NULL"),
-        ("evidence", "VARCHAR", "JSON: the reason (trope, jews, israel or none), lexicon matches, context cues and, for flagged posts, the tokens that raised the score (stop-words left out)"),
+        ("evidence", "VARCHAR", "JSON: the reason (trope, jews, israel or none), lexicon matches, context cues, for other_hate the target (groups, terms, via 'text' or 'hashtag': whether the post's own words or only its hashtags name the group) and, for flagged posts, the tokens that raised the score (stop-words left out)"),
         ("counter_speech", "BOOLEAN", "the post condemns or reports antisemitism and is not itself flagged"),
     ),)
 

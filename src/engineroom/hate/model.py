@@ -33,6 +33,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .lexicon import CATEGORIES, REFERENT_CUES, Hit, Lexicon, default_lexicon
 from .normalize import group_texts, normalize
+from .targets import Target, default_targets
 
 MODEL_FILE = "hate_model.npz"
 
@@ -195,6 +196,7 @@ class HateModel:
         self.threshold = float(meta.get("threshold_adjusted", meta["threshold_as"]))
         self.hate_threshold = float(meta["threshold_hate"])
         self.lexicon = lexicon or default_lexicon()
+        self.targets = default_targets()
         self.context = {**CONTEXT, **meta.get("context", {})}
         self._feature_sets: dict[str, tuple[int, ...]] = {}
         n = self.featurizer.n_features
@@ -284,6 +286,11 @@ class HateModel:
         reasons = [reason(hs) for hs in hits]
         anti = (p_as >= self.threshold) & np.array([r is not None for r in reasons], dtype=bool)
         other = ~anti & (p_hate >= self.hate_threshold)
+        # other hate needs a target: a protected group named or slurred, outside a report of racism
+        targets: dict[int, Target] = {}
+        for i in np.flatnonzero(other).tolist():
+            tg = targets[i] = self.targets.target_of(texts[i], norms[i])
+            other[i] = tg.attacks_group
         n = len(texts)
         labels: list[str] = np.where(anti, "antisemitic", np.where(other, "other_hate", "none")).tolist()
         # a post with no lexicon hit and label none has the same evidence as every other such post
@@ -307,6 +314,8 @@ class HateModel:
                 ev["cues"] = sorted(cues)
             if reasons[i] is not None:
                 ev["reason"] = reasons[i]
+            if lab == "other_hate":
+                ev["target"] = targets[i].as_evidence()
             if explain and lab != "none":
                 coef = self.coef_as if lab == "antisemitic" else self.coef_hate
                 a, b = X.indptr[i], X.indptr[i + 1]
