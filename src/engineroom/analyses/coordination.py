@@ -82,7 +82,7 @@ from ..coordination import network as nw
 from ..coordination.clusters import CONVERSATION_NETWORKS, cluster_accounts
 from ..coordination.fused import account_scores as fused_scores
 from ..coordination.fused import fuse
-from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_token_batch, tokenize_batch
+from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_token_batch, text_keys, tokenize_batch
 from ..coordination.window import estimate_window
 from ..progress import Stopwatch
 from ..progress import progress
@@ -150,7 +150,9 @@ class TextBatch:
     """The text pass's per-batch function: text keys, CNT token sets and LSH band keys.
 
     A plain picklable object (engines may run it in other processes). Identical texts of a batch
-    (copypasta, templates, operations) are tokenised and hashed once.
+    (copypasta, templates, operations) are tokenised and hashed once. Only what the run's
+    networks read is computed: with ``bands=0`` (no co_similar_tweet) the text keys alone
+    (``n_tokens`` 0, ``token_set`` empty), with ``salt_bands=0`` no salted words.
     """
 
     def __init__(self, bands: int, rows: int, num_perm: int, seed: int = 1, salt_bands: int = 0,
@@ -166,20 +168,28 @@ class TextBatch:
 
     def __call__(self, df: pd.DataFrame) -> pd.DataFrame:
         codes, texts = pd.factorize(df["text"], use_na_sentinel=True)
-        tb = tokenize_batch(list(texts))
         n_u = len(texts)
         idx = np.where(codes < 0, n_u, codes)  # missing text -> the sentinel row
-        n_tokens = np.append(tb.lengths, 0)[idx]
         cols = {
             "platform": df["platform"].to_numpy(),
             "post_id": df["post_id"].to_numpy(),
             "account_id": df["account_id"].to_numpy(),
             "t": df["t"].to_numpy(dtype="int64"),
             "pid": df["pid"].to_numpy(dtype="int64"),
-            "text_key": np.array(tb.keys + [None], dtype=object)[idx],
-            "n_tokens": n_tokens,
-            "token_set": np.array(tb.token_set_strings() + [""], dtype=object)[idx],
         }
+        if not self.bands:  # no co_similar_tweet: the text keys alone (no token sets, no MinHash)
+            cols["text_key"] = np.array(text_keys(list(texts)) + [None], dtype=object)[idx]
+            cols["n_tokens"] = np.zeros(len(idx), dtype=np.int64)
+            cols["token_set"] = np.full(len(idx), "", dtype=object)
+            cols.update(self._salted(list(texts), idx))
+            if self.bar is not None and os.getpid() == self.pid:
+                self.bar.advance(len(df))
+            return pd.DataFrame(cols)
+        tb = tokenize_batch(list(texts))
+        n_tokens = np.append(tb.lengths, 0)[idx]
+        cols["text_key"] = np.array(tb.keys + [None], dtype=object)[idx]
+        cols["n_tokens"] = n_tokens
+        cols["token_set"] = np.array(tb.token_set_strings() + [""], dtype=object)[idx]
         if self.bands:
             sig = self.hasher.signatures_from_codes(tb.vocab, tb.codes, tb.lengths)
             keys = np.vstack([band_keys(sig, self.bands, self.rows), np.zeros((1, self.bands), dtype=np.int64)])[idx]
@@ -523,7 +533,7 @@ class Coordination(Analysis):
         networks = list(_names(self.networks))
         if "co_image" in networks and not engine.has_table("image_clusters"):
             networks.remove("co_image")
-        needs_text = any(n in networks for n in TEXT_NETWORKS)
+        self._salt_bands = 0  # (set by the text pass when it computes salted words)
         summary: dict[str, Any] = {"networks": {}, "windows": {}, "seconds": {}, "cpu_seconds": {}}
         run_clock = Stopwatch()
 
@@ -531,9 +541,17 @@ class Coordination(Analysis):
             summary["seconds"][name] = round(clock.wall(), 3)
             summary["cpu_seconds"][name] = round(clock.cpu(), 3)
 
+        if "cross_platform" in networks:
+            posts = engine.table("posts")
+            n_platforms = int(engine.to_pandas(posts.aggregate(n=posts.platform.nunique()))["n"].iloc[0])
+        else:
+            n_platforms = 0
+        # salted words for co_salted_tweet, and for cross_platform where there are two platforms
+        with_salt = "co_salted_tweet" in networks or n_platforms > 1
+        needs_text = any(n in networks for n in ("co_tweet", "co_similar_tweet", "co_salted_tweet")) or (
+            "cross_platform" in networks and with_salt)
         if needs_text:
-            n = self._text_pass(engine, with_bands="co_similar_tweet" in networks,
-                                with_salt=any(n in networks for n in ("co_salted_tweet", "cross_platform")))
+            n = self._text_pass(engine, with_bands="co_similar_tweet" in networks, with_salt=with_salt)
             summary["text_posts"] = int(n)
             summary["lsh"] = self._lsh
             stage("text_pass", run_clock)
