@@ -548,6 +548,7 @@ class Coordination(Analysis):
             n_platforms = 0
         # salted words for co_salted_tweet, and for cross_platform where there are two platforms
         with_salt = "co_salted_tweet" in networks or n_platforms > 1
+        self._n_platforms = n_platforms
         needs_text = any(n in networks for n in ("co_tweet", "co_similar_tweet", "co_salted_tweet")) or (
             "cross_platform" in networks and with_salt)
         if needs_text:
@@ -559,7 +560,7 @@ class Coordination(Analysis):
         # every network's actions (but co_similar_tweet's LSH bands) are computed once and
         # written to a scratch table; each network's pairs, shares and window read it back
         t1 = Stopwatch()
-        plain = [n for n in networks if n not in LSH_NETWORKS]
+        plain = [n for n in networks if n not in LSH_NETWORKS and not (n in nw.CROSS_NETWORKS and n_platforms < 2)]
         if plain:
             engine.write(ACTIONS_TABLE, ibis.union(*[self._action_rows(engine, n) for n in plain], distinct=False))
             stage("actions", t1)
@@ -625,6 +626,13 @@ class Coordination(Analysis):
         with progress("Coordination networks", total=len(networks)) as bar:
             for network in networks:
                 t1 = Stopwatch()
+                if network in nw.CROSS_NETWORKS and getattr(self, "_n_platforms", 2) < 2:
+                    # one platform: no pair of accounts on two platforms, nothing to compute
+                    pieces.append(EDGE_SCHEMA.empty_table())
+                    summary["networks"][network] = {"edges": 0, "accounts": 0}
+                    stage(network, t1)
+                    bar.advance(1)
+                    continue
                 window = self._window(engine, network, summary)
                 lsh = network in LSH_NETWORKS
                 actions = nw.with_window(self._network_actions(engine, network), network, window, distinct=lsh)
