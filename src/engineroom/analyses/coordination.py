@@ -141,9 +141,8 @@ LSH_NETWORKS: tuple[str, ...] = ("co_similar_tweet", "co_salted_tweet")
 ACTIONS_TABLE = "_coordination_actions"
 #: Scratch table of co_similar_tweet's LSH candidate pairs (integer post ids).
 CANDIDATES_TABLE = "_coordination_candidates"
-#: LSH bands per candidate query (their keys are counted and joined together; each query's
-#: hash tables hold about this many rows per post)
-BANDS_PER_QUERY = 7
+#: LSH bands joined per candidate query (each query's joins hold their hash tables at once).
+BANDS_PER_QUERY = 3
 
 #: ``pid`` = whole second x PID_SECOND + the post's rank (by id) within that second and platform
 PID_SECOND = 1 << 22
@@ -459,10 +458,8 @@ class Coordination(Analysis):
     def _similar_pairs(self, engine, window: int, network: str = "co_similar_tweet"):
         """Verified co_similar_tweet (or co_salted_tweet) pairs (:data:`network.PAIR_COLUMNS`).
 
-        Candidates: two posts within the window that share an LSH band key: :data:`BANDS_PER_QUERY`
-        bands' keys at a time in one long table, only the keys held by two or more posts kept,
-        then one bucketed equi-join on (band, key) over integer post ids (pairs distinct over
-        the bands).
+        Candidates: two posts within the window that share an LSH band key, found by one bucketed
+        equi-join per band on the integer post ids (the union of the bands' pairs, distinct).
         Verification: the exact Jaccard similarity of the CNT token sets, after the length bound
         ``min(n1, n2) / max(n1, n2) >= threshold`` (Jaccard can never exceed it).
         """
@@ -474,22 +471,13 @@ class Coordination(Analysis):
         t = txt.filter(txt[n_col] > 0)
         t = t.mutate(n_tokens=t[n_col], token_set=t[set_col])
         width = max(int(window), 1)
+        pieces = []
         self._candidate_tables = []
-        for start in range(0, bands, BANDS_PER_QUERY):
-            # BANDS_PER_QUERY bands' keys in one long table; a key held by one post of its band
-            # and platform cannot pair (the great majority), so only keys held twice are joined
-            long = ibis.union(*[
-                t.select("platform", "pid", "t", band=ibis.literal(j, type="int64"), key=t[f"{band}{j}"])
-                for j in range(start, min(start + BANDS_PER_QUERY, bands))
-            ], distinct=False)
-            shared = long.group_by(["platform", "band", "key"]).aggregate(n=long.count())
-            shared = shared.filter(shared.n >= 2).drop("n")
-            a = long.semi_join(shared, ["platform", "band", "key"])
-            a = a.mutate(bucket=(a.t // width).cast("int64"))
+        for j in range(bands):
+            a = t.select("platform", "pid", "t", key=t[f"{band}{j}"], bucket=(t.t // width).cast("int64"))
             l, r = a.view(), a.view()
-            pieces = []
             for same in (True, False):
-                preds = [l.platform == r.platform, l.band == r.band, l.key == r.key]
+                preds = [l.platform == r.platform, l.key == r.key]
                 preds += [l.bucket == r.bucket, l.pid < r.pid] if same else [(l.bucket + 1) == r.bucket]
                 jn = l.join(r, preds)
                 jn = jn.filter((jn.t - jn.t_right).abs() <= int(window))
@@ -498,12 +486,15 @@ class Coordination(Analysis):
                     pid_1=ibis.least(jn.pid, jn.pid_right),
                     pid_2=ibis.greatest(jn.pid, jn.pid_right),
                 ))
-            # written, a few bands at a time (bounded hash tables); the verification joins then
-            # see the real (small) number of candidates (DuckDB's estimate of the joins' union is
-            # so large that it paired the two token tables with each other first)
-            name = f"{CANDIDATES_TABLE}_{len(self._candidate_tables)}"
-            engine.write(name, ibis.union(*pieces, distinct=True))
-            self._candidate_tables.append(name)
+            if (j + 1) % BANDS_PER_QUERY == 0 or j + 1 == bands:
+                # written, BANDS_PER_QUERY bands at a time (fewer join hash tables at once): the
+                # verification joins then see the real (small) number of candidates; DuckDB's
+                # estimate of the joins' union is so large that it paired the two token tables
+                # with each other first
+                name = f"{CANDIDATES_TABLE}_{len(self._candidate_tables)}"
+                engine.write(name, ibis.union(*pieces, distinct=True))
+                self._candidate_tables.append(name)
+                pieces = []
         cand = ibis.union(*[engine.table(n) for n in self._candidate_tables], distinct=True)
         k1 = t.select(pl_1="platform", pid_a="pid", acc_1="account_id", post_a="post_id", ta="t",
                       tok_1=t.token_set.split(" "), n_1=t.n_tokens.cast("float64"))
