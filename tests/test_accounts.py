@@ -299,6 +299,11 @@ def test_flag_threshold_split_and_calibrated_default(tmp_path):
     assert T.flag_threshold(y, s, 1.0) == 0.8  # the lowest threshold with precision 1
     assert T.flag_threshold(y, s, 0.75) == 0.6  # 3 of 4 above 0.6
     assert T.flag_threshold(np.array([0, 1]), np.array([0.9, 0.1]), 0.95) == 0.9  # none reaches it: the top
+    # at a stated prior, precision comes from TPR and FPR: where positives are rare (1 %) only a
+    # threshold with no false positive reaches 0.95; where they are common (90 %) 0.6 does (1 FP of 4)
+    assert T.flag_threshold(y, s, 0.95, prior=0.01) == 0.8
+    assert T.flag_threshold(y, s, 0.95, prior=0.9) == 0.6
+    assert T.flag_threshold(y, s, 0.95) == 0.8  # observed base rate 3/7: 3 of 4 above 0.6 is too few
     pr = T.precision_recall(y, s >= 0.6)
     assert (pr["precision"], pr["recall"], pr["flagged"]) == (0.75, 1.0, 4)
     labels = pd.DataFrame({"account_id": [f"a{i}" for i in range(100)], "y": [1] * 30 + [0] * 70})
@@ -310,5 +315,6 @@ def test_flag_threshold_split_and_calibrated_default(tmp_path):
     card = load_models().card
     assert Accounts()._threshold(load_models()) == card["flag"]["threshold"]
     assert card["flag"]["held_out_test"]["precision"] >= 0.95 and card["flag"]["held_out_test"]["recall"] >= 0.6
+    assert card["flag"]["prior"] == T.TARGET_PRIOR  # chosen for a corpus where operation accounts are rare
     assert Accounts()._threshold(load_models(str(tmp_path))) == DEFAULT_THRESHOLD
     assert Accounts(threshold=0.9)._threshold(load_models()) == 0.9

@@ -65,6 +65,7 @@ def test_batch_tokeniser_and_minhash_equal_the_per_text_functions():
     assert tb.keys == [k for k, _ in ref]
     assert tb.token_set_strings() == [" ".join(t) for _, t in ref]
     assert tb.lengths.tolist() == [len(t) for _, t in ref]
+    assert tx.text_keys(texts) == tb.keys  # the keys alone, for runs without co_similar_tweet
     h = tx.MinHasher(64, seed=1)
     assert np.array_equal(h.signatures_from_codes(tb.vocab, tb.codes, tb.lengths), h.signatures([t for _, t in ref], chunk_tokens=50))
 
@@ -303,6 +304,24 @@ def test_salted_copies_make_co_salted_tweet_and_a_cluster(salted):
     assert set(acc.cluster_id) == {"cluster-1"} and set(acc.networks) == {'["co_salted_tweet"]'}
     fused = salted.query("SELECT * FROM coordination_fused")
     assert len(fused) == 3 and (fused.similarity == 1.0).all()
+
+
+def test_text_work_only_for_the_networks_asked(salted):
+    """co_tweet alone: text keys, no token sets or MinHash; cross_platform on a one-platform corpus:
+    no text pass at all; co_salted_tweet: the salted words. The co_tweet edges do not change."""
+    eng = salted.engine()
+    Coordination(networks=("co_tweet", "co_similar_tweet", "co_salted_tweet"), min_weight=1).run(eng)
+    full = salted.query("SELECT * FROM coordination WHERE network = 'co_tweet' ORDER BY account_1, account_2")
+    keys = salted.query("SELECT post_id, text_key FROM coordination_text ORDER BY post_id")
+    s = Coordination(networks=("co_tweet",), min_weight=1).run(eng)
+    assert "salted" not in s["lsh"] and s["lsh"]["bands"] == 0
+    txt = salted.query("SELECT * FROM coordination_text ORDER BY post_id")
+    assert (txt.n_tokens == 0).all() and (txt.token_set == "").all() and (txt.salted_n == 0).all()
+    assert txt.text_key.tolist() == keys.text_key.tolist()
+    only = salted.query("SELECT * FROM coordination WHERE network = 'co_tweet' ORDER BY account_1, account_2")
+    assert only[["account_1", "account_2", "weight", "post_ids"]].equals(full[["account_1", "account_2", "weight", "post_ids"]])
+    s = Coordination(networks=("cross_platform",), min_weight=1).run(eng)
+    assert "text_pass" not in s["seconds"] and s["networks"]["cross_platform"]["edges"] == 0
 
 
 def test_fused_similarity_and_score():

@@ -85,3 +85,22 @@ def test_campaigns_against_one_person_share_a_sentence(corpus):
     assert ("Hashtag campaigns against Rahm Emanuel: #RahmEmanuelOut, 65 posts by 17 accounts on 2015-12-10; "
             "#ResignRahm, 44 posts by 19 accounts from 2015-12-10 to 2016-06-07.") in text
     assert "A hashtag campaign against Donald Trump: #DumpTrump, 12 posts by 10 accounts on 2015-12-10." in text
+
+
+def test_flagged_accounts_are_a_review_list_not_a_count_of_operations(corpus):
+    """The account flag is calibrated on one corpus and flags many ordinary accounts of others: the
+    summary card and the operations section give the flagged count as a list to review, never as
+    a number of operation-like accounts."""
+    from engineroom.report.build import operations_section
+
+    _posts(corpus, 30, 10)
+    corpus.write_table("account_scores", pd.DataFrame({
+        "platform": "twitter", "account_id": [f"a{i}" for i in range(10)], "handle": [f"h{i}" for i in range(10)],
+        "operation_score": [0.9, 0.5] + [0.1] * 8, "operation_label": [True, True] + [False] * 8,
+        "top_signals": "[]"}))
+    ctx = Context(Findings(corpus))
+    cards = dict(headline(ctx)["cards"])
+    assert cards["accounts flagged for review"] == "2" and "operation-like accounts" not in cards
+    intro = operations_section(ctx)["intro"]
+    assert "2 of 10 scored accounts reach the flag threshold: a list to review, not a count of operations" in intro
+    assert "labelled operation-like" not in intro

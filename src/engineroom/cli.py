@@ -213,8 +213,9 @@ def analyze(
     engine: str = typer.Option("duckdb", "--engine", help="duckdb or spark"),
     spark_master: Optional[str] = typer.Option(None, "--spark-master", help="Spark master URL (default local[*])"),
     settings: Optional[List[str]] = typer.Option(
-        None, "--set", help="NAME.PARAM=VALUE: an analysis parameter, e.g. network.seed=7 or "
-        "coordination.networks=co_retweet,co_tweet (repeatable; lists comma-separated)"),
+        None, "--set", help="NAME.PARAM=VALUE: an analysis parameter, e.g. network.seed=7; a list is "
+        "comma-separated, e.g. coordination.networks=A,B (repeatable; an unknown NAME.PARAM lists the "
+        "valid ones)"),
     keep_post_findings: bool = typer.Option(
         False, "--keep-post-findings",
         help="spark: per-post findings (hate, narratives) stay in Parquet beside the corpus; the corpus "

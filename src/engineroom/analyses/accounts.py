@@ -31,10 +31,11 @@ Findings table ``account_scores``: platform, account_id, handle, one column per 
 
 Parameters (defaults): ``threshold=None``: the calibrated threshold of the shipped models'
 card (``model_card.json`` ``flag.threshold``), chosen by ``engineroom train accounts`` on IRA-vs-organic
-accounts that the behaviour model never saw, for precision >= 0.95; the card holds its
-precision and recall on other held-out accounts (0.6 where a models folder has no calibration).
-Read the ranking, not only the flag: the calibration corpus is one operation against replies in
-news threads; ``method="auto"`` (``"rules"`` uses only the rule set);
+accounts that the behaviour model never saw, for precision >= 0.95 in a corpus where 1 % of
+accounts are operation accounts (``flag.prior``); the card holds its precision and recall on
+other held-out accounts (0.6 where a models folder has no calibration). Read the ranking, not
+only the flag: the calibration corpus is one operation against replies in news threads, and on
+ordinary accounts of other corpora the flag still marks about a third (docs/accounts.md); ``method="auto"`` (``"rules"`` uses only the rule set);
 ``max_posts_per_account=None`` (score on at most this many posts per account, chosen by a stable
 hash of the post id — for evaluation without volume); ``min_posts_for_hours=10`` (posting-hour
 profile and implied time zone only from this many posts); ``low_credibility=0.4`` (Lin et al.

@@ -82,7 +82,7 @@ from ..coordination import network as nw
 from ..coordination.clusters import CONVERSATION_NETWORKS, cluster_accounts
 from ..coordination.fused import account_scores as fused_scores
 from ..coordination.fused import fuse
-from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_token_batch, tokenize_batch
+from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_token_batch, text_keys, tokenize_batch
 from ..coordination.window import estimate_window
 from ..progress import Stopwatch
 from ..progress import progress
@@ -152,7 +152,9 @@ class TextBatch:
     """The text pass's per-batch function: text keys, CNT token sets and LSH band keys.
 
     A plain picklable object (engines may run it in other processes). Identical texts of a batch
-    (copypasta, templates, operations) are tokenised and hashed once.
+    (copypasta, templates, operations) are tokenised and hashed once. Only what the run's
+    networks read is computed: with ``bands=0`` (no co_similar_tweet) the text keys alone
+    (``n_tokens`` 0, ``token_set`` empty), with ``salt_bands=0`` no salted words.
     """
 
     def __init__(self, bands: int, rows: int, num_perm: int, seed: int = 1, salt_bands: int = 0,
@@ -168,20 +170,28 @@ class TextBatch:
 
     def __call__(self, df: pd.DataFrame) -> pd.DataFrame:
         codes, texts = pd.factorize(df["text"], use_na_sentinel=True)
-        tb = tokenize_batch(list(texts))
         n_u = len(texts)
         idx = np.where(codes < 0, n_u, codes)  # missing text -> the sentinel row
-        n_tokens = np.append(tb.lengths, 0)[idx]
         cols = {
             "platform": df["platform"].to_numpy(),
             "post_id": df["post_id"].to_numpy(),
             "account_id": df["account_id"].to_numpy(),
             "t": df["t"].to_numpy(dtype="int64"),
             "pid": df["pid"].to_numpy(dtype="int64"),
-            "text_key": np.array(tb.keys + [None], dtype=object)[idx],
-            "n_tokens": n_tokens,
-            "token_set": np.array(tb.token_set_strings() + [""], dtype=object)[idx],
         }
+        if not self.bands:  # no co_similar_tweet: the text keys alone (no token sets, no MinHash)
+            cols["text_key"] = np.array(text_keys(list(texts)) + [None], dtype=object)[idx]
+            cols["n_tokens"] = np.zeros(len(idx), dtype=np.int64)
+            cols["token_set"] = np.full(len(idx), "", dtype=object)
+            cols.update(self._salted(list(texts), idx))
+            if self.bar is not None and os.getpid() == self.pid:
+                self.bar.advance(len(df))
+            return pd.DataFrame(cols)
+        tb = tokenize_batch(list(texts))
+        n_tokens = np.append(tb.lengths, 0)[idx]
+        cols["text_key"] = np.array(tb.keys + [None], dtype=object)[idx]
+        cols["n_tokens"] = n_tokens
+        cols["token_set"] = np.array(tb.token_set_strings() + [""], dtype=object)[idx]
         if self.bands:
             sig = self.hasher.signatures_from_codes(tb.vocab, tb.codes, tb.lengths)
             keys = np.vstack([band_keys(sig, self.bands, self.rows), np.zeros((1, self.bands), dtype=np.int64)])[idx]
@@ -521,7 +531,7 @@ class Coordination(Analysis):
         networks = list(_names(self.networks))
         if "co_image" in networks and not engine.has_table("image_clusters"):
             networks.remove("co_image")
-        needs_text = any(n in networks for n in TEXT_NETWORKS)
+        self._salt_bands = 0  # (set by the text pass when it computes salted words)
         summary: dict[str, Any] = {"networks": {}, "windows": {}, "seconds": {}, "cpu_seconds": {}}
         run_clock = Stopwatch()
 
@@ -529,9 +539,18 @@ class Coordination(Analysis):
             summary["seconds"][name] = round(clock.wall(), 3)
             summary["cpu_seconds"][name] = round(clock.cpu(), 3)
 
+        if "cross_platform" in networks:
+            posts = engine.table("posts")
+            n_platforms = int(engine.to_pandas(posts.aggregate(n=posts.platform.nunique()))["n"].iloc[0])
+        else:
+            n_platforms = 0
+        # salted words for co_salted_tweet, and for cross_platform where there are two platforms
+        with_salt = "co_salted_tweet" in networks or n_platforms > 1
+        self._n_platforms = n_platforms
+        needs_text = any(n in networks for n in ("co_tweet", "co_similar_tweet", "co_salted_tweet")) or (
+            "cross_platform" in networks and with_salt)
         if needs_text:
-            n = self._text_pass(engine, with_bands="co_similar_tweet" in networks,
-                                with_salt=any(n in networks for n in ("co_salted_tweet", "cross_platform")))
+            n = self._text_pass(engine, with_bands="co_similar_tweet" in networks, with_salt=with_salt)
             summary["text_posts"] = int(n)
             summary["lsh"] = self._lsh
             stage("text_pass", run_clock)
@@ -539,7 +558,7 @@ class Coordination(Analysis):
         # every network's actions (but co_similar_tweet's LSH bands) are computed once and
         # written to a scratch table; each network's pairs, shares and window read it back
         t1 = Stopwatch()
-        plain = [n for n in networks if n not in LSH_NETWORKS]
+        plain = [n for n in networks if n not in LSH_NETWORKS and not (n in nw.CROSS_NETWORKS and n_platforms < 2)]
         if plain:
             engine.write(ACTIONS_TABLE, ibis.union(*[self._action_rows(engine, n) for n in plain], distinct=False))
             stage("actions", t1)
@@ -605,6 +624,13 @@ class Coordination(Analysis):
         with progress("Coordination networks", total=len(networks)) as bar:
             for network in networks:
                 t1 = Stopwatch()
+                if network in nw.CROSS_NETWORKS and getattr(self, "_n_platforms", 2) < 2:
+                    # one platform: no pair of accounts on two platforms, nothing to compute
+                    pieces.append(EDGE_SCHEMA.empty_table())
+                    summary["networks"][network] = {"edges": 0, "accounts": 0}
+                    stage(network, t1)
+                    bar.advance(1)
+                    continue
                 window = self._window(engine, network, summary)
                 lsh = network in LSH_NETWORKS
                 actions = nw.with_window(self._network_actions(engine, network), network, window, distinct=lsh)

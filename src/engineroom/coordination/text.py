@@ -293,6 +293,16 @@ class TokenBatch(NamedTuple):
 _SEP = "\x00"
 
 
+def text_keys(texts: Sequence[str | None]) -> list:
+    """:func:`text_key` of each text's normalised form (None when empty): the co_tweet keys of
+    :func:`tokenize_batch` without its token sets."""
+    out: list = []
+    for t in texts:
+        c = _clean(t) if isinstance(t, str) and t else ""
+        out.append(text_key(" ".join(c.split())) if c else None)
+    return out
+
+
 def tokenize_batch(texts: Sequence[str | None]) -> TokenBatch:
     """:func:`key_and_tokens` for many texts at once (the same keys and token sets).
 
@@ -418,6 +428,7 @@ __all__ = [
     "char_shingles",
     "key_and_tokens",
     "tokenize_batch",
+    "text_keys",
     "TokenBatch",
     "jaccard",
     "text_key",

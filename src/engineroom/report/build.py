@@ -782,7 +782,9 @@ def operations_section(ctx: Context) -> dict | None:
             {"chips": chips(r["signals"])}] for r in rows]
     intro = "Accounts that look like a state-backed or commercial operation, with the signals behind each score."
     if flagged is not None:
-        intro += f" {flagged:,} of {total:,} scored accounts are labelled operation-like."
+        intro += (f" {flagged:,} of {total:,} scored accounts reach the flag threshold: a list to review, not a count "
+                  "of operations (the threshold is calibrated on IRA accounts against news-thread repliers; on ordinary "
+                  "accounts of other corpora it also flags many, see docs/accounts.md). Sort by the score.")
     blocks = [table("Operation-like accounts (highest score first)", ["account", "operation score", "signals"], out,
                     note="Operation score (0-1): half the transparent rule score plus half the mean probability "
                          "of the shipped profile and behaviour models that the account belongs to a state-backed "

@@ -283,7 +283,9 @@ def headline(ctx: "Context") -> dict | None:
     if f.has("campaigns"):
         cards.append(("campaigns", _n(f.count("campaigns"))))
     if f.nonempty("account_scores") and f.has("account_scores", "operation_label"):
-        cards.append(("operation-like accounts", _n(f.scalar("SELECT count(*) FROM account_scores WHERE operation_label"))))
+        # a review list, not a count of operations: the flag's threshold is calibrated on one
+        # corpus (IRA vs news-thread repliers) and flags many ordinary accounts of other corpora
+        cards.append(("accounts flagged for review", _n(f.scalar("SELECT count(*) FROM account_scores WHERE operation_label"))))
     if not sentences and not cards:
         return None
     blocks: list[dict] = []
