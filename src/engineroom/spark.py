@@ -39,6 +39,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,6 +64,9 @@ PARTITIONED_BY_DAY = ("posts", "interactions")
 #: findings with one row per post: with ``keep_post_findings`` they stay in Parquet and the
 #: corpus file gets a view over them instead of a copy (``hate``, ``narratives``)
 POST_FINDINGS = ("hate", "narratives")
+
+#: seconds a drop of a findings folder waits for Spark jobs still running (see ``drop_table``)
+_DROP_WAIT = 60.0
 
 _LOG4J2 = """\
 status = error
@@ -316,12 +320,25 @@ class SparkEngine(Engine):
             self.session.catalog.dropTempView(self._prefix + name)
 
     def drop_table(self, name: str) -> None:
-        """Drop ``name``: Spark's view, its Parquet folders under ``findings/`` and the DuckDB table."""
+        """Drop ``name``: Spark's view, its Parquet folders under ``findings/`` and the DuckDB table.
+
+        Spark may still run a job that reads the folder after the query that needed it returned
+        (adaptive execution leaves a broadcast it no longer needs to finish in the background);
+        the folder is removed once no job is active (at most ``_DROP_WAIT`` seconds), so that no
+        task fails on a vanished file."""
         self.forget(name)
+        self._wait_for_jobs()
         folder = self.workdir / "findings" / name
         if folder.resolve().parent == (self.workdir / "findings").resolve():  # never outside findings/
             shutil.rmtree(folder, ignore_errors=True)
         self.corpus.con.execute(f"DROP TABLE IF EXISTS {_q(name)}")
+
+    def _wait_for_jobs(self, timeout: float | None = None) -> None:
+        """Wait until the session runs no job (``timeout``: ``_DROP_WAIT`` seconds)."""
+        tracker = self.session.sparkContext.statusTracker()
+        deadline = time.monotonic() + (_DROP_WAIT if timeout is None else timeout)
+        while tracker.getActiveJobsIds() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     @contextmanager
     def settings(self, values: dict[str, Any]):
@@ -435,10 +452,12 @@ class SparkEngine(Engine):
         return df.schema
 
     def _drop_old_folders(self, name: str, keep: Path) -> None:
-        """Earlier writes of ``name`` (no view reads them any more)."""
-        for old in (self.workdir / "findings" / name).iterdir():
-            if old != keep and old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
+        """Earlier writes of ``name`` (no view reads them any more; a job still running may: waited for)."""
+        olds = [old for old in (self.workdir / "findings" / name).iterdir() if old != keep and old.is_dir()]
+        if olds:
+            self._wait_for_jobs()
+        for old in olds:
+            shutil.rmtree(old, ignore_errors=True)
 
     def _load_into_duckdb(self, name: str, folder: Path) -> None:
         drop_relation(self.corpus.con, name, keep="BASE TABLE")

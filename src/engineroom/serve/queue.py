@@ -173,7 +173,14 @@ def post_rows_sql(f: Findings) -> str:
     """``review_post_rows``: where a post page's rows are, by post: ``h`` (a hash of platform and
     post id; the table is sorted by it, so a lookup reads one block of integers instead of
     comparing a million ids), the post's ``rowid`` in ``posts`` and its rows in ``hate``,
-    ``narratives`` and ``review_queue``. Rebuilt with the queue, so the row ids are current."""
+    ``narratives`` and ``review_queue``. Rebuilt with the queue, so the row ids are current.
+
+    Findings kept as views over Parquet (``analyze --engine spark --keep-post-findings``) have no
+    row ids: then the table has no ``post_row`` column and the post page looks rows up by key."""
+    views = {r[0] for r in f.con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                                         "AND table_type = 'VIEW'").fetchall()}
+    if views & {"posts", "hate", "narratives"}:
+        return "SELECT hash(platform, post_id) AS h, platform, post_id FROM posts WHERE false"
     joins, cols = [], []
     for name, table, key in (("hate_rows", "hate", "post_id"), ("narrative_rows", "narratives", "post_id"),
                              ("queue_rows", QUEUE_TABLE, "item_id")):
