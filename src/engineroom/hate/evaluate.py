@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
+from ..labelled_csv import read_labelled_csv
 from .model import HateModel, shipped_model
 
 TEXT_COLUMNS = ("text", "fulltext", "tweet", "comment")
@@ -70,12 +71,7 @@ def evaluate_file(path: str | Path, by: str | None = None, model: HateModel | No
     columns or labels other than 0/1.
     """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise ValueError(f"{path}: not a readable CSV ({exc})") from None
+    df = read_labelled_csv(path)
     text_col = _pick(df, TEXT_COLUMNS, "text", path)
     label_col = _pick(df, LABEL_COLUMNS, "label", path)
     if by is not None and by not in df.columns:

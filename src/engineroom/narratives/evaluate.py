@@ -16,6 +16,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from ..labelled_csv import read_labelled_csv
 from .packs import load_narratives
 from .scorer import NarrativeScorer
 
@@ -69,12 +70,7 @@ def evaluate_frame(df: pd.DataFrame, scorer: NarrativeScorer | None = None) -> d
 def evaluate_file(path: str | Path, packs: Sequence[str | Path] | None = None) -> dict[str, Any]:
     """Read a ``text,narrative`` CSV and evaluate (clear errors for a missing file or columns)."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise ValueError(f"{path}: not a readable CSV ({exc})") from None
+    df = read_labelled_csv(path)
     lower = {c.lower(): c for c in df.columns}
     for col in ("text", "narrative"):
         if col not in lower:
