@@ -111,8 +111,14 @@ def test_labels_for_eval(db, tmp_path):
 
 
 def test_graph_export_dispatches_to_network(tmp_path):
+    from engineroom.findings import MissingFindings
+
     with engineroom.open(tmp_path / "g.duckdb") as c:
         er_sample.build(c, n_accounts=20, n_posts=120, findings=False)
+        # the export never runs the analysis itself: it says which one to run
+        with pytest.raises(MissingFindings, match="engineroom analyze --only network"):
+            export_table(c, "graph", tmp_path / "g.gexf", edge_type="retweet")
+        c.analyze(only=["network"])
         out = export_table(c, "graph", tmp_path / "g.gexf", edge_type="retweet")
     text = out.read_text()
     assert text.startswith("<?xml") and "<gexf" in text and "<edge " in text

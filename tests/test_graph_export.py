@@ -97,8 +97,13 @@ def test_filters_and_errors(analysed, tmp_path):
         export_graph(corpus, tmp_path / "g.gexf", community="999")
 
 
-def test_export_runs_network_when_missing(corpus, tmp_path):
+def test_export_says_which_analysis_to_run(corpus, tmp_path):
+    from engineroom.findings import MissingFindings
+
     planted(corpus)
+    with pytest.raises(MissingFindings, match=r"engineroom analyze --only network"):
+        export_graph(corpus, tmp_path / "g.gexf")  # an export never runs an analysis itself
+    corpus.analyze(only=["network"])
     G = nx.read_gexf(export_graph(corpus, tmp_path / "g.gexf"))
     assert G.number_of_nodes() == corpus.count("graph_nodes") > 0
     assert "engine_room_rank" not in next(iter(G.nodes(data=True)))[1]  # absent findings: no attribute

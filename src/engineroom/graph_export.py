@@ -5,8 +5,8 @@
 >>> with engineroom.open("corpus.duckdb") as c:                       # doctest: +SKIP
 ...     export_graph(c, Path("graph.gexf"), edge_type="retweet")
 
-The graph is the ``network`` analysis's ``graph_edges`` / ``graph_nodes`` (the analysis is run
-first if those tables are missing). One edge per (source, target, kind): the union graph keeps
+The graph is the ``network`` analysis's ``graph_edges`` / ``graph_nodes`` (when they are missing,
+:class:`engineroom.findings.MissingFindings` says to run it: an export never runs an analysis). One edge per (source, target, kind): the union graph keeps
 every edge type as the ``kind`` attribute (so two accounts that retweet and mention each other
 have two parallel edges). ``edge_type`` keeps one kind; ``community`` keeps the nodes of one
 Leiden community and the edges among them.
@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from . import findings
 from .graphs import EDGE_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,8 +68,8 @@ def graph_frames(corpus: "Corpus", edge_type: str | None = None, community: str 
             raise ValueError(f"unknown edge type {', '.join(bad)}: use {', '.join(EDGE_KINDS)}")
     else:
         kinds = list(EDGE_KINDS)
-    if not (corpus.has_table("graph_edges") and corpus.has_table("graph_nodes")):
-        corpus.analyze(only=["network"])
+    for table in ("graph_edges", "graph_nodes"):  # a reader never runs an analysis: it says which to run
+        findings.require(corpus, table)
     q = corpus.query
     edges = q("SELECT platform, source, target, kind, weight, first_at, last_at FROM graph_edges "
               "WHERE kind IN (SELECT unnest(?::VARCHAR[]))", [kinds])
