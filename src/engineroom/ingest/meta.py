@@ -132,8 +132,9 @@ class MetaContentLibrary(JsonLinesAdapter):
             except StopIteration:
                 return
             header = [h.strip() for h in header]
-            if "id" not in header:
-                raise IngestError(f"{self.source.name}: not a Meta Content Library CSV: no 'id' column")
+            missing = [c for c in ("id", "creation_time") if c not in header]
+            if missing:
+                raise IngestError(f"{self.source.name}: not a Meta Content Library CSV: no {' or '.join(repr(c) for c in missing)} column")
             recs: list[int] = []
             raws: list[str] = []
             errs: list[str | None] = []
