@@ -226,3 +226,69 @@ def test_io_archive_tweetid_in_scientific_notation_is_quarantined(corpus, tmp_pa
     [rep] = corpus.ingest(f)
     assert (rep.read, rep.stored, rep.duplicate, rep.quarantined) == (4, 2, 0, 2)
     assert all("scientific notation" in r for r in corpus.query("SELECT reason FROM quarantine")["reason"])
+
+
+# -- Meta Content Library (fixtures built from Meta's data dictionary, see tests/data/ingest/meta/README.md)
+M = D / "meta"
+
+
+def test_meta_content_library_csv_download(corpus):
+    [rep] = corpus.ingest(M / "facebook_posts.csv")
+    assert rep.format == "meta" and (rep.read, rep.stored, rep.quarantined) == (6, 3, 3)
+    p = posts(corpus, "post_id, platform, account_id, kind, retweet_of_post_id, text, like_count, retweet_count, "
+                      "reply_count, view_count, lang")
+    orig, share = p["1100000000000001"], p["1100000000000002"]
+    assert {r["platform"] for r in p.values()} == {"facebook"}
+    # likes are all reactions (statistics.reaction_count); shares, comments, views as documented
+    assert (orig["like_count"], orig["retweet_count"], orig["reply_count"], orig["view_count"]) == (120, 45, 30, 5000)
+    assert orig["account_id"] == "9001" and orig["lang"] == "en"
+    # a reshare (shared_post_id) is one post of the resharer and a retweet interaction to the shared post
+    assert share["kind"] == "retweet" and share["retweet_of_post_id"] == "1100000000000001"
+    assert share["text"] == "Share this,\neveryone"  # a quoted newline inside a CSV cell
+    assert ("1100000000000002", "retweet", "1100000000000001", "9001") in edges(corpus)
+    # bad rows: quarantined with the line they start on and why
+    q = corpus.query("SELECT line, reason FROM quarantine ORDER BY line").to_dict("records")
+    assert [r["line"] for r in q] == [5, 6, 7]
+    assert "creation_time" in q[0]["reason"] and "cells" in q[1]["reason"] and "without an id" in q[2]["reason"]
+    # nothing dropped: the fields not mapped to columns are in extra
+    extra = json.loads(corpus.query("SELECT extra FROM posts WHERE post_id = '1100000000000001'")["extra"][0])
+    assert extra["surface"] == {"id": "9001", "type": "page", "name": "Example Page"}
+    assert extra["statistics"]["angry_count"] == "6" and extra["statistics"]["like_count"] == "100"
+    assert extra["content_type"] == "link" and extra["view_date_last_refreshed"] == "2024-03-10"
+    urls = list(corpus.query("SELECT expanded_url FROM urls WHERE post_id = '1100000000000001' ORDER BY position")["expanded_url"])
+    assert urls == ["https://site.example/story", "https://news.example/a"]  # the link attachment first
+    assert list(corpus.query("SELECT tag FROM hashtags")["tag"]) == ["stopthem"]
+    acc = corpus.query("SELECT account_id, handle, display_name FROM accounts ORDER BY account_id").to_dict("records")
+    assert [(a["account_id"], a["display_name"]) for a in acc] == [("9001", "Example Page"), ("9002", "A Person")]
+
+
+def test_meta_content_library_api_json_facebook_and_instagram(corpus):
+    fb, ig = corpus.ingest([M / "facebook_api.jsonl", M / "instagram_posts.json"])
+    assert (fb.format, fb.read, fb.stored, fb.quarantined) == ("meta", 2, 2, 0)
+    assert (ig.format, ig.read, ig.stored, ig.quarantined) == ("meta", 3, 2, 1)
+    p = posts(corpus, "post_id, platform, account_id, handle, kind, retweet_of_post_id, like_count, view_count")
+    assert p["1200000000000001"]["platform"] == "facebook" and p["1200000000000001"]["account_id"] == "8001"  # post_owner.data
+    assert p["1200000000000002"]["retweet_of_post_id"] == "1200000000000001"
+    assert ("1200000000000002", "retweet", "1200000000000001", "8001") in edges(corpus)
+    ig1 = p["1300000000000001"]
+    assert ig1["platform"] == "instagram" and ig1["handle"] == "runner_one" and (ig1["like_count"], ig1["view_count"]) == (340, 9000)
+    tags = corpus.query("SELECT post_id, tag FROM hashtags WHERE platform = 'instagram' ORDER BY post_id, position")
+    assert list(zip(tags["post_id"], tags["tag"])) == [("1300000000000001", "running"), ("1300000000000001", "city"),
+                                                       ("1300000000000002", "deals")]  # the hashtags field, else the text
+    media = corpus.query("SELECT media_key, type, extra FROM media WHERE post_id = '1300000000000001' ORDER BY media_key")
+    assert list(media["type"]) == ["photo", "video"] and json.loads(media["extra"][1])["duration"] == 12.5
+    # a record with no field that tells Facebook from Instagram is quarantined, not guessed
+    assert "Facebook from an Instagram" in corpus.query("SELECT reason FROM quarantine")["reason"][0]
+
+
+def test_meta_content_library_is_detected_and_forced(corpus, tmp_path):
+    assert sniff((M / "facebook_posts.csv").read_bytes()[:4096]).format == "meta"
+    assert sniff((M / "instagram_posts.json").read_bytes()).format == "meta"
+    flat = tmp_path / "flattened.jsonl"  # pandas json_normalize output of API results: dotted keys
+    flat.write_text(json.dumps({"id": "1", "creation_time": "2024-01-01T00:00:00+0000", "text": "x",
+                                "post_owner.type": "personal", "post_owner.id": "5", "statistics.like_count": 2}) + "\n")
+    [rep] = corpus.ingest(flat)
+    assert rep.format == "meta" and rep.stored == 1
+    assert posts(corpus, "post_id, platform, account_id")["1"]["platform"] == "instagram"
+    with pytest.raises(IngestError, match="not a Meta Content Library CSV: no 'creation_time' column"):
+        corpus.ingest(D / "generic.csv", format="meta")

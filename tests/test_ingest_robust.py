@@ -54,6 +54,9 @@ KEYS = {
                  "reply_to_msg_id", "entities", "offset", "length", "url", "media", "reactions", "results", "count"],
     "crowdtangle-api": ["platformId", "platform", "date", "message", "account", "id", "handle", "expandedLinks", "original",
                         "expanded", "media", "statistics", "actual", "account.id", "postUrl"],
+    "meta": ["id", "creation_time", "text", "post_owner", "data", "type", "username", "post_owner.id", "statistics",
+             "reaction_count", "share_count", "shared_post_id", "surface", "hashtags", "multimedia", "url",
+             "link_attachment_fields", "link"],
 }
 
 
@@ -121,7 +124,7 @@ SETTINGS = settings(max_examples=int(os.environ.get("ENGINEROOM_FUZZ_EXAMPLES", 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["twarc2", "twitter-v1", "bluesky", "mastodon", "reddit", "youtube", "tiktok", "4chan",
-                                 "telethon", "crowdtangle-api"])
+                                 "telethon", "crowdtangle-api", "meta"])
 @SETTINGS
 @given(data=st.data())
 def test_json_adapters_survive_malformed_records(tmp_path_factory, fmt, data):
@@ -156,6 +159,8 @@ CSV_HEADERS = {
     "ira-csv": ["external_author_id", "author", "content", "publish_date", "post_type", "tweet_id", "alt_external_id", "tco1_step1"],
     "crowdtangle": ["Page Name", "User Name", "Facebook Id", "Post Created", "URL", "Message", "Link", "Likes", "Type"],
     "csv": ["id", "user_id", "username", "text", "created_at", "is_retweet", "urls", "hashtags"],
+    "meta": ["id", "creation_time", "text", "post_owner.id", "post_owner.type", "surface.id", "statistics.reaction_count",
+             "statistics.share_count", "shared_post_id", "hashtags", "link_attachment_fields.link"],
 }
 
 

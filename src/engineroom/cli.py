@@ -92,7 +92,8 @@ def ingest(
         "auto",
         "--format",
         help="auto (detected from the file's content), twarc2, twitter-v1, io-archive, io-users, ira-csv, "
-        "crowdtangle, crowdtangle-api, bluesky, telegram, telethon, mastodon, reddit, youtube, tiktok, 4chan or csv",
+        "crowdtangle, crowdtangle-api, meta (Meta Content Library), bluesky, telegram, telethon, mastodon, reddit, "
+        "youtube, tiktok, 4chan or csv",
     ),
     map: List[str] = typer.Option([], "--map", help="csv: field=column override, repeatable"),
     media_dir: Optional[Path] = typer.Option(None, "--media-dir", help="folder with local media files"),

@@ -4,7 +4,7 @@
 >>> reports = ingest_paths(corpus, ["tweets.jsonl.gz"])  # doctest: +SKIP
 
 Formats (auto-detected from content, or forced): ``twarc2``, ``twitter-v1``, ``io-archive``,
-``io-users``, ``ira-csv``, ``crowdtangle``, ``crowdtangle-api``, ``bluesky``, ``telegram``,
+``io-users``, ``ira-csv``, ``crowdtangle``, ``crowdtangle-api``, ``meta``, ``bluesky``, ``telegram``,
 ``telethon``, ``mastodon``, ``reddit``, ``youtube``, ``tiktok``, ``4chan``, ``csv`` (see
 docs/ingest.md). JSON may be one record per line, arrays, API envelopes or pretty-printed
 documents (:mod:`engineroom.ingest.layout`); files that hold no posts are refused. Inputs may be

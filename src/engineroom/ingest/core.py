@@ -81,7 +81,7 @@ class IngestReport:
 
 
 def _adapter(fmt: str):
-    from . import csvfmt, jsonfmt, platforms, pyfmt
+    from . import csvfmt, jsonfmt, meta, platforms, pyfmt
 
     table = {
         "twarc2": jsonfmt.Twarc2,
@@ -100,6 +100,7 @@ def _adapter(fmt: str):
         "4chan": platforms.FourChan,
         "telethon": platforms.Telethon,
         "crowdtangle-api": platforms.CrowdTangleApi,
+        "meta": meta.MetaContentLibrary,
     }
     return table[fmt]
 

@@ -7,7 +7,8 @@ import io
 import re
 
 FORMATS = ("twarc2", "twitter-v1", "io-archive", "io-users", "ira-csv", "crowdtangle", "bluesky", "telegram", "csv",
-           "mastodon", "reddit", "youtube", "tiktok", "4chan", "telethon", "crowdtangle-api")
+           "mastodon", "reddit", "youtube", "tiktok", "4chan", "telethon", "crowdtangle-api",
+           "meta")
 
 IO_TWEET_COLS = {"tweetid", "userid", "tweet_text"}
 IO_USER_COLS = {"userid", "user_screen_name"}
@@ -72,6 +73,8 @@ def json_kind(obj) -> str | None:
         return "4chan"
     if "platformId" in keys and ("date" in keys or "postUrl" in keys):
         return "crowdtangle-api"
+    if "creation_time" in keys and "id" in keys and ("post_owner" in keys or any(k.startswith("post_owner.") for k in keys)):
+        return "meta"  # Meta Content Library API post (nested, or flattened to dotted keys)
     return None
 
 
@@ -188,6 +191,8 @@ def sniff(head: bytes, complete: bool = False) -> Sniff:
         return Sniff("crowdtangle")
     if IRA_DEV_COLS <= header:
         return Sniff("io-archive")
+    if {"id", "creation_time"} <= header and any(h.startswith("post_owner.") for h in header):
+        return Sniff("meta")  # Meta Content Library CSV download (API field names, dot notation)
     from .csvfmt import GENERIC_ALIASES
 
     if any(a in header for a in GENERIC_ALIASES["post_id"]) and any(a in header for a in GENERIC_ALIASES["text"]):
