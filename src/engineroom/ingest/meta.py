@@ -21,7 +21,7 @@ import pyarrow as pa
 from .base import JsonLinesAdapter
 from .common import Batch, hashtags_in, parse_time, urls_in
 from .errors import IngestError
-from .platforms import _drop, _s, _unflatten
+from .platforms import _drop, _not_object, _s, _unflatten
 
 #: fields read into columns (the rest of a record is kept in ``extra``)
 READ = {"id", "creation_time", "text", "lang", "statistics", "post_owner", "shared_post_id",
@@ -165,8 +165,7 @@ class MetaContentLibrary(JsonLinesAdapter):
 
     # -- one post ---------------------------------------------------------------------------
     def record(self, b: Batch, rec: int, o: Any, raw: str) -> None:
-        if not isinstance(o, dict):
-            b.quarantine(rec, "JSON value is not an object", raw)
+        if _not_object(b, rec, o, raw):
             return
         o = _unflatten(o)
         pid = _s(o.get("id"))
