@@ -43,6 +43,7 @@ import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from ..corpus import Corpus
 from ..report.data import describe_evidence, post_ids_in
@@ -104,8 +105,6 @@ class Guard:
         token = cookies.get(SESSION_COOKIE)
         session = None
         if token and not path.startswith("/static/"):
-            from starlette.concurrency import run_in_threadpool
-
             session = await run_in_threadpool(self.sessions.get, token)  # SQLite: off the event loop
         scope.setdefault("state", {})["session"] = session
         if session is None and not (path in PUBLIC_PATHS or path.startswith("/static/")):
@@ -310,15 +309,11 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         cookie, field = request.cookies.get(LOGIN_CSRF_COOKIE), str(form.get("csrf_token", ""))
         if not cookie or not field or not secrets.compare_digest(cookie, field):
             return login_page(request, "The login form had expired: please log in again.", 403, nxt)
-        from starlette.concurrency import run_in_threadpool
-
         wait = await run_in_threadpool(limiter.begin, name)  # counted now, before the password is checked
         if wait > 0:
             resp = login_page(request, f"Too many failed logins for {name}: try again in {int(wait) + 1} s.", 429, nxt)
             resp.headers["Retry-After"] = str(int(wait) + 1)
             return resp
-        from starlette.concurrency import run_in_threadpool
-
         def check():
             with checking:
                 return auth.check_login(store, name, password)
@@ -611,8 +606,6 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         bad = require_csrf(request, form.get("csrf_token"))
         if bad:
             return bad
-        from starlette.concurrency import run_in_threadpool
-
         err, batch = await run_in_threadpool(_decide, request.state.session, [_item_of(form.get)],
                                              str(form.get("decision", "")), str(form.get("note", "")).strip())
         if err:
@@ -629,8 +622,6 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         if bad:
             return bad
         decision, note = str(form.get("decision", "")), str(form.get("note", "")).strip()
-        from starlette.concurrency import run_in_threadpool
-
         if form.get("scope") == "filter":
             args = _queue_args(form.get("analysis"), form.get("community"), form.get("narrative"),
                                form.get("item_type"), "pending", 1)
@@ -670,8 +661,6 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         bad = require_csrf(request, form.get("csrf_token"))
         if bad:
             return bad
-        from starlette.concurrency import run_in_threadpool
-
         def run() -> int:
             ids = store.batch_ids(str(form.get("batch"))) if form.get("batch") else [str(form.get("review_id", ""))]
             n = store.undo(ids, request.state.session.username)
@@ -692,8 +681,6 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
             return JSONResponse({"detail": "JSON body expected"}, status_code=400)
         if not isinstance(body, dict):
             return JSONResponse({"detail": "JSON object expected"}, status_code=400)
-        from starlette.concurrency import run_in_threadpool
-
         err, batch = await run_in_threadpool(_decide, request.state.session, [_item_of(body.get)],
                                              str(body.get("decision", "")), str(body.get("note") or "").strip())
         if err:
