@@ -1,6 +1,7 @@
-"""A small corpus with findings tables in the agreed shapes (docs/findings.md), for the report,
-export and review-app tests. Rows are inserted directly (the analyses are written in parallel);
-ids look like real Twitter ids (long numbers) so that a leak is unambiguous.
+"""A small corpus with findings tables in their declared shapes (docs/findings.md), for the report,
+export and review-app tests. Rows are inserted directly (:func:`write_declared`: every declared
+column, typed, NULL where a test gives no value); ids look like real Twitter ids (long numbers) so
+that a leak is unambiguous.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
+
+from engineroom import findings
 
 XSS_DIR = Path(__file__).resolve().parent / "data" / "xss"
 
@@ -99,6 +102,28 @@ def build(corpus, n_accounts: int = 60, n_posts: int = 600, seed: int = 7, xss: 
     return planted
 
 
+def write_declared(corpus, table: str, data: "pd.DataFrame | list[dict] | dict") -> None:
+    """Write findings table ``table`` in the shape its analysis declares (every declared column, in
+    order, cast to its declared type; those ``data`` lacks are NULL), as a table the analysis wrote
+    would be. A column the table does not declare raises :class:`KeyError`."""
+    df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    declared = findings.declaration(table).columns
+    names = {c.name for c in declared}
+    extra = [c for c in df.columns if c not in names]
+    if extra:
+        raise KeyError(f"{table} declares no column {', '.join(map(str, extra))}")
+    select = ", ".join(
+        (f'CAST(d."{c.name}" AS {c.type})' if c.name in df.columns else f"CAST(NULL AS {c.type})") + f' AS "{c.name}"'
+        for c in declared if not c.name.endswith("*"))
+    cur = corpus.con.cursor()
+    try:
+        cur.register("__declared", df if len(df.columns) else pd.DataFrame({"_": range(len(df))}))
+        cur.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT {select} FROM __declared d')
+        cur.unregister("__declared")
+    finally:
+        cur.close()
+
+
 def write_findings(corpus, planted: dict, rng: random.Random) -> None:
     posts = planted["posts"]
     acc_ids, handles, core = planted["account_ids"], planted["handles"], planted["core"]
@@ -115,9 +140,9 @@ def write_findings(corpus, planted: dict, rng: random.Random) -> None:
             narr.append({"platform": "twitter", "post_id": p["post_id"], "account_id": p["account_id"],
                          "narrative": "antisemitism_smear", "kind": "narrative", "score": s,
                          "evidence": json.dumps({"matched": ["smear"]})})
-    corpus.write_table("hate", pd.DataFrame(hate))
-    corpus.write_table("narratives", pd.DataFrame(narr))
-    corpus.write_table("narrative_defs", pd.DataFrame([{"name": "antisemitism_smear", "kind": "narrative",
+    write_declared(corpus, "hate", pd.DataFrame(hate))
+    write_declared(corpus, "narratives", pd.DataFrame(narr))
+    write_declared(corpus, "narrative_defs", pd.DataFrame([{"name": "antisemitism_smear", "kind": "narrative",
                                                         "description": "antisemitism is a smear", "pack": "uk"}]))
     er = []
     for r, a in enumerate(acc_ids[:10]):
@@ -126,26 +151,29 @@ def write_findings(corpus, planted: dict, rng: random.Random) -> None:
                    "rank": r + 1, "score": 1.0 / (r + 1), "in_core": a in core, "narrative_posts": 10 - r,
                    "amplifications": 100 - r, "amplifiers": 30 - r, "pagerank": 0.05, "active_days": 12,
                    "posted_hate": r % 3 == 0, "followers": 1000 * (r + 1), "evidence": json.dumps({"post_ids": ev})})
-    corpus.write_table("engine_room", pd.DataFrame(er))
+    write_declared(corpus, "engine_room", pd.DataFrame(er))
     edges = {}
     for p in posts:
         t = p["retweet_of_account_id"]
         if t and t != p["account_id"]:
             edges[(p["account_id"], t)] = edges.get((p["account_id"], t), 0) + 1
-    corpus.write_table("graph_edges", pd.DataFrame([{"platform": "twitter", "source": s, "target": t, "kind": "retweet",
+    write_declared(corpus, "graph_edges", pd.DataFrame([{"platform": "twitter", "source": s, "target": t, "kind": "retweet",
                                                      "weight": w} for (s, t), w in edges.items()]))
-    corpus.write_table("graph_nodes", pd.DataFrame([{"platform": "twitter", "account_id": a, "handle": handle_of[a],
+    write_declared(corpus, "graph_nodes", pd.DataFrame([{"platform": "twitter", "account_id": a, "handle": handle_of[a],
                                                      "community": i % 4, "pagerank": rng.random()}
                                                     for i, a in enumerate(acc_ids)]))
-    corpus.write_table("communities", pd.DataFrame([{"platform": "twitter", "account_id": a, "community": i % 4}
-                                                    for i, a in enumerate(acc_ids)]))
-    corpus.write_table("trends", pd.DataFrame([{"platform": "twitter", "tag": "sackquintrell", "onset": "2024-03-05 10:00",
-                                                "peak": "2024-03-06", "score": 12.5, "posts": 140}]))
-    corpus.write_table("campaigns", pd.DataFrame([{"platform": "twitter", "hashtag": "sackquintrell",
-                                                   "target_handle": handles[7], "accounts": 12, "posts": 140,
-                                                   "score": 0.9}]))
-    corpus.write_table("targets", pd.DataFrame([{"platform": "twitter", "target_account_id": acc_ids[7],
-                                                 "target_handle": handles[7], "mentions": 80, "score": 0.8}]))
+    write_declared(corpus, "communities", [{"platform": "twitter", "community": k,
+                                            "size": len([a for i, a in enumerate(acc_ids) if i % 4 == k])}
+                                           for k in range(4)])
+    write_declared(corpus, "trends", [{"platform": "twitter", "tag": "sackquintrell", "resolution": "day", "burst": 1,
+                                       "start": "2024-03-05", "end": "2024-03-07", "onset": "2024-03-05 10:00",
+                                       "peak_at": "2024-03-06", "peak_posts": 40, "posts": 140, "accounts": 30,
+                                       "share_in_burst": 0.8, "tag_posts": 175}])
+    write_declared(corpus, "campaigns", [{"platform": "twitter", "hashtag": "sackquintrell",
+                                          "target_handle": handles[7], "accounts": 12, "posts": 140,
+                                          "start": "2024-03-05", "end": "2024-03-07"}])
+    write_declared(corpus, "targets", [{"platform": "twitter", "target": acc_ids[7],
+                                        "handle": handles[7], "posts": 80}])
     coord, clusters = [], []
     cluster_accs = sorted(acc_ids[10:16])
     for i in range(len(cluster_accs)):
@@ -158,17 +186,19 @@ def write_findings(corpus, planted: dict, rng: random.Random) -> None:
         clusters.append({"platform": "twitter", "cluster_id": 1, "account_id": a, "method": "leiden",
                          "size": len(cluster_accs), "networks": json.dumps(["co_retweet"]),
                          "evidence": json.dumps({"edges": 15})})
-    corpus.write_table("coordination", pd.DataFrame(coord))
-    corpus.write_table("coordination_clusters", pd.DataFrame(clusters))
-    corpus.write_table("account_scores", pd.DataFrame([
-        {"platform": "twitter", "account_id": a, "handle": handle_of[a], "random_handle": rng.random(),
+    write_declared(corpus, "coordination", pd.DataFrame(coord))
+    write_declared(corpus, "coordination_clusters", pd.DataFrame(clusters))
+    write_declared(corpus, "account_scores", pd.DataFrame([
+        {"platform": "twitter", "account_id": a, "handle": handle_of[a], "handle_entropy": rng.random(),
          "operation_score": (0.9 if a in cluster_accs else rng.random() * 0.5),
          "operation_label": a in cluster_accs,
          "top_signals": json.dumps({"random_handle": 0.8, "creation_burst": 0.7})} for a in acc_ids]))
-    corpus.write_table("domains", pd.DataFrame([
-        {"platform": "twitter", "domain": "news.example.com", "posts": 400, "accounts": 50, "credibility": 0.9,
+    write_declared(corpus, "domains", pd.DataFrame([
+        {"platform": "twitter", "domain": "news.example.com", "kind": "site", "posts": 400, "links": 400,
+         "accounts": 50, "credibility": 0.9,
          "low_credibility": False, "shortener": False, "coordinated_accounts": 1},
-        {"platform": "twitter", "domain": "fakenews.example", "posts": 200, "accounts": 8, "credibility": 0.1,
+        {"platform": "twitter", "domain": "fakenews.example", "kind": "site", "posts": 200, "links": 200,
+         "accounts": 8, "credibility": 0.1,
          "low_credibility": True, "shortener": False, "coordinated_accounts": 6}]))
     con = corpus.con
     for name, params in (("hate", {"threshold": 0.5, "model": "tfidf-lr-v1"}),

@@ -67,6 +67,25 @@ def test_bad_table_or_format(db, tmp_path):
             export_table(c, "engine_room", tmp_path / "x.xlsx")
 
 
+def test_findings_of_an_analysis_not_run_name_the_analysis(tmp_path):
+    """A findings table whose analysis has not run: the export says which analysis to run (it never
+    runs one), on the command line too; a corpus table is exported whatever ran."""
+    from typer.testing import CliRunner
+
+    from engineroom.cli import app
+    from engineroom.findings import MissingFindings
+
+    path = tmp_path / "c.duckdb"
+    with engineroom.open(path) as c:
+        er_sample.build(c, n_accounts=10, n_posts=40, findings=False)
+        with pytest.raises(MissingFindings, match=r"run the trends analysis \(engineroom analyze --only trends\)"):
+            export_table(c, "trends", tmp_path / "t.csv")
+        assert not (tmp_path / "t.csv").exists() and not c.has_table("trends")
+        assert len(pd.read_csv(export_table(c, "posts", tmp_path / "p.csv"))) == 40
+    r = CliRunner().invoke(app, ["export", "engine_room", "--db", str(path), "--out", str(tmp_path / "e.csv")])
+    assert r.exit_code != 0 and "engineroom analyze --only engine_room" in r.output
+
+
 def test_platform_report_has_confirmed_items_only(db, tmp_path):
     path, planted, anti, ops = db
     with engineroom.open(path) as c:

@@ -3,6 +3,7 @@ tables checked against its declaration on a small synthetic corpus."""
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 from pathlib import Path
@@ -121,3 +122,26 @@ def test_checked_in_schema_doc_is_generated_from_the_schema():
     doc = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
     assert doc.rstrip("\n") == schema.markdown().rstrip("\n"), (
         "docs/schema.md is stale: run  python -m engineroom.schema > docs/schema.md")
+
+
+#: what a reader must not ask: whether a column exists, or which of several names a column has
+COLUMN_CHECKS = ("has", "pick", "cols", "has_table")
+
+
+def test_report_and_exports_hold_no_column_existence_checks():
+    """The report, the export and the graph export read the declared columns: they ask only whether
+    an analysis ran (``findings.exists`` / ``Findings.exists``), never whether a column is there."""
+    package = Path(engineroom.__file__).parent
+    files = sorted((package / "report").glob("*.py")) + [package / "export.py", package / "graph_export.py"]
+    found = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in COLUMN_CHECKS):
+                found.append(f"{path.relative_to(package)}:{node.lineno} .{node.func.attr}(...)")
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "information_schema" in node.value \
+                    and path.name != "data.py":
+                found.append(f"{path.relative_to(package)}:{node.lineno} information_schema")
+    assert found == []
+

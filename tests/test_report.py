@@ -85,15 +85,17 @@ def test_sections_absent_without_findings(tmp_path):
         assert f'<section id="{sid}">' not in page
 
 
-def test_empty_corpus_and_missing_columns(tmp_path):
+def test_empty_corpus_and_findings_of_nulls(tmp_path):
+    """An empty corpus gets a report; so do findings tables in their declared shape whose values
+    are mostly NULL (no core account, no score, an edge without ends: the map is left out)."""
     with engineroom.open(tmp_path / "c.duckdb") as c:
         write_report(c, tmp_path / "empty.html")
         er_sample.build(c, n_accounts=10, n_posts=40, findings=False)
-        # findings tables with only some of the agreed columns
-        c.write_table("engine_room", pd.DataFrame({"platform": ["twitter"], "account_id": ["x1"]}))
-        c.write_table("hate", pd.DataFrame({"platform": ["twitter"], "post_id": ["p"], "label": ["antisemitic"]}))
-        c.write_table("graph_edges", pd.DataFrame({"weird": [1]}))
-        c.write_table("account_scores", pd.DataFrame({"platform": ["twitter"], "account_id": ["x1"]}))
+        er_sample.write_declared(c, "engine_room", {"platform": ["twitter"], "account_id": ["x1"]})
+        er_sample.write_declared(c, "hate", {"platform": ["twitter"], "post_id": ["p"], "label": ["antisemitic"]})
+        er_sample.write_declared(c, "graph_edges", {"weight": [1]})
+        er_sample.write_declared(c, "graph_nodes", {"account_id": pd.Series(dtype=str)})
+        er_sample.write_declared(c, "account_scores", {"platform": ["twitter"], "account_id": ["x1"]})
         out = write_report(c, tmp_path / "partial.html")
     page = out.read_text()
     assert '<section id="engine-room">' in page and '<section id="operations">' in page
@@ -270,20 +272,34 @@ def test_pseudonymised_report_of_an_ingested_corpus(tmp_path):
     assert [x for x in idents if x.lower() in page] == []
 
 
+def test_images_section_lists_image_clusters_largest_first(tmp_path):
+    with engineroom.open(tmp_path / "c.duckdb") as c:
+        er_sample.build(c, n_accounts=10, n_posts=40, findings=False)
+        er_sample.write_declared(c, "image_clusters", {
+            "platform": "twitter", "cluster_id": ["c1", "c1", "c2", "c2", "c2"], "post_id": list("abcde"),
+            "media_key": list("abcde"), "account_id": ["x", "y", "x", "y", "z"], "hash_type": "pdq",
+            "size": [2, 2, 3, 3, 3], "posts": [2, 2, 3, 3, 3], "accounts": [2, 2, 3, 3, 3], "representative": "ff"})
+        sec = build_report(c)["sections"]
+    images = [s for s in sec if s["id"] == "images"][0]["blocks"][0]
+    assert images["columns"][:3] == ["cluster_id", "post_id", "media_key"] and "platform" not in images["columns"]
+    assert [r[0] for r in images["rows"]] == ["c2", "c2", "c2", "c1", "c1"]
+
+
 def test_network_map_without_communities_table(tmp_path):
     """The map's node / edge selection runs in SQL: the strongest nodes, the heaviest ties between
-    them, and the community table from graph_nodes when the network analysis's own is missing."""
-    from engineroom.report import build as rb
+    them, and the community sizes from graph_nodes (the communities table is not needed)."""
+    from engineroom.report import network as rb
+    from engineroom.report.context import Context
     from engineroom.report.data import Findings
 
     hub = [f"a{i}" for i in range(6)]
     edges = [("a0", x, 5) for x in hub[1:]] + [("a1", "a2", 1), ("a3", "a4", 2), ("b0", "b1", 1)]
     with engineroom.open(tmp_path / "c.duckdb") as c:
-        c.write_table("graph_edges", pd.DataFrame(edges, columns=["source", "target", "weight"]))
-        c.write_table("graph_nodes", pd.DataFrame({
+        er_sample.write_declared(c, "graph_edges", pd.DataFrame(edges, columns=["source", "target", "weight"]))
+        er_sample.write_declared(c, "graph_nodes", pd.DataFrame({
             "account_id": hub + ["b0", "b1"], "handle": [f"h{i}" for i in range(6)] + [None, None],
             "community": [0] * 6 + [1, 1]}))
-        sec = rb.network_section(rb.Context(Findings(c)))
+        sec = rb.network_section(Context(Findings(c)))
     fig = sec["blocks"][0]["figure"]["data"]
     drawn = [t for t in fig if t["name"].startswith("community ") and t["mode"] == "markers"]
     assert sum(len(t["x"]) for t in drawn) == 8 and len(fig[0]["x"]) == 3 * len(edges)
@@ -299,7 +315,7 @@ def test_network_map_without_communities_table(tmp_path):
     try:
         rb.MAP_NODES, rb.MAP_EDGES = 3, 2
         with engineroom.open(tmp_path / "c.duckdb") as c:
-            sec = rb.network_section(rb.Context(Findings(c)))
+            sec = rb.network_section(Context(Findings(c)))
     finally:
         rb.MAP_NODES, rb.MAP_EDGES = old
     fig = sec["blocks"][0]["figure"]["data"]
@@ -394,7 +410,7 @@ def test_notebook_report_and_export(sample, tmp_path):
         csv_out = c.export("engine_room", tmp_path / "er.csv")
         pq = c.export("communities", tmp_path / "c.parquet")
     assert '<section id="engine-room">' in out.read_text(encoding="utf-8")
-    assert len(pd.read_csv(csv_out)) == 10 and len(pd.read_parquet(pq)) == 60
+    assert len(pd.read_csv(csv_out)) == 10 and len(pd.read_parquet(pq)) == 4  # one row per community
 
 
 def test_evidence_chips_and_marked_words():

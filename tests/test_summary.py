@@ -91,7 +91,7 @@ def test_flagged_accounts_are_a_review_list_not_a_count_of_operations(corpus):
     """The account flag is calibrated on one corpus and flags many ordinary accounts of others: the
     summary card and the operations section give the flagged count as a list to review, never as
     a number of operation-like accounts."""
-    from engineroom.report.build import operations_section
+    from engineroom.report.actors import operations_section
 
     _posts(corpus, 30, 10)
     corpus.write_table("account_scores", pd.DataFrame({

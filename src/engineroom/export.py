@@ -3,7 +3,9 @@
 ``engineroom export TABLE --out FILE`` (:func:`export_table`):
 
 - any corpus or findings table (``engine_room``, ``coordination``, ``hate``, ``posts`` ...) to
-  ``.csv``, ``.parquet``, ``.json`` (one JSON array) or ``.jsonl`` (one object a line);
+  ``.csv``, ``.parquet``, ``.json`` (one JSON array) or ``.jsonl`` (one object a line); a findings
+  table whose analysis has not run raises :class:`engineroom.findings.MissingFindings`, which
+  names the analysis to run (an export never runs one);
 - ``graph`` to ``.gexf`` / ``.graphml`` (:func:`engineroom.graph_export.export_graph`, with
   ``edge_type`` and ``community``);
 - ``platform-report``: the items reviewers confirmed in ``engineroom serve``, in the shape a
@@ -42,6 +44,7 @@ from typing import IO, TYPE_CHECKING, Any, Iterable
 
 import pandas as pd
 
+from . import findings
 from .links import account_url, post_url
 
 if TYPE_CHECKING:  # pragma: no cover  (annotations only: the store is below this module)
@@ -100,7 +103,9 @@ def export_table(corpus: Corpus, table: str, out: str | os.PathLike, edge_type: 
         return write_frame(audit_log(corpus), out)
     if key == "users":
         raise KeyError("users are not exported (they hold password hashes): engineroom users list")
-    if not corpus.has_table(name):
+    if name in findings.declared():
+        findings.require(corpus, name)  # MissingFindings names the analysis to run: an export never runs one
+    elif name not in corpus.tables():
         raise KeyError(f"no table {name!r} in {corpus.path}; tables: {', '.join(corpus.tables())}, "
                        "or graph, platform-report, labels-posts, labels-accounts")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,9 @@
 ...     export_graph(c, Path("graph.gexf"), edge_type="retweet")
 
 The graph is the ``network`` analysis's ``graph_edges`` / ``graph_nodes`` (when they are missing,
-:class:`engineroom.findings.MissingFindings` says to run it: an export never runs an analysis). One edge per (source, target, kind): the union graph keeps
+:class:`engineroom.findings.MissingFindings` says to run it: an export never runs an analysis).
+Columns are those the analyses declare (:mod:`engineroom.findings`); the node attributes from
+other analyses are added where their findings table exists. One edge per (source, target, kind): the union graph keeps
 every edge type as the ``kind`` attribute (so two accounts that retweet and mention each other
 have two parallel edges). ``edge_type`` keeps one kind; ``community`` keeps the nodes of one
 Leiden community and the edges among them.
@@ -92,22 +94,22 @@ def graph_frames(corpus: "Corpus", edge_type: str | None = None, community: str 
         nodes = nodes[[(p, a) in used for p, a in zip(nodes["platform"], nodes["account_id"])]]
     nodes = nodes.copy()
     key = ["platform", "account_id"]
-    if corpus.has_table("engine_room"):
+    if findings.exists(corpus, "engine_room"):
         er = q("SELECT platform, account_id, min(rank) AS engine_room_rank, max(score) AS engine_room_score, "
                "bool_or(in_core) AS engine_room_core FROM engine_room GROUP BY 1, 2")
         nodes = nodes.merge(er, on=key, how="left")
         nodes["engine_room_core"] = nodes["engine_room_core"].fillna(False).astype(bool)
-    if corpus.has_table("hate"):
+    if findings.exists(corpus, "hate"):
         h = q("SELECT platform, account_id, count(*) FILTER (WHERE label <> 'none') AS hate_posts, "
               "count(*) AS classified FROM hate GROUP BY 1, 2")
         h["hate_share"] = h["hate_posts"] / h["classified"].where(h["classified"] > 0)
         nodes = nodes.merge(h[key + ["hate_posts", "hate_share"]], on=key, how="left")
-    if corpus.has_table("account_scores"):
+    if findings.exists(corpus, "account_scores"):
         a = q("SELECT platform, account_id, max(operation_score) AS operation_score, "
               "bool_or(operation_label) AS operation_label FROM account_scores GROUP BY 1, 2")
         nodes = nodes.merge(a, on=key, how="left")
         nodes["operation_label"] = nodes["operation_label"].fillna(False).astype(bool)
-    if corpus.has_table("coordination_clusters"):
+    if findings.exists(corpus, "coordination_clusters"):
         cc = q("SELECT platform, account_id, min(cluster_id)::VARCHAR AS coordination_cluster "
                "FROM coordination_clusters GROUP BY 1, 2")
         nodes = nodes.merge(cc, on=key, how="left")

@@ -5,7 +5,9 @@ in the file (no CDN), and the network map is laid out in Python (:mod:`.netmap`)
 page with zoom and hover. The page reads top-down: a summary that links to every section, each
 section collapsed until opened (its charts drawn then), long tables cut to their top
 :data:`TOP_ROWS` rows with "show all", evidence as labelled chips and marked words in the posts
-(:mod:`.evidence`). Sections appear only when their findings table exists:
+(:mod:`.evidence`). Sections appear only when their analysis has run (its findings table exists)
+and read the columns the analyses declare (:mod:`engineroom.findings`); the report never runs an
+analysis:
 
 - headline figures (N core accounts, M of them posting antisemitic content, their reach);
 - the corpus; posts over time with hateful and narrative shares; hateful content; narratives;
@@ -19,6 +21,15 @@ for the charts is embedded as ``application/json`` with ``<``, ``>`` and ``&`` e
 are HTML-escaped, and only ``http(s)`` links are made clickable. A post link is made only where it
 can work (:func:`engineroom.links.post_link`); otherwise the post says why there is none.
 
+The package, one job per module: :mod:`.build` assembles the content (sections in page order);
+:mod:`.summary` writes the opening summary; the sections are in :mod:`.overview` (corpus, posts
+over time, methods), :mod:`.content` (hate, narratives, trends and campaigns, images),
+:mod:`.actors` (engine room, coordination, operation-like accounts), :mod:`.network` (the map) and
+:mod:`.domains`; they build on :mod:`.context` (post and handle lookups), :mod:`.data` (queries,
+which tables exist), :mod:`.blocks` (cells, tables, figures) and :mod:`.tables` (a findings table
+as rows); :mod:`.netmap` lays out the map, :mod:`.pseudonym` pseudonymises, and this module
+renders the page.
+
 With ``pseudonymize=True`` every handle, display name, account id and post id is replaced by a
 keyed pseudonym (:mod:`engineroom.report.pseudonym`) wherever it appears as a value (texts, URLs,
 chart labels); keys and the page's own structure are never rewritten.
@@ -28,16 +39,13 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from ..progress import progress
-from .build import SECTIONS, Context, headline, methods_section
-from .data import Findings
-from .pseudonym import Pseudonymizer, check_key, load_allow_list, read_key
+from .build import build_report
+from .pseudonym import Pseudonymizer, check_key, read_key
 
 if TYPE_CHECKING:  # pragma: no cover  (annotations only: the store is below this module)
     from ..corpus import Corpus
@@ -56,59 +64,6 @@ def safe_url(url: Any) -> str | None:
         return None
     url = url.strip()
     return url if _SAFE_URL.match(url) else None
-
-
-def _pseudonymizer(corpus: Corpus, key: str | bytes | None, allow_file: str | os.PathLike | None) -> Pseudonymizer:
-    """A pseudonymiser that knows every identifier in the corpus."""
-    ps = Pseudonymizer(key, allow=load_allow_list(allow_file))
-    f = Findings(corpus)
-    with progress("Collecting identifiers to pseudonymise", total=None):
-        if f.has("accounts"):
-            for r in corpus.con.execute("SELECT account_id, handle, display_name FROM accounts").fetchall():
-                ps.add_account(*r)
-        if f.has("posts"):
-            for (h,) in corpus.con.execute("SELECT DISTINCT handle FROM posts WHERE handle IS NOT NULL").fetchall():
-                ps.add_account(handle=h)
-            for (a,) in corpus.con.execute("SELECT DISTINCT account_id FROM posts WHERE account_id IS NOT NULL "
-                                           "AND account_id NOT IN (SELECT account_id FROM accounts)").fetchall():
-                ps.add_account(account_id=a)
-            for (pid,) in corpus.con.execute("SELECT post_id FROM posts").fetchall():
-                ps.add_post(pid)
-        if f.has("interactions"):
-            for (h,) in corpus.con.execute("SELECT DISTINCT target_handle FROM interactions "
-                                           "WHERE target_handle IS NOT NULL").fetchall():
-                ps.add_account(handle=h)
-            for (a,) in corpus.con.execute("SELECT DISTINCT target_account_id FROM interactions "
-                                           "WHERE target_account_id IS NOT NULL").fetchall():
-                ps.add_account(account_id=a)
-    return ps
-
-
-def build_report(corpus: Corpus, pseudonymize: bool = False, key: str | bytes | None = None,
-                 allow_file: str | os.PathLike | None = None) -> dict:
-    """The report's content as plain data (what the template renders)."""
-    from ..version import __version__
-
-    f = Findings(corpus)
-    ps = _pseudonymizer(corpus, key, allow_file) if pseudonymize else None
-    ctx = Context(f, link_urls=not pseudonymize)
-    meta = {"generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "version": __version__,
-            "pseudonymized": pseudonymize}
-    sections = []
-    with progress("Writing report sections", total=len(SECTIONS) + 2) as bar:
-        head = headline(ctx)
-        bar.advance(1)
-        for fn in SECTIONS:
-            s = fn(ctx)
-            if s is not None and s.get("blocks"):
-                sections.append(s)
-            bar.advance(1)
-        sections.append(methods_section(ctx, meta))
-        bar.advance(1)
-    report = {"meta": meta, "headline": head, "sections": sections}
-    if ps is not None:
-        report = ps.scrub_obj(report)
-    return report
 
 
 def render(report: dict) -> str:

@@ -1,8 +1,10 @@
-"""Reading the corpus and its findings tables for the report, defensively.
+"""Reading the corpus and its findings tables for the report: small queries and plain values.
 
-Every analysis writes its own findings tables (names and columns in the analyses' docstrings and
-``docs``); a section of the report appears only when its table exists, and a column that an
-analysis did not write is simply left out. Nothing here assumes more than the agreed names.
+What a findings table holds is declared by the analysis that writes it (:mod:`engineroom.findings`,
+``docs/findings.md``); a table that exists has its declared columns (a test checks every analysis
+against its declaration). So the report asks one question only: has the analysis run, is its table
+there (:meth:`Findings.exists`)? A section whose table is absent is left out; the report never
+runs an analysis and never guesses a column.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable
+
+from .. import findings, schema
 
 if TYPE_CHECKING:  # pragma: no cover  (annotations only: the store is below this module)
     import duckdb
@@ -19,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover  (annotations only: the store is below thi
 
 
 class Findings:
-    """Read-only helper over a corpus: which tables and columns exist, and small queries."""
+    """Read-only helper over a corpus: which tables exist, and small queries."""
 
     def __init__(self, corpus: "Corpus | duckdb.DuckDBPyConnection") -> None:
         """``corpus``: an open corpus, or any DuckDB connection to one (read-only too)."""
@@ -33,25 +37,25 @@ class Findings:
         for t, c in rows:
             self._cols.setdefault(t, []).append(c)
 
-    # -- schema --------------------------------------------------------------------------
-    def has(self, table: str, *columns: str) -> bool:
-        """Whether ``table`` exists (with all of ``columns``)."""
-        cols = self._cols.get(table)
-        return cols is not None and all(c in cols for c in columns)
+    # -- which tables exist ----------------------------------------------------------------
+    def exists(self, table: str) -> bool:
+        """Whether ``table`` is in the corpus: a corpus table of :mod:`engineroom.schema`, or a
+        findings table whose analysis has run (:func:`engineroom.findings.exists`). A name that is
+        neither raises :class:`KeyError` (a typo is not an absent table)."""
+        if table not in schema.TABLES:
+            findings.declaration(table)
+        return table in self._cols
 
     def nonempty(self, table: str) -> bool:
-        return self.has(table) and self.count(table) > 0
+        """Whether ``table`` exists and holds a row."""
+        return self.exists(table) and self.count(table) > 0
 
-    def cols(self, table: str) -> list[str]:
-        return list(self._cols.get(table, []))
-
-    def pick(self, table: str, candidates: Sequence[str]) -> str | None:
-        """The first of ``candidates`` that is a column of ``table``."""
-        cols = self._cols.get(table, [])
-        for c in candidates:
-            if c in cols:
-                return c
-        return None
+    def has(self, table: str, *columns: str) -> bool:
+        """Whether ``table`` exists with all of ``columns``: for the review app's queue
+        (``serve/queue.py``) until it reads through :mod:`engineroom.findings`; the report
+        itself asks only :meth:`exists`."""
+        cols = self._cols.get(table)
+        return cols is not None and all(c in cols for c in columns)
 
     # -- queries -------------------------------------------------------------------------
     def count(self, table: str) -> int:

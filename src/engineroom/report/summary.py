@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .build import Context
+    from .context import Context
 
 #: evidence floors a finding must pass to be headlined
 FLOORS = {"posts": 10, "accounts": 3, "amplifications": 10, "burst_posts": 50, "cluster_accounts": 3}
@@ -73,17 +73,15 @@ def _finding(kind: str, sentence: str, posts: int, accounts: int, passed: bool, 
 def narrative_findings(f) -> tuple[list[dict], str | None]:
     """Engine-room / narrative candidates, and the sentence for "no installed narrative found"."""
     out: list[dict] = []
-    if not f.has("narratives", "narrative", "post_id", "account_id"):
+    if not f.exists("narratives"):
         return out, None
-    kind = "kind = 'narrative'" if f.has("narratives", "kind") else "TRUE"
-    found = f.rows(f"SELECT narrative, count(DISTINCT post_id) AS posts, count(DISTINCT account_id) AS accounts "
-                   f"FROM narratives WHERE {kind} GROUP BY 1 ORDER BY 2 DESC")
+    found = f.rows("SELECT narrative, count(DISTINCT post_id) AS posts, count(DISTINCT account_id) AS accounts "
+                   "FROM narratives WHERE kind = 'narrative' GROUP BY 1 ORDER BY 2 DESC")
     none_sentence = None
     if not found:
         packs = ""
-        if f.has("narrative_defs", "name", "kind", "pack"):
-            lang = "language" if f.has("narrative_defs", "language") else "NULL"
-            defs = f.rows(f"SELECT pack, any_value({lang}) AS language, count(*) FILTER (WHERE kind = 'narrative') AS n "
+        if f.exists("narrative_defs"):
+            defs = f.rows("SELECT pack, any_value(language) AS language, count(*) FILTER (WHERE kind = 'narrative') AS n "
                           "FROM narrative_defs GROUP BY 1 ORDER BY 1")
             total = sum(int(d["n"] or 0) for d in defs)
             names = ", ".join(f"“{d['pack']}”" + (f" ({d['language']})" if d["language"] else "") for d in defs)
@@ -92,14 +90,13 @@ def narrative_findings(f) -> tuple[list[dict], str | None]:
         none_sentence = f"None{packs} was found in this corpus."
         return out, none_sentence
     er = {}
-    if f.has("engine_room", "narrative", "in_core", "account_id", "amplifications"):
-        fol = "sum(followers) FILTER (WHERE in_core)" if f.has("engine_room", "followers") else "NULL"
+    if f.exists("engine_room"):
         for r in f.rows("SELECT narrative, count(*) FILTER (WHERE in_core) AS core, "
                         "sum(amplifications) FILTER (WHERE in_core) AS core_amp, sum(amplifications) AS amp, "
-                        f"{fol} AS followers FROM engine_room GROUP BY 1"):
+                        "sum(followers) FILTER (WHERE in_core) AS followers FROM engine_room GROUP BY 1"):
             er[r["narrative"]] = r
     anti = None
-    if f.has("hate", "account_id", "label") and f.has("engine_room", "in_core"):
+    if f.exists("hate") and f.exists("engine_room"):
         anti = {r["narrative"]: int(r["m"] or 0) for r in f.rows(
             "SELECT e.narrative, count(DISTINCT e.account_id) AS m FROM engine_room e "
             "JOIN hate h ON h.platform = e.platform AND h.account_id = e.account_id "
@@ -132,7 +129,7 @@ def narrative_findings(f) -> tuple[list[dict], str | None]:
 def hate_findings(f) -> list[dict]:
     """One finding for the hate labels: hateful towards other groups and antisemitic, each with its
     accounts and most used hashtags; each label passes the floors on its own."""
-    if not f.has("hate", "label", "post_id", "account_id"):
+    if not f.exists("hate"):
         return []
     total = int(f.scalar("SELECT count(DISTINCT post_id) FROM hate") or 0)
     rows = {r["label"]: r for r in f.rows("SELECT label, count(DISTINCT post_id) AS posts, count(DISTINCT account_id) AS accounts "
@@ -146,7 +143,7 @@ def hate_findings(f) -> list[dict]:
         what = {"antisemitic": "labelled antisemitic",
                 "other_hate": "labelled hateful towards groups other than Jews"}.get(label, f"labelled {label}")
         part = f"{posts:,} of the {total:,} posts classified ({_pct(posts, total)}), by {accounts:,} accounts, were {what}"
-        if f.has("hashtags", "tag", "post_id"):
+        if f.exists("hashtags"):
             tags = f.rows("SELECT t.tag, count(DISTINCT h.post_id) AS n FROM hate h JOIN hashtags t "
                           "ON t.platform = h.platform AND t.post_id = h.post_id WHERE h.label = ? "
                           "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 2", [label])
@@ -165,7 +162,7 @@ def hate_findings(f) -> list[dict]:
 
 def burst_findings(f, top: int = 3) -> list[dict]:
     out: list[dict] = []
-    if not f.has("trends", "tag", "posts", "accounts", "start", "peak_at", "peak_posts", "resolution"):
+    if not f.exists("trends"):
         return out
     # one row per tag: its largest burst at the finest resolution that ran
     rows = f.rows("""
@@ -188,13 +185,10 @@ def campaign_findings(f, top: int = 3) -> list[dict]:
     """The ``top`` largest campaign targets; a person's hashtags share one sentence
     ("Hashtag campaigns against Rahm Emanuel: #RahmEmanuelOut, 65 posts …; #ResignRahm, 44 posts …")."""
     out: list[dict] = []
-    if not f.has("campaigns", "hashtag", "posts", "accounts", "start", "end"):
+    if not f.exists("campaigns"):
         return out
-    tname = "target_name" if f.has("campaigns", "target_name") else "NULL"
-    thandle = "target_handle" if f.has("campaigns", "target_handle") else "NULL"
-    raw = "tag_raw" if f.has("campaigns", "tag_raw") else "hashtag"
     groups: dict[str, list[dict]] = {}
-    for r in f.rows(f"SELECT {raw} AS tag, {tname} AS name, {thandle} AS handle, posts, accounts, start, \"end\" "
+    for r in f.rows("SELECT tag_raw AS tag, target_name AS name, target_handle AS handle, posts, accounts, start, \"end\" "
                     "FROM campaigns ORDER BY posts DESC, hashtag"):
         who = r["name"] or (f"@{r['handle']}" if r["handle"] else None)
         if r["handle"] and r["name"] and r["name"] != r["handle"]:
@@ -219,12 +213,10 @@ def campaign_findings(f, top: int = 3) -> list[dict]:
 
 
 def coordination_findings(f) -> list[dict]:
-    if not f.has("coordination_clusters", "cluster_id", "account_id"):
+    if not f.exists("coordination_clusters"):
         return []
-    method = None
-    if f.has("coordination_clusters", "method"):
-        methods = [r["method"] for r in f.rows("SELECT DISTINCT method FROM coordination_clusters ORDER BY 1")]
-        method = "leiden" if "leiden" in methods else (methods[0] if methods else None)
+    methods = [r["method"] for r in f.rows("SELECT DISTINCT method FROM coordination_clusters ORDER BY 1")]
+    method = "leiden" if "leiden" in methods else (methods[0] if methods else None)
     where = "WHERE method = ?" if method else ""
     params = [method] if method else []
     rows = f.rows(f"SELECT cluster_id, count(DISTINCT account_id) AS n FROM coordination_clusters {where} "
@@ -233,7 +225,7 @@ def coordination_findings(f) -> list[dict]:
         return []
     accounts = sum(int(r["n"]) for r in rows)
     posts = 0
-    if f.has("posts", "account_id"):
+    if f.exists("posts"):
         posts = int(f.scalar(f"SELECT count(*) FROM posts WHERE account_id IN (SELECT account_id FROM coordination_clusters "
                              f"{where + ' AND' if where else 'WHERE'} CAST(cluster_id AS VARCHAR) IN (SELECT unnest(?::VARCHAR[])))",
                              params + [[str(r["cluster_id"]) for r in rows]]) or 0)
@@ -268,21 +260,21 @@ def headline(ctx: "Context") -> dict | None:
     if none_sentence:
         sentences.insert(min(1, len(sentences)), none_sentence)
     cards: list[tuple[str, str]] = []
-    if f.has("posts"):
+    if f.exists("posts"):
         cards.append(("posts", _n(f.count("posts"))))
-    if f.has("accounts"):
+    if f.exists("accounts"):
         cards.append(("accounts", _n(f.count("accounts"))))
-    if f.has("hate", "label"):
+    if f.exists("hate"):
         r = f.rows("SELECT count(*) FILTER (WHERE label = 'antisemitic') AS a, "
                    "count(*) FILTER (WHERE label NOT IN ('none', 'antisemitic')) AS o, count(*) AS n FROM hate")[0]
         cards.append(("antisemitic posts", f"{_n(r['a'])} ({_pct(r['a'] or 0, r['n'] or 0)})"))
         cards.append(("other hateful posts", f"{_n(r['o'])} ({_pct(r['o'] or 0, r['n'] or 0)})"))
-    if f.has("narratives", "post_id"):
-        kind = "WHERE kind = 'narrative'" if f.has("narratives", "kind") else ""
-        cards.append(("narrative posts", _n(f.scalar(f"SELECT count(DISTINCT post_id) FROM narratives {kind}"))))
-    if f.has("campaigns"):
+    if f.exists("narratives"):
+        cards.append(("narrative posts", _n(f.scalar("SELECT count(DISTINCT post_id) FROM narratives "
+                                                     "WHERE kind = 'narrative'"))))
+    if f.exists("campaigns"):
         cards.append(("campaigns", _n(f.count("campaigns"))))
-    if f.nonempty("account_scores") and f.has("account_scores", "operation_label"):
+    if f.nonempty("account_scores"):
         # a review list, not a count of operations: the flag's threshold is calibrated on one
         # corpus (IRA vs news-thread repliers) and flags many ordinary accounts of other corpora
         cards.append(("accounts flagged for review", _n(f.scalar("SELECT count(*) FROM account_scores WHERE operation_label"))))
