@@ -4,11 +4,12 @@ in the page, with each community's distinctive hashtags, hub and most connected 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 from ..links import is_shortener, registered_domain
 from .blocks import figure, fmt, hover, table
 from .context import Context
-from .data import parse_json
+from .data import Findings, parse_json
 from .netmap import STAR_MIN_TIES, STAR_SHARE, community_layout, distinctive_terms, star_hub
 
 #: nodes and edges drawn in the network map (the strongest ones)
@@ -16,17 +17,51 @@ MAP_NODES = 1500
 MAP_EDGES = 6000
 
 
-def network_section(ctx: Context) -> dict | None:
-    """The interaction network's communities (``graph_edges`` / ``graph_nodes`` of the network
-    analysis), laid out in Python (:func:`.netmap.community_layout`) and drawn in the page; a table
-    of the communities with their distinctive hashtags, hubs and most connected accounts."""
-    f = ctx.f
-    if not f.nonempty("graph_edges"):
-        return None
-    import plotly.graph_objects as go
+@dataclass
+class MapData:
+    """What the map and the community table show, read from the network analysis's tables."""
 
-    # Only the drawn nodes and edges come into Python: strength, the node ranking and the edge
-    # selection run in SQL (a 10M-post corpus has millions of edges). Edges are summed over kinds.
+    #: the drawn accounts (the :data:`MAP_NODES` strongest), by id
+    keep: list[str]
+    #: summed tie weight of each drawn account
+    strength: dict[str, float]
+    #: community of each drawn account (as text)
+    comm: dict[str, str]
+    #: handle of each drawn account, where known
+    handle: dict[str, str]
+    #: PageRank of each drawn account, where known (marker size; strength otherwise)
+    size_attr: dict[str, float]
+    #: the drawn ties (the :data:`MAP_EDGES` heaviest among drawn accounts): (index, index, weight)
+    pairs: list[tuple[int, int, float]]
+    #: accounts per community (every account of it, not only the drawn ones)
+    sizes: dict[str, int]
+    #: ties inside each community (directed pairs)
+    ties: dict[str, int]
+    #: each community's five most connected accounts: (id, degree inside it, handle)
+    top_deg: dict[str, list[tuple[str, int, str | None]]]
+    #: each community's hub: (id, share of the community's ties it touches, handle)
+    hub_of: dict[str, tuple[str, float, str | None]]
+    #: each community's distinctive hashtags, "#a #b #c"
+    labels: dict[str, str]
+    #: engine-room core accounts
+    core: set[str]
+    #: communities whose hub makes them a star (:data:`.netmap.STAR_SHARE`, :data:`.netmap.STAR_MIN_TIES`)
+    stars: set[str] = field(default_factory=set)
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Position of each drawn account in :attr:`keep`."""
+        return {n: i for i, n in enumerate(self.keep)}
+
+    def name_of(self, c: str) -> str:
+        """A community's name: its number and distinctive hashtags."""
+        return f"community {c}" + (f" · {self.labels[c]}" if c in self.labels else "")
+
+
+def read_map(f: Findings) -> MapData | None:
+    """The drawn accounts and ties, community sizes, hubs, names and the engine-room core (None
+    when no tie has two ends). Only these come into Python: the node ranking and the edge
+    selection run in SQL (a 10M-post corpus has millions of edges). Ties are summed over kinds."""
     edges_sql = ("SELECT CAST(source AS VARCHAR) AS s, CAST(target AS VARCHAR) AS t, sum(CAST(weight AS DOUBLE)) AS w "
                  "FROM graph_edges WHERE source IS NOT NULL AND target IS NOT NULL AND source <> target "
                  "GROUP BY 1, 2")
@@ -99,10 +134,19 @@ def network_section(ctx: Context) -> dict | None:
     core: set[str] = set()
     if f.exists("engine_room"):
         core = {r["account_id"] for r in f.rows("SELECT DISTINCT account_id FROM engine_room WHERE in_core")}
+    stars = {c for c, h in hub_of.items() if h[1] >= STAR_SHARE and ties.get(c, 0) >= STAR_MIN_TIES}
+    return MapData(keep, strength, comm, handle, size_attr, pairs, sizes, ties, top_deg, hub_of, labels, core, stars)
 
-    def name_of(c: str) -> str:
-        return f"community {c}" + (f" · {labels[c]}" if c in labels else "")
 
+def map_figure(d: MapData) -> "go.Figure":
+    """The map: each of the 12 largest communities coloured in its own area
+    (:func:`.netmap.community_layout`), the rest grey; engine-room core as diamonds, hubs of
+    star-shaped communities as named stars, community names at their centres."""
+    import plotly.graph_objects as go
+
+    keep, comm, handle, strength, size_attr, sizes, core = d.keep, d.comm, d.handle, d.strength, d.size_attr, d.sizes, d.core
+    pairs, hub_of, labels, stars, index = d.pairs, d.hub_of, d.labels, d.stars, d.index
+    name_of = d.name_of
     # the layout: communities apart, each laid out on its own (netmap.community_layout)
     drawn_sizes: dict[str, int] = defaultdict(int)
     for n in keep:
@@ -149,7 +193,6 @@ def network_section(ctx: Context) -> dict | None:
             marker={"size": 11, "symbol": "diamond", "color": [colour.get(str(comm.get(n, "?")), "#c8c8c8") for n in core_drawn],
                     "line": {"width": 1.5, "color": "#000"}},
             text=[hover_text(n) for n in core_drawn], hovertemplate="%{text}<extra></extra>"))
-    stars = {c for c, h in hub_of.items() if h[1] >= STAR_SHARE and ties.get(c, 0) >= STAR_MIN_TIES}
     hubs_drawn = [(c, h) for c, h in hub_of.items() if c in stars and c in shown and h[0] in index]
     if hubs_drawn:
         fig.add_trace(go.Scatter(
@@ -174,11 +217,13 @@ def network_section(ctx: Context) -> dict | None:
                       xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"},
                       legend={"itemsizing": "constant", "font": {"size": 11}, "orientation": "h", "y": -0.02,
                               "yanchor": "top", "x": 0, "xanchor": "left"}, plot_bgcolor="#fff")
-    blocks = [figure("fig-network", fig, f"The {len(keep):,} most connected accounts and their {len(sub):,} strongest "
-                                         "ties. Each community is drawn in its own area (colour = community, legend "
-                                         "counts = all its accounts); diamonds = engine-room core; stars = hubs whose "
-                                         "ties make their community a star. Scroll to zoom, drag to pan, hover for "
-                                         "the account.")]
+    return fig
+
+
+def community_table(f: Findings, d: MapData) -> dict:
+    """The communities, largest first: size, distinctive hashtags, hub, most connected accounts,
+    and the network analysis's top domains, top narrative and hate share."""
+    sizes, hub_of, handle, stars, top_deg, labels = d.sizes, d.hub_of, d.handle, d.stars, d.top_deg, d.labels
     # community table: the analysis's own figures where it wrote them, names and hubs from here
     extra: dict[str, dict] = {}
     if f.nonempty("communities"):
@@ -212,12 +257,32 @@ def network_section(ctx: Context) -> dict | None:
             "most connected accounts"]
     if extra:
         cols += ["top domains", "top narrative", "hate share"]
-    blocks.append(table("Communities, largest first", cols, rows,
+    return table("Communities, largest first", cols, rows,
                         note="Distinctive hashtags: those a community uses far more than the corpus as a whole "
                              "(weighted log-odds with an informative Dirichlet prior, Monroe et al. 2008, z ≥ 1.96). "
                              "Hub: the account touching most of the community's internal ties; a star when "
                              f"it touches {100 * STAR_SHARE:.0f}% or more of them (and there are {STAR_MIN_TIES} "
-                             "or more)."))
+                             "or more).")
+
+
+def network_section(ctx: Context) -> dict | None:
+    """The interaction network's communities (``graph_edges`` / ``graph_nodes`` of the network
+    analysis), laid out in Python (:func:`.netmap.community_layout`) and drawn in the page; a table
+    of the communities with their distinctive hashtags, hubs and most connected accounts."""
+    f = ctx.f
+    if not f.nonempty("graph_edges"):
+        return None
+    d = read_map(f)
+    if d is None:
+        return None
+    fig = map_figure(d)
+    keep, pairs = d.keep, d.pairs
+    blocks = [figure("fig-network", fig, f"The {len(keep):,} most connected accounts and their {len(pairs):,} strongest "
+                                         "ties. Each community is drawn in its own area (colour = community, legend "
+                                         "counts = all its accounts); diamonds = engine-room core; stars = hubs whose "
+                                         "ties make their community a star. Scroll to zoom, drag to pan, hover for "
+                                         "the account.")]
+    blocks.append(community_table(f, d))
     return {"id": "network", "title": "The network map",
             "intro": "Who retweets, quotes, replies to and mentions whom; communities found in that network, "
                      "named by their distinctive hashtags, with their hubs.",
