@@ -272,6 +272,28 @@ def test_pseudonymised_report_of_an_ingested_corpus(tmp_path):
     assert [x for x in idents if x.lower() in page] == []
 
 
+def test_sections_ask_only_whether_an_analysis_ran_and_read_declared_columns(tmp_path):
+    """``Findings.exists`` knows corpus and findings tables and refuses a name that is neither (a
+    typo is not an absent analysis); a findings table is read by its declared columns only."""
+    from engineroom.report.context import Context
+    from engineroom.report.data import Findings
+    from engineroom.report.tables import generic_rows
+
+    with engineroom.open(tmp_path / "c.duckdb") as c:
+        er_sample.build(c, n_accounts=10, n_posts=40, findings=False)
+        f = Findings(c)
+        assert f.exists("posts") and not f.exists("trends") and not f.nonempty("trends")
+        with pytest.raises(KeyError, match="no analysis writes a table 'trend'"):
+            f.exists("trend")
+        er_sample.write_declared(c, "trends", {"tag": ["a", "b"], "posts": [3, 9], "peak_posts": [2, 5]})
+        ctx = Context(Findings(c))
+        assert ctx.f.exists("trends")
+        cols, rows = generic_rows(ctx, "trends", "posts", 5, ["tag", "posts"])
+        assert cols == ["tag", "posts"] and rows == [["b", "9"], ["a", "3"]]
+        with pytest.raises(KeyError, match="declares no column 'score'"):
+            generic_rows(ctx, "trends", "score", 5)
+
+
 def test_images_section_lists_image_clusters_largest_first(tmp_path):
     with engineroom.open(tmp_path / "c.duckdb") as c:
         er_sample.build(c, n_accounts=10, n_posts=40, findings=False)
