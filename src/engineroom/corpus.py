@@ -20,7 +20,7 @@ import pyarrow as pa
 from . import schema
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Engine
+    from .engines import Engine
 
 DEFAULT_DB = "engineroom.duckdb"
 #: seconds a writer waits for a corpus another process holds (the review app lets go within a second)
@@ -185,13 +185,13 @@ class Corpus:
 
     def engine(self, kind: str = "duckdb", **options: Any) -> "Engine":
         """An engine over this corpus (``duckdb`` or ``spark``)."""
-        from .engine import make_engine
+        from .engines import make_engine
 
         return make_engine(self, kind, **options)
 
     def write_table(self, name: str, data: "pd.DataFrame | pa.Table") -> None:
         """Create or replace a findings table from a data frame."""
-        from .engine import DuckDBEngine
+        from .engines.duckdb import DuckDBEngine
 
         DuckDBEngine(self).write(name, data)
 

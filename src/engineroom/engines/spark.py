@@ -24,7 +24,7 @@ Data flow::
 
 The session is local (``local[*]``) unless a master URL is given (``--spark-master
 spark://host:7077``; on a cluster the Parquet folder must be on a path every worker reads, see
-:mod:`engineroom.spark_cluster` for a standalone cluster on one machine). Session settings chosen for a small machine: 2 GB driver memory
+:mod:`engineroom.engines.cluster` for a standalone cluster on one machine). Session settings chosen for a small machine: 2 GB driver memory
 (``ENGINEROOM_SPARK_DRIVER_MEMORY``), 8 shuffle partitions with adaptive execution, UTC session
 time zone, ANSI mode off (division by zero gives NULL as on DuckDB), an in-memory catalog with a
 temporary warehouse folder (no ``./spark-warehouse`` or ``metastore_db`` left behind), no UI and
@@ -50,13 +50,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import schema
-from .engine import Engine, check_setting_name
+from .. import schema
+from .base import Engine, check_setting_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
 
-    from .corpus import Corpus
+    from ..corpus import Corpus
 
 #: corpus tables partitioned by UTC day in the Parquet layout (they have ``created_at``)
 PARTITIONED_BY_DAY = ("posts", "interactions")
