@@ -81,28 +81,9 @@ class IngestReport:
 
 
 def _adapter(fmt: str):
-    from . import csvfmt, jsonfmt, meta, platforms, pyfmt
+    from .formats import ADAPTERS
 
-    table = {
-        "twarc2": jsonfmt.Twarc2,
-        "twitter-v1": pyfmt.TwitterV1,
-        "bluesky": pyfmt.Bluesky,
-        "telegram": pyfmt.Telegram,
-        "io-archive": csvfmt.IOArchive,
-        "io-users": csvfmt.IOUsers,
-        "ira-csv": csvfmt.IraCsv,
-        "crowdtangle": csvfmt.CrowdTangle,
-        "csv": csvfmt.GenericCsv,
-        "mastodon": platforms.Mastodon,
-        "reddit": platforms.Reddit,
-        "youtube": platforms.YouTube,
-        "tiktok": platforms.TikTok,
-        "4chan": platforms.FourChan,
-        "telethon": platforms.Telethon,
-        "crowdtangle-api": platforms.CrowdTangleApi,
-        "meta": meta.MetaContentLibrary,
-    }
-    return table[fmt]
+    return ADAPTERS[fmt]
 
 
 def ingest_paths(
