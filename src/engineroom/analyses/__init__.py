@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Sequence
 from ..schema import Column, Table
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..corpus import Corpus
+    from ..store import Store
     from ..engines import Engine
 
 
@@ -254,7 +254,7 @@ def parse_settings(settings: Iterable[str], available: dict[str, type[Analysis]]
 
 
 def run_analyses(
-    corpus: "Corpus",
+    corpus: "Store",
     only: Iterable[str] | None = None,
     engine: "str | Engine" = "duckdb",
     params: dict[str, dict[str, Any]] | None = None,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .base import Engine
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..corpus import Corpus
+    from ..store import Store
 
 __all__ = ["ENGINES", "Engine", "make_engine"]
 
@@ -30,7 +30,7 @@ ENGINES: dict[str, str] = {
 }
 
 
-def make_engine(corpus: "Corpus", kind: str = "duckdb", **options: Any) -> Engine:
+def make_engine(corpus: "Store", kind: str = "duckdb", **options: Any) -> Engine:
     """Build the engine ``kind`` (``duckdb`` or ``spark``, see :data:`ENGINES`) over a corpus."""
     if kind not in ENGINES:
         raise ValueError(f"unknown engine {kind!r}: use {' or '.join(ENGINES)}")

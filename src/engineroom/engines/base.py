@@ -24,14 +24,14 @@ import pandas as pd
 import pyarrow as pa
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..corpus import Corpus
+    from ..store import Store
 
 
 class Engine:
     """The interface every engine offers to analyses."""
 
     name: str = "abstract"
-    corpus: "Corpus"
+    corpus: "Store"
     backend: Any  # the Ibis backend
 
     def table(self, name: str) -> ibis.Table:

@@ -20,7 +20,7 @@ from .base import Engine, check_setting_name, quote_identifier
 from .pool import _apply, _pool_map, worker_count
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..corpus import Corpus
+    from ..store import Store
 
 
 class DuckDBEngine(Engine):
@@ -28,7 +28,7 @@ class DuckDBEngine(Engine):
 
     name = "duckdb"
 
-    def __init__(self, corpus: "Corpus") -> None:
+    def __init__(self, corpus: "Store") -> None:
         self.corpus = corpus
         try:  # DuckDB 2 rejects the ``x -> ...`` lambdas Ibis 12 emits unless this is set
             corpus.con.execute("SET lambda_syntax='ENABLE_SINGLE_ARROW'")

@@ -56,7 +56,7 @@ from .base import Engine, check_setting_name
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
 
-    from ..corpus import Corpus
+    from ..store import Store
 
 #: corpus tables partitioned by UTC day in the Parquet layout (they have ``created_at``)
 PARTITIONED_BY_DAY = ("posts", "interactions")
@@ -220,7 +220,7 @@ class SparkEngine(Engine):
 
     def __init__(
         self,
-        corpus: "Corpus",
+        corpus: "Store",
         master: str | None = None,
         session: "SparkSession | None" = None,
         workdir: str | os.PathLike | None = None,
@@ -491,7 +491,7 @@ def _export_column(name: str, type_: str) -> str:
     return _q(name)
 
 
-def _fingerprint(corpus: "Corpus") -> dict[str, Any]:
+def _fingerprint(corpus: "Store") -> dict[str, Any]:
     """What the export reflects: row counts of the corpus tables and the ingests so far."""
     con = corpus.con
     counts = {t.name: corpus.count(t.name) for t in schema.CORPUS_TABLES}
@@ -504,12 +504,12 @@ def _fingerprint(corpus: "Corpus") -> dict[str, Any]:
     }
 
 
-def default_workdir(corpus: "Corpus") -> Path:
+def default_workdir(corpus: "Store") -> Path:
     """Where the Parquet layout of a corpus lives by default: ``<corpus file>.parquet``."""
     return corpus.path.with_name(corpus.path.name + ".parquet")
 
 
-def export_parquet(corpus: "Corpus", workdir: str | os.PathLike | None = None, refresh: bool = False) -> dict[str, int]:
+def export_parquet(corpus: "Store", workdir: str | os.PathLike | None = None, refresh: bool = False) -> dict[str, int]:
     """Write the corpus tables to ``workdir/corpus/<table>/`` as Parquet (no JVM needed).
 
     ``posts`` and ``interactions`` are partitioned by UTC day of ``created_at``

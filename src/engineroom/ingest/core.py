@@ -49,7 +49,7 @@ SNIFF_LINE_BYTES = 8 << 20
 _CSV_FORMATS = ("io-archive", "io-users", "ira-csv", "crowdtangle", "csv")
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..corpus import Corpus
+    from ..store import Store
 
 
 @dataclass
@@ -87,7 +87,7 @@ def _adapter(fmt: str):
 
 
 def ingest_paths(
-    corpus: "Corpus",
+    corpus: "Store",
     paths: list,
     format: str = "auto",
     column_map: dict[str, str] | None = None,
@@ -122,7 +122,7 @@ def ingest_paths(
 
 
 def ingest_source(
-    corpus: "Corpus",
+    corpus: "Store",
     src: Source,
     format: str = "auto",
     column_map: dict[str, str] | None = None,
