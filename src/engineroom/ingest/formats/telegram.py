@@ -54,7 +54,7 @@ class Telegram(JsonLinesAdapter):
     def batches(self, con, hasher) -> Iterator[None]:
         import ijson
 
-        from ..sources import Utf8Clean
+        from ..utf8 import Utf8Clean
 
         base = self.source.path.parent
         stream = Utf8Clean(self.source.open(hasher))
