@@ -87,3 +87,15 @@ def test_an_engine_runs_on_a_bare_store(tmp_path):
         assert store.count("scratch") == n
         engine.drop_table("scratch")
         assert not store.has_table("scratch")
+
+
+def test_every_format_name_has_its_adapter_in_its_own_module():
+    """``--format`` names (``ingest.FORMATS``) and the adapters (``ingest.formats.ADAPTERS``) agree,
+    and each adapter lives in the module of its format (``ingest/formats/<format>.py``)."""
+    from engineroom.ingest import FORMATS
+    from engineroom.ingest.formats import ADAPTERS
+
+    assert set(FORMATS) == set(ADAPTERS)
+    modules = {cls.__module__.rpartition(".")[2] for cls in ADAPTERS.values()}
+    assert modules == {"twarc2", "twitter_v1", "bluesky", "telegram", "io_archive", "ira", "crowdtangle", "generic_csv",
+                       "mastodon", "reddit", "youtube", "tiktok", "fourchan", "telethon", "meta"}
