@@ -17,7 +17,7 @@ import pyarrow as pa
 from ..progress import enabled as progress_enabled
 from ..progress import progress
 from .base import Engine, check_setting_name, quote_identifier
-from .pool import _apply, _pool_map, worker_count
+from .pool import apply_batch, pool_map, worker_count
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..store import Store
@@ -139,9 +139,9 @@ class DuckDBEngine(Engine):
                 batches = itertools.chain([b for b in (first, second) if b is not None], batches)
                 if n_workers <= 1 or second is None:  # one batch: not worth starting processes
                     for batch in batches:
-                        insert(_apply(fn, batch, schema))
+                        insert(apply_batch(fn, batch, schema))
                 else:
-                    results = _pool_map(fn, schema, batches, n_workers, name)
+                    results = pool_map(fn, schema, batches, n_workers, name)
                     try:
                         for table in results:
                             insert(table)

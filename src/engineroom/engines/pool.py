@@ -47,7 +47,7 @@ _POOL_JOBS: dict[int, tuple[Callable, pa.Schema]] = {}
 _POOL_IDS = itertools.count()
 
 
-def _apply(fn: Callable, batch: pa.RecordBatch, schema: pa.Schema) -> pa.Table | None:
+def apply_batch(fn: Callable, batch: pa.RecordBatch, schema: pa.Schema) -> pa.Table | None:
     """``fn`` on one batch, its output as an Arrow table of ``schema`` (None when empty)."""
     out = fn(batch.to_pandas())
     if out is None or len(out) == 0:
@@ -103,12 +103,12 @@ def _worker_init(parent: int | None = None) -> None:
 def _pool_task(job: int, batch: pa.RecordBatch) -> pa.Table | None:
     """Runs in a worker process: the job's function on one batch."""
     fn, schema = _POOL_JOBS[job]
-    return _apply(fn, batch, schema)
+    return apply_batch(fn, batch, schema)
 
 
-def _pool_map(fn: Callable, schema: pa.Schema, batches: Iterable[pa.RecordBatch], workers: int,
+def pool_map(fn: Callable, schema: pa.Schema, batches: Iterable[pa.RecordBatch], workers: int,
               name: str) -> Iterator[pa.Table | None]:
-    """``_apply(fn, batch, schema)`` for each batch on ``workers`` forked processes, in order."""
+    """``apply_batch(fn, batch, schema)`` for each batch on ``workers`` forked processes, in order."""
     job = next(_POOL_IDS)
     _POOL_JOBS[job] = (fn, schema)
     gc.freeze()  # objects the workers inherit stay out of their collections: fewer pages copied
