@@ -135,3 +135,17 @@ def test_layers(module, never):
     reached = set().union(*(nx.descendants(g, s) for s in starts))
     bad = sorted(m for m in reached for n in never if m == n or m.startswith(n + "."))
     assert not bad, f"{module} depends on {bad}"
+
+
+def test_engines_package_loads_without_pyspark():
+    """``make_engine`` loads an engine's module by name, so importing the engines package (and
+    running on DuckDB) never imports pyspark, which the ``spark`` extra alone installs."""
+    import subprocess
+    import sys
+
+    code = ("import sys, engineroom, engineroom.engines, engineroom.engines.duckdb, engineroom.analyses\n"
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'pyspark')\n"
+            "assert not bad, bad\n"
+            "assert 'engineroom.engines.spark' not in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
