@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import engineroom
 from engineroom.corpus import Corpus
 from engineroom.engines import make_engine
@@ -63,6 +65,7 @@ def test_ingest_analyze_export_report_through_the_front_door(tmp_path):
         assert page.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
 
 
+@pytest.mark.slow  # a second interpreter loads the whole command line
 def test_front_door_and_command_line_agree(tmp_path):
     """The same ingest through ``engineroom.open`` and through ``engineroom ingest`` stores the same posts."""
     with engineroom.open(tmp_path / "door.duckdb") as corpus:
