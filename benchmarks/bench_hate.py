@@ -64,7 +64,7 @@ def main() -> None:
 
     import engineroom
     from engineroom.analyses import run_analyses
-    from engineroom.engine import worker_count
+    from engineroom.engines.pool import worker_count
     from engineroom.hate.model import shipped_model
 
     texts = texts_from(args.data, args.posts)

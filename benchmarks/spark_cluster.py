@@ -9,7 +9,7 @@ then for each mode copies the corpus and runs ``engineroom analyze`` in a fresh 
 
 * ``duckdb``: the default engine;
 * ``local``: ``--engine spark --spark-master local[2]`` (one JVM, executors in the driver);
-* ``cluster``: a standalone master and two workers on 127.0.0.1 (``engineroom.spark_cluster``:
+* ``cluster``: a standalone master and two workers on 127.0.0.1 (``engineroom.engines.cluster``:
   1 core and 1 GB per worker, executors of 640 MB, driver 1 GB), ``--spark-master
   spark://127.0.0.1:PORT``; the cluster is stopped afterwards, also on failure.
 
@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 import engineroom
-from engineroom.spark_cluster import LocalCluster
+from engineroom.engines.cluster import LocalCluster
 from engineroom.synth import io_users_path, synthesize
 
 

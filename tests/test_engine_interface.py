@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import engineroom
-from engineroom.engine import DuckDBEngine
+from engineroom.engines.duckdb import DuckDBEngine
 
 ANALYSES = Path(engineroom.__file__).parent / "analyses"
 

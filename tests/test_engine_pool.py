@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from engineroom.analyses import run_analyses
-from engineroom.engine import WORKERS_ENV, worker_count
+from engineroom.engines.pool import WORKERS_ENV, worker_count
 
 SCHEMA = pa.schema([("i", pa.int64()), ("label", pa.string()), ("x", pa.float64()), ("pid", pa.int64())])
 

@@ -9,7 +9,7 @@ The test reads every module of the package with :mod:`ast` and follows its ``imp
 * **not counted**: imports under ``if TYPE_CHECKING:`` — they never run and only name a type for
   annotations (``engine: "Engine"``); a module may annotate with a type from a layer above it;
 * **not seen**: modules loaded by name from data (``importlib.import_module``): the analyses found
-  by :func:`engineroom.analyses.registry` and the engines in :data:`engineroom.engine.ENGINES`. Those
+  by :func:`engineroom.analyses.registry` and the engines in :data:`engineroom.engines.ENGINES`. Those
   are plugins: the plugin imports the base, never the reverse.
 
 ``from package import name`` depends on ``package.name`` when that is a module, else on the
@@ -97,7 +97,7 @@ def test_the_walker_sees_function_level_imports_and_skips_type_checking_ones():
     assert names == ["typing", "engine"]
     g = import_graph()
     assert g.has_edge("engineroom.corpus", "engineroom.analyses")  # function-level, in Corpus.analyze
-    assert not g.has_edge("engineroom.engine", "engineroom.corpus")  # annotation only
+    assert not g.has_edge("engineroom.engines.base", "engineroom.store")  # annotation only
 
 
 def test_no_import_circles():
@@ -114,14 +114,19 @@ def test_no_import_circles():
 
 @pytest.mark.parametrize("module, never", [
     # the store and the schema at the bottom
-    ("engineroom.schema", ("engineroom.corpus", "engineroom.engine", "engineroom.analyses", "engineroom.ingest")),
+    ("engineroom.schema", ("engineroom.store", "engineroom.corpus", "engineroom.engines", "engineroom.analyses",
+                           "engineroom.ingest")),
+    ("engineroom.store", ("engineroom.corpus", "engineroom.engines", "engineroom.analyses", "engineroom.ingest",
+                          "engineroom.report", "engineroom.serve", "engineroom.export", "engineroom.cli")),
     # engines above the store, below the analyses; the base engine knows no concrete engine module
-    ("engineroom.engine", ("engineroom.spark", "engineroom.analyses", "engineroom.ingest", "engineroom.corpus")),
-    ("engineroom.spark", ("engineroom.analyses", "engineroom.ingest", "engineroom.corpus")),
+    ("engineroom.engines.base", ("engineroom.engines.duckdb", "engineroom.engines.spark", "engineroom.engines.cluster",
+                                 "engineroom.analyses", "engineroom.ingest", "engineroom.corpus")),
+    ("engineroom.engines", ("engineroom.analyses", "engineroom.ingest", "engineroom.corpus")),
     # analyses read through engines only; they never call the front door, ingest or the outputs
     ("engineroom.analyses", ("engineroom.corpus", "engineroom.ingest", "engineroom.report", "engineroom.serve",
-                             "engineroom.cli", "engineroom.export", "engineroom.spark")),
-    ("engineroom.ingest", ("engineroom.analyses", "engineroom.engine", "engineroom.report", "engineroom.serve")),
+                             "engineroom.cli", "engineroom.export", "engineroom.engines.spark")),
+    ("engineroom.ingest", ("engineroom.analyses", "engineroom.engines", "engineroom.report", "engineroom.serve",
+                           "engineroom.corpus")),
 ])
 def test_layers(module, never):
     """What a layer must not depend on, directly or through other modules."""
@@ -130,3 +135,17 @@ def test_layers(module, never):
     reached = set().union(*(nx.descendants(g, s) for s in starts))
     bad = sorted(m for m in reached for n in never if m == n or m.startswith(n + "."))
     assert not bad, f"{module} depends on {bad}"
+
+
+def test_engines_package_loads_without_pyspark():
+    """``make_engine`` loads an engine's module by name, so importing the engines package (and
+    running on DuckDB) never imports pyspark, which the ``spark`` extra alone installs."""
+    import subprocess
+    import sys
+
+    code = ("import sys, engineroom, engineroom.engines, engineroom.engines.duckdb, engineroom.analyses\n"
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'pyspark')\n"
+            "assert not bad, bad\n"
+            "assert 'engineroom.engines.spark' not in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

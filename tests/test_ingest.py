@@ -485,7 +485,7 @@ def test_line_batches_match_a_plain_split():
     """The numpy line splitter: same records as splitting on newlines, whatever the read sizes."""
     import random
 
-    from engineroom.ingest.sources import line_batches
+    from engineroom.ingest.lines import line_batches
 
     class Chunky:
         def __init__(self, data: bytes, rnd: random.Random) -> None:
@@ -518,7 +518,7 @@ def test_line_batches_match_a_plain_split():
 def test_line_batches_end_near_max_bytes():
     """A JSON-lines batch ends at the line that brings it to ``max_bytes`` (it used to grow to nearly
     twice that, the check coming after a whole read chunk)."""
-    from engineroom.ingest.sources import line_batches
+    from engineroom.ingest.lines import line_batches
 
     line = b"x" * 99 + b"\n"  # 100 bytes a line
     batches = list(line_batches(io.BytesIO(line * 1000), max_lines=10**6, max_bytes=1000))
@@ -531,14 +531,14 @@ def test_line_batches_past_the_views_offset_limit(monkeypatch):
     lines as copies: the same records as the views would."""
     import random
 
-    from engineroom.ingest import sources
+    from engineroom.ingest import lines
 
     rnd = random.Random(5)
     pieces = [b"a", b"{}", b"\n", b"\r", b" ", b"\xe2\x82\xac", b"\xff", b"x" * 40]
     data = b"".join(rnd.choice(pieces) for _ in range(3000))
     want = [(b.column("rec").to_pylist(), b.column("raw").to_pylist())
-            for b in sources.line_batches(io.BytesIO(data), max_lines=7, max_bytes=200)]
-    monkeypatch.setattr(sources, "_VIEW_OFFSET_MAX", 16)
+            for b in lines.line_batches(io.BytesIO(data), max_lines=7, max_bytes=200)]
+    monkeypatch.setattr(lines, "_VIEW_OFFSET_MAX", 16)
     got = [(b.column("rec").to_pylist(), b.column("raw").to_pylist())
-           for b in sources.line_batches(io.BytesIO(data), max_lines=7, max_bytes=200)]
+           for b in lines.line_batches(io.BytesIO(data), max_lines=7, max_bytes=200)]
     assert got == want and sum(len(r) for r, _ in got) > 50

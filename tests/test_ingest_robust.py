@@ -193,7 +193,7 @@ def merge(con, ctx, tables):
     print("batch", flush=True)
     return c
 core.merge_batch = merge
-from engineroom.ingest.jsonfmt import Twarc2
+from engineroom.ingest.formats.twarc2 import Twarc2
 Twarc2.lines_per_batch = 1000
 """
 
@@ -314,7 +314,7 @@ def test_ctrl_c_that_duckdb_reports_as_another_error_is_an_interrupt(tmp_path, m
         c.ingest(D / "twitter_v1.jsonl")
         before = {t: c.count(t) for t in ("posts", "accounts", "interactions", "ingests")}
         monkeypatch.setattr(core, "merge_batch", merge)
-        from engineroom.ingest.jsonfmt import Twarc2
+        from engineroom.ingest.formats.twarc2 import Twarc2
         monkeypatch.setattr(Twarc2, "lines_per_batch", 1000)
         with pytest.raises(KeyboardInterrupt):
             c.ingest(big)

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import engineroom
 from engineroom.cli import app
 from engineroom.shards import ShardError, merge_shards, shard_layout
-from engineroom.spark import export_parquet
+from engineroom.engines.spark import export_parquet
 from engineroom.synth import synthesize
 
 N_POSTS = 1000

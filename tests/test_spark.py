@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from engineroom import spark as spark_mod  # the package's own module: an import error fails
+from engineroom.engines import spark as spark_mod  # the package's own module: an import error fails
 from spark_parity import build_corpus, compare_tables
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]  # a JVM per module: the full tier only
@@ -35,8 +35,8 @@ os.environ.setdefault("ENGINEROOM_SPARK_JAVA_OPTS", "-XX:TieredStopAtLevel=1")
 
 import engineroom  # noqa: E402
 from engineroom.analyses import order, registry  # noqa: E402
-from engineroom.engine import DuckDBEngine  # noqa: E402
-from engineroom.spark import SparkEngine  # noqa: E402
+from engineroom.engines.duckdb import DuckDBEngine  # noqa: E402
+from engineroom.engines.spark import SparkEngine  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,9 @@ import sys
 import pytest
 
 import engineroom
-from engineroom import spark as spark_mod
+from engineroom.engines import spark as spark_mod
 from engineroom.analyses import registry, run_analyses
-from engineroom.spark_cluster import LocalCluster, group_members
+from engineroom.engines.cluster import LocalCluster, group_members
 from spark_parity import build_corpus, compare_tables
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]

@@ -16,7 +16,7 @@ import os as _os
 # when DuckDB first allocates: set here before engineroom imports DuckDB; a value of one's own wins.
 _os.environ.setdefault("DUCKDB_JE_MALLOC_CONF", "dirty_decay_ms:10000,muzzy_decay_ms:10000")
 
-from .corpus import Corpus, open  # noqa: E402
+from .corpus import Corpus, CorpusLocked, open  # noqa: E402
 from .version import __version__  # noqa: E402
 
-__all__ = ["Corpus", "open", "__version__"]
+__all__ = ["Corpus", "CorpusLocked", "open", "__version__"]

@@ -251,7 +251,7 @@ def run_bench(
     import engineroom
 
     from .analyses import order, registry, run_analyses
-    from .engine import Engine, make_engine
+    from .engines import Engine, make_engine
 
     available = registry()
     names = order(sorted(available) if only is None else only, available)  # unknown names fail before any work

@@ -121,7 +121,7 @@ def ingest(
         with engineroom.open(db) as corpus:
             reports = corpus.ingest(paths, format=format, column_map=column_map or None, media_dir=media_dir)
             if engine == "spark":
-                from .spark import default_workdir, export_parquet
+                from .engines.spark import default_workdir, export_parquet
 
                 parquet_counts = export_parquet(corpus)
                 parquet_dir = default_workdir(corpus)

@@ -2,7 +2,7 @@
 
 A large collection is ingested on several machines: each runs ``engineroom ingest --engine spark``
 on its share of the export files and gets its own corpus file and Parquet layout
-(``<shard>.duckdb.parquet/corpus/<table>/``, see :func:`engineroom.spark.export_parquet`). The same
+(``<shard>.duckdb.parquet/corpus/<table>/``, see :func:`engineroom.engines.spark.export_parquet`). The same
 post is often in two shards (two collections overlapped in time or query), and per-shard ingest
 cannot see that. :func:`merge_shards` reads the shards' Parquet layouts and stores each post once::
 
@@ -67,7 +67,7 @@ def shard_layout(path: str | os.PathLike) -> Path:
         if (c / "_manifest.json").is_file():
             return c
     raise ShardError(f"{path}: no Parquet layout of a corpus here (write one with "
-                     "'engineroom ingest --engine spark' or engineroom.spark.export_parquet)")
+                     "'engineroom ingest --engine spark' or engineroom.engines.spark.export_parquet)")
 
 
 def _sql_str(value: str) -> str:
@@ -96,7 +96,7 @@ def merge_shards(corpus: "Corpus", shards: Iterable[str | os.PathLike], write_la
     already in it (from an earlier shard, or earlier in the same shard), ``quarantined`` the rows
     without a key. ``details`` gives, per child table and for accounts, the rows read and stored
     (child rows of duplicate posts are not stored). With ``write_layout`` the merged corpus's
-    Parquet layout is written at the end (:func:`engineroom.spark.export_parquet`).
+    Parquet layout is written at the end (:func:`engineroom.engines.spark.export_parquet`).
     """
     from .progress import progress
 
@@ -114,7 +114,7 @@ def merge_shards(corpus: "Corpus", shards: Iterable[str | os.PathLike], write_la
             if r.ingest_id in merged:
                 r.details.setdefault("interactions", {})["attributed_across_shards"] = edges
     if write_layout:
-        from .spark import export_parquet
+        from .engines.spark import export_parquet
 
         export_parquet(corpus)
     con.execute("CHECKPOINT")

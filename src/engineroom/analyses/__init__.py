@@ -2,7 +2,7 @@
 
 Every analysis is a subclass of :class:`Analysis` with the same shape (as scikit-learn's
 estimators): parameters in the constructor with documented defaults, stored exactly as passed,
-and one method :meth:`Analysis.run` that reads tables through an :class:`~engineroom.engine.Engine`
+and one method :meth:`Analysis.run` that reads tables through an :class:`~engineroom.engines.Engine`
 and writes its findings tables. Modules in this package are discovered automatically; an analysis
 names the analyses whose findings it uses in ``requires`` and they run first when selected.
 
@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Sequence
 from ..schema import Column, Table
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..corpus import Corpus
-    from ..engine import Engine
+    from ..store import Store
+    from ..engines import Engine
 
 
 def findings_table(name: str, doc: str, *columns: tuple[str, str, str]) -> Table:
@@ -254,7 +254,7 @@ def parse_settings(settings: Iterable[str], available: dict[str, type[Analysis]]
 
 
 def run_analyses(
-    corpus: "Corpus",
+    corpus: "Store",
     only: Iterable[str] | None = None,
     engine: "str | Engine" = "duckdb",
     params: dict[str, dict[str, Any]] | None = None,
@@ -270,7 +270,7 @@ def run_analyses(
     (``position`` counts from 1 over the ``total`` that will run) and ``on_step(name, seconds,
     summary)`` after it (the CLI prints from both).
     """
-    from ..engine import Engine, make_engine
+    from ..engines import Engine, make_engine
 
     available = registry()
     check_params(params, available)

@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import Engine
+    from ..engines import Engine
 
 
 def estimate_window(

@@ -14,7 +14,10 @@ import pyarrow.csv as pacsv
 from .common import Batch, json_loads
 from .errors import IngestError
 from .merge import ensure_empty, stage_arrow, unregister
-from .sources import CHUNK, ByteReader, Source, Utf8Clean, line_batches
+from .lines import line_batches
+from .sources import Source
+from .streams import CHUNK, ByteReader
+from .utf8 import Utf8Clean
 
 LINES_PER_BATCH = 200_000
 #: records nested deeper than this are quarantined (orjson writes no deeper)

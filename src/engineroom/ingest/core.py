@@ -49,7 +49,7 @@ SNIFF_LINE_BYTES = 8 << 20
 _CSV_FORMATS = ("io-archive", "io-users", "ira-csv", "crowdtangle", "csv")
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..corpus import Corpus
+    from ..store import Store
 
 
 @dataclass
@@ -81,32 +81,13 @@ class IngestReport:
 
 
 def _adapter(fmt: str):
-    from . import csvfmt, jsonfmt, meta, platforms, pyfmt
+    from .formats import ADAPTERS
 
-    table = {
-        "twarc2": jsonfmt.Twarc2,
-        "twitter-v1": pyfmt.TwitterV1,
-        "bluesky": pyfmt.Bluesky,
-        "telegram": pyfmt.Telegram,
-        "io-archive": csvfmt.IOArchive,
-        "io-users": csvfmt.IOUsers,
-        "ira-csv": csvfmt.IraCsv,
-        "crowdtangle": csvfmt.CrowdTangle,
-        "csv": csvfmt.GenericCsv,
-        "mastodon": platforms.Mastodon,
-        "reddit": platforms.Reddit,
-        "youtube": platforms.YouTube,
-        "tiktok": platforms.TikTok,
-        "4chan": platforms.FourChan,
-        "telethon": platforms.Telethon,
-        "crowdtangle-api": platforms.CrowdTangleApi,
-        "meta": meta.MetaContentLibrary,
-    }
-    return table[fmt]
+    return ADAPTERS[fmt]
 
 
 def ingest_paths(
-    corpus: "Corpus",
+    corpus: "Store",
     paths: list,
     format: str = "auto",
     column_map: dict[str, str] | None = None,
@@ -141,7 +122,7 @@ def ingest_paths(
 
 
 def ingest_source(
-    corpus: "Corpus",
+    corpus: "Store",
     src: Source,
     format: str = "auto",
     column_map: dict[str, str] | None = None,

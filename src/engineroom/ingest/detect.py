@@ -193,7 +193,7 @@ def sniff(head: bytes, complete: bool = False) -> Sniff:
         return Sniff("io-archive")
     if {"id", "creation_time"} <= header and any(h.startswith("post_owner.") for h in header):
         return Sniff("meta")  # Meta Content Library CSV download (API field names, dot notation)
-    from .csvfmt import GENERIC_ALIASES
+    from .formats.generic_csv import GENERIC_ALIASES
 
     if any(a in header for a in GENERIC_ALIASES["post_id"]) and any(a in header for a in GENERIC_ALIASES["text"]):
         return Sniff("csv")

@@ -236,7 +236,7 @@ def _records(stream, layout: Layout, name: str) -> Iterator[tuple[str | None, st
 
 
 def _envelope_lines(stream, layout: Layout):
-    from .sources import line_batches
+    from .lines import line_batches
 
     for tbl in line_batches(stream, max_lines=20_000, max_bytes=32 << 20):
         for line in tbl.column("raw").to_pylist():
@@ -263,7 +263,7 @@ def _documents(stream, layout: Layout):
     whole one, as scrapers that append leave them)."""
     import ijson
 
-    from .sources import Utf8Clean
+    from .utf8 import Utf8Clean
 
     path = layout.path or ""
     src = _Restartable(Utf8Clean(stream))

@@ -24,7 +24,7 @@ Data flow::
 
 The session is local (``local[*]``) unless a master URL is given (``--spark-master
 spark://host:7077``; on a cluster the Parquet folder must be on a path every worker reads, see
-:mod:`engineroom.spark_cluster` for a standalone cluster on one machine). Session settings chosen for a small machine: 2 GB driver memory
+:mod:`engineroom.engines.cluster` for a standalone cluster on one machine). Session settings chosen for a small machine: 2 GB driver memory
 (``ENGINEROOM_SPARK_DRIVER_MEMORY``), 8 shuffle partitions with adaptive execution, UTC session
 time zone, ANSI mode off (division by zero gives NULL as on DuckDB), an in-memory catalog with a
 temporary warehouse folder (no ``./spark-warehouse`` or ``metastore_db`` left behind), no UI and
@@ -50,13 +50,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import schema
-from .engine import Engine, check_setting_name
+from .. import schema
+from .base import Engine, check_setting_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
 
-    from .corpus import Corpus
+    from ..store import Store
 
 #: corpus tables partitioned by UTC day in the Parquet layout (they have ``created_at``)
 PARTITIONED_BY_DAY = ("posts", "interactions")
@@ -220,7 +220,7 @@ class SparkEngine(Engine):
 
     def __init__(
         self,
-        corpus: "Corpus",
+        corpus: "Store",
         master: str | None = None,
         session: "SparkSession | None" = None,
         workdir: str | os.PathLike | None = None,
@@ -491,7 +491,7 @@ def _export_column(name: str, type_: str) -> str:
     return _q(name)
 
 
-def _fingerprint(corpus: "Corpus") -> dict[str, Any]:
+def _fingerprint(corpus: "Store") -> dict[str, Any]:
     """What the export reflects: row counts of the corpus tables and the ingests so far."""
     con = corpus.con
     counts = {t.name: corpus.count(t.name) for t in schema.CORPUS_TABLES}
@@ -504,12 +504,12 @@ def _fingerprint(corpus: "Corpus") -> dict[str, Any]:
     }
 
 
-def default_workdir(corpus: "Corpus") -> Path:
+def default_workdir(corpus: "Store") -> Path:
     """Where the Parquet layout of a corpus lives by default: ``<corpus file>.parquet``."""
     return corpus.path.with_name(corpus.path.name + ".parquet")
 
 
-def export_parquet(corpus: "Corpus", workdir: str | os.PathLike | None = None, refresh: bool = False) -> dict[str, int]:
+def export_parquet(corpus: "Store", workdir: str | os.PathLike | None = None, refresh: bool = False) -> dict[str, int]:
     """Write the corpus tables to ``workdir/corpus/<table>/`` as Parquet (no JVM needed).
 
     ``posts`` and ``interactions`` are partitioned by UTC day of ``created_at``

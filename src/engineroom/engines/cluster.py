@@ -8,7 +8,7 @@ executors, data is read from a path every worker sees, and findings are written 
 can run ``engineroom analyze --engine spark --spark-master spark://127.0.0.1:PORT`` the way it runs
 against a real cluster::
 
-    from engineroom.spark_cluster import LocalCluster
+    from engineroom.engines.cluster import LocalCluster
 
     with LocalCluster(workers=2, worker_cores=1, worker_memory="1g") as cluster:
         env = cluster.client_env()          # SPARK_CONF_DIR with the executor settings

@@ -18,10 +18,10 @@ from typing import Any, Iterator
 
 import pyarrow as pa
 
-from .base import JsonLinesAdapter
-from .common import Batch, hashtags_in, parse_time, urls_in
-from .errors import IngestError
-from .platforms import _drop, _not_object, _s, _unflatten
+from ..base import JsonLinesAdapter
+from ..common import Batch, hashtags_in, parse_time, urls_in
+from ..errors import IngestError
+from .records import _drop, _not_object, _s, _unflatten
 
 #: fields read into columns (the rest of a record is kept in ``extra``)
 READ = {"id", "creation_time", "text", "lang", "statistics", "post_owner", "shared_post_id",

@@ -17,9 +17,9 @@ batch inside the ingest transaction.
 
 from __future__ import annotations
 
-from .base import JsonLinesAdapter
-from .common import sql_json_object
-from .merge import _arrow, unregister
+from ..base import JsonLinesAdapter
+from ..common import sql_json_object
+from ..merge import _arrow, unregister
 
 import json as _json
 

@@ -1,0 +1,175 @@
+"""The DuckDB engine: analyses run inside the corpus's own DuckDB connection (the default engine).
+
+Per-row Python work (:meth:`DuckDBEngine.map_batches`) runs on a pool of forked worker processes,
+:mod:`engineroom.engines.pool`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+
+from ..progress import enabled as progress_enabled
+from ..progress import progress
+from .base import Engine, check_setting_name, quote_identifier
+from .pool import apply_batch, pool_map, worker_count
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..store import Store
+
+
+class DuckDBEngine(Engine):
+    """Analyses run inside the corpus's own DuckDB connection."""
+
+    name = "duckdb"
+
+    def __init__(self, corpus: "Store") -> None:
+        self.corpus = corpus
+        try:  # DuckDB 2 rejects the ``x -> ...`` lambdas Ibis 12 emits unless this is set
+            corpus.con.execute("SET lambda_syntax='ENABLE_SINGLE_ARROW'")
+        except Exception:  # older DuckDB: the arrow syntax is the only one
+            pass
+        self.backend = ibis.duckdb.from_connection(corpus.con)
+
+    def table(self, name: str) -> ibis.Table:
+        return self.backend.table(name)
+
+    def has_table(self, name: str) -> bool:
+        return self.corpus.has_table(name)
+
+    def to_pandas(self, expr: ibis.Expr) -> pd.DataFrame:
+        result = self.backend.to_pyarrow(expr)
+        # a scalar expression (e.g. ``t.count()``) gives a Python value, a column a Series
+        return result.as_py() if isinstance(result, pa.Scalar) else result.to_pandas()
+
+    def write(self, name: str, data: "ibis.Table | pd.DataFrame | pa.Table") -> None:
+        con = self.corpus.con
+        _drop_view(con, name)
+        if isinstance(data, ibis.Expr):
+            sql = ibis.to_sql(data, dialect="duckdb")
+            con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
+            return
+        if isinstance(data, pd.DataFrame):
+            data = pa.Table.from_pandas(data, preserve_index=False)
+        con.register("__engineroom_write", data)
+        try:
+            con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM __engineroom_write')
+        finally:
+            con.unregister("__engineroom_write")
+
+    def drop_table(self, name: str) -> None:
+        self.corpus.con.execute(f"DROP TABLE IF EXISTS {quote_identifier(name)}")
+
+    @contextmanager
+    def settings(self, values: dict[str, Any]) -> Iterator[None]:
+        con = self.corpus.con
+        previous: dict[str, Any] = {}
+        try:
+            for key, value in values.items():
+                check_setting_name(key)
+                previous[key] = con.execute("SELECT current_setting(?)", [key]).fetchall()[0][0]
+                con.execute(f"SET {key} = " + _sql_literal(value))
+            yield
+        finally:
+            for key, value in previous.items():
+                con.execute(f"SET {key} = " + _sql_literal(value))
+
+    def map_batches(
+        self,
+        name: str,
+        expr: ibis.Table,
+        fn: "Callable[[pd.DataFrame], pd.DataFrame | pa.Table]",
+        schema: pa.Schema,
+        batch_size: int = 50_000,
+        workers: int | None = None,
+    ) -> int:
+        """Write findings table ``name`` as ``fn`` applied to ``expr``'s rows, batch by batch.
+
+        ``fn`` gets each Arrow batch of ``expr`` (``batch_size`` rows) as a pandas frame and returns
+        a pandas frame or a pyarrow Table holding at least ``schema``'s columns (None or no rows:
+        nothing to write); the output is cast to ``schema``.
+
+        ``workers`` processes run ``fn`` in parallel (default: ``ENGINEROOM_WORKERS``, else one per
+        available core; 1 runs it in this process). Workers are forked, so ``fn`` may be a closure
+        and nothing of it is pickled: only the batches travel to the workers, as Arrow, and the
+        results back. At most two batches per worker are in flight (memory stays bounded), results
+        are written in batch order (the table is the same as with one worker), and this process
+        alone writes to DuckDB. An input of a single batch runs in this process. An exception in
+        ``fn`` stops the run and is raised here with the worker's traceback; a worker that dies
+        (killed, out of memory) raises :class:`RuntimeError` instead of hanging. Side effects of
+        ``fn`` (counters, progress bars) stay in the worker that ran it.
+        """
+        con = self.corpus.con
+        n_workers = worker_count(workers)
+        # read through a cursor (its own connection) so inserts below don't cancel the stream
+        cursor = con.cursor()
+        try:
+            sql = ibis.to_sql(expr, dialect="duckdb")
+            total = None
+            if progress_enabled():  # the row count costs a scan: only when a bar is drawn
+                total = cursor.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]
+            reader = cursor.sql(sql).to_arrow_reader(batch_size)
+            _drop_view(con, name)
+            con.execute(f'DROP TABLE IF EXISTS "{name}"')
+            con.register("__engineroom_batch", schema.empty_table())
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __engineroom_batch')
+            con.unregister("__engineroom_batch")
+            written = 0
+
+            def insert(table: pa.Table | None) -> None:
+                nonlocal written
+                if table is None or table.num_rows == 0:
+                    return
+                con.register("__engineroom_batch", table)
+                try:
+                    con.execute(f'INSERT INTO "{name}" SELECT * FROM __engineroom_batch')
+                finally:
+                    con.unregister("__engineroom_batch")
+                written += table.num_rows
+
+            with progress(f"{name}: rows", total=total) as bar:
+                batches = _counted(iter(reader), bar)
+                first = next(batches, None)
+                second = next(batches, None) if first is not None else None
+                batches = itertools.chain([b for b in (first, second) if b is not None], batches)
+                if n_workers <= 1 or second is None:  # one batch: not worth starting processes
+                    for batch in batches:
+                        insert(apply_batch(fn, batch, schema))
+                else:
+                    results = pool_map(fn, schema, batches, n_workers, name)
+                    try:
+                        for table in results:
+                            insert(table)
+                    finally:
+                        results.close()  # on an error here: cancel queued batches, stop the workers now
+            return written
+        finally:
+            cursor.close()
+
+
+def _sql_literal(value: Any) -> str:
+    """A setting's value as a DuckDB literal."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _counted(batches: Iterator[pa.RecordBatch], bar) -> Iterator[pa.RecordBatch]:
+    """``batches`` as they are, advancing ``bar`` by each one's rows as it is handed on."""
+    for batch in batches:
+        yield batch
+        bar.advance(batch.num_rows)
+
+
+def _drop_view(con, name: str) -> None:
+    """A findings view a Spark run left over Parquet (``keep_post_findings``) gives way to a table."""
+    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
+                   "AND table_name = ? AND table_type = 'VIEW'", [name]).fetchall()[0][0]:
+        con.execute(f'DROP VIEW "{name}"')
