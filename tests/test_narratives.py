@@ -301,6 +301,22 @@ def test_labelled_real_posts_held_out():
     assert evaluate_frame(fresh[["text", "narrative"]])["by_narrative"]["counter_speech_antisemitism"]["precision"] >= 0.7
 
 
+def test_labelled_blind_test_batch_resolves():
+    """The blind ``test`` batch (Jikeli, HateXplain, RedditBias, IRA rows) resolves to real rows, one per key."""
+    from conftest import SHARED_DATA, shared_dataset
+    from engineroom.narratives.labelled import LABELS, load_labelled
+
+    for name in ("jikeli_antisemitism_dev", "ira_vs_organic_dev", "hatexplain", "redditbias_jews"):
+        shared_dataset(name)
+    import pandas as pd
+
+    ref = pd.read_csv(LABELS, dtype=str, keep_default_na=False)
+    test = load_labelled(SHARED_DATA.parent, "test")
+    assert len(test) == (ref["split"] == "test").sum() > 0
+    counts = test["narrative"].value_counts()
+    assert counts["antisemitism_smear"] > 0 and counts["israel_lobby_control"] > 0
+
+
 def test_labelled_reference_to_a_missing_row_is_an_error(tmp_path):
     from conftest import SHARED_DATA, shared_dataset
     from engineroom.narratives.labelled import load_labelled
