@@ -51,13 +51,18 @@ def test_clear_antisemitism_is_flagged_with_category_and_evidence(text, category
 
 def test_false_positive_rate_under_5_percent():
     df = pd.read_csv(FP_SET, dtype=str, keep_default_na=False)
-    assert len(df) >= 200 and set(df["kind"]) == {"identity", "counter_speech", "news_report"}
+    assert len(df) >= 200 and set(df["kind"]) == {"identity", "counter_speech", "news_report", "factual"}
     assert (df["label"] == "0").all()
     pred = shipped_model().predict(df["text"].tolist(), explain=False)
     flagged = np.array(pred.label) == "antisemitic"
     rate = flagged.mean()
     per_kind = {k: flagged[(df["kind"] == k).to_numpy()].mean() for k in sorted(set(df["kind"]))}
     assert rate < 0.05, (rate, per_kind, df["text"][flagged].tolist())
+    # a fact about Israel or Zionism (no Jews named, no trope) is never antisemitic for that alone
+    factual = (df["kind"] == "factual").to_numpy()
+    israel_only = np.array([r == "israel" for r in pred.reason])
+    assert (factual & israel_only).sum() >= 10 and not flagged[factual & israel_only].any(), \
+        df["text"][factual & israel_only & flagged].tolist()
     # counter-speech is marked as such
     cs = np.array(pred.counter_speech)[(df["kind"] == "counter_speech").to_numpy()]
     assert cs.mean() > 0.5

@@ -228,6 +228,30 @@ def test_default_smear_said_without_the_word_and_counter_speech_is_not_an_epithe
     assert got.get(4) == {"counter_speech_antisemitism"}
 
 
+def test_default_frames_generalise_beyond_the_tuning_phrases():
+    """Composed sentences, not real posts: each frame said in words the tuning posts did not use."""
+    texts = [
+        "They play the antisemitism card every time someone questions the war",        # smear: a tool
+        "Supporting Palestinian rights is now branded antisemitic by the party",      # smear: silencing frame
+        "Those baseless antisemitism allegations were a ploy to stop the left",        # smear: invented
+        "Their weapons were seized; antisemitic graffiti was found nearby",            # literal weapons: no smear
+        "Every senator obeys the Zionist lobby, the UN too",                           # lobby: obeying
+        "Wake up, you are living under ZOG",                                           # lobby: coded name
+        "The Zionists run everything, wake up",                                        # lobby: total control
+        "Israel sent aid to the region and the UN thanked it",                         # Israel news: no lobby
+        "Radical groups funded by the Senate and Israel, says the minister",           # funding, not control
+    ]
+    got: dict[int, set[str]] = {}
+    for m in _default_scorer().score(texts):
+        got.setdefault(m.row, set()).add(m.narrative)
+    assert got.get(0) == {"antisemitism_smear"} and got.get(1) == {"antisemitism_smear"}
+    assert got.get(2) == {"antisemitism_smear"}
+    assert "antisemitism_smear" not in got.get(3, set())
+    assert got.get(4) == {"israel_lobby_control"} and got.get(5) == {"israel_lobby_control"}
+    assert got.get(6) == {"israel_lobby_control"}
+    assert 7 not in got and 8 not in got
+
+
 @pytest.mark.parametrize("body,message", [
     ("narratives:\n  - name: x\n    kind: narrative\n    description: d\n    exemplars: [a]\n    or_require: [{g: [a]}]\n", r"'or_require' needs a 'require'"),
     ("narratives:\n  - name: x\n    kind: narrative\n    description: d\n    exemplars: [a]\n    require: {g: [a]}\n    or_require: {g: [a]}\n", r"field 'or_require' must be a list"),
@@ -299,6 +323,22 @@ def test_labelled_real_posts_held_out():
     fresh = load_labelled(SHARED_DATA.parent, "fresh")
     assert len(fresh) == (ref["split"] == "fresh").sum() > 0
     assert evaluate_frame(fresh[["text", "narrative"]])["by_narrative"]["counter_speech_antisemitism"]["precision"] >= 0.7
+
+
+def test_labelled_blind_test_batch_resolves():
+    """The blind ``test`` batch (Jikeli, HateXplain, RedditBias, IRA rows) resolves to real rows, one per key."""
+    from conftest import SHARED_DATA, shared_dataset
+    from engineroom.narratives.labelled import LABELS, load_labelled
+
+    for name in ("jikeli_antisemitism_dev", "ira_vs_organic_dev", "hatexplain", "redditbias_jews"):
+        shared_dataset(name)
+    import pandas as pd
+
+    ref = pd.read_csv(LABELS, dtype=str, keep_default_na=False)
+    test = load_labelled(SHARED_DATA.parent, "test")
+    assert len(test) == (ref["split"] == "test").sum() > 0
+    counts = test["narrative"].value_counts()
+    assert counts["antisemitism_smear"] > 0 and counts["israel_lobby_control"] > 0
 
 
 def test_labelled_reference_to_a_missing_row_is_an_error(tmp_path):

@@ -195,6 +195,8 @@ def lexicon_features(hits: list[Hit], raw: str) -> list[float]:
         c = h.entry.category
         if c in cues:
             cues[c] = 1.0
+        elif h.entry.kind == "cue":  # a cue the model has no feature for (history): context adjustment only
+            continue
         elif h.hedged:  # "some media owned by Jews": the trope is described, not asserted
             continue
         else:

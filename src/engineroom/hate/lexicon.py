@@ -56,7 +56,7 @@ CATEGORIES = (
     "denying_self_determination",
 )
 #: context cues (not tropes)
-CUES = ("jewish_reference", "counter_speech", "identity", "report")
+CUES = ("jewish_reference", "counter_speech", "identity", "report", "history")
 #: cue categories that refer to Jews, Israel or Zionism (a reason a post can be antisemitic)
 REFERENT_CUES = ("jewish_reference", "identity")
 #: words that, within two words before a trope, make it a partial description, not a sweeping claim

@@ -117,7 +117,8 @@ def adjust_scores(p_as: np.ndarray, hits: list[list[Hit]], context: dict | None 
 
     A post without a reason (:func:`reason`: no reference to Jews, Israel or Zionism and no coded
     term) is scaled by ``no_reason``; one whose only reason is a reference to Israel or Zionism by
-    ``israel_only``, and by ``israel_report`` instead when it is also framed as news. A post whose
+    ``israel_only``, and by ``israel_report`` instead when it is also framed as news or as a fact of
+    history (a ``history`` cue: founded, established, independence, century, …). A post whose
     every trope is hedged ("some media owned by Jews, some by Christians") counts as counter-speech.
 
     A post that talks *about* antisemitism (names it, calls a trope a conspiracy theory, a slur, a
@@ -140,8 +141,8 @@ def adjust_scores(p_as: np.ndarray, hits: list[list[Hit]], context: dict | None 
         why = reason(hs)
         if why is None:
             out[i] *= no_reason
-        elif why == "israel":
-            framed = any(h.entry.category == "report" for h in hs)
+        elif why == "israel":  # news about Israel, or a fact of its history ("founded in 1948"), weighs less
+            framed = any(h.entry.category in ("report", "history") for h in hs)
             out[i] *= float(c.get("israel_report" if framed else "israel_only", 1.0))
         explicit = report = news = identity = False
         miss = 1.0

@@ -3,11 +3,13 @@
 The labels live in ``engineroom/data/narratives/labelled/real_posts.csv`` as references, never as
 copies of the posts: ``file`` (a path under the shared data folder, e.g.
 ``data/jikeli_antisemitism_dev/tweets.csv.gz``), ``key`` (the row key in that file: ``TweetID``
-for the Jikeli/ISCA tweets, ``post_id`` for the IRA-vs-organic corpus, ``LINE:N`` for the N-th
+for the Jikeli/ISCA tweets, ``post_id`` for the IRA-vs-organic corpus and HateXplain, ``id`` for
+the RedditBias comments, ``LINE:N`` for the N-th
 quoted passage on a line of a seed article), ``narrative`` (empty = none of the default narratives)
 and ``split``: ``dev`` or ``heldout`` for the first batches (``sha256("engineroom-narratives-v1:" +
 file + ":" + key) mod 3 == 0`` is held out), ``fresh`` for a later batch labelled after the pack was
-tuned and never used to tune it (the cleanest held-out figure). How the rows were chosen and judged is in ``docs/narratives.md``.
+tuned, ``test`` for a blind batch labelled before the last rule changes (dev, heldout and fresh
+were then merged into the tuning set) and measured once. How the rows were chosen and judged is in ``docs/narratives.md``.
 
 :func:`load_labelled` joins the references to the texts and returns ``text,narrative`` rows, the
 format ``engineroom eval narratives --data FILE.csv`` reads::
@@ -29,9 +31,15 @@ import pandas as pd
 LABELS = Path(str(resources.files("engineroom") / "data" / "narratives" / "labelled" / "real_posts.csv"))
 #: a quoted passage in a seed article ("…" or “…”, at least 25 characters)
 QUOTE = re.compile(r"[“\"]([^”\"]{25,})[”\"]")
-#: dev: tuned on; heldout: measured after each tuning round; fresh: labelled later, never tuned on
-SPLITS = ("dev", "heldout", "fresh")
-_KEYS = {"jikeli_antisemitism_dev": ("TweetID", "FullText"), "ira_vs_organic_dev": ("post_id", "text")}
+#: dev: tuned on; heldout: measured after each tuning round; fresh: labelled later, measured once;
+#: test: a blind batch labelled before the last rule changes and measured once at the end
+SPLITS = ("dev", "heldout", "fresh", "test")
+_KEYS = {
+    "jikeli_antisemitism_dev": ("TweetID", "FullText"),
+    "ira_vs_organic_dev": ("post_id", "text"),
+    "hatexplain": ("post_id", "text"),
+    "redditbias_jews": ("id", "comment"),
+}
 
 
 def _texts(data_dir: Path, file: str, keys: set[str]) -> dict[str, str]:
@@ -57,7 +65,7 @@ def _texts(data_dir: Path, file: str, keys: set[str]) -> dict[str, str]:
 
 
 def load_labelled(data_dir: str | Path, split: str | None = None, labels: str | Path | None = None) -> pd.DataFrame:
-    """``text, narrative, split, file, key`` for every labelled reference (``split``: dev / heldout / fresh / None = all).
+    """``text, narrative, split, file, key`` for every labelled reference (``split``: dev / heldout / fresh / test / None = all).
 
     ``data_dir`` is the shared folder that holds ``data/`` and ``seeds/`` (``../shared`` from a
     checkout). A reference whose row is missing raises ``ValueError``: the counts must reconcile.
