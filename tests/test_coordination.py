@@ -392,13 +392,16 @@ def test_cluster_candidates_keep_every_cluster(tmp_path):
     with engineroom.open(tmp_path / "c.duckdb") as corpus:
         eng = corpus.engine()
         eng.write("coordination", e)
-        cand = eng.to_pandas(cluster_candidates(eng.table("coordination"), nets, min_acts=2, min_share=0.05, sync_weight=3))
-    assert len(cand) < len(e)
-    kw = dict(min_size=3, min_acts=2, min_share=0.05, sync_weight=3, min_weight=4, sync_bins={"twitter": 500}, seed=1)
-    want = cluster_accounts(e, **kw)
-    assert len(want) >= 3
-    got = cluster_accounts(cand, **kw)
-    assert got.values.tolist() == want.values.tolist()
+        for conversation in (("co_mention", "co_reply"), ()):  # conversation networks tie nothing / tie too
+            cand = eng.to_pandas(cluster_candidates(eng.table("coordination"), nets, min_acts=2, min_share=0.05,
+                                                    sync_weight=3, conversation=conversation))
+            assert len(cand) < len(e)
+            kw = dict(min_size=3, min_acts=2, min_share=0.05, sync_weight=3, min_weight=4, sync_bins={"twitter": 500},
+                      seed=1, conversation=conversation)
+            want = cluster_accounts(e, **kw)
+            assert len(want) >= 3
+            got = cluster_accounts(cand, **kw)
+            assert got.values.tolist() == want.values.tolist()
 
 
 def test_salted_words_below_the_minimum_are_no_copies(salted):

@@ -83,7 +83,9 @@ def cluster_candidates(
 
     nets, conv = list(networks), list(conversation)
     e = edges.filter(edges.network.isin(nets)) if nets else edges.filter(ibis.literal(False))
-    action = ~e.network.isin(conv or ["\x00"]) & (e.network != "sync") & (e.weight >= min_acts) & (e.share >= min_share)
+    action = (e.network != "sync") & (e.weight >= min_acts) & (e.share >= min_share)
+    if conv:
+        action = action & ~e.network.isin(conv)
     sync = (e.network == "sync") & (e.weight >= sync_weight)
     keys = ["platform", "account_1", "account_2"]
     tied = e.filter(action | sync).select(*keys).distinct()
