@@ -592,7 +592,7 @@ class Coordination(Analysis):
         # the fused picture in the engine: one aggregation over the edge table, the JSON of the
         # surviving ties' shares formatted once per distinct share
         shares = engine.to_arrow(fused_query(edge_table, within, self.fused_min_similarity, exclude=conversation))
-        engine.write("coordination_fused", fused_table(shares, within))
+        engine.write("coordination_fused", fused_table(shares, within).cast(FUSED_SCHEMA))
         scores = account_scores_from_shares(shares, within, clusters)
         engine.write("coordination_accounts", _arrow(scores, SCORES_SCHEMA))
         summary["fused_ties"] = int(shares.num_rows)
