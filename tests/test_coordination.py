@@ -337,6 +337,73 @@ def test_fused_similarity_and_score():
     assert s.account_id.tolist() == ["a", "b"] and s.coordination_score.tolist() == [0.75, 0.75]
 
 
+def _random_edges(seed: int = 3, pairs: int = 400) -> pd.DataFrame:
+    """Edges as the ``coordination`` table: several networks per pair, shares of 0, 1, ties at four
+    places (1/32 = 0.03125), missing shares, a conversation network, two platforms."""
+    rng = np.random.default_rng(seed)
+    nets = ["co_retweet", "co_tweet", "co_similar_tweet", "co_link", "sync", "co_mention"]
+    rows = []
+    for i in range(pairs):
+        plat = "twitter" if i % 5 else "telegram"
+        a, b = sorted(rng.choice([f"u{k:03d}" for k in range(60)], size=2, replace=False))
+        for net in rng.choice(nets, size=int(rng.integers(1, 5)), replace=False):
+            share = float(rng.choice([0.0, 1.0, 1 / 32, 0.00015, 2 / 3, np.nan, rng.random(), rng.random() / 20]))
+            w = int(rng.integers(1, 6))
+            rows.append({"network": str(net), "platform": plat, "account_1": a, "account_2": b, "weight": w,
+                         "share": share, "post_ids": json.dumps([f"p{i}{net}"]), "actions_1": w + 3, "actions_2": w + 1})
+    e = pd.DataFrame(rows).drop_duplicates(["network", "platform", "account_1", "account_2"])
+    # in the order the run writes them: network by network
+    return e.sort_values("network", key=lambda s: s.map(nets.index), kind="stable").reset_index(drop=True)
+
+
+def test_fused_picture_in_the_engine_equals_the_pandas_definition(tmp_path):
+    """fused_query (engine SQL) + fused_table / account_scores_from_shares give exactly the rows of
+    the pandas definitions fuse / account_scores: bit-equal similarities, equal JSON."""
+    import engineroom
+    from engineroom.coordination.fused import (account_scores, account_scores_from_shares, fuse, fused_query,
+                                               fused_table)
+
+    e = _random_edges()
+    order = ["co_retweet", "co_tweet", "co_similar_tweet", "co_link", "sync", "co_mention"]
+    clusters = pd.DataFrame({"platform": ["twitter", "twitter"], "account_id": ["u001", "u002"], "cluster_id": ["cluster-1"] * 2})
+    with engineroom.open(tmp_path / "f.duckdb") as corpus:
+        eng = corpus.engine()
+        eng.write("coordination", e)
+        shares = eng.to_arrow(fused_query(eng.table("coordination"), order, 0.05))
+    got = fused_table(shares, order).to_pandas().sort_values(["platform", "account_1", "account_2"]).reset_index(drop=True)
+    want = fuse(e, 0.05)
+    assert len(want) > 100 and (want.networks.str.count(":") > 2).any() and '0.0312' in "".join(want.networks)
+    assert got.columns.tolist() == want.columns.tolist()
+    assert got.values.tolist() == want.values.tolist()  # floats compared exactly
+    assert not got.networks.str.contains("co_mention").any()
+    s_got = account_scores_from_shares(shares, order, clusters)
+    s_want = account_scores(want, clusters)
+    assert s_got.values.tolist() == s_want.values.tolist()
+    assert s_got.cluster_id.notna().sum() == 2
+
+
+def test_cluster_candidates_keep_every_cluster(tmp_path):
+    """cluster_accounts on the engine's candidate edges gives the clusters it gives on every edge."""
+    import engineroom
+    from engineroom.coordination.clusters import cluster_accounts, cluster_candidates
+
+    e = _random_edges(seed=5, pairs=900)
+    nets = ["co_retweet", "co_tweet", "co_similar_tweet", "co_link", "sync", "co_mention"]
+    with engineroom.open(tmp_path / "c.duckdb") as corpus:
+        eng = corpus.engine()
+        eng.write("coordination", e)
+        for conversation in (("co_mention", "co_reply"), ()):  # conversation networks tie nothing / tie too
+            cand = eng.to_pandas(cluster_candidates(eng.table("coordination"), nets, min_acts=2, min_share=0.05,
+                                                    sync_weight=3, conversation=conversation))
+            assert len(cand) < len(e)
+            kw = dict(min_size=3, min_acts=2, min_share=0.05, sync_weight=3, min_weight=4, sync_bins={"twitter": 500},
+                      seed=1, conversation=conversation)
+            want = cluster_accounts(e, **kw)
+            assert len(want) >= 3
+            got = cluster_accounts(cand, **kw)
+            assert got.values.tolist() == want.values.tolist()
+
+
 def test_salted_words_below_the_minimum_are_no_copies(salted):
     Coordination(networks=("co_salted_tweet",), min_weight=1, salt_min_words=4).run(salted.engine())
     e = salted.query("SELECT account_1, account_2 FROM coordination")

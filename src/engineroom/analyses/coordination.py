@@ -76,12 +76,12 @@ import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import Analysis, findings_table
 from ..coordination import network as nw
-from ..coordination.clusters import CONVERSATION_NETWORKS, cluster_accounts
-from ..coordination.fused import account_scores as fused_scores
-from ..coordination.fused import fuse
+from ..coordination.clusters import CONVERSATION_NETWORKS, cluster_accounts, cluster_candidates
+from ..coordination.fused import account_scores_from_shares, fused_query, fused_table
 from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_token_batch, text_keys, tokenize_batch
 from ..coordination.window import estimate_window
 from ..progress import Stopwatch
@@ -573,24 +573,29 @@ class Coordination(Analysis):
         t2 = Stopwatch()
         within = tuple(n for n in networks if n not in nw.CROSS_NETWORKS)  # clusters are per platform
         cluster_nets = _names(self.cluster_networks) if self.cluster_networks is not None else within
-        e = all_edges.select(["platform", "network", "account_1", "account_2", "weight", "share", "post_ids",
-                              "actions_1", "actions_2"]).to_pandas()
-        e_all = e[~e["network"].isin(nw.CROSS_NETWORKS)]
-        e = e[e["network"].isin(cluster_nets)]
+        edge_table = engine.table("coordination")
+        conversation = _names(self.conversation_networks)
+        # only the edges of account pairs that one of their edges could tie come to Python
+        # (cluster_accounts drops every other pair first; most chance edges are weight 1)
+        e = engine.to_pandas(cluster_candidates(
+            edge_table, cluster_nets, min_acts=self.cluster_min_weight, min_share=self.cluster_min_share,
+            sync_weight=self.cluster_sync_weight, conversation=conversation))
         clusters = cluster_accounts(
             e, self.min_cluster_size, min_acts=self.cluster_min_weight, min_share=self.cluster_min_share,
-            sync_weight=self.cluster_sync_weight, conversation=_names(self.conversation_networks),
+            sync_weight=self.cluster_sync_weight, conversation=conversation,
             min_weight=self.cluster_min_combined, sync_bins=getattr(self, "_sync_bins", None), sync_p=self.cluster_sync_p,
             resolution=self.leiden_resolution, seed=self.seed,
         )
         engine.write("coordination_clusters", _clusters_arrow(clusters))
         stage("clusters", t2)
         t3 = Stopwatch()
-        fused = fuse(e_all, self.fused_min_similarity, exclude=_names(self.conversation_networks))
-        engine.write("coordination_fused", _arrow(fused, FUSED_SCHEMA))
-        scores = fused_scores(fused, clusters)
+        # the fused picture in the engine: one aggregation over the edge table, the JSON of the
+        # surviving ties' shares formatted once per distinct share
+        shares = engine.to_arrow(fused_query(edge_table, within, self.fused_min_similarity, exclude=conversation))
+        engine.write("coordination_fused", fused_table(shares, within).cast(FUSED_SCHEMA))
+        scores = account_scores_from_shares(shares, within, clusters)
         engine.write("coordination_accounts", _arrow(scores, SCORES_SCHEMA))
-        summary["fused_ties"] = int(len(fused))
+        summary["fused_ties"] = int(shares.num_rows)
         summary["scored_accounts"] = int(len(scores))
         stage("fused", t3)
         comp = clusters
@@ -652,7 +657,7 @@ class Coordination(Analysis):
                         _drop_scratch(engine, name)
                 edge_tab = _with_platforms(edge_tab)
                 counts = engine.to_arrow(nw.action_counts(actions).semi_join(
-                    ibis.memtable(_edge_accounts(edge_tab)), ["platform", "account_id"]
+                    ibis.memtable(_edge_accounts(edge_tab).to_pandas()), ["platform", "account_id"]
                 )) if edge_tab.num_rows else None
                 table = _with_shares(edge_tab, counts).select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
                 pieces.append(table)
@@ -662,7 +667,8 @@ class Coordination(Analysis):
                     summary["sync_bins"] = self._sync_bins
                 summary["networks"][network] = {
                     "edges": table.num_rows,
-                    "accounts": len(set(table.column("account_1").to_pylist()) | set(table.column("account_2").to_pylist())),
+                    "accounts": len(pc.unique(pa.concat_arrays([table.column("account_1").combine_chunks(),
+                                                                table.column("account_2").combine_chunks()]))),
                 }
                 stage(network, t1)
                 bar.advance(1)
@@ -699,36 +705,37 @@ def _drop_scratch(engine, name: str) -> None:
 
 def _with_platforms(edges: pa.Table) -> pa.Table:
     """Add platform_1 / platform_2: each account's platform ("a+b" of a cross_platform edge split)."""
-    plat = [str(p) for p in edges.column("platform").to_pylist()]
-    split = [p.split("+", 1) if "+" in p else [p, p] for p in plat]
-    return (edges.append_column("platform_1", pa.array([x[0] for x in split], pa.string()))
-            .append_column("platform_2", pa.array([x[1] for x in split], pa.string())))
+    plat = edges.column("platform").combine_chunks().cast(pa.string())
+    return (edges.append_column("platform_1", pc.replace_substring_regex(plat, r"\+.*$", ""))
+            .append_column("platform_2", pc.replace_substring_regex(plat, r"^[^+]*\+", "")))
 
 
-def _edge_accounts(edges: pa.Table) -> pd.DataFrame:
-    e = edges.select(["platform_1", "account_1", "platform_2", "account_2"]).to_pandas()
-    both = pd.concat(
-        [e[["platform_1", "account_1"]].set_axis(["platform", "account_id"], axis=1),
-         e[["platform_2", "account_2"]].set_axis(["platform", "account_id"], axis=1)],
-        ignore_index=True,
-    )
-    return both.drop_duplicates()
+def _edge_accounts(edges: pa.Table) -> pa.Table:
+    """The distinct (platform, account_id) of the edges' two ends."""
+    one = edges.select(["platform_1", "account_1"]).rename_columns(["platform", "account_id"])
+    two = edges.select(["platform_2", "account_2"]).rename_columns(["platform", "account_id"])
+    both = pa.concat_tables([one, two])
+    return both.group_by(["platform", "account_id"], use_threads=False).aggregate([])
 
 
 def _with_shares(edges: pa.Table, counts: pa.Table | None) -> pa.Table:
     """Add actions_1, actions_2 and share (see :func:`engineroom.coordination.network.with_shares`)."""
-    df = edges.to_pandas()
-    if counts is None or len(df) == 0:
-        df["actions_1"] = pd.Series(dtype="int64")
-        df["actions_2"] = pd.Series(dtype="int64")
-        df["share"] = pd.Series(dtype="float64")
-    else:
-        c = counts.to_pandas()
-        key = dict(zip(zip(c["platform"], c["account_id"]), c["actions"].astype("int64")))
-        df["actions_1"] = [key[k] for k in zip(df["platform_1"], df["account_1"])]
-        df["actions_2"] = [key[k] for k in zip(df["platform_2"], df["account_2"])]
-        df["share"] = np.minimum(df["weight_1_2"] / df["actions_1"], df["weight_2_1"] / df["actions_2"])
-    return pa.Table.from_pandas(df, preserve_index=False)
+    if counts is None or edges.num_rows == 0:
+        return (edges.append_column("actions_1", pa.nulls(edges.num_rows, pa.int64()))
+                .append_column("actions_2", pa.nulls(edges.num_rows, pa.int64()))
+                .append_column("share", pa.nulls(edges.num_rows, pa.float64())))
+    c = counts.select(["platform", "account_id", "actions"]).cast(
+        pa.schema([("platform", pa.string()), ("account_id", pa.string()), ("actions", pa.int64())]))
+    out = edges.join(c.rename_columns(["platform_1", "account_1", "actions_1"]), ["platform_1", "account_1"],
+                     join_type="inner", use_threads=False)
+    out = out.join(c.rename_columns(["platform_2", "account_2", "actions_2"]), ["platform_2", "account_2"],
+                   join_type="inner", use_threads=False)
+    if out.num_rows != edges.num_rows:  # every edge's accounts have actions in the network
+        raise RuntimeError(f"coordination: {edges.num_rows - out.num_rows} edges without their accounts' action counts")
+    share = pc.min_element_wise(
+        pc.divide(out.column("weight_1_2").cast(pa.float64()), out.column("actions_1").cast(pa.float64())),
+        pc.divide(out.column("weight_2_1").cast(pa.float64()), out.column("actions_2").cast(pa.float64())))
+    return out.append_column("share", share)
 
 
 FUSED_SCHEMA = pa.schema([("platform", pa.string()), ("account_1", pa.string()), ("account_2", pa.string()),

@@ -67,6 +67,32 @@ def tie_edges(
     return edges[action | strong_sync]
 
 
+def cluster_candidates(
+    edges: "ibis.Table",
+    networks: Iterable[str],
+    min_acts: int = 2,
+    min_share: float = 0.05,
+    sync_weight: int = 6,
+    conversation: Iterable[str] = CONVERSATION_NETWORKS,
+) -> "ibis.Table":
+    """The edges of ``networks`` (an engine expression over the ``coordination`` table) of the
+    account pairs that one of their edges may tie: :func:`tie_edges` without the sync chance test
+    (a superset of the tied pairs). :func:`cluster_accounts` gives the same clusters on these as on
+    every edge, since it drops the pairs no edge ties before anything else."""
+    import ibis
+
+    nets, conv = list(networks), list(conversation)
+    e = edges.filter(edges.network.isin(nets)) if nets else edges.filter(ibis.literal(False))
+    action = (e.network != "sync") & (e.weight >= min_acts) & (e.share >= min_share)
+    if conv:
+        action = action & ~e.network.isin(conv)
+    sync = (e.network == "sync") & (e.weight >= sync_weight)
+    keys = ["platform", "account_1", "account_2"]
+    tied = e.filter(action | sync).select(*keys).distinct()
+    return e.semi_join(tied, keys).select(
+        "platform", "network", "account_1", "account_2", "weight", "share", "post_ids", "actions_1", "actions_2")
+
+
 def sync_chance(edges: pd.DataFrame, bins: int) -> pd.Series:
     """P(K >= weight) for K ~ Poisson(actions_1 * actions_2 / bins): how likely two independent
     accounts with these many active bins share ``weight`` of ``bins`` bins by chance."""
