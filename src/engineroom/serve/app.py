@@ -32,6 +32,7 @@ import json
 import os
 import secrets
 import threading
+import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,7 +41,9 @@ from urllib.parse import urlencode
 
 import duckdb
 import jinja2
+import pandas as pd
 from fastapi import FastAPI, Request
+from markupsafe import Markup, escape
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -49,6 +52,7 @@ from ..corpus import Corpus
 from ..report.data import describe_evidence, post_ids_in
 from . import auth
 from .queue import DECISIONS, PAGE_SIZE, QUEUE_TABLE, ensure_queue, query_queue, queue_facets
+from . import snapshot
 from .highlight import evidence_summary, highlight
 from .reader import CorpusBusy, CorpusReader
 from .store import open_store
@@ -185,7 +189,11 @@ def _prepare(db: Path) -> None:
         return
     try:
         ensure_queue(corpus)
-        open_store(db, con=corpus.con).close()
+        store = open_store(db, con=corpus.con)
+        try:
+            snapshot.ensure_snapshot(corpus.con, store)
+        finally:
+            store.close()
     finally:
         corpus.close()
 
@@ -216,7 +224,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     limiter = auth.LoginLimiter(store, free=login_free_attempts, base=login_backoff)
     checking = threading.BoundedSemaphore(4)  # scrypt checks at once (each ~50 ms of one core)
     env = jinja2.Environment(loader=jinja2.PackageLoader("engineroom", "templates"), autoescape=True,
-                             undefined=jinja2.ChainableUndefined)
+                             undefined=jinja2.ChainableUndefined, auto_reload=False)
     env.filters.update(t=_fmt_time, n=_fmt_num, safe_url=_safe_url, evidence=describe_evidence)
     env.globals["qs"] = lambda **kw: urlencode({k: v for k, v in kw.items() if v not in (None, "")})
     env.globals["blur"] = blur_slurs
@@ -249,6 +257,48 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         if not facets:
             refresh_facets(cur)
         return facets
+
+    # each queue row's HTML, rendered once per row, state of its decision and version of the
+    # findings; the page URL and the CSRF token, the same in every row, are filled in per page
+    row_cache: dict = {}
+    here_mark, csrf_mark = "here" + secrets.token_hex(12), "csrf" + secrets.token_hex(12)
+
+    def queue_rows(rows: list[dict], group: bool, here: str, csrf: str) -> list[Markup]:
+        sig = snapshot.snapshot_signature(store)
+        if row_cache.get("__sig__") != sig or len(row_cache) > 50_000:
+            row_cache.clear()
+            row_cache["__sig__"] = sig
+        template = env.get_template("serve/_queue_row.html")
+        here_e, csrf_e = str(escape(here)), str(escape(csrf))
+        out = []
+        for r in rows:
+            key = (r["item_type"], r["platform"], r["item_id"], r["analysis"], r.get("review_id"), r.get("copies"), group)
+            html = row_cache.get(key)
+            if html is None:
+                html = row_cache[key] = template.render(r=r, f={"group": group}, here=here_mark, csrf=csrf_mark)
+            out.append(Markup(html.replace(here_mark, here_e).replace(csrf_mark, csrf_e)))
+        return out
+
+    snap: dict = {"checked": 0.0}  # facets and counts of the queue's copy in the review store
+
+    def read_queue(args: dict, page_size: int = PAGE_SIZE) -> tuple[list[dict], int, dict]:
+        """A queue page from the copy in the review store (:mod:`engineroom.serve.snapshot`); from
+        the corpus while there is no copy. At most every ``queue_recheck`` seconds the corpus is
+        opened, which copies the queue again if the findings changed."""
+        now = time.monotonic()
+        if now - snap["checked"] > queue_recheck:
+            snap["checked"] = now
+            with reader.cursor():
+                pass
+        sig = snapshot.snapshot_signature(store)
+        if sig is None:
+            with reader.cursor() as cur:
+                rows, total = query_queue(cur, count_cache=current_counts(), page_size=page_size, **args)
+                return rows, total, get_facets(cur)
+        if snap.get("sig") != sig:
+            snap.update(sig=sig, facets=snapshot.facets(store), counts={})
+        rows, total = snapshot.queue_page(store, page_size=page_size, counts=snap["counts"], **args)
+        return rows, total, snap["facets"]
 
     def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         s = getattr(request.state, "session", None)
@@ -360,9 +410,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                    item_type: str = "", status: str = "pending", page: str = "1", done: str = "", undone: str = "",
                    group: str = ""):
         args = _queue_args(analysis, community, narrative, item_type, status, page, group)
-        with reader.cursor() as cur:
-            rows, total = query_queue(cur, count_cache=current_counts(), **args)
-            fac = get_facets(cur)
+        rows, total, fac = read_queue(args)
         pages = max(1, -(-total // PAGE_SIZE))
         batch = None
         if done:
@@ -372,15 +420,17 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
             if ids and mine["who"] == request.state.session.username:
                 batch = {"id": done, "n": mine["n"], "decision": mine["decision"]}
         others = sessions.count(request.state.session.username) - 1
-        return render(request, "queue.html", rows=rows, total=total, pages=pages, f=args, facets=fac,
+        s = request.state.session
+        html = queue_rows(rows, bool(args["group"]), here=str(request.url.path) + (("?" + request.url.query) if request.url.query else ""),
+                          csrf=s.csrf if s else "")
+        return render(request, "queue.html", row_html=html, total=total, pages=pages, f=args, facets=fac,
                       batch=batch, undone=undone, others=others, bulk_max=BULK_MAX)
 
     @app.get("/api/queue")
     def api_queue(analysis: str = "", community: str = "", narrative: str = "", item_type: str = "",
                   status: str = "pending", page: str = "1", group: str = ""):
         args = _queue_args(analysis, community, narrative, item_type, status, page, group)
-        with reader.cursor() as cur:
-            rows, total = query_queue(cur, count_cache=current_counts(), **args)
+        rows, total, _ = read_queue(args)
         return JSONResponse(json.loads(json.dumps({"total": total, "page": args["page"], "items": rows}, default=str)))
 
     # -- item pages -------------------------------------------------------------------------
@@ -543,14 +593,20 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                       evidence=describe_evidence(members[0].get("evidence"), 600))
 
     # -- decisions ------------------------------------------------------------------------
-    def _check_item(cur, item_type: str, platform: str | None, item_id: str, analysis: str | None,
-                    decision: str, note: str) -> str | None:
+    def _check_form(item_type: str, platform: str | None, item_id: str, decision: str, note: str) -> str | None:
         if item_type not in ITEM_TYPES:
             return "unknown item type"
         if decision not in DECISIONS:
             return "decision is confirm, reject or escalate"
         if not item_id or len(item_id) > 300 or len(note) > 4000 or len(platform or "") > 100:
             return "bad item or note too long"
+        return None
+
+    def _check_item(cur, item_type: str, platform: str | None, item_id: str, analysis: str | None,
+                    decision: str, note: str) -> str | None:
+        err = _check_form(item_type, platform, item_id, decision, note)
+        if err:
+            return err
         if analysis:
             ok = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE} WHERE item_type = ? AND platform = coalesce(?, '') "
                              "AND item_id = ? AND analysis = ?", [item_type, platform, item_id, analysis]).fetchall()[0][0]
@@ -566,7 +622,26 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
     def _decide(session: auth.Session, items: list[dict], decision: str, note: str) -> tuple[str | None, str | None]:
         """Check ``items`` against the corpus, then store them as one batch: (error, batch id).
-        A decision on a group's lead is a decision on each of its near-identical copies too."""
+        A decision on a group's lead is a decision on each of its near-identical copies too.
+        Flags (items with an analysis) are checked against the queue's copy in the review store;
+        other items against the corpus."""
+        if snapshot.has_snapshot(store) and all(it.get("analysis") for it in items):
+            for it in items:
+                err = _check_form(it["item_type"], it.get("platform"), it["item_id"], decision, note)
+                if err:
+                    return err, None
+                if not snapshot.is_flagged(store, it["item_type"], it.get("platform"), it["item_id"], it["analysis"]):
+                    return "no such flagged item", None
+            leads = [it for it in items if it["item_type"] == "post"]
+            seen = {(it["item_type"], it.get("platform") or "", it["item_id"], it.get("analysis") or "") for it in items}
+            for t, p, i, a in snapshot.copies_of(store, leads) if leads else []:
+                if (t, p, i, a) not in seen:
+                    seen.add((t, p, i, a))
+                    items = items + [{"item_type": t, "platform": p or None, "item_id": i, "analysis": a}]
+            batch = uuid.uuid4().hex
+            store.record([dict(it, decision=decision, note=note) for it in items], session.username, batch)
+            counts.clear()
+            return None, batch
         with reader.cursor() as cur:
             for it in items:
                 err = _check_item(cur, it["item_type"], it.get("platform"), it["item_id"], it.get("analysis"),
@@ -627,8 +702,8 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                                form.get("item_type"), "pending", 1)
 
             def matching() -> tuple[list[dict], int]:
-                with reader.cursor() as cur:
-                    return query_queue(cur, page=1, page_size=BULK_MAX, **{k: v for k, v in args.items() if k != "page"})
+                rows, total, _ = read_queue(args, page_size=BULK_MAX)
+                return rows, total
 
             rows, total = await run_in_threadpool(matching)
             if total > BULK_MAX:
@@ -702,27 +777,59 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
     @app.get("/export/{name}")
     def export_file(request: Request, name: str, notifier_name: str = "", notifier_email: str = ""):
-        from .. import export as ex
-
         denied = require_admin(request)
         if denied:
             return denied
         stem, _, suffix = name.rpartition(".")
         if stem not in ("platform-report", "labels-posts", "labels-accounts", "dsa-notices") or suffix not in ("csv", "json"):
             return JSONResponse({"detail": "unknown export"}, status_code=404)
-        with reader.cursor() as cur:
-            view = _corpus_view(db, cur)
-            if stem == "platform-report":
-                df = ex.platform_report(view, store)
-            elif stem == "dsa-notices":
-                me = store.user(request.state.session.username) or {}
-                try:
-                    df = ex.dsa_notices(view, store, notifier_name or request.state.session.username,
-                                        notifier_email or me.get("email") or "")
-                except ValueError as exc:
-                    return render(request, "error.html", status=400, message=str(exc))
-            else:
-                df = ex.review_labels(view, "post" if stem == "labels-posts" else "account", store)
+        notifier = ("", "")
+        if stem == "dsa-notices":
+            me = store.user(request.state.session.username) or {}
+            notifier = (notifier_name or request.state.session.username, notifier_email or me.get("email") or "")
+        # one file per state of the decisions (and findings): built once, then served from memory
+        key = (name, store.state_version(), snapshot.snapshot_signature(store)) + notifier
+        hit = exports.get(key)
+        if hit is None:
+            try:
+                hit = build_export(stem, suffix, notifier)
+            except ValueError as exc:
+                return render(request, "error.html", status=400, message=str(exc))
+            if len(exports) >= 16:
+                exports.clear()
+            exports[key] = hit
+        data, media = hit
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
+        return Response(data, media_type=media,
+                        headers={"Content-Disposition": f'attachment; filename="{stem}-{stamp}.{suffix}"'})
+
+    exports: dict = {}
+
+    def build_export(stem: str, suffix: str, notifier: tuple[str, str]) -> tuple[bytes, str]:
+        """The bytes and media type of one export, from the queue's copy in the review store when
+        it holds every item decided, else from the corpus (read-only either way)."""
+        from .. import export as ex
+
+        df = None
+        if snapshot.has_snapshot(store):
+            if stem in ("platform-report", "dsa-notices"):
+                conf = snapshot.confirmed(store)
+                if conf is not None:
+                    df = ex.platform_report(None, store, confirmed=conf) if stem == "platform-report" else \
+                        ex.dsa_notices(None, store, *notifier, confirmed=conf)
+            elif stem == "labels-posts":
+                labels = snapshot.post_labels(store)
+                if labels is not None:
+                    df = pd.DataFrame(labels, columns=["text", "label"])
+        if df is None:
+            with reader.cursor() as cur:
+                view = _corpus_view(db, cur)
+                if stem == "platform-report":
+                    df = ex.platform_report(view, store)
+                elif stem == "dsa-notices":
+                    df = ex.dsa_notices(view, store, *notifier)
+                else:
+                    df = ex.review_labels(view, "post" if stem == "labels-posts" else "account", store)
         if suffix == "csv":
             data, media = ex.csv_bytes(df), "text/csv; charset=utf-8"
         elif stem == "dsa-notices":
@@ -730,9 +837,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         else:
             data = json.dumps(ex._records(df), ensure_ascii=False, indent=1).encode("utf-8")
             media = "application/json"
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
-        return Response(data, media_type=media,
-                        headers={"Content-Disposition": f'attachment; filename="{stem}-{stamp}.{suffix}"'})
+        return data, media
 
     return app
 
