@@ -761,3 +761,96 @@ def test_post_lookup_rows_point_at_the_posts_rows(db, app):
         assert h_ok
     finally:
         con.close()
+
+
+def test_queue_copy_answers_as_the_corpus_queue(db, app, client):
+    """The queue's copy in the review store gives the same pages, counts and decisions as the
+    corpus's review_queue, for every filter and status, after decisions."""
+    from engineroom.serve import snapshot
+
+    store = app.state.store
+    assert snapshot.has_snapshot(store)
+    for analysis in ("hate", "narratives", "accounts"):
+        fields = first_form(client.get(f"/queue?analysis={analysis}").text)
+        client.post("/review", data=fields | {"decision": "confirm"}, follow_redirects=False)
+    key = ("item_type", "platform", "item_id", "analysis", "score", "reason", "decision", "reviewer", "copies", "lead")
+    with app.state.reader.cursor() as cur:
+        for f in ({}, {"analysis": "hate"}, {"community": "1"}, {"narrative": "antisemitism_smear"},
+                  {"item_type": "account"}, {"analysis": "narratives", "community": "2"}):
+            for status in ("all", "pending", "confirm", "escalate"):
+                for page, size in ((1, 1000), (2, 3)):
+                    want, n_want = query_queue(cur, status=status, page=page, page_size=size, **f)
+                    got, n_got = snapshot.queue_page(store, status=status, page=page, page_size=size, counts={}, **f)
+                    assert n_got == n_want, (f, status)
+                    assert [tuple(r[k] for k in key) for r in got] == [tuple(r[k] for k in key) for r in want], (f, status)
+        groups = [r["dup_key"] for r in query_queue(cur, status="all", page_size=1000)[0] if r["copies"] > 1]
+        for g in groups[:3]:
+            want = query_queue(cur, status="all", group=g, page_size=100)[0]
+            got = snapshot.queue_page(store, status="all", group=g, page_size=100)[0]
+            assert [r["item_id"] for r in got] == [r["item_id"] for r in want]
+
+
+def test_a_decision_is_seen_at_once_by_another_worker(db, app, client):
+    """Two app instances on one corpus (as uvicorn's worker processes are): a decision taken
+    through one is in the other's queue page and counts at once, and so is its undo."""
+    other = TestClient(create_app(db))
+    assert login(other, "bob").status_code == 303
+    before = other.get("/api/queue?analysis=hate").json()
+    fields = first_form(client.get("/queue?analysis=hate").text, "hate")
+    r = client.post("/review", data=fields | {"decision": "reject", "note": "seen by the other"}, follow_redirects=False)
+    assert r.status_code == 303
+    after = other.get("/api/queue?analysis=hate").json()
+    assert after["total"] < before["total"]
+    assert fields["item_id"] not in [i["item_id"] for i in after["items"]]
+    rejected = other.get("/api/queue?analysis=hate&status=reject").json()
+    assert fields["item_id"] in [i["item_id"] for i in rejected["items"]]
+    batch = re.search(r"done=(\w+)", r.headers["location"]).group(1)
+    page = client.get("/queue?analysis=hate")
+    assert client.post("/undo", data={"csrf_token": csrf_of(page.text), "batch": batch},
+                       follow_redirects=False).status_code == 303
+    assert other.get("/api/queue?analysis=hate").json()["total"] == before["total"]
+
+
+def test_queue_copy_follows_the_findings(tmp_path):
+    """When the findings change, the copy is made again (and only then)."""
+    import pandas as pd
+
+    from engineroom.serve import snapshot
+
+    with engineroom.open(tmp_path / "s.duckdb") as c:
+        er_sample.build(c, n_accounts=10, n_posts=30, findings=False)
+        ensure_queue(c)
+        store = open_store(c.path, con=c.con)
+        assert snapshot.ensure_snapshot(c.con, store) and not snapshot.ensure_snapshot(c.con, store)
+        assert snapshot.queue_page(store, status="all")[1] == 0
+        c.write_table("hate", pd.DataFrame({"platform": ["twitter"], "post_id": [c.posts()["post_id"][0]],
+                                            "label": ["antisemitic"], "score": [0.9]}))
+        assert snapshot.ensure_snapshot(c.con, store) is False  # the corpus's queue is out of date: nothing to copy yet
+        ensure_queue(c)
+        assert snapshot.ensure_snapshot(c.con, store)
+        rows, total = snapshot.queue_page(store, status="all")
+        assert total == 1 and rows[0]["reason"] == "antisemitic"
+        assert snapshot.is_flagged(store, "post", "twitter", rows[0]["item_id"], "hate")
+        assert not snapshot.is_flagged(store, "post", "twitter", rows[0]["item_id"], "narratives")
+
+
+def test_exports_from_the_queue_copy_equal_the_corpus_exports(db, app, client):
+    import pandas as pd
+
+    from engineroom import export as ex
+    from engineroom.serve import snapshot
+
+    for analysis, decision in (("hate", "confirm"), ("hate", "reject"), ("accounts", "confirm"), ("narratives", "confirm")):
+        fields = first_form(client.get(f"/queue?analysis={analysis}").text, analysis)
+        client.post("/review", data=fields | {"decision": decision, "note": "=1+1 export check"}, follow_redirects=False)
+    store = app.state.store
+    with engineroom.open(db, read_only=True) as c:
+        want = ex.platform_report(c, store)
+        got = ex.platform_report(None, store, confirmed=snapshot.confirmed(store))
+        assert len(want) >= 3
+        pd.testing.assert_frame_equal(got, want)
+        want_labels = ex.review_labels(c, "post", store)
+        got_labels = pd.DataFrame(snapshot.post_labels(store), columns=["text", "label"])
+        assert len(want_labels) >= 2
+        pd.testing.assert_frame_equal(got_labels, want_labels, check_dtype=False)
+        assert ex.csv_bytes(got) == ex.csv_bytes(want)
