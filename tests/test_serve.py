@@ -854,3 +854,19 @@ def test_exports_from_the_queue_copy_equal_the_corpus_exports(db, app, client):
         assert len(want_labels) >= 2
         pd.testing.assert_frame_equal(got_labels, want_labels, check_dtype=False)
         assert ex.csv_bytes(got) == ex.csv_bytes(want)
+
+
+def test_item_pages_from_the_copy_equal_the_corpus_pages(db, app, client, monkeypatch):
+    """Post and account pages read from the copy in the review store show what the corpus shows."""
+    from engineroom.serve import snapshot
+
+    page = client.get("/queue?status=all").text + client.get("/queue?status=all&analysis=accounts").text
+    posts = list(dict.fromkeys(re.findall(r'href="(/post/[^"]+)"', page)))[:8]
+    accounts = list(dict.fromkeys(re.findall(r'href="(/account/[^"]+)"', page)))[:8]
+    assert posts and accounts
+    assert all(snapshot.post_page(app.state.store, *html.unescape(p).split("/")[2:4]) for p in posts[:3])
+    copied = {u: client.get(html.unescape(u)).text for u in posts + accounts}
+    monkeypatch.setattr(snapshot, "post_page", lambda *a: None)
+    monkeypatch.setattr(snapshot, "account_page", lambda *a: None)
+    for u, text in copied.items():
+        assert text == client.get(html.unescape(u)).text, u

@@ -439,7 +439,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
     def _flags(cur, item_type: str, platform: str | None, item_id: str) -> list[dict]:
         return _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE item_type = ? AND coalesce(platform, '') = coalesce(?, '') "
-                          "AND item_id = ? ORDER BY score DESC", [item_type, platform, item_id])
+                          "AND item_id = ? ORDER BY score DESC, qrank", [item_type, platform, item_id])
 
     def _post_by_rows(cur, platform: str, post_id: str):
         """(post, hate, narratives, flags) rows of a post through ``review_post_rows`` (row ids,
@@ -460,7 +460,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
         post = _rows(cur, "SELECT * EXCLUDE (extra) FROM posts WHERE rowid = ?", [int(post_row)])
         hate, narr = by_rows("hate", hate_rows), by_rows("narratives", narr_rows)
-        flags = by_rows(QUEUE_TABLE, queue_rows, "ORDER BY score DESC")
+        flags = by_rows(QUEUE_TABLE, queue_rows, "ORDER BY score DESC, qrank")
         rows = post + hate + narr
         if any(r.get("platform") != platform or r.get("post_id") != post_id for r in rows) or any(
                 f.get("item_id") != post_id for f in flags):
@@ -476,6 +476,20 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
     @app.get("/post/{platform}/{post_id:path}", response_class=HTMLResponse)
     def post_page(request: Request, platform: str, post_id: str):
+        copied = snapshot.post_page(store, platform, post_id) if snapshot.has_snapshot(store) else None
+        if copied is not None:  # a flagged post: everything from the copy in the review store
+            post, hate, narr = copied
+            flags = snapshot.flags_of(store, "post", platform, post_id)
+            author_page = snapshot.account_page(store, platform, post.get("account_id") or "")
+            author = author_page["account"] if author_page else None
+            if author is None and post.get("account_id"):
+                with reader.cursor() as cur:
+                    found = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
+                                  [platform, post["account_id"]])
+                    author = found[0] if found else None
+            evidence = [h.get("evidence") for h in hate] + [n.get("evidence") for n in narr] + [f.get("evidence") for f in flags]
+            return render(request, "post.html", post=post, author=author, hate=hate, narratives=narr, flags=flags,
+                          history=_history(None, "post", platform, post_id), evidence=evidence)
         with reader.cursor() as cur:
             found = _post_by_rows(cur, platform, post_id)
             if found is None:  # no lookup table (or it is out of date): compare every id
@@ -499,6 +513,18 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
     @app.get("/account/{platform}/{account_id:path}", response_class=HTMLResponse)
     def account_page(request: Request, platform: str, account_id: str):
+        copied = snapshot.account_page(store, platform, account_id) if snapshot.has_snapshot(store) else None
+        if copied is not None:  # an account the queue names: all but its timeline from the copy
+            with reader.cursor() as cur:
+                timeline = _timeline(cur, platform, account_id)
+            return render_account(request, platform, account_id, acc=copied["account"],
+                                  flags=snapshot.flags_of(store, "account", platform, account_id),
+                                  signals=copied["signals"] or [], er=copied["engine_room"] or [], timeline=timeline,
+                                  out_n=copied["neighbours_out"] or [], in_n=copied["neighbours_in"] or [],
+                                  coord=copied["coordination"] or [],
+                                  clusters=[{"cluster_id": c} for c in copied["clusters"] or []],
+                                  community=copied["community"],
+                                  post_flags=snapshot.post_flags_of_account(store, platform, account_id))
         with reader.cursor() as cur:
             acc = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
                         [platform, account_id])
@@ -509,27 +535,23 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                             [platform, account_id]) if _has(cur, "account_scores", "account_id") else []
             er = _rows(cur, "SELECT * FROM engine_room WHERE platform = ? AND account_id = ? ORDER BY score DESC",
                        [platform, account_id]) if _has(cur, "engine_room", "account_id") else []
-            timeline = _rows(cur, "SELECT post_id, created_at, kind, text, url, handle, label, score, "
-                                  "count(*) OVER () AS n_total FROM review_account_posts "
-                                  "WHERE h = hash(?::VARCHAR, ?::VARCHAR) AND platform = ? AND account_id = ? "
-                                  "ORDER BY created_at DESC LIMIT 100", [platform, account_id, platform, account_id])
-            n_posts = timeline[0]["n_total"] if timeline else 0
+            timeline = _timeline(cur, platform, account_id)
             out_n = _rows(cur, """SELECT o.kind, o.target AS other, coalesce(a.handle, o.target_handle) AS handle, o.n
                                   FROM (SELECT * FROM review_neighbours_out WHERE h = hash(?::VARCHAR, ?::VARCHAR)
-                                        AND platform = ? AND source_account_id = ? ORDER BY n DESC, target LIMIT 25) o
+                                        AND platform = ? AND source_account_id = ? ORDER BY n DESC, target, kind LIMIT 25) o
                                   LEFT JOIN accounts a ON a.platform = o.platform AND a.account_id = o.target
-                                  ORDER BY o.n DESC, o.target""", [platform, account_id, platform, account_id])
+                                  ORDER BY o.n DESC, o.target, o.kind""", [platform, account_id, platform, account_id])
             in_n = _rows(cur, """SELECT i.kind, i.source_account_id AS other, a.handle, i.n
                                  FROM (SELECT * FROM review_neighbours_in WHERE h = hash(?::VARCHAR, ?::VARCHAR)
-                                       AND platform = ? AND target = ? ORDER BY n DESC, source_account_id LIMIT 25) i
+                                       AND platform = ? AND target = ? ORDER BY n DESC, source_account_id, kind LIMIT 25) i
                                  LEFT JOIN accounts a ON a.platform = i.platform AND a.account_id = i.source_account_id
-                                 ORDER BY i.n DESC, i.source_account_id""", [platform, account_id, platform, account_id])
+                                 ORDER BY i.n DESC, i.source_account_id, i.kind""", [platform, account_id, platform, account_id])
             coord = _rows(cur, """SELECT c.network, CASE WHEN c.account_1 = ? THEN c.account_2 ELSE c.account_1 END AS other,
                                          c.weight, a.handle
                                   FROM coordination c LEFT JOIN accounts a ON a.platform = c.platform
                                        AND a.account_id = CASE WHEN c.account_1 = ? THEN c.account_2 ELSE c.account_1 END
                                   WHERE c.platform = ? AND (c.account_1 = ? OR c.account_2 = ?)
-                                  ORDER BY c.weight DESC LIMIT 25""",
+                                  ORDER BY c.weight DESC, other, c.network LIMIT 25""",
                           [account_id, account_id, platform, account_id, account_id]) \
                 if _has(cur, "coordination", "account_1", "account_2", "network", "weight") else []
             clusters = _rows(cur, "SELECT DISTINCT CAST(cluster_id AS VARCHAR) AS cluster_id FROM coordination_clusters "
@@ -541,8 +563,25 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                 "SELECT unnest(queue_rows) FROM review_account_posts WHERE h = hash(?::VARCHAR, ?::VARCHAR) "
                 "AND platform = ? AND account_id = ?", [platform, account_id, platform, account_id]).fetchall()]
             post_flags = _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE rowid IN ({', '.join(map(str, qrows))}) "
-                                    "ORDER BY score DESC LIMIT 30") if qrows else []
-            history = _history(cur, "account", platform, account_id)
+                                    "ORDER BY score DESC, qrank LIMIT 30") if qrows else []
+        return render_account(request, platform, account_id, acc=acc[0] if acc else None, flags=flags, signals=signals,
+                              er=er, timeline=timeline, out_n=out_n, in_n=in_n, coord=coord, clusters=clusters,
+                              community=community[0] if community else None, post_flags=post_flags)
+
+    def _timeline(cur, platform: str, account_id: str) -> list[dict]:
+        """The account's latest 100 posts (with ``n_total``, how many it has), through the table
+        sorted by a hash of the account."""
+        return _rows(cur, "SELECT post_id, created_at, kind, text, url, handle, label, score, "
+                          "count(*) OVER () AS n_total FROM review_account_posts "
+                          "WHERE h = hash(?::VARCHAR, ?::VARCHAR) AND platform = ? AND account_id = ? "
+                          "ORDER BY created_at DESC LIMIT 100", [platform, account_id, platform, account_id])
+
+    def render_account(request: Request, platform: str, account_id: str, acc, flags, signals, er, timeline, out_n, in_n,
+                       coord, clusters, community, post_flags) -> HTMLResponse:
+        if not acc and not flags:
+            return render(request, "error.html", status=404, message="No such account.")
+        n_posts = timeline[0]["n_total"] if timeline else 0
+        history = _history(None, "account", platform, account_id)
         signal_items, other_signals = [], []
         first = ("operation_score", "operation_label", "top_signals", "profile_score", "behaviour_score", "rule_score")
         for s in signals:
@@ -552,10 +591,10 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                 v = s[k]
                 item = (k, describe_evidence(v, 1000) if isinstance(v, str) and v[:1] in "[{" else _fmt_num(v))
                 (signal_items if k in first else other_signals).append(item)
-        return render(request, "account.html", platform=platform, account_id=account_id, acc=acc[0] if acc else None,
-                      flags=flags, signals=signal_items, other_signals=other_signals, engine_room=er, timeline=timeline, n_posts=n_posts,
-                      out_n=out_n, in_n=in_n, coord=coord, clusters=clusters,
-                      community=community[0] if community else None, post_flags=post_flags, history=history)
+        return render(request, "account.html", platform=platform, account_id=account_id, acc=acc,
+                      flags=flags, signals=signal_items, other_signals=other_signals, engine_room=er, timeline=timeline,
+                      n_posts=n_posts, out_n=out_n, in_n=in_n, coord=coord, clusters=clusters,
+                      community=community, post_flags=post_flags, history=history)
 
     @app.get("/cluster/{cluster_id:path}", response_class=HTMLResponse)
     def cluster_page(request: Request, cluster_id: str):

@@ -22,6 +22,7 @@ corpus is never written: the copy is read from it read-only.
 from __future__ import annotations
 
 import fcntl
+import json
 import sqlite3
 import uuid
 from datetime import datetime
@@ -36,6 +37,15 @@ QUEUE_COLUMNS = ("qrank", "item_type", "platform", "item_id", "analysis", "score
 #: columns added for exports (as :func:`engineroom.export._confirmed` reads them from the corpus)
 EXPORT_COLUMNS = ("post_id", "post_time", "text", "url", "x_account_id", "x_handle")
 PAGE_SIZE = 50
+#: the columns the post and account pages show (templates/serve/post.html, account.html)
+PAGE_COLUMNS = {
+    "posts": ("platform", "post_id", "account_id", "handle", "created_at", "text", "kind", "url", "like_count",
+              "retweet_count", "reply_count"),
+    "hate": ("label", "score", "hate_score", "category", "counter_speech", "evidence"),
+    "narratives": ("narrative", "kind", "score", "evidence"),
+    "accounts": ("platform", "account_id", "handle", "display_name", "bio", "location", "url", "created_at", "followers",
+                 "following", "posts_count"),
+}
 CHUNK = 20_000
 
 _DDL = f"""CREATE TABLE {{name}} (
@@ -93,6 +103,122 @@ def _select(con) -> str:
             + "ORDER BY q.qrank")
 
 
+def _has(f, table: str, *cols: str) -> bool:
+    return f.has(table, *cols)
+
+
+def _page_tables(con) -> list[tuple[str, str, str]]:
+    """(name, SQLite DDL, DuckDB SELECT) of the copies of item pages: ``post_pages`` (each flagged
+    post's row, its ``hate`` and ``narratives`` rows, as JSON) and ``account_pages`` (each account
+    the queue names: its row, signals, engine-room rows, community, clusters, its 25 strongest
+    coordination edges and neighbours each way, as JSON)."""
+    from ..report.data import Findings
+
+    f = Findings(con)
+    out = []
+    ids = "SELECT DISTINCT platform, item_id AS post_id FROM review_queue WHERE item_type = 'post'"
+    def shown(table: str, alias: str = "t") -> str:
+        """A struct of the columns a page shows (NULL for those the table lacks)."""
+        return "{" + ", ".join(f"'{c}': " + (f'{alias}."{c}"' if _has(f, table, c) else "NULL")
+                               for c in PAGE_COLUMNS[table]) + "}"
+
+    if _has(f, "posts", "post_id"):
+        def rows(table: str) -> tuple[str, str]:
+            if not _has(f, table, "platform", "post_id"):
+                return "", "NULL"
+            return (f"LEFT JOIN (SELECT platform, post_id, to_json(list({shown(table)})) AS j FROM {table} t "
+                    f"WHERE (platform, post_id) IN (SELECT nullif(platform, ''), post_id FROM ids) GROUP BY ALL) {table}_ "
+                    f"ON {table}_.platform = p.platform AND {table}_.post_id = p.post_id", f"{table}_.j")
+
+        hj, hc = rows("hate")
+        nj, nc = rows("narratives")
+        out.append(("post_pages",
+                    "CREATE TABLE {name} (platform TEXT, post_id TEXT, post TEXT, hate TEXT, narratives TEXT, "
+                    "PRIMARY KEY (platform, post_id)) WITHOUT ROWID",
+                    f"""WITH ids AS ({ids})
+                        SELECT i.platform, i.post_id, to_json({shown('posts', 'p')}), {hc}, {nc}
+                        FROM ids i JOIN posts p ON p.platform = nullif(i.platform, '') AND p.post_id = i.post_id
+                        {hj} {nj}"""))
+    if _has(f, "accounts", "account_id"):
+        joins, cols = [], []
+
+        def add(name: str, sql: str, col: str = "j") -> None:
+            joins.append(f"LEFT JOIN ({sql}) {name} ON {name}.platform = a.platform AND {name}.account_id = a.account_id")
+            cols.append(f"{name}.{col}")
+
+        def mine(table: str, key: str = "account_id") -> str:
+            return f"({key}) IN (SELECT account_id FROM ids)"
+
+        if _has(f, "account_scores", "platform", "account_id"):
+            add("sig", f"SELECT platform, account_id, to_json(list(t)) AS j FROM account_scores t WHERE {mine('account_scores')} GROUP BY ALL")
+        else:
+            cols.append("NULL")
+        if _has(f, "engine_room", "platform", "account_id", "score"):
+            add("er", f"SELECT platform, account_id, to_json(list(t ORDER BY t.score DESC)) AS j FROM engine_room t "
+                      f"WHERE {mine('engine_room')} GROUP BY ALL")
+        else:
+            cols.append("NULL")
+        if _has(f, "graph_nodes", "platform", "account_id", "community", "pagerank"):
+            add("g", "SELECT platform, account_id, to_json({'community': any_value(community), 'pagerank': any_value(pagerank)}) "
+                     f"AS j FROM graph_nodes WHERE {mine('graph_nodes')} GROUP BY ALL")
+        else:
+            cols.append("NULL")
+        if _has(f, "coordination_clusters", "platform", "cluster_id", "account_id"):
+            add("cl", "SELECT platform, account_id, to_json(list(DISTINCT CAST(cluster_id AS VARCHAR) ORDER BY "
+                      f"CAST(cluster_id AS VARCHAR))) AS j FROM coordination_clusters WHERE {mine('coordination_clusters')} GROUP BY ALL")
+        else:
+            cols.append("NULL")
+        if _has(f, "coordination", "platform", "account_1", "account_2", "network", "weight"):
+            add("co", """SELECT platform, account_id, to_json(list({'network': network, 'other': other, 'weight': weight,
+                                'handle': handle} ORDER BY weight DESC, other, network)) AS j
+                         FROM (SELECT e.*, o.handle FROM (
+                               SELECT platform, account_1 AS account_id, account_2 AS other, network, weight FROM coordination
+                               UNION ALL SELECT platform, account_2, account_1, network, weight FROM coordination) e
+                               LEFT JOIN accounts o ON o.platform = e.platform AND o.account_id = e.other
+                               WHERE e.account_id IN (SELECT account_id FROM ids)
+                               QUALIFY row_number() OVER (PARTITION BY e.platform, e.account_id ORDER BY e.weight DESC, e.other, e.network) <= 25)
+                         GROUP BY ALL""")
+        else:
+            cols.append("NULL")
+        for name, table, key, other, hcol in (("nout", "review_neighbours_out", "source_account_id", "target",
+                                               "coalesce(o.handle, t.target_handle)"),
+                                              ("nin", "review_neighbours_in", "target", "source_account_id", "o.handle")):
+            if _has(f, table, "platform", key, other, "kind", "n"):
+                add(name, f"""SELECT platform, account_id, to_json(list({{'kind': kind, 'other': other, 'handle': handle,
+                                     'n': n}} ORDER BY n DESC, other, kind)) AS j
+                              FROM (SELECT t.platform, t.{key} AS account_id, t.{other} AS other, t.kind, t.n, {hcol} AS handle
+                                    FROM {table} t LEFT JOIN accounts o ON o.platform = t.platform AND o.account_id = t.{other}
+                                    WHERE t.{key} IN (SELECT account_id FROM ids)
+                                    QUALIFY row_number() OVER (PARTITION BY t.platform, t.{key} ORDER BY t.n DESC, t.{other}, t.kind) <= 25)
+                              GROUP BY ALL""")
+            else:
+                cols.append("NULL")
+        out.append(("account_pages",
+                    "CREATE TABLE {name} (platform TEXT, account_id TEXT, account TEXT, signals TEXT, engine_room TEXT, "
+                    "community TEXT, clusters TEXT, coordination TEXT, neighbours_out TEXT, neighbours_in TEXT, "
+                    "PRIMARY KEY (platform, account_id)) WITHOUT ROWID",
+                    f"""WITH ids AS (SELECT DISTINCT account_id FROM review_queue WHERE account_id IS NOT NULL
+                                     UNION SELECT DISTINCT item_id FROM review_queue WHERE item_type = 'account')
+                        SELECT a.platform, a.account_id, to_json({shown('accounts', 'a')}),
+                               {', '.join(cols)}
+                        FROM (SELECT * FROM accounts WHERE account_id IN (SELECT account_id FROM ids)) a
+                        {' '.join(joins)}"""))
+    return out
+
+
+def _copy(con, store: ReviewStore, sql: str, table: str, ncols: int) -> int:
+    res = con.execute(sql)
+    n = 0
+    marks = ", ".join("?" * ncols)
+    while True:
+        chunk = res.fetchmany(CHUNK)
+        if not chunk:
+            return n
+        with store.write() as c:
+            c.executemany(f"INSERT INTO {table} VALUES ({marks})", chunk)
+        n += len(chunk)
+
+
 def copy_snapshot(con, store: ReviewStore, signature: str) -> int:
     """Copy the corpus's ``review_queue`` (DuckDB connection ``con``, read-only is enough) into
     ``store`` as :data:`TABLE`; returns the number of rows. Written in chunks under a new name
@@ -102,16 +228,13 @@ def copy_snapshot(con, store: ReviewStore, signature: str) -> int:
     with store.write() as c:
         c.execute(f"DROP TABLE IF EXISTS {new}")
         c.execute(_DDL.format(name=new))
-    res = con.execute(_select(con))
-    n = 0
-    marks = ", ".join("?" * (len(QUEUE_COLUMNS) + len(EXPORT_COLUMNS)))
-    while True:
-        chunk = res.fetchmany(CHUNK)
-        if not chunk:
-            break
+    n = _copy(con, store, _select(con), new, len(QUEUE_COLUMNS) + len(EXPORT_COLUMNS))
+    pages = _page_tables(con)
+    for name, ddl, sql in pages:
         with store.write() as c:
-            c.executemany(f"INSERT INTO {new} VALUES ({marks})", chunk)
-        n += len(chunk)
+            c.execute(f"DROP TABLE IF EXISTS {name}_new")
+            c.execute(ddl.format(name=name + "_new"))
+        _copy(con, store, sql, name + "_new", ddl.count(" TEXT"))
     tag = uuid.uuid4().hex[:8]  # index names stay with the table when it is renamed: new ones per copy
     with store.write() as c:
         for ddl in _INDEXES:
@@ -119,6 +242,10 @@ def copy_snapshot(con, store: ReviewStore, signature: str) -> int:
     with store.write() as c:
         c.execute(f"DROP TABLE IF EXISTS {TABLE}")
         c.execute(f"ALTER TABLE {new} RENAME TO {TABLE}")
+        for name in ("post_pages", "account_pages"):
+            c.execute(f"DROP TABLE IF EXISTS {name}")
+        for name, _ddl, _sql in pages:
+            c.execute(f"ALTER TABLE {name}_new RENAME TO {name}")
         c.execute("INSERT OR REPLACE INTO meta VALUES ('queue_signature', ?)", [signature])
         c.execute("INSERT OR REPLACE INTO meta VALUES ('queue_copied_at', ?)", [datetime.now().isoformat(timespec="seconds")])
     db.execute("ANALYZE")
@@ -269,14 +396,47 @@ def flags_of(store: ReviewStore, item_type: str, platform: str | None, item_id: 
     """The queue rows of one item, highest score first."""
     return _dicts(store.con().execute(
         f"SELECT {', '.join(QUEUE_COLUMNS[1:])} FROM {TABLE} WHERE item_type = ? AND platform = ? AND item_id = ? "
-        "ORDER BY score DESC", [item_type, platform or "", item_id]))
+        "ORDER BY score DESC, qrank", [item_type, platform or "", item_id]))
 
 
 def post_flags_of_account(store: ReviewStore, platform: str | None, account_id: str, limit: int = 30) -> list[dict]:
     """The flagged posts of one account, highest score first."""
     return _dicts(store.con().execute(
         f"SELECT {', '.join(QUEUE_COLUMNS[1:])} FROM {TABLE} WHERE account_id = ? AND item_type = 'post' "
-        "AND platform = ? ORDER BY score DESC LIMIT ?", [account_id, platform or "", int(limit)]))
+        "AND platform = ? ORDER BY score DESC, qrank LIMIT ?", [account_id, platform or "", int(limit)]))
+
+
+def _json(v: str | None) -> Any:
+    return json.loads(v) if v else None
+
+
+def post_page(store: ReviewStore, platform: str, post_id: str) -> tuple[dict, list[dict], list[dict]] | None:
+    """(post row, its hate rows, its narratives rows) of a flagged post from the copy, or None
+    when the post is not in it (then the page reads the corpus)."""
+    try:
+        r = store.con().execute("SELECT post, hate, narratives FROM post_pages WHERE platform = ? AND post_id = ?",
+                                [platform or "", post_id]).fetchone()
+    except sqlite3.OperationalError:  # no copy of item pages
+        return None
+    if r is None:
+        return None
+    return _json(r[0]), _json(r[1]) or [], _json(r[2]) or []
+
+
+def account_page(store: ReviewStore, platform: str, account_id: str) -> dict | None:
+    """What an account page shows of an account the queue names, from the copy (keys: account,
+    signals, engine_room, community, clusters, coordination, neighbours_out, neighbours_in), or
+    None when it is not in the copy (then the page reads the corpus)."""
+    try:
+        cur = store.con().execute("SELECT * FROM account_pages WHERE platform = ? AND account_id = ?",
+                                  [platform or "", account_id])
+    except sqlite3.OperationalError:
+        return None
+    r = cur.fetchone()
+    if r is None:
+        return None
+    names = [d[0] for d in cur.description]
+    return {k: (_json(v) if k not in ("platform", "account_id") else v) for k, v in zip(names, r)}
 
 
 # -- exports --------------------------------------------------------------------------------
