@@ -239,9 +239,17 @@ def copy_snapshot(con, store: ReviewStore, signature: str) -> int:
     with store.write() as c:
         for ddl in _INDEXES:
             c.execute(ddl.format(name=new).replace(f"INDEX {new}_", f"INDEX {TABLE}_{tag}_"))
+    with store.write() as c:  # flags per filter combination, so that counting never scans the queue
+        c.execute("DROP TABLE IF EXISTS queue_counts_new")
+        c.execute(f"""CREATE TABLE queue_counts_new AS SELECT analysis, community, narrative, item_type, count(*) AS n
+                      FROM {new} WHERE lead GROUP BY 1, 2, 3, 4""")
+    fac = json.dumps(facets(store, new))
     with store.write() as c:
         c.execute(f"DROP TABLE IF EXISTS {TABLE}")
         c.execute(f"ALTER TABLE {new} RENAME TO {TABLE}")
+        c.execute("DROP TABLE IF EXISTS queue_counts")
+        c.execute("ALTER TABLE queue_counts_new RENAME TO queue_counts")
+        c.execute("INSERT OR REPLACE INTO meta VALUES ('queue_facets', ?)", [fac])
         for name in ("post_pages", "account_pages"):
             c.execute(f"DROP TABLE IF EXISTS {name}")
         for name, _ddl, _sql in pages:
@@ -340,7 +348,11 @@ def _count(store: ReviewStore, where: list[str], params: list, status: str, coun
         counts["__sig__"] = sig[0]
     n_all = counts.get(("all",) + key)
     if n_all is None:
-        n_all = int(db.execute(f"SELECT count(*) FROM {TABLE} q WHERE {cond}", params).fetchone()[0])
+        if key[4] is None and key[5] is None:  # no account or group: from the counts per filter combination
+            n_all = int(db.execute(f"SELECT coalesce(sum(n), 0) FROM queue_counts q WHERE {cond.replace('q.lead', 'TRUE')}",
+                                   params).fetchone()[0])
+        else:
+            n_all = int(db.execute(f"SELECT count(*) FROM {TABLE} q WHERE {cond}", params).fetchone()[0])
         counts[("all",) + key] = n_all
     if status == "all":
         return n_all
@@ -358,16 +370,22 @@ def _count(store: ReviewStore, where: list[str], params: list, status: str, coun
     return int(decided[1].get(status, 0))
 
 
-def facets(store: ReviewStore) -> dict[str, list[str]]:
-    """Values offered by the queue's filters (analyses, narratives, the largest communities)."""
+def facets(store: ReviewStore, table: str | None = None) -> dict[str, list[str]]:
+    """Values offered by the queue's filters (analyses, narratives, the largest communities):
+    kept in the store's meta when the copy is made (``table``: count them in that table)."""
+    if table is None:
+        kept = store.meta("queue_facets")
+        if kept:
+            return json.loads(kept)
+        table = TABLE
     db = store.con()
     return {
-        "analysis": [r[0] for r in db.execute(f"SELECT DISTINCT analysis FROM {TABLE} ORDER BY 1")],
-        "narrative": [r[0] for r in db.execute(f"SELECT DISTINCT narrative FROM {TABLE} WHERE lead AND narrative IS NOT NULL "
+        "analysis": [r[0] for r in db.execute(f"SELECT DISTINCT analysis FROM {table} ORDER BY 1")],
+        "narrative": [r[0] for r in db.execute(f"SELECT DISTINCT narrative FROM {table} WHERE narrative IS NOT NULL "
                                                "ORDER BY 1 LIMIT 200")],
-        "community": [r[0] for r in db.execute(f"SELECT community FROM {TABLE} WHERE community IS NOT NULL GROUP BY 1 "
+        "community": [r[0] for r in db.execute(f"SELECT community FROM {table} WHERE community IS NOT NULL GROUP BY 1 "
                                                "ORDER BY count(*) DESC, 1 LIMIT 100")],
-        "item_type": [r[0] for r in db.execute(f"SELECT DISTINCT item_type FROM {TABLE} WHERE lead ORDER BY 1")],
+        "item_type": [r[0] for r in db.execute(f"SELECT DISTINCT item_type FROM {table} ORDER BY 1")],
     }
 
 
