@@ -358,8 +358,9 @@ def _count(store: ReviewStore, where: list[str], params: list, status: str, coun
         return n_all
     decided = counts.get(("decided",) + key)
     if decided is None or decided[0] != sig[1]:
-        by = dict(db.execute(f"SELECT r.decision, count(*) FROM review_state r CROSS JOIN {TABLE} q ON {_STATE_JOIN} "
-                             f"WHERE {cond} GROUP BY r.decision", params).fetchall())
+        # a correlated EXISTS: a join lets SQLite build a Bloom filter over the whole queue first
+        by = dict(db.execute(f"SELECT r.decision, count(*) FROM review_state r WHERE EXISTS (SELECT 1 FROM {TABLE} q "
+                             f"WHERE {_STATE_JOIN} AND {cond}) GROUP BY r.decision", params).fetchall())
         decided = (sig[1], by)
         if len(counts) > 20_000:
             counts.clear()
