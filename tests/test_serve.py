@@ -870,3 +870,31 @@ def test_item_pages_from_the_copy_equal_the_corpus_pages(db, app, client, monkey
     monkeypatch.setattr(snapshot, "account_page", lambda *a: None)
     for u, text in copied.items():
         assert text == client.get(html.unescape(u)).text, u
+
+
+def test_queue_rows_written_without_jinja_equal_the_template(db, app, client):
+    """serve/rows.py writes each queue row as templates/serve/_queue_row.html does (hostile
+    posts, decided rows, groups, accounts and clusters included)."""
+    from engineroom.serve import snapshot
+    from engineroom.serve.rows import queue_row
+
+    store = app.state.store
+    fields = first_form(client.get("/queue?analysis=hate").text, "hate")
+    client.post("/review", data=fields | {"decision": "escalate", "note": "<b>x</b>"}, follow_redirects=False)
+    rows = snapshot.queue_page(store, status="all", page_size=1000)[0]
+    rows += snapshot.queue_page(store, status="escalate", page_size=1000)[0]
+    assert {r["item_type"] for r in rows} >= {"post", "account", "cluster"} and any(r["decision"] for r in rows)
+    assert any((r["copies"] or 0) > 1 for r in rows) and any("<" in (r["snippet"] or "") for r in rows)
+    env = app.state.templates
+    template = env.get_template("serve/_queue_row.html")
+    from engineroom.serve.app import _fmt_num, _fmt_time
+
+    def norm(h: str) -> str:
+        return re.sub(r"\s+", " ", h).strip()
+
+    for group in (False, True):
+        for r in rows:
+            want = template.render(r=r, f={"group": group}, here="/queue?a=1&b=<x>", csrf="tok\"en")
+            got = queue_row(r, group, "/queue?a=1&b=<x>", "tok\"en", _fmt_num, _fmt_time, env.filters["highlight"],
+                            env.filters["evidence_line"])
+            assert norm(got) == norm(want), r["item_id"]

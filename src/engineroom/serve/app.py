@@ -55,6 +55,7 @@ from .queue import DECISIONS, PAGE_SIZE, QUEUE_TABLE, ensure_queue, query_queue,
 from . import snapshot
 from .highlight import evidence_summary, highlight
 from .reader import CorpusBusy, CorpusReader
+from .rows import queue_row
 from .store import open_store
 
 PKG = Path(__file__).resolve().parents[1]
@@ -234,6 +235,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
     app = FastAPI(title="engineroom review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store, app.state.reader, app.state.sessions, app.state.limiter = store, reader, sessions, limiter
+    app.state.templates = env
     facets: dict = {}
     counts: dict = {}  # cached queue counts per filter, for one version of the decisions
 
@@ -258,8 +260,9 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
             refresh_facets(cur)
         return facets
 
-    # each queue row's HTML, rendered once per row, state of its decision and version of the
-    # findings; the page URL and the CSRF token, the same in every row, are filled in per page
+    # each queue row's HTML (serve/rows.py, as templates/serve/_queue_row.html), rendered once per
+    # row, state of its decision and version of the findings; the page URL and the CSRF token,
+    # the same in every row, are filled in per page
     row_cache: dict = {}
     here_mark, csrf_mark = "here" + secrets.token_hex(12), "csrf" + secrets.token_hex(12)
 
@@ -268,14 +271,14 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         if row_cache.get("__sig__") != sig or len(row_cache) > 50_000:
             row_cache.clear()
             row_cache["__sig__"] = sig
-        template = env.get_template("serve/_queue_row.html")
         here_e, csrf_e = str(escape(here)), str(escape(csrf))
         out = []
         for r in rows:
             key = (r["item_type"], r["platform"], r["item_id"], r["analysis"], r.get("review_id"), r.get("copies"), group)
             html = row_cache.get(key)
             if html is None:
-                html = row_cache[key] = template.render(r=r, f={"group": group}, here=here_mark, csrf=csrf_mark)
+                html = row_cache[key] = queue_row(r, group, here_mark, csrf_mark, _fmt_num, _fmt_time,
+                                                  env.filters["highlight"], env.filters["evidence_line"])
             out.append(Markup(html.replace(here_mark, here_e).replace(csrf_mark, csrf_e)))
         return out
 
