@@ -245,11 +245,15 @@ def copy_snapshot(con, store: ReviewStore, signature: str) -> int:
                       FROM {new} WHERE lead GROUP BY 1, 2, 3, 4""")
     fac = json.dumps(facets(store, new))
     with store.write() as c:
+        for stmt in _DECIDED_COUNTS[:2]:  # the triggers name the copy: gone before it is swapped
+            c.execute(stmt)
         c.execute(f"DROP TABLE IF EXISTS {TABLE}")
         c.execute(f"ALTER TABLE {new} RENAME TO {TABLE}")
         c.execute("DROP TABLE IF EXISTS queue_counts")
         c.execute("ALTER TABLE queue_counts_new RENAME TO queue_counts")
         c.execute("INSERT OR REPLACE INTO meta VALUES ('queue_facets', ?)", [fac])
+        for stmt in _DECIDED_COUNTS[2:]:
+            c.execute(stmt)
         for name in ("post_pages", "account_pages"):
             c.execute(f"DROP TABLE IF EXISTS {name}")
         for name, _ddl, _sql in pages:
@@ -258,6 +262,30 @@ def copy_snapshot(con, store: ReviewStore, signature: str) -> int:
         c.execute("INSERT OR REPLACE INTO meta VALUES ('queue_copied_at', ?)", [datetime.now().isoformat(timespec="seconds")])
     db.execute("ANALYZE")
     return n
+
+
+_KEY = "ifnull(q.analysis, ''), ifnull(q.community, ''), ifnull(q.narrative, ''), q.item_type"
+_MATCH = "q.item_type = {r}.item_type AND q.platform = {r}.platform AND q.item_id = {r}.item_id AND q.analysis = {r}.analysis AND q.lead"
+#: ``decided_counts``: the decisions in force per filter combination (NULL filter values as ''),
+#: kept by triggers on ``review_state`` in every transaction that changes it (the store's
+#: connections set ``recursive_triggers`` so that a REPLACE counts as a delete and an insert),
+#: so that "to review" counts cost one small query however many decisions there are
+_DECIDED_COUNTS = (
+    "DROP TRIGGER IF EXISTS decided_counts_insert",
+    "DROP TRIGGER IF EXISTS decided_counts_delete",
+    "DROP TABLE IF EXISTS decided_counts",
+    """CREATE TABLE decided_counts (analysis TEXT NOT NULL, community TEXT NOT NULL, narrative TEXT NOT NULL,
+       item_type TEXT NOT NULL, decision TEXT NOT NULL, n INTEGER NOT NULL,
+       PRIMARY KEY (analysis, community, narrative, item_type, decision))""",
+    f"""INSERT INTO decided_counts SELECT {_KEY}, r.decision, count(*) FROM review_state r
+        JOIN {TABLE} q ON {_MATCH.format(r='r')} GROUP BY 1, 2, 3, 4, 5""",
+    f"""CREATE TRIGGER decided_counts_insert AFTER INSERT ON review_state BEGIN
+        INSERT INTO decided_counts SELECT {_KEY}, NEW.decision, 1 FROM {TABLE} q WHERE {_MATCH.format(r='NEW')}
+        ON CONFLICT DO UPDATE SET n = n + 1; END""",
+    f"""CREATE TRIGGER decided_counts_delete AFTER DELETE ON review_state BEGIN
+        UPDATE decided_counts SET n = n - 1 WHERE (analysis, community, narrative, item_type, decision) =
+            (SELECT {_KEY}, OLD.decision FROM {TABLE} q WHERE {_MATCH.format(r='OLD')}); END""",
+)
 
 
 def ensure_snapshot(con, store: ReviewStore) -> bool:
@@ -358,9 +386,16 @@ def _count(store: ReviewStore, where: list[str], params: list, status: str, coun
         return n_all
     decided = counts.get(("decided",) + key)
     if decided is None or decided[0] != sig[1]:
-        # a correlated EXISTS: a join lets SQLite build a Bloom filter over the whole queue first
-        by = dict(db.execute(f"SELECT r.decision, count(*) FROM review_state r WHERE EXISTS (SELECT 1 FROM {TABLE} q "
-                             f"WHERE {_STATE_JOIN} AND {cond}) GROUP BY r.decision", params).fetchall())
+        by = None
+        if key[4] is None and key[5] is None:  # no account or group: from the counts the triggers keep
+            try:
+                by = dict(db.execute(f"SELECT decision, sum(n) FROM decided_counts q WHERE {cond.replace('q.lead', 'TRUE')} "
+                                     "GROUP BY decision", params).fetchall())
+            except sqlite3.OperationalError:  # a copy made before decided_counts existed
+                by = None
+        if by is None:  # a correlated EXISTS: a join lets SQLite build a Bloom filter over the whole queue first
+            by = dict(db.execute(f"SELECT r.decision, count(*) FROM review_state r WHERE EXISTS (SELECT 1 FROM {TABLE} q "
+                                 f"WHERE {_STATE_JOIN} AND {cond}) GROUP BY r.decision", params).fetchall())
         decided = (sig[1], by)
         if len(counts) > 20_000:
             counts.clear()
