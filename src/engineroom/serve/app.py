@@ -110,7 +110,11 @@ class Guard:
         token = cookies.get(SESSION_COOKIE)
         session = None
         if token and not path.startswith("/static/"):
-            session = await run_in_threadpool(self.sessions.get, token)  # SQLite: off the event loop
+            # a read of the WAL store never waits for a writer: on the event loop; the idle clock,
+            # written every few seconds per session, goes to a thread (a write may wait)
+            session, touch = self.sessions.peek(token)
+            if touch:
+                session = await run_in_threadpool(self.sessions.get, token)
         scope.setdefault("state", {})["session"] = session
         if session is None and not (path in PUBLIC_PATHS or path.startswith("/static/")):
             dest = headers.get(b"sec-fetch-dest", b"document").decode("latin-1")
@@ -408,12 +412,21 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         return dict(analysis=analysis or None, community=community or None, narrative=narrative or None,
                     item_type=item_type, status=status, page=page, group=group)
 
+    def reads_corpus() -> bool:
+        """Whether the next queue read opens the corpus (no copy yet, or time to look for new findings)."""
+        return time.monotonic() - snap["checked"] > queue_recheck or snapshot.snapshot_signature(store) is None
+
     @app.get("/queue", response_class=HTMLResponse)
-    def queue_page(request: Request, analysis: str = "", community: str = "", narrative: str = "",
-                   item_type: str = "", status: str = "pending", page: str = "1", done: str = "", undone: str = "",
-                   group: str = ""):
+    async def queue_page(request: Request, analysis: str = "", community: str = "", narrative: str = "",
+                         item_type: str = "", status: str = "pending", page: str = "1", done: str = "", undone: str = "",
+                         group: str = ""):
+        """A queue page: from the copy in the review store (reads that never wait, a few ms of
+        CPU) on the event loop, saving two thread hand-overs; in a thread when it opens the corpus."""
         args = _queue_args(analysis, community, narrative, item_type, status, page, group)
-        rows, total, fac = read_queue(args)
+        if reads_corpus():
+            rows, total, fac = await run_in_threadpool(read_queue, args)
+        else:
+            rows, total, fac = read_queue(args)
         pages = max(1, -(-total // PAGE_SIZE))
         batch = None
         if done:
@@ -478,21 +491,28 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                           "WHERE post_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY created_at", [ids])
 
     @app.get("/post/{platform}/{post_id:path}", response_class=HTMLResponse)
-    def post_page(request: Request, platform: str, post_id: str):
+    async def post_page(request: Request, platform: str, post_id: str):
+        """A flagged post's page from the copy in the review store, on the event loop (reads that
+        never wait); any other post's from the corpus, in a thread."""
         copied = snapshot.post_page(store, platform, post_id) if snapshot.has_snapshot(store) else None
-        if copied is not None:  # a flagged post: everything from the copy in the review store
+        if copied is not None:
             post, hate, narr = copied
             flags = snapshot.flags_of(store, "post", platform, post_id)
             author_page = snapshot.account_page(store, platform, post.get("account_id") or "")
             author = author_page["account"] if author_page else None
             if author is None and post.get("account_id"):
-                with reader.cursor() as cur:
-                    found = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
-                                  [platform, post["account_id"]])
-                    author = found[0] if found else None
+                def lookup():
+                    with reader.cursor() as cur:
+                        return _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
+                                     [platform, post["account_id"]])
+                found = await run_in_threadpool(lookup)
+                author = found[0] if found else None
             evidence = [h.get("evidence") for h in hate] + [n.get("evidence") for n in narr] + [f.get("evidence") for f in flags]
             return render(request, "post.html", post=post, author=author, hate=hate, narratives=narr, flags=flags,
                           history=_history(None, "post", platform, post_id), evidence=evidence)
+        return await run_in_threadpool(post_page_from_corpus, request, platform, post_id)
+
+    def post_page_from_corpus(request: Request, platform: str, post_id: str):
         with reader.cursor() as cur:
             found = _post_by_rows(cur, platform, post_id)
             if found is None:  # no lookup table (or it is out of date): compare every id
@@ -723,8 +743,12 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         bad = require_csrf(request, form.get("csrf_token"))
         if bad:
             return bad
-        err, batch = await run_in_threadpool(_decide, request.state.session, [_item_of(form.get)],
-                                             str(form.get("decision", "")), str(form.get("note", "")).strip())
+        item = _item_of(form.get)
+        args = (request.state.session, [item], str(form.get("decision", "")), str(form.get("note", "")).strip())
+        if item["analysis"] and snapshot.has_snapshot(store):  # the copy and one short write: on the event loop
+            err, batch = _decide(*args)
+        else:
+            err, batch = await run_in_threadpool(_decide, *args)
         if err:
             return render(request, "error.html", status=400, message=err)
         return RedirectResponse(_with(str(form.get("next", "")), done=batch), status_code=303)
@@ -818,7 +842,9 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         return render(request, "export.html", counts=counts_, email=me.get("email") or "")
 
     @app.get("/export/{name}")
-    def export_file(request: Request, name: str, notifier_name: str = "", notifier_email: str = ""):
+    async def export_file(request: Request, name: str, notifier_name: str = "", notifier_email: str = ""):
+        """An export (admins): served from memory when the decisions have not changed since it
+        was built, else built in a thread."""
         denied = require_admin(request)
         if denied:
             return denied
@@ -834,7 +860,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         hit = exports.get(key)
         if hit is None:
             try:
-                hit = build_export(stem, suffix, notifier)
+                hit = await run_in_threadpool(build_export, stem, suffix, notifier)
             except ValueError as exc:
                 return render(request, "error.html", status=400, message=str(exc))
             if len(exports) >= 16:
