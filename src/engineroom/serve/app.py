@@ -412,21 +412,15 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         return dict(analysis=analysis or None, community=community or None, narrative=narrative or None,
                     item_type=item_type, status=status, page=page, group=group)
 
-    def reads_corpus() -> bool:
-        """Whether the next queue read opens the corpus (no copy yet, or time to look for new findings)."""
-        return time.monotonic() - snap["checked"] > queue_recheck or snapshot.snapshot_signature(store) is None
-
     @app.get("/queue", response_class=HTMLResponse)
     async def queue_page(request: Request, analysis: str = "", community: str = "", narrative: str = "",
                          item_type: str = "", status: str = "pending", page: str = "1", done: str = "", undone: str = "",
                          group: str = ""):
-        """A queue page: from the copy in the review store (reads that never wait, a few ms of
-        CPU) on the event loop, saving two thread hand-overs; in a thread when it opens the corpus."""
+        """A queue page, read in a thread (measured on the loaded 2-core development host: the
+        same handlers run on the event loop cost a little less CPU but served a third fewer
+        requests, with a worse tail; benchmarks/RESULTS.md)."""
         args = _queue_args(analysis, community, narrative, item_type, status, page, group)
-        if reads_corpus():
-            rows, total, fac = await run_in_threadpool(read_queue, args)
-        else:
-            rows, total, fac = read_queue(args)
+        rows, total, fac = await run_in_threadpool(read_queue, args)
         pages = max(1, -(-total // PAGE_SIZE))
         batch = None
         if done:
@@ -491,9 +485,8 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                           "WHERE post_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY created_at", [ids])
 
     @app.get("/post/{platform}/{post_id:path}", response_class=HTMLResponse)
-    async def post_page(request: Request, platform: str, post_id: str):
-        """A flagged post's page from the copy in the review store, on the event loop (reads that
-        never wait); any other post's from the corpus, in a thread."""
+    def post_page(request: Request, platform: str, post_id: str):
+        """A flagged post's page from the copy in the review store; any other post's from the corpus."""
         copied = snapshot.post_page(store, platform, post_id) if snapshot.has_snapshot(store) else None
         if copied is not None:
             post, hate, narr = copied
@@ -501,18 +494,13 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
             author_page = snapshot.account_page(store, platform, post.get("account_id") or "")
             author = author_page["account"] if author_page else None
             if author is None and post.get("account_id"):
-                def lookup():
-                    with reader.cursor() as cur:
-                        return _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
-                                     [platform, post["account_id"]])
-                found = await run_in_threadpool(lookup)
+                with reader.cursor() as cur:
+                    found = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
+                                  [platform, post["account_id"]])
                 author = found[0] if found else None
             evidence = [h.get("evidence") for h in hate] + [n.get("evidence") for n in narr] + [f.get("evidence") for f in flags]
             return render(request, "post.html", post=post, author=author, hate=hate, narratives=narr, flags=flags,
                           history=_history(None, "post", platform, post_id), evidence=evidence)
-        return await run_in_threadpool(post_page_from_corpus, request, platform, post_id)
-
-    def post_page_from_corpus(request: Request, platform: str, post_id: str):
         with reader.cursor() as cur:
             found = _post_by_rows(cur, platform, post_id)
             if found is None:  # no lookup table (or it is out of date): compare every id
@@ -743,12 +731,8 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         bad = require_csrf(request, form.get("csrf_token"))
         if bad:
             return bad
-        item = _item_of(form.get)
-        args = (request.state.session, [item], str(form.get("decision", "")), str(form.get("note", "")).strip())
-        if item["analysis"] and snapshot.has_snapshot(store):  # the copy and one short write: on the event loop
-            err, batch = _decide(*args)
-        else:
-            err, batch = await run_in_threadpool(_decide, *args)
+        err, batch = await run_in_threadpool(_decide, request.state.session, [_item_of(form.get)],
+                                             str(form.get("decision", "")), str(form.get("note", "")).strip())
         if err:
             return render(request, "error.html", status=400, message=err)
         return RedirectResponse(_with(str(form.get("next", "")), done=batch), status_code=303)
