@@ -6,9 +6,12 @@
    of realistic size (hate labels for every post, narrative matches, engine room, account scores,
    communities, coordination clusters), inserted directly with SQL: the point is the app, not
    the analyses.
-2. Adds one user per reviewer (admins, so that they may download exports) and starts the real
-   app with ``engineroom serve`` (uvicorn) in its own process on a free port of 127.0.0.1.
-3. Runs ``--reviewers`` concurrent reviewers (each its own user and login session) for
+2. Builds the review queue and the app's copy of it in the review store when they are missing
+   or out of date (``queue_build_s``, ``queue_copy_s``), adds one user per reviewer (admins, so
+   that they may download exports) and starts the real app with ``engineroom serve`` (uvicorn)
+   in its own process on a free port of 127.0.0.1.
+3. Runs ``--reviewers`` concurrent reviewers (each its own user, login session and keep-alive
+   connection, through :class:`Client`, a light HTTP client: cookies, CSRF tokens, status codes) for
    ``--seconds``, without think time by default (``--think`` seconds between requests, uniform
    0.5x-1.5x): 60% queue pages (random filter of analysis / community / narrative / status and a
    random page of the first 20), 10% post pages, 10% account pages, 15% decisions (POST /review
@@ -357,6 +360,7 @@ def main() -> None:
         build_corpus(db, args.posts, args.seed)
     import engineroom
     from engineroom.serve.auth import add_user
+    from engineroom.serve import snapshot
     from engineroom.serve.queue import ensure_queue, queue_facets
     from engineroom.serve.store import open_store
 
@@ -368,6 +372,9 @@ def main() -> None:
         n_posts = c.con.execute("SELECT count(*) FROM posts").fetchall()[0][0]
         n_queue = c.con.execute("SELECT count(*) FROM review_queue").fetchall()[0][0]
         store = open_store(db, con=c.con)
+        t = time.time()  # the app's copy of the queue in the review store (else the server makes it at start)
+        snapshot.ensure_snapshot(c.con, store)
+        copy_s = time.time() - t
     for i in range(args.reviewers):
         if store.user(user_name(i)) is None:
             add_user(store, user_name(i), PASSWORD, is_admin=True)
@@ -429,7 +436,8 @@ def main() -> None:
         "refused_but_stored": sum(t in stored for t in decisions["refused"]),
         "rows_written": sum(r for _, r, _ in stored.values()),
     }
-    result.update(workers=args.workers, posts=n_posts, queue_rows=n_queue, queue_build_s=round(queue_build_s, 2), reviewers=args.reviewers,
+    result.update(workers=args.workers, posts=n_posts, queue_rows=n_queue, queue_build_s=round(queue_build_s, 2), queue_copy_s=round(copy_s, 1),
+                  reviewers=args.reviewers,
                   think_s=args.think, cpus=os.cpu_count())
     a, d = result.get("all", {}), result["decisions"]
     kinds = "; ".join(f"{k} n={v['n']} p50={v['p50_ms']}ms p99={v['p99_ms']}ms" for k, v in result.items()
