@@ -863,6 +863,10 @@ def test_exports_from_the_queue_copy_equal_the_corpus_exports(db, app, client):
         assert len(want_labels) >= 2
         pd.testing.assert_frame_equal(got_labels, want_labels, check_dtype=False)
         assert ex.csv_bytes(got) == ex.csv_bytes(want)
+        # the app's downloads, assembled row by row, equal the whole file built from the corpus
+        assert client.get("/export/platform-report.csv").content == ex.csv_bytes(want)
+        assert client.get("/export/platform-report.json").json() == ex._records(want)
+        assert client.get("/export/labels-posts.csv").content == ex.csv_bytes(want_labels)
 
 
 def test_item_pages_from_the_copy_equal_the_corpus_pages(db, app, client, monkeypatch):
