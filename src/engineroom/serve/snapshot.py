@@ -499,18 +499,36 @@ def _ts(v: str | None) -> datetime | None:
     return datetime.fromisoformat(v) if v else None
 
 
-def confirmed(store: ReviewStore) -> list[dict] | None:
+def confirmed_ids(store: ReviewStore) -> list[str] | None:
+    """The review ids of the confirmed flags, in the order :func:`confirmed` gives them; None when
+    a confirmed item is not in the copy."""
+    ids = store.con().execute(
+        f"""SELECT r.review_id, q.qrank FROM review_state r LEFT JOIN {TABLE} q ON {_STATE_JOIN}
+            WHERE r.decision = 'confirm' ORDER BY r.decided_at, r.review_id""").fetchall()
+    return None if any(q is None for _, q in ids) else [i for i, _ in ids]
+
+
+def confirmed(store: ReviewStore, review_ids: list[str] | None = None) -> list[dict] | None:
     """The confirmed flags with what the corpus knows of them, as
     :func:`engineroom.export._confirmed` gives them, from the copy; None when a confirmed item
-    is not in the copy (a decision on an item without an analysis: then ask the corpus)."""
+    is not in the copy (a decision on an item without an analysis: then ask the corpus).
+    ``review_ids``: only these decisions."""
     db = store.con()
+    only = ""
+    if review_ids is not None:
+        if not review_ids:
+            return []
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_reviews (review_id TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM temp.wanted_reviews")
+        db.executemany("INSERT OR IGNORE INTO temp.wanted_reviews VALUES (?)", [(i,) for i in review_ids])
+        only = "AND r.review_id IN (SELECT review_id FROM temp.wanted_reviews)"
     rows = _dicts(db.execute(
         f"""SELECT r.item_type, nullif(r.platform, '') AS platform, r.item_id, nullif(r.analysis, '') AS analysis,
                    r.decision, r.reviewer, r.decided_at, r.note, r.review_id, q.qrank AS _found,
                    q.reason, q.category, q.evidence, q.narrative, q.x_account_id AS account_id, q.x_handle AS handle,
                    q.post_id, q.post_time, q.text, q.url
             FROM review_state r LEFT JOIN {TABLE} q ON {_STATE_JOIN}
-            WHERE r.decision = 'confirm' ORDER BY r.decided_at, r.review_id"""))
+            WHERE r.decision = 'confirm' {only} ORDER BY r.decided_at, r.review_id"""))
     for r in rows:
         if r.pop("_found") is None:
             return None
