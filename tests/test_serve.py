@@ -600,14 +600,16 @@ def test_command_line_works_while_the_app_runs(tmp_path):
         with engineroom.open(db, read_only=True) as c:  # the classifier's labels now, not the sample's
             flagged = c.con.execute("SELECT count(*) FROM hate WHERE label IN ('antisemitic', 'other_hate')").fetchall()[0][0]
         assert alice.get("/api/queue?analysis=hate&status=all").json()["total"] == flagged  # queue rebuilt
-        # while a writer holds the corpus: the app says so (503), a command says so in one line
+        # while a writer holds the corpus: pages that need it say so (503), a command says so in one line
         holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom engineroom.corpus import Corpus\n"
                                    "c = Corpus(sys.argv[1])\nprint('holding', flush=True)\ntime.sleep(60)", str(db)],
                                   stdout=subprocess.PIPE, text=True, env=env)
         assert holder.stdout.readline().strip() == "holding"
         time.sleep(1.5)
-        busy = alice.get("/queue")
-        assert busy.status_code == 503 and "being changed" in busy.text
+        queue = alice.get("/queue")  # the queue is served from its copy in the review store
+        assert queue.status_code == 200
+        busy = alice.get(html.unescape(re.search(r'href="(/account/[^"]+)"', queue.text).group(1)))
+        assert busy.status_code == 503 and "being changed" in busy.text  # an account's timeline needs the corpus
         assert alice.get("/reviews").status_code == 200  # the audit log needs no corpus
         r = cli("export", "platform-report", "--out", str(tmp_path / "pr2.csv"))
         lines = [x for x in r.stderr.splitlines() if x.strip()]

@@ -187,7 +187,23 @@ def _prepare(db: Path) -> None:
     older corpus kept inside DuckDB into the review store (a short read-write opening; skipped
     when a writer holds the corpus: the reader rebuilds the queue once it can)."""
     from ..corpus import CorpusLocked
+    from .queue import queue_is_current
 
+    try:  # usually all is current: a read-only look, which holds no lock other processes notice
+        ro = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        ro = None
+    if ro is not None:
+        try:
+            if queue_is_current(ro):
+                store = open_store(db, con=ro)
+                try:
+                    snapshot.ensure_snapshot(ro, store)
+                finally:
+                    store.close()
+                return
+        finally:
+            ro.close()
     try:
         corpus = Corpus(db)
     except (CorpusLocked, duckdb.ConnectionException):  # held by a writer, or open in this process already
@@ -295,8 +311,12 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         now = time.monotonic()
         if now - snap["checked"] > queue_recheck:
             snap["checked"] = now
-            with reader.cursor():
-                pass
+            try:
+                with reader.cursor():
+                    pass
+            except CorpusBusy:  # a command is writing the corpus: the copy serves meanwhile
+                if snapshot.snapshot_signature(store) is None:
+                    raise
         sig = snapshot.snapshot_signature(store)
         if sig is None:
             with reader.cursor() as cur:
