@@ -48,6 +48,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from .. import findings
 from ..corpus import Corpus
 from ..report.data import describe_evidence, post_ids_in
 from . import auth
@@ -143,6 +144,7 @@ def _rows(cur, sql: str, params: list | None = None) -> list[dict]:
 
 
 def _has(cur, table: str, *cols: str) -> bool:
+    """Whether the app's own table ``table`` (not a findings table) exists with ``cols``."""
     got = {r[0] for r in cur.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?",
         [table]).fetchall()}
@@ -464,6 +466,11 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         return JSONResponse(json.loads(json.dumps({"total": total, "page": args["page"], "items": rows}, default=str)))
 
     # -- item pages -------------------------------------------------------------------------
+    def _found(cur, table: str) -> bool:
+        """Whether the analysis that writes findings table ``table`` has run (then the table has
+        its declared columns: :mod:`engineroom.findings`)."""
+        return findings.exists(_corpus_view(db, cur), table)
+
     def _history(cur, item_type: str, platform: str | None, item_id: str) -> list[dict]:
         return store.log(item=(item_type, platform, item_id), limit=200)
 
@@ -526,9 +533,9 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
             if found is None:  # no lookup table (or it is out of date): compare every id
                 post = _rows(cur, "SELECT * EXCLUDE (extra) FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id])
                 hate = _rows(cur, "SELECT * FROM hate WHERE platform = ? AND post_id = ?", [platform, post_id]) \
-                    if _has(cur, "hate", "post_id") else []
+                    if _found(cur, "hate") else []
                 narr = _rows(cur, "SELECT * FROM narratives WHERE platform = ? AND post_id = ?", [platform, post_id]) \
-                    if _has(cur, "narratives", "post_id") else []
+                    if _found(cur, "narratives") else []
                 flags = _flags(cur, "post", platform, post_id)
             else:
                 post, hate, narr, flags = found
@@ -563,9 +570,9 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
             if not acc and not flags:
                 return render(request, "error.html", status=404, message="No such account.")
             signals = _rows(cur, "SELECT * FROM account_scores WHERE platform = ? AND account_id = ?",
-                            [platform, account_id]) if _has(cur, "account_scores", "account_id") else []
+                            [platform, account_id]) if _found(cur, "account_scores") else []
             er = _rows(cur, "SELECT * FROM engine_room WHERE platform = ? AND account_id = ? ORDER BY score DESC",
-                       [platform, account_id]) if _has(cur, "engine_room", "account_id") else []
+                       [platform, account_id]) if _found(cur, "engine_room") else []
             timeline = _timeline(cur, platform, account_id)
             out_n = _rows(cur, """SELECT o.kind, o.target AS other, coalesce(a.handle, o.target_handle) AS handle, o.n
                                   FROM (SELECT * FROM review_neighbours_out WHERE h = hash(?::VARCHAR, ?::VARCHAR)
@@ -584,12 +591,12 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                                   WHERE c.platform = ? AND (c.account_1 = ? OR c.account_2 = ?)
                                   ORDER BY c.weight DESC, other, c.network LIMIT 25""",
                           [account_id, account_id, platform, account_id, account_id]) \
-                if _has(cur, "coordination", "account_1", "account_2", "network", "weight") else []
+                if _found(cur, "coordination") else []
             clusters = _rows(cur, "SELECT DISTINCT CAST(cluster_id AS VARCHAR) AS cluster_id FROM coordination_clusters "
                                   "WHERE account_id = ? ORDER BY 1", [account_id]) \
-                if _has(cur, "coordination_clusters", "cluster_id", "account_id") else []
+                if _found(cur, "coordination_clusters") else []
             community = _rows(cur, "SELECT community, pagerank FROM graph_nodes WHERE platform = ? AND account_id = ?",
-                              [platform, account_id]) if _has(cur, "graph_nodes", "community", "pagerank") else []
+                              [platform, account_id]) if _found(cur, "graph_nodes") else []
             qrows = [int(r[0]) for r in cur.execute(
                 "SELECT unnest(queue_rows) FROM review_account_posts WHERE h = hash(?::VARCHAR, ?::VARCHAR) "
                 "AND platform = ? AND account_id = ?", [platform, account_id, platform, account_id]).fetchall()]
@@ -630,7 +637,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     @app.get("/cluster/{cluster_id:path}", response_class=HTMLResponse)
     def cluster_page(request: Request, cluster_id: str):
         with reader.cursor() as cur:
-            if not _has(cur, "coordination_clusters", "cluster_id", "account_id"):
+            if not _found(cur, "coordination_clusters"):
                 return render(request, "error.html", status=404, message="No coordination clusters in this corpus.")
             members = _rows(cur, """SELECT m.*, a.handle AS account_handle, a.display_name, a.followers
                                     FROM (SELECT * FROM coordination_clusters WHERE CAST(cluster_id AS VARCHAR) = ?) m
@@ -648,7 +655,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                                   WHERE c.account_1 IN (SELECT unnest(?::VARCHAR[]))
                                     AND c.account_2 IN (SELECT unnest(?::VARCHAR[]))
                                   ORDER BY c.weight DESC LIMIT 60""", [ids, ids]) \
-                if _has(cur, "coordination", "account_1", "account_2", "network", "weight", "post_ids") else []
+                if _found(cur, "coordination") else []
             pids: list[str] = []
             for e in edges:
                 pids += post_ids_in(e.get("post_ids"), 10)
