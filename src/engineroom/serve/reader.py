@@ -31,6 +31,16 @@ import pyarrow as pa
 from .store import DECISIONS_RELATION, STATE_SCHEMA, ReviewStore, register_decisions, state_table  # noqa: F401
 
 
+def corpus_view(path: Path, cur):
+    """A read-only :class:`engineroom.corpus.Corpus` whose queries go through ``cur`` (library
+    functions take a Corpus)."""
+    from ..corpus import Corpus
+
+    view = Corpus.__new__(Corpus)
+    view.path, view.read_only, view.con = path, True, cur
+    return view
+
+
 class CorpusBusy(RuntimeError):
     """The corpus file is held by a writing process (one line: who, and what to do)."""
 
