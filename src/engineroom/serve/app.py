@@ -24,6 +24,11 @@ changes anything.
 
 Roles: every user decides; only ``admin`` users download exports (``engineroom users add NAME
 --admin``).
+
+Modules: this one builds the app (middleware, queue, item pages, decisions); the login routes are
+in :mod:`engineroom.serve.login`, the downloads in :mod:`engineroom.serve.exports`; queue pages,
+decisions, flagged items' pages and exports read the copy in the review store
+(:mod:`engineroom.serve.snapshot`), queue rows are written by :mod:`engineroom.serve.rows`.
 """
 
 from __future__ import annotations
@@ -31,7 +36,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import threading
 import time
 import uuid
 from datetime import datetime
@@ -53,14 +57,13 @@ from ..report.data import describe_evidence, post_ids_in
 from . import auth, snapshot
 from .exports import add_export_routes
 from .highlight import evidence_summary, highlight
+from .login import SESSION_COOKIE, _safe_next, add_login_routes
 from .queue import DECISIONS, PAGE_SIZE, QUEUE_TABLE, ensure_queue, query_queue, queue_facets
 from .reader import CorpusBusy, CorpusReader, corpus_view
 from .rows import queue_row
 from .store import open_store
 
 PKG = Path(__file__).resolve().parents[1]
-SESSION_COOKIE = "er_session"
-LOGIN_CSRF_COOKIE = "er_login_csrf"
 ITEM_TYPES = ("post", "account", "cluster")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; connect-src 'self'")
@@ -146,11 +149,6 @@ def _has(cur, table: str, *cols: str) -> bool:
     return bool(got) and all(c in got for c in cols)
 
 
-def _safe_next(target: str | None, default: str = "/queue") -> str:
-    """A local path to go back to after a form (never another site)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or "\n" in target:
-        return default
-    return target
 
 
 def _safe_url(url: Any) -> str | None:
@@ -216,12 +214,6 @@ def _prepare(db: Path) -> None:
         corpus.close()
 
 
-def _login_token(value: str | None) -> str:
-    """The browser's login-form token when it has a well-formed one, else a new one: every login
-    page (a second tab, the back button, the browser's own requests) keeps the same token."""
-    if value and 40 <= len(value) <= 64 and all(c.isalnum() or c in "-_" for c in value):
-        return value
-    return secrets.token_urlsafe(32)
 
 
 def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max_age: float = 8 * 3600,
@@ -240,7 +232,6 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     reader = CorpusReader(db, store, linger=linger, max_readers=pool_size, recheck=queue_recheck)
     sessions = auth.SessionStore(store, idle_timeout=session_idle, max_age=session_max_age)
     limiter = auth.LoginLimiter(store, free=login_free_attempts, base=login_backoff)
-    checking = threading.BoundedSemaphore(4)  # scrypt checks at once (each ~50 ms of one core)
     env = jinja2.Environment(loader=jinja2.PackageLoader("engineroom", "templates"), autoescape=True,
                              undefined=jinja2.ChainableUndefined, auto_reload=False)
     env.filters.update(t=_fmt_time, n=_fmt_num, safe_url=_safe_url, evidence=describe_evidence)
@@ -357,61 +348,8 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                           message="Exports are for admins (engineroom users add NAME --admin).")
         return None
 
-    # -- login / logout ---------------------------------------------------------------------
-    @app.get("/favicon.ico")
-    def favicon():
-        return Response(status_code=204, headers={"Cache-Control": "max-age=86400"})
-
-    def login_page(request: Request, error: str = "", status: int = 200, next_: str = "/queue") -> HTMLResponse:
-        token = _login_token(request.cookies.get(LOGIN_CSRF_COOKIE))
-        resp = render(request, "login.html", status=status, error=error, login_csrf=token, next=_safe_next(next_))
-        resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login",
-                        secure=request.url.scheme == "https", max_age=8 * 3600)
-        return resp
-
-    @app.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request, next: str = "/queue"):
-        if request.state.session is not None:  # logged in already (the back button, a second tab)
-            return RedirectResponse(_safe_next(next), status_code=303)
-        return login_page(request, next_=next)
-
-    @app.post("/login")
-    async def login(request: Request):
-        form = await request.form()
-        name, password = str(form.get("username", ""))[:64], str(form.get("password", ""))[:1024]
-        nxt = str(form.get("next", ""))
-        cookie, field = request.cookies.get(LOGIN_CSRF_COOKIE), str(form.get("csrf_token", ""))
-        if not cookie or not field or not secrets.compare_digest(cookie, field):
-            return login_page(request, "The login form had expired: please log in again.", 403, nxt)
-        wait = await run_in_threadpool(limiter.begin, name)  # counted now, before the password is checked
-        if wait > 0:
-            resp = login_page(request, f"Too many failed logins for {name}: try again in {int(wait) + 1} s.", 429, nxt)
-            resp.headers["Retry-After"] = str(int(wait) + 1)
-            return resp
-        def check():
-            with checking:
-                return auth.check_login(store, name, password)
-
-        user = await run_in_threadpool(check)
-        if user is None:
-            return login_page(request, "Wrong user name or password.", 401, nxt)
-        await run_in_threadpool(limiter.succeeded, name)
-        token, _ = await run_in_threadpool(sessions.create, user["username"])
-        resp = RedirectResponse(_safe_next(nxt), status_code=303)
-        resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",
-                        secure=request.url.scheme == "https", max_age=int(session_max_age))
-        return resp
-
-    @app.post("/logout")
-    async def logout(request: Request):
-        form = await request.form()
-        bad = require_csrf(request, form.get("csrf_token"))
-        if bad:
-            return bad
-        sessions.end(request.cookies.get(SESSION_COOKIE))
-        resp = RedirectResponse("/login", status_code=303)
-        resp.delete_cookie(SESSION_COOKIE, path="/")
-        return resp
+    # -- login / logout: serve/login.py ----------------------------------------------------------
+    add_login_routes(app, store, sessions, limiter, render, require_csrf, session_max_age)
 
     # -- queue ------------------------------------------------------------------------------
     @app.get("/")
