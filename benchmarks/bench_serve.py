@@ -6,9 +6,12 @@
    of realistic size (hate labels for every post, narrative matches, engine room, account scores,
    communities, coordination clusters), inserted directly with SQL: the point is the app, not
    the analyses.
-2. Adds one user per reviewer (admins, so that they may download exports) and starts the real
-   app with ``engineroom serve`` (uvicorn) in its own process on a free port of 127.0.0.1.
-3. Runs ``--reviewers`` concurrent reviewers (each its own user and login session) for
+2. Builds the review queue and the app's copy of it in the review store when they are missing
+   or out of date (``queue_build_s``, ``queue_copy_s``), adds one user per reviewer (admins, so
+   that they may download exports) and starts the real app with ``engineroom serve`` (uvicorn)
+   in its own process on a free port of 127.0.0.1.
+3. Runs ``--reviewers`` concurrent reviewers (each its own user, login session and keep-alive
+   connection, through :class:`Client`, a light HTTP client: cookies, CSRF tokens, status codes) for
    ``--seconds``, without think time by default (``--think`` seconds between requests, uniform
    0.5x-1.5x): 60% queue pages (random filter of analysis / community / narrative / status and a
    random page of the first 20), 10% post pages, 10% account pages, 15% decisions (POST /review
@@ -132,18 +135,97 @@ def user_name(i: int) -> str:
     return f"loadtest{i:03d}"
 
 
-async def log_in(client, base: str, user: str) -> bool:
-    page = await client.get(base + "/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    r = await client.post(base + "/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
-    return r.status_code in (200, 303) and "/login" not in str(r.url)
+class Client:
+    """A light HTTP/1.1 client for one reviewer: one keep-alive connection, a cookie jar,
+    form posts, no redirects followed. (httpx costs about a millisecond of CPU per request,
+    which on a small machine the load generator takes from the server it measures.)"""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.cookies: dict[str, str] = {}
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.last = 0.0
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
+
+    async def _send(self, method: str, target: str, body: bytes, ctype: str | None):
+        if self.writer is None or time.monotonic() - self.last > 3:  # the server closes idle connections
+            await self.close()
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = [f"{method} {target} HTTP/1.1", f"Host: {self.host}:{self.port}", "Accept: text/html"]
+        if self.cookies:
+            head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        if ctype:
+            head.append(f"Content-Type: {ctype}")
+        if body or method == "POST":
+            head.append(f"Content-Length: {len(body)}")
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        await self.writer.drain()
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers: dict[str, list[str]] = {}
+        for line in lines[1:]:
+            if ":" in line:
+                k, v = line.split(":", 1)
+                headers.setdefault(k.strip().lower(), []).append(v.strip())
+        if "content-length" in headers:
+            data = await self.reader.readexactly(int(headers["content-length"][0]))
+        elif "chunked" in ",".join(headers.get("transfer-encoding", [])):
+            parts = []
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                parts.append(await self.reader.readexactly(size + 2))
+                if size == 0:
+                    break
+            data = b"".join(p[:-2] for p in parts)
+        else:
+            data = b""
+        for c in headers.get("set-cookie", []):
+            name, _, rest = c.partition("=")
+            value = rest.split(";", 1)[0]
+            if "max-age=0" in rest.lower().replace(" ", "") or not value.strip('"'):
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        if "close" in ",".join(headers.get("connection", [])).lower():
+            await self.close()
+        self.last = time.monotonic()
+        return status, headers, data
+
+    async def request(self, method: str, path: str, params: dict | None = None, form: dict | None = None):
+        """(status, headers, body text). A GET on a connection the server had closed is sent
+        again once; a POST never is (it might have been applied)."""
+        from urllib.parse import urlencode
+
+        target = path + ("?" + urlencode(params) if params else "")
+        body = urlencode(form).encode() if form is not None else b""
+        ctype = "application/x-www-form-urlencoded" if form is not None else None
+        try:
+            status, headers, data = await self._send(method, target, body, ctype)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            await self.close()
+            if method != "GET":
+                raise
+            status, headers, data = await self._send(method, target, body, ctype)
+        return status, headers, data.decode("utf-8", "replace")
 
 
-async def reviewer(client, base: str, facets: dict, until: float, think: float, rng: random.Random,
+async def log_in(client: Client, user: str) -> bool:
+    _, _, page = await client.request("GET", "/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    status, headers, _ = await client.request("POST", "/login", form={"username": user, "password": PASSWORD,
+                                                                      "csrf_token": token, "next": "/queue"})
+    return status == 303 and "/login" not in headers.get("location", [""])[0] and "er_session" in client.cookies
+
+
+async def reviewer(client: Client, facets: dict, until: float, think: float, rng: random.Random,
                    lat: dict[str, list[float]], errors: list[str], decisions: dict[str, list[str]]) -> None:
     import uuid
-
-    import httpx
 
     csrf = None
     await asyncio.sleep(rng.uniform(0, think))  # reviewers do not all start in the same millisecond
@@ -163,49 +245,50 @@ async def reviewer(client, base: str, facets: dict, until: float, think: float, 
                 kind = "review"
                 item = rng.choice(last_items)
                 token = "load " + uuid.uuid4().hex
-                r = await client.post(base + "/review", data={
+                status, _, text = await client.request("POST", "/review", form={
                     "csrf_token": csrf, "item_type": item[0], "platform": item[1], "item_id": item[2],
                     "analysis": item[3], "decision": rng.choice(["confirm", "reject", "escalate"]),
-                    "note": token, "next": "/queue"}, follow_redirects=False)
-                ok = r.status_code == 303
+                    "note": token, "next": "/queue"})
+                ok = status == 303
                 decisions["accepted" if ok else "refused"].append(token)
             elif roll < 0.20:
                 kind = "export"
-                r = await client.get(base + "/export/" + rng.choice(["platform-report.csv", "platform-report.json",
-                                                                     "labels-posts.csv"]))
-                ok = r.status_code == 200
+                status, _, text = await client.request("GET", "/export/" + rng.choice(
+                    ["platform-report.csv", "platform-report.json", "labels-posts.csv"]))
+                ok = status == 200
             elif roll < 0.30 and last_accounts:
                 kind = "account"
-                r = await client.get(base + "/account/twitter/" + rng.choice(last_accounts))
-                ok = r.status_code == 200
+                status, _, text = await client.request("GET", "/account/twitter/" + rng.choice(last_accounts))
+                ok = status == 200
             elif roll < 0.40 and last_posts:
                 kind = "post"
-                r = await client.get(base + "/post/twitter/" + rng.choice(last_posts))
-                ok = r.status_code == 200
+                status, _, text = await client.request("GET", "/post/twitter/" + rng.choice(last_posts))
+                ok = status == 200
             else:
                 kind = "queue"
-                r = await client.get(base + "/queue", params=params)
-                ok = r.status_code == 200
+                status, _, text = await client.request("GET", "/queue", params=params)
+                ok = status == 200
                 if ok:
-                    m = re.search(r'name="csrf_token" value="([^"]+)"', r.text)
+                    m = re.search(r'name="csrf_token" value="([^"]+)"', text)
                     csrf = m.group(1) if m else csrf
                     forms = re.findall(r'name="item_type" value="([^"]*)">\s*<input type="hidden" name="platform" value="([^"]*)">'
                                        r'\s*<input type="hidden" name="item_id" value="([^"]*)">\s*'
-                                       r'<input type="hidden" name="analysis" value="([^"]*)">', r.text)
+                                       r'<input type="hidden" name="analysis" value="([^"]*)">', text)
                     if forms:
                         last_items[:] = forms[:10]
-                    accs = re.findall(r'href="/account/twitter/([^"/?]+)"', r.text)
+                    accs = re.findall(r'href="/account/twitter/([^"/?]+)"', text)
                     if accs:
                         last_accounts[:] = accs[:10]
-                    posts = re.findall(r'href="/post/twitter/([^"/?]+)"', r.text)
+                    posts = re.findall(r'href="/post/twitter/([^"/?]+)"', text)
                     if posts:
                         last_posts[:] = posts[:10]
             dt = time.perf_counter() - t
             lat.setdefault(kind, []).append(dt)
             if not ok:
-                errors.append(f"{kind} {r.status_code}")
-        except httpx.HTTPError as exc:  # pragma: no cover - counted, not raised
+                errors.append(f"{kind} {status}")
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:  # counted, not raised
             errors.append(f"{type(exc).__name__}: {exc}")
+            await client.close()
         if think > 0:
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
 
@@ -220,20 +303,17 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
 
 
-async def load(base: str, reviewers: int, seconds: float, think: float, facets: dict, seed: int,
+async def load(port: int, reviewers: int, seconds: float, think: float, facets: dict, seed: int,
                decisions: dict[str, list[str]]) -> dict:
-    import httpx
-
     lat: dict[str, list[float]] = {}
     errors: list[str] = []
-    limits = httpx.Limits(max_connections=reviewers * 2)
-    clients = [httpx.AsyncClient(follow_redirects=True, timeout=30, limits=limits) for _ in range(reviewers)]
+    clients = [Client("127.0.0.1", port) for _ in range(reviewers)]
     # every reviewer logs in first (scrypt makes logins deliberately slow); then the clock starts
     sem = asyncio.Semaphore(4)
 
     async def login_one(i, c) -> bool:
         async with sem:
-            return await log_in(c, base, user_name(i))
+            return await log_in(c, user_name(i))
 
     ok = await asyncio.gather(*(login_one(i, c) for i, c in enumerate(clients)))
     errors += ["login failed"] * ok.count(False)
@@ -241,11 +321,11 @@ async def load(base: str, reviewers: int, seconds: float, think: float, facets: 
     until = time.time() + seconds
     t0 = time.time()
     try:
-        await asyncio.gather(*(reviewer(c, base, facets, until, think, random.Random(seed + i), lat, errors, decisions)
+        await asyncio.gather(*(reviewer(c, facets, until, think, random.Random(seed + i), lat, errors, decisions)
                                for i, c in enumerate(clients)))
     finally:
         for c in clients:
-            await c.aclose()
+            await c.close()
     wall = time.time() - t0
     out = {"wall_s": round(wall, 1), "errors": len(errors), "error_samples": errors[:5]}
     for kind, xs in sorted(lat.items()):
@@ -280,6 +360,7 @@ def main() -> None:
         build_corpus(db, args.posts, args.seed)
     import engineroom
     from engineroom.serve.auth import add_user
+    from engineroom.serve import snapshot
     from engineroom.serve.queue import ensure_queue, queue_facets
     from engineroom.serve.store import open_store
 
@@ -291,6 +372,9 @@ def main() -> None:
         n_posts = c.con.execute("SELECT count(*) FROM posts").fetchall()[0][0]
         n_queue = c.con.execute("SELECT count(*) FROM review_queue").fetchall()[0][0]
         store = open_store(db, con=c.con)
+        t = time.time()  # the app's copy of the queue in the review store (else the server makes it at start)
+        snapshot.ensure_snapshot(c.con, store)
+        copy_s = time.time() - t
     for i in range(args.reviewers):
         if store.user(user_name(i)) is None:
             add_user(store, user_name(i), PASSWORD, is_admin=True)
@@ -319,14 +403,15 @@ def main() -> None:
                 log.seek(0)
                 raise SystemExit("server did not start: " + log.read().decode(errors="replace")[-2000:])
             time.sleep(0.2)
-        cpu0 = server_cpu_s(server.pid)
-        result = asyncio.run(load(base, args.reviewers, args.seconds, args.think, facets, args.seed, decisions))
-        cpu1 = server_cpu_s(server.pid)
+        cpu0, own0 = server_cpu_s(server.pid), time.process_time()
+        result = asyncio.run(load(port, args.reviewers, args.seconds, args.think, facets, args.seed, decisions))
+        cpu1, own1 = server_cpu_s(server.pid), time.process_time()
         n_req = sum(v["n"] for v in result.values() if isinstance(v, dict) and "n" in v)
         # CPU the server used per request (logins included, done before the clock): a figure that
         # does not depend on how busy the machine is
         result["server_cpu_s"] = round(cpu1 - cpu0, 1)
         result["server_cpu_ms_per_request"] = round(1000 * (cpu1 - cpu0) / max(n_req, 1), 1)
+        result["client_cpu_ms_per_request"] = round(1000 * (own1 - own0) / max(n_req, 1), 2)
         result["load_average_1m"] = os.getloadavg()[0]
         log.seek(0)
         result["server_log_tail"] = log.read().decode(errors="replace")[-1500:]
@@ -351,7 +436,8 @@ def main() -> None:
         "refused_but_stored": sum(t in stored for t in decisions["refused"]),
         "rows_written": sum(r for _, r, _ in stored.values()),
     }
-    result.update(workers=args.workers, posts=n_posts, queue_rows=n_queue, queue_build_s=round(queue_build_s, 2), reviewers=args.reviewers,
+    result.update(workers=args.workers, posts=n_posts, queue_rows=n_queue, queue_build_s=round(queue_build_s, 2), queue_copy_s=round(copy_s, 1),
+                  reviewers=args.reviewers,
                   think_s=args.think, cpus=os.cpu_count())
     a, d = result.get("all", {}), result["decisions"]
     kinds = "; ".join(f"{k} n={v['n']} p50={v['p50_ms']}ms p99={v['p99_ms']}ms" for k, v in result.items()

@@ -600,14 +600,16 @@ def test_command_line_works_while_the_app_runs(tmp_path):
         with engineroom.open(db, read_only=True) as c:  # the classifier's labels now, not the sample's
             flagged = c.con.execute("SELECT count(*) FROM hate WHERE label IN ('antisemitic', 'other_hate')").fetchall()[0][0]
         assert alice.get("/api/queue?analysis=hate&status=all").json()["total"] == flagged  # queue rebuilt
-        # while a writer holds the corpus: the app says so (503), a command says so in one line
+        # while a writer holds the corpus: pages that need it say so (503), a command says so in one line
         holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom engineroom.corpus import Corpus\n"
                                    "c = Corpus(sys.argv[1])\nprint('holding', flush=True)\ntime.sleep(60)", str(db)],
                                   stdout=subprocess.PIPE, text=True, env=env)
         assert holder.stdout.readline().strip() == "holding"
         time.sleep(1.5)
-        busy = alice.get("/queue")
-        assert busy.status_code == 503 and "being changed" in busy.text
+        queue = alice.get("/queue")  # the queue is served from its copy in the review store
+        assert queue.status_code == 200
+        busy = alice.get(html.unescape(re.search(r'href="(/account/[^"]+)"', queue.text).group(1)))
+        assert busy.status_code == 503 and "being changed" in busy.text  # an account's timeline needs the corpus
         assert alice.get("/reviews").status_code == 200  # the audit log needs no corpus
         r = cli("export", "platform-report", "--out", str(tmp_path / "pr2.csv"))
         lines = [x for x in r.stderr.splitlines() if x.strip()]
@@ -761,3 +763,153 @@ def test_post_lookup_rows_point_at_the_posts_rows(db, app):
         assert h_ok
     finally:
         con.close()
+
+
+def test_queue_copy_answers_as_the_corpus_queue(db, app, client):
+    """The queue's copy in the review store gives the same pages, counts and decisions as the
+    corpus's review_queue, for every filter and status, after decisions."""
+    from engineroom.serve import snapshot
+
+    store = app.state.store
+    assert snapshot.has_snapshot(store)
+    for analysis in ("hate", "narratives", "accounts"):
+        fields = first_form(client.get(f"/queue?analysis={analysis}").text)
+        client.post("/review", data=fields | {"decision": "confirm"}, follow_redirects=False)
+    fields = first_form(client.get("/queue?analysis=hate").text, "hate")  # decided twice, then undone once
+    client.post("/review", data=fields | {"decision": "reject"}, follow_redirects=False)
+    r = client.post("/review", data=fields | {"decision": "escalate"}, follow_redirects=False)
+    batch = re.search(r"done=(\w+)", r.headers["location"]).group(1)
+    client.post("/undo", data={"csrf_token": csrf_of(client.get("/queue").text), "batch": batch}, follow_redirects=False)
+    key = ("item_type", "platform", "item_id", "analysis", "score", "reason", "decision", "reviewer", "copies", "lead")
+    with app.state.reader.cursor() as cur:
+        for copy_again in (False, True):  # counts kept by triggers since the copy, then counted at a new copy
+            if copy_again:
+                store.con().execute("DELETE FROM meta WHERE key = 'queue_signature'")
+                assert snapshot.ensure_snapshot(cur, store)
+            for f in ({}, {"analysis": "hate"}, {"community": "1"}, {"narrative": "antisemitism_smear"},
+                      {"item_type": "account"}, {"analysis": "narratives", "community": "2"}):
+                for status in ("all", "pending", "confirm", "reject", "escalate"):
+                    for page, size in ((1, 1000), (2, 3)):
+                        want, n_want = query_queue(cur, status=status, page=page, page_size=size, **f)
+                        got, n_got = snapshot.queue_page(store, status=status, page=page, page_size=size, counts={}, **f)
+                        assert n_got == n_want, (f, status, copy_again)
+                        assert [tuple(r[k] for k in key) for r in got] == [tuple(r[k] for k in key) for r in want]
+        groups = [r["dup_key"] for r in query_queue(cur, status="all", page_size=1000)[0] if r["copies"] > 1]
+        for g in groups[:3]:
+            want = query_queue(cur, status="all", group=g, page_size=100)[0]
+            got = snapshot.queue_page(store, status="all", group=g, page_size=100)[0]
+            assert [r["item_id"] for r in got] == [r["item_id"] for r in want]
+
+
+def test_a_decision_is_seen_at_once_by_another_worker(db, app, client):
+    """Two app instances on one corpus (as uvicorn's worker processes are): a decision taken
+    through one is in the other's queue page and counts at once, and so is its undo."""
+    other = TestClient(create_app(db))
+    assert login(other, "bob").status_code == 303
+    before = other.get("/api/queue?analysis=hate").json()
+    fields = first_form(client.get("/queue?analysis=hate").text, "hate")
+    r = client.post("/review", data=fields | {"decision": "reject", "note": "seen by the other"}, follow_redirects=False)
+    assert r.status_code == 303
+    after = other.get("/api/queue?analysis=hate").json()
+    assert after["total"] < before["total"]
+    assert fields["item_id"] not in [i["item_id"] for i in after["items"]]
+    rejected = other.get("/api/queue?analysis=hate&status=reject").json()
+    assert fields["item_id"] in [i["item_id"] for i in rejected["items"]]
+    batch = re.search(r"done=(\w+)", r.headers["location"]).group(1)
+    page = client.get("/queue?analysis=hate")
+    assert client.post("/undo", data={"csrf_token": csrf_of(page.text), "batch": batch},
+                       follow_redirects=False).status_code == 303
+    assert other.get("/api/queue?analysis=hate").json()["total"] == before["total"]
+
+
+def test_queue_copy_follows_the_findings(tmp_path):
+    """When the findings change, the copy is made again (and only then)."""
+    import pandas as pd
+
+    from engineroom.serve import snapshot
+
+    with engineroom.open(tmp_path / "s.duckdb") as c:
+        er_sample.build(c, n_accounts=10, n_posts=30, findings=False)
+        ensure_queue(c)
+        store = open_store(c.path, con=c.con)
+        assert snapshot.ensure_snapshot(c.con, store) and not snapshot.ensure_snapshot(c.con, store)
+        assert snapshot.queue_page(store, status="all")[1] == 0
+        c.write_table("hate", pd.DataFrame({"platform": ["twitter"], "post_id": [c.posts()["post_id"][0]],
+                                            "label": ["antisemitic"], "score": [0.9]}))
+        assert snapshot.ensure_snapshot(c.con, store) is False  # the corpus's queue is out of date: nothing to copy yet
+        ensure_queue(c)
+        assert snapshot.ensure_snapshot(c.con, store)
+        rows, total = snapshot.queue_page(store, status="all")
+        assert total == 1 and rows[0]["reason"] == "antisemitic"
+        assert snapshot.is_flagged(store, "post", "twitter", rows[0]["item_id"], "hate")
+        assert not snapshot.is_flagged(store, "post", "twitter", rows[0]["item_id"], "narratives")
+
+
+def test_exports_from_the_queue_copy_equal_the_corpus_exports(db, app, client):
+    import pandas as pd
+
+    from engineroom import export as ex
+    from engineroom.serve import snapshot
+
+    for analysis, decision in (("hate", "confirm"), ("hate", "reject"), ("accounts", "confirm"), ("narratives", "confirm")):
+        fields = first_form(client.get(f"/queue?analysis={analysis}").text, analysis)
+        client.post("/review", data=fields | {"decision": decision, "note": "=1+1 export check"}, follow_redirects=False)
+    store = app.state.store
+    with engineroom.open(db, read_only=True) as c:
+        want = ex.platform_report(c, store)
+        got = ex.platform_report(None, store, confirmed=snapshot.confirmed(store))
+        assert len(want) >= 3
+        pd.testing.assert_frame_equal(got, want)
+        want_labels = ex.review_labels(c, "post", store)
+        got_labels = pd.DataFrame(snapshot.post_labels(store), columns=["text", "label"])
+        assert len(want_labels) >= 2
+        pd.testing.assert_frame_equal(got_labels, want_labels, check_dtype=False)
+        assert ex.csv_bytes(got) == ex.csv_bytes(want)
+        # the app's downloads, assembled row by row, equal the whole file built from the corpus
+        assert client.get("/export/platform-report.csv").content == ex.csv_bytes(want)
+        assert client.get("/export/platform-report.json").json() == ex._records(want)
+        assert client.get("/export/labels-posts.csv").content == ex.csv_bytes(want_labels)
+
+
+def test_item_pages_from_the_copy_equal_the_corpus_pages(db, app, client, monkeypatch):
+    """Post and account pages read from the copy in the review store show what the corpus shows."""
+    from engineroom.serve import snapshot
+
+    page = client.get("/queue?status=all").text + client.get("/queue?status=all&analysis=accounts").text
+    posts = list(dict.fromkeys(re.findall(r'href="(/post/[^"]+)"', page)))[:8]
+    accounts = list(dict.fromkeys(re.findall(r'href="(/account/[^"]+)"', page)))[:8]
+    assert posts and accounts
+    assert all(snapshot.post_page(app.state.store, *html.unescape(p).split("/")[2:4]) for p in posts[:3])
+    copied = {u: client.get(html.unescape(u)).text for u in posts + accounts}
+    monkeypatch.setattr(snapshot, "post_page", lambda *a: None)
+    monkeypatch.setattr(snapshot, "account_page", lambda *a: None)
+    for u, text in copied.items():
+        assert text == client.get(html.unescape(u)).text, u
+
+
+def test_queue_rows_written_without_jinja_equal_the_template(db, app, client):
+    """serve/rows.py writes each queue row as templates/serve/_queue_row.html does (hostile
+    posts, decided rows, groups, accounts and clusters included)."""
+    from engineroom.serve import snapshot
+    from engineroom.serve.rows import queue_row
+
+    store = app.state.store
+    fields = first_form(client.get("/queue?analysis=hate").text, "hate")
+    client.post("/review", data=fields | {"decision": "escalate", "note": "<b>x</b>"}, follow_redirects=False)
+    rows = snapshot.queue_page(store, status="all", page_size=1000)[0]
+    rows += snapshot.queue_page(store, status="escalate", page_size=1000)[0]
+    assert {r["item_type"] for r in rows} >= {"post", "account", "cluster"} and any(r["decision"] for r in rows)
+    assert any((r["copies"] or 0) > 1 for r in rows) and any("<" in (r["snippet"] or "") for r in rows)
+    env = app.state.templates
+    template = env.get_template("serve/_queue_row.html")
+    from engineroom.serve.app import _fmt_num, _fmt_time
+
+    def norm(h: str) -> str:
+        return re.sub(r"\s+", " ", h).strip()
+
+    for group in (False, True):
+        for r in rows:
+            want = template.render(r=r, f={"group": group}, here="/queue?a=1&b=<x>", csrf="tok\"en")
+            got = queue_row(r, group, "/queue?a=1&b=<x>", "tok\"en", _fmt_num, _fmt_time, env.filters["highlight"],
+                            env.filters["evidence_line"])
+            assert norm(got) == norm(want), r["item_id"]

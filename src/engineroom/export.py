@@ -305,11 +305,13 @@ def _confirmed(corpus: Corpus, store=None) -> list[dict]:
             for r in rows.to_dict("records")]
 
 
-def platform_report(corpus: Corpus, store=None) -> pd.DataFrame:
+def platform_report(corpus: Corpus | None, store=None, confirmed: list[dict] | None = None) -> pd.DataFrame:
     """Confirmed items as rows for a platform's reporting form: account, post URL, time, reason,
-    category, evidence and the reviewer's decision (with reviewer, time and note)."""
+    category, evidence and the reviewer's decision (with reviewer, time and note). ``confirmed``:
+    the confirmed items as :func:`_confirmed` gives them, when the caller has them already (the
+    review app reads them from its copy of the queue)."""
     out = []
-    for r in _confirmed(corpus, store):
+    for r in (confirmed if confirmed is not None else _confirmed(corpus, store)):
         out.append({
             "platform": r["platform"],
             "item_type": r["item_type"],
@@ -370,20 +372,22 @@ def _valid_email(email: str) -> bool:
     return bool(local) and "." in domain and not any(c.isspace() for c in email) and len(email) <= 254
 
 
-def dsa_notices(corpus: Corpus, store=None, notifier_name: str = "", notifier_email: str = "") -> pd.DataFrame:
+def dsa_notices(corpus: Corpus | None, store=None, notifier_name: str = "", notifier_email: str = "",
+                confirmed: list[dict] | None = None) -> pd.DataFrame:
     """One notice per confirmed post or account, with what Art. 16(2) DSA asks of a notice:
     (a) a substantiated explanation of why the item is illegal or against the platform's terms
     (the analysis that flagged it, its reason and category, the evidence, the reviewer's decision
     and note), (b) the exact URL, (c) the notifier's name and email, (d) the statement of good
     faith (:data:`GOOD_FAITH`). Confirmed items without an exact URL (clusters, posts of an
     unknown address) cannot be notified: they are listed in ``df.attrs["not_included"]`` with the
-    reason, never dropped silently. Raises ValueError without a notifier name and a valid email."""
+    reason, never dropped silently. Raises ValueError without a notifier name and a valid email.
+    ``confirmed``: as for :func:`platform_report`."""
     notifier_name = (notifier_name or "").strip()
     notifier_email = (notifier_email or "").strip()
     if not notifier_name or not _valid_email(notifier_email):
         raise ValueError("a DSA notice needs the notifier's name and a valid email address")
     out, left_out = [], []
-    for r in _confirmed(corpus, store):
+    for r in (confirmed if confirmed is not None else _confirmed(corpus, store)):
         if r["item_type"] == "post":
             pid = str(r.get("post_id") or r["item_id"])
             # an exact URL: the one the export carried, or the platform's own form of a real post id

@@ -24,6 +24,11 @@ changes anything.
 
 Roles: every user decides; only ``admin`` users download exports (``engineroom users add NAME
 --admin``).
+
+Modules: this one builds the app (middleware, queue, item pages, decisions); the login routes are
+in :mod:`engineroom.serve.login`, the downloads in :mod:`engineroom.serve.exports`; queue pages,
+decisions, flagged items' pages and exports read the copy in the review store
+(:mod:`engineroom.serve.snapshot`), queue rows are written by :mod:`engineroom.serve.rows`.
 """
 
 from __future__ import annotations
@@ -31,9 +36,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import threading
+import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -43,19 +48,22 @@ import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
+from .. import findings
 from ..corpus import Corpus
 from ..report.data import describe_evidence, post_ids_in
-from . import auth
-from .queue import DECISIONS, PAGE_SIZE, QUEUE_TABLE, ensure_queue, query_queue, queue_facets
+from . import auth, snapshot
+from .exports import add_export_routes
 from .highlight import evidence_summary, highlight
-from .reader import CorpusBusy, CorpusReader
+from .login import SESSION_COOKIE, _safe_next, add_login_routes
+from .queue import DECISIONS, PAGE_SIZE, QUEUE_TABLE, ensure_queue, query_queue, queue_facets
+from .reader import CorpusBusy, CorpusReader, corpus_view
+from .rows import queue_row
 from .store import open_store
 
 PKG = Path(__file__).resolve().parents[1]
-SESSION_COOKIE = "er_session"
-LOGIN_CSRF_COOKIE = "er_login_csrf"
 ITEM_TYPES = ("post", "account", "cluster")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; connect-src 'self'")
@@ -105,7 +113,11 @@ class Guard:
         token = cookies.get(SESSION_COOKIE)
         session = None
         if token and not path.startswith("/static/"):
-            session = await run_in_threadpool(self.sessions.get, token)  # SQLite: off the event loop
+            # a read of the WAL store never waits for a writer: on the event loop; the idle clock,
+            # written every few seconds per session, goes to a thread (a write may wait)
+            session, touch = self.sessions.peek(token)
+            if touch:
+                session = await run_in_threadpool(self.sessions.get, token)
         scope.setdefault("state", {})["session"] = session
         if session is None and not (path in PUBLIC_PATHS or path.startswith("/static/")):
             dest = headers.get(b"sec-fetch-dest", b"document").decode("latin-1")
@@ -120,11 +132,7 @@ class Guard:
         await self.app(scope, receive, send_with_headers)
 
 
-def _corpus_view(path: Path, cur) -> Corpus:
-    """A read-only Corpus whose queries go through ``cur`` (library functions take a Corpus)."""
-    view = Corpus.__new__(Corpus)
-    view.path, view.read_only, view.con = path, True, cur
-    return view
+_corpus_view = corpus_view
 
 
 def _rows(cur, sql: str, params: list | None = None) -> list[dict]:
@@ -134,17 +142,13 @@ def _rows(cur, sql: str, params: list | None = None) -> list[dict]:
 
 
 def _has(cur, table: str, *cols: str) -> bool:
+    """Whether the app's own table ``table`` (not a findings table) exists with ``cols``."""
     got = {r[0] for r in cur.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?",
         [table]).fetchall()}
     return bool(got) and all(c in got for c in cols)
 
 
-def _safe_next(target: str | None, default: str = "/queue") -> str:
-    """A local path to go back to after a form (never another site)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or "\n" in target:
-        return default
-    return target
 
 
 def _safe_url(url: Any) -> str | None:
@@ -178,24 +182,38 @@ def _prepare(db: Path) -> None:
     older corpus kept inside DuckDB into the review store (a short read-write opening; skipped
     when a writer holds the corpus: the reader rebuilds the queue once it can)."""
     from ..corpus import CorpusLocked
+    from .queue import queue_is_current
 
+    try:  # usually all is current: a read-only look, which holds no lock other processes notice
+        ro = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        ro = None
+    if ro is not None:
+        try:
+            if queue_is_current(ro):
+                store = open_store(db, con=ro)
+                try:
+                    snapshot.ensure_snapshot(ro, store)
+                finally:
+                    store.close()
+                return
+        finally:
+            ro.close()
     try:
         corpus = Corpus(db)
     except (CorpusLocked, duckdb.ConnectionException):  # held by a writer, or open in this process already
         return
     try:
         ensure_queue(corpus)
-        open_store(db, con=corpus.con).close()
+        store = open_store(db, con=corpus.con)
+        try:
+            snapshot.ensure_snapshot(corpus.con, store)
+        finally:
+            store.close()
     finally:
         corpus.close()
 
 
-def _login_token(value: str | None) -> str:
-    """The browser's login-form token when it has a well-formed one, else a new one: every login
-    page (a second tab, the back button, the browser's own requests) keeps the same token."""
-    if value and 40 <= len(value) <= 64 and all(c.isalnum() or c in "-_" for c in value):
-        return value
-    return secrets.token_urlsafe(32)
 
 
 def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max_age: float = 8 * 3600,
@@ -214,9 +232,8 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     reader = CorpusReader(db, store, linger=linger, max_readers=pool_size, recheck=queue_recheck)
     sessions = auth.SessionStore(store, idle_timeout=session_idle, max_age=session_max_age)
     limiter = auth.LoginLimiter(store, free=login_free_attempts, base=login_backoff)
-    checking = threading.BoundedSemaphore(4)  # scrypt checks at once (each ~50 ms of one core)
     env = jinja2.Environment(loader=jinja2.PackageLoader("engineroom", "templates"), autoescape=True,
-                             undefined=jinja2.ChainableUndefined)
+                             undefined=jinja2.ChainableUndefined, auto_reload=False)
     env.filters.update(t=_fmt_time, n=_fmt_num, safe_url=_safe_url, evidence=describe_evidence)
     env.globals["qs"] = lambda **kw: urlencode({k: v for k, v in kw.items() if v not in (None, "")})
     env.globals["blur"] = blur_slurs
@@ -226,6 +243,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
     app = FastAPI(title="engineroom review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store, app.state.reader, app.state.sessions, app.state.limiter = store, reader, sessions, limiter
+    app.state.templates = env
     facets: dict = {}
     counts: dict = {}  # cached queue counts per filter, for one version of the decisions
 
@@ -249,6 +267,53 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         if not facets:
             refresh_facets(cur)
         return facets
+
+    # each queue row's HTML (serve/rows.py, as templates/serve/_queue_row.html), rendered once per
+    # row, state of its decision and version of the findings; the page URL and the CSRF token,
+    # the same in every row, are filled in per page
+    row_cache: dict = {}
+    here_mark, csrf_mark = "here" + secrets.token_hex(12), "csrf" + secrets.token_hex(12)
+
+    def queue_rows(rows: list[dict], group: bool, here: str, csrf: str) -> list[Markup]:
+        sig = snapshot.snapshot_signature(store)
+        if row_cache.get("__sig__") != sig or len(row_cache) > 50_000:
+            row_cache.clear()
+            row_cache["__sig__"] = sig
+        here_e, csrf_e = str(escape(here)), str(escape(csrf))
+        out = []
+        for r in rows:
+            key = (r["item_type"], r["platform"], r["item_id"], r["analysis"], r.get("review_id"), r.get("copies"), group)
+            html = row_cache.get(key)
+            if html is None:
+                html = row_cache[key] = queue_row(r, group, here_mark, csrf_mark, _fmt_num, _fmt_time,
+                                                  env.filters["highlight"], env.filters["evidence_line"])
+            out.append(Markup(html.replace(here_mark, here_e).replace(csrf_mark, csrf_e)))
+        return out
+
+    snap: dict = {"checked": 0.0}  # facets and counts of the queue's copy in the review store
+
+    def read_queue(args: dict, page_size: int = PAGE_SIZE) -> tuple[list[dict], int, dict]:
+        """A queue page from the copy in the review store (:mod:`engineroom.serve.snapshot`); from
+        the corpus while there is no copy. At most every ``queue_recheck`` seconds the corpus is
+        opened, which copies the queue again if the findings changed."""
+        now = time.monotonic()
+        if now - snap["checked"] > queue_recheck:
+            snap["checked"] = now
+            try:
+                with reader.cursor():
+                    pass
+            except CorpusBusy:  # a command is writing the corpus: the copy serves meanwhile
+                if snapshot.snapshot_signature(store) is None:
+                    raise
+        sig = snapshot.snapshot_signature(store)
+        if sig is None:
+            with reader.cursor() as cur:
+                rows, total = query_queue(cur, count_cache=current_counts(), page_size=page_size, **args)
+                return rows, total, get_facets(cur)
+        if snap.get("sig") != sig:
+            snap.update(sig=sig, facets=snapshot.facets(store), counts={})
+        rows, total = snapshot.queue_page(store, page_size=page_size, counts=snap["counts"], **args)
+        return rows, total, snap["facets"]
 
     def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         s = getattr(request.state, "session", None)
@@ -283,61 +348,8 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                           message="Exports are for admins (engineroom users add NAME --admin).")
         return None
 
-    # -- login / logout ---------------------------------------------------------------------
-    @app.get("/favicon.ico")
-    def favicon():
-        return Response(status_code=204, headers={"Cache-Control": "max-age=86400"})
-
-    def login_page(request: Request, error: str = "", status: int = 200, next_: str = "/queue") -> HTMLResponse:
-        token = _login_token(request.cookies.get(LOGIN_CSRF_COOKIE))
-        resp = render(request, "login.html", status=status, error=error, login_csrf=token, next=_safe_next(next_))
-        resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login",
-                        secure=request.url.scheme == "https", max_age=8 * 3600)
-        return resp
-
-    @app.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request, next: str = "/queue"):
-        if request.state.session is not None:  # logged in already (the back button, a second tab)
-            return RedirectResponse(_safe_next(next), status_code=303)
-        return login_page(request, next_=next)
-
-    @app.post("/login")
-    async def login(request: Request):
-        form = await request.form()
-        name, password = str(form.get("username", ""))[:64], str(form.get("password", ""))[:1024]
-        nxt = str(form.get("next", ""))
-        cookie, field = request.cookies.get(LOGIN_CSRF_COOKIE), str(form.get("csrf_token", ""))
-        if not cookie or not field or not secrets.compare_digest(cookie, field):
-            return login_page(request, "The login form had expired: please log in again.", 403, nxt)
-        wait = await run_in_threadpool(limiter.begin, name)  # counted now, before the password is checked
-        if wait > 0:
-            resp = login_page(request, f"Too many failed logins for {name}: try again in {int(wait) + 1} s.", 429, nxt)
-            resp.headers["Retry-After"] = str(int(wait) + 1)
-            return resp
-        def check():
-            with checking:
-                return auth.check_login(store, name, password)
-
-        user = await run_in_threadpool(check)
-        if user is None:
-            return login_page(request, "Wrong user name or password.", 401, nxt)
-        await run_in_threadpool(limiter.succeeded, name)
-        token, _ = await run_in_threadpool(sessions.create, user["username"])
-        resp = RedirectResponse(_safe_next(nxt), status_code=303)
-        resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",
-                        secure=request.url.scheme == "https", max_age=int(session_max_age))
-        return resp
-
-    @app.post("/logout")
-    async def logout(request: Request):
-        form = await request.form()
-        bad = require_csrf(request, form.get("csrf_token"))
-        if bad:
-            return bad
-        sessions.end(request.cookies.get(SESSION_COOKIE))
-        resp = RedirectResponse("/login", status_code=303)
-        resp.delete_cookie(SESSION_COOKIE, path="/")
-        return resp
+    # -- login / logout: serve/login.py ----------------------------------------------------------
+    add_login_routes(app, store, sessions, limiter, render, require_csrf, session_max_age)
 
     # -- queue ------------------------------------------------------------------------------
     @app.get("/")
@@ -356,13 +368,14 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                     item_type=item_type, status=status, page=page, group=group)
 
     @app.get("/queue", response_class=HTMLResponse)
-    def queue_page(request: Request, analysis: str = "", community: str = "", narrative: str = "",
-                   item_type: str = "", status: str = "pending", page: str = "1", done: str = "", undone: str = "",
-                   group: str = ""):
+    async def queue_page(request: Request, analysis: str = "", community: str = "", narrative: str = "",
+                         item_type: str = "", status: str = "pending", page: str = "1", done: str = "", undone: str = "",
+                         group: str = ""):
+        """A queue page, read in a thread (measured on the loaded 2-core development host: the
+        same handlers run on the event loop cost a little less CPU but served a third fewer
+        requests, with a worse tail; benchmarks/RESULTS.md)."""
         args = _queue_args(analysis, community, narrative, item_type, status, page, group)
-        with reader.cursor() as cur:
-            rows, total = query_queue(cur, count_cache=current_counts(), **args)
-            fac = get_facets(cur)
+        rows, total, fac = await run_in_threadpool(read_queue, args)
         pages = max(1, -(-total // PAGE_SIZE))
         batch = None
         if done:
@@ -372,24 +385,31 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
             if ids and mine["who"] == request.state.session.username:
                 batch = {"id": done, "n": mine["n"], "decision": mine["decision"]}
         others = sessions.count(request.state.session.username) - 1
-        return render(request, "queue.html", rows=rows, total=total, pages=pages, f=args, facets=fac,
+        s = request.state.session
+        html = queue_rows(rows, bool(args["group"]), here=str(request.url.path) + (("?" + request.url.query) if request.url.query else ""),
+                          csrf=s.csrf if s else "")
+        return render(request, "queue.html", row_html=html, total=total, pages=pages, f=args, facets=fac,
                       batch=batch, undone=undone, others=others, bulk_max=BULK_MAX)
 
     @app.get("/api/queue")
     def api_queue(analysis: str = "", community: str = "", narrative: str = "", item_type: str = "",
                   status: str = "pending", page: str = "1", group: str = ""):
         args = _queue_args(analysis, community, narrative, item_type, status, page, group)
-        with reader.cursor() as cur:
-            rows, total = query_queue(cur, count_cache=current_counts(), **args)
+        rows, total, _ = read_queue(args)
         return JSONResponse(json.loads(json.dumps({"total": total, "page": args["page"], "items": rows}, default=str)))
 
     # -- item pages -------------------------------------------------------------------------
+    def _found(cur, table: str) -> bool:
+        """Whether the analysis that writes findings table ``table`` has run (then the table has
+        its declared columns: :mod:`engineroom.findings`)."""
+        return findings.exists(_corpus_view(db, cur), table)
+
     def _history(cur, item_type: str, platform: str | None, item_id: str) -> list[dict]:
         return store.log(item=(item_type, platform, item_id), limit=200)
 
     def _flags(cur, item_type: str, platform: str | None, item_id: str) -> list[dict]:
         return _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE item_type = ? AND coalesce(platform, '') = coalesce(?, '') "
-                          "AND item_id = ? ORDER BY score DESC", [item_type, platform, item_id])
+                          "AND item_id = ? ORDER BY score DESC, qrank", [item_type, platform, item_id])
 
     def _post_by_rows(cur, platform: str, post_id: str):
         """(post, hate, narratives, flags) rows of a post through ``review_post_rows`` (row ids,
@@ -410,7 +430,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
         post = _rows(cur, "SELECT * EXCLUDE (extra) FROM posts WHERE rowid = ?", [int(post_row)])
         hate, narr = by_rows("hate", hate_rows), by_rows("narratives", narr_rows)
-        flags = by_rows(QUEUE_TABLE, queue_rows, "ORDER BY score DESC")
+        flags = by_rows(QUEUE_TABLE, queue_rows, "ORDER BY score DESC, qrank")
         rows = post + hate + narr
         if any(r.get("platform") != platform or r.get("post_id") != post_id for r in rows) or any(
                 f.get("item_id") != post_id for f in flags):
@@ -426,14 +446,29 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
     @app.get("/post/{platform}/{post_id:path}", response_class=HTMLResponse)
     def post_page(request: Request, platform: str, post_id: str):
+        """A flagged post's page from the copy in the review store; any other post's from the corpus."""
+        copied = snapshot.post_page(store, platform, post_id) if snapshot.has_snapshot(store) else None
+        if copied is not None:
+            post, hate, narr = copied
+            flags = snapshot.flags_of(store, "post", platform, post_id)
+            author_page = snapshot.account_page(store, platform, post.get("account_id") or "")
+            author = author_page["account"] if author_page else None
+            if author is None and post.get("account_id"):
+                with reader.cursor() as cur:
+                    found = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
+                                  [platform, post["account_id"]])
+                author = found[0] if found else None
+            evidence = [h.get("evidence") for h in hate] + [n.get("evidence") for n in narr] + [f.get("evidence") for f in flags]
+            return render(request, "post.html", post=post, author=author, hate=hate, narratives=narr, flags=flags,
+                          history=_history(None, "post", platform, post_id), evidence=evidence)
         with reader.cursor() as cur:
             found = _post_by_rows(cur, platform, post_id)
             if found is None:  # no lookup table (or it is out of date): compare every id
                 post = _rows(cur, "SELECT * EXCLUDE (extra) FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id])
                 hate = _rows(cur, "SELECT * FROM hate WHERE platform = ? AND post_id = ?", [platform, post_id]) \
-                    if _has(cur, "hate", "post_id") else []
+                    if _found(cur, "hate") else []
                 narr = _rows(cur, "SELECT * FROM narratives WHERE platform = ? AND post_id = ?", [platform, post_id]) \
-                    if _has(cur, "narratives", "post_id") else []
+                    if _found(cur, "narratives") else []
                 flags = _flags(cur, "post", platform, post_id)
             else:
                 post, hate, narr, flags = found
@@ -449,6 +484,18 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
     @app.get("/account/{platform}/{account_id:path}", response_class=HTMLResponse)
     def account_page(request: Request, platform: str, account_id: str):
+        copied = snapshot.account_page(store, platform, account_id) if snapshot.has_snapshot(store) else None
+        if copied is not None:  # an account the queue names: all but its timeline from the copy
+            with reader.cursor() as cur:
+                timeline = _timeline(cur, platform, account_id)
+            return render_account(request, platform, account_id, acc=copied["account"],
+                                  flags=snapshot.flags_of(store, "account", platform, account_id),
+                                  signals=copied["signals"] or [], er=copied["engine_room"] or [], timeline=timeline,
+                                  out_n=copied["neighbours_out"] or [], in_n=copied["neighbours_in"] or [],
+                                  coord=copied["coordination"] or [],
+                                  clusters=[{"cluster_id": c} for c in copied["clusters"] or []],
+                                  community=copied["community"],
+                                  post_flags=snapshot.post_flags_of_account(store, platform, account_id))
         with reader.cursor() as cur:
             acc = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
                         [platform, account_id])
@@ -456,43 +503,56 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
             if not acc and not flags:
                 return render(request, "error.html", status=404, message="No such account.")
             signals = _rows(cur, "SELECT * FROM account_scores WHERE platform = ? AND account_id = ?",
-                            [platform, account_id]) if _has(cur, "account_scores", "account_id") else []
+                            [platform, account_id]) if _found(cur, "account_scores") else []
             er = _rows(cur, "SELECT * FROM engine_room WHERE platform = ? AND account_id = ? ORDER BY score DESC",
-                       [platform, account_id]) if _has(cur, "engine_room", "account_id") else []
-            timeline = _rows(cur, "SELECT post_id, created_at, kind, text, url, handle, label, score, "
-                                  "count(*) OVER () AS n_total FROM review_account_posts "
-                                  "WHERE h = hash(?::VARCHAR, ?::VARCHAR) AND platform = ? AND account_id = ? "
-                                  "ORDER BY created_at DESC LIMIT 100", [platform, account_id, platform, account_id])
-            n_posts = timeline[0]["n_total"] if timeline else 0
+                       [platform, account_id]) if _found(cur, "engine_room") else []
+            timeline = _timeline(cur, platform, account_id)
             out_n = _rows(cur, """SELECT o.kind, o.target AS other, coalesce(a.handle, o.target_handle) AS handle, o.n
                                   FROM (SELECT * FROM review_neighbours_out WHERE h = hash(?::VARCHAR, ?::VARCHAR)
-                                        AND platform = ? AND source_account_id = ? ORDER BY n DESC, target LIMIT 25) o
+                                        AND platform = ? AND source_account_id = ? ORDER BY n DESC, target, kind LIMIT 25) o
                                   LEFT JOIN accounts a ON a.platform = o.platform AND a.account_id = o.target
-                                  ORDER BY o.n DESC, o.target""", [platform, account_id, platform, account_id])
+                                  ORDER BY o.n DESC, o.target, o.kind""", [platform, account_id, platform, account_id])
             in_n = _rows(cur, """SELECT i.kind, i.source_account_id AS other, a.handle, i.n
                                  FROM (SELECT * FROM review_neighbours_in WHERE h = hash(?::VARCHAR, ?::VARCHAR)
-                                       AND platform = ? AND target = ? ORDER BY n DESC, source_account_id LIMIT 25) i
+                                       AND platform = ? AND target = ? ORDER BY n DESC, source_account_id, kind LIMIT 25) i
                                  LEFT JOIN accounts a ON a.platform = i.platform AND a.account_id = i.source_account_id
-                                 ORDER BY i.n DESC, i.source_account_id""", [platform, account_id, platform, account_id])
+                                 ORDER BY i.n DESC, i.source_account_id, i.kind""", [platform, account_id, platform, account_id])
             coord = _rows(cur, """SELECT c.network, CASE WHEN c.account_1 = ? THEN c.account_2 ELSE c.account_1 END AS other,
                                          c.weight, a.handle
                                   FROM coordination c LEFT JOIN accounts a ON a.platform = c.platform
                                        AND a.account_id = CASE WHEN c.account_1 = ? THEN c.account_2 ELSE c.account_1 END
                                   WHERE c.platform = ? AND (c.account_1 = ? OR c.account_2 = ?)
-                                  ORDER BY c.weight DESC LIMIT 25""",
+                                  ORDER BY c.weight DESC, other, c.network LIMIT 25""",
                           [account_id, account_id, platform, account_id, account_id]) \
-                if _has(cur, "coordination", "account_1", "account_2", "network", "weight") else []
+                if _found(cur, "coordination") else []
             clusters = _rows(cur, "SELECT DISTINCT CAST(cluster_id AS VARCHAR) AS cluster_id FROM coordination_clusters "
                                   "WHERE account_id = ? ORDER BY 1", [account_id]) \
-                if _has(cur, "coordination_clusters", "cluster_id", "account_id") else []
+                if _found(cur, "coordination_clusters") else []
             community = _rows(cur, "SELECT community, pagerank FROM graph_nodes WHERE platform = ? AND account_id = ?",
-                              [platform, account_id]) if _has(cur, "graph_nodes", "community", "pagerank") else []
+                              [platform, account_id]) if _found(cur, "graph_nodes") else []
             qrows = [int(r[0]) for r in cur.execute(
                 "SELECT unnest(queue_rows) FROM review_account_posts WHERE h = hash(?::VARCHAR, ?::VARCHAR) "
                 "AND platform = ? AND account_id = ?", [platform, account_id, platform, account_id]).fetchall()]
             post_flags = _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE rowid IN ({', '.join(map(str, qrows))}) "
-                                    "ORDER BY score DESC LIMIT 30") if qrows else []
-            history = _history(cur, "account", platform, account_id)
+                                    "ORDER BY score DESC, qrank LIMIT 30") if qrows else []
+        return render_account(request, platform, account_id, acc=acc[0] if acc else None, flags=flags, signals=signals,
+                              er=er, timeline=timeline, out_n=out_n, in_n=in_n, coord=coord, clusters=clusters,
+                              community=community[0] if community else None, post_flags=post_flags)
+
+    def _timeline(cur, platform: str, account_id: str) -> list[dict]:
+        """The account's latest 100 posts (with ``n_total``, how many it has), through the table
+        sorted by a hash of the account."""
+        return _rows(cur, "SELECT post_id, created_at, kind, text, url, handle, label, score, "
+                          "count(*) OVER () AS n_total FROM review_account_posts "
+                          "WHERE h = hash(?::VARCHAR, ?::VARCHAR) AND platform = ? AND account_id = ? "
+                          "ORDER BY created_at DESC LIMIT 100", [platform, account_id, platform, account_id])
+
+    def render_account(request: Request, platform: str, account_id: str, acc, flags, signals, er, timeline, out_n, in_n,
+                       coord, clusters, community, post_flags) -> HTMLResponse:
+        if not acc and not flags:
+            return render(request, "error.html", status=404, message="No such account.")
+        n_posts = timeline[0]["n_total"] if timeline else 0
+        history = _history(None, "account", platform, account_id)
         signal_items, other_signals = [], []
         first = ("operation_score", "operation_label", "top_signals", "profile_score", "behaviour_score", "rule_score")
         for s in signals:
@@ -502,15 +562,15 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                 v = s[k]
                 item = (k, describe_evidence(v, 1000) if isinstance(v, str) and v[:1] in "[{" else _fmt_num(v))
                 (signal_items if k in first else other_signals).append(item)
-        return render(request, "account.html", platform=platform, account_id=account_id, acc=acc[0] if acc else None,
-                      flags=flags, signals=signal_items, other_signals=other_signals, engine_room=er, timeline=timeline, n_posts=n_posts,
-                      out_n=out_n, in_n=in_n, coord=coord, clusters=clusters,
-                      community=community[0] if community else None, post_flags=post_flags, history=history)
+        return render(request, "account.html", platform=platform, account_id=account_id, acc=acc,
+                      flags=flags, signals=signal_items, other_signals=other_signals, engine_room=er, timeline=timeline,
+                      n_posts=n_posts, out_n=out_n, in_n=in_n, coord=coord, clusters=clusters,
+                      community=community, post_flags=post_flags, history=history)
 
     @app.get("/cluster/{cluster_id:path}", response_class=HTMLResponse)
     def cluster_page(request: Request, cluster_id: str):
         with reader.cursor() as cur:
-            if not _has(cur, "coordination_clusters", "cluster_id", "account_id"):
+            if not _found(cur, "coordination_clusters"):
                 return render(request, "error.html", status=404, message="No coordination clusters in this corpus.")
             members = _rows(cur, """SELECT m.*, a.handle AS account_handle, a.display_name, a.followers
                                     FROM (SELECT * FROM coordination_clusters WHERE CAST(cluster_id AS VARCHAR) = ?) m
@@ -528,7 +588,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                                   WHERE c.account_1 IN (SELECT unnest(?::VARCHAR[]))
                                     AND c.account_2 IN (SELECT unnest(?::VARCHAR[]))
                                   ORDER BY c.weight DESC LIMIT 60""", [ids, ids]) \
-                if _has(cur, "coordination", "account_1", "account_2", "network", "weight", "post_ids") else []
+                if _found(cur, "coordination") else []
             pids: list[str] = []
             for e in edges:
                 pids += post_ids_in(e.get("post_ids"), 10)
@@ -543,14 +603,20 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                       evidence=describe_evidence(members[0].get("evidence"), 600))
 
     # -- decisions ------------------------------------------------------------------------
-    def _check_item(cur, item_type: str, platform: str | None, item_id: str, analysis: str | None,
-                    decision: str, note: str) -> str | None:
+    def _check_form(item_type: str, platform: str | None, item_id: str, decision: str, note: str) -> str | None:
         if item_type not in ITEM_TYPES:
             return "unknown item type"
         if decision not in DECISIONS:
             return "decision is confirm, reject or escalate"
         if not item_id or len(item_id) > 300 or len(note) > 4000 or len(platform or "") > 100:
             return "bad item or note too long"
+        return None
+
+    def _check_item(cur, item_type: str, platform: str | None, item_id: str, analysis: str | None,
+                    decision: str, note: str) -> str | None:
+        err = _check_form(item_type, platform, item_id, decision, note)
+        if err:
+            return err
         if analysis:
             ok = cur.execute(f"SELECT count(*) FROM {QUEUE_TABLE} WHERE item_type = ? AND platform = coalesce(?, '') "
                              "AND item_id = ? AND analysis = ?", [item_type, platform, item_id, analysis]).fetchall()[0][0]
@@ -566,7 +632,26 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
 
     def _decide(session: auth.Session, items: list[dict], decision: str, note: str) -> tuple[str | None, str | None]:
         """Check ``items`` against the corpus, then store them as one batch: (error, batch id).
-        A decision on a group's lead is a decision on each of its near-identical copies too."""
+        A decision on a group's lead is a decision on each of its near-identical copies too.
+        Flags (items with an analysis) are checked against the queue's copy in the review store;
+        other items against the corpus."""
+        if snapshot.has_snapshot(store) and all(it.get("analysis") for it in items):
+            for it in items:
+                err = _check_form(it["item_type"], it.get("platform"), it["item_id"], decision, note)
+                if err:
+                    return err, None
+                if not snapshot.is_flagged(store, it["item_type"], it.get("platform"), it["item_id"], it["analysis"]):
+                    return "no such flagged item", None
+            leads = [it for it in items if it["item_type"] == "post"]
+            seen = {(it["item_type"], it.get("platform") or "", it["item_id"], it.get("analysis") or "") for it in items}
+            for t, p, i, a in snapshot.copies_of(store, leads) if leads else []:
+                if (t, p, i, a) not in seen:
+                    seen.add((t, p, i, a))
+                    items = items + [{"item_type": t, "platform": p or None, "item_id": i, "analysis": a}]
+            batch = uuid.uuid4().hex
+            store.record([dict(it, decision=decision, note=note) for it in items], session.username, batch)
+            counts.clear()
+            return None, batch
         with reader.cursor() as cur:
             for it in items:
                 err = _check_item(cur, it["item_type"], it.get("platform"), it["item_id"], it.get("analysis"),
@@ -627,8 +712,8 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
                                form.get("item_type"), "pending", 1)
 
             def matching() -> tuple[list[dict], int]:
-                with reader.cursor() as cur:
-                    return query_queue(cur, page=1, page_size=BULK_MAX, **{k: v for k, v in args.items() if k != "page"})
+                rows, total, _ = read_queue(args, page_size=BULK_MAX)
+                return rows, total
 
             rows, total = await run_in_threadpool(matching)
             if total > BULK_MAX:
@@ -693,46 +778,8 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         counts_ = store.rows("SELECT decision, count(*) AS n FROM reviews GROUP BY 1 ORDER BY 1")
         return render(request, "reviews.html", rows=rows, counts=counts_, reviewer=reviewer, decision=decision)
 
-    # -- exports (admins; read-only) -----------------------------------------------------------
-    @app.get("/export", response_class=HTMLResponse)
-    def export_page(request: Request):
-        counts_ = store.rows("SELECT item_type, decision, count(*) AS n FROM review_state GROUP BY 1, 2 ORDER BY 1, 2")
-        me = store.user(request.state.session.username) or {}
-        return render(request, "export.html", counts=counts_, email=me.get("email") or "")
-
-    @app.get("/export/{name}")
-    def export_file(request: Request, name: str, notifier_name: str = "", notifier_email: str = ""):
-        from .. import export as ex
-
-        denied = require_admin(request)
-        if denied:
-            return denied
-        stem, _, suffix = name.rpartition(".")
-        if stem not in ("platform-report", "labels-posts", "labels-accounts", "dsa-notices") or suffix not in ("csv", "json"):
-            return JSONResponse({"detail": "unknown export"}, status_code=404)
-        with reader.cursor() as cur:
-            view = _corpus_view(db, cur)
-            if stem == "platform-report":
-                df = ex.platform_report(view, store)
-            elif stem == "dsa-notices":
-                me = store.user(request.state.session.username) or {}
-                try:
-                    df = ex.dsa_notices(view, store, notifier_name or request.state.session.username,
-                                        notifier_email or me.get("email") or "")
-                except ValueError as exc:
-                    return render(request, "error.html", status=400, message=str(exc))
-            else:
-                df = ex.review_labels(view, "post" if stem == "labels-posts" else "account", store)
-        if suffix == "csv":
-            data, media = ex.csv_bytes(df), "text/csv; charset=utf-8"
-        elif stem == "dsa-notices":
-            data, media = json.dumps(ex.dsa_json(df), ensure_ascii=False, indent=1).encode("utf-8"), "application/json"
-        else:
-            data = json.dumps(ex._records(df), ensure_ascii=False, indent=1).encode("utf-8")
-            media = "application/json"
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
-        return Response(data, media_type=media,
-                        headers={"Content-Disposition": f'attachment; filename="{stem}-{stamp}.{suffix}"'})
+    # -- exports (admins; read-only): serve/exports.py ----------------------------------------
+    add_export_routes(app, db, store, reader, render, require_admin)
 
     return app
 

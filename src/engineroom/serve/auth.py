@@ -186,6 +186,23 @@ class SessionStore:
     def _alive(self, created: float, last_seen: float, now: float) -> bool:
         return now - last_seen <= self.idle_timeout and now - created <= self.max_age
 
+    def peek(self, token: str | None) -> tuple[Session | None, bool]:
+        """(the live session for ``token`` or None, whether :meth:`get` must be called instead:
+        the session's idle clock is due to be written, or it has ended and must be removed).
+        Only reads."""
+        if not token or len(token) > 200:
+            return None, False
+        key = self._key(token)
+        r = self.store.con().execute(
+            "SELECT s.username, s.csrf, s.created, s.last_seen, u.role FROM sessions s "
+            "JOIN users u ON u.username = s.username WHERE s.token_hash = ?", [key]).fetchone()
+        if r is None:
+            return None, False
+        now = time.time()
+        if not self._alive(r[2], r[3], now) or now - r[3] > self.touch_every:
+            return None, True
+        return Session(r[0], r[1], r[2], r[3], r[4], key), False
+
     def get(self, token: str | None) -> Session | None:
         """The live session for ``token`` (its idle clock restarts), or None."""
         if not token or len(token) > 200:

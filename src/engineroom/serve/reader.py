@@ -11,7 +11,9 @@ writer holds it, pages answer 503 "the corpus is being changed" instead of faili
 Each request reads through its own cursor, with the team's decisions (the review store's
 ``review_state``, cached by its version) registered on it as the relation ``review_decisions``.
 When the corpus is (re)opened and its findings changed since the review queue was built, the
-queue is rebuilt (:func:`engineroom.serve.queue.ensure_queue`) in a short read-write opening.
+queue is rebuilt (:func:`engineroom.serve.queue.ensure_queue`) in a short read-write opening,
+and copied into the review store (:mod:`engineroom.serve.snapshot`), from which queue pages,
+decisions and exports are served.
 """
 
 from __future__ import annotations
@@ -27,6 +29,16 @@ import duckdb
 import pyarrow as pa
 
 from .store import DECISIONS_RELATION, STATE_SCHEMA, ReviewStore, register_decisions, state_table  # noqa: F401
+
+
+def corpus_view(path: Path, cur):
+    """A read-only :class:`engineroom.corpus.Corpus` whose queries go through ``cur`` (library
+    functions take a Corpus)."""
+    from ..corpus import Corpus
+
+    view = Corpus.__new__(Corpus)
+    view.path, view.read_only, view.con = path, True, cur
+    return view
 
 
 class CorpusBusy(RuntimeError):
@@ -91,6 +103,9 @@ class CorpusReader:
                 con.execute(f"SET threads = {int(self.threads)}")
                 for fn in self.on_rebuild:
                     fn(con)
+            from .snapshot import ensure_snapshot
+
+            ensure_snapshot(con, self.store)  # the queue's copy in the review store, for these findings
         return con
 
     def _rebuild(self) -> None:

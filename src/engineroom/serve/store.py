@@ -105,6 +105,7 @@ class ReviewStore:
             c.execute("PRAGMA busy_timeout = 30000")
             c.execute("PRAGMA synchronous = NORMAL")
             c.execute("PRAGMA foreign_keys = ON")
+            c.execute("PRAGMA recursive_triggers = ON")  # a REPLACE fires delete triggers (serve/snapshot.py)
             self._local.con = c
             with self._lock:
                 self._all.append(c)
