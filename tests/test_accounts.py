@@ -318,3 +318,24 @@ def test_flag_threshold_split_and_calibrated_default(tmp_path):
     assert card["flag"]["prior"] == T.TARGET_PRIOR  # chosen for a corpus where operation accounts are rare
     assert Accounts()._threshold(load_models(str(tmp_path))) == DEFAULT_THRESHOLD
     assert Accounts(threshold=0.9)._threshold(load_models()) == 0.9
+
+
+def test_ascii_letter_counts_per_string():
+    """Capitals and letters are counted per string on the UTF-8 bytes: multi-byte characters,
+    empty and missing texts, and arrays that are slices of a longer one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = ["", "Hello World", None, "ÉCOLE é日本🙂 AZ az @[`{", "", "x", "ABC"]
+    arr = pc.fill_null(pa.array(texts, type=pa.large_string()), "")
+
+    def expect(ts):
+        ts = [t or "" for t in ts]
+        return ([float(sum("A" <= c <= "Z" for c in t)) for t in ts],
+                [float(sum("A" <= c <= "Z" or "a" <= c <= "z" for c in t)) for t in ts])
+
+    for a, ts in ((arr, texts), (arr.slice(1, 4), texts[1:5]), (arr.slice(4), texts[4:]),
+                  (arr.slice(0, 1), texts[:1])):
+        caps, letters = S._ascii_letter_counts(a)
+        want_caps, want_letters = expect(ts)
+        assert list(caps) == want_caps and list(letters) == want_letters

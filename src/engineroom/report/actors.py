@@ -86,12 +86,15 @@ def coordination_section(ctx: Context) -> dict | None:
         member_rows = [(c["cluster_id"], a) for c in clusters for a in c["members"]]
         import pyarrow as pa
 
-        members = pa.table({"cluster_id": [m[0] for m in member_rows], "account_id": [str(m[1]) for m in member_rows]})
+        # m2 is looked up by (account, cluster) as one key: with the cluster as a join condition of
+        # its own, DuckDB joins the members to each other on it first (cluster size squared)
+        members = pa.table({"cluster_id": [m[0] for m in member_rows], "account_id": [str(m[1]) for m in member_rows],
+                            "member_key": [str(m[1]) + "\x00" + m[0] for m in member_rows]})
         ties = f.rows_with("__er_members", members, """
             SELECT m1.cluster_id, c.network AS network, c.post_ids AS post_ids, c.weight AS weight
             FROM coordination c
             JOIN __er_members m1 ON CAST(c.account_1 AS VARCHAR) = m1.account_id
-            JOIN __er_members m2 ON CAST(c.account_2 AS VARCHAR) = m2.account_id AND m1.cluster_id = m2.cluster_id
+            JOIN __er_members m2 ON CAST(c.account_2 AS VARCHAR) || chr(0) || m1.cluster_id = m2.member_key
             ORDER BY weight DESC LIMIT 20000""")
         for t in ties:
             d = tie_nets[t["cluster_id"]]

@@ -101,16 +101,20 @@ def read_map(f: Findings) -> MapData | None:
         """``sql`` (which may read ``e``, ``nd`` and ``mb`` = account id, community) as rows."""
         return f.rows(with_sql + ", mb AS (SELECT id, c FROM nd WHERE c IS NOT NULL) " + sql)
 
-    # hubs and most connected accounts: degree over ties inside the community (directed pairs)
+    # hubs and most connected accounts: degree over ties inside the community (directed pairs).
+    # "same community" is counted with FILTER / HAVING, never written as a join condition: as one,
+    # DuckDB may join the members to each other on the community first (community size squared:
+    # hundreds of millions of rows at 1M posts)
     ties = {str(r["c"]): int(r["k"]) for r in memb_rows(
-        "SELECT m1.c, count(*) AS k FROM e JOIN mb m1 ON e.s = m1.id JOIN mb m2 ON e.t = m2.id "
-        "WHERE m1.c = m2.c GROUP BY 1")}
+        "SELECT m1.c, count(*) FILTER (WHERE m1.c = m2.c) AS k FROM e JOIN mb m1 ON e.s = m1.id "
+        "JOIN mb m2 ON e.t = m2.id GROUP BY 1 HAVING k > 0")}
     top_deg: dict[str, list[tuple[str, int, str | None]]] = defaultdict(list)
     for r in memb_rows(
-            "SELECT c, n, deg, h FROM (SELECT m1.c, x.n, count(*) AS deg, any_value(nd.h) AS h, row_number() OVER "
-            "(PARTITION BY m1.c ORDER BY count(*) DESC, x.n) AS r FROM (SELECT s AS n, t AS m FROM e UNION ALL "
+            "SELECT c, n, deg, h FROM (SELECT m1.c, x.n, count(*) FILTER (WHERE m1.c = m2.c) AS deg, "
+            "any_value(nd.h) FILTER (WHERE m1.c = m2.c) AS h, row_number() OVER "
+            "(PARTITION BY m1.c ORDER BY deg DESC, x.n) AS r FROM (SELECT s AS n, t AS m FROM e UNION ALL "
             "SELECT t AS n, s AS m FROM e) x JOIN mb m1 ON x.n = m1.id JOIN mb m2 ON x.m = m2.id "
-            "LEFT JOIN nd ON nd.id = x.n WHERE m1.c = m2.c GROUP BY 1, 2) WHERE r <= 5 ORDER BY c, r"):
+            "LEFT JOIN nd ON nd.id = x.n GROUP BY 1, 2 HAVING deg > 0) WHERE r <= 5 ORDER BY c, r"):
         top_deg[str(r["c"])].append((r["n"], int(r["deg"]), r["h"]))
     hub_of: dict[str, tuple[str, float, str | None]] = {}
     for c, lst in top_deg.items():
