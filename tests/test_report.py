@@ -464,17 +464,18 @@ def test_network_map_of_one_large_community_is_linear(tmp_path):
     (the pairwise plan ran for minutes and spilled GBs at 1M posts)."""
     import time
 
-    from engineroom.report import build as rb
+    from engineroom.report import network as rb
+    from engineroom.report.context import Context
     from engineroom.report.data import Findings
 
     n = 20_000
     ids = [f"a{i}" for i in range(n)]
     edges = [(ids[i], ids[i + 1], 1) for i in range(n - 1)] + [("a0", ids[i], 3) for i in range(2, 200)]
     with engineroom.open(tmp_path / "c.duckdb") as c:
-        c.write_table("graph_edges", pd.DataFrame(edges, columns=["source", "target", "weight"]))
-        c.write_table("graph_nodes", pd.DataFrame({"account_id": ids, "handle": ids, "community": [0] * n}))
+        er_sample.write_declared(c, "graph_edges", pd.DataFrame(edges, columns=["source", "target", "weight"]))
+        er_sample.write_declared(c, "graph_nodes", pd.DataFrame({"account_id": ids, "handle": ids, "community": [0] * n}))
         t0 = time.perf_counter()
-        sec = rb.network_section(rb.Context(Findings(c)))
+        sec = rb.network_section(Context(Findings(c)))
         took = time.perf_counter() - t0
     assert took < 30, f"network section took {took:.1f}s"
     row = sec["blocks"][1]["rows"][0]
