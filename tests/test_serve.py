@@ -438,7 +438,7 @@ def test_queue_rebuilds_when_findings_change(tmp_path):
         register_decisions(c.con, store)
         rows, total = query_queue(c.con, status="all")
         assert total == 0
-        c.write_table("hate", pd.DataFrame({"platform": ["twitter"], "post_id": [c.posts()["post_id"][0]],
+        er_sample.write_declared(c, "hate", pd.DataFrame({"platform": ["twitter"], "post_id": [c.posts()["post_id"][0]],
                                             "label": ["antisemitic"], "score": [0.9]}))
         assert ensure_queue(c)
         rows, total = query_queue(c.con, status="all")
@@ -446,10 +446,10 @@ def test_queue_rebuilds_when_findings_change(tmp_path):
         assert build_queue(c) == 1
         # an item flagged for two narratives (or in two engine rooms) is one queue row
         pid, acc = c.posts()["post_id"][1], c.accounts()["account_id"][0]
-        c.write_table("narratives", pd.DataFrame({"platform": ["twitter"] * 2, "post_id": [pid] * 2,
+        er_sample.write_declared(c, "narratives", pd.DataFrame({"platform": ["twitter"] * 2, "post_id": [pid] * 2,
                                                   "narrative": ["a", "b"], "kind": ["narrative"] * 2,
                                                   "score": [0.4, 0.7]}))
-        c.write_table("engine_room", pd.DataFrame({"platform": ["twitter"] * 2, "account_id": [acc] * 2,
+        er_sample.write_declared(c, "engine_room", pd.DataFrame({"platform": ["twitter"] * 2, "account_id": [acc] * 2,
                                                    "narrative": ["a", "b"], "rank": [1, 3], "score": [0.9, 0.5],
                                                    "in_core": [True, True]}))
         assert ensure_queue(c)
@@ -660,7 +660,7 @@ def test_post_page_marks_evidence(tmp_path):
         pid, text = c.con.execute("SELECT post_id, text FROM posts WHERE length(text) > 10 LIMIT 1").fetchall()[0]
         word = [w for w in text.split() if w.isalpha() and len(w) > 3][0]
         ev = json.dumps({"lexicon": [{"term": word, "match": word, "category": "dehumanisation_slurs", "weight": 0.9}]})
-        c.write_table("hate", pd.DataFrame({"platform": ["twitter"], "post_id": [pid], "label": ["antisemitic"],
+        er_sample.write_declared(c, "hate", pd.DataFrame({"platform": ["twitter"], "post_id": [pid], "label": ["antisemitic"],
                                             "score": [0.9], "hate_score": [0.95], "evidence": [ev]}))
         add_user(c, "alice", PASSWORD)
     for blur in (True, False):
@@ -834,7 +834,7 @@ def test_queue_copy_follows_the_findings(tmp_path):
         store = open_store(c.path, con=c.con)
         assert snapshot.ensure_snapshot(c.con, store) and not snapshot.ensure_snapshot(c.con, store)
         assert snapshot.queue_page(store, status="all")[1] == 0
-        c.write_table("hate", pd.DataFrame({"platform": ["twitter"], "post_id": [c.posts()["post_id"][0]],
+        er_sample.write_declared(c, "hate", pd.DataFrame({"platform": ["twitter"], "post_id": [c.posts()["post_id"][0]],
                                             "label": ["antisemitic"], "score": [0.9]}))
         assert snapshot.ensure_snapshot(c.con, store) is False  # the corpus's queue is out of date: nothing to copy yet
         ensure_queue(c)

@@ -50,13 +50,6 @@ class Findings:
         """Whether ``table`` exists and holds a row."""
         return self.exists(table) and self.count(table) > 0
 
-    def has(self, table: str, *columns: str) -> bool:
-        """Whether ``table`` exists with all of ``columns``: for the review app's queue
-        (``serve/queue.py``) until it reads through :mod:`engineroom.findings`; the report
-        itself asks only :meth:`exists`."""
-        cols = self._cols.get(table)
-        return cols is not None and all(c in cols for c in columns)
-
     # -- queries -------------------------------------------------------------------------
     def count(self, table: str) -> int:
         return int(self.scalar(f"SELECT count(*) FROM {q(table)}"))

@@ -56,8 +56,8 @@ def _signature(f: Findings) -> str:
     parts: dict[str, Any] = {"version": QUEUE_VERSION}
     for t in ("hate", "narratives", "engine_room", "account_scores", "coordination_clusters", "graph_nodes", "posts",
               "interactions"):
-        parts[t] = f.count(t) if f.has(t) else None
-    if f.has("runs"):
+        parts[t] = f.count(t) if f.exists(t) else None
+    if f.exists("runs"):
         r = f.rows("SELECT count(*) AS n, CAST(max(finished_at) AS VARCHAR) AS last FROM runs")[0]
         parts["runs"] = [r["n"], r["last"]]
     return json.dumps(parts, sort_keys=True)
@@ -67,70 +67,57 @@ def _parts(f: Findings) -> list[str]:
     """SELECTs, one per flag source present, with the queue's columns."""
     parts = []
 
-    def col(table: str, name: str, default: str = "NULL", alias: str = "") -> str:
-        return f"{alias}{name}" if f.has(table, name) else default
-
-    if f.has("hate", "post_id", "label"):
-        score = "CASE WHEN h.label = 'antisemitic' THEN {s} ELSE {hs} END".format(
-            s=col("hate", "score", "1.0", "h."), hs=col("hate", "hate_score", col("hate", "score", "1.0", "h."), "h."))
+    if f.exists("hate"):
+        score = "CASE WHEN h.label = 'antisemitic' THEN h.score ELSE h.hate_score END"
         parts.append(f"""
             SELECT 'post' AS item_type, h.platform, CAST(h.post_id AS VARCHAR) AS item_id, 'hate' AS analysis,
                    CAST({score} AS DOUBLE) AS score,
                    CASE WHEN h.label = 'antisemitic' THEN 'antisemitic' ELSE 'other hate' END AS reason,
-                   CAST({col('hate', 'category', 'NULL', 'h.')} AS VARCHAR) AS category, NULL::VARCHAR AS narrative,
+                   CAST(h.category AS VARCHAR) AS category, NULL::VARCHAR AS narrative,
                    p.account_id, p.handle, p.created_at, left(p.text, 280) AS snippet,
-                   CAST({col('hate', 'evidence', 'NULL', 'h.')} AS VARCHAR) AS evidence, {DUP_KEY} AS dup_key
+                   CAST(h.evidence AS VARCHAR) AS evidence, {DUP_KEY} AS dup_key
             FROM hate h LEFT JOIN posts p ON p.platform = h.platform AND p.post_id = h.post_id
             WHERE h.label IN ('antisemitic', 'other_hate')""")
-    if f.has("narratives", "post_id", "narrative"):
-        kind = "AND n.kind = 'narrative'" if f.has("narratives", "kind") else ""
+    if f.exists("narratives"):
         parts.append(f"""
             SELECT 'post' AS item_type, n.platform, CAST(n.post_id AS VARCHAR) AS item_id, 'narratives' AS analysis,
-                   CAST({col('narratives', 'score', '1.0', 'n.')} AS DOUBLE) AS score,
+                   CAST(n.score AS DOUBLE) AS score,
                    'narrative: ' || string_agg(n.narrative, ', ') OVER (PARTITION BY n.platform, n.post_id) AS reason,
                    n.narrative AS category, n.narrative AS narrative,
                    p.account_id, p.handle, p.created_at, left(p.text, 280) AS snippet,
-                   CAST({col('narratives', 'evidence', 'NULL', 'n.')} AS VARCHAR) AS evidence, {DUP_KEY} AS dup_key
+                   CAST(n.evidence AS VARCHAR) AS evidence, {DUP_KEY} AS dup_key
             FROM narratives n LEFT JOIN posts p ON p.platform = n.platform AND p.post_id = n.post_id
-            WHERE TRUE {kind}""")
-    if f.has("engine_room", "account_id"):
-        core = "WHERE e.in_core" if f.has("engine_room", "in_core") else ""
-        narr = col("engine_room", "narrative", "NULL", "e.")
-        rank = col("engine_room", "rank", "NULL", "e.")
+            WHERE n.kind = 'narrative'""")
+    if f.exists("engine_room"):
+        narr, rank = "e.narrative", "e.rank"
         parts.append(f"""
             SELECT 'account' AS item_type, e.platform, CAST(e.account_id AS VARCHAR) AS item_id,
-                   'engine_room' AS analysis, CAST({col('engine_room', 'score', '1.0', 'e.')} AS DOUBLE) AS score,
+                   'engine_room' AS analysis, CAST(e.score AS DOUBLE) AS score,
                    'engine room of ' || string_agg(coalesce(CAST({narr} AS VARCHAR), '?') || ' (rank ' ||
                        coalesce(CAST({rank} AS VARCHAR), '?') || ')', ', ') OVER (PARTITION BY e.platform, e.account_id)
                        AS reason,
                    CAST({narr} AS VARCHAR) AS category, CAST({narr} AS VARCHAR) AS narrative,
-                   CAST(e.account_id AS VARCHAR) AS account_id, coalesce(a.handle, {col('engine_room', 'handle', 'NULL', 'e.')}) AS handle,
+                   CAST(e.account_id AS VARCHAR) AS account_id, coalesce(a.handle, e.handle) AS handle,
                    NULL::TIMESTAMP AS created_at,
                    left(coalesce(a.display_name, '') || ' — ' || coalesce(a.bio, ''), 280) AS snippet,
-                   CAST({col('engine_room', 'evidence', 'NULL', 'e.')} AS VARCHAR) AS evidence
-            FROM engine_room e LEFT JOIN accounts a ON a.platform = e.platform AND a.account_id = e.account_id {core}""")
-    if f.has("account_scores", "account_id"):
-        if f.has("account_scores", "operation_label"):
-            where = "WHERE s.operation_label"
-        elif f.has("account_scores", "operation_score"):
-            where = "WHERE s.operation_score >= 0.5"
-        else:
-            where = "WHERE FALSE"
+                   CAST(e.evidence AS VARCHAR) AS evidence
+            FROM engine_room e LEFT JOIN accounts a ON a.platform = e.platform AND a.account_id = e.account_id WHERE e.in_core""")
+    if f.exists("account_scores"):
         parts.append(f"""
             SELECT 'account' AS item_type, s.platform, CAST(s.account_id AS VARCHAR) AS item_id, 'accounts' AS analysis,
-                   CAST({col('account_scores', 'operation_score', '1.0', 's.')} AS DOUBLE) AS score,
+                   CAST(s.operation_score AS DOUBLE) AS score,
                    'operation-like account' AS reason, NULL::VARCHAR AS category, NULL::VARCHAR AS narrative,
                    CAST(s.account_id AS VARCHAR) AS account_id,
-                   coalesce(a.handle, {col('account_scores', 'handle', 'NULL', 's.')}) AS handle,
+                   coalesce(a.handle, s.handle) AS handle,
                    NULL::TIMESTAMP AS created_at,
                    left(coalesce(a.display_name, '') || ' — ' || coalesce(a.bio, ''), 280) AS snippet,
-                   CAST({col('account_scores', 'top_signals', 'NULL', 's.')} AS VARCHAR) AS evidence
+                   CAST(s.top_signals AS VARCHAR) AS evidence
             FROM account_scores s LEFT JOIN accounts a ON a.platform = s.platform AND a.account_id = s.account_id
-            {where}""")
-    if f.has("coordination_clusters", "cluster_id", "account_id"):
-        nets = "any_value(CAST(networks AS VARCHAR))" if f.has("coordination_clusters", "networks") else "NULL"
-        meth = "any_value(CAST(method AS VARCHAR))" if f.has("coordination_clusters", "method") else "NULL"
-        ev = "any_value(CAST(evidence AS VARCHAR))" if f.has("coordination_clusters", "evidence") else "NULL"
+            WHERE s.operation_label""")
+    if f.exists("coordination_clusters"):
+        nets = "any_value(CAST(networks AS VARCHAR))"
+        meth = "any_value(CAST(method AS VARCHAR))"
+        ev = "any_value(CAST(evidence AS VARCHAR))"
         parts.append(f"""
             SELECT 'cluster' AS item_type, any_value(platform) AS platform, CAST(cluster_id AS VARCHAR) AS item_id,
                    'coordination' AS analysis, 1.0 - 1.0 / greatest(count(DISTINCT account_id), 1) AS score,
@@ -151,7 +138,7 @@ def account_tables(f: Findings) -> list[tuple[str, str]]:
     ``review_neighbours_in`` (interaction counts per other account and kind)."""
     hate = ("LEFT JOIN (SELECT platform, post_id, any_value(label) AS label, any_value(score) AS score FROM hate "
             "GROUP BY ALL) h ON h.platform = p.platform AND h.post_id = p.post_id"
-            if f.has("hate", "post_id", "label", "score") else "")
+            if f.exists("hate") else "")
     hcols = "h.label, h.score" if hate else "NULL::VARCHAR AS label, NULL::DOUBLE AS score"
     flags = (f"LEFT JOIN (SELECT platform, item_id, list(rowid ORDER BY rowid) AS queue_rows FROM {QUEUE_TABLE} "
              "WHERE item_type = 'post' GROUP BY ALL) f ON f.platform = p.platform AND f.item_id = p.post_id")
@@ -184,7 +171,7 @@ def post_rows_sql(f: Findings) -> str:
     joins, cols = [], []
     for name, table, key in (("hate_rows", "hate", "post_id"), ("narrative_rows", "narratives", "post_id"),
                              ("queue_rows", QUEUE_TABLE, "item_id")):
-        if f.has(table, "platform", key) or table == QUEUE_TABLE:
+        if table == QUEUE_TABLE or f.exists(table):
             where = "WHERE item_type = 'post'" if table == QUEUE_TABLE else ""
             joins.append(f"LEFT JOIN (SELECT platform, {key} AS post_id, list(rowid ORDER BY rowid) AS rows FROM {table} "
                          f"{where} GROUP BY ALL) {name} ON {name}.platform = p.platform AND {name}.post_id = p.post_id")
@@ -230,7 +217,7 @@ def queue_sql(f: Findings) -> str:
     """The SELECT whose rows are the review queue (read-only: an export can use it when the
     queue table is missing or out of date)."""
     parts = _parts(f)
-    if f.has("graph_nodes", "account_id", "community"):
+    if f.exists("graph_nodes"):
         comm_join = ("LEFT JOIN (SELECT platform, CAST(account_id AS VARCHAR) AS account_id, "
                      "any_value(CAST(community AS VARCHAR)) AS community FROM graph_nodes GROUP BY ALL) g "
                      "ON g.platform = u.platform AND g.account_id = u.account_id")
@@ -258,9 +245,17 @@ def queue_sql(f: Findings) -> str:
 
 
 def _is_current(f: Findings) -> bool:
-    if f.has(QUEUE_TABLE) and f.has("review_queue_meta") and f.has(GROUPS_TABLE) and f.has("review_post_rows"):
+    own = _own_tables(f.con)
+    if {QUEUE_TABLE, "review_queue_meta", GROUPS_TABLE, "review_post_rows"} <= own:
         return f.scalar("SELECT value FROM review_queue_meta WHERE key = 'signature'") == _signature(f)
     return False
+
+
+def _own_tables(con) -> set[str]:
+    """The names of the tables in the corpus file (the app's own ``review_*`` tables are not
+    findings: whether they are there is asked here, not of :mod:`engineroom.findings`)."""
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                      "WHERE table_schema = 'main'").fetchall()}
 
 
 def queue_is_current(con) -> bool:

@@ -103,10 +103,6 @@ def _select(con) -> str:
             + "ORDER BY q.qrank")
 
 
-def _has(f, table: str, *cols: str) -> bool:
-    return f.has(table, *cols)
-
-
 def _page_tables(con) -> list[tuple[str, str, str]]:
     """(name, SQLite DDL, DuckDB SELECT) of the copies of item pages: ``post_pages`` (each flagged
     post's row, its ``hate`` and ``narratives`` rows, as JSON) and ``account_pages`` (each account
@@ -115,16 +111,17 @@ def _page_tables(con) -> list[tuple[str, str, str]]:
     from ..report.data import Findings
 
     f = Findings(con)
+    own = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")
+           .fetchall()}
     out = []
     ids = "SELECT DISTINCT platform, item_id AS post_id FROM review_queue WHERE item_type = 'post'"
     def shown(table: str, alias: str = "t") -> str:
-        """A struct of the columns a page shows (NULL for those the table lacks)."""
-        return "{" + ", ".join(f"'{c}': " + (f'{alias}."{c}"' if _has(f, table, c) else "NULL")
-                               for c in PAGE_COLUMNS[table]) + "}"
+        """A struct of the columns a page shows (declared in the schema or by the table's analysis)."""
+        return "{" + ", ".join(f"'{c}': {alias}.\"{c}\"" for c in PAGE_COLUMNS[table]) + "}"
 
-    if _has(f, "posts", "post_id"):
+    if f.exists("posts"):
         def rows(table: str) -> tuple[str, str]:
-            if not _has(f, table, "platform", "post_id"):
+            if not f.exists(table):
                 return "", "NULL"
             return (f"LEFT JOIN (SELECT platform, post_id, to_json(list({shown(table)})) AS j FROM {table} t "
                     f"WHERE (platform, post_id) IN (SELECT nullif(platform, ''), post_id FROM ids) GROUP BY ALL) {table}_ "
@@ -139,7 +136,7 @@ def _page_tables(con) -> list[tuple[str, str, str]]:
                         SELECT i.platform, i.post_id, to_json({shown('posts', 'p')}), {hc}, {nc}
                         FROM ids i JOIN posts p ON p.platform = nullif(i.platform, '') AND p.post_id = i.post_id
                         {hj} {nj}"""))
-    if _has(f, "accounts", "account_id"):
+    if f.exists("accounts"):
         joins, cols = [], []
 
         def add(name: str, sql: str, col: str = "j") -> None:
@@ -149,26 +146,26 @@ def _page_tables(con) -> list[tuple[str, str, str]]:
         def mine(table: str, key: str = "account_id") -> str:
             return f"({key}) IN (SELECT account_id FROM ids)"
 
-        if _has(f, "account_scores", "platform", "account_id"):
+        if f.exists("account_scores"):
             add("sig", f"SELECT platform, account_id, to_json(list(t)) AS j FROM account_scores t WHERE {mine('account_scores')} GROUP BY ALL")
         else:
             cols.append("NULL")
-        if _has(f, "engine_room", "platform", "account_id", "score"):
+        if f.exists("engine_room"):
             add("er", f"SELECT platform, account_id, to_json(list(t ORDER BY t.score DESC)) AS j FROM engine_room t "
                       f"WHERE {mine('engine_room')} GROUP BY ALL")
         else:
             cols.append("NULL")
-        if _has(f, "graph_nodes", "platform", "account_id", "community", "pagerank"):
+        if f.exists("graph_nodes"):
             add("g", "SELECT platform, account_id, to_json({'community': any_value(community), 'pagerank': any_value(pagerank)}) "
                      f"AS j FROM graph_nodes WHERE {mine('graph_nodes')} GROUP BY ALL")
         else:
             cols.append("NULL")
-        if _has(f, "coordination_clusters", "platform", "cluster_id", "account_id"):
+        if f.exists("coordination_clusters"):
             add("cl", "SELECT platform, account_id, to_json(list(DISTINCT CAST(cluster_id AS VARCHAR) ORDER BY "
                       f"CAST(cluster_id AS VARCHAR))) AS j FROM coordination_clusters WHERE {mine('coordination_clusters')} GROUP BY ALL")
         else:
             cols.append("NULL")
-        if _has(f, "coordination", "platform", "account_1", "account_2", "network", "weight"):
+        if f.exists("coordination"):
             add("co", """SELECT platform, account_id, to_json(list({'network': network, 'other': other, 'weight': weight,
                                 'handle': handle} ORDER BY weight DESC, other, network)) AS j
                          FROM (SELECT e.*, o.handle FROM (
@@ -183,7 +180,7 @@ def _page_tables(con) -> list[tuple[str, str, str]]:
         for name, table, key, other, hcol in (("nout", "review_neighbours_out", "source_account_id", "target",
                                                "coalesce(o.handle, t.target_handle)"),
                                               ("nin", "review_neighbours_in", "target", "source_account_id", "o.handle")):
-            if _has(f, table, "platform", key, other, "kind", "n"):
+            if table in own:  # the app's own lookup tables (serve/queue.py)
                 add(name, f"""SELECT platform, account_id, to_json(list({{'kind': kind, 'other': other, 'handle': handle,
                                      'n': n}} ORDER BY n DESC, other, kind)) AS j
                               FROM (SELECT t.platform, t.{key} AS account_id, t.{other} AS other, t.kind, t.n, {hcol} AS handle
