@@ -231,7 +231,7 @@ def test_vectorised_signals_match_the_per_value_definitions():
         assert f.loc[i, "handle_entropy"] == pytest.approx(S.char_entropy(h))
         assert f.loc[i, "handle_ngram_loglik"] == pytest.approx(lm.score(h))
         assert f.loc[i, "handle_upper_share"] == pytest.approx(sum(c.isupper() for c in h) / len(h))
-        assert f.loc[i, "handle_max_digit_run"] == max((len(m) for m in S._DIGIT_RUN.findall(h)), default=0)
+        assert f.loc[i, "handle_max_digit_run"] == max((len(m) for m in S.handles._DIGIT_RUN.findall(h)), default=0)
         sim = S.name_handle_similarity(n or "", h)
         assert (np.isnan(sim) and np.isnan(f.loc[i, "name_handle_similarity"])) or f.loc[i, "name_handle_similarity"] == sim
     locs = pd.Series(["Moscow, Russia", None, "Austin, TX", "nowhere", "Moscow, Russia"])
