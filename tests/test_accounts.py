@@ -326,6 +326,8 @@ def test_ascii_letter_counts_per_string():
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from engineroom.accountscore.signals.behaviour import _ascii_letter_counts
+
     texts = ["", "Hello World", None, "ÉCOLE é日本🙂 AZ az @[`{", "", "x", "ABC"]
     arr = pc.fill_null(pa.array(texts, type=pa.large_string()), "")
 
@@ -336,6 +338,6 @@ def test_ascii_letter_counts_per_string():
 
     for a, ts in ((arr, texts), (arr.slice(1, 4), texts[1:5]), (arr.slice(4), texts[4:]),
                   (arr.slice(0, 1), texts[:1])):
-        caps, letters = S._ascii_letter_counts(a)
+        caps, letters = _ascii_letter_counts(a)
         want_caps, want_letters = expect(ts)
         assert list(caps) == want_caps and list(letters) == want_letters
