@@ -902,7 +902,7 @@ def test_queue_rows_written_without_jinja_equal_the_template(db, app, client):
     assert any((r["copies"] or 0) > 1 for r in rows) and any("<" in (r["snippet"] or "") for r in rows)
     env = app.state.templates
     template = env.get_template("serve/_queue_row.html")
-    from engineroom.serve.app import _fmt_num, _fmt_time
+    from engineroom.serve.pages import _fmt_num, _fmt_time
 
     def norm(h: str) -> str:
         return re.sub(r"\s+", " ", h).strip()
