@@ -528,3 +528,44 @@ def test_cross_platform_salted_text_without_links(corpus):
     e = corpus.query("SELECT platform, account_1, account_2, weight, post_ids FROM coordination")
     assert e[["platform", "account_1", "account_2", "weight"]].values.tolist() == [["bluesky+telegram", "user.bsky", "chan", 2]]
     assert sorted(json.loads(e.post_ids.iloc[0])) == ["bs0", "bs1", "tg0", "tg1"]
+
+
+def test_edges_from_pairs_equal_the_pair_by_pair_definition():
+    """Edge aggregation (per-side rows, no DISTINCT aggregates) against a plain pandas reading of
+    the definition, on pairs with repeated post pairs, repeated posts and a post id on both sides."""
+    import ibis
+
+    from engineroom.coordination import network as nw
+
+    rng = random.Random(7)
+    rows = []
+    for _ in range(400):
+        a1, a2 = sorted(rng.sample(["a", "b", "c", "d"], 2))
+        p1, p2 = f"{a1}{rng.randrange(6)}", f"{a2}{rng.randrange(6)}"
+        if rng.random() < 0.05:
+            p2 = p1  # the same id on both sides (two platforms may share post ids)
+        t1 = 1_000 + int(p1[1:]) * 7  # a post has one time
+        rows.append(("x", "co_retweet", a1, p1, t1, a2, p2, 1_000 + int(p2[1:]) * 11))
+    pairs = pd.DataFrame(rows, columns=list(nw.PAIR_COLUMNS))
+    pairs = pd.concat([pairs, pairs.head(50)])  # the same post pair through two keys
+    con = ibis.duckdb.connect()
+    got = con.to_pyarrow(nw.edges_from_pairs(ibis.memtable(pairs), min_weight=2)).to_pandas()
+    want = []
+    for (pl, net, a1, a2), g in pairs.groupby(["platform", "network", "account_1", "account_2"]):
+        w12, w21 = g.post_1.nunique(), g.post_2.nunique()
+        if max(w12, w21) < 2:
+            continue
+        posts = sorted(list(g.post_1.unique()) + list(g.post_2.unique()))
+        t = pd.concat([g.t_1, g.t_2])
+        want.append((net, pl, a1, a2, max(w12, w21), w12, w21, len(g), json.dumps(posts, separators=(",", ":")),
+                     pd.Timestamp(t.min(), unit="s"), pd.Timestamp(t.max(), unit="s")))
+    want = pd.DataFrame(want, columns=list(got.columns))
+    got = got.sort_values(["account_1", "account_2"]).reset_index(drop=True)
+    assert len(want) > 3
+    for col in got.columns:
+        if col == "post_ids":
+            assert [json.loads(v) for v in got[col]] == [json.loads(v) for v in want[col]]
+        elif col.endswith("_at"):
+            assert list(pd.to_datetime(got[col])) == list(want[col])
+        else:
+            assert list(got[col]) == list(want[col]), col

@@ -201,14 +201,24 @@ def edges_from_pairs(pairs: ir.Table, min_weight: int = 1, prefilter: bool = Tru
     counts = counts.filter(counts.n_pairs >= min_weight)
     if min_weight > 1 and prefilter:
         pairs = pairs.semi_join(counts, keys)
-    g = pairs.group_by(keys).aggregate(
-        weight_1_2=pairs.post_1.nunique(),
-        weight_2_1=pairs.post_2.nunique(),
-        pairs=pairs.count(),
-        posts_1=pairs.post_1.collect(distinct=True),
-        posts_2=pairs.post_2.collect(distinct=True),
-        first_t=ibis.least(pairs.t_1, pairs.t_2).min(),
-        last_t=ibis.greatest(pairs.t_1, pairs.t_2).max(),
+    # Each pair becomes two rows, one per side (its post and time), grouped per (edge, side, post):
+    # the distinct posts per side are then rows, and plain counts replace DISTINCT aggregates,
+    # which cost several times more on popular keys (tens of millions of pairs). ``side_1`` is
+    # kept in the group key, so a post id on both sides (two platforms) counts on each, as before.
+    sides = ibis.array([
+        ibis.struct({"post": pairs.post_1, "side_1": ibis.literal(True), "t": pairs.t_1}),
+        ibis.struct({"post": pairs.post_2, "side_1": ibis.literal(False), "t": pairs.t_2}),
+    ])
+    u = pairs.select(*keys, x=sides.unnest())
+    u = u.select(*keys, post=u.x["post"], side_1=u.x["side_1"], t=u.x["t"])
+    d = u.group_by([*keys, "post", "side_1"]).aggregate(n=u.count(), t_min=u.t.min(), t_max=u.t.max())
+    g = d.group_by(keys).aggregate(
+        weight_1_2=d.side_1.cast("int64").sum(),
+        weight_2_1=(~d.side_1).cast("int64").sum(),
+        pairs=d.n.sum(where=d.side_1),  # every pair has exactly one side-1 row
+        posts=d.post.collect(),
+        first_t=d.t_min.min(),
+        last_t=d.t_max.max(),
     )
     weight = ibis.greatest(g.weight_1_2, g.weight_2_1)
     g = g.filter(weight >= min_weight)
@@ -221,8 +231,7 @@ def edges_from_pairs(pairs: ir.Table, min_weight: int = 1, prefilter: bool = Tru
         weight_1_2=g.weight_1_2.cast("int64"),
         weight_2_1=g.weight_2_1.cast("int64"),
         pairs=g.pairs.cast("int64"),
-        # a post has one author, so posts_1 and posts_2 are disjoint: the concatenation is distinct
-        post_ids=json_string_list(g.posts_1.concat(g.posts_2).sort()),
+        post_ids=json_string_list(g.posts.sort()),
         first_at=g.first_t.as_timestamp("s"),
         last_at=g.last_t.as_timestamp("s"),
     )
