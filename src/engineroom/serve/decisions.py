@@ -25,6 +25,18 @@ ITEM_TYPES = ("post", "account", "cluster")
 BULK_MAX = 5000
 
 
+def _with_copies(items: list[dict], copies) -> list[dict]:
+    """``items`` and the near-identical copies (item type, platform, id, analysis) of their lead
+    posts that are not among them already, each once."""
+    seen = {(it["item_type"], it.get("platform") or "", it["item_id"], it.get("analysis") or "") for it in items}
+    out = list(items)
+    for t, p, i, a in copies:
+        if (t, p, i, a) not in seen:
+            seen.add((t, p, i, a))
+            out.append({"item_type": t, "platform": p or None, "item_id": i, "analysis": a})
+    return out
+
+
 def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, render: Callable[..., HTMLResponse],
                         require_csrf: Callable[..., Response | None], _queue_args: Callable[..., dict],
                         read_queue: Callable[..., tuple], counts: dict) -> None:
@@ -70,11 +82,7 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
                 if not snapshot.is_flagged(store, it["item_type"], it.get("platform"), it["item_id"], it["analysis"]):
                     return "no such flagged item", None
             leads = [it for it in items if it["item_type"] == "post"]
-            seen = {(it["item_type"], it.get("platform") or "", it["item_id"], it.get("analysis") or "") for it in items}
-            for t, p, i, a in snapshot.copies_of(store, leads) if leads else []:
-                if (t, p, i, a) not in seen:
-                    seen.add((t, p, i, a))
-                    items = items + [{"item_type": t, "platform": p or None, "item_id": i, "analysis": a}]
+            items = _with_copies(items, snapshot.copies_of(store, leads) if leads else [])
             batch = uuid.uuid4().hex
             store.record([dict(it, decision=decision, note=note) for it in items], session.username, batch)
             counts.clear()
@@ -94,11 +102,7 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
                              AND l.analysis = d.k.a AND l.lead AND l.copies > 1
                         JOIN {QUEUE_TABLE} c ON c.analysis = l.analysis AND c.dup_key = l.dup_key AND NOT c.lead""",
                     [[{"p": it.get("platform") or "", "i": it["item_id"], "a": it["analysis"]} for it in leads]]).fetchall()
-                seen = {(it["item_type"], it.get("platform") or "", it["item_id"], it.get("analysis") or "") for it in items}
-                for t, p, i, a in copies:
-                    if (t, p, i, a) not in seen:
-                        seen.add((t, p, i, a))
-                        items = items + [{"item_type": t, "platform": p or None, "item_id": i, "analysis": a}]
+                items = _with_copies(items, copies)
         batch = uuid.uuid4().hex
         store.record([dict(it, decision=decision, note=note) for it in items], session.username, batch)
         counts.clear()
