@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from .. import findings
 from ..report.data import describe_evidence, post_ids_in
 from . import snapshot
-from .pages import _fmt_num, _has, _rows
+from .pages import _fmt_num, _rows, table_exists
 from .queue import QUEUE_TABLE
 from .reader import CorpusReader
 from .reader import corpus_view as _corpus_view
@@ -39,7 +39,7 @@ def add_item_routes(app: FastAPI, db, store: ReviewStore, reader: CorpusReader, 
     def _post_by_rows(cur, platform: str, post_id: str):
         """(post, hate, narratives, flags) rows of a post through ``review_post_rows`` (row ids,
         found by a hash), or None when that table is missing or does not match the tables."""
-        if not _has(cur, "review_post_rows", "h", "post_row"):
+        if not table_exists(cur, "review_post_rows"):
             return None
         look = cur.execute("SELECT post_row, hate_rows, narrative_rows, queue_rows FROM review_post_rows "
                            "WHERE h = hash(?::VARCHAR, ?::VARCHAR) AND platform = ? AND post_id = ?",

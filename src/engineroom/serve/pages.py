@@ -13,12 +13,11 @@ def _rows(cur, sql: str, params: list | None = None) -> list[dict]:
     return [dict(zip(names, r)) for r in res.fetchall()]
 
 
-def _has(cur, table: str, *cols: str) -> bool:
-    """Whether the app's own table ``table`` (not a findings table) exists with ``cols``."""
-    got = {r[0] for r in cur.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?",
-        [table]).fetchall()}
-    return bool(got) and all(c in got for c in cols)
+def table_exists(cur, table: str) -> bool:
+    """Whether the app's own table ``table`` (a ``review_*`` lookup table, not a findings table) is
+    in the corpus file."""
+    return bool(cur.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
+                            [table]).fetchall())
 
 
 def _safe_url(url: Any) -> str | None:

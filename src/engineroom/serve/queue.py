@@ -41,7 +41,7 @@ PAGE_SIZE = 50
 DECISIONS = ("confirm", "reject", "escalate")
 
 
-QUEUE_VERSION = 10
+QUEUE_VERSION = 11
 
 #: posts whose texts are equal once lower-cased and stripped of a retweet prefix, links, mentions,
 #: '#' and punctuation are near-identical copies: one queue item (the highest-scored, ``lead``)
@@ -103,7 +103,7 @@ def _parts(f: Findings) -> list[str]:
                    CAST(e.evidence AS VARCHAR) AS evidence
             FROM engine_room e LEFT JOIN accounts a ON a.platform = e.platform AND a.account_id = e.account_id WHERE e.in_core""")
     if f.exists("account_scores"):
-        parts.append(f"""
+        parts.append("""
             SELECT 'account' AS item_type, s.platform, CAST(s.account_id AS VARCHAR) AS item_id, 'accounts' AS analysis,
                    CAST(s.operation_score AS DOUBLE) AS score,
                    'operation-like account' AS reason, NULL::VARCHAR AS category, NULL::VARCHAR AS narrative,
@@ -152,22 +152,24 @@ def account_tables(f: Findings) -> list[tuple[str, str]]:
                                      "ORDER BY h, platform, source_account_id, n DESC"),
            ("review_neighbours_in", f"SELECT hash(platform, target) AS h, * FROM ({agg}) WHERE target IS NOT NULL "
                                     "ORDER BY h, platform, target, n DESC")]
-    out.append(("review_post_rows", post_rows_sql(f)))
+    rows = post_rows_sql(f)
+    if rows is not None:
+        out.append(("review_post_rows", rows))
     return out
 
 
-def post_rows_sql(f: Findings) -> str:
+def post_rows_sql(f: Findings) -> str | None:
     """``review_post_rows``: where a post page's rows are, by post: ``h`` (a hash of platform and
     post id; the table is sorted by it, so a lookup reads one block of integers instead of
     comparing a million ids), the post's ``rowid`` in ``posts`` and its rows in ``hate``,
     ``narratives`` and ``review_queue``. Rebuilt with the queue, so the row ids are current.
 
     Findings kept as views over Parquet (``analyze --engine spark --keep-post-findings``) have no
-    row ids: then the table has no ``post_row`` column and the post page looks rows up by key."""
+    row ids: then there is no such table (None) and the post page looks rows up by key."""
     views = {r[0] for r in f.con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
                                          "AND table_type = 'VIEW'").fetchall()}
     if views & {"posts", "hate", "narratives"}:
-        return "SELECT hash(platform, post_id) AS h, platform, post_id FROM posts WHERE false"
+        return None
     joins, cols = [], []
     for name, table, key in (("hate_rows", "hate", "post_id"), ("narrative_rows", "narratives", "post_id"),
                              ("queue_rows", QUEUE_TABLE, "item_id")):
@@ -200,6 +202,7 @@ def build_queue(corpus: Corpus) -> int:
             WHERE lead GROUP BY ALL""")
         cur.execute("COMMIT")
         cur.execute("BEGIN TRANSACTION")
+        cur.execute("DROP TABLE IF EXISTS review_post_rows")
         for name, ddl in account_tables(f):
             cur.execute(f"CREATE OR REPLACE TABLE {name} AS {ddl}")
         cur.execute("INSERT OR REPLACE INTO review_queue_meta VALUES ('signature', ?)", [sig])
@@ -246,7 +249,7 @@ def queue_sql(f: Findings) -> str:
 
 def _is_current(f: Findings) -> bool:
     own = _own_tables(f.con)
-    if {QUEUE_TABLE, "review_queue_meta", GROUPS_TABLE, "review_post_rows"} <= own:
+    if {QUEUE_TABLE, "review_queue_meta", GROUPS_TABLE} <= own:
         return f.scalar("SELECT value FROM review_queue_meta WHERE key = 'signature'") == _signature(f)
     return False
 
