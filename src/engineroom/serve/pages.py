@@ -13,11 +13,16 @@ def _rows(cur, sql: str, params: list | None = None) -> list[dict]:
     return [dict(zip(names, r)) for r in res.fetchall()]
 
 
+def table_names(con) -> set[str]:
+    """The names of the tables in the corpus file (whether the app's own ``review_*`` lookup
+    tables are there is asked here; findings tables are asked of :mod:`engineroom.findings`)."""
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                      "WHERE table_schema = 'main'").fetchall()}
+
+
 def table_exists(cur, table: str) -> bool:
-    """Whether the app's own table ``table`` (a ``review_*`` lookup table, not a findings table) is
-    in the corpus file."""
-    return bool(cur.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
-                            [table]).fetchall())
+    """Whether the app's own table ``table`` (a ``review_*`` lookup table) is in the corpus file."""
+    return table in table_names(cur)
 
 
 def _safe_url(url: Any) -> str | None:

@@ -30,6 +30,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..report.data import Findings
+from .pages import table_names
 
 if TYPE_CHECKING:  # pragma: no cover  (annotations only: the store is below this module)
     from ..corpus import Corpus
@@ -248,17 +249,10 @@ def queue_sql(f: Findings) -> str:
 
 
 def _is_current(f: Findings) -> bool:
-    own = _own_tables(f.con)
+    own = table_names(f.con)
     if {QUEUE_TABLE, "review_queue_meta", GROUPS_TABLE} <= own:
         return f.scalar("SELECT value FROM review_queue_meta WHERE key = 'signature'") == _signature(f)
     return False
-
-
-def _own_tables(con) -> set[str]:
-    """The names of the tables in the corpus file (the app's own ``review_*`` tables are not
-    findings: whether they are there is asked here, not of :mod:`engineroom.findings`)."""
-    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                      "WHERE table_schema = 'main'").fetchall()}
 
 
 def queue_is_current(con) -> bool:

@@ -28,6 +28,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from .pages import table_names
 from .store import DECISIONS, ReviewStore
 
 TABLE = "queue_snapshot"
@@ -86,8 +87,7 @@ def snapshot_signature(store: ReviewStore) -> str | None:
 
 
 def _select(con) -> str:
-    names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")
-             .fetchall()}
+    names = table_names(con)
     post = "posts" in names
     acc = "accounts" in names
     acc_key = "coalesce(p.account_id, q.account_id, CASE WHEN q.item_type = 'account' THEN q.item_id END)" if post else \
@@ -111,8 +111,7 @@ def _page_tables(con) -> list[tuple[str, str, str]]:
     from ..report.data import Findings
 
     f = Findings(con)
-    own = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")
-           .fetchall()}
+    own = table_names(con)
     out = []
     ids = "SELECT DISTINCT platform, item_id AS post_id FROM review_queue WHERE item_type = 'post'"
     def shown(table: str, alias: str = "t") -> str:
