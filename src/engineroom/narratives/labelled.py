@@ -9,7 +9,8 @@ quoted passage on a line of a seed article), ``narrative`` (empty = none of the 
 and ``split``: ``dev`` or ``heldout`` for the first batches (``sha256("engineroom-narratives-v1:" +
 file + ":" + key) mod 3 == 0`` is held out), ``fresh`` for a later batch labelled after the pack was
 tuned, ``test`` for a blind batch labelled before the last rule changes (dev, heldout and fresh
-were then merged into the tuning set) and measured once. How the rows were chosen and judged is in ``docs/narratives.md``.
+were then merged into the tuning set) and measured once, ``test2`` for a second blind batch labelled
+while the pack was rewritten, never shown to the rule writer. How the rows were chosen and judged is in ``docs/narratives.md``.
 
 :func:`load_labelled` joins the references to the texts and returns ``text,narrative`` rows, the
 format ``engineroom eval narratives --data FILE.csv`` reads::
@@ -32,13 +33,15 @@ LABELS = Path(str(resources.files("engineroom") / "data" / "narratives" / "label
 #: a quoted passage in a seed article ("…" or “…”, at least 25 characters)
 QUOTE = re.compile(r"[“\"]([^”\"]{25,})[”\"]")
 #: dev: tuned on; heldout: measured after each tuning round; fresh: labelled later, measured once;
-#: test: a blind batch labelled before the last rule changes and measured once at the end
-SPLITS = ("dev", "heldout", "fresh", "test")
+#: test: a blind batch labelled before the last rule changes and measured once at the end;
+#: test2: a second blind batch, labelled by another engineer while the pack was rewritten
+SPLITS = ("dev", "heldout", "fresh", "test", "test2")
 _KEYS = {
     "jikeli_antisemitism_dev": ("TweetID", "FullText"),
     "ira_vs_organic_dev": ("post_id", "text"),
     "hatexplain": ("post_id", "text"),
     "redditbias_jews": ("id", "comment"),
+    "davidson_hate_offensive": ("row_id", "tweet"),
 }
 
 
@@ -65,7 +68,7 @@ def _texts(data_dir: Path, file: str, keys: set[str]) -> dict[str, str]:
 
 
 def load_labelled(data_dir: str | Path, split: str | None = None, labels: str | Path | None = None) -> pd.DataFrame:
-    """``text, narrative, split, file, key`` for every labelled reference (``split``: dev / heldout / fresh / test / None = all).
+    """``text, narrative, split, file, key`` for every labelled reference (``split``: dev / heldout / fresh / test / test2 / None = all).
 
     ``data_dir`` is the shared folder that holds ``data/`` and ``seeds/`` (``../shared`` from a
     checkout). A reference whose row is missing raises ``ValueError``: the counts must reconcile.
