@@ -32,8 +32,9 @@ LABELS = Path(str(resources.files("engineroom") / "data" / "narratives" / "label
 #: a quoted passage in a seed article ("…" or “…”, at least 25 characters)
 QUOTE = re.compile(r"[“\"]([^”\"]{25,})[”\"]")
 #: dev: tuned on; heldout: measured after each tuning round; fresh: labelled later, measured once;
-#: test: a blind batch labelled before the last rule changes and measured once at the end
-SPLITS = ("dev", "heldout", "fresh", "test")
+#: test: a blind batch labelled before the last rule changes and measured once at the end (then tuned on);
+#: test2: a second blind batch, labelled by another engineer who never saw the pack, measured once
+SPLITS = ("dev", "heldout", "fresh", "test", "test2")
 _KEYS = {
     "jikeli_antisemitism_dev": ("TweetID", "FullText"),
     "ira_vs_organic_dev": ("post_id", "text"),
@@ -65,7 +66,7 @@ def _texts(data_dir: Path, file: str, keys: set[str]) -> dict[str, str]:
 
 
 def load_labelled(data_dir: str | Path, split: str | None = None, labels: str | Path | None = None) -> pd.DataFrame:
-    """``text, narrative, split, file, key`` for every labelled reference (``split``: dev / heldout / fresh / test / None = all).
+    """``text, narrative, split, file, key`` for every labelled reference (``split``: dev / heldout / fresh / test / test2 / None = all).
 
     ``data_dir`` is the shared folder that holds ``data/`` and ``seeds/`` (``../shared`` from a
     checkout). A reference whose row is missing raises ``ValueError``: the counts must reconcile.
