@@ -339,6 +339,14 @@ def test_labelled_blind_test_batch_resolves():
     assert len(test) == (ref["split"] == "test").sum() > 0
     counts = test["narrative"].value_counts()
     assert counts["antisemitism_smear"] > 0 and counts["israel_lobby_control"] > 0
+    # measured blind once, then joined the tuning set: its figures now guard against regressions only
+    from engineroom.narratives.evaluate import evaluate_frame
+    from engineroom.narratives.labelled import SPLITS
+
+    res = evaluate_frame(test[["text", "narrative"]])["by_narrative"]
+    for name in ("antisemitism_smear", "israel_lobby_control"):
+        assert res[name]["precision"] >= 0.8 and res[name]["recall"] >= 0.7, (name, res[name])
+    assert "test2" in SPLITS  # the second blind batch, measured once by whoever did not tune the pack
 
 
 def test_labelled_reference_to_a_missing_row_is_an_error(tmp_path):
@@ -350,3 +358,28 @@ def test_labelled_reference_to_a_missing_row_is_an_error(tmp_path):
     bad.write_text("file,key,narrative,split\ndata/jikeli_antisemitism_dev/tweets.csv.gz,999,antisemitism_smear,dev\n")
     with pytest.raises(ValueError, match="1 labelled rows not found"):
         load_labelled(SHARED_DATA.parent, labels=bad)
+
+
+def test_default_frames_widened_by_kind():
+    """Composed sentences, not real posts: the kinds of frame added after the blind batch, and the
+    contexts that share their words but are something else."""
+    texts = [
+        "Every time you mention Gaza they start crying antisemitism again",            # smear: the reflex accusation
+        "Jews always cry wolf, they just play the holocaust card",                      # smear: Jews as referent
+        "Apparently telling the truth is antisemitic now, amazing",                    # smear: truth branded
+        "So the chief rabbi is lying again to hurt Labour before the vote",             # smear: named accuser
+        "This is an antisemitic lie and I condemn it",                                  # counter-speech, not smear
+        "They smear Jews with the blood libel, shameful",                               # a smear aimed at Jews
+        "Half the senators kneel to the Israel lobby and it shows in Congress",         # lobby: submission
+        "Our boys die in wars for Israel while Washington looks away",                  # lobby: wars fought for it
+        "He loves his own country, Israel, and says so in every interview on TV",       # 'own' without an object
+        "israel firstitards and boomers, get off my timeline",                          # an insult, no politics
+    ]
+    got: dict[int, set[str]] = {}
+    for m in _default_scorer().score(texts):
+        got.setdefault(m.row, set()).add(m.narrative)
+    for i in (0, 1, 2, 3):
+        assert got.get(i) == {"antisemitism_smear"}, (i, got.get(i))
+    assert "antisemitism_smear" not in got.get(4, set()) and "antisemitism_smear" not in got.get(5, set())
+    assert got.get(6) == {"israel_lobby_control"} and got.get(7) == {"israel_lobby_control"}
+    assert "israel_lobby_control" not in got.get(8, set()) and 9 not in got
