@@ -383,3 +383,34 @@ def test_default_frames_widened_by_kind():
     assert "antisemitism_smear" not in got.get(4, set()) and "antisemitism_smear" not in got.get(5, set())
     assert got.get(6) == {"israel_lobby_control"} and got.get(7) == {"israel_lobby_control"}
     assert "israel_lobby_control" not in got.get(8, set()) and 9 not in got
+
+
+def test_near_ties_groups_together(tmp_path):
+    p = tmp_path / "near.yaml"
+    p.write_text(
+        "narratives:\n  - name: lobby\n    kind: narrative\n    description: d\n    exemplars: [the lobby controls congress]\n"
+        "    threshold: 0.0001\n    keywords: [lobby, zog]\n"
+        "    require: {actor: [lobby], control: [control*], domain: [congress]}\n"
+        "    or_require: [{coded: [zog]}]\n"
+        "    near: {groups: [actor, control], words: 3}\n")
+    scorer = NarrativeScorer(load_pack(p).narratives)
+    texts = ["The lobby controls Congress",                                             # adjacent
+             "Congress voted; the lobby was there and, in other news, crowd control failed",  # 8 words apart
+             "Congress #LobbyControl",                                                  # the hashtag view
+             "ZOG again"]                                                               # a set without the near groups
+    got = {m.row for m in scorer.score(texts)}
+    assert got == {0, 2, 3}, got
+
+
+@pytest.mark.parametrize("near,message", [
+    ("{groups: [actor], words: 3}", r"'near.groups' needs at least two"),
+    ("{groups: [actor, nope], words: 3}", r"no one group set has all of"),
+    ("{groups: [actor, control], words: 0}", r"'near.words' must be a whole number"),
+    ("[actor, control]", r"field 'near' must be a mapping"),
+])
+def test_bad_near_field(tmp_path, near, message):
+    p = tmp_path / "bad_near.yaml"
+    p.write_text("narratives:\n  - name: x\n    kind: narrative\n    description: d\n    exemplars: [a]\n"
+                 f"    require: {{actor: [a], control: [b]}}\n    near: {near}\n")
+    with pytest.raises(NarrativePackError, match=message):
+        load_pack(p)
