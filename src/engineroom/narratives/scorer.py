@@ -12,7 +12,8 @@ corpus of ~50k posts, or, without it, smoothed IDF over the exemplars). For each
 A post matches a narrative when ``score ≥ threshold`` (per narrative; default 0.3) **and**, for a
 narrative with ``require`` groups / ``exclude`` phrases, every required concept group has a phrase
 in the post and no excluded phrase is there (:class:`PhraseMatcher`: whole words on the normalised
-post, ``word*`` as a word prefix). Pushing a narrative and calling it out are exclusive: when a
+post, ``word*`` as a word prefix); a narrative with ``near`` also needs one phrase of each named group
+within that many words of the others (word positions within one view of the normalised text). Pushing a narrative and calling it out are exclusive: when a
 post matches narratives of both kinds, a narrative with required groups wins (the more specific
 reading), else the kind with the higher score is kept (``exclusive_kinds``). The evidence records
 the closest exemplar, its similarity, the keywords found and, for gated narratives, the phrase
