@@ -339,6 +339,14 @@ def test_labelled_blind_test_batch_resolves():
     assert len(test) == (ref["split"] == "test").sum() > 0
     counts = test["narrative"].value_counts()
     assert counts["antisemitism_smear"] > 0 and counts["israel_lobby_control"] > 0
+    # measured blind once, then joined the tuning set: its figures now guard against regressions only
+    from engineroom.narratives.evaluate import evaluate_frame
+    from engineroom.narratives.labelled import SPLITS
+
+    res = evaluate_frame(test[["text", "narrative"]])["by_narrative"]
+    for name in ("antisemitism_smear", "israel_lobby_control"):
+        assert res[name]["precision"] >= 0.8 and res[name]["recall"] >= 0.7, (name, res[name])
+    assert "test2" in SPLITS  # the second blind batch, measured once by whoever did not tune the pack
 
 
 def test_labelled_reference_to_a_missing_row_is_an_error(tmp_path):
@@ -350,3 +358,59 @@ def test_labelled_reference_to_a_missing_row_is_an_error(tmp_path):
     bad.write_text("file,key,narrative,split\ndata/jikeli_antisemitism_dev/tweets.csv.gz,999,antisemitism_smear,dev\n")
     with pytest.raises(ValueError, match="1 labelled rows not found"):
         load_labelled(SHARED_DATA.parent, labels=bad)
+
+
+def test_default_frames_widened_by_kind():
+    """Composed sentences, not real posts: the kinds of frame added after the blind batch, and the
+    contexts that share their words but are something else."""
+    texts = [
+        "Every time you mention Gaza they start crying antisemitism again",            # smear: the reflex accusation
+        "Jews always cry wolf, they just play the holocaust card",                      # smear: Jews as referent
+        "Apparently telling the truth is antisemitic now, amazing",                    # smear: truth branded
+        "So the chief rabbi is lying again to hurt Labour before the vote",             # smear: named accuser
+        "This is an antisemitic lie and I condemn it",                                  # counter-speech, not smear
+        "They smear Jews with the blood libel, shameful",                               # a smear aimed at Jews
+        "Half the senators kneel to the Israel lobby and it shows in Congress",         # lobby: submission
+        "Our boys die in wars for Israel while Washington looks away",                  # lobby: wars fought for it
+        "He loves his own country, Israel, and says so in every interview on TV",       # 'own' without an object
+        "israel firstitards and boomers, get off my timeline",                          # an insult, no politics
+    ]
+    got: dict[int, set[str]] = {}
+    for m in _default_scorer().score(texts):
+        got.setdefault(m.row, set()).add(m.narrative)
+    for i in (0, 1, 2, 3):
+        assert got.get(i) == {"antisemitism_smear"}, (i, got.get(i))
+    assert "antisemitism_smear" not in got.get(4, set()) and "antisemitism_smear" not in got.get(5, set())
+    assert got.get(6) == {"israel_lobby_control"} and got.get(7) == {"israel_lobby_control"}
+    assert "israel_lobby_control" not in got.get(8, set()) and 9 not in got
+
+
+def test_near_ties_groups_together(tmp_path):
+    p = tmp_path / "near.yaml"
+    p.write_text(
+        "narratives:\n  - name: lobby\n    kind: narrative\n    description: d\n    exemplars: [the lobby controls congress]\n"
+        "    threshold: 0.0001\n    keywords: [lobby, zog]\n"
+        "    require: {actor: [lobby], control: [control*], domain: [congress]}\n"
+        "    or_require: [{coded: [zog]}]\n"
+        "    near: {groups: [actor, control], words: 3}\n")
+    scorer = NarrativeScorer(load_pack(p).narratives)
+    texts = ["The lobby controls Congress",                                             # adjacent
+             "Congress voted; the lobby was there and, in other news, crowd control failed",  # 8 words apart
+             "Congress #LobbyControl",                                                  # the hashtag view
+             "ZOG again"]                                                               # a set without the near groups
+    got = {m.row for m in scorer.score(texts)}
+    assert got == {0, 2, 3}, got
+
+
+@pytest.mark.parametrize("near,message", [
+    ("{groups: [actor], words: 3}", r"'near.groups' needs at least two"),
+    ("{groups: [actor, nope], words: 3}", r"no one group set has all of"),
+    ("{groups: [actor, control], words: 0}", r"'near.words' must be a whole number"),
+    ("[actor, control]", r"field 'near' must be a mapping"),
+])
+def test_bad_near_field(tmp_path, near, message):
+    p = tmp_path / "bad_near.yaml"
+    p.write_text("narratives:\n  - name: x\n    kind: narrative\n    description: d\n    exemplars: [a]\n"
+                 f"    require: {{actor: [a], control: [b]}}\n    near: {near}\n")
+    with pytest.raises(NarrativePackError, match=message):
+        load_pack(p)

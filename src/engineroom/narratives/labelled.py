@@ -33,8 +33,8 @@ LABELS = Path(str(resources.files("engineroom") / "data" / "narratives" / "label
 #: a quoted passage in a seed article ("…" or “…”, at least 25 characters)
 QUOTE = re.compile(r"[“\"]([^”\"]{25,})[”\"]")
 #: dev: tuned on; heldout: measured after each tuning round; fresh: labelled later, measured once;
-#: test: a blind batch labelled before the last rule changes and measured once at the end;
-#: test2: a second blind batch, labelled by another engineer while the pack was rewritten
+#: test: a blind batch labelled before the last rule changes and measured once at the end (then tuned on);
+#: test2: a second blind batch, labelled by another engineer who never saw the pack, measured once
 SPLITS = ("dev", "heldout", "fresh", "test", "test2")
 _KEYS = {
     "jikeli_antisemitism_dev": ("TweetID", "FullText"),

@@ -26,6 +26,9 @@ A pack is a YAML file::
         exclude:                        # contexts that mean the post is something else
           - mueller
           - russia investigation
+        near:                           # optional: groups whose phrases must stand close together
+          groups: [antisemitism, dismissal]   # in every group set that has all of them
+          words: 8                      # at most this many words apart
 
 Phrases (``keywords``, ``require`` and ``exclude``) are matched on the normalised post
 (:func:`engineroom.hate.normalize.normalize`: case-folded, obfuscation undone, hashtags split
@@ -37,7 +40,11 @@ group has a phrase in it and no ``exclude`` phrase is present, *and* its score r
 threshold; the evidence names the phrase found for each group. ``or_require`` lists other sets of
 groups that qualify a post as well (a post needs every group of ``require`` *or* every group of one
 ``or_require`` set): a narrative that is said in two ways (naming antisemitism, or naming the
-party, the Jews and the witch-hunt without the word) needs no second narrative. ``require`` is what makes a
+party, the Jews and the witch-hunt without the word) needs no second narrative. ``near`` ties groups
+together: in each group set (``require`` or an ``or_require`` set) that has every group it names,
+one phrase of each of those groups must lie within ``words`` words of the others (the word
+distance from the end of the earlier phrase to the start of the later one; adjacent words are 1
+apart), so "Israel ... 20 words later ... controls" is not "Israel controls". ``require`` is what makes a
 narrative mean what it says: "witch hunt" alone is a US politics slogan about investigations;
 "witch hunt" next to a reference to antisemitism is the denial narrative.
 
@@ -69,7 +76,7 @@ KINDS = ("narrative", "counter_speech")
 ENV_VAR = "ENGINEROOM_NARRATIVE_PACKS"
 DEFAULT_THRESHOLD = 0.3
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,79}$")
-_FIELDS = {"name", "kind", "description", "exemplars", "keywords", "threshold", "require", "or_require", "exclude"}
+_FIELDS = {"name", "kind", "description", "exemplars", "keywords", "threshold", "require", "or_require", "exclude", "near"}
 _PACK_FIELDS = {"pack", "description", "language", "context", "narratives"}
 #: what a pack that does not say its language or context is recorded as
 UNSPECIFIED = "unspecified"
@@ -99,6 +106,9 @@ class Narrative:
     context: str = UNSPECIFIED
     #: other sets of concept groups, each of which qualifies a post as well as ``require`` does
     or_require: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = ()
+    #: groups whose phrases must lie within ``near_words`` words of each other (in each set that has them all)
+    near_groups: tuple[str, ...] = ()
+    near_words: int = 0
 
 
 @dataclass
@@ -147,6 +157,24 @@ def _or_require(value: object, where: str) -> tuple[tuple[tuple[str, tuple[str, 
     if not isinstance(value, list) or not value:
         raise NarrativePackError(f"{where}: field 'or_require' must be a list of mappings of concept group name to a list of phrases")
     return tuple(_require(v, f"{where} or_require[{j}]") for j, v in enumerate(value))
+
+
+def _near(value: object, where: str, require, or_require) -> tuple[tuple[str, ...], int]:
+    """``near``: ``{groups: [two or more group names], words: N}``; the groups must exist in some set."""
+    if value is None:
+        return (), 0
+    if not isinstance(value, dict) or set(value) != {"groups", "words"}:
+        raise NarrativePackError(f"{where}: field 'near' must be a mapping with 'groups' (a list of group names) and 'words' (a number)")
+    groups = _str_list(value["groups"], where, "near.groups", allow_empty=False)
+    words = value["words"]
+    if len(groups) < 2:
+        raise NarrativePackError(f"{where}: field 'near.groups' needs at least two group names")
+    if isinstance(words, bool) or not isinstance(words, int) or words < 1:
+        raise NarrativePackError(f"{where}: field 'near.words' must be a whole number of words >= 1 (got {words!r})")
+    sets = [dict(require), *(dict(alt) for alt in or_require)]
+    if not any(all(g in s for g in groups) for s in sets):
+        raise NarrativePackError(f"{where}: field 'near.groups' names groups that no one group set has all of ({', '.join(groups)})")
+    return groups, words
 
 
 def parse_pack(data: object, path: str) -> Pack:
@@ -205,8 +233,10 @@ def parse_pack(data: object, path: str) -> Pack:
         if or_require and not require:
             raise NarrativePackError(f"{where}: field 'or_require' needs a 'require' to be an alternative to")
         exclude = _str_list(raw.get("exclude"), where, "exclude", allow_empty=True)
+        near_groups, near_words = _near(raw.get("near"), where, require, or_require)
         pack.narratives.append(Narrative(name, kind, desc.strip(), exemplars, keywords, float(threshold), pack_name, path,
-                                         require, exclude, meta["language"], meta["context"], or_require=or_require))
+                                         require, exclude, meta["language"], meta["context"], or_require=or_require,
+                                         near_groups=near_groups, near_words=near_words))
     return pack
 
 

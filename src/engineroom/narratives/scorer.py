@@ -12,7 +12,8 @@ corpus of ~50k posts, or, without it, smoothed IDF over the exemplars). For each
 A post matches a narrative when ``score ≥ threshold`` (per narrative; default 0.3) **and**, for a
 narrative with ``require`` groups / ``exclude`` phrases, every required concept group has a phrase
 in the post and no excluded phrase is there (:class:`PhraseMatcher`: whole words on the normalised
-post, ``word*`` as a word prefix). Pushing a narrative and calling it out are exclusive: when a
+post, ``word*`` as a word prefix); a narrative with ``near`` also needs one phrase of each named group
+within that many words of the others (word positions within one view of the normalised text). Pushing a narrative and calling it out are exclusive: when a
 post matches narratives of both kinds, a narrative with required groups wins (the more specific
 reading), else the kind with the higher score is kept (``exclusive_kinds``). The evidence records
 the closest exemplar, its similarity, the keywords found and, for gated narratives, the phrase
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from itertools import product
 from typing import Sequence
 
 import ahocorasick
@@ -85,7 +87,26 @@ class PhraseMatcher:
             self._auto.make_automaton()
         self._ready = True
 
+    def _hits(self, norm: str):
+        """(start, end, owner, phrase) of every phrase found (end inclusive, character offsets)."""
+        if not self._ready:
+            self._build()
+        if not self._forms or not norm:
+            return
+        n = len(norm)
+        for end, (form, entries) in self._auto.iter(norm):
+            start = end - len(form) + 1
+            if start and not _boundary(norm[start - 1]):
+                continue
+            after = end + 1
+            whole = after >= n or _boundary(norm[after]) or (norm[after] == "s" and (after + 1 >= n or _boundary(norm[after + 1])))
+            for prefix, owners in entries:
+                if prefix or whole:
+                    for owner, phrase in owners:
+                        yield start, end, owner, phrase
+
     def find(self, norm: str) -> dict[object, set[str]]:
+        # the loop of _hits written out: this runs on every post, a generator costs ~20 % more here
         if not self._ready:
             self._build()
         found: dict[object, set[str]] = {}
@@ -103,6 +124,28 @@ class PhraseMatcher:
                     for owner, phrase in owners:
                         found.setdefault(owner, set()).add(phrase)
         return found
+
+    def find_spans(self, norm: str, owners: set) -> dict[object, list[tuple[int, int, int]]]:
+        """``{owner: [(view, first word, last word), ...]}`` for the given owners: where each phrase
+        lies, as word positions within its view of the normalised text (spaced, then squashed)."""
+        sep = norm.find(SEPARATOR)
+        out: dict[object, list[tuple[int, int, int]]] = {}
+        for start, end, owner, _phrase in self._hits(norm):
+            if owner not in owners:
+                continue
+            view = 0 if sep < 0 or start < sep else 1
+            base = 0 if view == 0 else sep + len(SEPARATOR)
+            first = len(norm[base:start].split())
+            out.setdefault(owner, []).append((view, first, first + len(norm[start:end + 1].split()) - 1))
+        return out
+
+
+def _close(spans: list[list[tuple[int, int, int]]], words: int) -> bool:
+    """Whether one span of each list lies in the same view within ``words`` words of all the others."""
+    for combo in product(*spans):
+        if len({v for v, _, _ in combo}) == 1 and max(a for _, a, _ in combo) - min(b for _, _, b in combo) <= words:
+            return True
+    return False
 
 
 class NarrativeScorer:
@@ -155,6 +198,10 @@ class NarrativeScorer:
         self._checked = np.array([bool(n.require or n.exclude) for n in self.narratives])  # need the concept pass
         self._gated = np.array([bool(n.require) for n in self.narratives])  # have required concept groups
         self._index = {n.name: k for k, n in enumerate(self.narratives)}
+        # the concept owners whose word positions a `near` rule needs, per narrative
+        self._near = {k: [f"{pre}{g}" for pre, alt in [("", n.require)] + [(f"or{j}.", a) for j, a in enumerate(n.or_require)]
+                          for g, _ in alt if g in n.near_groups]
+                      for k, n in enumerate(self.narratives) if n.near_groups}
 
     def _keywords(self, norm: str) -> dict[int, set[str]]:
         return self.keywords.find(norm)  # type: ignore[return-value]
@@ -170,12 +217,23 @@ class NarrativeScorer:
             else:
                 groups.setdefault(k, {})[g] = sorted(phrases)
         ok = np.ones(len(self.narratives), dtype=bool)
+        spans = None
         for k in np.flatnonzero(self._checked).tolist():
             n = self.narratives[k]
             have = groups.get(k, {})
-            ok[k] = k not in excluded and (all(g in have for g, _ in n.require)
-                                           or any(all(f"or{j}.{g}" in have for g, _ in alt)
-                                                  for j, alt in enumerate(n.or_require)))
+            if k in excluded:
+                ok[k] = False
+                continue
+            sets = [("", n.require)] + [(f"or{j}.", alt) for j, alt in enumerate(n.or_require)]
+            full = [(pre, alt) for pre, alt in sets if alt and all(f"{pre}{g}" in have for g, _ in alt)]
+            if full and n.near_groups:
+                # a set that has every `near` group needs one phrase of each within near_words words
+                if spans is None:
+                    spans = self.concepts.find_spans(norm, {(k2, g) for k2 in self._near for g in self._near[k2]})
+                full = [(pre, alt) for pre, alt in full
+                        if not all(g in dict(alt) for g in n.near_groups)
+                        or _close([spans.get((k, f"{pre}{g}"), []) for g in n.near_groups], n.near_words)]
+            ok[k] = bool(full)
         return ok, groups, excluded
 
     def score(self, texts: Sequence[str | None]) -> list[Match]:
