@@ -18,7 +18,7 @@ from . import auth, snapshot
 from .login import _safe_next
 from .queue import DECISIONS, QUEUE_TABLE
 from .reader import CorpusReader
-from .store import ReviewStore
+from .store import ReviewStore, StoreBusy
 
 ITEM_TYPES = ("post", "account", "cluster")
 #: most items one bulk action decides (one short write transaction)
@@ -69,11 +69,13 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
                              [item_id]).fetchall()[0][0]
         return None if ok else "no such flagged item"
 
-    def _decide(session: auth.Session, items: list[dict], decision: str, note: str) -> tuple[str | None, str | None]:
+    def _decide(session: auth.Session, items: list[dict], decision: str, note: str,
+                wait: bool = True) -> tuple[str | None, str | None]:
         """Check ``items`` against the corpus, then store them as one batch: (error, batch id).
         A decision on a group's lead is a decision on each of its near-identical copies too.
         Flags (items with an analysis) are checked against the queue's copy in the review store;
-        other items against the corpus."""
+        other items against the corpus. ``wait=False`` (on the event loop): :class:`StoreBusy`,
+        nothing written, when that needs the corpus or another writer holds the store."""
         if snapshot.has_snapshot(store) and all(it.get("analysis") for it in items):
             for it in items:
                 err = _check_form(it["item_type"], it.get("platform"), it["item_id"], decision, note)
@@ -84,10 +86,12 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
             leads = [it for it in items if it["item_type"] == "post"]
             items = _with_copies(items, snapshot.copies_of(store, leads) if leads else [])
             batch = uuid.uuid4().hex
-            store.record([dict(it, decision=decision, note=note) for it in items], session.username, batch)
+            store.record([dict(it, decision=decision, note=note) for it in items], session.username, batch, wait=wait)
             counts.clear()
             return None, batch
-        with reader.cursor() as cur:
+        if not wait:
+            raise StoreBusy("the corpus is read in a thread")
+        with reader.cursor(decisions=False) as cur:
             for it in items:
                 err = _check_item(cur, it["item_type"], it.get("platform"), it["item_id"], it.get("analysis"),
                                   decision, note)
@@ -108,6 +112,17 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
         counts.clear()
         return None, batch
 
+    async def decide(session: auth.Session, items: list[dict], decision: str, note: str) -> tuple[str | None, str | None]:
+        """:func:`_decide` on the event loop when it reads only the review store and its write
+        lock is free (a decision is then a few SQLite statements); else in a thread, which may
+        wait for the lock or read the corpus."""
+        if len(items) <= 50:  # a bulk action's thousands of checks and rows go to a thread
+            try:
+                return _decide(session, items, decision, note, wait=False)
+            except StoreBusy:
+                pass
+        return await run_in_threadpool(_decide, session, items, decision, note)
+
     def _item_of(get) -> dict:
         return {"item_type": str(get("item_type", "")), "platform": str(get("platform") or "") or None,
                 "item_id": str(get("item_id") or ""), "analysis": str(get("analysis") or "") or None}
@@ -122,8 +137,8 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
         bad = require_csrf(request, form.get("csrf_token"))
         if bad:
             return bad
-        err, batch = await run_in_threadpool(_decide, request.state.session, [_item_of(form.get)],
-                                             str(form.get("decision", "")), str(form.get("note", "")).strip())
+        err, batch = await decide(request.state.session, [_item_of(form.get)],
+                                  str(form.get("decision", "")), str(form.get("note", "")).strip())
         if err:
             return render(request, "error.html", status=400, message=err)
         return RedirectResponse(_with(str(form.get("next", "")), done=batch), status_code=303)
@@ -165,7 +180,7 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
                               "analysis": parts[3] or None})
         if not items:
             return render(request, "error.html", status=400, message="Nothing selected.")
-        err, batch = await run_in_threadpool(_decide, request.state.session, items, decision, note)
+        err, batch = await decide(request.state.session, items, decision, note)
         if err:
             return render(request, "error.html", status=400, message=err)
         return RedirectResponse(_with(str(form.get("next", "")), done=batch), status_code=303)
@@ -197,8 +212,8 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
             return JSONResponse({"detail": "JSON body expected"}, status_code=400)
         if not isinstance(body, dict):
             return JSONResponse({"detail": "JSON object expected"}, status_code=400)
-        err, batch = await run_in_threadpool(_decide, request.state.session, [_item_of(body.get)],
-                                             str(body.get("decision", "")), str(body.get("note") or "").strip())
+        err, batch = await decide(request.state.session, [_item_of(body.get)],
+                                  str(body.get("decision", "")), str(body.get("note") or "").strip())
         if err:
             return JSONResponse({"detail": err}, status_code=400)
         return JSONResponse({"ok": True, "batch": batch, "review_ids": store.batch_ids(batch)})

@@ -54,8 +54,9 @@ def add_export_routes(app: FastAPI, db: Path, store: ReviewStore, reader: Corpus
         key = (name, store.state_version(), snapshot.snapshot_signature(store)) + notifier
         hit = exports.get(key)
         if hit is None:
-            try:
-                hit = await run_in_threadpool(build_export, stem, suffix, notifier)
+            try:  # from the review store, here; from the corpus (to be opened) in a thread
+                hit = build_export(stem, suffix, notifier, store_only=True) or \
+                    await run_in_threadpool(build_export, stem, suffix, notifier)
             except ValueError as exc:
                 return render(request, "error.html", status=400, message=str(exc))
             if len(exports) >= 16:
@@ -94,9 +95,10 @@ def add_export_routes(app: FastAPI, db: Path, store: ReviewStore, reader: Corpus
         body = b"[\n" + b",\n".join(rec for _, rec in rows) + b"\n]" if rows else b"[]"
         return body, "application/json"
 
-    def build_export(stem: str, suffix: str, notifier: tuple[str, str]) -> tuple[bytes, str]:
+    def build_export(stem: str, suffix: str, notifier: tuple[str, str], store_only: bool = False) -> tuple[bytes, str] | None:
         """The bytes and media type of one export, from the queue's copy in the review store when
-        it holds every item decided, else from the corpus (read-only either way)."""
+        it holds every item decided, else from the corpus (read-only either way; ``store_only``:
+        None instead of reading the corpus)."""
         from .. import export as ex
 
         df = None
@@ -116,7 +118,9 @@ def add_export_routes(app: FastAPI, db: Path, store: ReviewStore, reader: Corpus
                 if labels is not None:
                     df = pd.DataFrame(labels, columns=["text", "label"])
         if df is None:
-            with reader.cursor() as cur:
+            if store_only:
+                return None
+            with reader.cursor(decisions=False) as cur:
                 view = corpus_view(db, cur)
                 if stem == "platform-report":
                     df = ex.platform_report(view, store)

@@ -11,13 +11,14 @@ from typing import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from .. import findings
 from ..report.data import describe_evidence, post_ids_in
 from . import snapshot
 from .pages import _fmt_num, _rows, table_exists
 from .queue import QUEUE_TABLE
-from .reader import CorpusReader
+from .reader import CorpusReader, NotReady
 from .reader import corpus_view as _corpus_view
 from .store import ReviewStore
 
@@ -69,24 +70,31 @@ def add_item_routes(app: FastAPI, db, store: ReviewStore, reader: CorpusReader, 
         return _rows(cur, "SELECT platform, post_id, account_id, handle, created_at, text, url, kind FROM posts "
                           "WHERE post_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY created_at", [ids])
 
+    def _author(platform: str, account_id: str) -> dict | None:
+        with reader.cursor(decisions=False) as cur:
+            found = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
+                          [platform, account_id])
+        return found[0] if found else None
+
     @app.get("/post/{platform}/{post_id:path}", response_class=HTMLResponse)
-    def post_page(request: Request, platform: str, post_id: str):
-        """A flagged post's page from the copy in the review store; any other post's from the corpus."""
+    async def post_page(request: Request, platform: str, post_id: str):
+        """A flagged post's page from the copy in the review store, on the event loop (SQLite
+        reads in WAL mode never wait); any other post's from the corpus, in a thread."""
         copied = snapshot.post_page(store, platform, post_id) if snapshot.has_snapshot(store) else None
-        if copied is not None:
-            post, hate, narr = copied
-            flags = snapshot.flags_of(store, "post", platform, post_id)
-            author_page = snapshot.account_page(store, platform, post.get("account_id") or "")
-            author = author_page["account"] if author_page else None
-            if author is None and post.get("account_id"):
-                with reader.cursor() as cur:
-                    found = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
-                                  [platform, post["account_id"]])
-                author = found[0] if found else None
-            evidence = [h.get("evidence") for h in hate] + [n.get("evidence") for n in narr] + [f.get("evidence") for f in flags]
-            return render(request, "post.html", post=post, author=author, hate=hate, narratives=narr, flags=flags,
-                          history=_history(None, "post", platform, post_id), evidence=evidence)
-        with reader.cursor() as cur:
+        if copied is None:
+            return await run_in_threadpool(post_page_from_corpus, request, platform, post_id)
+        post, hate, narr = copied
+        flags = snapshot.flags_of(store, "post", platform, post_id)
+        author_page = snapshot.account_page(store, platform, post.get("account_id") or "")
+        author = author_page["account"] if author_page else None
+        if author is None and post.get("account_id"):
+            author = await run_in_threadpool(_author, platform, post["account_id"])
+        evidence = [h.get("evidence") for h in hate] + [n.get("evidence") for n in narr] + [f.get("evidence") for f in flags]
+        return render(request, "post.html", post=post, author=author, hate=hate, narratives=narr, flags=flags,
+                      history=_history(None, "post", platform, post_id), evidence=evidence)
+
+    def post_page_from_corpus(request: Request, platform: str, post_id: str) -> HTMLResponse:
+        with reader.cursor(decisions=False) as cur:
             found = _post_by_rows(cur, platform, post_id)
             if found is None:  # no lookup table (or it is out of date): compare every id
                 post = _rows(cur, "SELECT * EXCLUDE (extra) FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id])
@@ -107,21 +115,33 @@ def add_item_routes(app: FastAPI, db, store: ReviewStore, reader: CorpusReader, 
         return render(request, "post.html", post=post, author=author[0] if author else None, hate=hate,
                       narratives=narr, flags=flags, history=history, evidence=evidence)
 
+    def _timeline_of(platform: str, account_id: str) -> list[dict]:
+        with reader.cursor(decisions=False) as cur:
+            return _timeline(cur, platform, account_id)
+
     @app.get("/account/{platform}/{account_id:path}", response_class=HTMLResponse)
-    def account_page(request: Request, platform: str, account_id: str):
+    async def account_page(request: Request, platform: str, account_id: str):
+        """An account the queue names: all but its timeline from the copy in the review store, on
+        the event loop, the timeline from the corpus in a thread; any other account from the corpus."""
         copied = snapshot.account_page(store, platform, account_id) if snapshot.has_snapshot(store) else None
-        if copied is not None:  # an account the queue names: all but its timeline from the copy
-            with reader.cursor() as cur:
+        if copied is None:
+            return await run_in_threadpool(account_page_from_corpus, request, platform, account_id)
+        try:  # the corpus open already: one quick DuckDB lookup, here; else opened in a thread
+            with reader.cursor(decisions=False, if_open=True) as cur:
                 timeline = _timeline(cur, platform, account_id)
-            return render_account(request, platform, account_id, acc=copied["account"],
-                                  flags=snapshot.flags_of(store, "account", platform, account_id),
-                                  signals=copied["signals"] or [], er=copied["engine_room"] or [], timeline=timeline,
-                                  out_n=copied["neighbours_out"] or [], in_n=copied["neighbours_in"] or [],
-                                  coord=copied["coordination"] or [],
-                                  clusters=[{"cluster_id": c} for c in copied["clusters"] or []],
-                                  community=copied["community"],
-                                  post_flags=snapshot.post_flags_of_account(store, platform, account_id))
-        with reader.cursor() as cur:
+        except NotReady:
+            timeline = await run_in_threadpool(_timeline_of, platform, account_id)
+        return render_account(request, platform, account_id, acc=copied["account"],
+                              flags=snapshot.flags_of(store, "account", platform, account_id),
+                              signals=copied["signals"] or [], er=copied["engine_room"] or [], timeline=timeline,
+                              out_n=copied["neighbours_out"] or [], in_n=copied["neighbours_in"] or [],
+                              coord=copied["coordination"] or [],
+                              clusters=[{"cluster_id": c} for c in copied["clusters"] or []],
+                              community=copied["community"],
+                              post_flags=snapshot.post_flags_of_account(store, platform, account_id))
+
+    def account_page_from_corpus(request: Request, platform: str, account_id: str) -> HTMLResponse:
+        with reader.cursor(decisions=False) as cur:
             acc = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
                         [platform, account_id])
             flags = _flags(cur, "account", platform, account_id)
@@ -194,7 +214,7 @@ def add_item_routes(app: FastAPI, db, store: ReviewStore, reader: CorpusReader, 
 
     @app.get("/cluster/{cluster_id:path}", response_class=HTMLResponse)
     def cluster_page(request: Request, cluster_id: str):
-        with reader.cursor() as cur:
+        with reader.cursor(decisions=False) as cur:
             if not _found(cur, "coordination_clusters"):
                 return render(request, "error.html", status=404, message="No coordination clusters in this corpus.")
             members = _rows(cur, """SELECT m.*, a.handle AS account_handle, a.display_name, a.followers

@@ -81,6 +81,10 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
+class StoreBusy(RuntimeError):
+    """Another connection holds the review store's write lock (``ReviewStore.write(wait=False)``)."""
+
+
 class ReviewStore:
     """One review store file; safe to share between threads (one SQLite connection per thread)
     and between processes (WAL)."""
@@ -104,6 +108,7 @@ class ReviewStore:
             c = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
             c.execute("PRAGMA busy_timeout = 30000")
             c.execute("PRAGMA synchronous = NORMAL")
+            c.execute("PRAGMA mmap_size = 4294967296")
             c.execute("PRAGMA foreign_keys = ON")
             c.execute("PRAGMA recursive_triggers = ON")  # a REPLACE fires delete triggers (serve/snapshot.py)
             self._local.con = c
@@ -128,10 +133,23 @@ class ReviewStore:
         self.close()
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A short write transaction (``BEGIN IMMEDIATE``: the write lock is taken at once)."""
+    def write(self, wait: bool = True) -> Iterator[sqlite3.Connection]:
+        """A short write transaction (``BEGIN IMMEDIATE``: the write lock is taken at once).
+        ``wait=False``: raise :class:`StoreBusy`, having written nothing, when another connection
+        holds the lock, instead of waiting up to 30 s for it (the app's event loop must not wait)."""
         c = self.con()
-        c.execute("BEGIN IMMEDIATE")
+        if wait:
+            c.execute("BEGIN IMMEDIATE")
+        else:
+            c.execute("PRAGMA busy_timeout = 0")
+            try:
+                c.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise StoreBusy(str(exc)) from None
+                raise
+            finally:
+                c.execute("PRAGMA busy_timeout = 30000")
         try:
             yield c
         except BaseException:
@@ -171,15 +189,16 @@ class ReviewStore:
         """Raised by every change of ``review_state`` (readers cache the state by it)."""
         return int(self.meta("state_version") or 0)
 
-    def record(self, decisions: list[dict], reviewer: str, batch_id: str | None = None) -> list[str]:
+    def record(self, decisions: list[dict], reviewer: str, batch_id: str | None = None, wait: bool = True) -> list[str]:
         """Append ``decisions`` (dicts with item_type, platform, item_id, analysis, decision, note)
-        to the log and make each the flag's state, in one transaction; returns their review ids."""
+        to the log and make each the flag's state, in one transaction; returns their review ids.
+        ``wait=False``: :class:`StoreBusy` (nothing written) when another writer holds the lock."""
         for d in decisions:
             if d.get("decision") not in DECISIONS:
                 raise ValueError("decision is confirm, reject or escalate")
         now = _now()
         ids = []
-        with self.write() as c:
+        with self.write(wait) as c:
             for d in decisions:
                 rid = uuid.uuid4().hex
                 platform, analysis = d.get("platform") or None, d.get("analysis") or None
