@@ -869,6 +869,7 @@ def test_exports_from_the_queue_copy_equal_the_corpus_exports(db, app, client):
         assert client.get("/export/platform-report.csv").content == ex.csv_bytes(want)
         assert client.get("/export/platform-report.json").json() == ex._records(want)
         assert client.get("/export/labels-posts.csv").content == ex.csv_bytes(want_labels)
+        assert client.get("/export/labels-posts.json").json() == ex._records(want_labels)
 
 
 def test_item_pages_from_the_copy_equal_the_corpus_pages(db, app, client, monkeypatch):

@@ -10,6 +10,7 @@ does not hold.
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -82,9 +83,13 @@ def add_export_routes(app: FastAPI, db: Path, store: ReviewStore, reader: Corpus
             report_rows["__sig__"] = sig
         missing = [i for i in ids if i not in report_rows]
         for r in snapshot.confirmed(store, missing) or [] if missing else []:
-            one = ex.platform_report(None, store, confirmed=[r])
-            record = json.dumps(ex._records(one)[0], ensure_ascii=False, indent=1).replace("\n", "\n ")
-            report_rows[r["review_id"]] = (ex.csv_bytes(one).split(b"\r\n", 1)[1], (" " + record).encode("utf-8"))
+            # one row's CSV line and JSON record, as the whole file writes them (its values are
+            # texts or None, which a data frame's CSV and JSON keep as they are)
+            row = ex.platform_report_rows([r])[0]
+            buf = io.StringIO()
+            ex.write_csv([[row[c] for c in ex.PLATFORM_REPORT_COLUMNS]], buf)
+            record = json.dumps(row, ensure_ascii=False, indent=1).replace("\n", "\n ")
+            report_rows[r["review_id"]] = (buf.getvalue().encode("utf-8"), (" " + record).encode("utf-8"))
         rows = [report_rows[i] for i in ids if i in report_rows]
         if len(rows) != len(ids):  # a decision changed between the two reads: build it whole
             return None
@@ -115,8 +120,13 @@ def add_export_routes(app: FastAPI, db: Path, store: ReviewStore, reader: Corpus
                         ex.dsa_notices(None, store, *notifier, confirmed=conf)
             elif stem == "labels-posts":
                 labels = snapshot.post_labels(store)
-                if labels is not None:
-                    df = pd.DataFrame(labels, columns=["text", "label"])
+                if labels is not None:  # (text, label) rows, written as the data frame would be
+                    if suffix == "csv":
+                        buf = io.StringIO()
+                        ex.write_csv(labels, buf, header=["text", "label"])
+                        return buf.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
+                    return (json.dumps([{"text": t, "label": lab} for t, lab in labels], ensure_ascii=False,
+                                       indent=1).encode("utf-8"), "application/json")
         if df is None:
             if store_only:
                 return None
