@@ -61,7 +61,7 @@ from .login import SESSION_COOKIE, _safe_next, add_login_routes
 from .queue import DECISIONS, PAGE_SIZE, ensure_queue, query_queue, queue_facets
 from .reader import CorpusBusy, CorpusReader
 from .pages import _fmt_num, _fmt_time, _safe_url
-from .rows import queue_row
+from .rows import content_cell, queue_row
 from .store import StoreBusy, open_store
 
 PKG = Path(__file__).resolve().parents[1]
@@ -243,11 +243,16 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
             row_cache["__sig__"] = sig
         out = []
         for r in rows:
-            key = (r["item_type"], r["platform"], r["item_id"], r["analysis"], r.get("review_id"), r.get("copies"), group)
+            item = (r["item_type"], r["platform"], r["item_id"], r["analysis"], r.get("copies"), group)
+            key = item + (r.get("review_id"),)
             html = row_cache.get(key)
-            if html is None:
+            if html is None:  # the text and evidence cell is kept apart: a decision does not change it
+                content = row_cache.get(item)
+                if content is None:
+                    content = row_cache[item] = content_cell(r, group, _fmt_num, env.filters["highlight"],
+                                                             env.filters["evidence_line"])
                 html = row_cache[key] = queue_row(r, group, here_mark, csrf_mark, _fmt_num, _fmt_time,
-                                                  env.filters["highlight"], env.filters["evidence_line"])
+                                                  env.filters["highlight"], env.filters["evidence_line"], content)
             out.append(html)
         return Markup("\n".join(out).replace(here_mark, str(escape(here))).replace(csrf_mark, str(escape(csrf))))
 

@@ -55,7 +55,7 @@ def add_export_routes(app: FastAPI, db: Path, store: ReviewStore, reader: Corpus
         key = (name, store.state_version(), snapshot.snapshot_signature(store)) + notifier
         hit = exports.get(key)
         if hit is None:
-            try:  # from the review store, here; from the corpus (to be opened) in a thread
+            try:  # the platform report and post labels from the review store, here; others in a thread
                 hit = build_export(stem, suffix, notifier, store_only=True) or \
                     await run_in_threadpool(build_export, stem, suffix, notifier)
             except ValueError as exc:
@@ -106,6 +106,8 @@ def add_export_routes(app: FastAPI, db: Path, store: ReviewStore, reader: Corpus
         None instead of reading the corpus)."""
         from .. import export as ex
 
+        if store_only and stem not in ("platform-report", "labels-posts"):
+            return None  # built whole each time: in a thread
         df = None
         if snapshot.has_snapshot(store):
             if stem == "platform-report":
