@@ -18,9 +18,11 @@ decisions and exports are served.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -70,6 +72,10 @@ class CorpusReader:
         self._checked = 0.0
         self.opened = 0  # how many times the file was opened (for tests and the benchmark)
         self.on_rebuild: list = []  # callbacks after the queue was rebuilt (the app refreshes its facets)
+        # closed before the interpreter stops: a daemon thread still closing the file then is torn
+        # down inside DuckDB, which aborts the process ("FATAL: exception not rethrown")
+        ref = weakref.ref(self)
+        atexit.register(lambda: ref() is not None and ref().close())
 
     # -- the decisions in force, as an Arrow table ------------------------------------------
     def state_table(self) -> pa.Table:
