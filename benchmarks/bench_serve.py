@@ -19,9 +19,12 @@
    JSON, post labels). All reviewers log in before the clock starts.
 4. Checks that every decision the app accepted (303) is in the review store exactly once, and
    that none it refused is there.
-5. Prints latency percentiles per request kind and over all requests, throughput, errors and
-   the exactly-once check (``--json``: one JSON object on the last line). Bounded: it stops
-   after ``--seconds`` and stops the server.
+5. Prints latency percentiles per request kind and over all requests, throughput, errors, the
+   exactly-once check, and the CPU time the server (all its processes) and this client used per
+   request while the clock ran (``server_cpu_ms_per_request``, ``client_cpu_ms_per_request``;
+   the logins before it apart, ``login_server_cpu_s``): figures that depend little on how busy
+   the machine is (``--json``: one JSON object on the last line). Bounded: it stops after
+   ``--seconds`` and stops the server. The client runs on uvloop where it is installed.
 """
 
 from __future__ import annotations
