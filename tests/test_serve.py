@@ -993,3 +993,25 @@ def test_reader_cursor_if_open_never_opens_the_file(db):
     assert reader.opened == 1 and not reader.is_open
     reader.close()
     store.close()
+
+
+def test_the_apps_store_checkpoints_in_a_thread_not_in_commits(tmp_path):
+    """The review app's commits never copy the write-ahead log into the file themselves (that
+    waits for the disk, on the event loop); a daemon thread does it every second."""
+    import os
+
+    from engineroom.serve.store import ReviewStore
+
+    store = ReviewStore(tmp_path / "s.review.sqlite")
+    store.checkpoint_in_background(every=0.1)
+    assert store.con().execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    size0 = os.path.getsize(store.path)
+    for i in range(300):
+        store.record([{"item_type": "post", "platform": "x", "item_id": str(i), "analysis": "hate",
+                       "decision": "confirm", "note": "n" * 500}], "alice")
+    deadline = time.time() + 5
+    while os.path.getsize(store.path) <= size0 and time.time() < deadline:
+        time.sleep(0.05)
+    assert os.path.getsize(store.path) > size0  # the thread moved the log's pages into the file
+    assert store.scalar("SELECT count(*) FROM reviews") == 300
+    store.close()

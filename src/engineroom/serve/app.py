@@ -186,6 +186,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     db = Path(db)
     _prepare(db)
     store = open_store(db)
+    store.checkpoint_in_background()  # decisions commit on the event loop: no fsync there
     reader = CorpusReader(db, store, linger=linger, max_readers=pool_size, recheck=queue_recheck)
     sessions = auth.SessionStore(store, idle_timeout=session_idle, max_age=session_max_age)
     limiter = auth.LoginLimiter(store, free=login_free_attempts, base=login_backoff)

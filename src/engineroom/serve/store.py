@@ -94,6 +94,8 @@ class ReviewStore:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._autocheckpoint = 1000  # SQLite's default: pages of WAL after which a commit checkpoints
+        self._checkpointer: threading.Event | None = None
         con = self.con()
         con.execute("PRAGMA journal_mode=WAL")
         for stmt in [s for s in SCHEMA.split(";") if s.strip()]:
@@ -108,15 +110,47 @@ class ReviewStore:
             c = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
             c.execute("PRAGMA busy_timeout = 30000")
             c.execute("PRAGMA synchronous = NORMAL")
-            c.execute("PRAGMA mmap_size = 4294967296")
             c.execute("PRAGMA foreign_keys = ON")
             c.execute("PRAGMA recursive_triggers = ON")  # a REPLACE fires delete triggers (serve/snapshot.py)
+            c.execute(f"PRAGMA wal_autocheckpoint = {int(self._autocheckpoint)}")
             self._local.con = c
             with self._lock:
                 self._all.append(c)
         return c
 
+    def checkpoint_in_background(self, every: float = 1.0) -> None:
+        """Copy the write-ahead log into the database file from a daemon thread every ``every``
+        seconds, instead of in the commit that crosses SQLite's threshold (1,000 pages): that
+        commit would copy the pages and wait for the disk (fsync), and the review app commits
+        decisions on its event loop, which must not wait for a disk. This store's connections,
+        made before or after, stop checkpointing themselves (other processes' do as before)."""
+        if self._checkpointer is not None:
+            return
+        self._autocheckpoint = 0
+        with self._lock:
+            for c in self._all:
+                c.execute("PRAGMA wal_autocheckpoint = 0")
+        stop = self._checkpointer = threading.Event()
+        path = self.path
+
+        def run() -> None:
+            con = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+            try:
+                while not stop.wait(every):
+                    try:
+                        con.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never waits for readers or writers
+                    except sqlite3.Error:  # pragma: no cover - the next round tries again
+                        pass
+            finally:
+                con.close()
+
+        threading.Thread(target=run, name="review-store-checkpoint", daemon=True).start()
+
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.set()
+            self._checkpointer = None
+            self._autocheckpoint = 1000
         with self._lock:
             for c in self._all:
                 try:
