@@ -54,7 +54,7 @@ from ..corpus import Corpus
 from ..report.data import describe_evidence
 from . import auth, snapshot
 from .exports import add_export_routes
-from .decisions import BULK_MAX, ITEM_TYPES, add_decision_routes
+from .decisions import BULK_MAX, ITEM_TYPES, add_decision_routes, write_soon
 from .highlight import evidence_summary, highlight
 from .items import add_item_routes
 from .login import SESSION_COOKIE, _safe_next, add_login_routes
@@ -62,7 +62,7 @@ from .queue import DECISIONS, PAGE_SIZE, ensure_queue, query_queue, queue_facets
 from .reader import CorpusBusy, CorpusReader
 from .pages import _fmt_num, _fmt_time, _safe_url
 from .rows import content_cell, queue_row
-from .store import StoreBusy, open_store
+from .store import open_store
 
 PKG = Path(__file__).resolve().parents[1]
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -112,14 +112,10 @@ class Guard:
         session = None
         if token and not path.startswith("/static/"):
             # a read of the WAL store never waits for a writer: on the event loop; the idle clock,
-            # written every few seconds per session, too when the store's write lock is free,
-            # else in a thread (which may wait for it)
+            # written every few seconds per session, too (serve/decisions.py's write_soon)
             session, touch = self.sessions.peek(token)
             if touch:
-                try:
-                    session = self.sessions.get(token, wait=False)
-                except StoreBusy:
-                    session = await run_in_threadpool(self.sessions.get, token)
+                session = await write_soon(self.sessions.get, token)
         scope.setdefault("state", {})["session"] = session
         if session is None and not (path in PUBLIC_PATHS or path.startswith("/static/")):
             dest = headers.get(b"sec-fetch-dest", b"document").decode("latin-1")

@@ -6,6 +6,7 @@ the review store; near-identical copies of a post are decided with their lead.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Callable
 from urllib.parse import urlencode
@@ -19,6 +20,30 @@ from .login import _safe_next
 from .queue import DECISIONS, QUEUE_TABLE
 from .reader import CorpusReader
 from .store import ReviewStore, StoreBusy
+
+class NeedsThread(RuntimeError):
+    """The work must read the corpus (or may wait long): not on the event loop."""
+
+
+#: seconds between tries of a write on the event loop while another connection holds the lock
+WRITE_RETRIES = (0.001, 0.002, 0.004, 0.008, 0.016, 0.032)
+
+
+async def write_soon(fn: Callable, *args, **kwargs):
+    """``fn(*args, wait=False, **kwargs)`` (a write to the review store that raises
+    :class:`StoreBusy`, having written nothing, when another connection holds the write lock) on
+    the event loop; while the lock is held, tried again after 1, 2, 4 ... 32 ms (another worker's
+    decision holds it for well under a millisecond), the loop serving other requests meanwhile;
+    then in a thread, which waits for the lock (up to 30 s: a command writing the store, or the
+    queue's copy being made). A thread is the last resort: it waits for the GIL while the loop
+    works."""
+    for delay in WRITE_RETRIES:
+        try:
+            return fn(*args, wait=False, **kwargs)
+        except StoreBusy:
+            await asyncio.sleep(delay)
+    return await run_in_threadpool(fn, *args, **kwargs)
+
 
 ITEM_TYPES = ("post", "account", "cluster")
 #: most items one bulk action decides (one short write transaction)
@@ -74,8 +99,9 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
         """Check ``items`` against the corpus, then store them as one batch: (error, batch id).
         A decision on a group's lead is a decision on each of its near-identical copies too.
         Flags (items with an analysis) are checked against the queue's copy in the review store;
-        other items against the corpus. ``wait=False`` (on the event loop): :class:`StoreBusy`,
-        nothing written, when that needs the corpus or another writer holds the store."""
+        other items against the corpus. ``wait=False`` (on the event loop): nothing written and
+        :class:`StoreBusy` when another writer holds the store, :class:`NeedsThread` when the
+        corpus must be read."""
         if snapshot.has_snapshot(store) and all(it.get("analysis") for it in items):
             for it in items:
                 err = _check_form(it["item_type"], it.get("platform"), it["item_id"], decision, note)
@@ -90,7 +116,7 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
             counts.clear()
             return None, batch
         if not wait:
-            raise StoreBusy("the corpus is read in a thread")
+            raise NeedsThread("the corpus is read in a thread")
         with reader.cursor(decisions=False) as cur:
             for it in items:
                 err = _check_item(cur, it["item_type"], it.get("platform"), it["item_id"], it.get("analysis"),
@@ -113,13 +139,13 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
         return None, batch
 
     async def decide(session: auth.Session, items: list[dict], decision: str, note: str) -> tuple[str | None, str | None]:
-        """:func:`_decide` on the event loop when it reads only the review store and its write
-        lock is free (a decision is then a few SQLite statements); else in a thread, which may
-        wait for the lock or read the corpus."""
-        if len(items) <= 50:  # a bulk action's thousands of checks and rows go to a thread
+        """:func:`_decide` on the event loop when it reads only the review store (a decision is
+        then a few SQLite statements; :func:`write_soon`); else in a thread, which reads the
+        corpus (or a bulk action's thousands of rows)."""
+        if len(items) <= 50:
             try:
-                return _decide(session, items, decision, note, wait=False)
-            except StoreBusy:
+                return await write_soon(_decide, session, items, decision, note)
+            except NeedsThread:
                 pass
         return await run_in_threadpool(_decide, session, items, decision, note)
 
