@@ -236,12 +236,9 @@ async def reviewer(client: Client, facets: dict, until: float, think: float, rng
         roll = rng.random()
         params = {"status": rng.choice(["pending", "pending", "pending", "all", "confirm"]),
                   "page": rng.randint(1, 20)}
-        if rng.random() < 0.5:
-            params["analysis"] = rng.choice(facets["analysis"])
-        if rng.random() < 0.3:
-            params["community"] = rng.choice(facets["community"])
-        if rng.random() < 0.2:
-            params["narrative"] = rng.choice(facets["narrative"])
+        for name, share in (("analysis", 0.5), ("community", 0.3), ("narrative", 0.2)):
+            if rng.random() < share and facets.get(name):  # a corpus may have no narratives, say
+                params[name] = rng.choice(facets[name])
         try:
             t = time.perf_counter()
             if roll < 0.15 and csrf and last_items:
