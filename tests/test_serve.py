@@ -869,6 +869,7 @@ def test_exports_from_the_queue_copy_equal_the_corpus_exports(db, app, client):
         assert client.get("/export/platform-report.csv").content == ex.csv_bytes(want)
         assert client.get("/export/platform-report.json").json() == ex._records(want)
         assert client.get("/export/labels-posts.csv").content == ex.csv_bytes(want_labels)
+        assert client.get("/export/labels-posts.json").json() == ex._records(want_labels)
 
 
 def test_item_pages_from_the_copy_equal_the_corpus_pages(db, app, client, monkeypatch):
@@ -913,3 +914,104 @@ def test_queue_rows_written_without_jinja_equal_the_template(db, app, client):
             got = queue_row(r, group, "/queue?a=1&b=<x>", "tok\"en", _fmt_num, _fmt_time, env.filters["highlight"],
                             env.filters["evidence_line"])
             assert norm(got) == norm(want), r["item_id"]
+
+
+def test_a_decision_waits_in_a_thread_while_another_process_writes_the_store(db, app, client):
+    """Decisions are stored on the event loop only when the review store's write lock is free at
+    once; while another connection (another worker, the command line) holds it, the decision
+    waits in a thread and is stored exactly once, and ``write(wait=False)`` writes nothing."""
+    import sqlite3
+    import threading
+
+    from engineroom.serve.store import StoreBusy
+
+    store = app.state.store
+    fields = first_form(client.get("/queue?analysis=hate&status=pending&page=2").text, "hate")
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:
+        other = sqlite3.connect(str(store.path), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        held.set()
+        release.wait(5)
+        time.sleep(0.4)
+        other.execute("COMMIT")
+        other.close()
+
+    t = threading.Thread(target=hold_the_lock)
+    t.start()
+    assert held.wait(5)
+    try:
+        version = store.state_version()
+        with pytest.raises(StoreBusy):
+            store.record([dict(fields, decision="confirm", note="never stored")], "alice", wait=False)
+        assert store.state_version() == version
+        release.set()
+        t0 = time.monotonic()
+        r = client.post("/review", data=fields | {"decision": "escalate", "note": "waited for the lock"},
+                        follow_redirects=False)
+        waited = time.monotonic() - t0
+    finally:
+        release.set()
+        t.join()
+    assert r.status_code == 303 and waited >= 0.2
+    rows = store.rows("SELECT note, count(DISTINCT batch_id) AS batches FROM reviews "
+                      "WHERE note IN ('waited for the lock', 'never stored') GROUP BY note")
+    assert rows == [{"note": "waited for the lock", "batches": 1}]  # one batch (a lead decides its copies too)
+
+
+def test_account_page_kept_per_copy_still_shows_new_decisions(client):
+    """The middle of an account page is kept per account; its flags and audit log are not, so a
+    decision on the account shows at the next visit."""
+    page = client.get("/queue?analysis=accounts&status=all").text
+    account = re.search(r'href="(/account/[^"]+)"', page).group(1)
+    first = client.get(account).text
+    assert "Timeline" in first and "decision on this account" not in first
+    fields = first_form(first)
+    r = client.post("/review", data=fields | {"decision": "escalate", "note": "decision on this account"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    again = client.get(account).text
+    assert "decision on this account" in again
+    middle = lambda p: p[p.index('<div class="cols">'):p.index("<h2>Decisions")]  # noqa: E731
+    assert middle(again) == middle(first)
+
+
+def test_reader_cursor_if_open_never_opens_the_file(db):
+    from engineroom.serve.reader import CorpusReader, NotReady
+
+    store = open_store(db)
+    reader = CorpusReader(db, store, linger=0)
+    with pytest.raises(NotReady):
+        with reader.cursor(decisions=False, if_open=True):
+            pass
+    assert reader.opened == 0
+    with reader.cursor(decisions=False) as cur:  # open (a request in a thread) ...
+        with reader.cursor(decisions=False, if_open=True) as quick:  # ... then one on the event loop
+            assert quick.execute("SELECT count(*) FROM posts").fetchall()[0][0] > 0
+        assert cur.execute("SELECT 1").fetchall() == [(1,)]
+    assert reader.opened == 1 and not reader.is_open
+    reader.close()
+    store.close()
+
+
+def test_the_apps_store_checkpoints_in_a_thread_not_in_commits(tmp_path):
+    """The review app's commits never copy the write-ahead log into the file themselves (that
+    waits for the disk, on the event loop); a daemon thread does it every second."""
+    import os
+
+    from engineroom.serve.store import ReviewStore
+
+    store = ReviewStore(tmp_path / "s.review.sqlite")
+    store.checkpoint_in_background(every=0.1)
+    assert store.con().execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    size0 = os.path.getsize(store.path)
+    for i in range(300):
+        store.record([{"item_type": "post", "platform": "x", "item_id": str(i), "analysis": "hate",
+                       "decision": "confirm", "note": "n" * 500}], "alice")
+    deadline = time.time() + 5
+    while os.path.getsize(store.path) <= size0 and time.time() < deadline:
+        time.sleep(0.05)
+    assert os.path.getsize(store.path) > size0  # the thread moved the log's pages into the file
+    assert store.scalar("SELECT count(*) FROM reviews") == 300
+    store.close()

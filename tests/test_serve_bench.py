@@ -27,3 +27,6 @@ def test_bench_serve_small(tmp_path):
     assert d["accepted"] > 0 and d["accepted_stored_once"] == d["accepted"]
     assert d["refused_but_stored"] == 0 and d["stored_twice_or_more"] == 0
     assert out["queue"]["n"] > 0 and out["export"]["n"] >= 0 and out["queue_rows"] > 0
+    # CPU per request over the timed window, the logins (scrypt) counted apart
+    assert out["server_cpu_ms_per_request"] > 0 and out["client_cpu_ms_per_request"] > 0
+    assert out["login_server_cpu_s"] > 0

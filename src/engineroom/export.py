@@ -310,8 +310,15 @@ def platform_report(corpus: Corpus | None, store=None, confirmed: list[dict] | N
     category, evidence and the reviewer's decision (with reviewer, time and note). ``confirmed``:
     the confirmed items as :func:`_confirmed` gives them, when the caller has them already (the
     review app reads them from its copy of the queue)."""
+    rows = platform_report_rows(confirmed if confirmed is not None else _confirmed(corpus, store))
+    return pd.DataFrame(rows, columns=PLATFORM_REPORT_COLUMNS)
+
+
+def platform_report_rows(confirmed: list[dict]) -> list[dict]:
+    """The platform report's rows (dicts of :data:`PLATFORM_REPORT_COLUMNS`, texts or None) of
+    confirmed items as :func:`_confirmed` gives them."""
     out = []
-    for r in (confirmed if confirmed is not None else _confirmed(corpus, store)):
+    for r in confirmed:
         out.append({
             "platform": r["platform"],
             "item_type": r["item_type"],
@@ -330,7 +337,7 @@ def platform_report(corpus: Corpus | None, store=None, confirmed: list[dict] | N
             "decided_at": r["decided_at"].isoformat() if r.get("decided_at") is not None else None,
             "note": r.get("note"),
         })
-    return pd.DataFrame(out, columns=PLATFORM_REPORT_COLUMNS)
+    return out
 
 
 def review_labels(corpus: Corpus, item_type: str = "post", store=None) -> pd.DataFrame:

@@ -36,12 +36,33 @@ def app_from_env():
     return create_app(cfg["db"], trusted_hosts=tuple(cfg["hosts"]), blur_slurs=cfg["blur"])
 
 
+def fast_io() -> dict[str, str]:
+    """uvicorn's event loop and HTTP parser: uvloop and httptools (libuv and llhttp, in C) where
+    they import, else asyncio and h11 (pure Python, more CPU per request)."""
+    out = {"loop": "asyncio", "http": "h11"}
+    try:
+        import uvloop  # noqa: F401
+
+        out["loop"] = "uvloop"
+    except ImportError:
+        pass
+    try:
+        import httptools  # noqa: F401
+
+        out["http"] = "httptools"
+    except ImportError:
+        pass
+    return out
+
+
 def serve(db: str | os.PathLike, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning",
           blur_slurs: bool = True, workers: int = 1) -> None:
     """Run the review app on ``host:port`` (127.0.0.1 by default) until interrupted.
 
     ``workers`` > 1 runs that many processes (uvicorn's workers) on one port: they share the
-    review store and read the corpus read-only, so each may use its own core."""
+    review store and read the corpus read-only, so each may use its own core. A worker answers
+    on one thread, its event loop (uvloop and httptools where installed: :func:`fast_io`), all
+    but what may wait (see docs/review.md, "Where the work runs")."""
     import json
 
     import uvicorn
@@ -53,9 +74,10 @@ def serve(db: str | os.PathLike, host: str = "127.0.0.1", port: int = 8000, log_
     if not app.state.store.users():
         print("no reviewers yet: add one with 'engineroom users add NAME'", file=sys.stderr)
     print(f"engineroom review app on http://{host}:{port}/ (Ctrl-C stops it)", file=sys.stderr)
-    opts = dict(host=host, port=port, log_level=log_level, proxy_headers=False, server_header=False)
-    if workers > 1:
+    opts = dict(host=host, port=port, log_level=log_level, proxy_headers=False, server_header=False, **fast_io())
+    if workers > 1:  # the workers build their own apps: this one only prepared the queue
         app.state.reader.close()
+        app.state.store.close()
         os.environ[_CONFIG_ENV] = json.dumps({"db": os.fspath(db), "hosts": list(hosts), "blur": blur_slurs})
         uvicorn.run("engineroom.serve:app_from_env", factory=True, workers=int(workers), **opts)
     else:

@@ -33,6 +33,7 @@ decisions, flagged items' pages and exports read the copy in the review store
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import secrets
@@ -53,14 +54,14 @@ from ..corpus import Corpus
 from ..report.data import describe_evidence
 from . import auth, snapshot
 from .exports import add_export_routes
-from .decisions import BULK_MAX, ITEM_TYPES, add_decision_routes
+from .decisions import BULK_MAX, ITEM_TYPES, add_decision_routes, write_soon
 from .highlight import evidence_summary, highlight
 from .items import add_item_routes
 from .login import SESSION_COOKIE, _safe_next, add_login_routes
 from .queue import DECISIONS, PAGE_SIZE, ensure_queue, query_queue, queue_facets
 from .reader import CorpusBusy, CorpusReader
 from .pages import _fmt_num, _fmt_time, _safe_url
-from .rows import queue_row
+from .rows import content_cell, queue_row
 from .store import open_store
 
 PKG = Path(__file__).resolve().parents[1]
@@ -111,10 +112,10 @@ class Guard:
         session = None
         if token and not path.startswith("/static/"):
             # a read of the WAL store never waits for a writer: on the event loop; the idle clock,
-            # written every few seconds per session, goes to a thread (a write may wait)
+            # written every few seconds per session, too (serve/decisions.py's write_soon)
             session, touch = self.sessions.peek(token)
             if touch:
-                session = await run_in_threadpool(self.sessions.get, token)
+                session = await write_soon(self.sessions.get, token)
         scope.setdefault("state", {})["session"] = session
         if session is None and not (path in PUBLIC_PATHS or path.startswith("/static/")):
             dest = headers.get(b"sec-fetch-dest", b"document").decode("latin-1")
@@ -181,6 +182,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     db = Path(db)
     _prepare(db)
     store = open_store(db)
+    store.checkpoint_in_background()  # decisions commit on the event loop: no fsync there
     reader = CorpusReader(db, store, linger=linger, max_readers=pool_size, recheck=queue_recheck)
     sessions = auth.SessionStore(store, idle_timeout=session_idle, max_age=session_max_age)
     limiter = auth.LoginLimiter(store, free=login_free_attempts, base=login_backoff)
@@ -193,7 +195,10 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     env.filters["evidence_line"] = lambda ev: evidence_summary(ev, blur_slurs, describe_evidence)
     trusted = {h.lower() for h in trusted_hosts}
 
-    app = FastAPI(title="engineroom review", docs_url=None, redoc_url=None, openapi_url=None)
+    opts: dict[str, Any] = {}
+    if "telemetry" in inspect.signature(FastAPI).parameters:  # FastAPI's OpenTelemetry hooks: unused here
+        opts["telemetry"] = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+    app = FastAPI(title="engineroom review", docs_url=None, redoc_url=None, openapi_url=None, **opts)
     app.state.store, app.state.reader, app.state.sessions, app.state.limiter = store, reader, sessions, limiter
     app.state.templates = env
     facets: dict = {}
@@ -226,46 +231,71 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     row_cache: dict = {}
     here_mark, csrf_mark = "here" + secrets.token_hex(12), "csrf" + secrets.token_hex(12)
 
-    def queue_rows(rows: list[dict], group: bool, here: str, csrf: str) -> list[Markup]:
-        sig = snapshot.snapshot_signature(store)
+    def queue_rows(rows: list[dict], group: bool, here: str, csrf: str) -> Markup:
+        """The ``<tr>`` rows of a queue page, one string (the copy's signature, kept by
+        ``read_queue``, says when the cached rows are out of date)."""
+        sig = snap.get("sig")
         if row_cache.get("__sig__") != sig or len(row_cache) > 50_000:
             row_cache.clear()
             row_cache["__sig__"] = sig
-        here_e, csrf_e = str(escape(here)), str(escape(csrf))
         out = []
         for r in rows:
-            key = (r["item_type"], r["platform"], r["item_id"], r["analysis"], r.get("review_id"), r.get("copies"), group)
+            item = (r["item_type"], r["platform"], r["item_id"], r["analysis"], r.get("copies"), group)
+            key = item + (r.get("review_id"),)
             html = row_cache.get(key)
-            if html is None:
+            if html is None:  # the text and evidence cell is kept apart: a decision does not change it
+                content = row_cache.get(item)
+                if content is None:
+                    content = row_cache[item] = content_cell(r, group, _fmt_num, env.filters["highlight"],
+                                                             env.filters["evidence_line"])
                 html = row_cache[key] = queue_row(r, group, here_mark, csrf_mark, _fmt_num, _fmt_time,
-                                                  env.filters["highlight"], env.filters["evidence_line"])
-            out.append(Markup(html.replace(here_mark, here_e).replace(csrf_mark, csrf_e)))
-        return out
+                                                  env.filters["highlight"], env.filters["evidence_line"], content)
+            out.append(html)
+        return Markup("\n".join(out).replace(here_mark, str(escape(here))).replace(csrf_mark, str(escape(csrf))))
 
     snap: dict = {"checked": 0.0}  # facets and counts of the queue's copy in the review store
 
-    def read_queue(args: dict, page_size: int = PAGE_SIZE) -> tuple[list[dict], int, dict]:
+    def read_queue(args: dict, page_size: int = PAGE_SIZE, store_only: bool = False) -> tuple[list[dict], int, dict] | None:
         """A queue page from the copy in the review store (:mod:`engineroom.serve.snapshot`); from
         the corpus while there is no copy. At most every ``queue_recheck`` seconds the corpus is
-        opened, which copies the queue again if the findings changed."""
+        opened, which copies the queue again if the findings changed. ``store_only``: None
+        instead when the answer needs the corpus (the caller then reads it in a thread)."""
         now = time.monotonic()
+        at = snapshot.versions(store)
+        if store_only and (now - snap["checked"] > queue_recheck or at[0] is None):
+            return None
         if now - snap["checked"] > queue_recheck:
             snap["checked"] = now
             try:
-                with reader.cursor():
+                with reader.cursor(decisions=False):
                     pass
             except CorpusBusy:  # a command is writing the corpus: the copy serves meanwhile
                 if snapshot.snapshot_signature(store) is None:
                     raise
-        sig = snapshot.snapshot_signature(store)
+            at = snapshot.versions(store)  # the opening may have copied the queue again
+        sig = at[0]
         if sig is None:
             with reader.cursor() as cur:
                 rows, total = query_queue(cur, count_cache=current_counts(), page_size=page_size, **args)
                 return rows, total, get_facets(cur)
         if snap.get("sig") != sig:
             snap.update(sig=sig, facets=snapshot.facets(store), counts={})
-        rows, total = snapshot.queue_page(store, page_size=page_size, counts=snap["counts"], **args)
+        rows, total = snapshot.queue_page(store, page_size=page_size, counts=snap["counts"], at=at, **args)
         return rows, total, snap["facets"]
+
+    forms: dict = {}
+
+    def filter_form(fac: dict, args: dict) -> Markup:
+        """The queue's filter form (``templates/serve/_queue_filters.html``: every filter value
+        offered, the chosen ones selected), rendered once per set of values and choice."""
+        key = (tuple((k, tuple(v)) for k, v in sorted(fac.items())), args["analysis"], args["item_type"],
+               args["narrative"], args["community"], args["status"])
+        hit = forms.get(key)
+        if hit is None:
+            if len(forms) > 5000:
+                forms.clear()
+            hit = forms[key] = Markup(env.get_template("serve/_queue_filters.html").render(facets=fac, f=args))
+        return hit
 
     def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         s = getattr(request.state, "session", None)
@@ -323,11 +353,13 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
     async def queue_page(request: Request, analysis: str = "", community: str = "", narrative: str = "",
                          item_type: str = "", status: str = "pending", page: str = "1", done: str = "", undone: str = "",
                          group: str = ""):
-        """A queue page, read in a thread (measured on the loaded 2-core development host: the
-        same handlers run on the event loop cost a little less CPU but served a third fewer
-        requests, with a worse tail; benchmarks/RESULTS.md)."""
+        """A queue page: the rows of the copy in the review store, each row's HTML cached
+        (``queue_rows``), the filter form cached per filter (``filter_form``)."""
         args = _queue_args(analysis, community, narrative, item_type, status, page, group)
-        rows, total, fac = await run_in_threadpool(read_queue, args)
+        # from the copy in the review store, on the event loop (SQLite reads in WAL mode never
+        # wait for a writer); in a thread when the corpus must be opened
+        found = read_queue(args, store_only=True)
+        rows, total, fac = found if found is not None else await run_in_threadpool(read_queue, args)
         pages = max(1, -(-total // PAGE_SIZE))
         batch = None
         if done:
@@ -340,7 +372,7 @@ def create_app(db: str | os.PathLike, session_idle: float = 30 * 60, session_max
         s = request.state.session
         html = queue_rows(rows, bool(args["group"]), here=str(request.url.path) + (("?" + request.url.query) if request.url.query else ""),
                           csrf=s.csrf if s else "")
-        return render(request, "queue.html", row_html=html, total=total, pages=pages, f=args, facets=fac,
+        return render(request, "queue.html", row_html=html, filters=filter_form(fac, args), total=total, pages=pages, f=args,
                       batch=batch, undone=undone, others=others, bulk_max=BULK_MAX)
 
     @app.get("/api/queue")

@@ -203,8 +203,9 @@ class SessionStore:
             return None, True
         return Session(r[0], r[1], r[2], r[3], r[4], key), False
 
-    def get(self, token: str | None) -> Session | None:
-        """The live session for ``token`` (its idle clock restarts), or None."""
+    def get(self, token: str | None, wait: bool = True) -> Session | None:
+        """The live session for ``token`` (its idle clock restarts), or None. ``wait=False``:
+        :class:`engineroom.serve.store.StoreBusy` when another writer holds the store."""
         if not token or len(token) > 200:
             return None
         key = self._key(token)
@@ -215,10 +216,10 @@ class SessionStore:
             return None
         now = time.time()
         if not self._alive(r[2], r[3], now):
-            self.end(token)
+            self.end(token, wait)
             return None
         if now - r[3] > self.touch_every:  # the idle clock, written at most every few seconds
-            with self.store.write() as c:
+            with self.store.write(wait) as c:
                 c.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", [now, key])
         return Session(r[0], r[1], r[2], now, r[4], key)
 
@@ -227,9 +228,9 @@ class SessionStore:
         return int(self.store.scalar("SELECT count(*) FROM sessions WHERE username = ? AND last_seen >= ? AND created >= ?",
                                      [username, now - self.idle_timeout, now - self.max_age]) or 0)
 
-    def end(self, token: str | None) -> None:
+    def end(self, token: str | None, wait: bool = True) -> None:
         if token:
-            with self.store.write() as c:
+            with self.store.write(wait) as c:
                 c.execute("DELETE FROM sessions WHERE token_hash = ?", [self._key(token)])
 
 

@@ -6,6 +6,7 @@ the review store; near-identical copies of a post are decided with their lead.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Callable
 from urllib.parse import urlencode
@@ -18,7 +19,31 @@ from . import auth, snapshot
 from .login import _safe_next
 from .queue import DECISIONS, QUEUE_TABLE
 from .reader import CorpusReader
-from .store import ReviewStore
+from .store import ReviewStore, StoreBusy
+
+class NeedsThread(RuntimeError):
+    """The work must read the corpus (or may wait long): not on the event loop."""
+
+
+#: seconds between tries of a write on the event loop while another connection holds the lock
+WRITE_RETRIES = (0.001, 0.002, 0.004, 0.008, 0.016, 0.032)
+
+
+async def write_soon(fn: Callable, *args, **kwargs):
+    """``fn(*args, wait=False, **kwargs)`` (a write to the review store that raises
+    :class:`StoreBusy`, having written nothing, when another connection holds the write lock) on
+    the event loop; while the lock is held, tried again after 1, 2, 4 ... 32 ms (another worker's
+    decision holds it for well under a millisecond), the loop serving other requests meanwhile;
+    then in a thread, which waits for the lock (up to 30 s: a command writing the store, or the
+    queue's copy being made). A thread is the last resort: it waits for the GIL while the loop
+    works."""
+    for delay in WRITE_RETRIES:
+        try:
+            return fn(*args, wait=False, **kwargs)
+        except StoreBusy:
+            await asyncio.sleep(delay)
+    return await run_in_threadpool(fn, *args, **kwargs)
+
 
 ITEM_TYPES = ("post", "account", "cluster")
 #: most items one bulk action decides (one short write transaction)
@@ -69,11 +94,14 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
                              [item_id]).fetchall()[0][0]
         return None if ok else "no such flagged item"
 
-    def _decide(session: auth.Session, items: list[dict], decision: str, note: str) -> tuple[str | None, str | None]:
+    def _decide(session: auth.Session, items: list[dict], decision: str, note: str,
+                wait: bool = True) -> tuple[str | None, str | None]:
         """Check ``items`` against the corpus, then store them as one batch: (error, batch id).
         A decision on a group's lead is a decision on each of its near-identical copies too.
         Flags (items with an analysis) are checked against the queue's copy in the review store;
-        other items against the corpus."""
+        other items against the corpus. ``wait=False`` (on the event loop): nothing written and
+        :class:`StoreBusy` when another writer holds the store, :class:`NeedsThread` when the
+        corpus must be read."""
         if snapshot.has_snapshot(store) and all(it.get("analysis") for it in items):
             for it in items:
                 err = _check_form(it["item_type"], it.get("platform"), it["item_id"], decision, note)
@@ -84,10 +112,12 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
             leads = [it for it in items if it["item_type"] == "post"]
             items = _with_copies(items, snapshot.copies_of(store, leads) if leads else [])
             batch = uuid.uuid4().hex
-            store.record([dict(it, decision=decision, note=note) for it in items], session.username, batch)
+            store.record([dict(it, decision=decision, note=note) for it in items], session.username, batch, wait=wait)
             counts.clear()
             return None, batch
-        with reader.cursor() as cur:
+        if not wait:
+            raise NeedsThread("the corpus is read in a thread")
+        with reader.cursor(decisions=False) as cur:
             for it in items:
                 err = _check_item(cur, it["item_type"], it.get("platform"), it["item_id"], it.get("analysis"),
                                   decision, note)
@@ -108,6 +138,17 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
         counts.clear()
         return None, batch
 
+    async def decide(session: auth.Session, items: list[dict], decision: str, note: str) -> tuple[str | None, str | None]:
+        """:func:`_decide` on the event loop when it reads only the review store (a decision is
+        then a few SQLite statements; :func:`write_soon`); else in a thread, which reads the
+        corpus (or a bulk action's thousands of rows)."""
+        if len(items) <= 50:
+            try:
+                return await write_soon(_decide, session, items, decision, note)
+            except NeedsThread:
+                pass
+        return await run_in_threadpool(_decide, session, items, decision, note)
+
     def _item_of(get) -> dict:
         return {"item_type": str(get("item_type", "")), "platform": str(get("platform") or "") or None,
                 "item_id": str(get("item_id") or ""), "analysis": str(get("analysis") or "") or None}
@@ -122,8 +163,8 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
         bad = require_csrf(request, form.get("csrf_token"))
         if bad:
             return bad
-        err, batch = await run_in_threadpool(_decide, request.state.session, [_item_of(form.get)],
-                                             str(form.get("decision", "")), str(form.get("note", "")).strip())
+        err, batch = await decide(request.state.session, [_item_of(form.get)],
+                                  str(form.get("decision", "")), str(form.get("note", "")).strip())
         if err:
             return render(request, "error.html", status=400, message=err)
         return RedirectResponse(_with(str(form.get("next", "")), done=batch), status_code=303)
@@ -165,7 +206,7 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
                               "analysis": parts[3] or None})
         if not items:
             return render(request, "error.html", status=400, message="Nothing selected.")
-        err, batch = await run_in_threadpool(_decide, request.state.session, items, decision, note)
+        err, batch = await decide(request.state.session, items, decision, note)
         if err:
             return render(request, "error.html", status=400, message=err)
         return RedirectResponse(_with(str(form.get("next", "")), done=batch), status_code=303)
@@ -197,8 +238,8 @@ def add_decision_routes(app: FastAPI, store: ReviewStore, reader: CorpusReader, 
             return JSONResponse({"detail": "JSON body expected"}, status_code=400)
         if not isinstance(body, dict):
             return JSONResponse({"detail": "JSON object expected"}, status_code=400)
-        err, batch = await run_in_threadpool(_decide, request.state.session, [_item_of(body.get)],
-                                             str(body.get("decision", "")), str(body.get("note") or "").strip())
+        err, batch = await decide(request.state.session, [_item_of(body.get)],
+                                  str(body.get("decision", "")), str(body.get("note") or "").strip())
         if err:
             return JSONResponse({"detail": err}, status_code=400)
         return JSONResponse({"ok": True, "batch": batch, "review_ids": store.batch_ids(batch)})

@@ -10,6 +10,7 @@ does not hold.
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,8 +55,9 @@ def add_export_routes(app: FastAPI, db: Path, store: ReviewStore, reader: Corpus
         key = (name, store.state_version(), snapshot.snapshot_signature(store)) + notifier
         hit = exports.get(key)
         if hit is None:
-            try:
-                hit = await run_in_threadpool(build_export, stem, suffix, notifier)
+            try:  # the platform report and post labels from the review store, here; others in a thread
+                hit = build_export(stem, suffix, notifier, store_only=True) or \
+                    await run_in_threadpool(build_export, stem, suffix, notifier)
             except ValueError as exc:
                 return render(request, "error.html", status=400, message=str(exc))
             if len(exports) >= 16:
@@ -81,9 +83,13 @@ def add_export_routes(app: FastAPI, db: Path, store: ReviewStore, reader: Corpus
             report_rows["__sig__"] = sig
         missing = [i for i in ids if i not in report_rows]
         for r in snapshot.confirmed(store, missing) or [] if missing else []:
-            one = ex.platform_report(None, store, confirmed=[r])
-            record = json.dumps(ex._records(one)[0], ensure_ascii=False, indent=1).replace("\n", "\n ")
-            report_rows[r["review_id"]] = (ex.csv_bytes(one).split(b"\r\n", 1)[1], (" " + record).encode("utf-8"))
+            # one row's CSV line and JSON record, as the whole file writes them (its values are
+            # texts or None, which a data frame's CSV and JSON keep as they are)
+            row = ex.platform_report_rows([r])[0]
+            buf = io.StringIO()
+            ex.write_csv([[row[c] for c in ex.PLATFORM_REPORT_COLUMNS]], buf)
+            record = json.dumps(row, ensure_ascii=False, indent=1).replace("\n", "\n ")
+            report_rows[r["review_id"]] = (buf.getvalue().encode("utf-8"), (" " + record).encode("utf-8"))
         rows = [report_rows[i] for i in ids if i in report_rows]
         if len(rows) != len(ids):  # a decision changed between the two reads: build it whole
             return None
@@ -94,11 +100,14 @@ def add_export_routes(app: FastAPI, db: Path, store: ReviewStore, reader: Corpus
         body = b"[\n" + b",\n".join(rec for _, rec in rows) + b"\n]" if rows else b"[]"
         return body, "application/json"
 
-    def build_export(stem: str, suffix: str, notifier: tuple[str, str]) -> tuple[bytes, str]:
+    def build_export(stem: str, suffix: str, notifier: tuple[str, str], store_only: bool = False) -> tuple[bytes, str] | None:
         """The bytes and media type of one export, from the queue's copy in the review store when
-        it holds every item decided, else from the corpus (read-only either way)."""
+        it holds every item decided, else from the corpus (read-only either way; ``store_only``:
+        None instead of reading the corpus)."""
         from .. import export as ex
 
+        if store_only and stem not in ("platform-report", "labels-posts"):
+            return None  # built whole each time: in a thread
         df = None
         if snapshot.has_snapshot(store):
             if stem == "platform-report":
@@ -113,10 +122,17 @@ def add_export_routes(app: FastAPI, db: Path, store: ReviewStore, reader: Corpus
                         ex.dsa_notices(None, store, *notifier, confirmed=conf)
             elif stem == "labels-posts":
                 labels = snapshot.post_labels(store)
-                if labels is not None:
-                    df = pd.DataFrame(labels, columns=["text", "label"])
+                if labels is not None:  # (text, label) rows, written as the data frame would be
+                    if suffix == "csv":
+                        buf = io.StringIO()
+                        ex.write_csv(labels, buf, header=["text", "label"])
+                        return buf.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
+                    return (json.dumps([{"text": t, "label": lab} for t, lab in labels], ensure_ascii=False,
+                                       indent=1).encode("utf-8"), "application/json")
         if df is None:
-            with reader.cursor() as cur:
+            if store_only:
+                return None
+            with reader.cursor(decisions=False) as cur:
                 view = corpus_view(db, cur)
                 if stem == "platform-report":
                     df = ex.platform_report(view, store)

@@ -11,19 +11,22 @@ from typing import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 
 from .. import findings
 from ..report.data import describe_evidence, post_ids_in
 from . import snapshot
 from .pages import _fmt_num, _rows, table_exists
 from .queue import QUEUE_TABLE
-from .reader import CorpusReader
+from .reader import CorpusReader, NotReady
 from .reader import corpus_view as _corpus_view
 from .store import ReviewStore
 
 
 def add_item_routes(app: FastAPI, db, store: ReviewStore, reader: CorpusReader, render: Callable[..., HTMLResponse]) -> None:
     """Add ``/post/{platform}/{id}``, ``/account/{platform}/{id}`` and ``/cluster/{id}`` to ``app``."""
+    templates = app.state.templates
     def _found(cur, table: str) -> bool:
         """Whether the analysis that writes findings table ``table`` has run (then the table has
         its declared columns: :mod:`engineroom.findings`)."""
@@ -69,24 +72,31 @@ def add_item_routes(app: FastAPI, db, store: ReviewStore, reader: CorpusReader, 
         return _rows(cur, "SELECT platform, post_id, account_id, handle, created_at, text, url, kind FROM posts "
                           "WHERE post_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY created_at", [ids])
 
+    def _author(platform: str, account_id: str) -> dict | None:
+        with reader.cursor(decisions=False) as cur:
+            found = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
+                          [platform, account_id])
+        return found[0] if found else None
+
     @app.get("/post/{platform}/{post_id:path}", response_class=HTMLResponse)
-    def post_page(request: Request, platform: str, post_id: str):
-        """A flagged post's page from the copy in the review store; any other post's from the corpus."""
+    async def post_page(request: Request, platform: str, post_id: str):
+        """A flagged post's page from the copy in the review store, on the event loop (SQLite
+        reads in WAL mode never wait); any other post's from the corpus, in a thread."""
         copied = snapshot.post_page(store, platform, post_id) if snapshot.has_snapshot(store) else None
-        if copied is not None:
-            post, hate, narr = copied
-            flags = snapshot.flags_of(store, "post", platform, post_id)
-            author_page = snapshot.account_page(store, platform, post.get("account_id") or "")
-            author = author_page["account"] if author_page else None
-            if author is None and post.get("account_id"):
-                with reader.cursor() as cur:
-                    found = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
-                                  [platform, post["account_id"]])
-                author = found[0] if found else None
-            evidence = [h.get("evidence") for h in hate] + [n.get("evidence") for n in narr] + [f.get("evidence") for f in flags]
-            return render(request, "post.html", post=post, author=author, hate=hate, narratives=narr, flags=flags,
-                          history=_history(None, "post", platform, post_id), evidence=evidence)
-        with reader.cursor() as cur:
+        if copied is None:
+            return await run_in_threadpool(post_page_from_corpus, request, platform, post_id)
+        post, hate, narr = copied
+        flags = snapshot.flags_of(store, "post", platform, post_id)
+        author_page = snapshot.account_page(store, platform, post.get("account_id") or "")
+        author = author_page["account"] if author_page else None
+        if author is None and post.get("account_id"):
+            author = await run_in_threadpool(_author, platform, post["account_id"])
+        evidence = [h.get("evidence") for h in hate] + [n.get("evidence") for n in narr] + [f.get("evidence") for f in flags]
+        return render(request, "post.html", post=post, author=author, hate=hate, narratives=narr, flags=flags,
+                      history=_history(None, "post", platform, post_id), evidence=evidence)
+
+    def post_page_from_corpus(request: Request, platform: str, post_id: str) -> HTMLResponse:
+        with reader.cursor(decisions=False) as cur:
             found = _post_by_rows(cur, platform, post_id)
             if found is None:  # no lookup table (or it is out of date): compare every id
                 post = _rows(cur, "SELECT * EXCLUDE (extra) FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id])
@@ -107,21 +117,45 @@ def add_item_routes(app: FastAPI, db, store: ReviewStore, reader: CorpusReader, 
         return render(request, "post.html", post=post, author=author[0] if author else None, hate=hate,
                       narratives=narr, flags=flags, history=history, evidence=evidence)
 
+    def _timeline_of(platform: str, account_id: str) -> list[dict]:
+        with reader.cursor(decisions=False) as cur:
+            return _timeline(cur, platform, account_id)
+
+    #: the middle of account pages (signals ... timeline: templates/serve/_account_body.html) of
+    #: accounts the queue names, rendered once per account and version of the copy: it shows
+    #: only the corpus and the copy, never the decisions (the flags and the audit log around it do)
+    bodies: dict = {}
+
     @app.get("/account/{platform}/{account_id:path}", response_class=HTMLResponse)
-    def account_page(request: Request, platform: str, account_id: str):
-        copied = snapshot.account_page(store, platform, account_id) if snapshot.has_snapshot(store) else None
-        if copied is not None:  # an account the queue names: all but its timeline from the copy
-            with reader.cursor() as cur:
-                timeline = _timeline(cur, platform, account_id)
-            return render_account(request, platform, account_id, acc=copied["account"],
-                                  flags=snapshot.flags_of(store, "account", platform, account_id),
-                                  signals=copied["signals"] or [], er=copied["engine_room"] or [], timeline=timeline,
-                                  out_n=copied["neighbours_out"] or [], in_n=copied["neighbours_in"] or [],
-                                  coord=copied["coordination"] or [],
-                                  clusters=[{"cluster_id": c} for c in copied["clusters"] or []],
-                                  community=copied["community"],
-                                  post_flags=snapshot.post_flags_of_account(store, platform, account_id))
-        with reader.cursor() as cur:
+    async def account_page(request: Request, platform: str, account_id: str):
+        """An account the queue names: from the copy in the review store, on the event loop, with
+        its timeline from the corpus (here when the corpus is open, else in a thread); the page's
+        middle is kept per account until the copy changes. Any other account from the corpus."""
+        sig = snapshot.snapshot_signature(store)
+        copied = snapshot.account_page(store, platform, account_id) if sig is not None else None
+        if copied is None:
+            return await run_in_threadpool(account_page_from_corpus, request, platform, account_id)
+        if bodies.get("__sig__") != sig or len(bodies) > 500:
+            bodies.clear()
+            bodies["__sig__"] = sig
+        body = bodies.get((platform, account_id))
+        if body is None:
+            try:  # the corpus open already: one quick DuckDB lookup, here; else opened in a thread
+                with reader.cursor(decisions=False, if_open=True) as cur:
+                    timeline = _timeline(cur, platform, account_id)
+            except NotReady:
+                timeline = await run_in_threadpool(_timeline_of, platform, account_id)
+            body = bodies[(platform, account_id)] = account_body(
+                platform, signals=copied["signals"] or [], er=copied["engine_room"] or [], timeline=timeline,
+                out_n=copied["neighbours_out"] or [], in_n=copied["neighbours_in"] or [],
+                coord=copied["coordination"] or [], clusters=[{"cluster_id": c} for c in copied["clusters"] or []],
+                post_flags=snapshot.post_flags_of_account(store, platform, account_id))
+        return render_account(request, platform, account_id, acc=copied["account"],
+                              flags=snapshot.flags_of(store, "account", platform, account_id),
+                              community=copied["community"], body=body)
+
+    def account_page_from_corpus(request: Request, platform: str, account_id: str) -> HTMLResponse:
+        with reader.cursor(decisions=False) as cur:
             acc = _rows(cur, "SELECT * EXCLUDE (extra) FROM accounts WHERE platform = ? AND account_id = ?",
                         [platform, account_id])
             flags = _flags(cur, "account", platform, account_id)
@@ -160,9 +194,10 @@ def add_item_routes(app: FastAPI, db, store: ReviewStore, reader: CorpusReader, 
                 "AND platform = ? AND account_id = ?", [platform, account_id, platform, account_id]).fetchall()]
             post_flags = _rows(cur, f"SELECT * FROM {QUEUE_TABLE} WHERE rowid IN ({', '.join(map(str, qrows))}) "
                                     "ORDER BY score DESC, qrank LIMIT 30") if qrows else []
-        return render_account(request, platform, account_id, acc=acc[0] if acc else None, flags=flags, signals=signals,
-                              er=er, timeline=timeline, out_n=out_n, in_n=in_n, coord=coord, clusters=clusters,
-                              community=community[0] if community else None, post_flags=post_flags)
+        body = account_body(platform, signals=signals, er=er, timeline=timeline, out_n=out_n, in_n=in_n, coord=coord,
+                            clusters=clusters, post_flags=post_flags)
+        return render_account(request, platform, account_id, acc=acc[0] if acc else None, flags=flags,
+                              community=community[0] if community else None, body=body)
 
     def _timeline(cur, platform: str, account_id: str) -> list[dict]:
         """The account's latest 100 posts (with ``n_total``, how many it has), through the table
@@ -172,12 +207,9 @@ def add_item_routes(app: FastAPI, db, store: ReviewStore, reader: CorpusReader, 
                           "WHERE h = hash(?::VARCHAR, ?::VARCHAR) AND platform = ? AND account_id = ? "
                           "ORDER BY created_at DESC LIMIT 100", [platform, account_id, platform, account_id])
 
-    def render_account(request: Request, platform: str, account_id: str, acc, flags, signals, er, timeline, out_n, in_n,
-                       coord, clusters, community, post_flags) -> HTMLResponse:
-        if not acc and not flags:
-            return render(request, "error.html", status=404, message="No such account.")
-        n_posts = timeline[0]["n_total"] if timeline else 0
-        history = _history(None, "account", platform, account_id)
+    def account_body(platform: str, signals, er, timeline, out_n, in_n, coord, clusters, post_flags) -> Markup:
+        """The middle of an account page (``templates/serve/_account_body.html``): signals,
+        engine-room rows, clusters, coordination, neighbours, flagged posts, timeline."""
         signal_items, other_signals = [], []
         first = ("operation_score", "operation_label", "top_signals", "profile_score", "behaviour_score", "rule_score")
         for s in signals:
@@ -187,14 +219,21 @@ def add_item_routes(app: FastAPI, db, store: ReviewStore, reader: CorpusReader, 
                 v = s[k]
                 item = (k, describe_evidence(v, 1000) if isinstance(v, str) and v[:1] in "[{" else _fmt_num(v))
                 (signal_items if k in first else other_signals).append(item)
-        return render(request, "account.html", platform=platform, account_id=account_id, acc=acc,
-                      flags=flags, signals=signal_items, other_signals=other_signals, engine_room=er, timeline=timeline,
-                      n_posts=n_posts, out_n=out_n, in_n=in_n, coord=coord, clusters=clusters,
-                      community=community, post_flags=post_flags, history=history)
+        n_posts = timeline[0]["n_total"] if timeline else 0
+        return Markup(templates.get_template("serve/_account_body.html").render(
+            platform=platform, signals=signal_items, other_signals=other_signals, engine_room=er, timeline=timeline,
+            n_posts=n_posts, out_n=out_n, in_n=in_n, coord=coord, clusters=clusters, post_flags=post_flags))
+
+    def render_account(request: Request, platform: str, account_id: str, acc, flags, community, body: Markup) -> HTMLResponse:
+        if not acc and not flags:
+            return render(request, "error.html", status=404, message="No such account.")
+        history = _history(None, "account", platform, account_id)
+        return render(request, "account.html", platform=platform, account_id=account_id, acc=acc, flags=flags,
+                      community=community, body_html=body, history=history)
 
     @app.get("/cluster/{cluster_id:path}", response_class=HTMLResponse)
     def cluster_page(request: Request, cluster_id: str):
-        with reader.cursor() as cur:
+        with reader.cursor(decisions=False) as cur:
             if not _found(cur, "coordination_clusters"):
                 return render(request, "error.html", status=404, message="No coordination clusters in this corpus.")
             members = _rows(cur, """SELECT m.*, a.handle AS account_handle, a.display_name, a.followers

@@ -18,9 +18,11 @@ decisions and exports are served.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -45,6 +47,10 @@ class CorpusBusy(RuntimeError):
     """The corpus file is held by a writing process (one line: who, and what to do)."""
 
 
+class NotReady(RuntimeError):
+    """A cursor would have to wait (``CorpusReader.cursor(if_open=True)``): ask again in a thread."""
+
+
 def is_lock_error(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and "lock" in str(exc).lower()
 
@@ -66,6 +72,10 @@ class CorpusReader:
         self._checked = 0.0
         self.opened = 0  # how many times the file was opened (for tests and the benchmark)
         self.on_rebuild: list = []  # callbacks after the queue was rebuilt (the app refreshes its facets)
+        # closed before the interpreter stops: a daemon thread still closing the file then is torn
+        # down inside DuckDB, which aborts the process ("FATAL: exception not rethrown")
+        ref = weakref.ref(self)
+        atexit.register(lambda: ref() is not None and ref().close())
 
     # -- the decisions in force, as an Arrow table ------------------------------------------
     def state_table(self) -> pa.Table:
@@ -139,18 +149,33 @@ class CorpusReader:
         return self._con is not None
 
     @contextmanager
-    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def cursor(self, decisions: bool = True, if_open: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor for one request (the file opened read-only if it was closed), with
-        ``review_decisions`` registered on it. Raises :class:`CorpusBusy` when a writer holds it."""
-        state = self.state_table()
-        with self._slots:
-            with self._lock:
+        ``review_decisions`` registered on it unless ``decisions`` is False (an Arrow copy of
+        every decision in force, made again after each decision: pages that do not join the
+        decisions skip it). Raises :class:`CorpusBusy` when a writer holds it.
+
+        ``if_open``: only when the file is open already and nothing has to be waited for (a
+        reader slot, the opening lock), else :class:`NotReady` at once: for the event loop,
+        which must never wait for an opening (that may rebuild the queue)."""
+        state = self.state_table() if decisions else None
+        if not self._slots.acquire(blocking=not if_open):
+            raise NotReady("every reader slot is taken")
+        try:
+            if not self._lock.acquire(blocking=not if_open):
+                raise NotReady("the corpus is being opened or closed")
+            try:
                 if self._con is None:
+                    if if_open:
+                        raise NotReady("the corpus is closed")
                     self._con = self._open()
                 self._users += 1
                 cur = self._con.cursor()
+            finally:
+                self._lock.release()
             try:
-                register_decisions(cur, self.store, state)
+                if state is not None:
+                    register_decisions(cur, self.store, state)
                 yield cur
             finally:
                 try:
@@ -162,6 +187,8 @@ class CorpusReader:
                     if self._users == 0 and self.linger <= 0:
                         self._close_if_idle()
                     self._start_closer()
+        finally:
+            self._slots.release()
 
     def _start_closer(self) -> None:
         """One daemon thread per reader closes the file once it has been idle ``linger`` seconds."""

@@ -44,10 +44,32 @@ _FORM = (  # str.format: every field is escaped by the caller
     '</form>')
 
 
+def content_cell(r: dict, group: bool, fmt_num: Callable[[Any], str], highlight: Callable[..., Markup],
+                 evidence_line: Callable[[Any], Any]) -> str:
+    """What the content cell of queue row ``r`` holds: the near-identical copies' link, the text
+    with its evidence marked and the evidence line (the costly part of a row, the same whatever
+    the decision on it)."""
+    out = []
+    t, analysis, copies = r.get("item_type"), r.get("analysis"), r.get("copies")
+    if copies and copies > 1 and not group:
+        q = urlencode({k: v for k, v in (("group", r.get("dup_key")), ("analysis", analysis), ("status", "all"))
+                       if v not in (None, "")})
+        out.append(f'<div class="copies"><a href="/queue?{E(q)}">+ {E(fmt_num(copies - 1))} near-identical '
+                   f'cop{"y" if copies == 2 else "ies"}</a> · a decision here decides all {E(fmt_num(copies))}</div>')
+    if t == "post":
+        out.append(E(highlight(r.get("snippet"), [r.get("evidence")])))
+    else:
+        out.append(E(r.get("snippet") or ""))
+    if r.get("evidence"):
+        out.append(f'<div class="ev">{E(evidence_line(r["evidence"]))}</div>')
+    return "".join(out)
+
+
 def queue_row(r: dict, group: bool, here: str, csrf: str, fmt_num: Callable[[Any], str],
               fmt_time: Callable[[Any], str], highlight: Callable[..., Markup],
-              evidence_line: Callable[[Any], Any]) -> str:
-    """The ``<tr>`` of queue row ``r`` (a dict of :func:`engineroom.serve.snapshot.queue_page`)."""
+              evidence_line: Callable[[Any], Any], content: str | None = None) -> str:
+    """The ``<tr>`` of queue row ``r`` (a dict of :func:`engineroom.serve.snapshot.queue_page`);
+    ``content``: its :func:`content_cell`, when the caller has it already."""
     t, platform, item_id, analysis = r.get("item_type"), r.get("platform"), r.get("item_id"), r.get("analysis")
     et, ep, ei, ea, here, csrf = E(t), E(platform or ""), E(item_id), E(analysis or ""), E(here), E(csrf)
     out = [f'<tr class="row-{et}">\n  <td><input type="checkbox" name="item" form="bulk" class="tick" '
@@ -71,18 +93,7 @@ def queue_row(r: dict, group: bool, here: str, csrf: str, fmt_num: Callable[[Any
     if r.get("community"):
         out.append(f'<br><span class="muted">community {E(r["community"])}</span>')
     out.append('</td>\n  <td class="text">')
-    copies = r.get("copies")
-    if copies and copies > 1 and not group:
-        q = urlencode({k: v for k, v in (("group", r.get("dup_key")), ("analysis", analysis), ("status", "all"))
-                       if v not in (None, "")})
-        out.append(f'<div class="copies"><a href="/queue?{E(q)}">+ {E(fmt_num(copies - 1))} near-identical '
-                   f'cop{"y" if copies == 2 else "ies"}</a> · a decision here decides all {E(fmt_num(copies))}</div>')
-    if t == "post":
-        out.append(E(highlight(r.get("snippet"), [r.get("evidence")])))
-    else:
-        out.append(E(r.get("snippet") or ""))
-    if r.get("evidence"):
-        out.append(f'<div class="ev">{E(evidence_line(r["evidence"]))}</div>')
+    out.append(content if content is not None else content_cell(r, group, fmt_num, highlight, evidence_line))
     out.append("</td>\n  <td>")
     if r.get("decision"):
         d = E(r["decision"])

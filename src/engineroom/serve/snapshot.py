@@ -86,6 +86,15 @@ def snapshot_signature(store: ReviewStore) -> str | None:
     return store.meta("queue_signature")
 
 
+def versions(store: ReviewStore) -> tuple[str | None, int]:
+    """(:func:`snapshot_signature`, the store's ``state_version``) in one read: what a queue
+    page's caches are kept by."""
+    sig, state = store.con().execute(
+        "SELECT (SELECT value FROM meta WHERE key = 'queue_signature'), "
+        "(SELECT value FROM meta WHERE key = 'state_version')").fetchone()
+    return sig, int(state or 0)
+
+
 def _select(con) -> str:
     names = table_names(con)
     post = "posts" in names
@@ -332,13 +341,14 @@ def _filters(analysis, community, narrative, item_type, account_id) -> tuple[lis
 def queue_page(store: ReviewStore, analysis: str | None = None, community: str | None = None,
                narrative: str | None = None, item_type: str | None = None, status: str = "pending", page: int = 1,
                page_size: int = PAGE_SIZE, account_id: str | None = None, group: str | None = None,
-               counts: dict | None = None) -> tuple[list[dict], int]:
+               counts: dict | None = None, at: tuple[str | None, int] | None = None) -> tuple[list[dict], int]:
     """One page of the queue (highest score first) and the number of matching items, with the
     same arguments and meaning as :func:`engineroom.serve.queue.query_queue`, from the copy.
 
     ``counts``: a dict the caller keeps per worker; the number of flags per filter is kept in it
     for as long as the copy is unchanged, the number decided per filter for as long as the
-    decisions are (the store's ``state_version``)."""
+    decisions are (the store's ``state_version``); ``at``: those two, as :func:`versions` read
+    them at the start of the request (else read here)."""
     db = store.con()
     where, params = _filters(analysis, community, narrative, item_type, account_id)
     if group:
@@ -357,16 +367,17 @@ def queue_page(store: ReviewStore, analysis: str | None = None, community: str |
         sql = (f"SELECT {_ROW_COLS} FROM {TABLE} q LEFT JOIN review_state r ON {_STATE_JOIN} "
                f"WHERE {cond}{pending} ORDER BY q.qrank LIMIT ? OFFSET ?")
         rows = _dicts(db.execute(sql, params + [int(page_size), offset]))
-    total = _count(store, where, params, status, counts, (analysis, community, narrative, item_type, account_id, group))
+    total = _count(store, where, params, status, counts, (analysis, community, narrative, item_type, account_id, group), at)
     return rows, total
 
 
-def _count(store: ReviewStore, where: list[str], params: list, status: str, counts: dict | None, key: tuple) -> int:
+def _count(store: ReviewStore, where: list[str], params: list, status: str, counts: dict | None, key: tuple,
+           at: tuple[str | None, int] | None = None) -> int:
     db = store.con()
     cond = " AND ".join(where)
     if counts is None:
         counts = {}
-    sig = (snapshot_signature(store), store.state_version())
+    sig = at if at is not None else versions(store)
     if counts.get("__sig__") != sig[0]:
         counts.clear()
         counts["__sig__"] = sig[0]

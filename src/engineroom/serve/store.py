@@ -81,6 +81,10 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
+class StoreBusy(RuntimeError):
+    """Another connection holds the review store's write lock (``ReviewStore.write(wait=False)``)."""
+
+
 class ReviewStore:
     """One review store file; safe to share between threads (one SQLite connection per thread)
     and between processes (WAL)."""
@@ -90,6 +94,8 @@ class ReviewStore:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._autocheckpoint = 1000  # SQLite's default: pages of WAL after which a commit checkpoints
+        self._checkpointer: threading.Event | None = None
         con = self.con()
         con.execute("PRAGMA journal_mode=WAL")
         for stmt in [s for s in SCHEMA.split(";") if s.strip()]:
@@ -106,12 +112,45 @@ class ReviewStore:
             c.execute("PRAGMA synchronous = NORMAL")
             c.execute("PRAGMA foreign_keys = ON")
             c.execute("PRAGMA recursive_triggers = ON")  # a REPLACE fires delete triggers (serve/snapshot.py)
+            c.execute(f"PRAGMA wal_autocheckpoint = {int(self._autocheckpoint)}")
             self._local.con = c
             with self._lock:
                 self._all.append(c)
         return c
 
+    def checkpoint_in_background(self, every: float = 1.0) -> None:
+        """Copy the write-ahead log into the database file from a daemon thread every ``every``
+        seconds, instead of in the commit that crosses SQLite's threshold (1,000 pages): that
+        commit would copy the pages and wait for the disk (fsync), and the review app commits
+        decisions on its event loop, which must not wait for a disk. This store's connections,
+        made before or after, stop checkpointing themselves (other processes' do as before)."""
+        if self._checkpointer is not None:
+            return
+        self._autocheckpoint = 0
+        with self._lock:
+            for c in self._all:
+                c.execute("PRAGMA wal_autocheckpoint = 0")
+        stop = self._checkpointer = threading.Event()
+        path = self.path
+
+        def run() -> None:
+            con = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+            try:
+                while not stop.wait(every):
+                    try:
+                        con.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never waits for readers or writers
+                    except sqlite3.Error:  # pragma: no cover - the next round tries again
+                        pass
+            finally:
+                con.close()
+
+        threading.Thread(target=run, name="review-store-checkpoint", daemon=True).start()
+
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.set()
+            self._checkpointer = None
+            self._autocheckpoint = 1000
         with self._lock:
             for c in self._all:
                 try:
@@ -128,10 +167,23 @@ class ReviewStore:
         self.close()
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A short write transaction (``BEGIN IMMEDIATE``: the write lock is taken at once)."""
+    def write(self, wait: bool = True) -> Iterator[sqlite3.Connection]:
+        """A short write transaction (``BEGIN IMMEDIATE``: the write lock is taken at once).
+        ``wait=False``: raise :class:`StoreBusy`, having written nothing, when another connection
+        holds the lock, instead of waiting up to 30 s for it (the app's event loop must not wait)."""
         c = self.con()
-        c.execute("BEGIN IMMEDIATE")
+        if wait:
+            c.execute("BEGIN IMMEDIATE")
+        else:
+            c.execute("PRAGMA busy_timeout = 0")
+            try:
+                c.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise StoreBusy(str(exc)) from None
+                raise
+            finally:
+                c.execute("PRAGMA busy_timeout = 30000")
         try:
             yield c
         except BaseException:
@@ -171,15 +223,16 @@ class ReviewStore:
         """Raised by every change of ``review_state`` (readers cache the state by it)."""
         return int(self.meta("state_version") or 0)
 
-    def record(self, decisions: list[dict], reviewer: str, batch_id: str | None = None) -> list[str]:
+    def record(self, decisions: list[dict], reviewer: str, batch_id: str | None = None, wait: bool = True) -> list[str]:
         """Append ``decisions`` (dicts with item_type, platform, item_id, analysis, decision, note)
-        to the log and make each the flag's state, in one transaction; returns their review ids."""
+        to the log and make each the flag's state, in one transaction; returns their review ids.
+        ``wait=False``: :class:`StoreBusy` (nothing written) when another writer holds the lock."""
         for d in decisions:
             if d.get("decision") not in DECISIONS:
                 raise ValueError("decision is confirm, reject or escalate")
         now = _now()
         ids = []
-        with self.write() as c:
+        with self.write(wait) as c:
             for d in decisions:
                 rid = uuid.uuid4().hex
                 platform, analysis = d.get("platform") or None, d.get("analysis") or None
