@@ -34,8 +34,9 @@ LABELS = Path(str(resources.files("engineroom") / "data" / "narratives" / "label
 QUOTE = re.compile(r"[“\"]([^”\"]{25,})[”\"]")
 #: dev: tuned on; heldout: measured after each tuning round; fresh: labelled later, measured once;
 #: test: a blind batch labelled before the last rule changes and measured once at the end (then tuned on);
-#: test2: a second blind batch, labelled by another engineer who never saw the pack, measured once
-SPLITS = ("dev", "heldout", "fresh", "test", "test2")
+#: test2: a second blind batch, labelled by another engineer who never saw the pack, measured once;
+#: learned1: posts a trial learned scorer matched and the rules did not, labelled by a third engineer
+SPLITS = ("dev", "heldout", "fresh", "test", "test2", "learned1")
 _KEYS = {
     "jikeli_antisemitism_dev": ("TweetID", "FullText"),
     "ira_vs_organic_dev": ("post_id", "text"),
