@@ -93,12 +93,17 @@ def cluster_candidates(
         "platform", "network", "account_1", "account_2", "weight", "share", "post_ids", "actions_1", "actions_2")
 
 
-def sync_chance(edges: pd.DataFrame, bins: int) -> pd.Series:
+def sync_chance(edges: pd.DataFrame, bins: "int | pd.Series") -> pd.Series:
     """P(K >= weight) for K ~ Poisson(actions_1 * actions_2 / bins): how likely two independent
-    accounts with these many active bins share ``weight`` of ``bins`` bins by chance."""
+    accounts with these many active bins share ``weight`` of ``bins`` bins by chance.
+
+    ``bins``: the platform's active bins, one number or one per edge. The model treats every bin
+    as equally likely for an account (uniform activity over the active bins); it is the null
+    model of the sync network's edges and of the clusters' strong sync ties."""
     from scipy.special import pdtrc  # P(K > k) of a Poisson distribution
 
-    lam = edges["actions_1"].astype(float) * edges["actions_2"].astype(float) / max(int(bins), 1)
+    b = bins.astype(float).clip(lower=1) if isinstance(bins, pd.Series) else max(int(bins), 1)
+    lam = edges["actions_1"].astype(float) * edges["actions_2"].astype(float) / b
     return pd.Series(pdtrc(edges["weight"].astype(float) - 1, lam.to_numpy()), index=edges.index)
 
 
