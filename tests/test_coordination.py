@@ -591,18 +591,24 @@ def _sync_corpus(corpus, n_accounts=300, bins=2000, group=5, group_bins=30, seed
 
 
 def _brute_force_sync(posts: pd.DataFrame, bin_seconds: int, min_weight: int, p: float) -> dict:
-    """sync's edge definition pair by pair: shared bins counted in Python, Poisson chance test."""
+    """sync's edge definition pair by pair, in plain Python: shared bins counted, and the Poisson
+    chance test with the busy-bin mean (sum over bins of min(1, a1 n / N) * min(1, a2 n / N))."""
+    from collections import Counter
+
     from scipy.special import pdtrc
 
     t = posts.created_at.astype("datetime64[s]").astype("int64")
     bins_of = {a: set(t[posts.account_id == a] // bin_seconds) for a in posts.account_id.unique()}
-    total = len(set().union(*bins_of.values()))
+    crowd = Counter(b for bins in bins_of.values() for b in bins)  # bin -> active accounts
+    occupancy = Counter(crowd.values())  # active accounts n -> bins with n
+    total = sum(crowd.values())
     accs = sorted(bins_of)
     out = {}
     for i, a in enumerate(accs):
         for b in accs[i + 1:]:
             w = len(bins_of[a] & bins_of[b])
-            lam = len(bins_of[a]) * len(bins_of[b]) / total
+            a1, a2 = len(bins_of[a]), len(bins_of[b])
+            lam = sum(c * min(1, a1 * n / total) * min(1, a2 * n / total) for n, c in occupancy.items())
             if w >= min_weight and pdtrc(w - 1, lam) <= p:
                 out[(a, b)] = w
     return out

@@ -674,10 +674,8 @@ class Coordination(Analysis):
                 )) if edge_tab.num_rows else None
                 table = _with_shares(edge_tab, counts).select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
                 pieces.append(table)
-                if network == "sync":  # active bins per platform: the chance model of strong sync
-                    bins = engine.to_pandas(actions.group_by("platform").aggregate(bins=actions.key.nunique()))
-                    self._sync_bins = {str(r.platform): int(r.bins) for r in bins.itertuples()}
-                    summary["sync_bins"] = self._sync_bins
+                if network == "sync":  # active bins per platform (the occupancy is the chance model)
+                    summary["sync_bins"] = {p: sum(o.values()) for p, o in (self._sync_bins or {}).items()}
                 summary["networks"][network] = {
                     "edges": table.num_rows,
                     "accounts": len(pc.unique(pa.concat_arrays([table.column("account_1").combine_chunks(),
@@ -705,21 +703,40 @@ class Coordination(Analysis):
         try:
             acts = engine.table(SYNC_TABLE)
             per = acts.group_by(["platform", "aid"]).aggregate(n=acts.count())
-            bins = acts.group_by("platform").aggregate(bins=acts.bin.nunique())
+            # the chance model's input: per platform, how many bins hold n active accounts
+            crowd = acts.group_by(["platform", "bin"]).aggregate(n=acts.count())
+            occ = engine.to_pandas(crowd.group_by(["platform", "n"]).aggregate(bins=crowd.count()))
+            self._sync_bins = {str(plat): {int(r.n): int(r.bins) for r in g.itertuples()}
+                               for plat, g in occ.groupby("platform", sort=True)}
+            summary["sync_occupancy"] = {p: {str(k): v for k, v in sorted(o.items())} for p, o in self._sync_bins.items()}
+            if not self._sync_bins:  # no activity in any kept bin
+                return _empty_edges(window)
+            plat = pd.DataFrame({
+                "platform": list(self._sync_bins),
+                "bins": [sum(o.values()) for o in self._sync_bins.values()],
+                # below this many active bins an account's chance of being in a bin stays under 1
+                # in the busiest bin, and the busy-bin mean is at least the equal-bins mean a1*a2/B
+                "unsaturated": [sum(n * b for n, b in o.items()) / max(o) for o in self._sync_bins.values()],
+            })
             w = nw.sync_shared_bins(acts, self.sync_min_weight)
             c1 = per.select(p1="platform", x1="aid", actions_1="n")
             c2 = per.select(p2="platform", x2="aid", actions_2="n")
             w = w.join(c1, [w.platform == c1.p1, w.aid_1 == c1.x1]).join(c2, [w.platform == c2.p2, w.aid_2 == c2.x2])
-            w = w.join(bins, "platform")
+            pm = ibis.memtable(plat)
+            w = w.join(pm, "platform")
             if float(self.sync_p) < 0.5:
-                # more shared bins than the mean by chance: P(K >= w) >= 1/2 for w <= the Poisson
-                # mean (its median is at least mean - ln 2), so no edge of a small chance is lost
-                w = w.filter(w.weight.cast("float64") * w.bins.cast("float64")
-                             > w.actions_1.cast("float64") * w.actions_2.cast("float64"))
-            cand = engine.to_pandas(w.select("platform", "aid_1", "aid_2", "weight", "actions_1", "actions_2", "bins"))
+                # more shared bins than the chance mean: P(K >= w) >= 1/2 for w <= a Poisson mean
+                # (its median is at least mean - ln 2), so no edge of a small chance is lost
+                a1, a2 = w.actions_1.cast("float64"), w.actions_2.cast("float64")
+                w = w.filter((w.weight.cast("float64") * w.bins.cast("float64") > a1 * a2)
+                             | (a1 > w.unsaturated) | (a2 > w.unsaturated))
+            cand = engine.to_pandas(w.select("platform", "aid_1", "aid_2", "weight", "actions_1", "actions_2"))
             summary.setdefault("sync", {})["candidates"] = int(len(cand))
-            if len(cand):  # the platform's active bins on each row
-                cand = cand[sync_chance(cand, cand["bins"]) <= float(self.sync_p)]
+            if len(cand):  # the busy-bin chance model of each platform
+                keep = np.zeros(len(cand), dtype=bool)
+                for p_name, idx in cand.groupby("platform", sort=False).indices.items():
+                    keep[idx] = (sync_chance(cand.iloc[idx], self._sync_bins[str(p_name)]) <= float(self.sync_p)).to_numpy()
+                cand = cand[keep]
             kept = cand[["platform", "aid_1", "aid_2", "weight"]].reset_index(drop=True)
             kept = kept.astype({"platform": str, "aid_1": "int64", "aid_2": "int64", "weight": "int64"})
             if kept.empty:
