@@ -193,6 +193,10 @@ def test_bad_parameters_are_clear_errors():
         Coordination(networks=("co_nothing",))
     with pytest.raises(ValueError, match="time_window"):
         Coordination(time_window="soon")
+    with pytest.raises(ValueError, match="sync_crowd"):
+        Coordination(sync_crowd=0)
+    with pytest.raises(ValueError, match="sync_p"):
+        Coordination(sync_p=0)
 
 
 # -- planted operations: precision and recall of planted accounts ---------------------------

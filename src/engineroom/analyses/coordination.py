@@ -364,6 +364,10 @@ class Coordination(Analysis):
             raise ValueError("time_window must be a whole number of seconds >= 0 or 'auto'")
         if reply_target not in ("post", "account"):
             raise ValueError("reply_target must be 'post' or 'account'")
+        if sync_crowd is not None and not (isinstance(sync_crowd, int) and sync_crowd >= 1):
+            raise ValueError("sync_crowd must be a whole number of accounts >= 1, or None (no sampling)")
+        if not (isinstance(sync_p, (int, float)) and 0 < sync_p <= 1):
+            raise ValueError("sync_p must be a probability in (0, 1]")
         self.networks = networks
         self.time_window = time_window
         self.min_weight = min_weight
@@ -416,9 +420,8 @@ class Coordination(Analysis):
         if network == "co_mention":
             return nw.mention_actions(posts, engine.table("interactions"))
         if network == "sync":
-            crowd = None if self.sync_crowd in (None, "", "none") else int(self.sync_crowd)
             return nw.sync_actions(posts, self.sync_bin, self.sync_max_accounts, replies=_flag(self.sync_replies),
-                                   crowd=crowd)
+                                   crowd=self.sync_crowd)
         if network == "co_image":
             return nw.image_actions(posts, engine.table("image_clusters"))
         if network == "cross_platform":
