@@ -118,6 +118,7 @@ def test_each_network_and_the_evidence(small):
         min_weight=2,
         sync_min_weight=3,
         sync_bin=60,
+        sync_p=1.0,  # every pair from 3 shared bins: no chance test on a corpus of a dozen bins
         min_cluster_size=3,
     ).run(eng)
     e = small.query("SELECT * FROM coordination")
@@ -192,6 +193,10 @@ def test_bad_parameters_are_clear_errors():
         Coordination(networks=("co_nothing",))
     with pytest.raises(ValueError, match="time_window"):
         Coordination(time_window="soon")
+    with pytest.raises(ValueError, match="sync_crowd"):
+        Coordination(sync_crowd=0)
+    with pytest.raises(ValueError, match="sync_p"):
+        Coordination(sync_p=0)
 
 
 # -- planted operations: precision and recall of planted accounts ---------------------------
@@ -569,3 +574,96 @@ def test_edges_from_pairs_equal_the_pair_by_pair_definition():
             assert list(pd.to_datetime(got[col])) == list(want[col])
         else:
             assert list(got[col]) == list(want[col]), col
+
+
+# -- sync: shared bins beyond chance, crowded bins sampled ------------------------------------
+def _sync_corpus(corpus, n_accounts=300, bins=2000, group=5, group_bins=30, seed=3):
+    """Organic accounts posting in random one-minute bins (heavy-tailed activity), and a group
+    that also posts together in ``group_bins`` bins. Returns the group's account ids."""
+    rng = np.random.default_rng(seed)
+    posts = []
+    activity = np.minimum(rng.lognormal(2.5, 1.0, n_accounts).astype(int) + 1, bins)
+    for k, a in enumerate(activity):
+        for j, b in enumerate(rng.choice(bins, a, replace=False)):
+            posts.append(_post(f"o{k}_{j}", f"acc{k:03d}", 60 * int(b) + int(rng.integers(0, 60)), "hello"))
+    members = [f"grp{k}" for k in range(group)]
+    for j, b in enumerate(rng.choice(bins, group_bins, replace=False)):
+        for k, m in enumerate(members):
+            posts.append(_post(f"g{k}_{j}", m, 60 * int(b) + k, "together"))
+    _insert(corpus.con, "posts", posts)
+    return members
+
+
+def _brute_force_sync(posts: pd.DataFrame, bin_seconds: int, min_weight: int, p: float) -> dict:
+    """sync's edge definition pair by pair, in plain Python: shared bins counted, and the Poisson
+    chance test with the busy-bin mean (sum over bins of min(1, a1 n / N) * min(1, a2 n / N))."""
+    from collections import Counter
+
+    from scipy.special import pdtrc
+
+    t = posts.created_at.astype("datetime64[s]").astype("int64")
+    bins_of = {a: set(t[posts.account_id == a] // bin_seconds) for a in posts.account_id.unique()}
+    crowd = Counter(b for bins in bins_of.values() for b in bins)  # bin -> active accounts
+    occupancy = Counter(crowd.values())  # active accounts n -> bins with n
+    total = sum(crowd.values())
+    accs = sorted(bins_of)
+    out = {}
+    for i, a in enumerate(accs):
+        for b in accs[i + 1:]:
+            w = len(bins_of[a] & bins_of[b])
+            a1, a2 = len(bins_of[a]), len(bins_of[b])
+            lam = sum(c * min(1, a1 * n / total) * min(1, a2 * n / total) for n, c in occupancy.items())
+            if w >= min_weight and pdtrc(w - 1, lam) <= p:
+                out[(a, b)] = w
+    return out
+
+
+def test_sync_edges_are_shared_bins_beyond_chance(corpus):
+    members = _sync_corpus(corpus)
+    s = Coordination(networks=("sync",), sync_bin=60).run(corpus.engine())
+    e = corpus.query("SELECT * FROM coordination WHERE network = 'sync'")
+    got = {(r.account_1, r.account_2): r.weight for r in e.itertuples()}
+    posts = corpus.query("SELECT account_id, created_at FROM posts")
+    assert got == _brute_force_sync(posts, 60, 5, 1e-3)
+    # the group's ten pairs are there; chance co-activity of the 300 organic accounts (44,850
+    # pairs, thousands sharing 5 or more bins) is not
+    assert {p for p in got if p[0] in members and p[1] in members} == {
+        (a, b) for i, a in enumerate(members) for b in members[i + 1:]}
+    assert len(got) <= 15, len(got)  # 11 with this seed: one chance pair at p <= 1e-3 of 44,850
+    assert s["sync"]["candidates"] >= len(got)
+    grp = e[(e.account_1 == members[0]) & (e.account_2 == members[1])].iloc[0]
+    assert grp.weight == grp.weight_1_2 == grp.weight_2_1 == grp.pairs >= 30
+    assert len(json.loads(grp.post_ids)) == 2 * grp.weight and grp.actions_1 >= grp.weight
+    # without the chance test (sync_p=1) every pair with 5 shared bins is an edge, as before
+    Coordination(networks=("sync",), sync_bin=60, sync_p=1.0).run(corpus.engine())
+    n_all = corpus.query("SELECT count(*) AS n FROM coordination").n[0]
+    assert n_all == len(_brute_force_sync(posts, 60, 5, 1.0)) > 10 * len(got)
+
+
+def test_crowded_sync_bins_are_sampled_independently_of_their_accounts(corpus):
+    import ibis
+
+    from engineroom.coordination import network as nw
+
+    rng = np.random.default_rng(1)
+    posts = [_post(f"p{b}_{k}", f"a{k}", 10 * b, "x") for b in range(3000) for k in rng.choice(400, 100, replace=False)]
+    posts += [_post(f"q{b}_{k}", f"a{k}", 10 * (5000 + b), "x") for b in range(500) for k in range(20)]
+    _insert(corpus.con, "posts", posts)
+    eng = corpus.engine()
+
+    def kept(crowd):
+        a = nw.sync_actions(eng.table("posts"), 10, max_accounts=200, crowd=crowd)
+        return eng.to_pandas(a.group_by("key").aggregate(n=a.count()))
+
+    full, sampled = kept(None), kept(25)
+    assert len(full) == 3500
+    busy = sampled[sampled.n == 100]
+    quiet = sampled[sampled.n == 20]
+    assert len(quiet) == 500  # bins within the crowd limit are all kept
+    assert 0.2 <= len(busy) / 3000 <= 0.3, len(busy)  # 100 accounts, crowd 25: kept at rate 1/4
+    assert len(busy) + len(quiet) == len(sampled)  # a kept bin keeps all its accounts
+    # which bins are kept depends on the bin number and its crowding alone, not on who is in it
+    first = int(T0.timestamp()) // 10
+    b = ibis.memtable(pd.DataFrame({"bin": np.arange(first, first + 3000, dtype="int64"), "n": 100}))
+    expected = set(eng.to_pandas(b.filter(nw.sync_bin_sampled(b.bin, b.n, 25))).bin)
+    assert set(busy.key.astype("int64")) == expected

@@ -25,8 +25,10 @@ seconds apart (inclusive):
 - ``co_hashtag_sequence``: used the same ordered sequence of at least ``min_hashtags`` hashtags;
 - ``co_reply``: replied to the same post (``reply_target="post"``, CNT) or account;
 - ``co_mention``: mentioned the same account;
-- ``sync``: were active in the same ``sync_bin``-second bin (weight = shared bins, kept from
-  ``sync_min_weight``); replies are not activity unless ``sync_replies``;
+- ``sync``: were active in the same ``sync_bin``-second bin far more often than chance (weight =
+  shared bins, kept from ``sync_min_weight`` when the Poisson chance of sharing that many is at
+  most ``sync_p``); bins with more than ``sync_crowd`` active accounts are sampled; replies are
+  not activity unless ``sync_replies``;
 - ``co_image``: posted an image of the same ``image_clusters`` cluster (when the images analysis
   has run);
 - ``cross_platform``: posted the same link or the same salted text on two different platforms
@@ -80,7 +82,7 @@ import pyarrow.compute as pc
 
 from . import Analysis, findings_table
 from ..coordination import network as nw
-from ..coordination.clusters import CONVERSATION_NETWORKS, cluster_accounts, cluster_candidates
+from ..coordination.clusters import CONVERSATION_NETWORKS, cluster_accounts, cluster_candidates, sync_chance
 from ..coordination.fused import account_scores_from_shares, fused_query, fused_table
 from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_token_batch, text_keys, tokenize_batch
 from ..coordination.window import estimate_window
@@ -139,6 +141,8 @@ LSH_NETWORKS: tuple[str, ...] = ("co_similar_tweet", "co_salted_tweet")
 
 #: Scratch table of every network's actions (written once per run, dropped at the end).
 ACTIONS_TABLE = "_coordination_actions"
+#: Scratch table of sync's actions with integer account numbers.
+SYNC_TABLE = "_coordination_sync"
 #: Scratch table of co_similar_tweet's LSH candidate pairs (integer post ids).
 CANDIDATES_TABLE = "_coordination_candidates"
 #: LSH bands joined per candidate query (each query's joins hold their hash tables at once).
@@ -237,6 +241,7 @@ class Coordination(Analysis):
       similarity_threshold [0.8, CNT's default]; num_perm [64 MinHash permutations];
       lsh_max_miss [1e-6]; min_hashtags [3]; reply_target ["post"]; domain_exclude
       [twitter.com, x.com, t.co]; sync_bin [10 s]; sync_min_weight [5]; sync_max_accounts [200];
+      sync_crowd [30 accounts: busier bins are sampled]; sync_p [1e-3 Poisson chance per sync edge];
       coornet_q [0.1]; coornet_p [0.5]; cluster_networks [all but cross_platform];
       cluster_min_share [0.05]; cluster_min_weight [2 acts per tie edge]; cluster_sync_weight [6];
       cluster_sync_p [1e-4]; cluster_min_combined [4, summed over networks];
@@ -331,6 +336,8 @@ class Coordination(Analysis):
         sync_bin: int = 10,
         sync_min_weight: int = 5,
         sync_max_accounts: int = 200,
+        sync_crowd: int | None = 30,
+        sync_p: float = 1e-3,
         coornet_q: float = 0.1,
         coornet_p: float = 0.5,
         cluster_networks: Sequence[str] | None = None,
@@ -357,6 +364,10 @@ class Coordination(Analysis):
             raise ValueError("time_window must be a whole number of seconds >= 0 or 'auto'")
         if reply_target not in ("post", "account"):
             raise ValueError("reply_target must be 'post' or 'account'")
+        if sync_crowd is not None and not (isinstance(sync_crowd, int) and sync_crowd >= 1):
+            raise ValueError("sync_crowd must be a whole number of accounts >= 1, or None (no sampling)")
+        if not (isinstance(sync_p, (int, float)) and 0 < sync_p <= 1):
+            raise ValueError("sync_p must be a probability in (0, 1]")
         self.networks = networks
         self.time_window = time_window
         self.min_weight = min_weight
@@ -369,6 +380,8 @@ class Coordination(Analysis):
         self.sync_bin = sync_bin
         self.sync_min_weight = sync_min_weight
         self.sync_max_accounts = sync_max_accounts
+        self.sync_crowd = sync_crowd
+        self.sync_p = sync_p
         self.coornet_q = coornet_q
         self.coornet_p = coornet_p
         self.cluster_networks = cluster_networks
@@ -407,7 +420,8 @@ class Coordination(Analysis):
         if network == "co_mention":
             return nw.mention_actions(posts, engine.table("interactions"))
         if network == "sync":
-            return nw.sync_actions(posts, self.sync_bin, self.sync_max_accounts, replies=_flag(self.sync_replies))
+            return nw.sync_actions(posts, self.sync_bin, self.sync_max_accounts, replies=_flag(self.sync_replies),
+                                   crowd=self.sync_crowd)
         if network == "co_image":
             return nw.image_actions(posts, engine.table("image_clusters"))
         if network == "cross_platform":
@@ -639,32 +653,32 @@ class Coordination(Analysis):
                 window = self._window(engine, network, summary)
                 lsh = network in LSH_NETWORKS
                 actions = nw.with_window(self._network_actions(engine, network), network, window, distinct=lsh)
-                if lsh:
-                    pairs = self._similar_pairs(engine, window, network)
-                elif network in nw.CROSS_NETWORKS:
-                    pairs = nw.cross_platform_pairs(actions)
+                if network == "sync":  # counted, tested against chance, then the posts of the few left
+                    edge_tab = self._sync_edges(engine, actions, window, summary)
                 else:
-                    pairs = nw.co_action_pairs(actions)
-                min_w = self.sync_min_weight if network == "sync" else self.min_weight
-                edges = nw.edges_from_pairs(pairs, min_w, prefilter=not lsh)
-                edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
-                # shares are joined here, on the (small) edge list: one combined query made
-                # DuckDB materialise the pair CTE several times
-                try:
-                    edge_tab = engine.to_arrow(edges)
-                finally:
-                    for name in getattr(self, "_candidate_tables", []) if lsh else []:
-                        _drop_scratch(engine, name)
+                    if lsh:
+                        pairs = self._similar_pairs(engine, window, network)
+                    elif network in nw.CROSS_NETWORKS:
+                        pairs = nw.cross_platform_pairs(actions)
+                    else:
+                        pairs = nw.co_action_pairs(actions)
+                    edges = nw.edges_from_pairs(pairs, self.min_weight, prefilter=not lsh)
+                    edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
+                    # shares are joined here, on the (small) edge list: one combined query made
+                    # DuckDB materialise the pair CTE several times
+                    try:
+                        edge_tab = engine.to_arrow(edges)
+                    finally:
+                        for name in getattr(self, "_candidate_tables", []) if lsh else []:
+                            _drop_scratch(engine, name)
                 edge_tab = _with_platforms(edge_tab)
                 counts = engine.to_arrow(nw.action_counts(actions).semi_join(
                     ibis.memtable(_edge_accounts(edge_tab).to_pandas()), ["platform", "account_id"]
                 )) if edge_tab.num_rows else None
                 table = _with_shares(edge_tab, counts).select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
                 pieces.append(table)
-                if network == "sync":  # active bins per platform: the chance model of strong sync
-                    bins = engine.to_pandas(actions.group_by("platform").aggregate(bins=actions.key.nunique()))
-                    self._sync_bins = {str(r.platform): int(r.bins) for r in bins.itertuples()}
-                    summary["sync_bins"] = self._sync_bins
+                if network == "sync":  # active bins per platform (the occupancy is the chance model)
+                    summary["sync_bins"] = {p: sum(o.values()) for p, o in (self._sync_bins or {}).items()}
                 summary["networks"][network] = {
                     "edges": table.num_rows,
                     "accounts": len(pc.unique(pa.concat_arrays([table.column("account_1").combine_chunks(),
@@ -673,6 +687,86 @@ class Coordination(Analysis):
                 stage(network, t1)
                 bar.advance(1)
         return pieces
+
+    def _sync_edges(self, engine, actions, window: int, summary: dict) -> pa.Table:
+        """sync's edges (the columns of :func:`network.edges_from_pairs` and ``window``).
+
+        The shared bins of every account pair are counted on integer account numbers
+        (:func:`network.sync_shared_bins`); a pair is an edge when it shares at least
+        ``sync_min_weight`` bins and independent accounts with as many active bins would share
+        that many with probability at most ``sync_p`` (:func:`clusters.sync_chance`, Poisson with
+        mean ``a1 * a2 / B``). Only those pairs' posts are then collected: chance co-activity,
+        nearly all pairs in a busy corpus, is counted and dropped, never listed.
+        """
+        a = actions
+        acc = a.select("platform", "account_id").distinct()
+        acc = acc.mutate(aid=ibis.row_number().over(group_by=acc.platform, order_by=acc.account_id).cast("int64"))
+        j = a.join(acc, ["platform", "account_id"])
+        engine.write(SYNC_TABLE, j.select("platform", "account_id", "post_id", "t", bin=j.key.cast("int64"), aid=j.aid))
+        try:
+            acts = engine.table(SYNC_TABLE)
+            per = acts.group_by(["platform", "aid"]).aggregate(n=acts.count())
+            # the chance model's input: per platform, how many bins hold n active accounts
+            crowd = acts.group_by(["platform", "bin"]).aggregate(n=acts.count())
+            occ = engine.to_pandas(crowd.group_by(["platform", "n"]).aggregate(bins=crowd.count()))
+            self._sync_bins = {str(plat): {int(r.n): int(r.bins) for r in g.itertuples()}
+                               for plat, g in occ.groupby("platform", sort=True)}
+            summary["sync_occupancy"] = {p: {str(k): v for k, v in sorted(o.items())} for p, o in self._sync_bins.items()}
+            if not self._sync_bins:  # no activity in any kept bin
+                return _empty_edges(window)
+            plat = pd.DataFrame({
+                "platform": list(self._sync_bins),
+                "bins": [sum(o.values()) for o in self._sync_bins.values()],
+                # below this many active bins an account's chance of being in a bin stays under 1
+                # in the busiest bin, and the busy-bin mean is at least the equal-bins mean a1*a2/B
+                "unsaturated": [sum(n * b for n, b in o.items()) / max(o) for o in self._sync_bins.values()],
+            })
+            w = nw.sync_shared_bins(acts, self.sync_min_weight)
+            c1 = per.select(p1="platform", x1="aid", actions_1="n")
+            c2 = per.select(p2="platform", x2="aid", actions_2="n")
+            w = w.join(c1, [w.platform == c1.p1, w.aid_1 == c1.x1]).join(c2, [w.platform == c2.p2, w.aid_2 == c2.x2])
+            pm = ibis.memtable(plat)
+            w = w.join(pm, "platform")
+            if float(self.sync_p) < 0.5:
+                # more shared bins than the chance mean: P(K >= w) >= 1/2 for w <= a Poisson mean
+                # (its median is at least mean - ln 2), so no edge of a small chance is lost
+                a1, a2 = w.actions_1.cast("float64"), w.actions_2.cast("float64")
+                w = w.filter((w.weight.cast("float64") * w.bins.cast("float64") > a1 * a2)
+                             | (a1 > w.unsaturated) | (a2 > w.unsaturated))
+            cand = engine.to_pandas(w.select("platform", "aid_1", "aid_2", "weight", "actions_1", "actions_2"))
+            summary.setdefault("sync", {})["candidates"] = int(len(cand))
+            if len(cand):  # the busy-bin chance model of each platform
+                keep = np.zeros(len(cand), dtype=bool)
+                for p_name, idx in cand.groupby("platform", sort=False).indices.items():
+                    keep[idx] = (sync_chance(cand.iloc[idx], self._sync_bins[str(p_name)]) <= float(self.sync_p)).to_numpy()
+                cand = cand[keep]
+            kept = cand[["platform", "aid_1", "aid_2", "weight"]].reset_index(drop=True)
+            kept = kept.astype({"platform": str, "aid_1": "int64", "aid_2": "int64", "weight": "int64"})
+            if kept.empty:
+                return _empty_edges(window)
+            ev = nw.sync_edge_evidence(acts, ibis.memtable(kept))
+            ids = acts.select("platform", "aid", "account_id").distinct()
+            i1 = ids.select(q1="platform", y1="aid", account_1="account_id")
+            i2 = ids.select(q2="platform", y2="aid", account_2="account_id")
+            ev = ev.join(i1, [ev.platform == i1.q1, ev.aid_1 == i1.y1]).join(i2, [ev.platform == i2.q2, ev.aid_2 == i2.y2])
+            weight = ev.weight.cast("int64")
+            edges = ev.select(
+                network=ibis.literal("sync"),
+                platform=ev.platform,
+                account_1=ev.account_1,
+                account_2=ev.account_2,
+                weight=weight,
+                weight_1_2=weight,  # one action per account and bin: each shared bin is one post
+                weight_2_1=weight,  # of each, matched by one of the other, and one pair
+                pairs=weight,
+                post_ids=nw.json_string_list(ev.posts.sort()),
+                first_at=ev.first_t.as_timestamp("s"),
+                last_at=ev.last_t.as_timestamp("s"),
+                window=ibis.literal(int(window), type="int64"),
+            )
+            return engine.to_arrow(edges)
+        finally:
+            _drop_scratch(engine, SYNC_TABLE)
 
     def _window(self, engine, network: str, summary: dict) -> int:
         if network == "sync":
@@ -716,6 +810,13 @@ def _edge_accounts(edges: pa.Table) -> pa.Table:
     two = edges.select(["platform_2", "account_2"]).rename_columns(["platform", "account_id"])
     both = pa.concat_tables([one, two])
     return both.group_by(["platform", "account_id"], use_threads=False).aggregate([])
+
+
+def _empty_edges(window: int) -> pa.Table:
+    """An edge table of no rows (the columns of :func:`network.edges_from_pairs` and ``window``)."""
+    return EDGE_SCHEMA.empty_table().select(
+        ["network", "platform", "account_1", "account_2", "weight", "weight_1_2", "weight_2_1", "pairs",
+         "post_ids", "first_at", "last_at", "window"])
 
 
 def _with_shares(edges: pa.Table, counts: pa.Table | None) -> pa.Table:

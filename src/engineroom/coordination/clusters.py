@@ -8,10 +8,11 @@ one of their edges is such evidence:
   ``min_share`` (the smaller of the two accounts' fractions of actions matched by the other;
   hyper-active accounts that share viral posts by chance have tiny shares);
 * a strong ``sync`` edge: active in the same time bin at least ``sync_weight`` times, and far
-  more often than chance: with ``B`` active bins on the platform and ``a1``, ``a2`` the two
-  accounts' active bins, independent accounts share ``k`` bins about Poisson(a1 * a2 / B)
-  times, and the edge needs P(K >= weight) <= ``sync_p`` (two hyper-active accounts share many
-  bins by chance alone).
+  more often than chance: with ``a1``, ``a2`` the two accounts' active bins, independent
+  accounts share K bins about Poisson(:func:`sync_expected`) times (``a1 * a2 / B`` with ``B``
+  equally busy bins; with the platform's bin occupancy, the busy-bin model: posting follows the
+  busy hours), and the edge needs P(K >= weight) <= ``sync_p`` (two hyper-active accounts share
+  many bins by chance alone).
 
 Conversation is not coordination: edges of the *conversation networks* (``co_mention``,
 ``co_reply``: people replying in one thread mention and reply to the same accounts within
@@ -34,8 +35,9 @@ from __future__ import annotations
 import json
 import random
 from collections import defaultdict
-from typing import Iterable
+from typing import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 #: Networks whose edges are conversation (replying to, mentioning the same accounts): they never
@@ -51,12 +53,13 @@ def tie_edges(
     min_share: float = 0.05,
     sync_weight: int = 6,
     conversation: Iterable[str] = CONVERSATION_NETWORKS,
-    sync_bins: int | None = None,
+    sync_bins: "int | Mapping[int, int] | None" = None,
     sync_p: float = 1e-4,
 ) -> pd.DataFrame:
     """The edges that tie two accounts into a cluster (see the module docstring).
 
-    ``sync_bins``: the platform's number of active sync bins (None: no chance test)."""
+    ``sync_bins``: the platform's active sync bins, as a number or as its bin occupancy (see
+    :func:`sync_chance`; None: no chance test)."""
     conv = set(conversation)
     net = edges["network"]
     is_sync = net == "sync"
@@ -93,13 +96,51 @@ def cluster_candidates(
         "platform", "network", "account_1", "account_2", "weight", "share", "post_ids", "actions_1", "actions_2")
 
 
-def sync_chance(edges: pd.DataFrame, bins: int) -> pd.Series:
-    """P(K >= weight) for K ~ Poisson(actions_1 * actions_2 / bins): how likely two independent
-    accounts with these many active bins share ``weight`` of ``bins`` bins by chance."""
+def sync_expected(actions_1, actions_2, bins: "int | pd.Series | Mapping[int, int]") -> np.ndarray:
+    """Expected shared bins of two independent accounts with ``actions_1`` / ``actions_2`` active
+    bins: the mean of the chance model of ``sync``.
+
+    ``bins`` as a number (or one per edge): B equally busy bins, mean ``a1 * a2 / B``. As the
+    platform's *bin occupancy* (a mapping: accounts active in a bin -> number of such bins), the
+    busy-bin model: an account active in a bins is in a bin of n active accounts with probability
+    ``min(1, a * n / N)`` (N: all actions), so the mean is ``sum over bins of min(1, a1 n / N) *
+    min(1, a2 n / N)``. Posting concentrates in the busy hours of the day; two busy accounts then
+    share more bins by chance than the equal-bins mean says (at least ``a1 a2 / B``, by
+    Cauchy-Schwarz, while neither probability reaches 1), and the equal-bins model took that
+    daily rhythm for synchrony.
+    """
+    a1 = np.asarray(actions_1, dtype=float)
+    a2 = np.asarray(actions_2, dtype=float)
+    if not isinstance(bins, Mapping):
+        b = np.asarray(bins, dtype=float)
+        return a1 * a2 / np.clip(b, 1, None)
+    n = np.array([float(k) for k in bins], dtype=float)
+    c = np.array([float(v) for v in bins.values()], dtype=float)
+    total = float((n * c).sum())
+    if total <= 0 or len(a1) == 0:
+        return np.zeros(len(a1))
+    share = n / total
+    out = np.empty(len(a1))
+    step = max(1, 2_000_000 // max(len(n), 1))  # rows per chunk: bounded memory
+    for i in range(0, len(a1), step):
+        q1 = np.minimum(1.0, np.outer(a1[i:i + step], share))
+        q2 = np.minimum(1.0, np.outer(a2[i:i + step], share))
+        out[i:i + step] = (q1 * q2) @ c
+    return out
+
+
+def sync_chance(edges: pd.DataFrame, bins: "int | pd.Series | Mapping[int, int]") -> pd.Series:
+    """P(K >= weight) for K ~ Poisson(:func:`sync_expected`): how likely two independent accounts
+    with these many active bins (``actions_1``, ``actions_2``) share ``weight`` bins by chance.
+
+    ``bins``: the platform's active bins (one number, or one per edge: all bins equally busy), or
+    its bin occupancy {accounts in a bin: number of bins} (the busy-bin model the ``sync`` network
+    and the clusters use)."""
     from scipy.special import pdtrc  # P(K > k) of a Poisson distribution
 
-    lam = edges["actions_1"].astype(float) * edges["actions_2"].astype(float) / max(int(bins), 1)
-    return pd.Series(pdtrc(edges["weight"].astype(float) - 1, lam.to_numpy()), index=edges.index)
+    lam = sync_expected(edges["actions_1"].to_numpy(), edges["actions_2"].to_numpy(),
+                        bins if isinstance(bins, Mapping) else (bins.to_numpy() if isinstance(bins, pd.Series) else bins))
+    return pd.Series(pdtrc(edges["weight"].astype(float).to_numpy() - 1, lam), index=edges.index)
 
 
 def cluster_accounts(

@@ -327,23 +327,85 @@ def is_reply(posts: ir.Table) -> ir.BooleanValue:
     )
 
 
-def sync_actions(posts: ir.Table, bin_seconds: int = 10, max_accounts: int = 200, replies: bool = False) -> ir.Table:
+#: Multiplier of the bin sampling hash (Knuth's multiplicative hash, 2^32 / golden ratio): integer
+#: arithmetic, so DuckDB and Spark keep the same bins.
+_SAMPLE_MULTIPLIER = 2654435761
+_SAMPLE_RANGE = 1 << 32
+
+
+def sync_bin_sampled(bin: ir.IntegerValue, accounts: ir.IntegerValue, crowd: int) -> ir.BooleanValue:
+    """Whether a sync bin with ``accounts`` active accounts is kept: always when ``accounts <=
+    crowd``, otherwise with probability ``crowd / accounts``, decided by a hash of the bin number
+    (deterministic: the same bins on every run and engine, independent of who is in them)."""
+    # 0 <= u < 2^32; the bin number is reduced below 2^31 first, so the product fits int64
+    u = ((bin.abs() % (1 << 31)) * _SAMPLE_MULTIPLIER) % _SAMPLE_RANGE
+    return (accounts <= crowd) | (u.cast("float64") * accounts.cast("float64") < float(crowd) * _SAMPLE_RANGE)
+
+
+def sync_actions(posts: ir.Table, bin_seconds: int = 10, max_accounts: int = 200, replies: bool = False,
+                 crowd: int | None = None) -> ir.Table:
     """sync: accounts active in the same ``bin_seconds`` time bin, one action per account and bin.
 
     The evidence post of an account in a bin is its first post there. Bins with more than
     ``max_accounts`` active accounts are skipped (platform-wide events, not coordination).
     Replies (:func:`is_reply`) are not activity here unless ``replies``: people arguing in one
     thread answer each other within seconds, which is conversation, not synchronised posting.
+
+    ``crowd``: bins with more active accounts are *sampled*, each kept with probability
+    ``crowd / accounts`` (:func:`sync_bin_sampled`). Pairing everyone in a bin costs the square of
+    its crowding: a corpus ten times denser over the same days puts ten times the accounts in each
+    bin and a hundred times the pairs, nearly all of them accounts that merely posted in the same
+    moment. Sampled, a bin costs at most ``crowd`` pairs per account on average, so the pair count
+    is at most ``crowd / 2`` per action, however dense the corpus. The sample is a random subset of
+    time, chosen without looking at the accounts, so the chance model of shared bins
+    (:func:`engineroom.coordination.clusters.sync_chance`) holds on the kept bins as on all of
+    them; what it costs is evidence: a pair's expected shared kept bins fall with the sampling
+    rate (a group that shares 20 bins of 200 active accounts each, kept at rate 0.25, shares about
+    5 kept bins). Corpora whose bins never hold more than ``crowd`` accounts are unchanged.
     """
     if not replies:
         posts = posts.filter(~is_reply(posts))
     b = posts_base(posts)
     b = b.mutate(bin=(b.t // bin_seconds).cast("int64"))
     per = b.group_by(["platform", "bin", "account_id"]).aggregate(post_id=b.post_id.min(), t=b.t.min())
-    crowd = per.group_by(["platform", "bin"]).aggregate(n=per.account_id.count())
-    crowd = crowd.filter(crowd.n <= max_accounts)
-    j = per.join(crowd, ["platform", "bin"])
+    crowding = per.group_by(["platform", "bin"]).aggregate(n=per.account_id.count())
+    keep = crowding.n <= max_accounts
+    if crowd is not None:
+        keep = keep & sync_bin_sampled(crowding.bin, crowding.n, int(crowd))
+    crowding = crowding.filter(keep)
+    j = per.join(crowding, ["platform", "bin"])
     return j.select("platform", "post_id", "account_id", key=j.bin.cast("string"), t=j.t)
+
+
+def sync_shared_bins(acts: ir.Table, min_weight: int = 1) -> ir.Table:
+    """Per pair of accounts, the number of bins both were active in (at least ``min_weight``).
+
+    ``acts`` has one row per (platform, bin, account) with an integer account number ``aid``
+    (unique per platform); the result has platform, aid_1 < aid_2 and ``weight``. The pairs of a
+    bin are counted, never listed with their posts (one action per account and bin makes a pair
+    count the edge's weight in both directions), so the cost is one integer join and one count.
+    """
+    l, r = acts.view(), acts.view()
+    j = l.join(r, [l.platform == r.platform, l.bin == r.bin, l.aid < r.aid])
+    j = j.select(platform=j.platform, aid_1=j.aid, aid_2=j.aid_right)
+    g = j.group_by(["platform", "aid_1", "aid_2"]).aggregate(weight=j.count())
+    return g.filter(g.weight >= min_weight) if min_weight > 1 else g
+
+
+def sync_edge_evidence(acts: ir.Table, pairs: ir.Table) -> ir.Table:
+    """The evidence of given sync edges: per row of ``pairs`` (platform, aid_1, aid_2 and any
+    other columns, kept), the shared bins' posts of both accounts (``posts``, a list) and the
+    first and last of their times (``first_t``, ``last_t``); ``acts`` as
+    :func:`sync_shared_bins`'s, with post_id and t."""
+    a1 = acts.select(p1="platform", b1="bin", x1="aid", post_1="post_id", t_1="t")
+    a2 = acts.select(p2="platform", b2="bin", x2="aid", post_2="post_id", t_2="t")
+    j = pairs.join(a1, [pairs.platform == a1.p1, pairs.aid_1 == a1.x1])
+    j = j.join(a2, [j.platform == a2.p2, j.b1 == a2.b2, j.aid_2 == a2.x2])
+    sides = ibis.array([ibis.struct({"post": j.post_1, "t": j.t_1}), ibis.struct({"post": j.post_2, "t": j.t_2})])
+    keys = list(pairs.columns)
+    u = j.select(*keys, x=sides.unnest())
+    u = u.select(*keys, post=u.x["post"], t=u.x["t"])
+    return u.group_by(keys).aggregate(posts=u.post.collect(), first_t=u.t.min(), last_t=u.t.max())
 
 
 def image_actions(posts: ir.Table, image_clusters: ir.Table) -> ir.Table:
