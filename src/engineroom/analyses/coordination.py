@@ -137,6 +137,12 @@ TEXT_NETWORKS: tuple[str, ...] = ("co_tweet", "co_similar_tweet", "co_salted_twe
 #: Networks whose pairs come from MinHash LSH candidates (verified by exact Jaccard similarity).
 LSH_NETWORKS: tuple[str, ...] = ("co_similar_tweet", "co_salted_tweet")
 
+#: Networks whose edges come from :func:`engineroom.coordination.network.co_action_edges` (arrays)
+#: on DuckDB; other engines, ``sync`` and the LSH and cross-platform networks build them from
+#: post pairs in the engine (:func:`~engineroom.coordination.network.edges_from_pairs`).
+ARRAY_NETWORKS: tuple[str, ...] = ("co_retweet", "co_tweet", "co_link", "co_domain", "co_hashtag_sequence",
+                                   "co_reply", "co_mention", "co_image")
+
 #: Scratch table of every network's actions (written once per run, dropped at the end).
 ACTIONS_TABLE = "_coordination_actions"
 #: Scratch table of co_similar_tweet's LSH candidate pairs (integer post ids).
@@ -646,19 +652,27 @@ class Coordination(Analysis):
                 else:
                     pairs = nw.co_action_pairs(actions)
                 min_w = self.sync_min_weight if network == "sync" else self.min_weight
-                edges = nw.edges_from_pairs(pairs, min_w, prefilter=not lsh)
-                edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
-                # shares are joined here, on the (small) edge list: one combined query made
-                # DuckDB materialise the pair CTE several times
-                try:
-                    edge_tab = engine.to_arrow(edges)
-                finally:
-                    for name in getattr(self, "_candidate_tables", []) if lsh else []:
-                        _drop_scratch(engine, name)
-                edge_tab = _with_platforms(edge_tab)
-                counts = engine.to_arrow(nw.action_counts(actions).semi_join(
-                    ibis.memtable(_edge_accounts(edge_tab).to_pandas()), ["platform", "account_id"]
-                )) if edge_tab.num_rows else None
+                if network in ARRAY_NETWORKS and engine.name == "duckdb":
+                    # the actions to Arrow, the edges by arrays (no post pairs materialised)
+                    act = engine.to_arrow(actions.select("platform", "key", "account_id", "post_id", "t"))
+                    edge_tab = nw.co_action_edges(act, network, window, min_w)
+                    edge_tab = _with_platforms(edge_tab.append_column(
+                        "window", pa.array(np.full(edge_tab.num_rows, int(window), dtype=np.int64))))
+                    counts = _action_counts(act) if edge_tab.num_rows else None
+                else:
+                    edges = nw.edges_from_pairs(pairs, min_w, prefilter=not lsh)
+                    edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
+                    # shares are joined here, on the (small) edge list: one combined query made
+                    # DuckDB materialise the pair CTE several times
+                    try:
+                        edge_tab = engine.to_arrow(edges)
+                    finally:
+                        for name in getattr(self, "_candidate_tables", []) if lsh else []:
+                            _drop_scratch(engine, name)
+                    edge_tab = _with_platforms(edge_tab)
+                    counts = engine.to_arrow(nw.action_counts(actions).semi_join(
+                        ibis.memtable(_edge_accounts(edge_tab).to_pandas()), ["platform", "account_id"]
+                    )) if edge_tab.num_rows else None
                 table = _with_shares(edge_tab, counts).select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
                 pieces.append(table)
                 if network == "sync":  # active bins per platform: the chance model of strong sync
@@ -708,6 +722,12 @@ def _with_platforms(edges: pa.Table) -> pa.Table:
     plat = edges.column("platform").combine_chunks().cast(pa.string())
     return (edges.append_column("platform_1", pc.replace_substring_regex(plat, r"\+.*$", ""))
             .append_column("platform_2", pc.replace_substring_regex(plat, r"^[^+]*\+", "")))
+
+
+def _action_counts(actions: pa.Table) -> pa.Table:
+    """Per (platform, account_id), its distinct posts among ``actions`` (:func:`network.action_counts`)."""
+    c = actions.group_by(["platform", "account_id"], use_threads=False).aggregate([("post_id", "count_distinct")])
+    return c.rename_columns(["platform", "account_id", "actions"])
 
 
 def _edge_accounts(edges: pa.Table) -> pa.Table:
