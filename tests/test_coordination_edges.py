@@ -16,7 +16,8 @@ import pytest
 from engineroom.coordination import network as nw
 
 
-def _random_actions(seed: int, n: int = 3000, keys: int = 40, accounts: int = 60, span: int = 900) -> pa.Table:
+def _random_actions(seed: int, n: int = 3000, keys: int = 40, accounts: int = 60, span: int = 900,
+                    uniform_ids: bool = False) -> pa.Table:
     rng = np.random.default_rng(seed)
     odd = ['a"b', "c\\d", "e\x01f", "g\x1fh", "ü", "", "z"]
     acc = [f"acc{i:03d}" if i % 11 else odd[i % len(odd)] + f"{i}" for i in range(accounts)]
@@ -27,11 +28,14 @@ def _random_actions(seed: int, n: int = 3000, keys: int = 40, accounts: int = 60
         t = int(rng.integers(0, span))
         plat = "x" if rng.random() < 0.8 else "y"
         pid = f"p{post_no}" if post_no % 13 else f'q"{post_no}\\'
+        if uniform_ids:  # numeric ids of one length (the JSON lists' fast path)
+            pid = str(10**7 + post_no)
         post_no += 1
         for k in set(int(rng.zipf(1.4)) % keys for _ in range(1 + int(rng.random() < 0.2))):  # some posts have 2 keys
             rows.append((plat, f"k{k}", a, pid, t))
         if rng.random() < 0.3:  # the same account again on the same key soon after (repeat retweets)
-            rows.append((plat, rows[-1][1], a, f"r{post_no}", t + int(rng.integers(0, 30))))
+            rows.append((plat, rows[-1][1], a, str(10**7 + post_no) if uniform_ids else f"r{post_no}",
+                         t + int(rng.integers(0, 30))))
             post_no += 1
     p, k, a, i, t = zip(*rows)
     return pa.table({"platform": list(p), "key": list(k), "account_id": list(a), "post_id": list(i),
@@ -55,9 +59,11 @@ def _diff(a: pa.Table, b: pa.Table) -> tuple[int, int]:
     return one, two
 
 
-@pytest.mark.parametrize("seed,window,min_weight", [(0, 60, 1), (1, 60, 2), (2, 0, 1), (3, 300, 3), (4, 10**9, 1)])
-def test_array_edges_equal_the_pair_join(seed, window, min_weight):
-    acts = _random_actions(seed)
+@pytest.mark.parametrize("seed,window,min_weight,uniform", [
+    (0, 60, 1, False), (1, 60, 2, False), (2, 0, 1, False), (3, 300, 3, False), (4, 10**9, 1, False),
+    (5, 60, 1, True), (6, 30, 2, True)])
+def test_array_edges_equal_the_pair_join(seed, window, min_weight, uniform):
+    acts = _random_actions(seed, uniform_ids=uniform)
     sql = _sql_edges(acts, "co_link", window, min_weight)
     arr = nw.co_action_edges(acts, "co_link", window, min_weight)
     assert sql.num_rows > 20

@@ -304,22 +304,28 @@ def json_lists(ids: pa.Array, codes: np.ndarray, sizes: np.ndarray, chunk: int =
     is_first[starts[sizes > 0]] = True
     is_last = np.zeros(len(codes), dtype=bool)
     is_last[ends[sizes > 0] - 1] = True
-    keep = lens[codes] + 3 + is_last
-    pieces = []
+    keep = (lens.astype(np.int32) + 3)[codes] + is_last
+    nz = sizes > 0
+    if len(codes) == 0 or not nz.all():
+        raise ValueError("json_lists: every group needs at least one id")
+    group_bytes = np.add.reduceat(keep, starts, dtype=np.int64)
+    data = np.empty(int(group_bytes.sum()), dtype=np.uint8)
+    uniform = lens.min() == lens.max()
+    if uniform:  # ids of one length (as numeric ids often are): no padding, "]" inserted
+        rec = np.ascontiguousarray(rec[:, : int(lens[0]) + 3])
+    at = 0
     for a in range(0, len(codes), chunk):
         b = min(a + chunk, len(codes))
         m = rec[codes[a:b]]
         m[is_first[a:b], 0] = ord("[")
         last = np.flatnonzero(is_last[a:b])
-        m[last, lens[codes[a:b]][last] + 3] = ord("]")
-        pieces.append(m[col[None, :] < keep[a:b, None]])
-    data = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint8)
-    group_bytes = np.zeros(len(sizes), dtype=np.int64)
-    nz = sizes > 0
-    group_bytes[nz] = np.add.reduceat(keep, starts[nz]) if len(codes) else 0
-    group_bytes[~nz] = 2  # "[]"  (an edge always has posts; kept for completeness)
-    if (~nz).any():
-        raise ValueError("json_lists: empty group")
+        if uniform:
+            piece = np.insert(m.ravel(), (last + 1) * m.shape[1], ord("]"))
+        else:
+            m[last, lens[codes[a:b]][last] + 3] = ord("]")
+            piece = m[col[None, :] < keep[a:b, None]]
+        data[at: at + len(piece)] = piece
+        at += len(piece)
     offsets = np.concatenate(([0], np.cumsum(group_bytes)))
     typ = pa.string() if offsets[-1] < 2**31 else pa.large_string()
     off_arr = offsets.astype(np.int32 if typ == pa.string() else np.int64)
@@ -442,11 +448,11 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
         kp = (edge_p.astype(u) << u(low_bits)) | p.astype(u)
         kp.sort()
         kp = kp[_first_of_runs(kp)]  # a post with several keys (two links) meets a partner once
-        edge_p, p = (kp >> u(low_bits)).astype(np.int64), (kp & low_mask).astype(np.int64)
+        edge_p, p = (kp >> u(low_bits)).view(np.int64), (kp & low_mask).view(np.int64)
         del kp
         kq = (edge_q.astype(u) << u(low_bits)) | cnt.astype(u)
         kq.sort()
-        edge_q, cnt = (kq >> u(low_bits)).astype(np.int64), (kq & low_mask).astype(np.int64)
+        edge_q, cnt = (kq >> u(low_bits)).view(np.int64), (kq & low_mask).view(np.int64)
         del kq
     else:
         o = np.lexsort((p, edge_p))
