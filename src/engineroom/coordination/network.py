@@ -358,17 +358,26 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
     for col in ("key", "account_id", "post_id", "t"):
         keep = pc.and_(keep, pc.is_valid(actions[col]))
     a = actions.filter(keep)
+    if a.num_rows == 0:
+        return _empty_edges()
+    # keys of one action pair nobody (most texts, most links): dropped before any sort
+    key_idx = pc.dictionary_encode(a["key"].combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    plat_idx = pc.dictionary_encode(a["platform"].combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    gk = key_idx * (int(plat_idx.max()) + 1) + plat_idx
+    _, g, per_key = np.unique(gk, return_inverse=True, return_counts=True)
+    shared = per_key[g.ravel()] > 1
+    if not shared.all():
+        a = a.filter(pa.array(shared))
+        _, g = np.unique(gk[shared], return_inverse=True)
+    g = g.astype(np.int64).ravel()
     n = a.num_rows
     if n == 0:
         return _empty_edges()
     plat_code, plats = _sorted_codes(a["platform"].combine_chunks())
     acct, accounts = _sorted_codes(a["account_id"].combine_chunks())
     post, posts = _sorted_codes(a["post_id"].combine_chunks())
-    key_code, _ = _sorted_codes(a["key"].combine_chunks())
     t = a["t"].combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)
     n_acc, n_post, n_plat = len(accounts), len(posts), len(plats)
-    _, g = np.unique(plat_code * (int(key_code.max()) + 1) + key_code, return_inverse=True)
-    g = g.astype(np.int64).ravel()
     tmin = int(t.min())
     span = int(t.max()) - tmin
     w = min(int(window), span)  # a wider window reaches no further
