@@ -93,3 +93,7 @@ def test_array_edges_of_nothing():
     one = pa.table({"platform": ["x", "x"], "key": ["k", "k"], "account_id": ["a", "a"], "post_id": ["1", "2"],
                     "t": pa.array([0, 1], pa.int64())})
     assert nw.co_action_edges(one, "co_tweet", 60).num_rows == 0  # an account with itself is no edge
+    two = pa.table({"platform": ["x", "x"], "key": ["k", "k"], "account_id": ["a", "b"], "post_id": ["1", "2"],
+                    "t": pa.array([0, 1], pa.int64())})
+    assert nw.co_action_edges(two, "co_tweet", 60).num_rows == 1
+    assert nw.co_action_edges(two, "co_tweet", 60, min_weight=2).num_rows == 0  # every edge below the minimum

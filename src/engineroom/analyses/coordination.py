@@ -174,49 +174,44 @@ class TextBatch:
     def __getstate__(self) -> dict:
         return {**self.__dict__, "bar": None}
 
-    def __call__(self, df: pd.DataFrame) -> pd.DataFrame:
-        codes, texts = pd.factorize(df["text"], use_na_sentinel=True)
-        n_u = len(texts)
-        idx = np.where(codes < 0, n_u, codes)  # missing text -> the sentinel row
-        cols = {
-            "platform": df["platform"].to_numpy(),
-            "post_id": df["post_id"].to_numpy(),
-            "account_id": df["account_id"].to_numpy(),
-            "t": df["t"].to_numpy(dtype="int64"),
-            "pid": df["pid"].to_numpy(dtype="int64"),
-        }
+    def __call__(self, df: pd.DataFrame) -> pa.Table:
+        base = pa.Table.from_pandas(df[["platform", "post_id", "account_id", "t", "pid", "text"]], preserve_index=False)
+        enc = pc.dictionary_encode(base["text"].combine_chunks())
+        texts = enc.dictionary.to_pylist()
+        n = base.num_rows
+        take = pc.fill_null(enc.indices, len(texts))  # missing text -> the sentinel row (last)
+        idx = take.to_numpy(zero_copy_only=False)
+        cols = {c: base[c] for c in ("platform", "post_id", "account_id", "t", "pid")}
         if not self.bands:  # no co_similar_tweet: the text keys alone (no token sets, no MinHash)
-            cols["text_key"] = np.array(text_keys(list(texts)) + [None], dtype=object)[idx]
-            cols["n_tokens"] = np.zeros(len(idx), dtype=np.int64)
-            cols["token_set"] = np.full(len(idx), "", dtype=object)
-            cols.update(self._salted(list(texts), idx))
-            if self.bar is not None and os.getpid() == self.pid:
-                self.bar.advance(len(df))
-            return pd.DataFrame(cols)
-        tb = tokenize_batch(list(texts))
-        n_tokens = np.append(tb.lengths, 0)[idx]
-        cols["text_key"] = np.array(tb.keys + [None], dtype=object)[idx]
-        cols["n_tokens"] = n_tokens
-        cols["token_set"] = np.array(tb.token_set_strings() + [""], dtype=object)[idx]
-        if self.bands:
+            cols["text_key"] = pa.array(text_keys(texts) + [None], pa.string()).take(take)
+            cols["n_tokens"] = pa.array(np.zeros(n, dtype=np.int64))
+            cols["token_set"] = pa.array(np.full(n, "", dtype=object), pa.string())
+        else:
+            tb = tokenize_batch(texts)
+            n_tokens = np.append(tb.lengths, 0)[idx]
+            cols["text_key"] = pa.array(tb.keys + [None], pa.string()).take(take)
+            cols["n_tokens"] = pa.array(n_tokens)
+            cols["token_set"] = pa.concat_arrays([tb.token_set_array(), pa.array([""])]).take(take)
             sig = self.hasher.signatures_from_codes(tb.vocab, tb.codes, tb.lengths)
             keys = np.vstack([band_keys(sig, self.bands, self.rows), np.zeros((1, self.bands), dtype=np.int64)])[idx]
             empty = n_tokens == 0
             for j in range(self.bands):
-                cols[f"band_{j}"] = pd.arrays.IntegerArray(keys[:, j].copy(), empty)
-        cols.update(self._salted(list(texts), idx))
+                cols[f"band_{j}"] = pa.array(keys[:, j], mask=empty)
+        cols.update(self._salted(texts, idx, take))
         if self.bar is not None and os.getpid() == self.pid:
             self.bar.advance(len(df))
-        return pd.DataFrame(cols)
+        return pa.table(cols)
 
-    def _salted(self, texts: list, idx: np.ndarray) -> dict:
-        """The salted columns of the batch's distinct texts (``idx``: post -> text, missing = last)."""
+    def _salted(self, texts: list, idx: np.ndarray, take: pa.Array) -> dict:
+        """The salted columns of the batch's distinct texts (``idx`` / ``take``: post -> text, missing = last)."""
         n = len(idx)
         if not self.salt_bands:
-            return {"salted_n": np.zeros(n, dtype=np.int64), "salted_words": np.full(n, "", dtype=object)}
+            return {"salted_n": pa.array(np.zeros(n, dtype=np.int64)),
+                    "salted_words": pa.array(np.full(n, "", dtype=object), pa.string())}
         tb = salted_token_batch(texts, self.salt_min_words)
         n_words = np.append(tb.lengths, 0)[idx]
-        out = {"salted_n": n_words, "salted_words": np.array(tb.token_set_strings() + [""], dtype=object)[idx]}
+        out = {"salted_n": pa.array(n_words),
+               "salted_words": pa.concat_arrays([tb.token_set_array(), pa.array([""])]).take(take)}
         has = np.flatnonzero(tb.lengths > 0)  # only texts long enough without their salt are hashed
         bk = np.zeros((len(texts) + 1, self.salt_bands), dtype=np.int64)
         if len(has):  # (texts without words have no codes: the codes are those of ``has`` in order)
@@ -224,7 +219,7 @@ class TextBatch:
             bk[has] = band_keys(sig, self.salt_bands, self.salt_rows)
         bk = bk[idx]
         for j in range(self.salt_bands):
-            out[f"salted_band_{j}"] = pd.arrays.IntegerArray(bk[:, j].copy(), n_words == 0)
+            out[f"salted_band_{j}"] = pa.array(bk[:, j], mask=n_words == 0)
         return out
 
 def _names(value: "str | Sequence[str]") -> tuple[str, ...]:

@@ -304,10 +304,11 @@ def json_lists(ids: pa.Array, codes: np.ndarray, sizes: np.ndarray, chunk: int =
     is_first[starts[sizes > 0]] = True
     is_last = np.zeros(len(codes), dtype=bool)
     is_last[ends[sizes > 0] - 1] = True
-    keep = (lens.astype(np.int32) + 3)[codes] + is_last
-    nz = sizes > 0
-    if len(codes) == 0 or not nz.all():
+    if len(sizes) == 0:
+        return pa.array([], pa.string())
+    if not (sizes > 0).all():
         raise ValueError("json_lists: every group needs at least one id")
+    keep = (lens.astype(np.int32) + 3)[codes] + is_last
     group_bytes = np.add.reduceat(keep, starts, dtype=np.int64)
     data = np.empty(int(group_bytes.sum()), dtype=np.uint8)
     uniform = lens.min() == lens.max()

@@ -44,6 +44,8 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import regex
 
 #: CNT's word tokenizer (Unicode word boundaries; whitespace is dropped).
@@ -279,15 +281,15 @@ class TokenBatch(NamedTuple):
     vocab: np.ndarray  #: the distinct tokens of the batch
     codes: np.ndarray  #: per text, its tokens as indexes into ``vocab``, sorted as the strings, concatenated
 
+    def token_set_array(self) -> pa.Array:
+        """Each text's sorted tokens joined by a space (CNT's stored ``token_set``), as Arrow strings."""
+        values = pa.array(self.vocab, pa.string()).take(pa.array(self.codes, pa.int64()))
+        offsets = np.concatenate(([0], np.cumsum(self.lengths))).astype(np.int32)
+        return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), values), " ")
+
     def token_set_strings(self) -> list[str]:
         """Each text's sorted tokens joined by a space (CNT's stored ``token_set``)."""
-        toks = self.vocab[self.codes].tolist() if len(self.codes) else []
-        ends = np.cumsum(self.lengths).tolist()
-        out, start = [], 0
-        for end in ends:
-            out.append(" ".join(toks[start:end]))
-            start = end
-        return out
+        return self.token_set_array().to_pylist()
 
 
 _SEP = "\x00"
