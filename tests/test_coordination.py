@@ -569,3 +569,20 @@ def test_edges_from_pairs_equal_the_pair_by_pair_definition():
             assert list(pd.to_datetime(got[col])) == list(want[col])
         else:
             assert list(got[col]) == list(want[col]), col
+
+
+def test_array_edges_and_the_pair_join_fallback_agree(small):
+    """co_* networks built by arrays on DuckDB equal the pair join, which is also what a network
+    whose evidence would not fit in memory falls back to (``_max_positions``)."""
+    nets = ("co_domain", "co_hashtag_sequence", "co_mention", "co_reply", "co_link")
+    params = dict(networks=nets, min_weight=1, time_window=4000)
+    s1 = Coordination(**params).run(small.engine())
+    arrays = small.query("SELECT * FROM coordination ORDER BY ALL")
+    c = Coordination(**params)
+    c._max_positions = 0
+    s2 = c.run(small.engine())
+    joined = small.query("SELECT * FROM coordination ORDER BY ALL")
+    # (co_link's links all differ: no key of two actions, nothing to enumerate, no fallback needed)
+    assert "pair_join" not in s1 and set(s2["pair_join"]) == set(nets) - {"co_link"}
+    assert len(arrays) > 10
+    pd.testing.assert_frame_equal(arrays, joined)

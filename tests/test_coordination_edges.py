@@ -97,3 +97,9 @@ def test_array_edges_of_nothing():
                     "t": pa.array([0, 1], pa.int64())})
     assert nw.co_action_edges(two, "co_tweet", 60).num_rows == 1
     assert nw.co_action_edges(two, "co_tweet", 60, min_weight=2).num_rows == 0  # every edge below the minimum
+
+
+def test_too_many_positions_is_refused_before_the_sweep():
+    acts = _random_actions(7, n=500)
+    with pytest.raises(nw.TooManyPositions):
+        nw.co_action_edges(acts, "co_link", 60, 1, max_positions=10)

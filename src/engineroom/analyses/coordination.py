@@ -529,6 +529,7 @@ class Coordination(Analysis):
 
     def _run(self, engine) -> dict[str, Any]:
         self._sync_bins = None
+        self._max_positions = getattr(self, "_max_positions", nw.MAX_POSITIONS)
         networks = list(_names(self.networks))
         if "co_image" in networks and not engine.has_table("image_clusters"):
             networks.remove("co_image")
@@ -647,14 +648,21 @@ class Coordination(Analysis):
                 else:
                     pairs = nw.co_action_pairs(actions)
                 min_w = self.sync_min_weight if network == "sync" else self.min_weight
+                edge_tab = None
                 if network in ARRAY_NETWORKS and engine.name == "duckdb":
-                    # the actions to Arrow, the edges by arrays (no post pairs materialised)
+                    # the actions to Arrow, the edges by arrays (no post pairs materialised);
+                    # evidence too large for memory goes to the engine's pair join instead
                     act = engine.to_arrow(actions.select("platform", "key", "account_id", "post_id", "t"))
-                    edge_tab = nw.co_action_edges(act, network, window, min_w)
-                    edge_tab = _with_platforms(edge_tab.append_column(
-                        "window", pa.array(np.full(edge_tab.num_rows, int(window), dtype=np.int64))))
-                    counts = _action_counts(act) if edge_tab.num_rows else None
-                else:
+                    try:
+                        edge_tab = nw.co_action_edges(act, network, window, min_w, max_positions=self._max_positions)
+                    except nw.TooManyPositions:
+                        summary.setdefault("pair_join", []).append(network)
+                    else:
+                        edge_tab = _with_platforms(edge_tab.append_column(
+                            "window", pa.array(np.full(edge_tab.num_rows, int(window), dtype=np.int64))))
+                        counts = _action_counts(act) if edge_tab.num_rows else None
+                    del act
+                if edge_tab is None:
                     edges = nw.edges_from_pairs(pairs, min_w, prefilter=not lsh)
                     edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
                     # shares are joined here, on the (small) edge list: one combined query made

@@ -245,6 +245,16 @@ def edges_from_pairs(pairs: ir.Table, min_weight: int = 1, prefilter: bool = Tru
 #: about 30 bytes a position).
 SWEEP_CHUNK = 1 << 23
 
+#: At most this many window positions (about the evidence rows, some 50 bytes each in memory at
+#: once) does :func:`co_action_edges` take on; beyond, it raises :class:`TooManyPositions` and the
+#: caller uses the engine's pair join, which spills to disk under its memory limit.
+MAX_POSITIONS = 80_000_000
+
+
+class TooManyPositions(MemoryError):
+    """The array-built edges would hold more evidence rows in memory than ``max_positions``."""
+
+
 #: The columns of :func:`edges_from_pairs` and :func:`co_action_edges`.
 EDGE_COLUMNS = ("network", "platform", "account_1", "account_2", "weight", "weight_1_2", "weight_2_1",
                 "pairs", "post_ids", "first_at", "last_at")
@@ -334,7 +344,8 @@ def json_lists(ids: pa.Array, codes: np.ndarray, sizes: np.ndarray, chunk: int =
 
 
 def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: int = 1,
-                    chunk: int = SWEEP_CHUNK, pack: bool = True) -> pa.Table:
+                    chunk: int = SWEEP_CHUNK, pack: bool = True,
+                    max_positions: int | None = MAX_POSITIONS) -> pa.Table:
     """The edges of one co-action network from its actions, with arrays instead of post pairs.
 
     The same edges as ``edges_from_pairs(co_action_pairs(...))`` (columns :data:`EDGE_COLUMNS`:
@@ -352,7 +363,8 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
        place; runs of one account pair are its edge: distinct posts per side (the weights), the
        summed matches of account_1's posts (``pairs``), first and last times, the post list.
 
-    Ranges are enumerated ``chunk`` positions at a time. ``pack=False`` (or too many accounts and
+    Ranges are enumerated ``chunk`` positions at a time; more than ``max_positions`` in all raise
+    :class:`TooManyPositions` before any is enumerated. ``pack=False`` (or too many accounts and
     posts for 64 bits) groups with a lexsort instead of the packed numbers.
     """
     keep = pc.is_valid(actions["platform"])
@@ -408,6 +420,8 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
     r_own = last - first + 1  # the account's own rows in the range
     length = r_hi - r_lo
     r_start = np.cumsum(length) - length
+    if max_positions is not None and int(length.sum()) > max_positions:
+        raise TooManyPositions(f"{network}: {int(length.sum()):,} window positions (limit {max_positions:,})")
     acc_bits, plat_bits = _bits(n_acc), _bits(n_plat)
     if plat_bits + 2 * acc_bits > 63:
         raise ValueError("co_action_edges: more accounts than 64-bit account pairs can number")
