@@ -6,6 +6,9 @@ Usage::
     python benchmarks/bench_cnt.py --posts 1000000 --shape retweet-heavy --shape link-heavy \
         --shape text-reuse-heavy --workdir /tmp/bench_cnt
 
+    # engineroom again against the CNT run kept from the last --reuse-cnt run with the same parameters
+    python benchmarks/bench_cnt.py --posts 1000000 --reuse-cnt --workdir /tmp/bench_cnt
+
     # one shape with its parameters changed
     python benchmarks/bench_cnt.py --posts 200000 --shape retweet-heavy --set retweet_share=0.6 --set sources=2000
 
@@ -324,18 +327,41 @@ def engineroom_edges(db: Path, network: str, min_weight: int) -> set[tuple[str, 
     return out
 
 
+#: Where a shape's CNT run is remembered for ``--reuse-cnt`` (in the shape's work folder).
+CNT_RUN = "cnt_run.json"
+
+
 def compare_shape(name: str, shape: Shape, work: Path, networks: tuple[str, ...], window: int,
-                  min_weight: int, threshold: float, timeout: float | None) -> dict[str, Any]:
-    """Generate one shape, run both tools, check the edges; every figure as a dict."""
+                  min_weight: int, threshold: float, timeout: float | None,
+                  reuse_cnt: bool = False) -> dict[str, Any]:
+    """Generate one shape, run both tools, check the edges; every figure as a dict.
+
+    With ``reuse_cnt`` the corpus, CNT's database and CNT's timings of an earlier run in ``work``
+    with the same parameters are used again (CNT's code does not change between runs of
+    engineroom's); the result says when that CNT run was measured (``cnt_measured``)."""
     from engineroom.cnt import cnt_edges
 
     work.mkdir(parents=True, exist_ok=True)
     csv_path = work / f"{name}.csv"
-    t0 = time.perf_counter()
-    counts = generate(shape, csv_path)
-    result: dict[str, Any] = {"shape": name, "params": asdict(shape), "counts": counts,
-                              "generate_seconds": round(time.perf_counter() - t0, 1)}
-    cnt = run_cnt(csv_path, work, networks, window, min_weight, threshold, timeout)
+    ident = {"params": asdict(shape), "networks": list(networks), "window": window, "min_weight": min_weight,
+             "threshold": threshold}
+    cache = work / CNT_RUN
+    cached = json.loads(cache.read_text()) if reuse_cnt and cache.exists() else None
+    if cached and cached["ident"] == ident and csv_path.exists() and (work / "cnt.sqlite").exists():
+        result: dict[str, Any] = {"shape": name, "params": asdict(shape), "counts": cached["counts"],
+                                  "generate_seconds": cached["generate_seconds"], "cnt_measured": cached["measured"]}
+        cnt = {"db": work / "cnt.sqlite", "steps": cached["steps"]}
+    else:
+        t0 = time.perf_counter()
+        counts = generate(shape, csv_path)
+        result = {"shape": name, "params": asdict(shape), "counts": counts,
+                  "generate_seconds": round(time.perf_counter() - t0, 1)}
+        cnt = run_cnt(csv_path, work, networks, window, min_weight, threshold, timeout)
+        result["cnt_measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        cnt["steps"] = {k: {m: v for m, v in s.items() if m != "stdout"} for k, s in cnt["steps"].items()}
+        cache.write_text(json.dumps({"ident": ident, "counts": counts, "generate_seconds": result["generate_seconds"],
+                                     "measured": result["cnt_measured"], "steps": cnt["steps"],
+                                     "load_average": [round(x, 2) for x in os.getloadavg()]}))
     er = run_engineroom(csv_path, work, networks, window, min_weight, threshold, timeout)
     result["cnt"] = {k: {m: v for m, v in s.items() if m != "stdout"} for k, s in cnt["steps"].items()}
     result["engineroom"] = {k: {m: v for m, v in s.items() if m != "stdout"} for k, s in er["steps"].items()}
@@ -377,7 +403,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
     """One block per shape: end to end, then each network."""
     for r in results:
         e = r["end_to_end"]
-        print(f"\n{r['shape']}: {r['counts']['posts']:,} posts, edges equal: {r['edges_equal']}, load {r['load_average']}")
+        print(f"\n{r['shape']}: {r['counts']['posts']:,} posts, edges equal: {r['edges_equal']}, load {r['load_average']}"
+              f", CNT measured {r.get('cnt_measured', 'now')}")
         print(f"{'step':<18}{'CNT s':>9}{'CNT CPU-s':>11}{'CNT MB':>9}{'ER s':>9}{'ER CPU-s':>10}{'ER MB':>9}{'ratio':>8}")
         print(f"{'end to end':<18}{e['cnt_seconds']:>9.2f}{e['cnt_cpu_seconds']:>11.2f}{e['cnt_peak_mb']:>9.0f}"
               f"{e['engineroom_seconds']:>9.2f}{e['engineroom_cpu_seconds']:>10.2f}{e['engineroom_peak_mb']:>9.0f}"
@@ -406,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=None, help="seconds allowed to each command")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/engineroom-bench-cnt"))
     ap.add_argument("--keep", action="store_true", help="keep the generated files and databases")
+    ap.add_argument("--reuse-cnt", action="store_true",
+                    help="use the corpus, database and timings of CNT's earlier run in WORKDIR with the same "
+                         "parameters, if any (and keep them for the next run): only engineroom runs again")
     args = ap.parse_args(argv)
 
     networks = tuple(n for n in args.networks.split(",") if n)
@@ -422,8 +452,11 @@ def main(argv: list[str] | None = None) -> int:
             shape = replace(shape, **{key: _parse_value(getattr(shape, key), value)})
         work = args.workdir / name
         results.append(compare_shape(name, shape, work, networks, args.time_window, args.min_weight,
-                                     args.threshold, args.timeout))
-        if not args.keep:
+                                     args.threshold, args.timeout, reuse_cnt=args.reuse_cnt))
+        if args.reuse_cnt and not args.keep:  # CNT's side stays for the next run
+            for f in work.glob("engineroom.duckdb*"):
+                f.unlink()
+        elif not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     print_table(results)
     print(json.dumps({"results": results}, default=str))

@@ -53,3 +53,26 @@ def test_small_run_gives_equal_edges(tmp_path):
     assert set(nets) == {"co_retweet", "co_tweet", "co_link"}
     # the planted groups alone give edges in every network
     assert all(v["cnt_edges"] >= 3 * 5 * 4 for v in nets.values())
+
+
+@pytest.mark.slow
+def test_reuse_cnt_runs_engineroom_alone_against_the_kept_cnt_run(tmp_path):
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "bench_cnt.py"), "--posts", "4000", "--shape", "retweet-heavy",
+           "--networks", "co_retweet,co_link", "--set", "groups=2", "--set", "group_acts=4",
+           "--workdir", str(tmp_path), "--reuse-cnt"]
+    first = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr[-3000:]
+    kept = json.loads((tmp_path / "retweet-heavy" / bench_cnt.CNT_RUN).read_text())
+    assert not list((tmp_path / "retweet-heavy").glob("engineroom.duckdb*"))  # engineroom's side is not kept
+    second = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr[-3000:]
+    a = json.loads(first.stdout.strip().splitlines()[-1])["results"][0]
+    b = json.loads(second.stdout.strip().splitlines()[-1])["results"][0]
+    assert b["cnt_measured"] == a["cnt_measured"] == kept["measured"]
+    assert b["cnt"] == a["cnt"] and b["edges_equal"] and a["edges_equal"]
+    # another parameter: CNT runs again
+    third = subprocess.run(cmd[:-1] + ["--set", "seed=0", "--time-window", "30", "--reuse-cnt"],
+                           capture_output=True, text=True, timeout=600)
+    assert third.returncode == 0, third.stderr[-3000:]
+    c = json.loads(third.stdout.strip().splitlines()[-1])["results"][0]
+    assert c["cnt"] != a["cnt"] and c["edges_equal"]

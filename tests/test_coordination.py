@@ -667,3 +667,20 @@ def test_crowded_sync_bins_are_sampled_independently_of_their_accounts(corpus):
     b = ibis.memtable(pd.DataFrame({"bin": np.arange(first, first + 3000, dtype="int64"), "n": 100}))
     expected = set(eng.to_pandas(b.filter(nw.sync_bin_sampled(b.bin, b.n, 25))).bin)
     assert set(busy.key.astype("int64")) == expected
+
+
+def test_array_edges_and_the_pair_join_fallback_agree(small):
+    """co_* networks built by arrays on DuckDB equal the pair join, which is also what a network
+    whose evidence would not fit in memory falls back to (``_max_positions``)."""
+    nets = ("co_domain", "co_hashtag_sequence", "co_mention", "co_reply", "co_link")
+    params = dict(networks=nets, min_weight=1, time_window=4000)
+    s1 = Coordination(**params).run(small.engine())
+    arrays = small.query("SELECT * FROM coordination ORDER BY ALL")
+    c = Coordination(**params)
+    c._max_positions = 0
+    s2 = c.run(small.engine())
+    joined = small.query("SELECT * FROM coordination ORDER BY ALL")
+    # (co_link's links all differ: no key of two actions, nothing to enumerate, no fallback needed)
+    assert "pair_join" not in s1 and set(s2["pair_join"]) == set(nets) - {"co_link"}
+    assert len(arrays) > 10
+    pd.testing.assert_frame_equal(arrays, joined)

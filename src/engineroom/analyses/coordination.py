@@ -139,6 +139,12 @@ TEXT_NETWORKS: tuple[str, ...] = ("co_tweet", "co_similar_tweet", "co_salted_twe
 #: Networks whose pairs come from MinHash LSH candidates (verified by exact Jaccard similarity).
 LSH_NETWORKS: tuple[str, ...] = ("co_similar_tweet", "co_salted_tweet")
 
+#: Networks whose edges come from :func:`engineroom.coordination.network.co_action_edges` (arrays)
+#: on DuckDB; other engines, ``sync`` and the LSH and cross-platform networks build them from
+#: post pairs in the engine (:func:`~engineroom.coordination.network.edges_from_pairs`).
+ARRAY_NETWORKS: tuple[str, ...] = ("co_retweet", "co_tweet", "co_link", "co_domain", "co_hashtag_sequence",
+                                   "co_reply", "co_mention", "co_image")
+
 #: Scratch table of every network's actions (written once per run, dropped at the end).
 ACTIONS_TABLE = "_coordination_actions"
 #: Scratch table of sync's actions with integer account numbers.
@@ -172,49 +178,44 @@ class TextBatch:
     def __getstate__(self) -> dict:
         return {**self.__dict__, "bar": None}
 
-    def __call__(self, df: pd.DataFrame) -> pd.DataFrame:
-        codes, texts = pd.factorize(df["text"], use_na_sentinel=True)
-        n_u = len(texts)
-        idx = np.where(codes < 0, n_u, codes)  # missing text -> the sentinel row
-        cols = {
-            "platform": df["platform"].to_numpy(),
-            "post_id": df["post_id"].to_numpy(),
-            "account_id": df["account_id"].to_numpy(),
-            "t": df["t"].to_numpy(dtype="int64"),
-            "pid": df["pid"].to_numpy(dtype="int64"),
-        }
+    def __call__(self, df: pd.DataFrame) -> pa.Table:
+        base = pa.Table.from_pandas(df[["platform", "post_id", "account_id", "t", "pid", "text"]], preserve_index=False)
+        enc = pc.dictionary_encode(base["text"].combine_chunks())
+        texts = enc.dictionary.to_pylist()
+        n = base.num_rows
+        take = pc.fill_null(enc.indices, len(texts))  # missing text -> the sentinel row (last)
+        idx = take.to_numpy(zero_copy_only=False)
+        cols = {c: base[c] for c in ("platform", "post_id", "account_id", "t", "pid")}
         if not self.bands:  # no co_similar_tweet: the text keys alone (no token sets, no MinHash)
-            cols["text_key"] = np.array(text_keys(list(texts)) + [None], dtype=object)[idx]
-            cols["n_tokens"] = np.zeros(len(idx), dtype=np.int64)
-            cols["token_set"] = np.full(len(idx), "", dtype=object)
-            cols.update(self._salted(list(texts), idx))
-            if self.bar is not None and os.getpid() == self.pid:
-                self.bar.advance(len(df))
-            return pd.DataFrame(cols)
-        tb = tokenize_batch(list(texts))
-        n_tokens = np.append(tb.lengths, 0)[idx]
-        cols["text_key"] = np.array(tb.keys + [None], dtype=object)[idx]
-        cols["n_tokens"] = n_tokens
-        cols["token_set"] = np.array(tb.token_set_strings() + [""], dtype=object)[idx]
-        if self.bands:
+            cols["text_key"] = pa.array(text_keys(texts) + [None], pa.string()).take(take)
+            cols["n_tokens"] = pa.array(np.zeros(n, dtype=np.int64))
+            cols["token_set"] = pa.array(np.full(n, "", dtype=object), pa.string())
+        else:
+            tb = tokenize_batch(texts)
+            n_tokens = np.append(tb.lengths, 0)[idx]
+            cols["text_key"] = pa.array(tb.keys + [None], pa.string()).take(take)
+            cols["n_tokens"] = pa.array(n_tokens)
+            cols["token_set"] = pa.concat_arrays([tb.token_set_array(), pa.array([""])]).take(take)
             sig = self.hasher.signatures_from_codes(tb.vocab, tb.codes, tb.lengths)
             keys = np.vstack([band_keys(sig, self.bands, self.rows), np.zeros((1, self.bands), dtype=np.int64)])[idx]
             empty = n_tokens == 0
             for j in range(self.bands):
-                cols[f"band_{j}"] = pd.arrays.IntegerArray(keys[:, j].copy(), empty)
-        cols.update(self._salted(list(texts), idx))
+                cols[f"band_{j}"] = pa.array(keys[:, j], mask=empty)
+        cols.update(self._salted(texts, idx, take))
         if self.bar is not None and os.getpid() == self.pid:
             self.bar.advance(len(df))
-        return pd.DataFrame(cols)
+        return pa.table(cols)
 
-    def _salted(self, texts: list, idx: np.ndarray) -> dict:
-        """The salted columns of the batch's distinct texts (``idx``: post -> text, missing = last)."""
+    def _salted(self, texts: list, idx: np.ndarray, take: pa.Array) -> dict:
+        """The salted columns of the batch's distinct texts (``idx`` / ``take``: post -> text, missing = last)."""
         n = len(idx)
         if not self.salt_bands:
-            return {"salted_n": np.zeros(n, dtype=np.int64), "salted_words": np.full(n, "", dtype=object)}
+            return {"salted_n": pa.array(np.zeros(n, dtype=np.int64)),
+                    "salted_words": pa.array(np.full(n, "", dtype=object), pa.string())}
         tb = salted_token_batch(texts, self.salt_min_words)
         n_words = np.append(tb.lengths, 0)[idx]
-        out = {"salted_n": n_words, "salted_words": np.array(tb.token_set_strings() + [""], dtype=object)[idx]}
+        out = {"salted_n": pa.array(n_words),
+               "salted_words": pa.concat_arrays([tb.token_set_array(), pa.array([""])]).take(take)}
         has = np.flatnonzero(tb.lengths > 0)  # only texts long enough without their salt are hashed
         bk = np.zeros((len(texts) + 1, self.salt_bands), dtype=np.int64)
         if len(has):  # (texts without words have no codes: the codes are those of ``has`` in order)
@@ -222,7 +223,7 @@ class TextBatch:
             bk[has] = band_keys(sig, self.salt_bands, self.salt_rows)
         bk = bk[idx]
         for j in range(self.salt_bands):
-            out[f"salted_band_{j}"] = pd.arrays.IntegerArray(bk[:, j].copy(), n_words == 0)
+            out[f"salted_band_{j}"] = pa.array(bk[:, j], mask=n_words == 0)
         return out
 
 def _names(value: "str | Sequence[str]") -> tuple[str, ...]:
@@ -542,6 +543,7 @@ class Coordination(Analysis):
 
     def _run(self, engine) -> dict[str, Any]:
         self._sync_bins = None
+        self._max_positions = getattr(self, "_max_positions", nw.MAX_POSITIONS)
         networks = list(_names(self.networks))
         if "co_image" in networks and not engine.has_table("image_clusters"):
             networks.remove("co_image")
@@ -654,7 +656,10 @@ class Coordination(Analysis):
                 lsh = network in LSH_NETWORKS
                 actions = nw.with_window(self._network_actions(engine, network), network, window, distinct=lsh)
                 if network == "sync":  # counted, tested against chance, then the posts of the few left
-                    edge_tab = self._sync_edges(engine, actions, window, summary)
+                    edge_tab = _with_platforms(self._sync_edges(engine, actions, window, summary))
+                    counts = engine.to_arrow(nw.action_counts(actions).semi_join(
+                        ibis.memtable(_edge_accounts(edge_tab).to_pandas()), ["platform", "account_id"]
+                    )) if edge_tab.num_rows else None
                 else:
                     if lsh:
                         pairs = self._similar_pairs(engine, window, network)
@@ -662,19 +667,35 @@ class Coordination(Analysis):
                         pairs = nw.cross_platform_pairs(actions)
                     else:
                         pairs = nw.co_action_pairs(actions)
-                    edges = nw.edges_from_pairs(pairs, self.min_weight, prefilter=not lsh)
-                    edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
-                    # shares are joined here, on the (small) edge list: one combined query made
-                    # DuckDB materialise the pair CTE several times
-                    try:
-                        edge_tab = engine.to_arrow(edges)
-                    finally:
-                        for name in getattr(self, "_candidate_tables", []) if lsh else []:
-                            _drop_scratch(engine, name)
-                edge_tab = _with_platforms(edge_tab)
-                counts = engine.to_arrow(nw.action_counts(actions).semi_join(
-                    ibis.memtable(_edge_accounts(edge_tab).to_pandas()), ["platform", "account_id"]
-                )) if edge_tab.num_rows else None
+                    edge_tab = None
+                    if network in ARRAY_NETWORKS and engine.name == "duckdb":
+                        # the actions to Arrow, the edges by arrays (no post pairs materialised);
+                        # evidence too large for memory goes to the engine's pair join instead
+                        act = engine.to_arrow(actions.select("platform", "key", "account_id", "post_id", "t"))
+                        try:
+                            edge_tab = nw.co_action_edges(act, network, window, self.min_weight,
+                                                          max_positions=self._max_positions)
+                        except nw.TooManyPositions:
+                            summary.setdefault("pair_join", []).append(network)
+                        else:
+                            edge_tab = _with_platforms(edge_tab.append_column(
+                                "window", pa.array(np.full(edge_tab.num_rows, int(window), dtype=np.int64))))
+                            counts = _action_counts(act) if edge_tab.num_rows else None
+                        del act
+                    if edge_tab is None:
+                        edges = nw.edges_from_pairs(pairs, self.min_weight, prefilter=not lsh)
+                        edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
+                        # shares are joined here, on the (small) edge list: one combined query made
+                        # DuckDB materialise the pair CTE several times
+                        try:
+                            edge_tab = engine.to_arrow(edges)
+                        finally:
+                            for name in getattr(self, "_candidate_tables", []) if lsh else []:
+                                _drop_scratch(engine, name)
+                        edge_tab = _with_platforms(edge_tab)
+                        counts = engine.to_arrow(nw.action_counts(actions).semi_join(
+                            ibis.memtable(_edge_accounts(edge_tab).to_pandas()), ["platform", "account_id"]
+                        )) if edge_tab.num_rows else None
                 table = _with_shares(edge_tab, counts).select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
                 pieces.append(table)
                 if network == "sync":  # active bins per platform (the occupancy is the chance model)
@@ -802,6 +823,12 @@ def _with_platforms(edges: pa.Table) -> pa.Table:
     plat = edges.column("platform").combine_chunks().cast(pa.string())
     return (edges.append_column("platform_1", pc.replace_substring_regex(plat, r"\+.*$", ""))
             .append_column("platform_2", pc.replace_substring_regex(plat, r"^[^+]*\+", "")))
+
+
+def _action_counts(actions: pa.Table) -> pa.Table:
+    """Per (platform, account_id), its distinct posts among ``actions`` (:func:`network.action_counts`)."""
+    c = actions.group_by(["platform", "account_id"], use_threads=False).aggregate([("post_id", "count_distinct")])
+    return c.rename_columns(["platform", "account_id", "actions"])
 
 
 def _edge_accounts(edges: pa.Table) -> pa.Table:

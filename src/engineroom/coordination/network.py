@@ -27,6 +27,9 @@ from typing import Iterable
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: The account-pair networks this package builds, in the order they are computed.
 NETWORKS: tuple[str, ...] = (
@@ -235,6 +238,300 @@ def edges_from_pairs(pairs: ir.Table, min_weight: int = 1, prefilter: bool = Tru
         first_at=g.first_t.as_timestamp("s"),
         last_at=g.last_t.as_timestamp("s"),
     )
+
+
+# -- co-action edges with arrays: merged windows per (key, account) -------------------------
+#: Window positions enumerated per step of :func:`co_action_edges` (bounds its working memory,
+#: about 30 bytes a position).
+SWEEP_CHUNK = 1 << 23
+
+#: At most this many window positions (about the evidence rows, some 50 bytes each in memory at
+#: once) does :func:`co_action_edges` take on; beyond, it raises :class:`TooManyPositions` and the
+#: caller uses the engine's pair join, which spills to disk under its memory limit.
+MAX_POSITIONS = 80_000_000
+
+
+class TooManyPositions(MemoryError):
+    """The array-built edges would hold more evidence rows in memory than ``max_positions``."""
+
+
+#: The columns of :func:`edges_from_pairs` and :func:`co_action_edges`.
+EDGE_COLUMNS = ("network", "platform", "account_1", "account_2", "weight", "weight_1_2", "weight_2_1",
+                "pairs", "post_ids", "first_at", "last_at")
+
+
+def _sorted_codes(arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Codes of a string array that sort as the strings (bytewise, the engines' string order),
+    and the distinct strings in that order."""
+    enc = pc.dictionary_encode(arr.cast(pa.string()))
+    order = pc.sort_indices(enc.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    return rank[enc.indices.to_numpy(zero_copy_only=False)], enc.dictionary.take(pa.array(order))
+
+
+def _bits(n: int) -> int:
+    """Bits that hold the numbers 0 .. n - 1 (at least one)."""
+    return max(int(n - 1).bit_length(), 1)
+
+
+def _first_of_runs(x: np.ndarray) -> np.ndarray:
+    """True where a sorted array's value differs from the one before (and at 0)."""
+    out = np.empty(len(x), dtype=bool)
+    if len(x):
+        out[0] = True
+        np.not_equal(x[1:], x[:-1], out=out[1:])
+    return out
+
+
+def _json_escaped(ids: pa.Array) -> pa.Array:
+    """Each id as an item of :func:`json_string_list` (its escaping, without quotes)."""
+    s = pc.replace_substring_regex(ids, "[\\x00-\\x1e]", "")
+    s = pc.replace_substring(s, "\\", "\\\\")
+    s = pc.replace_substring(s, '"', '\\"')
+    return pc.replace_substring(s, "\x1f", '","')
+
+
+def json_lists(ids: pa.Array, codes: np.ndarray, sizes: np.ndarray, chunk: int = 1 << 22) -> pa.Array:
+    """Per group, the JSON list of :func:`json_string_list` of ``ids[codes]`` (groups of ``sizes``
+    consecutive codes): the same text, built as bytes. Each distinct id becomes one fixed-width
+    record ``,"id"`` (plus a slot for ``]``), records are gathered by code, the first of a group
+    opens with ``[`` and the last closes with ``]``, and the padding is dropped."""
+    esc = _json_escaped(ids.cast(pa.string()))
+    lens = pc.binary_length(esc).to_numpy(zero_copy_only=False).astype(np.int64)
+    width = int(lens.max(initial=0)) + 4
+    rec = np.zeros((len(esc), width), dtype=np.uint8)
+    rec[:, 0], rec[:, 1] = ord(","), ord('"')
+    flat = np.frombuffer(esc.buffers()[2], dtype=np.uint8) if len(esc) else np.empty(0, np.uint8)
+    offs = np.frombuffer(esc.buffers()[1], dtype=np.int32)[esc.offset: esc.offset + len(esc) + 1].astype(np.int64)
+    col = np.arange(width)
+    inside = col[None, :] < lens[:, None]
+    rec[:, 2:][inside[:, : width - 2]] = flat[offs[0]: offs[-1]]
+    rec[np.arange(len(esc)), lens + 2] = ord('"')
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    is_first = np.zeros(len(codes), dtype=bool)
+    is_first[starts[sizes > 0]] = True
+    is_last = np.zeros(len(codes), dtype=bool)
+    is_last[ends[sizes > 0] - 1] = True
+    if len(sizes) == 0:
+        return pa.array([], pa.string())
+    if not (sizes > 0).all():
+        raise ValueError("json_lists: every group needs at least one id")
+    keep = (lens.astype(np.int32) + 3)[codes] + is_last
+    group_bytes = np.add.reduceat(keep, starts, dtype=np.int64)
+    data = np.empty(int(group_bytes.sum()), dtype=np.uint8)
+    uniform = lens.min() == lens.max()
+    if uniform:  # ids of one length (as numeric ids often are): no padding, "]" inserted
+        rec = np.ascontiguousarray(rec[:, : int(lens[0]) + 3])
+    at = 0
+    for a in range(0, len(codes), chunk):
+        b = min(a + chunk, len(codes))
+        m = rec[codes[a:b]]
+        m[is_first[a:b], 0] = ord("[")
+        last = np.flatnonzero(is_last[a:b])
+        if uniform:
+            piece = np.insert(m.ravel(), (last + 1) * m.shape[1], ord("]"))
+        else:
+            m[last, lens[codes[a:b]][last] + 3] = ord("]")
+            piece = m[col[None, :] < keep[a:b, None]]
+        data[at: at + len(piece)] = piece
+        at += len(piece)
+    offsets = np.concatenate(([0], np.cumsum(group_bytes)))
+    typ = pa.string() if offsets[-1] < 2**31 else pa.large_string()
+    off_arr = offsets.astype(np.int32 if typ == pa.string() else np.int64)
+    return pa.Array.from_buffers(typ, len(sizes), [None, pa.py_buffer(off_arr), pa.py_buffer(data)])
+
+
+def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: int = 1,
+                    chunk: int = SWEEP_CHUNK, pack: bool = True,
+                    max_positions: int | None = MAX_POSITIONS) -> pa.Table:
+    """The edges of one co-action network from its actions, with arrays instead of post pairs.
+
+    The same edges as ``edges_from_pairs(co_action_pairs(...))`` (columns :data:`EDGE_COLUMNS`:
+    the same weights, pair counts, evidence posts and times), at a cost that grows with the
+    edges' evidence (one row per post and partner account) rather than with the post pairs:
+
+    1. actions (``platform, key, account_id, post_id, t``; one row per post and key) get integer
+       codes that sort as the strings; rows are sorted by (platform and key, t) and each row's
+       window (the rows of its key at most ``window`` seconds away) is a range of positions;
+    2. an account's rows of one key whose windows touch (less than ``2 * window`` apart) merge into
+       one covering range: every other account's row inside it has this account as a partner,
+       once, and the account's own rows inside it give, by a running count, how many of them
+       each partner row matches (its post pairs);
+    3. each (post, partner account) row becomes one 64-bit number (account pair, post) sorted in
+       place; runs of one account pair are its edge: distinct posts per side (the weights), the
+       summed matches of account_1's posts (``pairs``), first and last times, the post list.
+
+    Ranges are enumerated ``chunk`` positions at a time; more than ``max_positions`` in all raise
+    :class:`TooManyPositions` before any is enumerated. ``pack=False`` (or too many accounts and
+    posts for 64 bits) groups with a lexsort instead of the packed numbers.
+    """
+    keep = pc.is_valid(actions["platform"])
+    for col in ("key", "account_id", "post_id", "t"):
+        keep = pc.and_(keep, pc.is_valid(actions[col]))
+    a = actions.filter(keep)
+    if a.num_rows == 0:
+        return _empty_edges()
+    # keys of one action pair nobody (most texts, most links): dropped before any sort
+    key_idx = pc.dictionary_encode(a["key"].combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    plat_idx = pc.dictionary_encode(a["platform"].combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    gk = key_idx * (int(plat_idx.max()) + 1) + plat_idx
+    _, g, per_key = np.unique(gk, return_inverse=True, return_counts=True)
+    shared = per_key[g.ravel()] > 1
+    if not shared.all():
+        a = a.filter(pa.array(shared))
+        _, g = np.unique(gk[shared], return_inverse=True)
+    g = g.astype(np.int64).ravel()
+    n = a.num_rows
+    if n == 0:
+        return _empty_edges()
+    plat_code, plats = _sorted_codes(a["platform"].combine_chunks())
+    acct, accounts = _sorted_codes(a["account_id"].combine_chunks())
+    post, posts = _sorted_codes(a["post_id"].combine_chunks())
+    t = a["t"].combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)
+    n_acc, n_post, n_plat = len(accounts), len(posts), len(plats)
+    tmin = int(t.min())
+    span = int(t.max()) - tmin
+    w = min(int(window), span)  # a wider window reaches no further
+    shift = np.int64(1) << np.int64(span.bit_length() + 1)
+    order = np.lexsort((t, g))
+    g, t, acct, post, plat_code = g[order], t[order], acct[order], post[order], plat_code[order]
+    comp = g * shift + (t - tmin)
+    lo = np.searchsorted(comp, comp - w, side="left")
+    hi = np.searchsorted(comp, comp + w, side="right")
+    post_author = np.empty(n_post, dtype=np.int64)
+    post_author[post] = acct
+    post_t = np.empty(n_post, dtype=np.int64)
+    post_t[post] = t
+    # merged covering ranges of each (key, account): rows in position order, a new range where
+    # the (key, account) changes or the gap exceeds 2 * window
+    ga = g * n_acc + acct
+    by_ga = np.argsort(ga, kind="stable")
+    ga_s = ga[by_ga]
+    t_s = t[by_ga]
+    new = _first_of_runs(ga_s)
+    new[1:] |= (t_s[1:] - t_s[:-1]) > 2 * w
+    first = np.flatnonzero(new)
+    last = np.append(first[1:], n) - 1
+    r_lo = lo[by_ga[first]]
+    r_hi = hi[by_ga[last]]
+    r_acc = acct[by_ga[first]]
+    r_own = last - first + 1  # the account's own rows in the range
+    length = r_hi - r_lo
+    r_start = np.cumsum(length) - length
+    if max_positions is not None and int(length.sum()) > max_positions:
+        raise TooManyPositions(f"{network}: {int(length.sum()):,} window positions (limit {max_positions:,})")
+    acc_bits, plat_bits = _bits(n_acc), _bits(n_plat)
+    if plat_bits + 2 * acc_bits > 63:
+        raise ValueError("co_action_edges: more accounts than 64-bit account pairs can number")
+    u = np.uint64
+    e_post, p_post, e_pair, n_pair = [], [], [], []
+    r0 = 0
+    n_r = len(first)
+    while r0 < n_r:
+        r1 = int(np.searchsorted(r_start, r_start[r0] + chunk, side="left"))
+        r1 = min(max(r1, r0 + 1), n_r)
+        ln = length[r0:r1]
+        size = int(ln.sum())
+        base = r_start[r0:r1] - r_start[r0]
+        k = np.arange(size, dtype=np.int64) + np.repeat(r_lo[r0:r1] - base, ln)
+        acc_k = acct[k]
+        owner = np.repeat(r_acc[r0:r1], ln)
+        own = acc_k == owner
+        before = np.cumsum(own) - own  # own rows before each position (from the chunk start)
+        other = np.flatnonzero(~own)
+        i = k[other]
+        r = np.searchsorted(base, other, side="right") - 1  # range of each partner row
+        a_i, b = acc_k[other], owner[other]
+        low, high = np.minimum(a_i, b), np.maximum(a_i, b)
+        edge = (plat_code[i] << (2 * acc_bits)) | (low << acc_bits) | high
+        e_post.append(edge)
+        p_post.append(post[i])
+        # matches of account_1's rows: the owner's rows in [max(lo_i, range lo), min(hi_i, range hi))
+        s1 = np.flatnonzero(a_i < b)
+        i1, q = i[s1], r[s1]
+        q_lo, q_hi, q_base = r_lo[r0:r1][q], r_hi[r0:r1][q], base[q]
+        start_at = before[q_base]  # own rows before the range (in this chunk)
+        up = np.minimum(hi[i1], q_hi)
+        n_up = np.where(up == q_hi, r_own[r0:r1][q], before[np.minimum(q_base + (up - q_lo), size - 1)] - start_at)
+        n_down = before[q_base + (np.maximum(lo[i1], q_lo) - q_lo)] - start_at
+        e_pair.append(edge[s1])
+        n_pair.append(n_up - n_down)
+        r0 = r1
+    edge_p, p = np.concatenate(e_post), np.concatenate(p_post)
+    edge_q, cnt = np.concatenate(e_pair), np.concatenate(n_pair)
+    del e_post, p_post, e_pair, n_pair
+    if len(edge_p) == 0:
+        return _empty_edges()
+    # group by account pair: one 64-bit number (pair, post) / (pair, matches) sorted in place
+    # where the bits allow (several times faster than an argsort), else a lexsort
+    low_bits = max(_bits(n_post), _bits(int(cnt.max()) + 1))
+    if pack and plat_bits + 2 * acc_bits + low_bits <= 64:
+        low_mask = u((1 << low_bits) - 1)
+        kp = (edge_p.astype(u) << u(low_bits)) | p.astype(u)
+        kp.sort()
+        kp = kp[_first_of_runs(kp)]  # a post with several keys (two links) meets a partner once
+        edge_p, p = (kp >> u(low_bits)).view(np.int64), (kp & low_mask).view(np.int64)
+        del kp
+        kq = (edge_q.astype(u) << u(low_bits)) | cnt.astype(u)
+        kq.sort()
+        edge_q, cnt = (kq >> u(low_bits)).view(np.int64), (kq & low_mask).view(np.int64)
+        del kq
+    else:
+        o = np.lexsort((p, edge_p))
+        edge_p, p = edge_p[o], p[o]
+        dup = ~(_first_of_runs(edge_p) | _first_of_runs(p))
+        edge_p, p = edge_p[~dup], p[~dup]
+        o = np.argsort(edge_q, kind="stable")
+        edge_q, cnt = edge_q[o], cnt[o]
+    q_start = np.flatnonzero(_first_of_runs(edge_q))
+    pairs = np.add.reduceat(cnt, q_start)
+    e_start = np.flatnonzero(_first_of_runs(edge_p))
+    e = edge_p[e_start]
+    if len(e) != len(q_start) or not np.array_equal(e, edge_q[q_start]):
+        raise AssertionError("co_action_edges: account pairs of posts and of matches differ")
+    acc_mask = (1 << acc_bits) - 1
+    e_low = (e >> acc_bits) & acc_mask
+    size = np.diff(np.append(e_start, len(p)))
+    side1 = post_author[p] == np.repeat(e_low, size)
+    w12 = np.add.reduceat(side1.astype(np.int64), e_start)
+    w21 = size - w12
+    weight = np.maximum(w12, w21)
+    tt = post_t[p]
+    first_t = np.minimum.reduceat(tt, e_start)
+    last_t = np.maximum.reduceat(tt, e_start)
+    ok = weight >= min_weight
+    if not ok.all():
+        p = p[np.repeat(ok, size)]
+        e, size = e[ok], size[ok]
+        pairs, w12, w21, weight, first_t, last_t = pairs[ok], w12[ok], w21[ok], weight[ok], first_t[ok], last_t[ok]
+        e_low = e_low[ok]
+    m = len(e)
+    return pa.table({
+        "network": pa.repeat(pa.scalar(network, pa.string()), m),
+        "platform": plats.take(pa.array(e >> (2 * acc_bits))),
+        "account_1": accounts.take(pa.array(e_low)),
+        "account_2": accounts.take(pa.array(e & acc_mask)),
+        "weight": pa.array(weight, pa.int64()),
+        "weight_1_2": pa.array(w12, pa.int64()),
+        "weight_2_1": pa.array(w21, pa.int64()),
+        "pairs": pa.array(pairs, pa.int64()),
+        "post_ids": json_lists(posts, p, size),
+        "first_at": pa.array(first_t, pa.int64()).cast(pa.timestamp("s")),
+        "last_at": pa.array(last_t, pa.int64()).cast(pa.timestamp("s")),
+    })
+
+
+def _empty_edges() -> pa.Table:
+    return pa.table({
+        "network": pa.array([], pa.string()), "platform": pa.array([], pa.string()),
+        "account_1": pa.array([], pa.string()), "account_2": pa.array([], pa.string()),
+        "weight": pa.array([], pa.int64()), "weight_1_2": pa.array([], pa.int64()),
+        "weight_2_1": pa.array([], pa.int64()), "pairs": pa.array([], pa.int64()),
+        "post_ids": pa.array([], pa.string()), "first_at": pa.array([], pa.timestamp("s")),
+        "last_at": pa.array([], pa.timestamp("s")),
+    })
 
 
 def action_counts(actions: ir.Table) -> ir.Table:

@@ -44,6 +44,8 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import regex
 
 #: CNT's word tokenizer (Unicode word boundaries; whitespace is dropped).
@@ -279,15 +281,15 @@ class TokenBatch(NamedTuple):
     vocab: np.ndarray  #: the distinct tokens of the batch
     codes: np.ndarray  #: per text, its tokens as indexes into ``vocab``, sorted as the strings, concatenated
 
+    def token_set_array(self) -> pa.Array:
+        """Each text's sorted tokens joined by a space (CNT's stored ``token_set``), as Arrow strings."""
+        values = pa.array(self.vocab, pa.string()).take(pa.array(self.codes, pa.int64()))
+        offsets = np.concatenate(([0], np.cumsum(self.lengths))).astype(np.int32)
+        return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), values), " ")
+
     def token_set_strings(self) -> list[str]:
         """Each text's sorted tokens joined by a space (CNT's stored ``token_set``)."""
-        toks = self.vocab[self.codes].tolist() if len(self.codes) else []
-        ends = np.cumsum(self.lengths).tolist()
-        out, start = [], 0
-        for end in ends:
-            out.append(" ".join(toks[start:end]))
-            start = end
-        return out
+        return self.token_set_array().to_pylist()
 
 
 _SEP = "\x00"
@@ -398,19 +400,19 @@ def lsh_params(threshold: float, num_perm: int, max_miss: float = 1e-6) -> tuple
 
 
 def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One signed 64-bit key per (token set, band): a hash of the band's rows and the band number."""
+    """One signed 64-bit key per (token set, band): a hash of the band's rows and the band number.
+
+    All bands at once, row by row (``rows`` passes over an (n, bands) array)."""
     n = sig.shape[0]
-    sig = sig.astype(np.uint64)
-    out = np.empty((n, bands), dtype=np.uint64)
+    block = sig[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
     mult = np.uint64(0x9E3779B97F4A7C15)
     with np.errstate(over="ignore"):
-        for j in range(bands):
-            h = np.full(n, np.uint64(j + 1) * np.uint64(0xBF58476D1CE4E5B9), dtype=np.uint64)
-            for k in range(rows):
-                h = (h ^ sig[:, j * rows + k]) * mult
-                h ^= h >> np.uint64(29)
-            out[:, j] = h
-    return out.view(np.int64)
+        h = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0xBF58476D1CE4E5B9), (n, bands)).copy()
+        for k in range(rows):
+            h ^= block[:, :, k]
+            h *= mult
+            h ^= h >> np.uint64(29)
+    return h.view(np.int64)
 
 
 def miss_probability(similarity: float, bands: int, rows: int) -> float:

@@ -65,7 +65,8 @@ class Engine:
         """Write findings table ``name`` as ``fn`` applied to ``expr``'s rows, batch by batch.
 
         For per-row Python work that no SQL expresses (text models, lexicon matching, hashing):
-        ``fn`` takes a pandas batch and returns a pandas frame with ``schema``'s columns. DuckDB
+        ``fn`` takes a pandas batch and returns a pandas frame (or a pyarrow Table) with ``schema``'s
+        columns. DuckDB
         streams Arrow batches through ``fn`` on a pool of worker processes, one per core (see
         :meth:`DuckDBEngine.map_batches`; memory bounded by ``batch_size``); the Spark engine runs
         ``fn`` on the executors (``mapInArrow``). ``fn`` must not rely on side effects: it may run

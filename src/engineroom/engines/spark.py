@@ -408,7 +408,10 @@ class SparkEngine(Engine):
                 out = fn(batch.to_pandas())
                 if out is None or len(out) == 0:
                     continue
-                table = pa.Table.from_pandas(out[names], schema=schema, preserve_index=False)
+                if isinstance(out, pa.Table):  # Arrow out, as DuckDB's map_batches also takes
+                    table = out.select(names).cast(schema)
+                else:
+                    table = pa.Table.from_pandas(out[names], schema=schema, preserve_index=False)
                 yield from table.to_batches()
 
         self.session.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(int(batch_size)))

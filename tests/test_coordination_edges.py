@@ -1,0 +1,105 @@
+"""The array-built co-action edges (``network.co_action_edges``) equal the engine's pair-based
+ones (``edges_from_pairs(co_action_pairs(...))``) row for row, on random actions made to hit the
+corners: busy keys, repeat actions by one account, posts with several keys, two platforms,
+equal times, window 0, hostile ids."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import ibis
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from engineroom.coordination import network as nw
+
+
+def _random_actions(seed: int, n: int = 3000, keys: int = 40, accounts: int = 60, span: int = 900,
+                    uniform_ids: bool = False) -> pa.Table:
+    rng = np.random.default_rng(seed)
+    odd = ['a"b', "c\\d", "e\x01f", "g\x1fh", "ü", "", "z"]
+    acc = [f"acc{i:03d}" if i % 11 else odd[i % len(odd)] + f"{i}" for i in range(accounts)]
+    rows = []
+    post_no = 0
+    while len(rows) < n:
+        a = acc[int(rng.zipf(1.6)) % accounts]
+        t = int(rng.integers(0, span))
+        plat = "x" if rng.random() < 0.8 else "y"
+        pid = f"p{post_no}" if post_no % 13 else f'q"{post_no}\\'
+        if uniform_ids:  # numeric ids of one length (the JSON lists' fast path)
+            pid = str(10**7 + post_no)
+        post_no += 1
+        for k in set(int(rng.zipf(1.4)) % keys for _ in range(1 + int(rng.random() < 0.2))):  # some posts have 2 keys
+            rows.append((plat, f"k{k}", a, pid, t))
+        if rng.random() < 0.3:  # the same account again on the same key soon after (repeat retweets)
+            rows.append((plat, rows[-1][1], a, str(10**7 + post_no) if uniform_ids else f"r{post_no}",
+                         t + int(rng.integers(0, 30))))
+            post_no += 1
+    p, k, a, i, t = zip(*rows)
+    return pa.table({"platform": list(p), "key": list(k), "account_id": list(a), "post_id": list(i),
+                     "t": pa.array(t, pa.int64())})
+
+
+def _sql_edges(actions: pa.Table, network: str, window: int, min_weight: int) -> pa.Table:
+    con = ibis.duckdb.connect()
+    act = nw.with_window(con.create_table("acts", actions), network, window, distinct=False)
+    out = con.to_pyarrow(nw.edges_from_pairs(nw.co_action_pairs(act), min_weight))
+    return out.cast(pa.schema([(f.name, pa.timestamp("s") if f.name in ("first_at", "last_at") else f.type)
+                               for f in out.schema]))
+
+
+def _diff(a: pa.Table, b: pa.Table) -> tuple[int, int]:
+    con = duckdb.connect()
+    con.register("a", a)
+    con.register("b", b.select(a.schema.names))
+    one = con.sql("select count(*) from (select * from a except all select * from b)").fetchall()[0][0]
+    two = con.sql("select count(*) from (select * from b except all select * from a)").fetchall()[0][0]
+    return one, two
+
+
+@pytest.mark.parametrize("seed,window,min_weight,uniform", [
+    (0, 60, 1, False), (1, 60, 2, False), (2, 0, 1, False), (3, 300, 3, False), (4, 10**9, 1, False),
+    (5, 60, 1, True), (6, 30, 2, True)])
+def test_array_edges_equal_the_pair_join(seed, window, min_weight, uniform):
+    acts = _random_actions(seed, uniform_ids=uniform)
+    sql = _sql_edges(acts, "co_link", window, min_weight)
+    arr = nw.co_action_edges(acts, "co_link", window, min_weight)
+    assert sql.num_rows > 20
+    assert arr.num_rows == sql.num_rows
+    assert _diff(sql, arr) == (0, 0)
+    assert tuple(arr.schema.names) == nw.EDGE_COLUMNS
+
+
+def test_array_edges_small_chunks_and_evidence():
+    acts = _random_actions(5, n=800)
+    whole = nw.co_action_edges(acts, "co_retweet", 60, 1)
+    pieces = nw.co_action_edges(acts, "co_retweet", 60, 1, chunk=7)  # many sweep steps
+    assert _diff(whole, pieces) == (0, 0)
+    unpacked = nw.co_action_edges(acts, "co_retweet", 60, 1, pack=False)  # the lexsort grouping
+    assert _diff(whole, unpacked) == (0, 0)
+    # every post list is valid JSON of the edge's distinct posts, sorted
+    for ids in whole.column("post_ids").to_pylist()[:200]:
+        posts = json.loads(ids)
+        assert posts == sorted(set(posts), key=lambda s: s.encode())
+
+
+def test_array_edges_of_nothing():
+    empty = pa.table({"platform": pa.array([], pa.string()), "key": pa.array([], pa.string()),
+                      "account_id": pa.array([], pa.string()), "post_id": pa.array([], pa.string()),
+                      "t": pa.array([], pa.int64())})
+    assert nw.co_action_edges(empty, "co_tweet", 60).num_rows == 0
+    one = pa.table({"platform": ["x", "x"], "key": ["k", "k"], "account_id": ["a", "a"], "post_id": ["1", "2"],
+                    "t": pa.array([0, 1], pa.int64())})
+    assert nw.co_action_edges(one, "co_tweet", 60).num_rows == 0  # an account with itself is no edge
+    two = pa.table({"platform": ["x", "x"], "key": ["k", "k"], "account_id": ["a", "b"], "post_id": ["1", "2"],
+                    "t": pa.array([0, 1], pa.int64())})
+    assert nw.co_action_edges(two, "co_tweet", 60).num_rows == 1
+    assert nw.co_action_edges(two, "co_tweet", 60, min_weight=2).num_rows == 0  # every edge below the minimum
+
+
+def test_too_many_positions_is_refused_before_the_sweep():
+    acts = _random_actions(7, n=500)
+    with pytest.raises(nw.TooManyPositions):
+        nw.co_action_edges(acts, "co_link", 60, 1, max_positions=10)
