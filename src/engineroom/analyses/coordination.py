@@ -140,8 +140,9 @@ TEXT_NETWORKS: tuple[str, ...] = ("co_tweet", "co_similar_tweet", "co_salted_twe
 LSH_NETWORKS: tuple[str, ...] = ("co_similar_tweet", "co_salted_tweet")
 
 #: Networks whose edges come from :func:`engineroom.coordination.network.co_action_edges` (arrays)
-#: on DuckDB; other engines, ``sync`` and the LSH and cross-platform networks build them from
-#: post pairs in the engine (:func:`~engineroom.coordination.network.edges_from_pairs`).
+#: on DuckDB; other engines and the LSH and cross-platform networks build them from post pairs in
+#: the engine (:func:`~engineroom.coordination.network.edges_from_pairs`); ``sync`` has its own
+#: step (shared bins counted, tested against chance: ``Coordination._sync_edges``).
 ARRAY_NETWORKS: tuple[str, ...] = ("co_retweet", "co_tweet", "co_link", "co_domain", "co_hashtag_sequence",
                                    "co_reply", "co_mention", "co_image")
 
