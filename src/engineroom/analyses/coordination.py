@@ -656,11 +656,9 @@ class Coordination(Analysis):
                 window = self._window(engine, network, summary)
                 lsh = network in LSH_NETWORKS
                 actions = nw.with_window(self._network_actions(engine, network), network, window, distinct=lsh)
+                counts = None  # the edge accounts' action counts (for the shares), from the array path or below
                 if network == "sync":  # counted, tested against chance, then the posts of the few left
                     edge_tab = _with_platforms(self._sync_edges(engine, actions, window, summary))
-                    counts = engine.to_arrow(nw.action_counts(actions).semi_join(
-                        ibis.memtable(_edge_accounts(edge_tab).to_pandas()), ["platform", "account_id"]
-                    )) if edge_tab.num_rows else None
                 else:
                     if lsh:
                         pairs = self._similar_pairs(engine, window, network)
@@ -694,9 +692,9 @@ class Coordination(Analysis):
                             for name in getattr(self, "_candidate_tables", []) if lsh else []:
                                 _drop_scratch(engine, name)
                         edge_tab = _with_platforms(edge_tab)
-                        counts = engine.to_arrow(nw.action_counts(actions).semi_join(
-                            ibis.memtable(_edge_accounts(edge_tab).to_pandas()), ["platform", "account_id"]
-                        )) if edge_tab.num_rows else None
+                if counts is None and edge_tab.num_rows:
+                    counts = engine.to_arrow(nw.action_counts(actions).semi_join(
+                        ibis.memtable(_edge_accounts(edge_tab).to_pandas()), ["platform", "account_id"]))
                 table = _with_shares(edge_tab, counts).select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
                 pieces.append(table)
                 if network == "sync":  # active bins per platform (the occupancy is the chance model)
