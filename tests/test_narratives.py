@@ -402,11 +402,31 @@ def test_near_ties_groups_together(tmp_path):
     assert got == {0, 2, 3}, got
 
 
+def test_near_rules_per_group_set(tmp_path):
+    """A list of `near` rules: each binds the group sets that hold all its groups, with its own distance."""
+    p = tmp_path / "near2.yaml"
+    p.write_text(
+        "narratives:\n  - name: lobby\n    kind: narrative\n    description: d\n    exemplars: [the lobby controls congress]\n"
+        "    threshold: 0.0001\n"
+        "    require: {actor: [lobby], control: [control*], domain: [congress]}\n"
+        "    or_require: [{actor: [lobby], servant: [shill*, tool]}]\n"
+        "    near: [{groups: [actor, control], words: 8}, {groups: [actor, servant], words: 2}]\n")
+    scorer = NarrativeScorer(load_pack(p).narratives)
+    texts = ["Congress: the lobby, as we all know, controls it",       # control 5 words from the actor: the first rule allows 8
+             "He is a lobby shill",                                    # adjacent: the second rule
+             "The lobby met today and the mayor, a tool salesman, spoke",  # servant word 7 words away: the second rule says no
+             "shill"]                                                  # no actor
+    got = {m.row for m in scorer.score(texts)}
+    assert got == {0, 1}, got
+    assert load_pack(p).narratives[0].near == ((("actor", "control"), 8), (("actor", "servant"), 2))
+
+
 @pytest.mark.parametrize("near,message", [
     ("{groups: [actor], words: 3}", r"'near.groups' needs at least two"),
     ("{groups: [actor, nope], words: 3}", r"no one group set has all of"),
     ("{groups: [actor, control], words: 0}", r"'near.words' must be a whole number"),
     ("[actor, control]", r"field 'near' must be a mapping"),
+    ("[{groups: [actor, control], words: 2}, {groups: [actor, nope], words: 2}]", r"no one group set has all of"),
 ])
 def test_bad_near_field(tmp_path, near, message):
     p = tmp_path / "bad_near.yaml"

@@ -110,7 +110,8 @@ class Narratives(Analysis):
             "language": [n.language for n in narratives], "context": [n.context for n in narratives],
             "require": [json.dumps({**{g: list(p) for g, p in n.require},
                                     **({"or": [{g: list(p) for g, p in alt} for alt in n.or_require]} if n.or_require else {}),
-                                    **({"near": {"groups": list(n.near_groups), "words": n.near_words}} if n.near_groups else {})},
+                                    **({"near": [{"groups": list(g), "words": w} for g, w in n.near] if len(n.near) > 1
+                                                 else {"groups": list(n.near[0][0]), "words": n.near[0][1]}} if n.near else {})},
                                    ensure_ascii=False) for n in narratives],
             "exclude": [json.dumps(list(n.exclude), ensure_ascii=False) for n in narratives],
             "source": [n.source for n in narratives],

@@ -29,6 +29,7 @@ A pack is a YAML file::
         near:                           # optional: groups whose phrases must stand close together
           groups: [antisemitism, dismissal]   # in every group set that has all of them
           words: 8                      # at most this many words apart
+                                        # (or a list of such rules, each with its own groups and words)
 
 Phrases (``keywords``, ``require`` and ``exclude``) are matched on the normalised post
 (:func:`engineroom.hate.normalize.normalize`: case-folded, obfuscation undone, hashtags split
@@ -41,7 +42,7 @@ threshold; the evidence names the phrase found for each group. ``or_require`` li
 groups that qualify a post as well (a post needs every group of ``require`` *or* every group of one
 ``or_require`` set): a narrative that is said in two ways (naming antisemitism, or naming the
 party, the Jews and the witch-hunt without the word) needs no second narrative. ``near`` ties groups
-together: in each group set (``require`` or an ``or_require`` set) that has every group it names,
+together (one rule, or a list of rules with their own groups and distances): in each group set (``require`` or an ``or_require`` set) that has every group it names,
 one phrase of each of those groups must lie within ``words`` words of the others (the word
 distance from the end of the earlier phrase to the start of the later one; adjacent words are 1
 apart), so "Israel ... 20 words later ... controls" is not "Israel controls". ``require`` is what makes a
@@ -106,9 +107,9 @@ class Narrative:
     context: str = UNSPECIFIED
     #: other sets of concept groups, each of which qualifies a post as well as ``require`` does
     or_require: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = ()
-    #: groups whose phrases must lie within ``near_words`` words of each other (in each set that has them all)
-    near_groups: tuple[str, ...] = ()
-    near_words: int = 0
+    #: proximity rules ``((groups, words), ...)``: in each group set that has all of a rule's groups, one
+    #: phrase of each must lie within ``words`` words of the others
+    near: tuple[tuple[tuple[str, ...], int], ...] = ()
 
 
 @dataclass
@@ -159,22 +160,29 @@ def _or_require(value: object, where: str) -> tuple[tuple[tuple[str, tuple[str, 
     return tuple(_require(v, f"{where} or_require[{j}]") for j, v in enumerate(value))
 
 
-def _near(value: object, where: str, require, or_require) -> tuple[tuple[str, ...], int]:
-    """``near``: ``{groups: [two or more group names], words: N}``; the groups must exist in some set."""
-    if value is None:
-        return (), 0
+def _near_rule(value: object, where: str, sets: list[dict]) -> tuple[tuple[str, ...], int]:
+    """One ``near`` rule: ``{groups: [two or more group names], words: N}``; the groups must exist in some set."""
     if not isinstance(value, dict) or set(value) != {"groups", "words"}:
-        raise NarrativePackError(f"{where}: field 'near' must be a mapping with 'groups' (a list of group names) and 'words' (a number)")
+        raise NarrativePackError(f"{where}: field 'near' must be a mapping with 'groups' (a list of group names) and 'words' (a number), "
+                                 "or a list of such mappings")
     groups = _str_list(value["groups"], where, "near.groups", allow_empty=False)
     words = value["words"]
     if len(groups) < 2:
         raise NarrativePackError(f"{where}: field 'near.groups' needs at least two group names")
     if isinstance(words, bool) or not isinstance(words, int) or words < 1:
         raise NarrativePackError(f"{where}: field 'near.words' must be a whole number of words >= 1 (got {words!r})")
-    sets = [dict(require), *(dict(alt) for alt in or_require)]
     if not any(all(g in s for g in groups) for s in sets):
         raise NarrativePackError(f"{where}: field 'near.groups' names groups that no one group set has all of ({', '.join(groups)})")
     return groups, words
+
+
+def _near(value: object, where: str, require, or_require) -> tuple[tuple[tuple[str, ...], int], ...]:
+    """``near``: one rule (a mapping) or a list of rules; each applies to every group set that has all its groups."""
+    if value is None:
+        return ()
+    sets = [dict(require), *(dict(alt) for alt in or_require)]
+    rules = value if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) else [value]
+    return tuple(_near_rule(v, where, sets) for v in rules)
 
 
 def parse_pack(data: object, path: str) -> Pack:
@@ -233,10 +241,10 @@ def parse_pack(data: object, path: str) -> Pack:
         if or_require and not require:
             raise NarrativePackError(f"{where}: field 'or_require' needs a 'require' to be an alternative to")
         exclude = _str_list(raw.get("exclude"), where, "exclude", allow_empty=True)
-        near_groups, near_words = _near(raw.get("near"), where, require, or_require)
+        near = _near(raw.get("near"), where, require, or_require)
         pack.narratives.append(Narrative(name, kind, desc.strip(), exemplars, keywords, float(threshold), pack_name, path,
                                          require, exclude, meta["language"], meta["context"], or_require=or_require,
-                                         near_groups=near_groups, near_words=near_words))
+                                         near=near))
     return pack
 
 

@@ -12,8 +12,8 @@ corpus of ~50k posts, or, without it, smoothed IDF over the exemplars). For each
 A post matches a narrative when ``score ≥ threshold`` (per narrative; default 0.3) **and**, for a
 narrative with ``require`` groups / ``exclude`` phrases, every required concept group has a phrase
 in the post and no excluded phrase is there (:class:`PhraseMatcher`: whole words on the normalised
-post, ``word*`` as a word prefix); a narrative with ``near`` also needs one phrase of each named group
-within that many words of the others (word positions within one view of the normalised text). Pushing a narrative and calling it out are exclusive: when a
+post, ``word*`` as a word prefix); a narrative with ``near`` rules also needs, in a group set that has all
+of a rule's groups, one phrase of each within that rule's number of words of the others (word positions within one view of the normalised text). Pushing a narrative and calling it out are exclusive: when a
 post matches narratives of both kinds, a narrative with required groups wins (the more specific
 reading), else the kind with the higher score is kept (``exclusive_kinds``). The evidence records
 the closest exemplar, its similarity, the keywords found and, for gated narratives, the phrase
@@ -200,8 +200,8 @@ class NarrativeScorer:
         self._index = {n.name: k for k, n in enumerate(self.narratives)}
         # the concept owners whose word positions a `near` rule needs, per narrative
         self._near = {k: [f"{pre}{g}" for pre, alt in [("", n.require)] + [(f"or{j}.", a) for j, a in enumerate(n.or_require)]
-                          for g, _ in alt if g in n.near_groups]
-                      for k, n in enumerate(self.narratives) if n.near_groups}
+                          for g, _ in alt if any(g in groups for groups, _w in n.near)]
+                      for k, n in enumerate(self.narratives) if n.near}
 
     def _keywords(self, norm: str) -> dict[int, set[str]]:
         return self.keywords.find(norm)  # type: ignore[return-value]
@@ -226,13 +226,13 @@ class NarrativeScorer:
                 continue
             sets = [("", n.require)] + [(f"or{j}.", alt) for j, alt in enumerate(n.or_require)]
             full = [(pre, alt) for pre, alt in sets if alt and all(f"{pre}{g}" in have for g, _ in alt)]
-            if full and n.near_groups:
-                # a set that has every `near` group needs one phrase of each within near_words words
+            if full and n.near:
+                # a set that has every group of a `near` rule needs one phrase of each within its words
                 if spans is None:
                     spans = self.concepts.find_spans(norm, {(k2, g) for k2 in self._near for g in self._near[k2]})
                 full = [(pre, alt) for pre, alt in full
-                        if not all(g in dict(alt) for g in n.near_groups)
-                        or _close([spans.get((k, f"{pre}{g}"), []) for g in n.near_groups], n.near_words)]
+                        if all(_close([spans.get((k, f"{pre}{g}"), []) for g in groups], words)
+                               for groups, words in n.near if all(g in dict(alt) for g in groups))]
             ok[k] = bool(full)
         return ok, groups, excluded
 
