@@ -349,6 +349,23 @@ def test_labelled_blind_test_batch_resolves():
     assert "test2" in SPLITS  # the second blind batch, measured once by whoever did not tune the pack
 
 
+def test_labelled_test2_now_tuned_on_holds():
+    """test2 was measured blind once (session 9) and is tuning data since: its figures guard against
+    regressions of the frames widened from it (they say nothing about unseen posts)."""
+    from conftest import SHARED_DATA, shared_dataset
+    from engineroom.narratives.evaluate import evaluate_frame
+    from engineroom.narratives.labelled import load_labelled
+
+    for name in ("jikeli_antisemitism_dev", "hatexplain", "redditbias_jews", "davidson_hate_offensive", "ira_vs_organic_dev"):
+        shared_dataset(name)
+    t2 = load_labelled(SHARED_DATA.parent, "test2")
+    res = evaluate_frame(t2[["text", "narrative"]])["by_narrative"]
+    for name in ("antisemitism_smear", "israel_lobby_control"):
+        assert res[name]["precision"] >= 0.9 and res[name]["recall"] >= 0.8, (name, res[name])
+    cs = res["counter_speech_antisemitism"]
+    assert cs["precision"] >= 0.7 and cs["recall"] >= 0.5, cs
+
+
 def test_labelled_reference_to_a_missing_row_is_an_error(tmp_path):
     from conftest import SHARED_DATA, shared_dataset
     from engineroom.narratives.labelled import load_labelled
@@ -383,6 +400,37 @@ def test_default_frames_widened_by_kind():
     assert "antisemitism_smear" not in got.get(4, set()) and "antisemitism_smear" not in got.get(5, set())
     assert got.get(6) == {"israel_lobby_control"} and got.get(7) == {"israel_lobby_control"}
     assert "israel_lobby_control" not in got.get(8, set()) and 9 not in got
+
+
+def test_default_frames_from_test2_generalise():
+    """Composed sentences, not real posts: each frame family added from test2's misses said in words
+    test2 does not use (another inflection, synonym or spelling), and what shares their words but is
+    something else."""
+    texts = [
+        "They call you an antisemite the moment you ask a question, bad goy",          # smear: branded + mockery
+        "Funny how it's antisemitic to notice who owns the banks",                      # smear: questioning forbidden
+        "Every time he gets caught he plays the shoah card",                            # smear: the card with its referent
+        "So now I'm an antisemite because I support Palestinians? lol",                 # smear: the speaker branded
+        "The senator is an obedient lapdog of Israel and everyone in Congress knows it",  # lobby: servitude, near
+        "Congress votes however the Israel lobby dictates, they are run by AIPAC",      # lobby: run by
+        "No more American blood spilt in wars for Israel",                              # lobby: wars for Israel
+        "Blessed be Israel, my servant, whom I have chosen",                            # scripture, not a politician
+        "Iran will never bow to Israel or its allies in the UN",                        # refusal, not submission
+        "Scapegoating Jews for the virus is vile and it has to stop",                   # counter-speech without the word
+        "Greedy Jews who control the banks? That's nazi shit and you know it",          # counter-speech: trope rejected
+        "Two men were arrested after attacking a bus driver, police say, Jews among the passengers",  # no stance against hostility to Jews
+    ]
+    got: dict[int, set[str]] = {}
+    for m in _default_scorer().score(texts):
+        got.setdefault(m.row, set()).add(m.narrative)
+    for i in (0, 1, 2, 3):
+        assert got.get(i) == {"antisemitism_smear"}, (i, got.get(i))
+    for i in (4, 5, 6):
+        assert got.get(i) == {"israel_lobby_control"}, (i, got.get(i))
+    assert 7 not in got and 8 not in got, (got.get(7), got.get(8))
+    for i in (9, 10):
+        assert got.get(i) == {"counter_speech_antisemitism"}, (i, got.get(i))
+    assert 11 not in got, got.get(11)
 
 
 def test_near_ties_groups_together(tmp_path):
