@@ -202,6 +202,19 @@ class NarrativeScorer:
         self._near = {k: [f"{pre}{g}" for pre, alt in [("", n.require)] + [(f"or{j}.", a) for j, a in enumerate(n.or_require)]
                           for g, _ in alt if any(g in groups for groups, _w in n.near)]
                       for k, n in enumerate(self.narratives) if n.near}
+        # per narrative, its group sets as (concept keys, the `near` rules that bind the set as
+        # (keys, words)), built once: the concept pass runs on almost every post
+        self._sets: dict[int, list[tuple[tuple[str, ...], list[tuple[tuple[str, ...], int]]]]] = {}
+        for k, n in enumerate(self.narratives):
+            sets = []
+            for pre, alt in [("", n.require)] + [(f"or{j}.", a) for j, a in enumerate(n.or_require)]:
+                if not alt:
+                    continue
+                names = {g for g, _ in alt}
+                rules = [(tuple(f"{pre}{g}" for g in groups), words) for groups, words in n.near if all(g in names for g in groups)]
+                sets.append((tuple(f"{pre}{g}" for g, _ in alt), rules))
+            self._sets[k] = sets
+        self._checked_idx = np.flatnonzero(self._checked).tolist()
 
     def _keywords(self, norm: str) -> dict[int, set[str]]:
         return self.keywords.find(norm)  # type: ignore[return-value]
@@ -218,21 +231,25 @@ class NarrativeScorer:
                 groups.setdefault(k, {})[g] = sorted(phrases)
         ok = np.ones(len(self.narratives), dtype=bool)
         spans = None
-        for k in np.flatnonzero(self._checked).tolist():
-            n = self.narratives[k]
-            have = groups.get(k, {})
+        for k in self._checked_idx:
             if k in excluded:
                 ok[k] = False
                 continue
-            sets = [("", n.require)] + [(f"or{j}.", alt) for j, alt in enumerate(n.or_require)]
-            full = [(pre, alt) for pre, alt in sets if alt and all(f"{pre}{g}" in have for g, _ in alt)]
-            if full and n.near:
-                # a set that has every group of a `near` rule needs one phrase of each within its words
+            sets = self._sets[k]
+            if not sets:
+                ok[k] = False
+                continue
+            have = groups.get(k)
+            if not have:
+                ok[k] = False
+                continue
+            full = [(keys, rules) for keys, rules in sets if all(key in have for key in keys)]
+            if any(rules for _keys, rules in full):
+                # a set bound by `near` rules needs one phrase of each rule's groups within its words
                 if spans is None:
                     spans = self.concepts.find_spans(norm, {(k2, g) for k2 in self._near for g in self._near[k2]})
-                full = [(pre, alt) for pre, alt in full
-                        if all(_close([spans.get((k, f"{pre}{g}"), []) for g in groups], words)
-                               for groups, words in n.near if all(g in dict(alt) for g in groups))]
+                full = [(keys, rules) for keys, rules in full
+                        if all(_close([spans.get((k, key), []) for key in rkeys], words) for rkeys, words in rules)]
             ok[k] = bool(full)
         return ok, groups, excluded
 
