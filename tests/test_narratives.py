@@ -188,6 +188,16 @@ narratives:
     assert (pack.language, pack.context) == ("en", "test") and pack.narratives[0].language == "en"
 
 
+def test_exclusions_without_required_groups(tmp_path):
+    """A narrative with `exclude` and no `require` matches on its score unless an excluded phrase is there."""
+    p = tmp_path / "ex.yaml"
+    p.write_text("narratives:\n  - name: hunt\n    kind: narrative\n    description: d\n"
+                 "    exemplars: [a witch hunt against the party]\n    keywords: [witch hunt]\n    threshold: 0.1\n"
+                 "    exclude: [mueller]\n")
+    scorer = NarrativeScorer(load_pack(p).narratives)
+    assert {m.row for m in scorer.score(["a witch hunt against the party", "Mueller witch hunt"])} == {0}
+
+
 def test_or_require_is_an_alternative_set_of_groups(tmp_path):
     """A post qualifies with every group of `require` OR every group of one `or_require` set."""
     p = tmp_path / "x.yaml"

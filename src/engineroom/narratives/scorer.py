@@ -236,8 +236,7 @@ class NarrativeScorer:
                 ok[k] = False
                 continue
             sets = self._sets[k]
-            if not sets:
-                ok[k] = False
+            if not sets:  # exclusions only: allowed unless excluded
                 continue
             have = groups.get(k)
             if not have:
