@@ -359,6 +359,7 @@ def test_labelled_blind_test_batch_resolves():
     assert "test2" in SPLITS  # the second blind batch, measured once by whoever did not tune the pack
 
 
+@pytest.mark.slow  # reads five source files (1.7 s warm, about 6 s cold)
 def test_labelled_test2_now_tuned_on_holds():
     """test2 was measured blind once (session 9) and is tuning data since: its figures guard against
     regressions of the frames widened from it (they say nothing about unseen posts)."""
