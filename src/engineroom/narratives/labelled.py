@@ -6,14 +6,14 @@ copies of the posts: ``file`` (a path under the shared data folder, e.g.
 for the Jikeli/ISCA tweets, ``post_id`` for the IRA-vs-organic corpus and HateXplain, ``id`` for
 the RedditBias comments, ``row_id`` for the Davidson tweets, ``URL`` (the post's Facebook address)
 for the CrowdTangle CSV subset, the tweet ``id`` for twarc2 JSONL files, the message ``id`` for
-Telethon dumps, ``LINE:N`` for the N-th
-quoted passage on a line of a seed article), ``narrative`` (empty = none of the default narratives)
+Telethon dumps, ``LINE:N`` for the N-th quoted passage on a line of a seed article), ``narrative`` (empty = none of the default narratives)
 and ``split``: ``dev`` or ``heldout`` for the first batches (``sha256("engineroom-narratives-v1:" +
 file + ":" + key) mod 3 == 0`` is held out), ``fresh`` for a later batch labelled after the pack was
 tuned, ``test`` for a blind batch labelled before the last rule changes (dev, heldout and fresh
 were then merged into the tuning set) and measured once, ``test2`` for a second blind batch labelled
 while the pack was rewritten, never shown to the rule writer (tuning data since), ``test3`` for a
-third blind batch, labelled the same way from rows and sources no earlier split used. How the rows were chosen and judged is in ``docs/narratives.md``.
+third blind batch, labelled the same way from rows and sources no earlier split used. How the rows
+were chosen and judged is in ``docs/narratives.md`` and the labelled README.
 
 :func:`load_labelled` joins the references to the texts and returns ``text,narrative`` rows, the
 format ``engineroom eval narratives --data FILE.csv`` reads::
