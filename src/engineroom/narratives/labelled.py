@@ -38,9 +38,9 @@ LABELS = Path(str(resources.files("engineroom") / "data" / "narratives" / "label
 QUOTE = re.compile(r"[“\"]([^”\"]{25,})[”\"]")
 #: dev: tuned on; heldout: measured after each tuning round; fresh: labelled later, measured once;
 #: test: a blind batch labelled before the last rule changes and measured once at the end (then tuned on);
-#: test2: a second blind batch, labelled by another engineer who never saw the pack, measured once;
+#: test2: a second blind batch, labelled by another engineer who never saw the pack, measured once (then tuned on);
 #: learned1: posts a trial learned scorer matched and the rules did not, labelled by a third engineer;
-#: test3: a third blind batch (new sources: CrowdTangle, twarc2, Telethon), measured once on the next pack
+#: test3: a third blind batch (new sources: CrowdTangle, twarc2, Telethon too), measured once on the pack of its round
 SPLITS = ("dev", "heldout", "fresh", "test", "test2", "learned1", "test3")
 _KEYS = {
     "jikeli_antisemitism_dev": ("TweetID", "FullText"),
