@@ -106,9 +106,23 @@ _SEP_CHAR_RE = re.compile(r"[.\-_*·•'~^]")
 SEPARATOR = " | "
 
 
+class _CombiningTable(dict):
+    """``str.translate`` table that drops combining marks (``unicodedata.combining`` non-zero) and
+    keeps every other character; each code point is looked up once per process."""
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        got = None if unicodedata.combining(ch) else ch
+        self[code] = got
+        return got
+
+
+_COMBINING_TABLE = _CombiningTable()
+
+
 def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """The text decomposed (NFKD) without its combining marks: accents undone."""
+    return unicodedata.normalize("NFKD", text).translate(_COMBINING_TABLE)
 
 
 def _hashtag(match: re.Match) -> str:
