@@ -72,3 +72,15 @@ def test_narratives_give_each_post_its_own_texts_matches(corpus, batch_size):
     assert got == want
     assert {g[0] for g in got} >= {"3", "5", "12"}  # the smear and its near-copies
     assert not corpus.has_table("_narratives_texts")
+
+
+def test_normalizer_is_normalize():
+    """The memoising normaliser gives what normalize gives, for copies that differ only in links or
+    mentions and for every other kind of text (accents, emoji, hashtags, leetspeak, escapes)."""
+    from engineroom.hate.normalize import _strip_accents, normalize, normalizer
+
+    texts = TEXTS + ["", None, "a\\nb @x http://y.z/1", "a\\nb @y http://q", "@@x <user> hi", "Jéws ✡️🐀 #ZioNaziMedia",
+                     "k1ke z.i.o.n.a.z.i (((Soros)))", "www.example.com @someone_else", "Crème brûlée ﬁne ＡＢＣ"]
+    norm = normalizer()
+    assert [norm(t) for t in texts + texts] == [normalize(t) for t in texts + texts]
+    assert _strip_accents("Crème ﬁne Ångström") == "Creme fine Angstrom"
