@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..hate.features import Featurizer, fit_idf, tfidf
-from ..hate.normalize import SEPARATOR, group_texts, normalize
+from ..hate.normalize import SEPARATOR, group_texts, normalize, normalizer
 from .packs import Narrative
 
 KEYWORD_WEIGHT = 0.2
@@ -245,7 +245,7 @@ class NarrativeScorer:
         only, so texts that normalise identically (copies, texts that differ only in mentions,
         links, case or spacing) are scored once per call.
         """
-        norms, _reps, inverse = group_texts([t or "" for t in texts], lambda t: normalize(t) if t else "")
+        norms, _reps, inverse = group_texts([t or "" for t in texts], normalizer())
         matches = self._score(norms)
         if len(norms) == len(inverse):
             return matches
