@@ -51,8 +51,8 @@ def score_by_text(
 
     ``fn`` gets a frame with one ``text`` column (distinct texts) and returns a frame with a
     ``text`` column and ``schema``'s other columns: zero, one or several rows per text. Posts
-    whose text got no row get none. The distinct texts' results stay in the scratch table
-    ``_<name>_texts`` only while the join runs.
+    whose text got no row get none; the rows are sorted by their columns (``keep`` first). The
+    distinct texts' results stay in the scratch table ``_<name>_texts`` only while the join runs.
     """
     scratch = f"_{name}_texts"
     out = [f.name for f in schema if f.name not in keep and f.name != "text"]
@@ -61,6 +61,8 @@ def score_by_text(
         engine.map_batches(scratch, distinct_texts(posts), fn, by_text, batch_size=batch_size)
         s = engine.table(scratch)
         joined = posts.join(s, posts.text == s.text).select(*[posts[c] for c in keep], *[s[c] for c in out])
-        engine.write(name, joined)
+        # rows in one order on every run (a join's output order is not): analyses that read the
+        # table in order (e.g. a graph built from it, then PageRank) give the same floats each time
+        engine.write(name, joined.order_by([*keep, *out]))
     finally:
         engine.drop_table(scratch)
