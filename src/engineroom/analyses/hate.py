@@ -24,8 +24,10 @@ Parameters (defaults): ``threshold`` = None (use the model's own, chosen by cros
 ``model_dir`` = None (the shipped model); ``include_retweets`` = False (retweets repeat their
 original's text: scored once, on the original); ``batch_size`` = 20000.
 
-Batches are scored on ``map_batches``' worker processes (one per core; ``ENGINEROOM_WORKERS``, see
-docs/scaling.md); within a batch each distinct normalised text is scored once.
+Each distinct text is scored once (:mod:`engineroom.analyses._by_text`: the distinct texts, near-copies
+batched together, then joined back to the posts in the engine), in batches on ``map_batches``' worker
+processes (one per core; ``ENGINEROOM_WORKERS``, see docs/scaling.md); within a batch each distinct
+normalised text is scored once.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import Analysis, findings_table
+from ._by_text import score_by_text
 
 SCHEMA = pa.schema([
     ("platform", pa.string()), ("post_id", pa.string()), ("account_id", pa.string()),
@@ -87,7 +90,7 @@ class Hate(Analysis):
 
         def score(batch: pd.DataFrame) -> pd.DataFrame:
             if batch.empty:
-                return pd.DataFrame(columns=SCHEMA.names)
+                return pd.DataFrame(columns=["text"] + SCHEMA.names[3:])
             # loaded once per worker process (on Spark the function runs on the executors)
             from engineroom.hate.model import shipped_model as _load
 
@@ -97,21 +100,21 @@ class Hate(Analysis):
                 labels = ["antisemitic" if s >= threshold and r is not None else ("none" if l == "antisemitic" else l)
                           for s, l, r in zip(pred.score, labels, pred.reason)]
             return pd.DataFrame({
-                "platform": batch["platform"].values, "post_id": batch["post_id"].values,
-                "account_id": batch["account_id"].values, "label": labels,
+                "text": batch["text"].values, "label": labels,
                 "score": pred.score.astype(float), "hate_score": pred.hate_score.astype(float),
                 "category": [c if l == "antisemitic" else None for c, l in zip(pred.category, labels)],
                 "evidence": pred.evidence, "counter_speech": pred.counter_speech,
             })
 
-        n = engine.map_batches("hate", expr, score, SCHEMA, batch_size=self.batch_size)
+        # each distinct text scored once, its findings joined to every post that has it
+        score_by_text(engine, "hate", expr, score, SCHEMA, batch_size=self.batch_size)
         t = engine.table("hate")
         counts = engine.to_pandas(t.group_by("label").aggregate(n=ibis._.count()))
         by_label = dict(zip(counts["label"], counts["n"].astype(int)))
         with_cat = t.filter(t.category.notnull())
         cats = engine.to_pandas(with_cat.group_by("category").aggregate(n=ibis._.count()))
         return {
-            "posts": int(n),
+            "posts": int(sum(by_label.values())),
             "antisemitic": by_label.get("antisemitic", 0),
             "other_hate": by_label.get("other_hate", 0),
             "none": by_label.get("none", 0),

@@ -28,8 +28,10 @@ Parameters (defaults): ``packs`` = None (extra pack files/folders); ``defaults``
 shipped default pack); ``include_retweets`` = False (a retweet repeats its original's text);
 ``batch_size`` = 20000.
 
-Batches are scored on ``map_batches``' worker processes (one per core; ``ENGINEROOM_WORKERS``, see
-docs/scaling.md); within a batch each distinct normalised text is scored once.
+Each distinct text is scored once (:mod:`engineroom.analyses._by_text`: the distinct texts, near-copies
+batched together, then the matches joined back to the posts in the engine), in batches on
+``map_batches``' worker processes (one per core; ``ENGINEROOM_WORKERS``, see docs/scaling.md);
+within a batch each distinct normalised text is scored once.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import Analysis, findings_table
+from ._by_text import score_by_text
 
 SCHEMA = pa.schema([
     ("platform", pa.string()), ("post_id", pa.string()), ("account_id", pa.string()),
@@ -129,17 +132,17 @@ class Narratives(Analysis):
         def score(batch: pd.DataFrame) -> pd.DataFrame:
             matches = scorer.score(batch["text"].tolist())
             if not matches:
-                return pd.DataFrame(columns=SCHEMA.names)
+                return pd.DataFrame(columns=["text"] + SCHEMA.names[3:])
             rows = [m.row for m in matches]
             return pd.DataFrame({
-                "platform": batch["platform"].values[rows], "post_id": batch["post_id"].values[rows],
-                "account_id": batch["account_id"].values[rows], "narrative": [m.narrative for m in matches],
+                "text": batch["text"].values[rows], "narrative": [m.narrative for m in matches],
                 "kind": [m.kind for m in matches], "score": [m.score for m in matches],
                 "evidence": [m.evidence for m in matches],
             })
 
-        n = engine.map_batches("narratives", expr, score, SCHEMA, batch_size=self.batch_size)
+        # each distinct text scored once, its matches joined to every post that has it
+        score_by_text(engine, "narratives", expr, score, SCHEMA, batch_size=self.batch_size)
         t = engine.table("narratives")
         counts = engine.to_pandas(t.group_by("narrative").aggregate(posts=t.count()))
-        return {"matches": int(n), "narratives": len(narratives), "packs": list(packs.values()),
+        return {"matches": int(sum(counts["posts"])), "narratives": len(narratives), "packs": list(packs.values()),
                 "by_narrative": {k: int(v) for k, v in zip(counts["narrative"], counts["posts"])}}

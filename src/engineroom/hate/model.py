@@ -32,7 +32,7 @@ from .features import LEX_FEATURES, Featurizer, lexicon_matrix, quoted, tfidf
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .lexicon import CATEGORIES, REFERENT_CUES, Hit, Lexicon, default_lexicon
-from .normalize import group_texts, normalize
+from .normalize import group_texts, normalize, normalizer
 from .targets import Target, default_targets
 
 MODEL_FILE = "hate_model.npz"
@@ -271,7 +271,8 @@ class HateModel:
         only in mentions, links, case or spacing) get the same prediction: it is computed once.
         """
         raws = ["" if t is None else str(t) for t in texts]
-        keys, reps, of_text = group_texts(raws, lambda t: (normalize(t), quoted(t)))
+        norm = normalizer()  # copies that differ only in links or mentions: normalised once
+        keys, reps, of_text = group_texts(raws, lambda t: (norm(t), quoted(t)))
         pred = self._predict([norm for norm, _ in keys], reps, explain)
         if len(keys) == len(raws):
             return pred

@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..hate.features import Featurizer, fit_idf, tfidf
-from ..hate.normalize import SEPARATOR, group_texts, normalize
+from ..hate.normalize import SEPARATOR, group_texts, normalize, normalizer
 from .packs import Narrative
 
 KEYWORD_WEIGHT = 0.2
@@ -222,6 +222,8 @@ class NarrativeScorer:
     def _concepts(self, norm: str) -> tuple[np.ndarray, dict[int, dict[str, list[str]]], dict[int, list[str]]]:
         """(allowed per narrative, concept phrases found per narrative and group, exclusions found)."""
         found = self.concepts.find(norm)
+        if not found:  # no phrase at all: every narrative with required groups is ruled out
+            return ~self._checked, {}, {}
         groups: dict[int, dict[str, list[str]]] = {}
         excluded: dict[int, list[str]] = {}
         for (k, g), phrases in found.items():  # type: ignore[misc]
@@ -259,7 +261,7 @@ class NarrativeScorer:
         only, so texts that normalise identically (copies, texts that differ only in mentions,
         links, case or spacing) are scored once per call.
         """
-        norms, _reps, inverse = group_texts([t or "" for t in texts], lambda t: normalize(t) if t else "")
+        norms, _reps, inverse = group_texts([t or "" for t in texts], normalizer())
         matches = self._score(norms)
         if len(norms) == len(inverse):
             return matches
@@ -274,8 +276,23 @@ class NarrativeScorer:
         return out
 
     def _score(self, norms: list[str]) -> list[Match]:
-        """Matches of normalised texts."""
+        """Matches of normalised texts.
+
+        The concept pass (required groups, excluded contexts) runs first; the similarity and the
+        keywords only for texts that it leaves a narrative to match (each text's score depends on
+        that text alone, so the matches are those of scoring every text)."""
+        allowed = np.ones((len(norms), len(self.narratives)), dtype=bool)
+        concepts: dict[int, dict[int, dict[str, list[str]]]] = {}
+        if self._checked.any():
+            for i, norm in enumerate(norms):
+                ok, groups, _excluded = self._concepts(norm)
+                allowed[i] = ok
+                concepts[i] = groups
+        rows = np.flatnonzero(allowed.any(axis=1))
+        norms = [norms[i] for i in rows.tolist()]
         n = len(norms)
+        if not n:
+            return []
         X = tfidf(self.featurizer.counts(norms), self.idf)
         if self.E.shape[1]:
             # each similarity sums the same products in the same order as X @ E (a feature the
@@ -306,25 +323,19 @@ class NarrativeScorer:
                     for k, words in found.items():
                         n_kw[i, k] = min(len(words), 2)
         score = np.minimum(1.0, best_sim + self.keyword_weight * n_kw)
-        hit = (score >= thresholds) & (score > 0)
-        concepts: dict[int, dict[int, dict[str, list[str]]]] = {}
-        if self._checked.any():
-            # required concept groups and excluded contexts: only posts that could match need the pass
-            for i in np.flatnonzero((hit & self._checked).any(axis=1)).tolist():
-                ok, groups, _excluded = self._concepts(norms[i])
-                hit[i] &= ok
-                concepts[i] = groups
+        hit = (score >= thresholds) & (score > 0) & allowed[rows]
         out: list[Match] = []
         for i in np.flatnonzero(hit.any(axis=1)).tolist():
             found_i = kws.get(i, {})
+            r = int(rows[i])  # the text's position in the call
             row: list[Match] = []
             for k in np.flatnonzero(hit[i]).tolist():
                 nar = self.narratives[k]
                 ev = {"similarity": round(float(best_sim[i, k]), 3), "exemplar": self.ex_texts[best_ex[i, k]][:200],
                       "keywords": sorted(found_i.get(k, ())), "pack": nar.pack}
                 if nar.require:
-                    ev["concepts"] = concepts.get(i, {}).get(k, {})
-                row.append(Match(i, nar.name, nar.kind, round(float(score[i, k]), 4), json.dumps(ev, ensure_ascii=False)))
+                    ev["concepts"] = concepts.get(r, {}).get(k, {})
+                row.append(Match(r, nar.name, nar.kind, round(float(score[i, k]), 4), json.dumps(ev, ensure_ascii=False)))
             if self.exclusive_kinds and len({m.kind for m in row}) > 1:
                 # pushing a narrative and calling it out are exclusive. A narrative whose required
                 # concept groups all matched (e.g. antisemitism + a dismissive frame) is the more

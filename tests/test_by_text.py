@@ -1,0 +1,86 @@
+"""`hate` and `narratives` score each distinct text once and join the findings back to the posts:
+every post must get exactly what scoring its own text gives, whatever batch its text landed in."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engineroom.analyses import run_analyses
+
+# copies, near-copies (mentions, links, case, spacing) and unrelated texts, interleaved
+TEXTS = [
+    "The holohoax is a lie and (((they))) control the media",
+    "@anna The holohoax is a lie and (((they))) control the media https://t.co/x1",
+    "Lovely day in Leeds",
+    "Antisemitism is being weaponised to silence critics of Israel",
+    "THE HOLOHOAX IS A LIE AND (((THEY))) CONTROL THE MEDIA",
+    "@bob antisemitism is being weaponised to silence critics of Israel https://t.co/y2",
+    "Calling people kikes is antisemitic, I condemn it and reported the account",
+    "Lovely day in Leeds",
+    "The Israel lobby controls Congress and every US president obeys it",
+    "Muslims are vermin and should be deported",
+    "@carl Lovely  day in Leeds",
+    "The holohoax is a lie and (((they))) control the media",
+    "Antisemitism is being weaponised to silence critics of Israel",
+]
+
+
+def _load(corpus) -> None:
+    rows = [(str(i), f"acc{i % 4}", t) for i, t in enumerate(TEXTS)]
+    rows.append(("99", "acc9", TEXTS[0]))  # a retweet: not scored
+    corpus.con.executemany(
+        "INSERT INTO posts (platform, post_id, account_id, text, kind) VALUES ('twitter', ?, ?, ?, 'post')", rows[:-1])
+    corpus.con.execute("INSERT INTO posts (platform, post_id, account_id, text, kind) VALUES ('twitter', ?, ?, ?, 'retweet')",
+                       list(rows[-1]))
+
+
+@pytest.mark.parametrize("batch_size", [pytest.param(3, marks=pytest.mark.slow), 20000])  # 3: several batches, workers
+def test_hate_gives_each_post_its_own_texts_findings(corpus, batch_size):
+    from engineroom.hate.model import shipped_model
+
+    _load(corpus)
+    res = run_analyses(corpus, only=["hate"], params={"hate": {"batch_size": batch_size}})["hate"]
+    df = corpus.table("hate").set_index("post_id")
+    assert sorted(df.index) == sorted(str(i) for i in range(len(TEXTS)))  # one row per post, no retweet
+    assert res["posts"] == len(TEXTS)
+    model = shipped_model()
+    for pid, row in df.iterrows():
+        p = model.predict([TEXTS[int(pid)]])
+        assert row["account_id"] == f"acc{int(pid) % 4}"
+        category = None if row["category"] is None or row["category"] != row["category"] else row["category"]
+        assert (row["label"], category, row["evidence"], bool(row["counter_speech"])) == (
+            p.label[0], p.category[0] if p.label[0] == "antisemitic" else None, p.evidence[0], p.counter_speech[0])
+        assert row["score"] == float(p.score[0]) and row["hate_score"] == float(p.hate_score[0])
+    assert df.loc["0", "label"] == "antisemitic" and df.loc["2", "label"] == "none"
+    assert not corpus.has_table("_hate_texts")  # the scratch table is gone
+
+
+@pytest.mark.parametrize("batch_size", [pytest.param(2, marks=pytest.mark.slow), 20000])
+def test_narratives_give_each_post_its_own_texts_matches(corpus, batch_size):
+    from engineroom.hate.model import shipped_model
+    from engineroom.narratives import NarrativeScorer, load_narratives
+
+    _load(corpus)
+    run_analyses(corpus, only=["narratives"], params={"narratives": {"batch_size": batch_size}})
+    got = sorted((r.post_id, r.account_id, r.narrative, r.kind, r.score, json.loads(r.evidence)["similarity"])
+                 for r in corpus.table("narratives").itertuples())
+    scorer = NarrativeScorer(load_narratives(None), idf=shipped_model().idf)
+    want = sorted((str(m.row), f"acc{m.row % 4}", m.narrative, m.kind, m.score, json.loads(m.evidence)["similarity"])
+                  for m in scorer.score(TEXTS))
+    assert got == want
+    assert {g[0] for g in got} >= {"3", "5", "12"}  # the smear and its near-copies
+    assert not corpus.has_table("_narratives_texts")
+
+
+def test_normalizer_is_normalize():
+    """The memoising normaliser gives what normalize gives, for copies that differ only in links or
+    mentions and for every other kind of text (accents, emoji, hashtags, leetspeak, escapes)."""
+    from engineroom.hate.normalize import _strip_accents, normalize, normalizer
+
+    texts = TEXTS + ["", None, "a\\nb @x http://y.z/1", "a\\nb @y http://q", "@@x <user> hi", "Jéws ✡️🐀 #ZioNaziMedia",
+                     "k1ke z.i.o.n.a.z.i (((Soros)))", "www.example.com @someone_else", "Crème brûlée ﬁne ＡＢＣ"]
+    norm = normalizer()
+    assert [norm(t) for t in texts + texts] == [normalize(t) for t in texts + texts]
+    assert _strip_accents("Crème ﬁne Ångström") == "Creme fine Angstrom"
