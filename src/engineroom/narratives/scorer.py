@@ -215,6 +215,9 @@ class NarrativeScorer:
                 sets.append((tuple(f"{pre}{g}" for g, _ in alt), rules))
             self._sets[k] = sets
         self._checked_idx = np.flatnonzero(self._checked).tolist()
+        # allowed when the post has no concept phrase at all: narratives with no required groups
+        # (unchecked ones, and those with exclusions only)
+        self._allowed_bare = np.array([not self._sets[k] for k in range(len(self.narratives))], dtype=bool)
 
     def _keywords(self, norm: str) -> dict[int, set[str]]:
         return self.keywords.find(norm)  # type: ignore[return-value]
@@ -223,7 +226,7 @@ class NarrativeScorer:
         """(allowed per narrative, concept phrases found per narrative and group, exclusions found)."""
         found = self.concepts.find(norm)
         if not found:  # no phrase at all: every narrative with required groups is ruled out
-            return ~self._checked, {}, {}
+            return self._allowed_bare.copy(), {}, {}
         groups: dict[int, dict[str, list[str]]] = {}
         excluded: dict[int, list[str]] = {}
         for (k, g), phrases in found.items():  # type: ignore[misc]
@@ -334,7 +337,8 @@ class NarrativeScorer:
                 ev = {"similarity": round(float(best_sim[i, k]), 3), "exemplar": self.ex_texts[best_ex[i, k]][:200],
                       "keywords": sorted(found_i.get(k, ())), "pack": nar.pack}
                 if nar.require:
-                    ev["concepts"] = concepts.get(r, {}).get(k, {})
+                    # sorted by group: the same post gives the same evidence on every run
+                    ev["concepts"] = dict(sorted(concepts.get(r, {}).get(k, {}).items()))
                 row.append(Match(r, nar.name, nar.kind, round(float(score[i, k]), 4), json.dumps(ev, ensure_ascii=False)))
             if self.exclusive_kinds and len({m.kind for m in row}) > 1:
                 # pushing a narrative and calling it out are exclusive. A narrative whose required
