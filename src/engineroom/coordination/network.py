@@ -541,11 +541,15 @@ class _Sweep:
         r = np.searchsorted(base, other, side="right") - 1  # range of each partner row
         a_i, b = acc_k[other], owner[other]
         del k, acc_k, owner, own
-        low, high = np.minimum(a_i, b), np.maximum(a_i, b)
-        edge = (self.plat_code[i] << (2 * self.acc_bits)) | (low.astype(np.int64) << self.acc_bits) | high
-        del low, high
+        # the edge: (platform, account_1, account_2) in one number, built in place
+        edge = np.minimum(a_i, b).astype(np.int64)
+        edge <<= self.acc_bits
+        edge |= np.maximum(a_i, b)
+        if self.plat_code.any():
+            edge |= self.plat_code[i] << (2 * self.acc_bits)
         # matches of account_1's rows: the owner's rows in [max(lo_i, range lo), min(hi_i, range hi))
-        s1 = np.flatnonzero(a_i < b)
+        is1 = a_i < b
+        s1 = np.flatnonzero(is1)
         i1, q = i[s1], r[s1]
         q_lo, q_hi, q_base = r_lo[q], r_hi[q], base[q]
         start_at = before[q_base]  # own rows before the range (in this step)
@@ -556,10 +560,14 @@ class _Sweep:
         if self.low_bits is None:
             return edge, self.post[i].astype(np.int64), edge[s1], matches.astype(np.int64)
         u, lb = np.uint64, np.uint64(self.low_bits)
-        side1 = np.zeros(len(i), dtype=u)
-        side1[s1] = 1
-        kp = (edge.view(u) << lb) | (self.post[i].astype(u) << u(1)) | side1
-        kq = (edge[s1].view(u) << lb) | matches.astype(u)
+        kq = edge[s1].view(u) << lb
+        kq |= matches.astype(u)
+        kp = edge.view(u)
+        kp <<= lb
+        x = self.post[i].astype(u)
+        x <<= u(1)
+        x |= is1  # the post's side: 1 for account_1's
+        kp |= x
         return kp, kq
 
 
@@ -617,8 +625,11 @@ class _Finish:
             kp, kq = arrays
             lb = np.uint64(self.low_bits)
             low_mask = np.uint64((1 << self.low_bits) - 1)
-            edge_p, p = (kp >> lb).view(np.int64), ((kp & low_mask) >> np.uint64(1)).view(np.int64)
-            side1 = (kp & np.uint64(1)).astype(bool)
+            edge_p = (kp >> lb).view(np.int64)
+            p = kp & low_mask
+            side1 = (p & np.uint64(1)).view(np.int64)
+            p >>= np.uint64(1)
+            p = p.view(np.int64)
             edge_q, cnt = (kq >> lb).view(np.int64), (kq & low_mask).view(np.int64)
         else:
             edge_p, p, edge_q, cnt = arrays
@@ -635,7 +646,7 @@ class _Finish:
         size = np.diff(np.append(e_start, len(p)))
         if side1 is None:
             side1 = self.post_author[p] == np.repeat(e_low, size)
-        w12 = np.add.reduceat(side1.astype(np.int64), e_start)
+        w12 = np.add.reduceat(side1, e_start, dtype=np.int64)
         w21 = size - w12
         weight = np.maximum(w12, w21)
         tt = self.post_t[p]
