@@ -821,6 +821,8 @@ def _drop_scratch(engine, name: str) -> None:
 def _with_platforms(edges: pa.Table) -> pa.Table:
     """Add platform_1 / platform_2: each account's platform ("a+b" of a cross_platform edge split)."""
     plat = edges.column("platform").combine_chunks().cast(pa.string())
+    if not pc.any(pc.match_substring(plat, "+")).as_py():  # within one platform: both ends on it
+        return edges.append_column("platform_1", plat).append_column("platform_2", plat)
     return (edges.append_column("platform_1", pc.replace_substring_regex(plat, r"\+.*$", ""))
             .append_column("platform_2", pc.replace_substring_regex(plat, r"^[^+]*\+", "")))
 
