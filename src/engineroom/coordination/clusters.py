@@ -229,7 +229,9 @@ def cluster_accounts(
     """Cluster rows (:data:`CLUSTER_COLUMNS`), one row per (cluster, account); ``method`` is "leiden".
 
     ``edges`` has columns platform, network, account_1, account_2, weight, share and (optional)
-    post_ids (a JSON list), one row per network edge as the ``coordination`` table.
+    post_ids (a JSON list), one row per network edge as the ``coordination`` table. Without
+    post_ids, ``post_ids_of`` (see :func:`_evidence_posts`, e.g. :func:`edge_post_ids`) reads the
+    lists of the few edges the clusters' evidence cites; with neither, the evidence lists no posts.
     """
     import igraph as ig
 
