@@ -390,7 +390,7 @@ def test_fused_picture_in_the_engine_equals_the_pandas_definition(tmp_path):
 def test_cluster_candidates_keep_every_cluster(tmp_path):
     """cluster_accounts on the engine's candidate edges gives the clusters it gives on every edge."""
     import engineroom
-    from engineroom.coordination.clusters import cluster_accounts, cluster_candidates
+    from engineroom.coordination.clusters import cluster_accounts, cluster_candidates, edge_post_ids
 
     e = _random_edges(seed=5, pairs=900)
     nets = ["co_retweet", "co_tweet", "co_similar_tweet", "co_link", "sync", "co_mention"]
@@ -407,6 +407,19 @@ def test_cluster_candidates_keep_every_cluster(tmp_path):
             assert len(want) >= 3
             got = cluster_accounts(cand, **kw)
             assert got.values.tolist() == want.values.tolist()
+            # without the post lists, read for the cited edges only: the same rows, evidence included
+            bare = eng.to_pandas(cluster_candidates(eng.table("coordination"), nets, min_acts=2, min_share=0.05,
+                                                    sync_weight=3, conversation=conversation, with_posts=False))
+            assert "post_ids" not in bare.columns
+            asked = []
+
+            def post_ids_of(keys):
+                asked.append(len(keys))
+                return edge_post_ids(eng.table("coordination"), keys, eng.to_pandas)
+
+            lazy = cluster_accounts(bare, post_ids_of=post_ids_of, **kw)
+            assert lazy.values.tolist() == want.values.tolist()
+            assert 0 < sum(asked) < len(bare)
 
 
 def test_salted_words_below_the_minimum_are_no_copies(salted):

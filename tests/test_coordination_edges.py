@@ -103,3 +103,26 @@ def test_too_many_positions_is_refused_before_the_sweep():
     acts = _random_actions(7, n=500)
     with pytest.raises(nw.TooManyPositions):
         nw.co_action_edges(acts, "co_link", 60, 1, max_positions=10)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_array_edges_on_threads_and_their_action_counts(threads):
+    """Threads (steps of the sweep, slices of the grouping) change nothing; the action counts
+    that come with the edges are each account's distinct posts among all the actions."""
+    acts = _random_actions(8, n=2500)
+    one = nw.co_action_edges(acts, "co_link", 60, 1, threads=1, chunk=50)
+    many = nw.co_action_edges(acts, "co_link", 60, 1, threads=threads, chunk=50, action_counts=True)
+    assert many.num_rows == one.num_rows > 20
+    assert _diff(one, many.select(list(nw.EDGE_COLUMNS))) == (0, 0)
+    con = duckdb.connect()
+    con.register("acts", acts)
+    con.register("e", many)
+    wrong = con.sql("""
+        with c as (select platform, account_id, count(distinct post_id) n from acts group by all)
+        select count(*) from e
+        join c c1 on c1.platform = e.platform and c1.account_id = e.account_1
+        join c c2 on c2.platform = e.platform and c2.account_id = e.account_2
+        where c1.n <> e.actions_1 or c2.n <> e.actions_2""").fetchall()[0][0]
+    assert wrong == 0
+    assert nw.co_action_edges(acts.slice(0, 0), "co_link", 60, action_counts=True).column_names[-2:] == [
+        "actions_1", "actions_2"]

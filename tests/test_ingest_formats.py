@@ -292,3 +292,22 @@ def test_meta_content_library_is_detected_and_forced(corpus, tmp_path):
     assert posts(corpus, "post_id, platform, account_id")["1"]["platform"] == "instagram"
     with pytest.raises(IngestError, match="not a Meta Content Library CSV: no 'creation_time' column"):
         corpus.ingest(D / "generic.csv", format="meta")
+
+
+def test_epoch_first_times_equal_the_general_path():
+    """The generic CSV's fast path for whole epoch seconds gives the timestamps of the general one,
+    and leaves every other form of time to it."""
+    import duckdb
+
+    from engineroom.ingest.formats.csvsql import to_ts
+
+    cells = ["1700000001", "999999999", "1234567890", " 1700000001 ", "1700000001.5", "1700000001000", "170000000",
+             "12345678901", "2023-11-14T22:13:21Z", "2023-11-14 22:13:21+02:00", "11/14/2023 22:13", "+170000000",
+             "1_700_000_001", "-170000000", "", None, "soon", "Tue Nov 14 22:13:21 +0000 2023", "1700000001 EST"]
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TABLE t (c VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [[c] for c in cells])
+    rows = con.execute(f"SELECT c, {to_ts('c')}, {to_ts('c', epoch_first=True)} FROM t").fetchall()
+    assert [r[1] for r in rows] == [r[2] for r in rows]
+    assert sum(r[1] is not None for r in rows) >= 10

@@ -82,7 +82,7 @@ import pyarrow.compute as pc
 
 from . import Analysis, findings_table
 from ..coordination import network as nw
-from ..coordination.clusters import CONVERSATION_NETWORKS, cluster_accounts, cluster_candidates, sync_chance
+from ..coordination.clusters import CONVERSATION_NETWORKS, cluster_accounts, cluster_candidates, edge_post_ids, sync_chance
 from ..coordination.fused import account_scores_from_shares, fused_query, fused_table
 from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_token_batch, text_keys, tokenize_batch
 from ..coordination.window import estimate_window
@@ -593,15 +593,17 @@ class Coordination(Analysis):
         edge_table = engine.table("coordination")
         conversation = _names(self.conversation_networks)
         # only the edges of account pairs that one of their edges could tie come to Python
-        # (cluster_accounts drops every other pair first; most chance edges are weight 1)
+        # (cluster_accounts drops every other pair first; most chance edges are weight 1), without
+        # their post lists: those of the few edges a cluster cites are read afterwards
         e = engine.to_pandas(cluster_candidates(
             edge_table, cluster_nets, min_acts=self.cluster_min_weight, min_share=self.cluster_min_share,
-            sync_weight=self.cluster_sync_weight, conversation=conversation))
+            sync_weight=self.cluster_sync_weight, conversation=conversation, with_posts=False))
         clusters = cluster_accounts(
             e, self.min_cluster_size, min_acts=self.cluster_min_weight, min_share=self.cluster_min_share,
             sync_weight=self.cluster_sync_weight, conversation=conversation,
             min_weight=self.cluster_min_combined, sync_bins=getattr(self, "_sync_bins", None), sync_p=self.cluster_sync_p,
             resolution=self.leiden_resolution, seed=self.seed,
+            post_ids_of=lambda keys: edge_post_ids(edge_table, keys, engine.to_pandas),
         )
         engine.write("coordination_clusters", _clusters_arrow(clusters))
         stage("clusters", t2)
@@ -656,7 +658,7 @@ class Coordination(Analysis):
                 window = self._window(engine, network, summary)
                 lsh = network in LSH_NETWORKS
                 actions = nw.with_window(self._network_actions(engine, network), network, window, distinct=lsh)
-                counts = None  # the edge accounts' action counts (for the shares), from the array path or below
+                counts = None  # the edge accounts' action counts (for the shares), where the edges lack them
                 if network == "sync":  # counted, tested against chance, then the posts of the few left
                     edge_tab = _with_platforms(self._sync_edges(engine, actions, window, summary))
                 else:
@@ -673,13 +675,12 @@ class Coordination(Analysis):
                         act = engine.to_arrow(actions.select("platform", "key", "account_id", "post_id", "t"))
                         try:
                             edge_tab = nw.co_action_edges(act, network, window, self.min_weight,
-                                                          max_positions=self._max_positions)
+                                                          max_positions=self._max_positions, action_counts=True)
                         except nw.TooManyPositions:
                             summary.setdefault("pair_join", []).append(network)
                         else:
                             edge_tab = _with_platforms(edge_tab.append_column(
                                 "window", pa.array(np.full(edge_tab.num_rows, int(window), dtype=np.int64))))
-                            counts = _action_counts(act) if edge_tab.num_rows else None
                         del act
                     if edge_tab is None:
                         edges = nw.edges_from_pairs(pairs, self.min_weight, prefilter=not lsh)
@@ -692,7 +693,7 @@ class Coordination(Analysis):
                             for name in getattr(self, "_candidate_tables", []) if lsh else []:
                                 _drop_scratch(engine, name)
                         edge_tab = _with_platforms(edge_tab)
-                if counts is None and edge_tab.num_rows:
+                if counts is None and edge_tab.num_rows and "actions_1" not in edge_tab.column_names:
                     counts = engine.to_arrow(nw.action_counts(actions).semi_join(
                         ibis.memtable(_edge_accounts(edge_tab).to_pandas()), ["platform", "account_id"]))
                 table = _with_shares(edge_tab, counts).select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
@@ -820,14 +821,10 @@ def _drop_scratch(engine, name: str) -> None:
 def _with_platforms(edges: pa.Table) -> pa.Table:
     """Add platform_1 / platform_2: each account's platform ("a+b" of a cross_platform edge split)."""
     plat = edges.column("platform").combine_chunks().cast(pa.string())
+    if not pc.any(pc.match_substring(plat, "+")).as_py():  # within one platform: both ends on it
+        return edges.append_column("platform_1", plat).append_column("platform_2", plat)
     return (edges.append_column("platform_1", pc.replace_substring_regex(plat, r"\+.*$", ""))
             .append_column("platform_2", pc.replace_substring_regex(plat, r"^[^+]*\+", "")))
-
-
-def _action_counts(actions: pa.Table) -> pa.Table:
-    """Per (platform, account_id), its distinct posts among ``actions`` (:func:`network.action_counts`)."""
-    c = actions.group_by(["platform", "account_id"], use_threads=False).aggregate([("post_id", "count_distinct")])
-    return c.rename_columns(["platform", "account_id", "actions"])
 
 
 def _edge_accounts(edges: pa.Table) -> pa.Table:
@@ -847,6 +844,8 @@ def _empty_edges(window: int) -> pa.Table:
 
 def _with_shares(edges: pa.Table, counts: pa.Table | None) -> pa.Table:
     """Add actions_1, actions_2 and share (see :func:`engineroom.coordination.network.with_shares`)."""
+    if "actions_1" in edges.column_names:  # counted with the edges (network.co_action_edges)
+        return edges.append_column("share", _share(edges))
     if counts is None or edges.num_rows == 0:
         return (edges.append_column("actions_1", pa.nulls(edges.num_rows, pa.int64()))
                 .append_column("actions_2", pa.nulls(edges.num_rows, pa.int64()))
@@ -859,10 +858,14 @@ def _with_shares(edges: pa.Table, counts: pa.Table | None) -> pa.Table:
                    join_type="inner", use_threads=False)
     if out.num_rows != edges.num_rows:  # every edge's accounts have actions in the network
         raise RuntimeError(f"coordination: {edges.num_rows - out.num_rows} edges without their accounts' action counts")
-    share = pc.min_element_wise(
-        pc.divide(out.column("weight_1_2").cast(pa.float64()), out.column("actions_1").cast(pa.float64())),
-        pc.divide(out.column("weight_2_1").cast(pa.float64()), out.column("actions_2").cast(pa.float64())))
-    return out.append_column("share", share)
+    return out.append_column("share", _share(out))
+
+
+def _share(edges: pa.Table) -> pa.Array:
+    """min(weight_1_2 / actions_1, weight_2_1 / actions_2) of each edge."""
+    return pc.min_element_wise(
+        pc.divide(edges.column("weight_1_2").cast(pa.float64()), edges.column("actions_1").cast(pa.float64())),
+        pc.divide(edges.column("weight_2_1").cast(pa.float64()), edges.column("actions_2").cast(pa.float64())))
 
 
 FUSED_SCHEMA = pa.schema([("platform", pa.string()), ("account_1", pa.string()), ("account_2", pa.string()),

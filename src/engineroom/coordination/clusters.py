@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import random
 from collections import defaultdict
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -77,11 +77,14 @@ def cluster_candidates(
     min_share: float = 0.05,
     sync_weight: int = 6,
     conversation: Iterable[str] = CONVERSATION_NETWORKS,
+    with_posts: bool = True,
 ) -> "ibis.Table":
     """The edges of ``networks`` (an engine expression over the ``coordination`` table) of the
     account pairs that one of their edges may tie: :func:`tie_edges` without the sync chance test
     (a superset of the tied pairs). :func:`cluster_accounts` gives the same clusters on these as on
-    every edge, since it drops the pairs no edge ties before anything else."""
+    every edge, since it drops the pairs no edge ties before anything else. ``with_posts=False``
+    leaves out the (long) post lists: :func:`cluster_accounts` then reads those of the few edges
+    it cites with its ``post_ids_of``."""
     import ibis
 
     nets, conv = list(networks), list(conversation)
@@ -92,8 +95,24 @@ def cluster_candidates(
     sync = (e.network == "sync") & (e.weight >= sync_weight)
     keys = ["platform", "account_1", "account_2"]
     tied = e.filter(action | sync).select(*keys).distinct()
-    return e.semi_join(tied, keys).select(
-        "platform", "network", "account_1", "account_2", "weight", "share", "post_ids", "actions_1", "actions_2")
+    cols = ["platform", "network", "account_1", "account_2", "weight", "share", "actions_1", "actions_2"]
+    if with_posts:
+        cols.insert(6, "post_ids")
+    return e.semi_join(tied, keys).select(*cols)
+
+
+def edge_post_ids(edges: "ibis.Table", keys: pd.DataFrame, to_pandas: Callable) -> list:
+    """The ``post_ids`` of the edges named by ``keys`` (platform, network, account_1, account_2),
+    in ``keys``' order (None for an edge not in ``edges``); ``to_pandas`` runs an engine expression."""
+    import ibis
+
+    cols = ["platform", "network", "account_1", "account_2"]
+    if keys.empty:
+        return []
+    k = ibis.memtable(keys[cols].assign(_row=np.arange(len(keys), dtype=np.int64)))
+    found = to_pandas(k.join(edges.select(*cols, "post_ids"), cols).select("_row", "post_ids"))
+    by_row = dict(zip(found["_row"].astype(int), found["post_ids"]))
+    return [by_row.get(i) for i in range(len(keys))]
 
 
 def sync_expected(actions_1, actions_2, bins: "int | pd.Series | Mapping[int, int]") -> np.ndarray:
@@ -143,6 +162,54 @@ def sync_chance(edges: pd.DataFrame, bins: "int | pd.Series | Mapping[int, int]"
     return pd.Series(pdtrc(edges["weight"].astype(float).to_numpy() - 1, lam), index=edges.index)
 
 
+def _with_pair_numbers(edges: pd.DataFrame) -> pd.DataFrame:
+    """``edges`` with ``_pair``: one integer per (account_1, account_2), for fast membership tests."""
+    codes, uniques = pd.factorize(pd.concat([edges["account_1"], edges["account_2"]], ignore_index=True))
+    n = len(edges)
+    return edges.assign(_pair=codes[:n].astype(np.int64) * max(len(uniques), 1) + codes[n:])
+
+
+def _pairs_in(edges: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
+    """Whether each edge's account pair (``_pair``) is one of ``pairs``' (a boolean mask)."""
+    return np.isin(edges["_pair"].to_numpy(), pairs["_pair"].to_numpy())
+
+
+def _evidence_posts(strongest: list[pd.DataFrame], max_posts: int,
+                    post_ids_of: "Callable[[pd.DataFrame], list] | None") -> list[list[str]]:
+    """Per cluster, up to ``max_posts`` distinct posts of its strongest tie edges (``strongest``,
+    in order): each edge's ``post_ids`` in turn until there are enough.
+
+    Where the edges have no ``post_ids`` column, ``post_ids_of`` gives the lists of the edges it
+    is passed (rows of ``strongest``, in their order); it is asked, for all clusters at once, for
+    the next ``max_posts`` edges of every cluster that still has too few posts (once, nearly
+    always: every edge has a post of its own)."""
+    posts: list[list[str]] = [[] for _ in strongest]
+    if not strongest or ("post_ids" not in strongest[0].columns and post_ids_of is None):
+        return posts
+    at = [0] * len(strongest)
+    while True:
+        todo = [i for i, s in enumerate(strongest) if len(posts[i]) < max_posts and at[i] < len(s)]
+        if not todo:
+            return posts
+        heads = [strongest[i].iloc[at[i]: at[i] + max_posts] for i in todo]
+        if "post_ids" in strongest[todo[0]].columns:
+            lists = [h["post_ids"].tolist() for h in heads]
+        else:
+            flat = list(post_ids_of(pd.concat(heads, ignore_index=True)))
+            ends = np.cumsum([len(h) for h in heads])
+            lists = [flat[e - len(h): e] for h, e in zip(heads, ends)]
+        for i, h, ids_list in zip(todo, heads, lists):
+            at[i] += len(h)
+            got = posts[i]
+            for ids in ids_list:
+                for p in json.loads(ids) if isinstance(ids, str) else []:
+                    if p not in got and len(got) < max_posts:
+                        got.append(p)
+                if len(got) >= max_posts:
+                    at[i] = len(strongest[i])  # enough: this cluster is done
+                    break
+
+
 def cluster_accounts(
     edges: pd.DataFrame,
     min_size: int = 3,
@@ -157,11 +224,14 @@ def cluster_accounts(
     seed: int = 42,
     top_edges: int = 10,
     max_posts: int = 20,
+    post_ids_of: "Callable[[pd.DataFrame], list] | None" = None,
 ) -> pd.DataFrame:
     """Cluster rows (:data:`CLUSTER_COLUMNS`), one row per (cluster, account); ``method`` is "leiden".
 
     ``edges`` has columns platform, network, account_1, account_2, weight, share and (optional)
-    post_ids (a JSON list), one row per network edge as the ``coordination`` table.
+    post_ids (a JSON list), one row per network edge as the ``coordination`` table. Without
+    post_ids, ``post_ids_of`` (see :func:`_evidence_posts`, e.g. :func:`edge_post_ids`) reads the
+    lists of the few edges the clusters' evidence cites; with neither, the evidence lists no posts.
     """
     import igraph as ig
 
@@ -172,19 +242,18 @@ def cluster_accounts(
     numbered = 0  # cluster ids run over all platforms (one list)
     for platform, e in edges.groupby("platform", sort=True):
         bins = (sync_bins or {}).get(platform)
+        e = _with_pair_numbers(e)
         ties = tie_edges(e, min_acts, min_share, sync_weight, conversation, bins, sync_p)
         if ties.empty:
             continue
-        tied = set(zip(ties["account_1"], ties["account_2"]))
-        e = e[[p in tied for p in zip(e["account_1"], e["account_2"])]]
+        e = e[_pairs_in(e, ties)]
         # sorted: the graph (and so Leiden's result) must not depend on the engine's row order
-        combined = e.groupby(["account_1", "account_2"], sort=True)["weight"].sum().reset_index()
+        combined = e.groupby(["account_1", "account_2"], sort=True).agg(weight=("weight", "sum"), _pair=("_pair", "first")).reset_index()
         combined = combined[combined["weight"] >= min_weight]
         if combined.empty:
             continue
-        strong = set(zip(combined["account_1"], combined["account_2"]))
-        e = e[[p in strong for p in zip(e["account_1"], e["account_2"])]]
-        ties = ties[[p in strong for p in zip(ties["account_1"], ties["account_2"])]]
+        e = e[_pairs_in(e, combined)]
+        ties = ties[_pairs_in(ties, combined)]
         names = pd.unique(pd.concat([combined["account_1"], combined["account_2"]], ignore_index=True))
         index = {n: i for i, n in enumerate(names)}
         g = ig.Graph(
@@ -207,6 +276,7 @@ def cluster_accounts(
         internal = e2[e2["c1"].notna() & (e2["c1"] == e2["c2"])]
         by_cluster = {int(k): grp for k, grp in internal.groupby("c1")}
         tie_index = set(ties.index)
+        found: list[tuple] = []
         for k, vs in enumerate(kept):
             grp = by_cluster.get(k, internal.iloc[0:0])
             per_net = grp.groupby("network")["weight"].agg(["count", "sum"])
@@ -216,14 +286,6 @@ def cluster_accounts(
                 ["_sync", "weight", "network", "account_1", "account_2"], ascending=[True, False, True, True, True],
                 kind="stable",
             )
-            posts: list[str] = []
-            if "post_ids" in grp_ties.columns:
-                for ids in strongest["post_ids"]:
-                    for p in json.loads(ids) if isinstance(ids, str) else []:
-                        if p not in posts and len(posts) < max_posts:
-                            posts.append(p)
-                    if len(posts) >= max_posts:
-                        break
             acts = int(grp_ties["weight"].sum())
             evidence = {
                 "edges": {n: int(r["count"]) for n, r in per_net.iterrows()},
@@ -234,10 +296,12 @@ def cluster_accounts(
                     {"network": r.network, "account_1": r.account_1, "account_2": r.account_2, "weight": int(r.weight)}
                     for r in strongest.head(top_edges).itertuples()
                 ],
-                "posts": posts,
+                "posts": [],
             }
-            networks = json.dumps(sorted(per_net.index.tolist()))
-            strength = round(acts / len(vs), 3)
+            found.append((k, vs, strongest, evidence, json.dumps(sorted(per_net.index.tolist())), round(acts / len(vs), 3)))
+        posts = _evidence_posts([f[2] for f in found], max_posts, post_ids_of)
+        for (k, vs, _, evidence, networks, strength), ps in zip(found, posts):
+            evidence["posts"] = ps
             for v in sorted(vs, key=lambda v: names[v]):
                 rows.append(
                     {

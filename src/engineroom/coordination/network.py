@@ -23,6 +23,9 @@ least one direction). Self-pairs (an account with itself) are never edges.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Iterable
 
 import ibis
@@ -334,7 +337,8 @@ def json_lists(ids: pa.Array, codes: np.ndarray, sizes: np.ndarray, chunk: int =
             piece = np.insert(m.ravel(), (last + 1) * m.shape[1], ord("]"))
         else:
             m[last, lens[codes[a:b]][last] + 3] = ord("]")
-            piece = m[col[None, :] < keep[a:b, None]]
+            flat_m = m.ravel()  # a record's bytes are non-zero, its padding zero (ids hold no NUL)
+            piece = flat_m[flat_m != 0]
         data[at: at + len(piece)] = piece
         at += len(piece)
     offsets = np.concatenate(([0], np.cumsum(group_bytes)))
@@ -345,7 +349,8 @@ def json_lists(ids: pa.Array, codes: np.ndarray, sizes: np.ndarray, chunk: int =
 
 def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: int = 1,
                     chunk: int = SWEEP_CHUNK, pack: bool = True,
-                    max_positions: int | None = MAX_POSITIONS) -> pa.Table:
+                    max_positions: int | None = MAX_POSITIONS, threads: int | None = None,
+                    action_counts: bool = False) -> pa.Table:
     """The edges of one co-action network from its actions, with arrays instead of post pairs.
 
     The same edges as ``edges_from_pairs(co_action_pairs(...))`` (columns :data:`EDGE_COLUMNS`:
@@ -363,16 +368,22 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
        place; runs of one account pair are its edge: distinct posts per side (the weights), the
        summed matches of account_1's posts (``pairs``), first and last times, the post list.
 
-    Ranges are enumerated ``chunk`` positions at a time; more than ``max_positions`` in all raise
-    :class:`TooManyPositions` before any is enumerated. ``pack=False`` (or too many accounts and
-    posts for 64 bits) groups with a lexsort instead of the packed numbers.
+    Ranges are enumerated ``chunk`` positions at a time, the steps shared among ``threads``
+    threads (default: one per core; numpy releases the interpreter lock in its array loops), and
+    step 3 runs on ``threads`` slices of the sorted numbers cut at account-pair boundaries. More
+    than ``max_positions`` positions in all raise :class:`TooManyPositions` before any is
+    enumerated. ``pack=False`` (or too many accounts and posts for 64 bits) groups with a lexsort
+    instead of the packed numbers, in one thread. ``action_counts`` adds ``actions_1`` /
+    ``actions_2``: each account's distinct posts among all ``actions`` (of its platform), the
+    denominators of the edge's share (:func:`with_shares`).
     """
     keep = pc.is_valid(actions["platform"])
     for col in ("key", "account_id", "post_id", "t"):
         keep = pc.and_(keep, pc.is_valid(actions[col]))
     a = actions.filter(keep)
     if a.num_rows == 0:
-        return _empty_edges()
+        return _empty_edges(action_counts)
+    counts = _account_post_counts(actions) if action_counts else None  # (as the engine counts them)
     # keys of one action pair nobody (most texts, most links): dropped before any sort
     key_idx = pc.dictionary_encode(a["key"].combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
     plat_idx = pc.dictionary_encode(a["platform"].combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -385,7 +396,7 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
     g = g.astype(np.int64).ravel()
     n = a.num_rows
     if n == 0:
-        return _empty_edges()
+        return _empty_edges(action_counts)
     plat_code, plats = _sorted_codes(a["platform"].combine_chunks())
     acct, accounts = _sorted_codes(a["account_id"].combine_chunks())
     post, posts = _sorted_codes(a["post_id"].combine_chunks())
@@ -400,6 +411,7 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
     comp = g * shift + (t - tmin)
     lo = np.searchsorted(comp, comp - w, side="left")
     hi = np.searchsorted(comp, comp + w, side="right")
+    del comp
     post_author = np.empty(n_post, dtype=np.int64)
     post_author[post] = acct
     post_t = np.empty(n_post, dtype=np.int64)
@@ -414,117 +426,261 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
     new[1:] |= (t_s[1:] - t_s[:-1]) > 2 * w
     first = np.flatnonzero(new)
     last = np.append(first[1:], n) - 1
-    r_lo = lo[by_ga[first]]
-    r_hi = hi[by_ga[last]]
-    r_acc = acct[by_ga[first]]
-    r_own = last - first + 1  # the account's own rows in the range
-    length = r_hi - r_lo
+    # positions, account and post codes in 32 bits where they fit (half the memory traffic)
+    ix = np.int32 if max(n, n_post, n_acc) + int(chunk) < 2**31 - 1 else np.int64  # (a step: < chunk + n positions)
+    lo, hi, acct_x, post_x = lo.astype(ix), hi.astype(ix), acct.astype(ix), post.astype(ix)
+    ranges = _Ranges(lo=lo[by_ga[first]], hi=hi[by_ga[last]], acc=acct_x[by_ga[first]], own=(last - first + 1).astype(ix))
+    length = (ranges.hi - ranges.lo).astype(np.int64)
     r_start = np.cumsum(length) - length
-    if max_positions is not None and int(length.sum()) > max_positions:
-        raise TooManyPositions(f"{network}: {int(length.sum()):,} window positions (limit {max_positions:,})")
+    total = int(length.sum())
+    if max_positions is not None and total > max_positions:
+        raise TooManyPositions(f"{network}: {total:,} window positions (limit {max_positions:,})")
     acc_bits, plat_bits = _bits(n_acc), _bits(n_plat)
     if plat_bits + 2 * acc_bits > 63:
         raise ValueError("co_action_edges: more accounts than 64-bit account pairs can number")
-    u = np.uint64
-    e_post, p_post, e_pair, n_pair = [], [], [], []
-    r0 = 0
-    n_r = len(first)
+    # the low bits of a packed number hold a post code and its side (1: account_1's post), or a
+    # match count (at most the range's own rows)
+    low_bits = max(_bits(n_post) + 1, _bits(int(ranges.own.max()) + 1))
+    packed = pack and plat_bits + 2 * acc_bits + low_bits <= 64
+    threads = max(int(threads or os.cpu_count() or 1), 1) if packed else 1
+    step = max(min(int(chunk), -(-total // (4 * threads))), 1)  # several steps per thread
+    bounds, r0, n_r = [], 0, len(length)
     while r0 < n_r:
-        r1 = int(np.searchsorted(r_start, r_start[r0] + chunk, side="left"))
+        r1 = int(np.searchsorted(r_start, r_start[r0] + step, side="left"))
         r1 = min(max(r1, r0 + 1), n_r)
-        ln = length[r0:r1]
-        size = int(ln.sum())
-        base = r_start[r0:r1] - r_start[r0]
-        k = np.arange(size, dtype=np.int64) + np.repeat(r_lo[r0:r1] - base, ln)
-        acc_k = acct[k]
-        owner = np.repeat(r_acc[r0:r1], ln)
-        own = acc_k == owner
-        before = np.cumsum(own) - own  # own rows before each position (from the chunk start)
-        other = np.flatnonzero(~own)
-        i = k[other]
-        r = np.searchsorted(base, other, side="right") - 1  # range of each partner row
-        a_i, b = acc_k[other], owner[other]
-        low, high = np.minimum(a_i, b), np.maximum(a_i, b)
-        edge = (plat_code[i] << (2 * acc_bits)) | (low << acc_bits) | high
-        e_post.append(edge)
-        p_post.append(post[i])
-        # matches of account_1's rows: the owner's rows in [max(lo_i, range lo), min(hi_i, range hi))
-        s1 = np.flatnonzero(a_i < b)
-        i1, q = i[s1], r[s1]
-        q_lo, q_hi, q_base = r_lo[r0:r1][q], r_hi[r0:r1][q], base[q]
-        start_at = before[q_base]  # own rows before the range (in this chunk)
-        up = np.minimum(hi[i1], q_hi)
-        n_up = np.where(up == q_hi, r_own[r0:r1][q], before[np.minimum(q_base + (up - q_lo), size - 1)] - start_at)
-        n_down = before[q_base + (np.maximum(lo[i1], q_lo) - q_lo)] - start_at
-        e_pair.append(edge[s1])
-        n_pair.append(n_up - n_down)
+        bounds.append((r0, r1))
         r0 = r1
-    edge_p, p = np.concatenate(e_post), np.concatenate(p_post)
-    edge_q, cnt = np.concatenate(e_pair), np.concatenate(n_pair)
-    del e_post, p_post, e_pair, n_pair
-    if len(edge_p) == 0:
-        return _empty_edges()
-    # group by account pair: one 64-bit number (pair, post) / (pair, matches) sorted in place
-    # where the bits allow (several times faster than an argsort), else a lexsort
-    low_bits = max(_bits(n_post), _bits(int(cnt.max()) + 1))
-    if pack and plat_bits + 2 * acc_bits + low_bits <= 64:
-        low_mask = u((1 << low_bits) - 1)
-        kp = (edge_p.astype(u) << u(low_bits)) | p.astype(u)
+    sweep = _Sweep(ranges=ranges, r_start=r_start, lo=lo, hi=hi, acct=acct_x, post=post_x, plat_code=plat_code,
+                   acc_bits=acc_bits, low_bits=low_bits if packed else None)
+    pieces = _map(sweep, bounds, threads)
+    del sweep, lo, hi
+    if packed:
+        kp = np.concatenate([x[0] for x in pieces])
+        kq = np.concatenate([x[1] for x in pieces])
+        del pieces
+        if len(kp) == 0:
+            return _empty_edges(action_counts)
         kp.sort()
         kp = kp[_first_of_runs(kp)]  # a post with several keys (two links) meets a partner once
-        edge_p, p = (kp >> u(low_bits)).view(np.int64), (kp & low_mask).view(np.int64)
-        del kp
-        kq = (edge_q.astype(u) << u(low_bits)) | cnt.astype(u)
         kq.sort()
-        edge_q, cnt = (kq >> u(low_bits)).view(np.int64), (kq & low_mask).view(np.int64)
-        del kq
+        cuts = _edge_cuts(kp, kq, low_bits, threads)
+        parts = [(kp[p0:p1], kq[q0:q1]) for (p0, p1), (q0, q1) in cuts]
     else:
+        edge_p = np.concatenate([x[0] for x in pieces])
+        p = np.concatenate([x[1] for x in pieces])
+        edge_q = np.concatenate([x[2] for x in pieces])
+        cnt = np.concatenate([x[3] for x in pieces])
+        del pieces
+        if len(edge_p) == 0:
+            return _empty_edges(action_counts)
         o = np.lexsort((p, edge_p))
         edge_p, p = edge_p[o], p[o]
         dup = ~(_first_of_runs(edge_p) | _first_of_runs(p))
         edge_p, p = edge_p[~dup], p[~dup]
         o = np.argsort(edge_q, kind="stable")
-        edge_q, cnt = edge_q[o], cnt[o]
-    q_start = np.flatnonzero(_first_of_runs(edge_q))
-    pairs = np.add.reduceat(cnt, q_start)
-    e_start = np.flatnonzero(_first_of_runs(edge_p))
-    e = edge_p[e_start]
-    if len(e) != len(q_start) or not np.array_equal(e, edge_q[q_start]):
-        raise AssertionError("co_action_edges: account pairs of posts and of matches differ")
-    acc_mask = (1 << acc_bits) - 1
-    e_low = (e >> acc_bits) & acc_mask
-    size = np.diff(np.append(e_start, len(p)))
-    side1 = post_author[p] == np.repeat(e_low, size)
-    w12 = np.add.reduceat(side1.astype(np.int64), e_start)
-    w21 = size - w12
-    weight = np.maximum(w12, w21)
-    tt = post_t[p]
-    first_t = np.minimum.reduceat(tt, e_start)
-    last_t = np.maximum.reduceat(tt, e_start)
-    ok = weight >= min_weight
-    if not ok.all():
-        p = p[np.repeat(ok, size)]
-        e, size = e[ok], size[ok]
-        pairs, w12, w21, weight, first_t, last_t = pairs[ok], w12[ok], w21[ok], weight[ok], first_t[ok], last_t[ok]
-        e_low = e_low[ok]
-    m = len(e)
-    return pa.table({
-        "network": pa.repeat(pa.scalar(network, pa.string()), m),
-        "platform": plats.take(pa.array(e >> (2 * acc_bits))),
-        "account_1": accounts.take(pa.array(e_low)),
-        "account_2": accounts.take(pa.array(e & acc_mask)),
-        "weight": pa.array(weight, pa.int64()),
-        "weight_1_2": pa.array(w12, pa.int64()),
-        "weight_2_1": pa.array(w21, pa.int64()),
-        "pairs": pa.array(pairs, pa.int64()),
-        "post_ids": json_lists(posts, p, size),
-        "first_at": pa.array(first_t, pa.int64()).cast(pa.timestamp("s")),
-        "last_at": pa.array(last_t, pa.int64()).cast(pa.timestamp("s")),
-    })
+        parts = [(edge_p, p, edge_q[o], cnt[o])]
+    finish = _Finish(network=network, min_weight=min_weight, acc_bits=acc_bits, low_bits=low_bits if packed else None,
+                     post_author=post_author, post_t=post_t, plats=plats, accounts=accounts, posts=posts,
+                     counts=None if counts is None else _counts_by_code(counts, plats, accounts))
+    tables = _map(finish, parts, threads)
+    return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
 
 
-def _empty_edges() -> pa.Table:
-    return pa.table({
+def _map(fn, items: list, threads: int) -> list:
+    """``[fn(*x) for x in items]``, on ``threads`` threads when more than one (in order)."""
+    if threads <= 1 or len(items) <= 1:
+        return [fn(*x) for x in items]
+    with ThreadPoolExecutor(max_workers=threads) as ex:
+        return list(ex.map(lambda x: fn(*x), items))
+
+
+@dataclass(frozen=True)
+class _Ranges:
+    """The merged covering ranges of :func:`co_action_edges`: positions [lo, hi) of the rows that
+    ``acc``'s ``own`` rows of one key (and time stretch) can match."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    acc: np.ndarray
+    own: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Sweep:
+    """One step of :func:`co_action_edges`' enumeration: the window positions of ranges r0..r1.
+
+    Each position holding another account's row is one (post, partner) evidence row of the edge
+    (account pair); the rows of the edge's account_1 also carry their matches among the range's
+    own rows (their post pairs). Returns packed numbers ``(edge << low_bits | post, edge <<
+    low_bits | matches)`` or, with ``low_bits`` None, the four arrays."""
+
+    ranges: _Ranges
+    r_start: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    acct: np.ndarray
+    post: np.ndarray
+    plat_code: np.ndarray
+    acc_bits: int
+    low_bits: int | None
+
+    def __call__(self, r0: int, r1: int) -> tuple[np.ndarray, ...]:
+        rg = self.ranges
+        r_lo, r_hi, r_acc, r_own = rg.lo[r0:r1], rg.hi[r0:r1], rg.acc[r0:r1], rg.own[r0:r1]
+        ix = r_lo.dtype
+        ln = r_hi - r_lo
+        size = int(ln.sum())
+        base = (self.r_start[r0:r1] - self.r_start[r0]).astype(ix)  # a step holds fewer than 2^31 positions
+        k = np.arange(size, dtype=ix) + np.repeat(r_lo - base, ln)
+        acc_k = self.acct[k]
+        owner = np.repeat(r_acc, ln)
+        own = acc_k == owner
+        before = np.cumsum(own, dtype=ix) - own  # own rows before each position (from the step's start)
+        other = np.flatnonzero(~own)
+        i = k[other]
+        r = np.searchsorted(base, other, side="right") - 1  # range of each partner row
+        a_i, b = acc_k[other], owner[other]
+        del k, acc_k, owner, own
+        # the edge: (platform, account_1, account_2) in one number, built in place
+        edge = np.minimum(a_i, b).astype(np.int64)
+        edge <<= self.acc_bits
+        edge |= np.maximum(a_i, b)
+        if self.plat_code.any():
+            edge |= self.plat_code[i] << (2 * self.acc_bits)
+        # matches of account_1's rows: the owner's rows in [max(lo_i, range lo), min(hi_i, range hi))
+        is1 = a_i < b
+        s1 = np.flatnonzero(is1)
+        i1, q = i[s1], r[s1]
+        q_lo, q_hi, q_base = r_lo[q], r_hi[q], base[q]
+        start_at = before[q_base]  # own rows before the range (in this step)
+        up = np.minimum(self.hi[i1], q_hi)
+        n_up = np.where(up == q_hi, r_own[q], before[np.minimum(q_base + (up - q_lo), size - 1)] - start_at)
+        n_down = before[q_base + (np.maximum(self.lo[i1], q_lo) - q_lo)] - start_at
+        matches = n_up - n_down
+        if self.low_bits is None:
+            return edge, self.post[i].astype(np.int64), edge[s1], matches.astype(np.int64)
+        u, lb = np.uint64, np.uint64(self.low_bits)
+        kq = edge[s1].view(u) << lb
+        kq |= matches.astype(u)
+        kp = edge.view(u)
+        kp <<= lb
+        x = self.post[i].astype(u)
+        x <<= u(1)
+        x |= is1  # the post's side: 1 for account_1's
+        kp |= x
+        return kp, kq
+
+
+def _edge_cuts(kp: np.ndarray, kq: np.ndarray, low_bits: int, parts: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """``parts`` slices of the sorted packed numbers (posts ``kp``, matches ``kq``) that cut
+    between account pairs: each pair's numbers all in one slice, the same pairs in both."""
+    lb = np.uint64(low_bits)
+    at = [0]
+    for j in range(1, parts):
+        x = int(len(kp) * j // parts)
+        if x <= at[-1] or x >= len(kp):
+            continue
+        edge_start = (kp[x] >> lb) << lb  # the first number of that account pair
+        at.append(int(np.searchsorted(kp, edge_start, side="left")))
+    at = sorted(set(at))
+    p_at = at + [len(kp)]
+    q_at = [int(np.searchsorted(kq, (kp[x] >> lb) << lb, side="left")) if x else 0 for x in at] + [len(kq)]
+    return [((p_at[j], p_at[j + 1]), (q_at[j], q_at[j + 1])) for j in range(len(at))]
+
+
+def _account_post_counts(actions: pa.Table) -> pa.Table:
+    """Per (platform, account_id) of ``actions``, its distinct posts (column ``actions``)."""
+    c = actions.group_by(["platform", "account_id"], use_threads=False).aggregate([("post_id", "count_distinct")])
+    return c.rename_columns(["platform", "account_id", "actions"])
+
+
+def _counts_by_code(counts: pa.Table, plats: pa.Array, accounts: pa.Array) -> np.ndarray:
+    """:func:`_account_post_counts` as an array ``[platform code, account code]`` (codes of
+    :func:`co_action_edges`; 0 where the account has no actions on that platform)."""
+    out = np.zeros((len(plats), len(accounts)), dtype=np.int64)
+    pi = pc.index_in(counts["platform"], value_set=plats).to_numpy(zero_copy_only=False)
+    ai = pc.index_in(counts["account_id"], value_set=accounts).to_numpy(zero_copy_only=False)
+    ok = ~(np.isnan(pi) | np.isnan(ai)) if pi.dtype.kind == "f" or ai.dtype.kind == "f" else np.ones(len(pi), bool)
+    out[pi[ok].astype(np.int64), ai[ok].astype(np.int64)] = counts["actions"].to_numpy()[ok]
+    return out
+
+
+@dataclass(frozen=True)
+class _Finish:
+    """Step 3 of :func:`co_action_edges` on one slice of the sorted evidence: the edges' rows."""
+
+    network: str
+    min_weight: int
+    acc_bits: int
+    low_bits: int | None
+    post_author: np.ndarray
+    post_t: np.ndarray
+    plats: pa.Array
+    accounts: pa.Array
+    posts: pa.Array
+    counts: np.ndarray | None
+
+    def __call__(self, *arrays: np.ndarray) -> pa.Table:
+        if self.low_bits is not None:
+            kp, kq = arrays
+            lb = np.uint64(self.low_bits)
+            low_mask = np.uint64((1 << self.low_bits) - 1)
+            edge_p = (kp >> lb).view(np.int64)
+            p = kp & low_mask
+            side1 = (p & np.uint64(1)).view(np.int64)
+            p >>= np.uint64(1)
+            p = p.view(np.int64)
+            edge_q, cnt = (kq >> lb).view(np.int64), (kq & low_mask).view(np.int64)
+        else:
+            edge_p, p, edge_q, cnt = arrays
+            side1 = None
+        acc_bits = self.acc_bits
+        q_start = np.flatnonzero(_first_of_runs(edge_q))
+        pairs = np.add.reduceat(cnt, q_start)
+        e_start = np.flatnonzero(_first_of_runs(edge_p))
+        e = edge_p[e_start]
+        if len(e) != len(q_start) or not np.array_equal(e, edge_q[q_start]):
+            raise AssertionError("co_action_edges: account pairs of posts and of matches differ")
+        acc_mask = (1 << acc_bits) - 1
+        e_low = (e >> acc_bits) & acc_mask
+        size = np.diff(np.append(e_start, len(p)))
+        if side1 is None:
+            side1 = self.post_author[p] == np.repeat(e_low, size)
+        w12 = np.add.reduceat(side1, e_start, dtype=np.int64)
+        w21 = size - w12
+        weight = np.maximum(w12, w21)
+        tt = self.post_t[p]
+        first_t = np.minimum.reduceat(tt, e_start)
+        last_t = np.maximum.reduceat(tt, e_start)
+        ok = weight >= self.min_weight
+        if not ok.all():
+            p = p[np.repeat(ok, size)]
+            e, size = e[ok], size[ok]
+            pairs, w12, w21, weight, first_t, last_t = pairs[ok], w12[ok], w21[ok], weight[ok], first_t[ok], last_t[ok]
+            e_low = e_low[ok]
+        m = len(e)
+        e_plat, e_high = e >> (2 * acc_bits), e & acc_mask
+        cols = {
+            "network": pa.repeat(pa.scalar(self.network, pa.string()), m),
+            "platform": self.plats.take(pa.array(e_plat)),
+            "account_1": self.accounts.take(pa.array(e_low)),
+            "account_2": self.accounts.take(pa.array(e_high)),
+            "weight": pa.array(weight, pa.int64()),
+            "weight_1_2": pa.array(w12, pa.int64()),
+            "weight_2_1": pa.array(w21, pa.int64()),
+            "pairs": pa.array(pairs, pa.int64()),
+            "post_ids": json_lists(self.posts, p, size) if m else pa.array([], pa.string()),
+            "first_at": pa.array(first_t, pa.int64()).cast(pa.timestamp("s")),
+            "last_at": pa.array(last_t, pa.int64()).cast(pa.timestamp("s")),
+        }
+        if self.counts is not None:
+            cols["actions_1"] = pa.array(self.counts[e_plat, e_low], pa.int64())
+            cols["actions_2"] = pa.array(self.counts[e_plat, e_high], pa.int64())
+        return pa.table(cols)
+
+
+def _empty_edges(action_counts: bool = False) -> pa.Table:
+    t = pa.table({
         "network": pa.array([], pa.string()), "platform": pa.array([], pa.string()),
         "account_1": pa.array([], pa.string()), "account_2": pa.array([], pa.string()),
         "weight": pa.array([], pa.int64()), "weight_1_2": pa.array([], pa.int64()),
@@ -532,6 +688,9 @@ def _empty_edges() -> pa.Table:
         "post_ids": pa.array([], pa.string()), "first_at": pa.array([], pa.timestamp("s")),
         "last_at": pa.array([], pa.timestamp("s")),
     })
+    if action_counts:
+        t = t.append_column("actions_1", pa.array([], pa.int64())).append_column("actions_2", pa.array([], pa.int64()))
+    return t
 
 
 def action_counts(actions: ir.Table) -> ir.Table:

@@ -59,10 +59,14 @@ def time_formats(day_first: bool = False) -> list[str]:
     return _TWO_DIGIT_MONTH_FIRST + _TIME_FORMATS + ["%d.%m.%y %H:%M", "%d.%m.%y"]
 
 
-def to_ts(expr: str, day_first: bool = False) -> str:
+def to_ts(expr: str, day_first: bool = False, epoch_first: bool = False) -> str:
     """SQL for a UTC TIMESTAMP from ISO 8601 (with or without offset), US / European dates (with
     two- or four-digit years; ``day_first`` for d/m/y files), Twitter v1 dates, epoch seconds or
-    milliseconds, and ``... EST``-style zone abbreviations."""
+    milliseconds, and ``... EST``-style zone abbreviations.
+
+    ``epoch_first``: whole epoch seconds (9-10 digits, as CNT's CSV writes them) are tried first,
+    as integer microseconds (the same timestamp as the general path, without its string slicing
+    and time-zone conversion); for files whose times are mostly epoch seconds."""
     x = f"trim({expr})"
     fmts = "[" + ", ".join(sqlstr(f) for f in time_formats(day_first)) + "]"
     abbr = "CASE regexp_extract(" + x + ", ' ([A-Z]{2,4})$', 1) " + " ".join(
@@ -79,8 +83,12 @@ def to_ts(expr: str, day_first: bool = False) -> str:
     # ISO 8601 (with or without offset; naive = UTC: ingest sets the session zone to UTC) is the fast path
     # (the zone-abbreviation regexp runs only where a space is among the last 5 characters: it needs one)
     # (only text with a four-digit year first: DuckDB's cast also reads "10/1/17 19:58" as the year 10)
-    return (f"coalesce(CASE WHEN {x}[5:5] = '-' AND NOT (contains(right({x}, 5), ' ') AND regexp_matches({x}, ' [A-Z]{{2,4}}$')) "
-            f"THEN try_cast({x} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' END, {slow})")
+    general = (f"coalesce(CASE WHEN {x}[5:5] = '-' AND NOT (contains(right({x}, 5), ' ') AND regexp_matches({x}, ' [A-Z]{{2,4}}$')) "
+               f"THEN try_cast({x} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' END, {slow})")
+    if not epoch_first:
+        return general
+    return (f"CASE WHEN regexp_full_match({x}, '[0-9]{{9,10}}') THEN make_timestamp(CAST({x} AS BIGINT) * 1000000) "
+            f"ELSE {general} END")
 
 
 def to_list(expr: str) -> str:

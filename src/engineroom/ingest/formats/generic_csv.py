@@ -88,7 +88,7 @@ class GenericCsv(CsvAdapter):
         is_rt = f"(coalesce({to_bool(f('is_retweet'))}, false) OR {nz(f('retweet_of_post_id'))} IS NOT NULL OR {rt_h} IS NOT NULL)"
         con.execute(f"""CREATE OR REPLACE TEMP TABLE b_posts AS
             SELECT rec, {platform} AS platform, {nz(f('post_id'))} AS post_id, {nz(f('account_id'))} AS account_id,
-                ltrim({nz(f('handle'))}, '@') AS handle, {to_ts(f('created_at'), self.day_first)} AS created_at, {f('text')} AS text,
+                ltrim({nz(f('handle'))}, '@') AS handle, {to_ts(f('created_at'), self.day_first, epoch_first=True)} AS created_at, {f('text')} AS text,
                 {nz(f('lang'))} AS lang,
                 CASE WHEN {is_rt} THEN 'retweet' WHEN {nz(f('quote_of_post_id'))} IS NOT NULL THEN 'quote'
                      WHEN {nz(f('reply_to_post_id'))} IS NOT NULL OR {nz(f('reply_to_account_id'))} IS NOT NULL THEN 'reply' ELSE 'post' END AS kind,
