@@ -84,6 +84,7 @@ from . import Analysis, findings_table
 from ..coordination import network as nw
 from ..coordination.clusters import CONVERSATION_NETWORKS, cluster_accounts, cluster_candidates, sync_chance
 from ..coordination.fused import account_scores_from_shares, fused_query, fused_table
+from ..coordination.similar import similar_pairs, text_rows
 from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_token_batch, text_keys, tokenize_batch
 from ..coordination.window import estimate_window
 from ..progress import Stopwatch
@@ -486,9 +487,11 @@ class Coordination(Analysis):
         txt = engine.table("coordination_text")
         t = txt.filter(txt[n_col] > 0)
         t = t.mutate(n_tokens=t[n_col], token_set=t[set_col])
+        self._candidate_tables = []
+        if engine.name == "duckdb":  # the same pairs by arrays (coordination.similar)
+            return self._similar_pairs_arrays(engine, t, band, bands, threshold, window, network)
         width = max(int(window), 1)
         pieces = []
-        self._candidate_tables = []
         for j in range(bands):
             a = t.select("platform", "pid", "t", key=t[f"{band}{j}"], bucket=(t.t // width).cast("int64"))
             l, r = a.view(), a.view()
@@ -535,6 +538,33 @@ class Coordination(Analysis):
             t_2=ibis.ifelse(first, j.tb, j.ta).cast("int64"),
         )
 
+    def _similar_pairs_arrays(self, engine, t, band: str, bands: int, threshold: float, window: int, network: str):
+        """:meth:`_similar_pairs`' pairs computed by :func:`engineroom.coordination.similar.similar_pairs`
+        (identical token sets paired once without verification, the bands' other candidates
+        filtered, made distinct and verified by arrays), as an in-memory table of
+        :data:`network.PAIR_COLUMNS`. Counts go to ``self._lsh_stats[network]``."""
+        tab = engine.to_arrow(t.select("platform", "post_id", "account_id", "t", "n_tokens", "token_set",
+                                       *[f"{band}{j}" for j in range(bands)]))
+        rows = text_rows(tab["platform"], tab["account_id"], tab["t"], tab["token_set"])
+        band_keys = (tab[f"{band}{j}"].to_numpy() for j in range(bands))
+        a, b, stats = similar_pairs(rows, band_keys, int(window), float(threshold))
+        self._lsh_stats = {**getattr(self, "_lsh_stats", {}), network: stats}
+        pa_, pb = pa.array(a), pa.array(b)
+        acc_a, acc_b = tab["account_id"].take(pa_), tab["account_id"].take(pb)
+        first = pc.less(acc_a, acc_b)
+        side = {}
+        for col, name in (("account_id", "account"), ("post_id", "post"), ("t", "t")):
+            x, y = tab[col].take(pa_), tab[col].take(pb)
+            side[f"{name}_1"] = pc.if_else(first, x, y)
+            side[f"{name}_2"] = pc.if_else(first, y, x)
+        pairs = pa.table({
+            "platform": tab["platform"].take(pa_).cast(pa.string()),
+            "network": pa.array(np.full(len(a), network, dtype=object), pa.string()),
+            "account_1": side["account_1"], "post_1": side["post_1"], "t_1": side["t_1"].cast(pa.int64()),
+            "account_2": side["account_2"], "post_2": side["post_2"], "t_2": side["t_2"].cast(pa.int64()),
+        })
+        return ibis.memtable(pairs)
+
     # -- run ------------------------------------------------------------------------------
     def run(self, engine) -> dict[str, Any]:
         # memory_limit is DuckDB's; the previous limit is put back when the run ends
@@ -549,6 +579,7 @@ class Coordination(Analysis):
         if "co_image" in networks and not engine.has_table("image_clusters"):
             networks.remove("co_image")
         self._salt_bands = 0  # (set by the text pass when it computes salted words)
+        self._lsh_stats: dict[str, dict] = {}
         summary: dict[str, Any] = {"networks": {}, "windows": {}, "seconds": {}, "cpu_seconds": {}}
         run_clock = Stopwatch()
 
@@ -581,6 +612,8 @@ class Coordination(Analysis):
             stage("actions", t1)
         try:
             pieces = self._networks(engine, networks, summary, stage)
+            if self._lsh_stats:  # the LSH networks' pairs: identical sets, candidates, verified
+                summary["lsh_pairs"] = self._lsh_stats
         finally:
             if plain:
                 _drop_scratch(engine, ACTIONS_TABLE)
