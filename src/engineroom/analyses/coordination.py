@@ -543,11 +543,15 @@ class Coordination(Analysis):
         (identical token sets paired once without verification, the bands' other candidates
         filtered, made distinct and verified by arrays), as an in-memory table of
         :data:`network.PAIR_COLUMNS`. Counts go to ``self._lsh_stats[network]``."""
+        clock = Stopwatch()
         tab = engine.to_arrow(t.select("platform", "post_id", "account_id", "t", "n_tokens", "token_set",
                                        *[f"{band}{j}" for j in range(bands)]))
-        rows = text_rows(tab["platform"], tab["account_id"], tab["t"], tab["token_set"])
+        fetch = clock.cpu()
+        rows = text_rows(tab["platform"], tab["account_id"], tab["t"], tab["n_tokens"], tab["token_set"])
+        rows_cpu = clock.cpu() - fetch
         band_keys = (tab[f"{band}{j}"].to_numpy() for j in range(bands))
         a, b, stats = similar_pairs(rows, band_keys, int(window), float(threshold))
+        stats["cpu_seconds"] = {"fetch": round(fetch, 3), "rows": round(rows_cpu, 3), **stats["cpu_seconds"]}
         self._lsh_stats = {**getattr(self, "_lsh_stats", {}), network: stats}
         pa_, pb = pa.array(a), pa.array(b)
         acc_a, acc_b = tab["account_id"].take(pa_), tab["account_id"].take(pb)

@@ -25,6 +25,7 @@ before resemblance is estimated).
 
 from __future__ import annotations
 
+import time
 from typing import NamedTuple
 
 import numpy as np
@@ -47,26 +48,21 @@ class TextRows(NamedTuple):
     t: np.ndarray  #: seconds since 1970 (int64)
     n: np.ndarray  #: distinct tokens per post (int64)
     set_id: np.ndarray  #: one code per distinct (platform, token set)
-    codes: np.ndarray  #: each post's token codes, concatenated (int64)
-    starts: np.ndarray  #: where each post's codes begin in ``codes`` (int64)
+    token_set: pa.Array  #: each post's tokens joined by one space (split only for verified rows)
 
 
-def text_rows(platform: pa.Array, account: pa.Array, t: pa.Array, token_set: pa.Array) -> TextRows:
-    """Arrays of :class:`TextRows` from Arrow columns (``token_set``: tokens joined by one space)."""
-    platform, account = (pc.dictionary_encode(a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a)
-                         for a in (platform, account))
-    sets = token_set.combine_chunks() if isinstance(token_set, pa.ChunkedArray) else token_set
+def text_rows(platform: pa.Array, account: pa.Array, t: pa.Array, n: pa.Array, token_set: pa.Array) -> TextRows:
+    """:class:`TextRows` from Arrow columns (``token_set``: tokens joined by one space; ``n``: how many)."""
+    platform, account, t, n, sets = (a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+                                     for a in (platform, account, t, n, token_set))
+    platform, account = pc.dictionary_encode(platform), pc.dictionary_encode(account)
     p = platform.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     set_codes = pc.dictionary_encode(sets).indices.to_numpy(zero_copy_only=False).astype(np.int64)
     # one id per (platform, token set): sets on two platforms are different nodes
     set_id = pd.factorize(set_codes * np.int64(max(len(platform.dictionary), 1)) + p)[0].astype(np.int64)
-    split = pc.split_pattern(sets, " ")
-    lengths = pc.list_value_length(split).to_numpy(zero_copy_only=False).astype(np.int64)
-    tokens = pc.dictionary_encode(pc.list_flatten(split)).indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
     return TextRows(p, account.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-                    np.asarray(t.to_numpy(zero_copy_only=False) if hasattr(t, "to_numpy") else t, dtype=np.int64),
-                    lengths, set_id, tokens, starts)
+                    t.to_numpy(zero_copy_only=False).astype(np.int64), n.to_numpy(zero_copy_only=False).astype(np.int64),
+                    set_id, sets)
 
 
 def window_pairs(group: np.ndarray, t: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -103,15 +99,42 @@ def window_pairs(group: np.ndarray, t: np.ndarray, window: int) -> tuple[np.ndar
 
 
 def _grouped_pairs(key: np.ndarray, rows: TextRows, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row pairs (a < b by row, any order of time) of rows sharing ``key`` within ``window`` seconds."""
-    shared = np.flatnonzero(pd.Series(key).duplicated(keep=False).to_numpy())
-    if len(shared) < 2:
+    """Row pairs (a < b) of rows sharing ``key`` within ``window`` seconds; ``rows`` in time order.
+
+    One sort of (key, row) values finds the rows whose key is shared (most are not) and, as rows
+    are in time order, puts each key's rows in time order for the sliding window. The value keeps
+    the key's high bits above the row number; keys equal there but different below are told apart
+    by the final equality test, so the pairs are exactly those of equal keys."""
+    n = len(key)
+    if n < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    order = shared[np.lexsort((rows.t[shared], key[shared]))]
-    gid = np.concatenate(([0], np.cumsum(key[order][1:] != key[order][:-1]))).astype(np.int64)
+    bits = np.uint64(max(int(n - 1).bit_length(), 1))
+    if key.min() >= 0 and int(key.max()) < (1 << (64 - int(bits))):  # small keys (set ids): all bits kept
+        high = key.astype(np.uint64) << bits
+    else:  # hashes: their high bits
+        high = (key.view(np.uint64) >> bits) << bits
+    v = np.sort(high | np.arange(n, dtype=np.uint64))
+    hi = v >> bits
+    same = hi[1:] == hi[:-1]
+    shared = np.zeros(n, dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    v, hi = v[shared], hi[shared]
+    if len(v) < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    order = (v & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
+    gid = np.concatenate(([0], np.cumsum(hi[1:] != hi[:-1]))).astype(np.int64)
     i, j = window_pairs(gid, rows.t[order], window)
     a, b = order[i], order[j]
-    return np.minimum(a, b), np.maximum(a, b)
+    exact = key[a] == key[b]
+    return a[exact], b[exact]
+
+
+def _by_time(rows: TextRows) -> tuple[TextRows, np.ndarray]:
+    """``rows`` reordered by time (stable), and the original row of each (``token_set`` stays)."""
+    perm = np.argsort(rows.t, kind="stable")
+    return TextRows(rows.platform[perm], rows.account[perm], rows.t[perm], rows.n[perm], rows.set_id[perm],
+                    rows.token_set), perm
 
 
 def same_set_pairs(rows: TextRows, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -131,27 +154,37 @@ def band_candidates(band: np.ndarray, rows: TextRows, window: int, threshold: fl
     return (a[keep] << np.int64(32)) | b[keep]
 
 
-def _gather(rows: TextRows, idx: np.ndarray) -> np.ndarray:
-    """The token codes of rows ``idx``, one after the other."""
-    lens = rows.n[idx]
-    total = int(lens.sum())
-    first = np.cumsum(lens) - lens
-    pos = np.repeat(rows.starts[idx] - first, lens) + np.arange(total, dtype=np.int64)
-    return rows.codes[pos]
+def common_tokens(token_set: pa.Array, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """|set(a) & set(b)| per pair of rows of ``token_set`` (distinct tokens joined by one space).
 
-
-def common_tokens(rows: TextRows, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """|set(a) & set(b)| per pair: a token seen twice among a pair's (distinct-per-set) tokens."""
+    Only the rows in pairs are split; a pair's common tokens are the (pair, token) values seen
+    twice among its tokens, found by one sort."""
     out = np.zeros(len(a), dtype=np.int64)
-    vocab = np.int64(int(rows.codes.max()) + 1 if len(rows.codes) else 1)
+    if len(a) == 0:
+        return out
+    need, where = np.unique(np.concatenate((a, b)), return_inverse=True)
+    split = pc.split_pattern(token_set.take(pa.array(need)), " ")
+    lens = pc.list_value_length(split).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = pc.dictionary_encode(pc.list_flatten(split)).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    starts = np.cumsum(lens) - lens
+    vocab = np.int64(int(codes.max()) + 1 if len(codes) else 1)
+    ia, ib = where[: len(a)], where[len(a):]
     for lo in range(0, len(a), VERIFY_CHUNK):
-        aa, bb = a[lo:lo + VERIFY_CHUNK], b[lo:lo + VERIFY_CHUNK]
+        aa, bb = ia[lo:lo + VERIFY_CHUNK], ib[lo:lo + VERIFY_CHUNK]
         pair = np.arange(len(aa), dtype=np.int64)
-        owner = np.concatenate((np.repeat(pair, rows.n[aa]), np.repeat(pair, rows.n[bb])))
-        keys = owner * vocab + np.concatenate((_gather(rows, aa), _gather(rows, bb)))
-        dup = pd.Series(keys).duplicated().to_numpy()
-        out[lo:lo + len(aa)] = np.bincount(owner[dup], minlength=len(aa))
+        owner = np.concatenate((np.repeat(pair, lens[aa]), np.repeat(pair, lens[bb])))
+        keys = owner * vocab + np.concatenate((_gather(codes, starts, lens, aa), _gather(codes, starts, lens, bb)))
+        keys.sort()  # a token of both sets is a (pair, token) value seen twice
+        twice = keys[1:][keys[1:] == keys[:-1]]
+        out[lo:lo + len(aa)] = np.bincount(twice // vocab, minlength=len(aa))
     return out
+
+
+def _gather(codes: np.ndarray, starts: np.ndarray, lens: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The codes of rows ``idx`` (``starts`` / ``lens`` per row into ``codes``), one after the other."""
+    ln = lens[idx]
+    first = np.cumsum(ln) - ln
+    return codes[np.repeat(starts[idx] - first, ln) + np.arange(int(ln.sum()), dtype=np.int64)]
 
 
 def similar_pairs(rows: TextRows, bands: list, window: int, threshold: float) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -161,21 +194,27 @@ def similar_pairs(rows: TextRows, bands: list, window: int, threshold: float) ->
     Counts: ``same_set`` pairs, ``band_candidates`` per band after the cheap filters, ``distinct``
     candidates, ``verified`` near pairs (different sets), ``pairs`` in all.
     """
+    cpu = {}
+    c0 = time.process_time()
+    rows, perm = _by_time(rows)
     sa, sb = same_set_pairs(rows, window)
+    cpu["same_set"], c0 = time.process_time() - c0, time.process_time()
     per_band, cand = [], []
     for keys in bands:
-        c = band_candidates(np.asarray(keys, dtype=np.int64), rows, window, threshold)
+        c = band_candidates(np.asarray(keys, dtype=np.int64)[perm], rows, window, threshold)
         per_band.append(int(len(c)))
         cand.append(c)
     c = np.unique(np.concatenate(cand)) if cand else np.empty(0, np.int64)
     del cand
+    cpu["bands"], c0 = time.process_time() - c0, time.process_time()
     a, b = c >> np.int64(32), c & np.int64(0xFFFFFFFF)
-    inter = common_tokens(rows, a, b).astype(np.float64)
+    inter = common_tokens(rows.token_set, perm[a], perm[b]).astype(np.float64)
     # CNT: len(set_1 & set_2) / len(set_1 | set_2) >= threshold, in double precision
     ok = inter / (rows.n[a] + rows.n[b] - inter) >= threshold
-    a, b = np.concatenate((sa, a[ok])), np.concatenate((sb, b[ok]))
+    a, b = perm[np.concatenate((sa, a[ok]))], perm[np.concatenate((sb, b[ok]))]
+    cpu["verify"] = time.process_time() - c0
     stats = {"same_set": int(len(sa)), "band_candidates": per_band, "distinct": int(len(c)),
-             "verified": int(ok.sum()), "pairs": int(len(a))}
+             "verified": int(ok.sum()), "pairs": int(len(a)), "cpu_seconds": {k: round(v, 3) for k, v in cpu.items()}}
     return a, b, stats
 
 
