@@ -542,27 +542,40 @@ class Coordination(Analysis):
         """:meth:`_similar_pairs`' pairs computed by :func:`engineroom.coordination.similar.similar_pairs`
         (identical token sets paired once without verification, the bands' other candidates
         filtered, made distinct and verified by arrays), as an in-memory table of
-        :data:`network.PAIR_COLUMNS`. Counts go to ``self._lsh_stats[network]``."""
+        :data:`network.PAIR_COLUMNS`. Counts go to ``self._lsh_stats[network]``.
+
+        The columns are read a few at a time (one band at a time), each by the same filtered scan
+        of ``coordination_text``: with ``preserve_insertion_order`` (set here) DuckDB returns the
+        rows in the same order, so only one band's keys are in memory at once."""
         clock = Stopwatch()
-        tab = engine.to_arrow(t.select("platform", "post_id", "account_id", "t", "n_tokens", "token_set",
-                                       *[f"{band}{j}" for j in range(bands)]))
-        fetch = clock.cpu()
-        rows = text_rows(tab["platform"], tab["account_id"], tab["t"], tab["n_tokens"], tab["token_set"])
-        rows_cpu = clock.cpu() - fetch
-        band_keys = (tab[f"{band}{j}"].to_numpy() for j in range(bands))
-        a, b, stats = similar_pairs(rows, band_keys, int(window), float(threshold))
+        with engine.settings({"preserve_insertion_order": True}):
+            base = engine.to_arrow(t.select("platform", "account_id", "t", "n_tokens", "token_set"))
+            n = base.num_rows
+
+            def column(name: str) -> pa.ChunkedArray:
+                col = engine.to_arrow(t.select(name))[name]
+                if len(col) != n:  # (the corpus changed between the reads)
+                    raise RuntimeError(f"coordination: {name} has {len(col)} rows, expected {n}")
+                return col
+
+            fetch = clock.cpu()
+            rows = text_rows(base["platform"], base["account_id"], base["t"], base["n_tokens"], base["token_set"])
+            rows_cpu = clock.cpu() - fetch
+            band_keys = (column(f"{band}{j}").to_numpy() for j in range(bands))
+            a, b, stats = similar_pairs(rows, band_keys, int(window), float(threshold))
+            post_id = column("post_id")
         stats["cpu_seconds"] = {"fetch": round(fetch, 3), "rows": round(rows_cpu, 3), **stats["cpu_seconds"]}
         self._lsh_stats = {**getattr(self, "_lsh_stats", {}), network: stats}
         pa_, pb = pa.array(a), pa.array(b)
-        acc_a, acc_b = tab["account_id"].take(pa_), tab["account_id"].take(pb)
+        acc_a, acc_b = base["account_id"].take(pa_), base["account_id"].take(pb)
         first = pc.less(acc_a, acc_b)
         side = {}
-        for col, name in (("account_id", "account"), ("post_id", "post"), ("t", "t")):
-            x, y = tab[col].take(pa_), tab[col].take(pb)
+        for name, col in (("account", base["account_id"]), ("post", post_id), ("t", base["t"])):
+            x, y = col.take(pa_), col.take(pb)
             side[f"{name}_1"] = pc.if_else(first, x, y)
             side[f"{name}_2"] = pc.if_else(first, y, x)
         pairs = pa.table({
-            "platform": tab["platform"].take(pa_).cast(pa.string()),
+            "platform": base["platform"].take(pa_).cast(pa.string()),
             "network": pa.array(np.full(len(a), network, dtype=object), pa.string()),
             "account_1": side["account_1"], "post_1": side["post_1"], "t_1": side["t_1"].cast(pa.int64()),
             "account_2": side["account_2"], "post_2": side["post_2"], "t_2": side["t_2"].cast(pa.int64()),
