@@ -488,7 +488,7 @@ class Coordination(Analysis):
         t = txt.filter(txt[n_col] > 0)
         t = t.mutate(n_tokens=t[n_col], token_set=t[set_col])
         self._candidate_tables = []
-        if engine.name == "duckdb":  # the same pairs by arrays (coordination.similar)
+        if engine.name == "duckdb" and getattr(self, "_lsh_arrays", True):  # the same pairs by arrays
             return self._similar_pairs_arrays(engine, t, band, bands, threshold, window, network)
         width = max(int(window), 1)
         pieces = []

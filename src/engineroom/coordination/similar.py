@@ -34,7 +34,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 #: Candidate pairs verified per chunk (bounds the working memory of the verification).
-VERIFY_CHUNK = 1 << 21
+VERIFY_CHUNK = 1 << 18
+#: Hash buckets of the token-count bound (:func:`bucket_counts`), one byte per bucket and post.
+BUCKETS = 32
 #: Pairs enumerated per step of a sliding window (bounds its working memory, 16 bytes a pair).
 PAIR_CHUNK = 1 << 23
 _T_SPAN = np.int64(1 << 33)  # > any time span in seconds of a corpus (2**33 s = 272 years)
@@ -63,6 +65,45 @@ def text_rows(platform: pa.Array, account: pa.Array, t: pa.Array, n: pa.Array, t
     return TextRows(p, account.indices.to_numpy(zero_copy_only=False).astype(np.int64),
                     t.to_numpy(zero_copy_only=False).astype(np.int64), n.to_numpy(zero_copy_only=False).astype(np.int64),
                     set_id, sets)
+
+
+def bucket_counts(token_set: pa.Array, buckets: int = BUCKETS, chunk: int = 1 << 20) -> np.ndarray:
+    """Per row, how many of its tokens fall in each of ``buckets`` hash buckets (uint8, rows x buckets).
+
+    ``|A & B| <= sum over buckets of min(count_A, count_B)``: a common token sits in the same
+    bucket of both. A row with a bucket of more than 254 tokens gets 255 everywhere (no bound).
+    Tokens are bucketed by a fixed hash of their text (pandas' SipHash), the same in every chunk."""
+    n = len(token_set)
+    out = np.zeros((n, buckets), dtype=np.uint8)
+    for lo in range(0, n, chunk):
+        split = pc.split_pattern(token_set.slice(lo, chunk), " ")
+        lens = pc.list_value_length(split).to_numpy(zero_copy_only=False).astype(np.int64)
+        enc = pc.dictionary_encode(pc.list_flatten(split))
+        vocab = enc.dictionary.to_numpy(zero_copy_only=False)
+        bucket = (pd.util.hash_array(vocab, categorize=False) % np.uint64(buckets)).astype(np.int64)
+        row = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+        counts = np.bincount(row * buckets + bucket[enc.indices.to_numpy(zero_copy_only=False)],
+                             minlength=len(lens) * buckets).reshape(len(lens), buckets)
+        full = (counts > 254).any(axis=1)
+        counts[full] = 255
+        out[lo:lo + len(lens)] = counts
+    return out
+
+
+def bucket_bound(counts: np.ndarray, a: np.ndarray, b: np.ndarray, na: np.ndarray, nb: np.ndarray,
+                 threshold: float) -> np.ndarray:
+    """Whether pairs (rows ``a``, ``b``) may reach Jaccard ``threshold``: the bucket bound on their
+    common tokens (:func:`bucket_counts`) over their union is at least it. Exact: a pair it rejects
+    has a Jaccard similarity below the threshold."""
+    out = np.empty(len(a), dtype=bool)
+    for lo in range(0, len(a), VERIFY_CHUNK):
+        ca, cb = counts[a[lo:lo + VERIFY_CHUNK]], counts[b[lo:lo + VERIFY_CHUNK]]
+        full = (ca[:, 0] == 255) | (cb[:, 0] == 255)
+        ub = np.minimum(ca, cb).sum(axis=1, dtype=np.int64).astype(np.float64)
+        n1, n2 = na[lo:lo + VERIFY_CHUNK], nb[lo:lo + VERIFY_CHUNK]
+        ub = np.minimum(ub, np.minimum(n1, n2))
+        out[lo:lo + len(ca)] = full | (ub / (n1 + n2 - ub) >= threshold)
+    return out
 
 
 def window_pairs(group: np.ndarray, t: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -144,14 +185,24 @@ def same_set_pairs(rows: TextRows, window: int) -> tuple[np.ndarray, np.ndarray]
     return a[keep], b[keep]
 
 
-def band_candidates(band: np.ndarray, rows: TextRows, window: int, threshold: float) -> np.ndarray:
+def band_candidates(band: np.ndarray, rows: TextRows, window: int, threshold: float,
+                    counts: np.ndarray | None = None, perm: np.ndarray | None = None) -> np.ndarray:
     """Candidate pairs of one band as ``a << 32 | b`` (rows ``a < b``): a shared band key within the
-    window, same platform, different accounts, different token sets, within the length bound."""
+    window, same platform, different accounts, different token sets, within the length bound and
+    (with ``counts`` of the rows ``perm``, see :func:`bucket_counts`) within the bucket bound."""
     a, b = _grouped_pairs(band, rows, window)
+    # the cheapest tests first, each on the pairs the previous one left
+    keep = rows.set_id[a] != rows.set_id[b]
+    a, b = a[keep], b[keep]
     n1, n2 = rows.n[a].astype(np.float64), rows.n[b].astype(np.float64)
-    keep = ((rows.platform[a] == rows.platform[b]) & (rows.account[a] != rows.account[b])
-            & (rows.set_id[a] != rows.set_id[b]) & (np.minimum(n1, n2) / np.maximum(n1, n2) >= threshold))
-    return (a[keep] << np.int64(32)) | b[keep]
+    keep = np.minimum(n1, n2) / np.maximum(n1, n2) >= threshold
+    a, b, n1, n2 = a[keep], b[keep], n1[keep], n2[keep]
+    keep = (rows.account[a] != rows.account[b]) & (rows.platform[a] == rows.platform[b])
+    a, b, n1, n2 = a[keep], b[keep], n1[keep], n2[keep]
+    if counts is not None and len(a):
+        ok = bucket_bound(counts, perm[a], perm[b], n1, n2, threshold)
+        a, b = a[ok], b[ok]
+    return (a << np.int64(32)) | b
 
 
 def common_tokens(token_set: pa.Array, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -196,12 +247,14 @@ def similar_pairs(rows: TextRows, bands: list, window: int, threshold: float) ->
     """
     cpu = {}
     c0 = time.process_time()
+    counts = bucket_counts(rows.token_set)
+    cpu["buckets"], c0 = time.process_time() - c0, time.process_time()
     rows, perm = _by_time(rows)
     sa, sb = same_set_pairs(rows, window)
     cpu["same_set"], c0 = time.process_time() - c0, time.process_time()
     per_band, cand = [], []
     for keys in bands:
-        c = band_candidates(np.asarray(keys, dtype=np.int64)[perm], rows, window, threshold)
+        c = band_candidates(np.asarray(keys, dtype=np.int64)[perm], rows, window, threshold, counts, perm)
         per_band.append(int(len(c)))
         cand.append(c)
     c = np.unique(np.concatenate(cand)) if cand else np.empty(0, np.int64)
