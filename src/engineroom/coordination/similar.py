@@ -51,6 +51,8 @@ class TextRows(NamedTuple):
     n: np.ndarray  #: distinct tokens per post (int64)
     set_id: np.ndarray  #: one code per distinct (platform, token set)
     token_set: pa.Array  #: each post's tokens joined by one space (split only for verified rows)
+    set_code: np.ndarray  #: each post's token set as an index into ``sets``
+    sets: pa.Array  #: the distinct token sets (strings)
 
 
 def text_rows(platform: pa.Array, account: pa.Array, t: pa.Array, n: pa.Array, token_set: pa.Array) -> TextRows:
@@ -59,12 +61,13 @@ def text_rows(platform: pa.Array, account: pa.Array, t: pa.Array, n: pa.Array, t
                                      for a in (platform, account, t, n, token_set))
     platform, account = pc.dictionary_encode(platform), pc.dictionary_encode(account)
     p = platform.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    set_codes = pc.dictionary_encode(sets).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    enc = pc.dictionary_encode(sets)
+    set_codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     # one id per (platform, token set): sets on two platforms are different nodes
     set_id = pd.factorize(set_codes * np.int64(max(len(platform.dictionary), 1)) + p)[0].astype(np.int64)
     return TextRows(p, account.indices.to_numpy(zero_copy_only=False).astype(np.int64),
                     t.to_numpy(zero_copy_only=False).astype(np.int64), n.to_numpy(zero_copy_only=False).astype(np.int64),
-                    set_id, sets)
+                    set_id, sets, set_codes, enc.dictionary)
 
 
 def bucket_counts(token_set: pa.Array, buckets: int = BUCKETS, chunk: int = 1 << 20) -> np.ndarray:
@@ -175,7 +178,7 @@ def _by_time(rows: TextRows) -> tuple[TextRows, np.ndarray]:
     """``rows`` reordered by time (stable), and the original row of each (``token_set`` stays)."""
     perm = np.argsort(rows.t, kind="stable")
     return TextRows(rows.platform[perm], rows.account[perm], rows.t[perm], rows.n[perm], rows.set_id[perm],
-                    rows.token_set), perm
+                    rows.token_set, rows.set_code[perm], rows.sets), perm
 
 
 def same_set_pairs(rows: TextRows, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -186,10 +189,10 @@ def same_set_pairs(rows: TextRows, window: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def band_candidates(band: np.ndarray, rows: TextRows, window: int, threshold: float,
-                    counts: np.ndarray | None = None, perm: np.ndarray | None = None) -> np.ndarray:
+                    counts: np.ndarray | None = None) -> np.ndarray:
     """Candidate pairs of one band as ``a << 32 | b`` (rows ``a < b``): a shared band key within the
     window, same platform, different accounts, different token sets, within the length bound and
-    (with ``counts`` of the rows ``perm``, see :func:`bucket_counts`) within the bucket bound."""
+    (with ``counts`` of ``rows.sets``, see :func:`bucket_counts`) within the bucket bound."""
     a, b = _grouped_pairs(band, rows, window)
     # the cheapest tests first, each on the pairs the previous one left
     keep = rows.set_id[a] != rows.set_id[b]
@@ -200,7 +203,7 @@ def band_candidates(band: np.ndarray, rows: TextRows, window: int, threshold: fl
     keep = (rows.account[a] != rows.account[b]) & (rows.platform[a] == rows.platform[b])
     a, b, n1, n2 = a[keep], b[keep], n1[keep], n2[keep]
     if counts is not None and len(a):
-        ok = bucket_bound(counts, perm[a], perm[b], n1, n2, threshold)
+        ok = bucket_bound(counts, rows.set_code[a], rows.set_code[b], n1, n2, threshold)
         a, b = a[ok], b[ok]
     return (a << np.int64(32)) | b
 
@@ -247,14 +250,14 @@ def similar_pairs(rows: TextRows, bands: list, window: int, threshold: float) ->
     """
     cpu = {}
     c0 = time.process_time()
-    counts = bucket_counts(rows.token_set)
+    counts = bucket_counts(rows.sets)  # per distinct token set
     cpu["buckets"], c0 = time.process_time() - c0, time.process_time()
     rows, perm = _by_time(rows)
     sa, sb = same_set_pairs(rows, window)
     cpu["same_set"], c0 = time.process_time() - c0, time.process_time()
     per_band, cand = [], []
     for keys in bands:
-        c = band_candidates(np.asarray(keys, dtype=np.int64)[perm], rows, window, threshold, counts, perm)
+        c = band_candidates(np.asarray(keys, dtype=np.int64)[perm], rows, window, threshold, counts)
         per_band.append(int(len(c)))
         cand.append(c)
     c = np.unique(np.concatenate(cand)) if cand else np.empty(0, np.int64)
