@@ -546,17 +546,18 @@ class Coordination(Analysis):
 
         The columns are read a few at a time (one band at a time), each by the same filtered scan
         of ``coordination_text``: with ``preserve_insertion_order`` (set here) DuckDB returns the
-        rows in the same order, so only one band's keys are in memory at once."""
+        rows in the same order (checked: each read brings the posts' ``pid`` along), so only one
+        band's keys are in memory at once."""
         clock = Stopwatch()
         with engine.settings({"preserve_insertion_order": True}):
-            base = engine.to_arrow(t.select("platform", "account_id", "t", "n_tokens", "token_set"))
-            n = base.num_rows
+            base = engine.to_arrow(t.select("platform", "pid", "account_id", "t", "n_tokens", "token_set"))
+            pid = base["pid"].to_numpy()
 
             def column(name: str) -> pa.ChunkedArray:
-                col = engine.to_arrow(t.select(name))[name]
-                if len(col) != n:  # (the corpus changed between the reads)
-                    raise RuntimeError(f"coordination: {name} has {len(col)} rows, expected {n}")
-                return col
+                got = engine.to_arrow(t.select("pid", name))
+                if not np.array_equal(got["pid"].to_numpy(), pid):
+                    raise RuntimeError(f"coordination: {name} was read in another order than the posts")
+                return got[name]
 
             fetch = clock.cpu()
             rows = text_rows(base["platform"], base["account_id"], base["t"], base["n_tokens"], base["token_set"])
