@@ -15,7 +15,8 @@ seconds apart (inclusive):
 - ``co_similar_tweet``: posted texts whose CNT token sets have Jaccard similarity
   >= ``similarity_threshold``; candidates from MinHash LSH (datasketch permutations, banding
   chosen so a pair at the threshold is missed with probability <= ``lsh_max_miss``), verified
-  with the exact Jaccard similarity;
+  with the exact Jaccard similarity (on DuckDB by arrays, :mod:`engineroom.coordination.similar`:
+  identical token sets paired once, false candidates cut by an exact token-count bound);
 - ``co_salted_tweet``: posted the same text under different salt: links, hashtags, mentions,
   emoji, case and punctuation stripped (:func:`engineroom.coordination.text.salted_words`), the
   distinct words left (at least ``salt_min_words``) have Jaccard similarity >=
@@ -65,8 +66,8 @@ size, strength, networks, evidence), ``coordination_fused``, ``coordination_acco
 intermediate
 ``coordination_text`` (per original post: normalised-text key, CNT token set, LSH band keys,
 the salted word set and its band keys, and an integer post id ``pid`` for the LSH joins). Every network's actions are computed once into the
-scratch table ``_coordination_actions`` (and co_similar_tweet's LSH candidates into
-``_coordination_candidates``); both are dropped at the end of the run.
+scratch table ``_coordination_actions`` (and, on engines other than DuckDB, the LSH networks'
+candidates into ``_coordination_candidates``); both are dropped at the end of the run.
 """
 
 from __future__ import annotations
