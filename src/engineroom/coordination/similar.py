@@ -8,15 +8,20 @@ in a busy window:
 
 * **Identical token sets** (campaign copies, templates filled alike) have Jaccard similarity 1
   and share every band, so each of their pairs would be a candidate in every band and verified
-  once per band before the union. Here each post gets a set id (its token set's dictionary code);
-  pairs within one set id are listed once, from the posts grouped by set, and need no
-  verification. The bands then only propose pairs of *different* sets.
-* **Per band**, only keys held by two or more posts are sorted (a hash pass finds them); pairs
-  come from a sliding window over each key's posts sorted by time. Pairs of one account, of two
-  platforms, of one set id and those failing the length bound ``min(n1, n2) / max(n1, n2) >=
-  threshold`` (Jaccard never exceeds it) are dropped before the bands' pairs are made distinct.
-* **Verification** of the distinct candidates counts common tokens with a hash of (pair, token)
-  codes, in chunks: no per-pair Python, no string lists.
+  once per band before the union. Here each post gets a set id (its token set's dictionary code
+  and platform); pairs within one set id are listed once, by a sliding window over the set's
+  posts, and need no verification. The bands then only propose pairs of *different* sets.
+* **Per band**, the posts (in time order) are sorted once by (band key, row); posts whose key no
+  other post has are dropped, and pairs come from a sliding window over each key's posts. Pairs
+  of one set id, of one account, of two platforms and those failing the length bound
+  ``min(n1, n2) / max(n1, n2) >= threshold`` (Jaccard never exceeds it) are dropped, then those
+  failing the **bucket bound**: each distinct token set's tokens are counted in :data:`BUCKETS`
+  hash buckets, and ``sum(min(c1, c2))`` over the buckets is at least the common tokens, so a
+  pair whose bound gives a similarity below the threshold cannot reach it (exact). Most false
+  LSH candidates (template posts that share a band but few words) end here.
+* **Verification** of the distinct survivors counts common tokens by arrays, in chunks: only the
+  candidates' rows are split into tokens, and a (pair, token) value seen twice after one sort is
+  a common token. No per-pair Python, no string lists.
 
 LSH after Leskovec, Rajaraman & Ullman, *Mining of Massive Datasets*, ch. 3; identical sets
 collapsed as in near-duplicate detection practice (e.g. Broder 1997, exact duplicates removed
