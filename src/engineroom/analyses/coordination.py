@@ -480,6 +480,10 @@ class Coordination(Analysis):
         equi-join per band on the integer post ids (the union of the bands' pairs, distinct).
         Verification: the exact Jaccard similarity of the CNT token sets, after the length bound
         ``min(n1, n2) / max(n1, n2) >= threshold`` (Jaccard can never exceed it).
+
+        That is the engine's way (Spark). On DuckDB the same pairs come from
+        :meth:`_similar_pairs_arrays` (an instance with ``_lsh_arrays = False`` takes the
+        engine's way there too: the tests compare the two).
         """
         salted = network == "co_salted_tweet"
         band, n_col, set_col = ("salted_band_", "salted_n", "salted_words") if salted else ("band_", "n_tokens", "token_set")
