@@ -566,6 +566,7 @@ class Coordination(Analysis):
 
             fetch = clock.cpu()
             rows = text_rows(base["platform"], base["account_id"], base["t"], base["n_tokens"], base["token_set"])
+            base = base.drop_columns(["token_set"])  # (the distinct sets stay in ``rows``)
             rows_cpu = clock.cpu() - fetch
             band_keys = (column(f"{band}{j}").to_numpy() for j in range(bands))
             a, b, stats = similar_pairs(rows, band_keys, int(window), float(threshold))

@@ -55,9 +55,8 @@ class TextRows(NamedTuple):
     t: np.ndarray  #: seconds since 1970 (int64)
     n: np.ndarray  #: distinct tokens per post (int64)
     set_id: np.ndarray  #: one code per distinct (platform, token set)
-    token_set: pa.Array  #: each post's tokens joined by one space (split only for verified rows)
     set_code: np.ndarray  #: each post's token set as an index into ``sets``
-    sets: pa.Array  #: the distinct token sets (strings)
+    sets: pa.Array  #: the distinct token sets, tokens joined by one space (split only where needed)
 
 
 def text_rows(platform: pa.Array, account: pa.Array, t: pa.Array, n: pa.Array, token_set: pa.Array) -> TextRows:
@@ -72,7 +71,7 @@ def text_rows(platform: pa.Array, account: pa.Array, t: pa.Array, n: pa.Array, t
     set_id = pd.factorize(set_codes * np.int64(max(len(platform.dictionary), 1)) + p)[0].astype(np.int64)
     return TextRows(p, account.indices.to_numpy(zero_copy_only=False).astype(np.int64),
                     t.to_numpy(zero_copy_only=False).astype(np.int64), n.to_numpy(zero_copy_only=False).astype(np.int64),
-                    set_id, sets, set_codes, enc.dictionary)
+                    set_id, set_codes, enc.dictionary)
 
 
 def bucket_counts(token_set: pa.Array, buckets: int = BUCKETS, chunk: int = 1 << 20) -> np.ndarray:
@@ -180,10 +179,10 @@ def _grouped_pairs(key: np.ndarray, rows: TextRows, window: int) -> tuple[np.nda
 
 
 def _by_time(rows: TextRows) -> tuple[TextRows, np.ndarray]:
-    """``rows`` reordered by time (stable), and the original row of each (``token_set`` stays)."""
+    """``rows`` reordered by time (stable), and the original row of each (``sets`` stays)."""
     perm = np.argsort(rows.t, kind="stable")
     return TextRows(rows.platform[perm], rows.account[perm], rows.t[perm], rows.n[perm], rows.set_id[perm],
-                    rows.token_set, rows.set_code[perm], rows.sets), perm
+                    rows.set_code[perm], rows.sets), perm
 
 
 def same_set_pairs(rows: TextRows, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -214,7 +213,7 @@ def band_candidates(band: np.ndarray, rows: TextRows, window: int, threshold: fl
 
 
 def common_tokens(token_set: pa.Array, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """|set(a) & set(b)| per pair of rows of ``token_set`` (distinct tokens joined by one space).
+    """|set(a) & set(b)| per pair of entries of ``token_set`` (distinct tokens joined by one space).
 
     Only the rows in pairs are split; a pair's common tokens are the (pair, token) values seen
     twice among its tokens, found by one sort."""
@@ -269,7 +268,7 @@ def similar_pairs(rows: TextRows, bands: list, window: int, threshold: float) ->
     del cand
     cpu["bands"], c0 = time.process_time() - c0, time.process_time()
     a, b = c >> np.int64(32), c & np.int64(0xFFFFFFFF)
-    inter = common_tokens(rows.token_set, perm[a], perm[b]).astype(np.float64)
+    inter = common_tokens(rows.sets, rows.set_code[a], rows.set_code[b]).astype(np.float64)
     # CNT: len(set_1 & set_2) / len(set_1 | set_2) >= threshold, in double precision
     ok = inter / (rows.n[a] + rows.n[b] - inter) >= threshold
     a, b = perm[np.concatenate((sa, a[ok]))], perm[np.concatenate((sb, b[ok]))]
