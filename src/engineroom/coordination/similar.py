@@ -20,7 +20,7 @@ in a busy window:
   pair whose bound gives a similarity below the threshold cannot reach it (exact). Most false
   LSH candidates (template posts that share a band but few words) end here.
 * **Verification** of the distinct survivors counts common tokens by arrays, in chunks: only the
-  candidates' rows are split into tokens, and a (pair, token) value seen twice after one sort is
+  candidates' distinct token sets are split into tokens, and a (pair, token) value seen twice after one sort is
   a common token. No per-pair Python, no string lists.
 
 LSH after Leskovec, Rajaraman & Ullman, *Mining of Massive Datasets*, ch. 3; identical sets
