@@ -15,7 +15,8 @@ seconds apart (inclusive):
 - ``co_similar_tweet``: posted texts whose CNT token sets have Jaccard similarity
   >= ``similarity_threshold``; candidates from MinHash LSH (datasketch permutations, banding
   chosen so a pair at the threshold is missed with probability <= ``lsh_max_miss``), verified
-  with the exact Jaccard similarity;
+  with the exact Jaccard similarity (on DuckDB by arrays, :mod:`engineroom.coordination.similar`:
+  identical token sets paired once, false candidates cut by an exact token-count bound);
 - ``co_salted_tweet``: posted the same text under different salt: links, hashtags, mentions,
   emoji, case and punctuation stripped (:func:`engineroom.coordination.text.salted_words`), the
   distinct words left (at least ``salt_min_words``) have Jaccard similarity >=
@@ -65,8 +66,8 @@ size, strength, networks, evidence), ``coordination_fused``, ``coordination_acco
 intermediate
 ``coordination_text`` (per original post: normalised-text key, CNT token set, LSH band keys,
 the salted word set and its band keys, and an integer post id ``pid`` for the LSH joins). Every network's actions are computed once into the
-scratch table ``_coordination_actions`` (and co_similar_tweet's LSH candidates into
-``_coordination_candidates``); both are dropped at the end of the run.
+scratch table ``_coordination_actions`` (and, on engines other than DuckDB, the LSH networks'
+candidates into ``_coordination_candidates``); both are dropped at the end of the run.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ from . import Analysis, findings_table
 from ..coordination import network as nw
 from ..coordination.clusters import CONVERSATION_NETWORKS, cluster_accounts, cluster_candidates, edge_post_ids, sync_chance
 from ..coordination.fused import account_scores_from_shares, fused_query, fused_table
+from ..coordination.similar import similar_pairs, text_rows
 from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_token_batch, text_keys, tokenize_batch
 from ..coordination.window import estimate_window
 from ..progress import Stopwatch
@@ -478,6 +480,10 @@ class Coordination(Analysis):
         equi-join per band on the integer post ids (the union of the bands' pairs, distinct).
         Verification: the exact Jaccard similarity of the CNT token sets, after the length bound
         ``min(n1, n2) / max(n1, n2) >= threshold`` (Jaccard can never exceed it).
+
+        That is the engine's way (Spark). On DuckDB the same pairs come from
+        :meth:`_similar_pairs_arrays` (an instance with ``_lsh_arrays = False`` takes the
+        engine's way there too: the tests compare the two).
         """
         salted = network == "co_salted_tweet"
         band, n_col, set_col = ("salted_band_", "salted_n", "salted_words") if salted else ("band_", "n_tokens", "token_set")
@@ -486,9 +492,11 @@ class Coordination(Analysis):
         txt = engine.table("coordination_text")
         t = txt.filter(txt[n_col] > 0)
         t = t.mutate(n_tokens=t[n_col], token_set=t[set_col])
+        self._candidate_tables = []
+        if engine.name == "duckdb" and getattr(self, "_lsh_arrays", True):  # the same pairs by arrays
+            return self._similar_pairs_arrays(engine, t, band, bands, threshold, window, network)
         width = max(int(window), 1)
         pieces = []
-        self._candidate_tables = []
         for j in range(bands):
             a = t.select("platform", "pid", "t", key=t[f"{band}{j}"], bucket=(t.t // width).cast("int64"))
             l, r = a.view(), a.view()
@@ -535,6 +543,52 @@ class Coordination(Analysis):
             t_2=ibis.ifelse(first, j.tb, j.ta).cast("int64"),
         )
 
+    def _similar_pairs_arrays(self, engine, t, band: str, bands: int, threshold: float, window: int, network: str):
+        """:meth:`_similar_pairs`' pairs computed by :func:`engineroom.coordination.similar.similar_pairs`
+        (identical token sets paired once without verification, the bands' other candidates
+        filtered, made distinct and verified by arrays), as an in-memory table of
+        :data:`network.PAIR_COLUMNS`. Counts go to ``self._lsh_stats[network]``.
+
+        The columns are read a few at a time (one band at a time), each by the same filtered scan
+        of ``coordination_text``: with ``preserve_insertion_order`` (set here) DuckDB returns the
+        rows in the same order (checked: each read brings the posts' ``pid`` along), so only one
+        band's keys are in memory at once."""
+        clock = Stopwatch()
+        with engine.settings({"preserve_insertion_order": True}):
+            base = engine.to_arrow(t.select("platform", "pid", "account_id", "t", "n_tokens", "token_set"))
+            pid = base["pid"].to_numpy()
+
+            def column(name: str) -> pa.ChunkedArray:
+                got = engine.to_arrow(t.select("pid", name))
+                if not np.array_equal(got["pid"].to_numpy(), pid):
+                    raise RuntimeError(f"coordination: {name} was read in another order than the posts")
+                return got[name]
+
+            fetch = clock.cpu()
+            rows = text_rows(base["platform"], base["account_id"], base["t"], base["n_tokens"], base["token_set"])
+            base = base.drop_columns(["token_set"])  # (the distinct sets stay in ``rows``)
+            rows_cpu = clock.cpu() - fetch
+            band_keys = (column(f"{band}{j}").to_numpy() for j in range(bands))
+            a, b, stats = similar_pairs(rows, band_keys, int(window), float(threshold))
+            post_id = column("post_id")
+        stats["cpu_seconds"] = {"fetch": round(fetch, 3), "rows": round(rows_cpu, 3), **stats["cpu_seconds"]}
+        self._lsh_stats = {**getattr(self, "_lsh_stats", {}), network: stats}
+        pa_, pb = pa.array(a), pa.array(b)
+        acc_a, acc_b = base["account_id"].take(pa_), base["account_id"].take(pb)
+        first = pc.less(acc_a, acc_b)
+        side = {}
+        for name, col in (("account", base["account_id"]), ("post", post_id), ("t", base["t"])):
+            x, y = col.take(pa_), col.take(pb)
+            side[f"{name}_1"] = pc.if_else(first, x, y)
+            side[f"{name}_2"] = pc.if_else(first, y, x)
+        pairs = pa.table({
+            "platform": base["platform"].take(pa_).cast(pa.string()),
+            "network": pa.array(np.full(len(a), network, dtype=object), pa.string()),
+            "account_1": side["account_1"], "post_1": side["post_1"], "t_1": side["t_1"].cast(pa.int64()),
+            "account_2": side["account_2"], "post_2": side["post_2"], "t_2": side["t_2"].cast(pa.int64()),
+        })
+        return ibis.memtable(pairs)
+
     # -- run ------------------------------------------------------------------------------
     def run(self, engine) -> dict[str, Any]:
         # memory_limit is DuckDB's; the previous limit is put back when the run ends
@@ -549,6 +603,7 @@ class Coordination(Analysis):
         if "co_image" in networks and not engine.has_table("image_clusters"):
             networks.remove("co_image")
         self._salt_bands = 0  # (set by the text pass when it computes salted words)
+        self._lsh_stats: dict[str, dict] = {}
         summary: dict[str, Any] = {"networks": {}, "windows": {}, "seconds": {}, "cpu_seconds": {}}
         run_clock = Stopwatch()
 
@@ -581,6 +636,8 @@ class Coordination(Analysis):
             stage("actions", t1)
         try:
             pieces = self._networks(engine, networks, summary, stage)
+            if self._lsh_stats:  # the LSH networks' pairs: identical sets, candidates, verified
+                summary["lsh_pairs"] = self._lsh_stats
         finally:
             if plain:
                 _drop_scratch(engine, ACTIONS_TABLE)
