@@ -858,13 +858,6 @@ class Coordination(Analysis):
         return est["window"]
 
 
-def _names(value: str | Sequence[str]) -> tuple[str, ...]:
-    """Network names from a list or a comma-separated string (as ``--set`` passes them)."""
-    if isinstance(value, str):
-        return tuple(n.strip() for n in value.split(",") if n.strip())
-    return tuple(value)
-
-
 def _flag(value) -> bool:
     """A yes/no parameter from a bool or a string ("true", "1", "yes")."""
     return value.strip().lower() in ("1", "true", "yes") if isinstance(value, str) else bool(value)
