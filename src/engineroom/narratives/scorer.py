@@ -198,10 +198,6 @@ class NarrativeScorer:
         self._checked = np.array([bool(n.require or n.exclude) for n in self.narratives])  # need the concept pass
         self._gated = np.array([bool(n.require) for n in self.narratives])  # have required concept groups
         self._index = {n.name: k for k, n in enumerate(self.narratives)}
-        # the concept owners whose word positions a `near` rule needs, per narrative
-        self._near = {k: [f"{pre}{g}" for pre, alt in [("", n.require)] + [(f"or{j}.", a) for j, a in enumerate(n.or_require)]
-                          for g, _ in alt if any(g in groups for groups, _w in n.near)]
-                      for k, n in enumerate(self.narratives) if n.near}
         # per narrative, its group sets as (concept keys, the `near` rules that bind the set as
         # (keys, words)), built once: the concept pass runs on almost every post
         self._sets: dict[int, list[tuple[tuple[str, ...], list[tuple[tuple[str, ...], int]]]]] = {}
@@ -214,6 +210,9 @@ class NarrativeScorer:
                 rules = [(tuple(f"{pre}{g}" for g in groups), words) for groups, words in n.near if all(g in names for g in groups)]
                 sets.append((tuple(f"{pre}{g}" for g, _ in alt), rules))
             self._sets[k] = sets
+        # the concept owners (narrative, group key) whose word positions a `near` rule needs
+        self._span_owners = {(k, key) for k, sets in self._sets.items()
+                             for _keys, rules in sets for rkeys, _w in rules for key in rkeys}
         self._checked_idx = np.flatnonzero(self._checked).tolist()
         # allowed when the post has no concept phrase at all: narratives with no required groups
         # (unchecked ones, and those with exclusions only)
@@ -251,7 +250,7 @@ class NarrativeScorer:
             if any(rules for _keys, rules in full):
                 # a set bound by `near` rules needs one phrase of each rule's groups within its words
                 if spans is None:
-                    spans = self.concepts.find_spans(norm, {(k2, g) for k2 in self._near for g in self._near[k2]})
+                    spans = self.concepts.find_spans(norm, self._span_owners)
                 full = [(keys, rules) for keys, rules in full
                         if all(_close([spans.get((k, key), []) for key in rkeys], words) for rkeys, words in rules)]
             ok[k] = bool(full)
