@@ -493,3 +493,54 @@ def test_bad_near_field(tmp_path, near, message):
                  f"    require: {{actor: [a], control: [b]}}\n    near: {near}\n")
     with pytest.raises(NarrativePackError, match=message):
         load_pack(p)
+
+
+def test_default_frames_from_test3_generalise():
+    """Composed sentences, not real posts: each frame family added from test3's misses and false
+    matches said in words test3 does not use, and what shares their words but is something else."""
+    texts = [
+        "Stating facts isn't antisemitic, no matter what the Board says",               # smear: facts said not antisemitic
+        "Jews are good with money, calling that antisemitic? It's a compliment",        # smear: the trope passed off as praise
+        "They scream antisemitism whenever critics of Israel open their mouths",        # smear: claimed whenever critics speak
+        "Another bomb dropped by the Zionazi USA, paid for by taxpayers",              # lobby: the US as a ZioNazi possession
+        "The Zionists will rule the world by the end of the century",                  # lobby: world domination
+        "Iraq was one more of the wars fought for Israel with our blood",              # lobby: wars fought for Israel
+        "Saying jewish people are greedy by nature is textbook antisemitism",           # counter-speech: the trope named
+        "The old canard that Jews poison wells is antisemitic and it keeps coming back",  # counter-speech: documented as a canard
+        "Jews are simultaneously communists and bankers? Pick one, bigot",              # counter-speech: the contradiction mocked
+        "Jews are the devil, lol, but im not antisemitic though, sure",                 # counter-speech: the disclaimer mocked
+        "im not antisemitic but jews are greedy and run the banks",                     # a disclaimer leading into a trope
+        "Criticism of Israel does not equal antisemitism, even if jews are behind it",  # a statement of the definition
+        "Home of the antisemites, that whole party",                                    # the agent noun as an epithet
+        "lol all this jew hate talk, go back to your club",                             # 'jew hate' is not a condemnation
+    ]
+    got: dict[int, set[str]] = {}
+    for m in _default_scorer().score(texts):
+        got.setdefault(m.row, set()).add(m.narrative)
+    for i in (0, 1, 2):
+        assert got.get(i) == {"antisemitism_smear"}, (i, got.get(i))
+    for i in (3, 4, 5):
+        assert got.get(i) == {"israel_lobby_control"}, (i, got.get(i))
+    for i in (6, 7, 8, 9):
+        assert got.get(i) == {"counter_speech_antisemitism"}, (i, got.get(i))
+    for i in (10, 11, 12, 13):
+        assert i not in got, (i, got.get(i))
+
+
+@pytest.mark.slow  # reads eight source files
+def test_labelled_test3_now_tuned_on_holds():
+    """test3 was measured blind once (session 10) and is tuning data since: its figures guard against
+    regressions of the frames widened from it (they say nothing about unseen posts)."""
+    from conftest import SHARED_DATA, shared_dataset
+    from engineroom.narratives.evaluate import evaluate_frame
+    from engineroom.narratives.labelled import load_labelled
+
+    for name in ("jikeli_antisemitism_dev", "hatexplain", "redditbias_jews", "davidson_hate_offensive", "ira_vs_organic_dev"):
+        shared_dataset(name)
+    t3 = load_labelled(SHARED_DATA.parent, "test3")
+    res = evaluate_frame(t3[["text", "narrative"]])["by_narrative"]
+    assert res["antisemitism_smear"]["recall"] >= 0.8 and res["antisemitism_smear"]["precision"] >= 0.9
+    lobby = res["israel_lobby_control"]
+    assert lobby["precision"] >= 0.9 and lobby["recall"] >= 0.8, lobby
+    cs = res["counter_speech_antisemitism"]
+    assert cs["precision"] >= 0.75 and cs["recall"] >= 0.75, cs
