@@ -503,7 +503,7 @@ def test_default_frames_from_test3_generalise():
         "Jews are good with money, calling that antisemitic? It's a compliment",        # smear: the trope passed off as praise
         "They scream antisemitism whenever critics of Israel open their mouths",        # smear: claimed whenever critics speak
         "Another bomb dropped by the Zionazi USA, paid for by taxpayers",              # lobby: the US as a ZioNazi possession
-        "The Zionists will rule the world by the end of the century",                  # lobby: world domination
+        "The Zionists plan to dominate the world by the end of the century",           # lobby: world domination
         "Iraq was one more of the wars fought for Israel with our blood",              # lobby: wars fought for Israel
         "Saying jewish people are greedy by nature is textbook antisemitism",           # counter-speech: the trope named
         "The old canard that Jews poison wells is antisemitic and it keeps coming back",  # counter-speech: documented as a canard
