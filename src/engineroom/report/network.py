@@ -113,11 +113,12 @@ def read_map(f: Findings) -> MapData | None:
         "JOIN mb m2 ON e.t = m2.id GROUP BY 1 HAVING k > 0")}
     top_deg: dict[str, list[tuple[str, int, str | None]]] = defaultdict(list)
     for r in memb_rows(
-            "SELECT c, n, deg, h FROM (SELECT m1.c, x.n, count(*) FILTER (WHERE m1.c = m2.c) AS deg, "
-            "any_value(nd.h) FILTER (WHERE m1.c = m2.c) AS h, row_number() OVER "
-            "(PARTITION BY m1.c ORDER BY deg DESC, x.n) AS r FROM (SELECT s AS n, t AS m FROM e UNION ALL "
+            # the handle is joined to the (community, account) degrees, not to every tie end
+            "SELECT c, n, deg, h FROM (SELECT g.c, g.n, g.deg, nd.h, row_number() OVER "
+            "(PARTITION BY g.c ORDER BY g.deg DESC, g.n) AS r FROM (SELECT m1.c, x.n, "
+            "count(*) FILTER (WHERE m1.c = m2.c) AS deg FROM (SELECT s AS n, t AS m FROM e UNION ALL "
             "SELECT t AS n, s AS m FROM e) x JOIN mb m1 ON x.n = m1.id JOIN mb m2 ON x.m = m2.id "
-            "LEFT JOIN nd ON nd.id = x.n GROUP BY 1, 2 HAVING deg > 0) WHERE r <= 5 ORDER BY c, r"):
+            "GROUP BY 1, 2 HAVING deg > 0) g LEFT JOIN nd ON nd.id = g.n) WHERE r <= 5 ORDER BY c, r"):
         top_deg[str(r["c"])].append((r["n"], int(r["deg"]), r["h"]))
     hub_of: dict[str, tuple[str, float, str | None]] = {}
     for c, lst in top_deg.items():
