@@ -100,7 +100,10 @@ class Domains(Analysis):
             last_at=j.created_at.max(),
         )
         df = engine.to_pandas(agg)
-        hosts = engine.to_pandas(j.select("domain", "host").distinct())
+        # the hosts of the links whose post is in the corpus (a semi-join: the coordination join
+        # above adds no rows and no hosts)
+        hosts = engine.to_pandas(links.semi_join(p, [links.platform == p.platform, links.post_id == p.post_id])
+                                 .select("domain", "host").distinct())
         short_hosts = {d for d, h in zip(hosts["domain"], hosts["host"]) if is_shortener(h, d)}
         ratings = load_ratings().set_index("domain")["pc1"]
         df["shortener"] = df["domain"].map(lambda d: d in short_hosts or is_shortener(None, d)).astype(bool)

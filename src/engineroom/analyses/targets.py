@@ -195,6 +195,10 @@ class Targets(Analysis):
             hsch = {"source": "string", "platform": "string", "post_id": "string", "author": "string",
                     "target": "string", "created_at": "timestamp", "target_kind": "string"}
             hits = acc_hits.cast(hsch).union(name_hits.distinct().cast(hsch))
+            # the hits and the kept targets, materialised once: the daily counts, the targets'
+            # rows and their account facts all read them (else each redoes the interaction join)
+            engine.write("_targets_hits", hits)
+            hits = engine.table("_targets_hits")
             bar.advance()
             tot = hits.group_by(["platform", "source", "target_kind", "target"]).aggregate(
                 posts=lambda t: t.post_id.nunique(), accounts=lambda t: t.author.nunique(),
@@ -204,7 +208,8 @@ class Targets(Analysis):
                              | ((tot.posts >= self.min_posts) & (tot.accounts >= self.min_accounts)))
             w = ibis.row_number().over(group_by=[tot.platform, tot.source, tot.target_kind],
                                        order_by=[ibis.desc(tot.posts), ibis.desc(tot.accounts), tot.target])
-            tot = tot.mutate(rank=w + 1).filter(lambda t: t.rank <= self.max_targets)
+            engine.write("_targets_tot", tot.mutate(rank=w + 1).filter(lambda t: t.rank <= self.max_targets))
+            tot = engine.table("_targets_tot")
             daily = hits.semi_join(tot, ["platform", "source", "target_kind", "target"])
             daily = daily.group_by(["platform", "source", "target_kind", "target",
                                     daily.created_at.date().name("day")]).aggregate(
@@ -230,7 +235,8 @@ class Targets(Analysis):
         tdf["rank"] = tdf["rank"].astype("int64")
         tdf = tdf.sort_values(["source", "target_kind", "rank"]).reset_index(drop=True)[self.COLUMNS]
         graphs.write_frame(engine, "targets", tdf, self.TYPES)
-        engine.drop_table("_targets_names")
+        for scratch in ("_targets_names", "_targets_hits", "_targets_tot"):
+            engine.drop_table(scratch)
         summary: dict[str, Any] = {"targets": int(len(tdf))}
         for (source, kind), d in tdf.groupby(["source", "target_kind"]):
             summary.setdefault(source, {})[kind] = [

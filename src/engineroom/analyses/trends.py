@@ -124,6 +124,29 @@ class Trends(Analysis):
         tc = tagged.group_by(["platform", "tag"]).aggregate(n=lambda t: t.count())
         keep = tc.filter(tc.n >= self.min_posts)
         tagged = tagged.semi_join(keep, [tagged.platform == keep.platform, tagged.tag == keep.tag])
+        # the kept tags' posts, materialised once: the per-bin counts at each resolution and the
+        # burst details all read them (otherwise each would redo the hashtags-posts join)
+        engine.write("_trends_tagged", tagged)
+        try:
+            out = self._run(engine, posts, engine.table("_trends_tagged"))
+        finally:
+            engine.drop_table("_trends_tagged")
+        summary: dict[str, Any] = {}
+        for res in self.resolutions:
+            d = out[out["resolution"] == res] if len(out) else out
+            summary[res] = {
+                "bursts": int(len(d)),
+                "hashtags_bursting": int(d["tag"].nunique()) if len(d) else 0,
+                "top": [
+                    {"tag": r.tag, "onset": str(r.onset), "peak_at": str(r.peak_at), "posts": int(r.posts)}
+                    for r in d.sort_values("posts", ascending=False).head(5).itertuples()
+                ] if len(d) else [],
+            }
+        return summary
+
+    def _run(self, engine, posts: ibis.Table, tagged: ibis.Table) -> pd.DataFrame:
+        """Bursts of the kept tags (``tagged``: their posts) at every resolution, with their
+        details; writes and returns the ``trends`` table."""
         rows: list[dict] = []
         bursts_found = {}
         with progress("Trends", total=len(self.resolutions)) as bar:
@@ -183,18 +206,7 @@ class Trends(Analysis):
         else:
             out = pd.DataFrame({c: pd.Series(dtype="object") for c in self.COLUMNS})
         graphs.write_frame(engine, "trends", out, self.TYPES)
-        summary: dict[str, Any] = {}
-        for res in self.resolutions:
-            d = out[out["resolution"] == res] if len(out) else out
-            summary[res] = {
-                "bursts": int(len(d)),
-                "hashtags_bursting": int(d["tag"].nunique()) if len(d) else 0,
-                "top": [
-                    {"tag": r.tag, "onset": str(r.onset), "peak_at": str(r.peak_at), "posts": int(r.posts)}
-                    for r in d.sort_values("posts", ascending=False).head(5).itertuples()
-                ] if len(d) else [],
-            }
-        return summary
+        return out
 
     def _bursts(self, platform: str, res: str, totals: pd.DataFrame, counts: pd.DataFrame) -> list[dict]:
         """Run the Viterbi pass for every hashtag of one platform; one dict per burst."""

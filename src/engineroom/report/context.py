@@ -34,9 +34,11 @@ class Context:
         wanted = list(dict.fromkeys(str(i) for i in ids if i is not None and str(i) not in self._post_cache))
         if not wanted:
             return
+        # the wanted rows are found by their ids first (a scan of the post_id column alone), and
+        # only those rows' texts are read: about half the CPU of one scan of every post's columns
         rows = self.f.rows(
             "SELECT platform, post_id, account_id, handle, created_at, text, url, kind FROM posts "
-            "WHERE post_id IN (SELECT unnest(?::VARCHAR[]))",
+            "WHERE rowid IN (SELECT rowid FROM posts WHERE post_id IN (SELECT unnest(?::VARCHAR[])))",
             [wanted],
         )
         for r in rows:

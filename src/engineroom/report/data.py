@@ -18,6 +18,7 @@ from .. import findings, schema
 
 if TYPE_CHECKING:  # pragma: no cover  (annotations only: the store is below this module)
     import duckdb
+    import pyarrow as pa
 
     from ..corpus import Corpus
 
@@ -70,12 +71,30 @@ class Findings:
 
     def rows_with(self, name: str, data: Any, sql: str) -> list[dict[str, Any]]:
         """Like :meth:`rows`, with an Arrow table / data frame visible to ``sql`` as ``name``."""
+        return self.rows_over({name: data}, sql)
+
+    def rows_over(self, tables: dict[str, Any], sql: str,
+                  params: Iterable[Any] | None = None) -> list[dict[str, Any]]:
+        """Like :meth:`rows`, with each Arrow table / data frame of ``tables`` visible to ``sql``
+        under its key (an intermediate result several queries read, computed once)."""
         cur = self.con.cursor()
         try:
-            cur.register(name, data)
-            res = cur.execute(sql)
+            for name, data in tables.items():
+                cur.register(name, data)
+            res = cur.execute(sql, list(params) if params is not None else None)
             names = [d[0] for d in res.description]
             return [{n: clean(v) for n, v in zip(names, r)} for r in res.fetchall()]
+        finally:
+            cur.close()
+
+    def arrow(self, sql: str, tables: dict[str, Any] | None = None) -> "pa.Table":
+        """A query's result as an Arrow table (values as DuckDB gives them: for intermediate
+        results that later queries read through :meth:`rows_over`); ``tables`` as there."""
+        cur = self.con.cursor()
+        try:
+            for name, data in (tables or {}).items():
+                cur.register(name, data)
+            return cur.sql(sql).to_arrow_table()
         finally:
             cur.close()
 

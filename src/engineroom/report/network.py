@@ -72,10 +72,13 @@ def read_map(f: Findings) -> MapData | None:
     nodes_sql = ("SELECT CAST(account_id AS VARCHAR) AS id, max(CAST(community AS VARCHAR)) AS c, "
                  "max(CAST(handle AS VARCHAR)) AS h, max(CAST(pagerank AS DOUBLE)) AS p "
                  "FROM graph_nodes GROUP BY 1")
-    with_sql = f"WITH e AS ({edges_sql}), st AS ({strength_sql}), nd AS ({nodes_sql}) "
+    # the summed ties ``e`` and the node attributes ``nd`` are computed once, as Arrow tables that
+    # every query below reads (at 10M posts ``e`` is a group-by over millions of edges)
+    shared = {"e": f.arrow(edges_sql), "nd": f.arrow(nodes_sql)}
+    with_sql = f"WITH st AS ({strength_sql}) "
     # the MAP_NODES most connected nodes: by PageRank where known, else by strength
-    kept = f.rows(with_sql + "SELECT st.n, st.strength, nd.c, nd.h, nd.p FROM st LEFT JOIN nd ON st.n = nd.id "
-                  f"ORDER BY coalesce(nd.p, st.strength) DESC, st.n LIMIT {MAP_NODES}")
+    kept = f.rows_over(shared, with_sql + "SELECT st.n, st.strength, nd.c, nd.h, nd.p FROM st LEFT JOIN nd "
+                       f"ON st.n = nd.id ORDER BY coalesce(nd.p, st.strength) DESC, st.n LIMIT {MAP_NODES}")
     if not kept:
         return None
     keep = [r["n"] for r in kept]
@@ -86,20 +89,20 @@ def read_map(f: Findings) -> MapData | None:
     # the MAP_EDGES heaviest edges between drawn nodes
     import pyarrow as pa
 
-    sub = f.rows_with("_map_nodes", pa.table({"n": pa.array(keep, pa.string())}),
-                      with_sql.replace("WITH ", "WITH km AS (SELECT n FROM _map_nodes), ", 1)
-                      + "SELECT s, t, w FROM e WHERE s IN (SELECT n FROM km) AND t IN (SELECT n FROM km) "
+    sub = f.rows_over({**shared, "_map_nodes": pa.table({"n": pa.array(keep, pa.string())})},
+                      "WITH km AS (SELECT n FROM _map_nodes) "
+                      "SELECT s, t, w FROM e WHERE s IN (SELECT n FROM km) AND t IN (SELECT n FROM km) "
                       f"ORDER BY coalesce(w, 0) DESC, s, t LIMIT {MAP_EDGES}")
     index = {n: i for i, n in enumerate(keep)}
     pairs = [(index[e["s"]], index[e["t"]], float(e["w"] or 1)) for e in sub]
     # community sizes: every account of the community (not only the drawn ones)
     sizes: dict[str, int] = defaultdict(int)
-    for r in f.rows(with_sql + "SELECT c, count(*) AS k FROM nd WHERE c IS NOT NULL GROUP BY c"):
+    for r in f.rows_over(shared, "SELECT c, count(*) AS k FROM nd WHERE c IS NOT NULL GROUP BY c"):
         sizes[str(r["c"])] = int(r["k"])
 
     def memb_rows(sql: str) -> list[dict]:
         """``sql`` (which may read ``e``, ``nd`` and ``mb`` = account id, community) as rows."""
-        return f.rows(with_sql + ", mb AS (SELECT id, c FROM nd WHERE c IS NOT NULL) " + sql)
+        return f.rows_over(shared, "WITH mb AS (SELECT id, c FROM nd WHERE c IS NOT NULL) " + sql)
 
     # hubs and most connected accounts: degree over ties inside the community (directed pairs).
     # "same community" is counted with FILTER / HAVING, never written as a join condition: as one,
@@ -110,11 +113,12 @@ def read_map(f: Findings) -> MapData | None:
         "JOIN mb m2 ON e.t = m2.id GROUP BY 1 HAVING k > 0")}
     top_deg: dict[str, list[tuple[str, int, str | None]]] = defaultdict(list)
     for r in memb_rows(
-            "SELECT c, n, deg, h FROM (SELECT m1.c, x.n, count(*) FILTER (WHERE m1.c = m2.c) AS deg, "
-            "any_value(nd.h) FILTER (WHERE m1.c = m2.c) AS h, row_number() OVER "
-            "(PARTITION BY m1.c ORDER BY deg DESC, x.n) AS r FROM (SELECT s AS n, t AS m FROM e UNION ALL "
+            # the handle is joined to the (community, account) degrees, not to every tie end
+            "SELECT c, n, deg, h FROM (SELECT g.c, g.n, g.deg, nd.h, row_number() OVER "
+            "(PARTITION BY g.c ORDER BY g.deg DESC, g.n) AS r FROM (SELECT m1.c, x.n, "
+            "count(*) FILTER (WHERE m1.c = m2.c) AS deg FROM (SELECT s AS n, t AS m FROM e UNION ALL "
             "SELECT t AS n, s AS m FROM e) x JOIN mb m1 ON x.n = m1.id JOIN mb m2 ON x.m = m2.id "
-            "LEFT JOIN nd ON nd.id = x.n GROUP BY 1, 2 HAVING deg > 0) WHERE r <= 5 ORDER BY c, r"):
+            "GROUP BY 1, 2 HAVING deg > 0) g LEFT JOIN nd ON nd.id = g.n) WHERE r <= 5 ORDER BY c, r"):
         top_deg[str(r["c"])].append((r["n"], int(r["deg"]), r["h"]))
     hub_of: dict[str, tuple[str, float, str | None]] = {}
     for c, lst in top_deg.items():

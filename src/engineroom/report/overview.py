@@ -41,7 +41,10 @@ def over_time(ctx: Context) -> dict | None:
     unit = "day" if (span["d"] or 0) <= 180 else "week"
     joins, cols = [], []
     if f.exists("hate"):
-        joins.append("LEFT JOIN (SELECT platform, post_id, any_value(label) AS label FROM hate GROUP BY ALL) h "
+        # only the hateful rows join (``hate`` has one row per scored post; a post labelled none
+        # counts in neither column either way): thousands of rows, not one per post
+        joins.append("LEFT JOIN (SELECT platform, post_id, any_value(label) AS label FROM hate "
+                     "WHERE label IN ('antisemitic', 'other_hate') GROUP BY ALL) h "
                      "ON h.platform = p.platform AND h.post_id = p.post_id")
         cols += ["count(*) FILTER (WHERE h.label = 'antisemitic') AS antisemitic",
                  "count(*) FILTER (WHERE h.label = 'other_hate') AS other_hate"]
