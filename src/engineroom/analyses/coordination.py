@@ -157,6 +157,10 @@ CANDIDATES_TABLE = "_coordination_candidates"
 #: LSH bands joined per candidate query (each query's joins hold their hash tables at once).
 BANDS_PER_QUERY = 3
 
+#: DuckDB's memory limit for the moment it is made to hand back its cached memory
+#: (:func:`_release_engine_memory`), before the NumPy/Arrow work of a network
+RELEASE_LIMIT = "64MB"
+
 #: ``pid`` = whole second x PID_SECOND + the post's rank (by id) within that second and platform
 PID_SECOND = 1 << 22
 
@@ -465,6 +469,7 @@ class Coordination(Analysis):
         total = int(engine.to_pandas(expr.aggregate(n=expr.post_id.count()))["n"].iloc[0])
         fn = TextBatch(bands, rows, self.num_perm, salt_bands=salt_bands, salt_rows=salt_rows,
                        salt_min_words=self.salt_min_words)
+        _release_engine_memory(engine)  # (before the workers are forked from this process)
         with progress("Coordination: text keys and MinHash", total=total) as bar:
             fn.bar = bar
             try:
@@ -565,6 +570,7 @@ class Coordination(Analysis):
                 return got[name]
 
             fetch = clock.cpu()
+            _release_engine_memory(engine)
             rows = text_rows(base["platform"], base["account_id"], base["t"], base["n_tokens"], base["token_set"])
             base = base.drop_columns(["token_set"])  # (the distinct sets stay in ``rows``)
             rows_cpu = clock.cpu() - fetch
@@ -729,10 +735,14 @@ class Coordination(Analysis):
                     if network in ARRAY_NETWORKS and engine.name == "duckdb":
                         # the actions to Arrow, the edges by arrays (no post pairs materialised);
                         # evidence too large for memory goes to the engine's pair join instead
-                        act = engine.to_arrow(actions.select("platform", "key", "account_id", "post_id", "t"))
+                        # only the actions of keys shared by two actions come to Arrow; the
+                        # accounts' action counts (the shares) are counted in the engine below
+                        act = engine.to_arrow(nw.shared_key_actions(actions).select(
+                            "platform", "key", "account_id", "post_id", "t"))
+                        _release_engine_memory(engine)
                         try:
                             edge_tab = nw.co_action_edges(act, network, window, self.min_weight,
-                                                          max_positions=self._max_positions, action_counts=True)
+                                                          max_positions=self._max_positions)
                         except nw.TooManyPositions:
                             summary.setdefault("pair_join", []).append(network)
                         else:
@@ -861,6 +871,20 @@ class Coordination(Analysis):
 def _flag(value) -> bool:
     """A yes/no parameter from a bool or a string ("true", "1", "yes")."""
     return value.strip().lower() in ("1", "true", "yes") if isinstance(value, str) else bool(value)
+
+
+def _release_engine_memory(engine) -> None:
+    """Make DuckDB hand back the memory it keeps after a query (cached pages of the corpus file,
+    its allocator's free pages) before a step's NumPy/Arrow work, which DuckDB's memory limit does
+    not bound: the limit is lowered to :data:`RELEASE_LIMIT` for a moment and put back. Pages
+    dropped are read again from the file when a later query needs them. Other engines: nothing."""
+    if engine.name != "duckdb":
+        return
+    try:
+        with engine.settings({"memory_limit": RELEASE_LIMIT}):
+            pass
+    except Exception:  # (data DuckDB cannot drop above the limit: nothing released, nothing lost)
+        pass
 
 
 def _drop_scratch(engine, name: str) -> None:
