@@ -158,8 +158,11 @@ CANDIDATES_TABLE = "_coordination_candidates"
 BANDS_PER_QUERY = 3
 
 #: DuckDB's memory limit for the moment it is made to hand back its cached memory
-#: (:func:`_release_engine_memory`), before the NumPy/Arrow work of a network
+#: (:meth:`Coordination._release_engine_memory`), before the NumPy/Arrow work of a network
 RELEASE_LIMIT = "64MB"
+#: A network's fetched Arrow input from which DuckDB is made to release its memory first (smaller
+#: inputs, e.g. every network of a 1M-post corpus, release nothing)
+RELEASE_MIN_BYTES = 128 << 20
 
 #: ``pid`` = whole second x PID_SECOND + the post's rank (by id) within that second and platform
 PID_SECOND = 1 << 22
@@ -445,6 +448,27 @@ class Coordination(Analysis):
             return txt.select("platform", "post_id", "account_id", key=txt.salted_words, t=txt.t)
         raise ValueError(network)
 
+    def _release_engine_memory(self, engine, work_bytes: int | None = None) -> None:
+        """Make DuckDB hand back the memory it keeps after a query (cached pages of the corpus
+        file, its allocator's free pages) before a step's NumPy/Arrow work, which DuckDB's memory
+        limit does not bound: the limit is lowered to :data:`RELEASE_LIMIT` for a moment and set
+        back to ``memory_limit`` (exactly: DuckDB reports its limit rounded, so it is not read
+        back). Pages dropped are read again from the file when a later query needs them, so a
+        step whose input (``work_bytes``, the Arrow data it fetched) is under
+        :data:`RELEASE_MIN_BYTES` releases nothing: its arrays are small beside the cache, and
+        re-reading costs CPU. Other engines, or no ``memory_limit`` of this analysis: nothing."""
+        if engine.name != "duckdb" or not self.memory_limit:
+            return
+        if work_bytes is not None and work_bytes < RELEASE_MIN_BYTES:
+            return
+        con = engine.corpus.con
+        try:
+            con.execute(f"SET memory_limit = '{RELEASE_LIMIT}'")
+        except Exception:  # (data DuckDB cannot drop above the limit: nothing released, nothing lost)
+            pass
+        finally:
+            con.execute("SET memory_limit = '" + str(self.memory_limit).replace("'", "''") + "'")
+
     # -- per-post text pass (Python, batch by batch) ----------------------------------------
     def _text_pass(self, engine, with_bands: bool, with_salt: bool = False) -> int:
         posts = engine.table("posts")
@@ -469,7 +493,7 @@ class Coordination(Analysis):
         total = int(engine.to_pandas(expr.aggregate(n=expr.post_id.count()))["n"].iloc[0])
         fn = TextBatch(bands, rows, self.num_perm, salt_bands=salt_bands, salt_rows=salt_rows,
                        salt_min_words=self.salt_min_words)
-        _release_engine_memory(engine)  # (before the workers are forked from this process)
+        self._release_engine_memory(engine)  # (before the workers are forked from this process)
         with progress("Coordination: text keys and MinHash", total=total) as bar:
             fn.bar = bar
             try:
@@ -570,7 +594,7 @@ class Coordination(Analysis):
                 return got[name]
 
             fetch = clock.cpu()
-            _release_engine_memory(engine)
+            self._release_engine_memory(engine, base.nbytes)
             rows = text_rows(base["platform"], base["account_id"], base["t"], base["n_tokens"], base["token_set"])
             base = base.drop_columns(["token_set"])  # (the distinct sets stay in ``rows``)
             rows_cpu = clock.cpu() - fetch
@@ -739,7 +763,7 @@ class Coordination(Analysis):
                         # accounts' action counts (the shares) are counted in the engine below
                         act = engine.to_arrow(nw.shared_key_actions(actions).select(
                             "platform", "key", "account_id", "post_id", "t"))
-                        _release_engine_memory(engine)
+                        self._release_engine_memory(engine, act.nbytes)
                         try:
                             edge_tab = nw.co_action_edges(act, network, window, self.min_weight,
                                                           max_positions=self._max_positions)
@@ -871,20 +895,6 @@ class Coordination(Analysis):
 def _flag(value) -> bool:
     """A yes/no parameter from a bool or a string ("true", "1", "yes")."""
     return value.strip().lower() in ("1", "true", "yes") if isinstance(value, str) else bool(value)
-
-
-def _release_engine_memory(engine) -> None:
-    """Make DuckDB hand back the memory it keeps after a query (cached pages of the corpus file,
-    its allocator's free pages) before a step's NumPy/Arrow work, which DuckDB's memory limit does
-    not bound: the limit is lowered to :data:`RELEASE_LIMIT` for a moment and put back. Pages
-    dropped are read again from the file when a later query needs them. Other engines: nothing."""
-    if engine.name != "duckdb":
-        return
-    try:
-        with engine.settings({"memory_limit": RELEASE_LIMIT}):
-            pass
-    except Exception:  # (data DuckDB cannot drop above the limit: nothing released, nothing lost)
-        pass
 
 
 def _drop_scratch(engine, name: str) -> None:
