@@ -451,23 +451,18 @@ class Coordination(Analysis):
     def _release_engine_memory(self, engine, work_bytes: int | None = None) -> None:
         """Make DuckDB hand back the memory it keeps after a query (cached pages of the corpus
         file, its allocator's free pages) before a step's NumPy/Arrow work, which DuckDB's memory
-        limit does not bound: the limit is lowered to :data:`RELEASE_LIMIT` for a moment and set
-        back to ``memory_limit`` (exactly: DuckDB reports its limit rounded, so it is not read
-        back). Pages dropped are read again from the file when a later query needs them, so a
-        step whose input (``work_bytes``, the Arrow data it fetched) is under
-        :data:`RELEASE_MIN_BYTES` releases nothing: its arrays are small beside the cache, and
-        re-reading costs CPU. Other engines, or no ``memory_limit`` of this analysis: nothing."""
-        if engine.name != "duckdb" or not self.memory_limit:
+        limit does not bound: the limit is lowered to :data:`RELEASE_LIMIT` for a moment and put
+        back (as it was set, ``engine.settings``). Pages dropped are read again from the file when
+        a later query needs them, so a step whose input (``work_bytes``, the Arrow data it
+        fetched) is under :data:`RELEASE_MIN_BYTES` releases nothing: its arrays are small beside
+        the cache, and re-reading costs CPU. Other engines: nothing."""
+        if engine.name != "duckdb" or (work_bytes is not None and work_bytes < RELEASE_MIN_BYTES):
             return
-        if work_bytes is not None and work_bytes < RELEASE_MIN_BYTES:
-            return
-        con = engine.corpus.con
         try:
-            con.execute(f"SET memory_limit = '{RELEASE_LIMIT}'")
+            with engine.settings({"memory_limit": RELEASE_LIMIT}):
+                pass
         except Exception:  # (data DuckDB cannot drop above the limit: nothing released, nothing lost)
             pass
-        finally:
-            con.execute("SET memory_limit = '" + str(self.memory_limit).replace("'", "''") + "'")
 
     # -- per-post text pass (Python, batch by batch) ----------------------------------------
     def _text_pass(self, engine, with_bands: bool, with_salt: bool = False) -> int:
