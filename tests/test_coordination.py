@@ -149,6 +149,40 @@ def test_scratch_tables_are_dropped(small):
     assert not [n for n in names if n.startswith("_coordination")], names
 
 
+def test_duckdb_memory_released_before_array_work_changes_no_finding(small, monkeypatch):
+    """DuckDB made to hand back its cache before every network's NumPy/Arrow work (threshold 0):
+    the limit really is lowered and put back, and every findings table is the same as without."""
+    import engineroom.analyses.coordination as co
+
+    params = dict(networks=("co_tweet", "co_similar_tweet", "co_salted_tweet", "co_retweet", "co_link",
+                            "co_domain", "co_hashtag_sequence", "co_mention", "co_reply"), min_weight=1)
+    tables = ("coordination", "coordination_clusters", "coordination_fused", "coordination_accounts", "coordination_text")
+
+    def findings() -> dict:
+        return {t: small.query(f"SELECT * FROM {t}").sort_values(list(small.query(f"SELECT * FROM {t}").columns))
+                .reset_index(drop=True) for t in tables}
+
+    Coordination(**params).run(small.engine())
+    without = findings()
+    eng = small.engine()
+    limits = []
+    release = co.Coordination._release_engine_memory
+
+    def recording(self, engine, work_bytes=None):
+        release(self, engine, work_bytes)  # the limit is back at memory_limit exactly afterwards
+        limits.append(small.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    monkeypatch.setattr(co.Coordination, "_release_engine_memory", recording)
+    monkeypatch.setattr(co, "RELEASE_MIN_BYTES", 0)
+    Coordination(**params).run(eng)
+    # the text pass, the array networks with shared keys, the 2 LSH networks
+    small.con.execute("SET memory_limit = '3GB'")
+    assert len(limits) >= 4 and set(limits) == {small.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]}
+    with_release = findings()
+    for t in tables:
+        pd.testing.assert_frame_equal(without[t], with_release[t], obj=t)
+
+
 def test_window_excludes_far_pairs(small):
     Coordination(networks=("co_hashtag_sequence",), time_window=4, min_weight=1).run(small.engine())
     e = small.query("SELECT account_1, account_2 FROM coordination")

@@ -37,6 +37,23 @@ def _setting(corpus, name):
     return corpus.con.execute("SELECT current_setting(?)", [name]).fetchall()[0][0]
 
 
+def test_duckdb_settings_are_put_back_as_set_not_as_reported(corpus):
+    """DuckDB reports memory_limit '3GB' as '2.7 GiB' (and that as '2.6 GiB'): a value the engine
+    set is put back as given, so nested settings do not drift the limit down."""
+    eng = DuckDBEngine(corpus)
+    with eng.settings({"memory_limit": "3GB"}):
+        for _ in range(3):
+            with eng.settings({"memory_limit": "64MB"}):
+                pass
+        with eng.settings({"memory_limit": "1GB"}):
+            pass
+        corpus.con.execute("SET memory_limit = '3GB'")  # what '3GB' looks like, set directly
+        exact = _setting(corpus, "memory_limit")
+        with eng.settings({"memory_limit": "64MB"}):
+            pass
+        assert _setting(corpus, "memory_limit") == exact
+
+
 def test_duckdb_settings_are_put_back(corpus):
     eng = DuckDBEngine(corpus)
     corpus.con.execute("SET memory_limit = '2GiB'")  # DuckDB reports it rounded to 0.1 GiB

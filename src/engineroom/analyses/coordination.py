@@ -157,6 +157,13 @@ CANDIDATES_TABLE = "_coordination_candidates"
 #: LSH bands joined per candidate query (each query's joins hold their hash tables at once).
 BANDS_PER_QUERY = 3
 
+#: DuckDB's memory limit for the moment it is made to hand back its cached memory
+#: (:meth:`Coordination._release_engine_memory`), before the NumPy/Arrow work of a network
+RELEASE_LIMIT = "64MB"
+#: A network's fetched Arrow input from which DuckDB is made to release its memory first (smaller
+#: inputs, e.g. every network of a 1M-post corpus, release nothing)
+RELEASE_MIN_BYTES = 128 << 20
+
 #: ``pid`` = whole second x PID_SECOND + the post's rank (by id) within that second and platform
 PID_SECOND = 1 << 22
 
@@ -441,6 +448,22 @@ class Coordination(Analysis):
             return txt.select("platform", "post_id", "account_id", key=txt.salted_words, t=txt.t)
         raise ValueError(network)
 
+    def _release_engine_memory(self, engine, work_bytes: int | None = None) -> None:
+        """Make DuckDB hand back the memory it keeps after a query (cached pages of the corpus
+        file, its allocator's free pages) before a step's NumPy/Arrow work, which DuckDB's memory
+        limit does not bound: the limit is lowered to :data:`RELEASE_LIMIT` for a moment and put
+        back (as it was set, ``engine.settings``). Pages dropped are read again from the file when
+        a later query needs them, so a step whose input (``work_bytes``, the Arrow data it
+        fetched) is under :data:`RELEASE_MIN_BYTES` releases nothing: its arrays are small beside
+        the cache, and re-reading costs CPU. Other engines: nothing."""
+        if engine.name != "duckdb" or (work_bytes is not None and work_bytes < RELEASE_MIN_BYTES):
+            return
+        try:
+            with engine.settings({"memory_limit": RELEASE_LIMIT}):
+                pass
+        except Exception:  # (data DuckDB cannot drop above the limit: nothing released, nothing lost)
+            pass
+
     # -- per-post text pass (Python, batch by batch) ----------------------------------------
     def _text_pass(self, engine, with_bands: bool, with_salt: bool = False) -> int:
         posts = engine.table("posts")
@@ -465,6 +488,7 @@ class Coordination(Analysis):
         total = int(engine.to_pandas(expr.aggregate(n=expr.post_id.count()))["n"].iloc[0])
         fn = TextBatch(bands, rows, self.num_perm, salt_bands=salt_bands, salt_rows=salt_rows,
                        salt_min_words=self.salt_min_words)
+        self._release_engine_memory(engine)  # (before the workers are forked from this process)
         with progress("Coordination: text keys and MinHash", total=total) as bar:
             fn.bar = bar
             try:
@@ -565,6 +589,7 @@ class Coordination(Analysis):
                 return got[name]
 
             fetch = clock.cpu()
+            self._release_engine_memory(engine, base.nbytes)
             rows = text_rows(base["platform"], base["account_id"], base["t"], base["n_tokens"], base["token_set"])
             base = base.drop_columns(["token_set"])  # (the distinct sets stay in ``rows``)
             rows_cpu = clock.cpu() - fetch
@@ -729,10 +754,14 @@ class Coordination(Analysis):
                     if network in ARRAY_NETWORKS and engine.name == "duckdb":
                         # the actions to Arrow, the edges by arrays (no post pairs materialised);
                         # evidence too large for memory goes to the engine's pair join instead
-                        act = engine.to_arrow(actions.select("platform", "key", "account_id", "post_id", "t"))
+                        # only the actions of keys shared by two actions come to Arrow; the
+                        # accounts' action counts (the shares) are counted in the engine below
+                        act = engine.to_arrow(nw.shared_key_actions(actions).select(
+                            "platform", "key", "account_id", "post_id", "t"))
+                        self._release_engine_memory(engine, act.nbytes)
                         try:
                             edge_tab = nw.co_action_edges(act, network, window, self.min_weight,
-                                                          max_positions=self._max_positions, action_counts=True)
+                                                          max_positions=self._max_positions)
                         except nw.TooManyPositions:
                             summary.setdefault("pair_join", []).append(network)
                         else:

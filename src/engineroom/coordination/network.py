@@ -98,6 +98,16 @@ def with_window(actions: ir.Table, network: str, window: int, distinct: bool = T
     return out.distinct() if distinct else out
 
 
+def shared_key_actions(actions: ir.Table) -> ir.Table:
+    """The actions :func:`co_action_edges` can pair: no field missing, and a (platform, key) that at
+    least one other action has. Most texts and links are posted once; filtering them in the engine
+    keeps them out of Python's memory (the edges are the same: ``co_action_edges`` drops them first)."""
+    a = actions.filter(actions.platform.notnull() & actions.key.notnull() & actions.account_id.notnull()
+                       & actions.post_id.notnull() & actions.t.notnull())
+    k = a.group_by(["platform", "key"]).aggregate(n=a.count())
+    return a.semi_join(k.filter(k.n > 1).select("platform", "key"), ["platform", "key"])
+
+
 def co_action_pairs(actions: ir.Table) -> ir.Table:
     """All co-action pairs of an action table, each unordered pair of posts once.
 

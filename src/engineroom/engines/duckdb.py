@@ -35,6 +35,9 @@ class DuckDBEngine(Engine):
         except Exception:  # older DuckDB: the arrow syntax is the only one
             pass
         self.backend = ibis.duckdb.from_connection(corpus.con)
+        # per setting set by :meth:`settings`: (DuckDB's report of it, the value set). DuckDB reports
+        # some values rounded (memory_limit '3GB' as '2.7 GiB'); restoring the report would drift
+        self._set: dict[str, tuple[Any, Any]] = {}
 
     def table(self, name: str) -> ibis.Table:
         return self.backend.table(name)
@@ -69,15 +72,22 @@ class DuckDBEngine(Engine):
     def settings(self, values: dict[str, Any]) -> Iterator[None]:
         con = self.corpus.con
         previous: dict[str, Any] = {}
+        def shown(key: str) -> Any:
+            return con.execute("SELECT current_setting(?)", [key]).fetchall()[0][0]
+
         try:
             for key, value in values.items():
                 check_setting_name(key)
-                previous[key] = con.execute("SELECT current_setting(?)", [key]).fetchall()[0][0]
+                now, mine = shown(key), self._set.get(key)
+                # a value this engine set is put back as it was given, not as DuckDB reports it
+                previous[key] = mine[1] if mine is not None and mine[0] == now else now
                 con.execute(f"SET {key} = " + _sql_literal(value))
+                self._set[key] = (shown(key), value)
             yield
         finally:
             for key, value in previous.items():
                 con.execute(f"SET {key} = " + _sql_literal(value))
+                self._set[key] = (shown(key), value)
 
     def map_batches(
         self,
