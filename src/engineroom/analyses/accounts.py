@@ -82,8 +82,9 @@ DEFAULT_THRESHOLD = 0.6
 
 def _style_batch(df: pd.DataFrame) -> pd.DataFrame:
     st = S.post_style(df)
-    st["platform"] = df["platform"].astype(str).to_numpy()
-    st["post_id"] = df["post_id"].astype(str).to_numpy()
+    # Arrow-backed string columns as they came (no Python string object per post)
+    st["platform"] = df["platform"].astype(str)
+    st["post_id"] = df["post_id"].astype(str)
     st["automation"] = S.automation_flags(df["client"])
     return st
 
