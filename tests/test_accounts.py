@@ -27,6 +27,22 @@ def test_handle_signals():
     assert S.char_entropy("aaaa") == 0 and S.char_entropy("abcd") == 2
 
 
+def test_bio_shingle_signatures_equal_one_set_per_text():
+    """Bio MinHash signatures from numpy k-gram codes, in chunks, equal those of Python's
+    char_shingles sets: ASCII, CJK and emoji (code points too wide for one integer key), repeated
+    grams, texts of k characters or fewer (the per-text path), across chunk boundaries."""
+    from engineroom.accountscore.signals.lookalikes import _shingle_signatures
+    from engineroom.coordination.text import char_shingles, minhash_signatures
+
+    rng = np.random.default_rng(3)
+    ascii_ = ["".join(chr(c) for c in rng.integers(32, 127, rng.integers(5, 90))) for _ in range(300)]
+    cjk = ["".join(chr(c) for c in rng.integers(0x4E00, 0x4E40, rng.integers(5, 40))) for _ in range(100)]
+    emoji = ["aaaa😀😀😀😀 x" * int(k) for k in rng.integers(1, 4, 50)] + ["héllo wörld 🙂🙂"] * 3
+    for texts, chunk in ((ascii_, 64), (ascii_ + cjk, 7), (cjk + emoji, 50), (ascii_[:20] + ["abc", "", "abcd"], 8)):
+        want = minhash_signatures([char_shingles(t, 4) for t in texts], 64)
+        assert np.array_equal(_shingle_signatures(texts, 64, chunk=chunk), want)
+
+
 def test_bio_templates_bursts_and_time_zones():
     bios = pd.Series(["Proud patriot. Wife, mother of 3. #MAGA news lover and truth seeker",
                       "Proud patriot. Wife, mother of 2. #MAGA news lover & truth seeker",

@@ -69,14 +69,22 @@ _STYLE_SCHEMA = pa.schema([
 ])
 
 
+#: the ``accounts`` columns the signals read (the rest of a profile is never fetched into Python)
+PROFILE_COLUMNS = (
+    "platform", "account_id", "handle", "display_name", "bio", "location", "url", "created_at",
+    "followers", "following", "posts_count", "likes_count", "listed_count",
+    "verified", "protected", "default_profile", "default_profile_image",
+)
+
 #: flag threshold where a models folder has no calibrated one
 DEFAULT_THRESHOLD = 0.6
 
 
 def _style_batch(df: pd.DataFrame) -> pd.DataFrame:
     st = S.post_style(df)
-    st["platform"] = df["platform"].astype(str).to_numpy()
-    st["post_id"] = df["post_id"].astype(str).to_numpy()
+    # Arrow-backed string columns as they came (no Python string object per post)
+    st["platform"] = df["platform"].astype(str)
+    st["post_id"] = df["post_id"].astype(str)
     st["automation"] = S.automation_flags(df["client"])
     return st
 
@@ -285,6 +293,12 @@ class Accounts(Analysis):
         g = j.group_by(["platform", "account_id"]).aggregate(low_cred_link_share=j.low.mean(), links=j.low.count())
         return engine.to_pandas(g)
 
+    def _profiles(self, engine) -> pd.DataFrame:
+        """The ``accounts`` table's profile columns that the signals read (:data:`PROFILE_COLUMNS`);
+        ``extra``, ``lang``, ``profile_image_url`` and ``ingest_id`` stay in the engine."""
+        t = engine.table("accounts")
+        return engine.to_pandas(t.select(*[c for c in PROFILE_COLUMNS if c in t.columns]))
+
     # -- run -----------------------------------------------------------------------------------------
     def run(self, engine) -> dict[str, Any]:
         models = load_models(self.models_dir)
@@ -297,7 +311,7 @@ class Accounts(Analysis):
             )
             bar.advance(1)
         agg = self._post_aggregates(engine, posts)
-        acc = engine.to_pandas(engine.table("accounts"))
+        acc = self._profiles(engine)
         keys = pd.concat([acc[["platform", "account_id"]], agg[["platform", "account_id"]]]).drop_duplicates()
         handles = engine.to_pandas(
             posts.filter(lambda t: t.handle.notnull()).group_by(["platform", "account_id"]).aggregate(post_handle=posts.handle.max()))
@@ -308,6 +322,7 @@ class Accounts(Analysis):
         df = df.merge(self._low_cred(engine, posts), on=["platform", "account_id"], how="left")
         df["handle"] = df["handle"].where(df["handle"].notna() & (df["handle"].astype(str) != ""), df["post_handle"])
         df = df.reset_index(drop=True)
+        del acc, agg, keys, handles  # merged into df
         if df.empty:
             engine.write("account_scores", self._empty())
             return {"accounts": 0, "flagged": 0}
@@ -361,6 +376,7 @@ class Accounts(Analysis):
                 for c in ("log_followers", "log_following", "follow_ratio"):
                     bx[c] = prof.loc[has_posts, c]
                 p_beh[has_posts] = models.behaviour.predict(bx)
+                del bx
         threshold = self._threshold(models)
         rules = rule_score(sig).to_numpy()
         score = combine_scores(p_prof, p_beh, rules)
@@ -371,22 +387,23 @@ class Accounts(Analysis):
         val_arr = {r[0]: pd.to_numeric(sig[r[0]], errors="coerce").to_numpy(dtype=float) if r[0] in sig else None for r in RULES}
         top = self._evidence_all(val_arr, hit_arr, p_prof, p_beh)
 
-        out = pd.DataFrame({"platform": df["platform"].astype(str), "account_id": df["account_id"].astype(str),
-                            "handle": df["handle"]})
+        flagged = score >= threshold
+        # the findings as Arrow columns, the frames they came from freed first (at 10M posts the
+        # frames of 660k accounts are gigabytes; NaN is written as NULL, as from a pandas frame)
+        cols: dict[str, Any] = {"platform": df["platform"].astype(str), "account_id": df["account_id"].astype(str),
+                                "handle": df["handle"]}
         for c in sig.columns:
-            out[c] = pd.to_numeric(sig[c], errors="coerce").astype(float).to_numpy()
-        out["profile_score"] = p_prof
-        out["behaviour_score"] = p_beh
-        out["rule_score"] = rules
-        out["operation_score"] = score
-        out["flagged"] = score >= threshold
-        out["operation_label"] = out["flagged"]
-        out["score_source"] = source
-        out["top_signals"] = top
+            cols[c] = pd.to_numeric(sig[c], errors="coerce").astype(float).to_numpy()
+        del df, sig, prof, hits, hit_arr, val_arr
+        cols.update(profile_score=p_prof, behaviour_score=p_beh, rule_score=rules, operation_score=score,
+                    flagged=flagged, operation_label=flagged, score_source=source, top_signals=top)
+        del top
+        out = pa.table({c: pa.array(v, from_pandas=True) for c, v in cols.items()})
+        del cols
         engine.write("account_scores", out)
         return {
             "accounts": int(n),
-            "flagged": int(out["flagged"].sum()),
+            "flagged": int(flagged.sum()),
             "scored_by": {k: int(v) for k, v in pd.Series(source).value_counts().items()},
             "threshold": threshold,
             "threshold_source": "parameter" if self.threshold is not None else

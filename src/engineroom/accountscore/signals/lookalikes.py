@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...coordination.text import band_keys, char_shingles, minhash_signatures
+from ...coordination.text import MinHasher, band_keys, char_shingles
 
 
 #: LSH banding for :func:`bio_template_counts`: 10 bands of 6 MinHash values. A pair of bios with
@@ -46,6 +46,55 @@ def _lsh_candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return np.stack([code // n, code % n], axis=1)
 
 
+def _shingle_codes(texts: list[str], k: int = 4) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The character ``k``-gram sets of ``texts`` (each longer than ``k``) as (distinct grams, codes
+    into them set after set, set sizes): the sets of :func:`char_shingles`, found with numpy on
+    the code points instead of a Python set per text."""
+    lens = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    cp = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    n_grams = lens - k + 1
+    starts = np.cumsum(lens) - lens
+    owner = np.repeat(np.arange(len(texts)), n_grams)
+    pos = np.repeat(starts - (np.cumsum(n_grams) - n_grams), n_grams) + np.arange(int(n_grams.sum()))
+    # each gram one integer (its code points as digits in base ``m``) where that fits in 63 bits,
+    # then hash-factorised (pandas): no sorts
+    m = int(cp.max()) + 1 if len(cp) else 1
+    if m ** k < 2**63:
+        key = np.zeros(len(pos), dtype=np.int64)
+        for i in range(k):
+            key = key * m + cp[pos + i]
+        code, uniq_key = pd.factorize(key)
+        uniq = np.stack([(uniq_key // m ** (k - 1 - i)) % m for i in range(k)], axis=1)
+    else:
+        grams = np.ascontiguousarray(np.stack([cp[pos + i] for i in range(k)], axis=1))
+        uniq, code = np.unique(grams.view(np.dtype((np.void, 4 * k))).ravel(), return_inverse=True)
+        uniq, code = uniq.view(np.uint32).reshape(-1, k), code.ravel()
+    # each gram once per set: the distinct (set, gram) pairs, in order of appearance (set by set)
+    pair = pd.unique(owner * len(uniq) + code)
+    decoded = np.ascontiguousarray(uniq, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    vocab = [decoded[i : i + k] for i in range(0, len(decoded), k)]
+    return vocab, pair % len(uniq), np.bincount(pair // len(uniq), minlength=len(texts))
+
+
+def _shingle_signatures(texts: list[str], num_perm: int, chunk: int = 10_000, k: int = 4) -> np.ndarray:
+    """MinHash signatures of the character ``k``-gram sets of ``texts`` (as
+    ``minhash_signatures([char_shingles(t, k) for t in texts])``), ``chunk`` texts at a time.
+
+    A text's signature does not depend on the others, so the chunks change nothing; the grams of
+    one chunk only are held at once (at 10M posts the shingles of all distinct bios as Python
+    strings took gigabytes). Texts of ``k`` characters or fewer go through :func:`char_shingles`."""
+    hasher = MinHasher(num_perm)
+    sig = np.empty((len(texts), num_perm), dtype=np.uint32)
+    for a in range(0, len(texts), chunk):
+        part = texts[a : a + chunk]
+        if all(len(t) > k for t in part):
+            vocab, codes, sizes = _shingle_codes(part, k)
+            sig[a : a + len(part)] = hasher.signatures_from_codes(vocab, codes, sizes)
+        else:
+            sig[a : a + len(part)] = hasher.signatures([char_shingles(t, k) for t in part])
+    return sig
+
+
 def bio_template_counts(bios: pd.Series, threshold: float = 0.8, min_len: int = 20, num_perm: int = 64) -> pd.Series:
     """For each bio, how many *other* accounts have a near-duplicate bio (templated bios).
 
@@ -69,7 +118,7 @@ def bio_template_counts(bios: pd.Series, threshold: float = 0.8, min_len: int = 
     size = np.bincount(codes, minlength=len(texts)).astype(float)
     similar = np.zeros(len(texts))
     if len(texts) >= 2:
-        sig = minhash_signatures([char_shingles(t, 4) for t in texts], max(num_perm, LSH_BANDS * LSH_ROWS))
+        sig = _shingle_signatures(texts, max(num_perm, LSH_BANDS * LSH_ROWS))
         pairs = _lsh_candidate_pairs(sig, LSH_BANDS, LSH_ROWS)
         ok = np.zeros(len(pairs), dtype=bool)
         for a in range(0, len(pairs), 1_000_000):  # bounded memory on very large corpora
