@@ -26,6 +26,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..engines import Engine
 
+#: DuckDB's memory limit while a per-text analysis runs (its ``memory_limit`` parameter's default)
+MEMORY_LIMIT = "2GB"
+
 #: what the batch order ignores: links and @-mentions (RE2 syntax, as the engines run it)
 _NEAR_COPY = r"https?://\S+|@\w+"
 
@@ -45,6 +48,7 @@ def score_by_text(
     schema: pa.Schema,
     keep: Sequence[str] = ("platform", "post_id", "account_id"),
     batch_size: int = 20000,
+    memory_limit: str | None = None,
 ) -> None:
     """Write findings table ``name``: ``keep`` columns of each post of ``posts`` beside the rows
     ``fn`` returned for its text.
@@ -53,10 +57,24 @@ def score_by_text(
     ``text`` column and ``schema``'s other columns: zero, one or several rows per text. Posts
     whose text got no row get none; the rows are sorted by their columns (``keep`` first). The
     distinct texts' results stay in the scratch table ``_<name>_texts`` only while the join runs.
+
+    ``memory_limit`` (DuckDB only; None: the connection's own) is DuckDB's memory while the distinct
+    texts are sorted, their results stored and joined back (beyond it DuckDB spills to disk; the
+    previous limit is put back): the worker processes scoring the texts need memory of their own
+    beside it.
     """
     scratch = f"_{name}_texts"
     out = [f.name for f in schema if f.name not in keep and f.name != "text"]
     by_text = pa.schema([pa.field("text", pa.string())] + [schema.field(c) for c in out])
+    limit = {"memory_limit": memory_limit} if memory_limit and engine.name == "duckdb" else {}
+    with engine.settings(limit):
+        _score_and_join(engine, name, scratch, posts, fn, by_text, keep, out, batch_size)
+
+
+def _score_and_join(engine: "Engine", name: str, scratch: str, posts: ibis.Table,
+                    fn: "Callable[[pd.DataFrame], pd.DataFrame]", by_text: pa.Schema,
+                    keep: Sequence[str], out: list[str], batch_size: int) -> None:
+    """The body of :func:`score_by_text`: score the distinct texts into ``scratch``, join to ``name``."""
     try:
         engine.map_batches(scratch, distinct_texts(posts), fn, by_text, batch_size=batch_size)
         s = engine.table(scratch)

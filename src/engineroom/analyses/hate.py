@@ -22,7 +22,9 @@ reports antisemitism and is not itself flagged).
 
 Parameters (defaults): ``threshold`` = None (use the model's own, chosen by cross-validation);
 ``model_dir`` = None (the shipped model); ``include_retweets`` = False (retweets repeat their
-original's text: scored once, on the original); ``batch_size`` = 20000.
+original's text: scored once, on the original); ``batch_size`` = 20000; ``memory_limit`` = "2GB"
+(DuckDB's memory while the texts are sorted, scored and joined back: the scoring workers need
+room beside it; None: the connection's own, ``ENGINEROOM_MEMORY_LIMIT``).
 
 Each distinct text is scored once (:mod:`engineroom.analyses._by_text`: the distinct texts, near-copies
 batched together, then joined back to the posts in the engine), in batches on ``map_batches``' worker
@@ -40,7 +42,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import Analysis, findings_table
-from ._by_text import score_by_text
+from ._by_text import MEMORY_LIMIT, score_by_text
 
 SCHEMA = pa.schema([
     ("platform", pa.string()), ("post_id", pa.string()), ("account_id", pa.string()),
@@ -69,11 +71,13 @@ class Hate(Analysis):
     ),)
 
     def __init__(self, threshold: float | None = None, model_dir: str | None = None,
-                 include_retweets: bool = False, batch_size: int = 20000) -> None:
+                 include_retweets: bool = False, batch_size: int = 20000,
+                 memory_limit: str | None = MEMORY_LIMIT) -> None:
         self.threshold = threshold
         self.model_dir = model_dir
         self.include_retweets = include_retweets
         self.batch_size = batch_size
+        self.memory_limit = memory_limit
 
     def run(self, engine) -> dict[str, Any]:
         from ..hate.model import shipped_model
@@ -107,7 +111,8 @@ class Hate(Analysis):
             })
 
         # each distinct text scored once, its findings joined to every post that has it
-        score_by_text(engine, "hate", expr, score, SCHEMA, batch_size=self.batch_size)
+        score_by_text(engine, "hate", expr, score, SCHEMA, batch_size=self.batch_size,
+                      memory_limit=self.memory_limit)
         t = engine.table("hate")
         counts = engine.to_pandas(t.group_by("label").aggregate(n=ibis._.count()))
         by_label = dict(zip(counts["label"], counts["n"].astype(int)))

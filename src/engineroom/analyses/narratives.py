@@ -26,7 +26,9 @@ the report can say which narratives were looked for, and ``by_narrative`` the po
 
 Parameters (defaults): ``packs`` = None (extra pack files/folders); ``defaults`` = True (load the
 shipped default pack); ``include_retweets`` = False (a retweet repeats its original's text);
-``batch_size`` = 20000.
+``batch_size`` = 20000; ``memory_limit`` = "2GB" (DuckDB's memory while the texts are sorted,
+scored and joined back: the scoring workers need room beside it; None: the connection's own,
+``ENGINEROOM_MEMORY_LIMIT``).
 
 Each distinct text is scored once (:mod:`engineroom.analyses._by_text`: the distinct texts, near-copies
 batched together, then the matches joined back to the posts in the engine), in batches on
@@ -43,7 +45,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import Analysis, findings_table
-from ._by_text import score_by_text
+from ._by_text import MEMORY_LIMIT, score_by_text
 
 SCHEMA = pa.schema([
     ("platform", pa.string()), ("post_id", pa.string()), ("account_id", pa.string()),
@@ -86,11 +88,13 @@ class Narratives(Analysis):
     )
 
     def __init__(self, packs: Sequence[str] | None = None, defaults: bool = True,
-                 include_retweets: bool = False, batch_size: int = 20000) -> None:
+                 include_retweets: bool = False, batch_size: int = 20000,
+                 memory_limit: str | None = MEMORY_LIMIT) -> None:
         self.packs = packs
         self.defaults = defaults
         self.include_retweets = include_retweets
         self.batch_size = batch_size
+        self.memory_limit = memory_limit
 
     def run(self, engine) -> dict[str, Any]:
         from ..narratives import NarrativeScorer, load_narratives
@@ -141,7 +145,8 @@ class Narratives(Analysis):
             })
 
         # each distinct text scored once, its matches joined to every post that has it
-        score_by_text(engine, "narratives", expr, score, SCHEMA, batch_size=self.batch_size)
+        score_by_text(engine, "narratives", expr, score, SCHEMA, batch_size=self.batch_size,
+                      memory_limit=self.memory_limit)
         t = engine.table("narratives")
         counts = engine.to_pandas(t.group_by("narrative").aggregate(posts=t.count()))
         return {"matches": int(sum(counts["posts"])), "narratives": len(narratives), "packs": list(packs.values()),

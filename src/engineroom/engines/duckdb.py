@@ -17,7 +17,7 @@ import pyarrow as pa
 from ..progress import enabled as progress_enabled
 from ..progress import progress
 from .base import Engine, check_setting_name, quote_identifier
-from .pool import apply_batch, pool_map, worker_count
+from .pool import WorkerPool, apply_batch, worker_count
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..store import Store
@@ -109,13 +109,17 @@ class DuckDBEngine(Engine):
         and nothing of it is pickled: only the batches travel to the workers, as Arrow, and the
         results back. At most two batches per worker are in flight (memory stays bounded), results
         are written in batch order (the table is the same as with one worker), and this process
-        alone writes to DuckDB. An input of a single batch runs in this process. An exception in
+        alone writes to DuckDB. The workers are forked before the query runs (they then share
+        none of its buffers); an input of a single batch still runs in this process. An exception in
         ``fn`` stops the run and is raised here with the worker's traceback; a worker that dies
         (killed, out of memory) raises :class:`RuntimeError` instead of hanging. Side effects of
         ``fn`` (counters, progress bars) stay in the worker that ran it.
         """
         con = self.corpus.con
         n_workers = worker_count(workers)
+        # the workers are forked before the query runs, so that they do not keep the pages of its
+        # buffers (a sort of every row) once DuckDB frees them; see WorkerPool
+        pool = WorkerPool(fn, schema, n_workers, name) if n_workers > 1 else None
         # read through a cursor (its own connection) so inserts below don't cancel the stream
         cursor = con.cursor()
         try:
@@ -147,19 +151,21 @@ class DuckDBEngine(Engine):
                 first = next(batches, None)
                 second = next(batches, None) if first is not None else None
                 batches = itertools.chain([b for b in (first, second) if b is not None], batches)
-                if n_workers <= 1 or second is None:  # one batch: not worth starting processes
+                if pool is None or second is None:  # one batch: run here, as with one worker
                     for batch in batches:
                         insert(apply_batch(fn, batch, schema))
                 else:
-                    results = pool_map(fn, schema, batches, n_workers, name)
+                    results = pool.map(batches)
                     try:
                         for table in results:
                             insert(table)
                     finally:
-                        results.close()  # on an error here: cancel queued batches, stop the workers now
+                        results.close()  # on an error here: cancel queued batches
             return written
         finally:
             cursor.close()
+            if pool is not None:
+                pool.close()  # stop the workers now
 
 
 def _sql_literal(value: Any) -> str:

@@ -106,36 +106,76 @@ def _pool_task(job: int, batch: pa.RecordBatch) -> pa.Table | None:
     return apply_batch(fn, batch, schema)
 
 
+class WorkerPool:
+    """``workers`` forked processes that run ``fn`` on batches (:meth:`map`), started at once.
+
+    Start it *before* the query whose rows it will take: a forked worker keeps every page this
+    process had when it forked, and once this process frees one (DuckDB's buffers after a sort,
+    say) the page stays in the worker alone. Forked early, the workers hold the Python state of
+    the analysis, not the engine's buffers. Use it as a context manager: leaving the block stops
+    the workers (queued batches are cancelled).
+    """
+
+    def __init__(self, fn: Callable, schema: pa.Schema, workers: int, name: str) -> None:
+        self.name = name
+        self.workers = workers
+        self._job = next(_POOL_IDS)
+        _POOL_JOBS[self._job] = (fn, schema)  # before the fork: the workers inherit the table
+        gc.freeze()  # objects the workers inherit stay out of their collections: fewer pages copied
+        try:
+            ctx = multiprocessing.get_context("fork")
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                             initargs=(os.getpid(),))
+            # with fork, the first task forks every worker: now, before anything else is allocated
+            self._pool.submit(int).result()
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers (queued batches are cancelled) and forget the job."""
+        pool = getattr(self, "_pool", None)
+        try:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            gc.unfreeze()
+            _POOL_JOBS.pop(self._job, None)
+
+    def map(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.Table | None]:
+        """``apply_batch(fn, batch, schema)`` for each batch on the workers, in order; at most two
+        batches per worker in flight."""
+        pending: deque[Future] = deque()
+        number = 0
+        try:
+            for batch in batches:
+                if len(pending) >= 2 * self.workers:
+                    yield _result(pending.popleft(), number - len(pending) - 1, self.name)
+                pending.append(self._pool.submit(_pool_task, self._job, batch))
+                number += 1
+            while pending:
+                yield _result(pending.popleft(), number - len(pending) - 1, self.name)
+        except BrokenProcessPool as exc:
+            raise RuntimeError(f"map_batches({self.name!r}): a worker process died (killed, or out of memory?); "
+                               f"set {WORKERS_ENV}=1 to run in one process") from exc
+        except BaseException:
+            for f in pending:
+                f.cancel()
+            raise
+
+
 def pool_map(fn: Callable, schema: pa.Schema, batches: Iterable[pa.RecordBatch], workers: int,
-              name: str) -> Iterator[pa.Table | None]:
-    """``apply_batch(fn, batch, schema)`` for each batch on ``workers`` forked processes, in order."""
-    job = next(_POOL_IDS)
-    _POOL_JOBS[job] = (fn, schema)
-    gc.freeze()  # objects the workers inherit stay out of their collections: fewer pages copied
-    try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                                 initargs=(os.getpid(),)) as pool:
-            pending: deque[Future] = deque()
-            number = 0
-            try:
-                for batch in batches:
-                    if len(pending) >= 2 * workers:
-                        yield _result(pending.popleft(), number - len(pending) - 1, name)
-                    pending.append(pool.submit(_pool_task, job, batch))
-                    number += 1
-                while pending:
-                    yield _result(pending.popleft(), number - len(pending) - 1, name)
-            except BrokenProcessPool as exc:
-                raise RuntimeError(f"map_batches({name!r}): a worker process died (killed, or out of memory?); "
-                                   f"set {WORKERS_ENV}=1 to run in one process") from exc
-            except BaseException:
-                for f in pending:
-                    f.cancel()
-                raise
-    finally:
-        gc.unfreeze()
-        _POOL_JOBS.pop(job, None)
+             name: str) -> Iterator[pa.Table | None]:
+    """``apply_batch(fn, batch, schema)`` for each batch on ``workers`` forked processes, in order
+    (a :class:`WorkerPool` started on the first ``next``, stopped when the results end or close)."""
+    with WorkerPool(fn, schema, workers, name) as pool:
+        yield from pool.map(batches)
 
 
 def _result(future: Future, number: int, name: str) -> pa.Table | None:
