@@ -85,3 +85,30 @@ def test_coordination_memory_limit_holds_only_while_it_runs(corpus, monkeypatch)
 # The Spark side (drop_table removes the Parquet folders, settings are put back, a run of every
 # analysis leaves no scratch table or folder) is tested in test_spark.py, on its shared session
 # and parity runs.
+
+
+def test_duckdb_release_memory_keeps_the_limit_as_the_store_set_it(corpus):
+    """Releasing memory after every analysis must not drift the corpus's limit down (DuckDB reports
+    '4GB' as '3.7 GiB', and setting that gives '3.6 GiB'); what DuckDB holds afterwards is within
+    the release limit."""
+    eng = DuckDBEngine(corpus)
+    before = _setting(corpus, "memory_limit")
+    corpus.con.execute("SELECT count(*), max(text) FROM posts").fetchall()  # (some cached pages)
+    for _ in range(5):
+        eng.release_memory()
+    assert _setting(corpus, "memory_limit") == before
+    held = corpus.con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0]
+    assert held <= 64 * 2**20
+    with eng.settings({"memory_limit": "3GB"}):
+        limited = _setting(corpus, "memory_limit")
+        eng.release_memory()
+        assert _setting(corpus, "memory_limit") == limited
+    assert _setting(corpus, "memory_limit") == before
+
+
+def test_run_analyses_leaves_the_memory_limit_as_it_was(corpus):
+    from engineroom.analyses import run_analyses
+
+    before = _setting(corpus, "memory_limit")
+    run_analyses(corpus, only=["hate", "coordination"])
+    assert _setting(corpus, "memory_limit") == before

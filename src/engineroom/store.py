@@ -71,8 +71,13 @@ class Store:
         # DuckDB's own default (80% of RAM) lets its buffer pool grow with the corpus; a fixed
         # ceiling keeps a 10M-post run within a laptop's memory (beyond it DuckDB spills to disk)
         limit = os.environ.get("ENGINEROOM_MEMORY_LIMIT", "4GB")
+        #: (the memory limit as DuckDB reports it, as it was set): DuckDB reports it rounded down
+        #: to 0.1 GiB, so setting the report again would lower it; None: DuckDB's own limit
+        self.memory_limit_set: tuple[str, str] | None = None
         if limit:
             self.con.execute(f"SET memory_limit = '{limit}'")
+            shown = self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+            self.memory_limit_set = (shown, limit)
         if not read_only:
             schema.create_all(self.con)
 

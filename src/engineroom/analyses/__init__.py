@@ -304,6 +304,9 @@ def run_analyses(
                 ],
             )
             results[name] = summary
+            # the next analysis starts from the file, not on top of this one's cached pages: the
+            # pipeline's peak memory is that of its largest analysis, not their sum
+            eng.release_memory()
             if on_step:
                 on_step(name, seconds, summary)
     finally:

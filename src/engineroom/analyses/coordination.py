@@ -157,11 +157,9 @@ CANDIDATES_TABLE = "_coordination_candidates"
 #: LSH bands joined per candidate query (each query's joins hold their hash tables at once).
 BANDS_PER_QUERY = 3
 
-#: DuckDB's memory limit for the moment it is made to hand back its cached memory
-#: (:meth:`Coordination._release_engine_memory`), before the NumPy/Arrow work of a network
-RELEASE_LIMIT = "64MB"
-#: A network's fetched Arrow input from which DuckDB is made to release its memory first (smaller
-#: inputs, e.g. every network of a 1M-post corpus, release nothing)
+#: A network's fetched Arrow input from which the engine is made to release its memory first
+#: (:meth:`engineroom.engines.Engine.release_memory`; smaller inputs, e.g. every network of a
+#: 1M-post corpus, release nothing)
 RELEASE_MIN_BYTES = 128 << 20
 
 #: ``pid`` = whole second x PID_SECOND + the post's rank (by id) within that second and platform
@@ -449,20 +447,15 @@ class Coordination(Analysis):
         raise ValueError(network)
 
     def _release_engine_memory(self, engine, work_bytes: int | None = None) -> None:
-        """Make DuckDB hand back the memory it keeps after a query (cached pages of the corpus
-        file, its allocator's free pages) before a step's NumPy/Arrow work, which DuckDB's memory
-        limit does not bound: the limit is lowered to :data:`RELEASE_LIMIT` for a moment and put
-        back (as it was set, ``engine.settings``). Pages dropped are read again from the file when
-        a later query needs them, so a step whose input (``work_bytes``, the Arrow data it
-        fetched) is under :data:`RELEASE_MIN_BYTES` releases nothing: its arrays are small beside
-        the cache, and re-reading costs CPU. Other engines: nothing."""
-        if engine.name != "duckdb" or (work_bytes is not None and work_bytes < RELEASE_MIN_BYTES):
+        """Make the engine hand back the memory it keeps after a query
+        (:meth:`~engineroom.engines.Engine.release_memory`) before a step's NumPy/Arrow work, which
+        DuckDB's memory limit does not bound. Pages dropped are read again from the file when a
+        later query needs them, so a step whose input (``work_bytes``, the Arrow data it fetched)
+        is under :data:`RELEASE_MIN_BYTES` releases nothing: its arrays are small beside the
+        cache, and re-reading costs CPU."""
+        if work_bytes is not None and work_bytes < RELEASE_MIN_BYTES:
             return
-        try:
-            with engine.settings({"memory_limit": RELEASE_LIMIT}):
-                pass
-        except Exception:  # (data DuckDB cannot drop above the limit: nothing released, nothing lost)
-            pass
+        engine.release_memory()
 
     # -- per-post text pass (Python, batch by batch) ----------------------------------------
     def _text_pass(self, engine, with_bands: bool, with_salt: bool = False) -> int:

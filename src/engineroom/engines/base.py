@@ -92,6 +92,12 @@ class Engine:
         raise NotImplementedError
         yield  # pragma: no cover
 
+    def release_memory(self) -> None:
+        """Hand back the memory the engine keeps between queries (cached pages of the corpus,
+        freed buffers), so that work outside the engine (NumPy, worker processes, the next
+        analysis) does not stack on it. Pages dropped are read again when a later query needs
+        them. Engines that keep nothing in this process do nothing."""
+
     def close(self) -> None:
         pass
 

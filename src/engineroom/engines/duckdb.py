@@ -23,6 +23,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..store import Store
 
 
+#: DuckDB's memory limit for the moment it is made to hand back its cached memory
+#: (:meth:`DuckDBEngine.release_memory`)
+RELEASE_LIMIT = "64MB"
+
+
 class DuckDBEngine(Engine):
     """Analyses run inside the corpus's own DuckDB connection."""
 
@@ -38,6 +43,8 @@ class DuckDBEngine(Engine):
         # per setting set by :meth:`settings`: (DuckDB's report of it, the value set). DuckDB reports
         # some values rounded (memory_limit '3GB' as '2.7 GiB'); restoring the report would drift
         self._set: dict[str, tuple[Any, Any]] = {}
+        if getattr(corpus, "memory_limit_set", None):  # the store's limit, as the store set it
+            self._set["memory_limit"] = corpus.memory_limit_set
 
     def table(self, name: str) -> ibis.Table:
         return self.backend.table(name)
@@ -68,13 +75,25 @@ class DuckDBEngine(Engine):
     def drop_table(self, name: str) -> None:
         self.corpus.con.execute(f"DROP TABLE IF EXISTS {quote_identifier(name)}")
 
+    def release_memory(self) -> None:
+        """DuckDB keeps pages of the corpus file and its allocator's free pages up to its
+        ``memory_limit``: the limit is lowered to :data:`RELEASE_LIMIT` for a moment and put back
+        (as it was set, :meth:`settings`), which makes DuckDB hand that memory back."""
+        try:
+            with self.settings({"memory_limit": RELEASE_LIMIT}):
+                pass
+        except Exception:  # (data DuckDB cannot drop below the limit: nothing released, nothing lost)
+            pass
+
+    def _shown(self, key: str) -> Any:
+        """Setting ``key`` as DuckDB reports it."""
+        return self.corpus.con.execute("SELECT current_setting(?)", [key]).fetchall()[0][0]
+
     @contextmanager
     def settings(self, values: dict[str, Any]) -> Iterator[None]:
         con = self.corpus.con
         previous: dict[str, Any] = {}
-        def shown(key: str) -> Any:
-            return con.execute("SELECT current_setting(?)", [key]).fetchall()[0][0]
-
+        shown = self._shown
         try:
             for key, value in values.items():
                 check_setting_name(key)
