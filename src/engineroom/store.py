@@ -76,7 +76,7 @@ class Store:
         self.memory_limit_set: tuple[str, str] | None = None
         if limit:
             self.con.execute(f"SET memory_limit = '{limit}'")
-            shown = self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+            shown = self.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
             self.memory_limit_set = (shown, limit)
         if not read_only:
             schema.create_all(self.con)
