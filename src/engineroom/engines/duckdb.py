@@ -93,20 +93,19 @@ class DuckDBEngine(Engine):
     def settings(self, values: dict[str, Any]) -> Iterator[None]:
         con = self.corpus.con
         previous: dict[str, Any] = {}
-        shown = self._shown
         try:
             for key, value in values.items():
                 check_setting_name(key)
-                now, mine = shown(key), self._set.get(key)
+                now, mine = self._shown(key), self._set.get(key)
                 # a value this engine set is put back as it was given, not as DuckDB reports it
                 previous[key] = mine[1] if mine is not None and mine[0] == now else now
                 con.execute(f"SET {key} = " + _sql_literal(value))
-                self._set[key] = (shown(key), value)
+                self._set[key] = (self._shown(key), value)
             yield
         finally:
             for key, value in previous.items():
                 con.execute(f"SET {key} = " + _sql_literal(value))
-                self._set[key] = (shown(key), value)
+                self._set[key] = (self._shown(key), value)
 
     def map_batches(
         self,

@@ -170,14 +170,6 @@ class WorkerPool:
             raise
 
 
-def pool_map(fn: Callable, schema: pa.Schema, batches: Iterable[pa.RecordBatch], workers: int,
-             name: str) -> Iterator[pa.Table | None]:
-    """``apply_batch(fn, batch, schema)`` for each batch on ``workers`` forked processes, in order
-    (a :class:`WorkerPool` started on the first ``next``, stopped when the results end or close)."""
-    with WorkerPool(fn, schema, workers, name) as pool:
-        yield from pool.map(batches)
-
-
 def _result(future: Future, number: int, name: str) -> pa.Table | None:
     try:
         return future.result()
