@@ -95,7 +95,10 @@ _SPACES_RE = re.compile(r"\s+")
 _QUOTE_TRIM_RE = re.compile(r"(?<![a-z])'|'(?![a-z])")
 # a token that mixes letters with leet digits/symbols (not a mention's leading @)
 _LEET_TOKEN_RE = re.compile(r"(?<![^\s])(?=\S*[a-z])(?=\S*[013457@$!|+])[a-z0-9@$!|+*.\-_']{2,}(?![^\s])")
-_INNER_SEP_RE = re.compile(r"(?<=[a-z0-9])[.\-_*·•'~^]+(?=[a-z0-9])")
+# a run of separators between two letters/digits; written to start with the separator (the one
+# before it checked by the lookbehind), so the search skips to separators instead of testing a
+# lookbehind at every character: the same matches as ``(?<=[a-z0-9])[.\-_*·•'~^]+(?=[a-z0-9])``
+_INNER_SEP_RE = re.compile(r"[.\-_*·•'~^](?<=[a-z0-9].)[.\-_*·•'~^]*(?=[a-z0-9])")
 _SINGLE_RUN_RE = re.compile(r"(?<![a-z0-9])(?:[a-z] ){2,}[a-z](?![a-z0-9])")
 _OTHER_SYMBOL_RE = re.compile(r"[^\x00-\x7f]")
 _MARKED_RE = re.compile(r"\x01([^\x02]*)\x02")
@@ -146,9 +149,15 @@ class _NonWordTable(dict):
 _NON_WORD_TABLE = _NonWordTable({ord(c): c for c in "0123456789abcdefghijklmnopqrstuvwxyz_'"})
 
 
+#: :data:`_NON_WORD_TABLE` for ASCII text as a ``bytes.translate`` table (one C pass, no dict lookups)
+_NON_WORD_BYTES = bytes(c if chr(c) in "0123456789abcdefghijklmnopqrstuvwxyz_'" else 32 for c in range(256))
+
+
 def _non_word_to_space(text: str) -> str:
     """``_NON_WORD_RE.sub(" ", text)`` with the runs of spaces collapsed and the ends stripped
     (the same tokens, single spaces; what the later steps and the final join see)."""
+    if text.isascii():  # always, after the steps before it; the bytes table is 2x faster
+        return " ".join(text.encode("ascii").translate(_NON_WORD_BYTES).decode("ascii").split())
     return " ".join(text.translate(_NON_WORD_TABLE).split())
 
 
