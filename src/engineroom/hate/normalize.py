@@ -86,13 +86,17 @@ _MULTI_EMOJI = {k: v for k, v in EMOJI_WORDS.items() if len(k) > 1}
 _MULTI_EMOJI_RE = re.compile("|".join(re.escape(k) for k in sorted(_MULTI_EMOJI, key=len, reverse=True)))
 _SHORTCODE_RE = re.compile("|".join(re.escape(k) for k in _SHORTCODES))
 _URL_RE = re.compile(r"https?://\S+|www\.\S+")
-_MENTION_RE = re.compile(r"(?<![\w@])@\w{1,30}|<user>")
+# (starts with the "@", the lookbehind checks the character before it: the search skips to "@"
+# and "<" instead of testing a lookbehind at every character; same matches as
+# ``(?<![\w@])@\w{1,30}|<user>``)
+_MENTION_RE = re.compile(r"@(?<![\w@]@)\w{1,30}|<user>")
 _ECHO_RE = re.compile(r"\({3,}\s*([^()]{1,60}?)\s*\){3,}")
 _HASHTAG_RE = re.compile(r"#(\w+)")
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 _NON_WORD_RE = re.compile(r"[^0-9a-z_']+")
 _SPACES_RE = re.compile(r"\s+")
-_QUOTE_TRIM_RE = re.compile(r"(?<![a-z])'|'(?![a-z])")
+# an apostrophe not between two letters (as ``(?<![a-z])'|'(?![a-z])``, written to start with it)
+_QUOTE_TRIM_RE = re.compile(r"'(?:(?<![a-z]')|(?![a-z]))")
 # a token that mixes letters with leet digits/symbols (not a mention's leading @)
 _LEET_TOKEN_RE = re.compile(r"(?<![^\s])(?=\S*[a-z])(?=\S*[013457@$!|+])[a-z0-9@$!|+*.\-_']{2,}(?![^\s])")
 # a run of separators between two letters/digits; written to start with the separator (the one
