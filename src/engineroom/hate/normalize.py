@@ -16,8 +16,10 @@ dots, dashes or spaces (``k.i.k.e``, ``z i o n a z i``), homoglyphs (Cyrillic ``
   letters joined (``k i k e`` → ``kike``) and hashtags kept whole (``zionazimedia``).
 
 The lexicon matcher searches both views at once; the learned model reads the spaced view (plus
-the squashed view's extra tokens). Everything is ``str.translate`` and compiled regular expressions,
-so normalisation costs a few microseconds per post.
+the squashed view's extra tokens). Everything is ``str.translate`` and compiled regular expressions
+(each written to start with a character it needs, so the search skips to it), about 11 µs per
+distinct post text on the synthetic 1M corpus (a third of ``hate``'s scoring CPU, two thirds of
+``narratives``': both normalise every text).
 """
 
 from __future__ import annotations
