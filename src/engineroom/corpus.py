@@ -21,12 +21,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-import pandas as pd
 import pyarrow as pa
 
 from .store import DEFAULT_DB, CorpusLocked, Store, locked_message
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd  # only in hints: importing pandas costs a command ~0.5 CPU-s at startup
+
     from .engines import Engine
 
 __all__ = ["Corpus", "CorpusLocked", "DEFAULT_DB", "locked_message", "open"]

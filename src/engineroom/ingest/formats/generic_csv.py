@@ -102,11 +102,7 @@ class GenericCsv(CsvAdapter):
                 {extra_json(cols, set(m.values()))} AS extra,
                 {f('hashtags')} AS _tags, {f('urls')} AS _urls
             FROM b_rows""")
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE b_accounts AS
-            SELECT rec, {platform} AS platform, {nz(f('account_id'))} AS account_id, ltrim({nz(f('handle'))}, '@') AS handle,
-                {nz(f('display_name'))} AS display_name, {to_int(f('followers'))} AS followers, {to_int(f('following'))} AS following
-            FROM b_rows WHERE {nz(f('account_id'))} IS NOT NULL""")
-        _pad_accounts(con)
+        self._stage_accounts(con, f, platform)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE b_edges AS
             SELECT rec, platform, post_id, 'retweet' AS kind, retweet_of_account_id AS target_account_id,
                    {_rt_handle('text')} AS target_handle, retweet_of_post_id AS target_post_id FROM b_posts WHERE kind = 'retweet'
@@ -123,8 +119,33 @@ class GenericCsv(CsvAdapter):
             con.execute(f"""CREATE OR REPLACE TEMP TABLE b_urls AS
                 SELECT rec, platform, post_id, (generate_subscripts(l, 1) - 1)::BIGINT AS position, unnest(l) AS url, NULL::VARCHAR AS expanded_url
                 FROM (SELECT rec, platform, post_id,
-                             CASE WHEN len({to_list("replace(_urls, ' ', ',')")}) > 0 THEN {to_list("replace(_urls, ' ', ',')")}
-                                  ELSE list_transform(regexp_extract_all(text, {sqlstr(SQL_URL_RE)}), lambda u: rtrim(u, '.,;:!?)]}}')) END AS l
-                      FROM b_posts)""")
+                             CASE WHEN len(c) > 0 THEN c WHEN text ILIKE '%http%'
+                                  THEN list_transform(regexp_extract_all(text, {sqlstr(SQL_URL_RE)}), lambda u: rtrim(u, '.,;:!?)]}}')) END AS l
+                      FROM (SELECT rec, platform, post_id, text,
+                                   CASE WHEN _urls IS NULL OR _urls = '' THEN [] ELSE {to_list("replace(_urls, ' ', ',')")} END AS c
+                            FROM b_posts))""")
         con.execute("ALTER TABLE b_posts DROP COLUMN _tags; ALTER TABLE b_posts DROP COLUMN _urls")
         return {"b_posts", "b_accounts", "b_edges", "b_tags", "b_urls"}
+
+    @property
+    def unique_accounts(self) -> bool:
+        """Profiles are reduced to one per account while staging (see :meth:`_stage_accounts`)."""
+        return True
+
+    def _stage_accounts(self, con, f, platform: str) -> None:
+        """``b_accounts``: one profile per account of the block, the one the merge would pick (most
+        complete, then latest). Every row of a posts CSV repeats its author's profile cells, so the
+        distinct cells are normalised (the latest row of each) and reduced with a grouped
+        ``arg_max``, instead of a row per post sorted by a window on the staged batch."""
+        m = self.mapping
+        fields = ("platform", "account_id", "handle", "display_name", "followers", "following")
+        cells = ", ".join(dict.fromkeys(q(m[x]) for x in fields if x in m))
+        complete = " + ".join(f"({x} IS NOT NULL)::INT" for x in ("handle", "display_name", "followers", "following"))
+        source = f"(SELECT max(rec) AS rec, {cells} FROM b_rows GROUP BY ALL)" if "account_id" in m else "b_rows"
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE b_accounts AS
+            SELECT platform, account_id, arg_max(COLUMNS(* EXCLUDE (platform, account_id, _k)), _k) FROM (
+            SELECT *, ({complete}) * 1099511627776 + rec AS _k FROM (
+            SELECT rec, {platform} AS platform, {nz(f('account_id'))} AS account_id, ltrim({nz(f('handle'))}, '@') AS handle,
+                {nz(f('display_name'))} AS display_name, {to_int(f('followers'))} AS followers, {to_int(f('following'))} AS following
+            FROM {source} WHERE {nz(f('account_id'))} IS NOT NULL)) GROUP BY platform, account_id""")
+        _pad_accounts(con)
