@@ -490,7 +490,8 @@ class Coordination(Analysis):
         fn = TextBatch(bands, rows, self.num_perm, salt_bands=salt_bands, salt_rows=salt_rows,
                        salt_min_words=self.salt_min_words)
         self._release_engine_memory(engine)  # (before the workers are forked from this process)
-        with progress("Coordination: text keys and MinHash", total=total) as bar, engine.settings(STRING_STORAGE.get(engine.name, {})):
+        storage = STRING_STORAGE.get(engine.name, {})  # (how the table's strings are stored)
+        with progress("Coordination: text keys and MinHash", total=total) as bar, engine.settings(storage):
             fn.bar = bar
             try:
                 return engine.map_batches("coordination_text", expr, fn, schema, batch_size=100_000)
