@@ -70,6 +70,21 @@ def test_batch_tokeniser_and_minhash_equal_the_per_text_functions():
     assert np.array_equal(h.signatures_from_codes(tb.vocab, tb.codes, tb.lengths), h.signatures([t for _, t in ref], chunk_tokens=50))
 
 
+def test_batch_tokeniser_plain_word_texts_mixed_with_others():
+    """Texts of letters, digits and spaces only (tokenised by str.split) mixed in one batch with
+    texts that need the regular expression or CNT's pattern give the per-text token sets."""
+    rng = random.Random(5)
+    texts = ["".join(rng.choice("abAZ09  ") for _ in range(rng.randint(0, 20))) for _ in range(3000)]
+    texts += ["".join(rng.choice("ab09 _.:',é\t@") for _ in range(rng.randint(0, 20))) for _ in range(1000)]
+    texts += ["  two  spaces ", " ", "word", "don't stop", "a_b c", "x y\nz", "ﬁ ligature", "1,000 and 2.5"]
+    rng.shuffle(texts)
+    ref = [tx.key_and_tokens(t) for t in texts]
+    tb = tx.tokenize_batch(texts)
+    assert sum(1 for t in texts if t and tx._simple(tx._clean(t))) > 1000  # both paths are taken
+    assert tb.keys == [k for k, _ in ref]
+    assert tb.token_set_strings() == [" ".join(t) for _, t in ref]
+
+
 @pytest.mark.parametrize("threshold", [0.5, 0.8, 0.9, 1.0])
 def test_lsh_params_bound_the_miss_probability(threshold):
     bands, rows = tx.lsh_params(threshold, 64, 1e-6)

@@ -305,27 +305,49 @@ def text_keys(texts: Sequence[str | None]) -> list:
     return out
 
 
+def _simple(cleaned: str) -> bool:
+    """True for a lower-cased text of ASCII letters and digits between spaces only: its
+    :data:`ASCII_TOKEN` tokens are its space-separated words (no joiner, punctuation or other
+    whitespace can make a token of its own), so ``str.split`` finds them."""
+    return cleaned.isascii() and cleaned.replace(" ", "").isalnum()
+
+
+def _factorize(flat: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, vocab) of a list of strings, as ``pd.factorize``: codes in order of first appearance,
+    vocab the distinct strings as a NumPy object array (Arrow's hash table: several times faster
+    than pandas' on Python strings)."""
+    enc = pa.array(flat, pa.string()).dictionary_encode()
+    return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), np.asarray(enc.dictionary.to_pylist(), dtype=object)
+
+
 def tokenize_batch(texts: Sequence[str | None]) -> TokenBatch:
     """:func:`key_and_tokens` for many texts at once (the same keys and token sets).
 
-    ASCII texts are tokenised by one pass of :data:`ASCII_TOKEN` over the texts joined by NUL
-    (a token of its own, so no token spans two texts), the others one by one with CNT's pattern;
-    sets and their order come from NumPy on token codes rather than per-text Python sets.
+    ASCII texts are tokenised by one pass over the texts joined by NUL (a token of its own, so no
+    token spans two texts): texts of plain words and single spaces (:func:`_simple`) by
+    ``str.split``, the other ASCII texts by :data:`ASCII_TOKEN`; the rest one by one with CNT's
+    pattern. Sets and their order come from NumPy on token codes rather than per-text Python sets.
     """
     n = len(texts)
     cleaned = [_clean(t) if isinstance(t, str) and t else "" for t in texts]
     keys = [text_key(" ".join(c.split())) if c else None for c in cleaned]
-    fast = [i for i, c in enumerate(cleaned) if c and c.isascii() and _SEP not in c]
-    fast_set = set(fast)
+    fast, simple = [], []
+    for i, c in enumerate(cleaned):
+        if c and c.isascii() and _SEP not in c:
+            (simple if _simple(c) else fast).append(i)
+    fast_set = set(fast) | set(simple)
     slow = [i for i, c in enumerate(cleaned) if c and i not in fast_set]
-    flat: list[str] = ASCII_TOKEN.findall(_SEP.join(cleaned[i] for i in fast) + _SEP) if fast else []
+    # simple texts: " \x00 "-joined and split on spaces gives their words with a NUL token after each
+    flat: list[str] = (" \x00 ".join(cleaned[i] for i in simple) + " \x00").split() if simple else []
+    if fast:
+        flat.extend(ASCII_TOKEN.findall(_SEP.join(cleaned[i] for i in fast) + _SEP))
+    fast = simple + fast  # (the order of the NUL-separated texts in ``flat``)
     slow_tokens = [_tokens(cleaned[i]) for i in slow]
     n_fast = len(flat)
     flat.extend(t for ts in slow_tokens for t in ts)
     if not flat:
         return TokenBatch(keys, np.zeros(n, dtype=np.int64), np.empty(0, dtype=object), np.empty(0, dtype=np.int64))
-    codes, vocab = pd.factorize(np.asarray(flat, dtype=object))
-    vocab = np.asarray(vocab, dtype=object)
+    codes, vocab = _factorize(flat)
     sep = np.array([v == _SEP for v in vocab], dtype=bool)
     space = np.array([v.isspace() for v in vocab], dtype=bool)
     keep = ~space[codes]
@@ -367,8 +389,7 @@ def salted_token_batch(texts: Sequence[str | None], min_words: int = SALT_MIN_WO
         return empty
     joined = _SEP.join(t.replace(_SEP, " ") if isinstance(t, str) else "" for t in texts).lower()
     flat = _SALT_WORD_OR_SEP.findall(SALT.sub(" ", joined) + _SEP)
-    codes, vocab = pd.factorize(np.asarray(flat, dtype=object))
-    vocab = np.asarray(vocab, dtype=object)
+    codes, vocab = _factorize(flat)
     sep_code = next(i for i, v in enumerate(vocab) if v == _SEP)  # (NumPy's == strips trailing NULs)
     is_sep = codes == sep_code
     text_of = (np.cumsum(is_sep) - is_sep).astype(np.int64)
