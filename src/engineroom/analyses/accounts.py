@@ -81,13 +81,15 @@ PROFILE_COLUMNS = (
 DEFAULT_THRESHOLD = 0.6
 
 
-def _style_batch(df: pd.DataFrame) -> pd.DataFrame:
-    st = S.post_style(df)
-    # Arrow-backed string columns as they came (no Python string object per post)
-    st["platform"] = df["platform"].astype(str)
-    st["post_id"] = df["post_id"].astype(str)
-    st["automation"] = S.automation_flags(df["client"])
-    return st
+def _style_batch(df: pd.DataFrame) -> pa.Table:
+    """One batch of ``account_post_style``: the posts' keys as they came (Arrow strings, no Python
+    string object per post) and their style columns, as an Arrow table of :data:`_STYLE_SCHEMA`."""
+    cols = S.post_style_columns(df)
+    cols["automation"] = S.automation_flags(df["client"])
+    arrays = [pa.array(df[c].astype(str), pa.string(), from_pandas=True) for c in ("platform", "post_id", "account_id")]
+    # from_pandas: NaN is written as NULL, as from a pandas frame
+    arrays += [pa.array(cols[f.name], pa.float64(), from_pandas=True) for f in list(_STYLE_SCHEMA)[3:]]
+    return pa.Table.from_arrays(arrays, schema=_STYLE_SCHEMA)
 
 
 def combine_scores(p_prof: np.ndarray, p_beh: np.ndarray, rules: np.ndarray) -> np.ndarray:
