@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import ibis
@@ -80,13 +81,15 @@ PROFILE_COLUMNS = (
 DEFAULT_THRESHOLD = 0.6
 
 
-def _style_batch(df: pd.DataFrame) -> pd.DataFrame:
-    st = S.post_style(df)
-    # Arrow-backed string columns as they came (no Python string object per post)
-    st["platform"] = df["platform"].astype(str)
-    st["post_id"] = df["post_id"].astype(str)
-    st["automation"] = S.automation_flags(df["client"])
-    return st
+def _style_batch(df: pd.DataFrame) -> pa.Table:
+    """One batch of ``account_post_style``: the posts' keys as they came (Arrow strings, no Python
+    string object per post) and their style columns, as an Arrow table of :data:`_STYLE_SCHEMA`."""
+    cols = S.post_style_columns(df)
+    cols["automation"] = S.automation_flags(df["client"])
+    arrays = [pa.array(df[c].astype(str), pa.string(), from_pandas=True) for c in ("platform", "post_id", "account_id")]
+    # from_pandas: NaN is written as NULL, as from a pandas frame
+    arrays += [pa.array(cols[f.name], pa.float64(), from_pandas=True) for f in list(_STYLE_SCHEMA)[3:]]
+    return pa.Table.from_arrays(arrays, schema=_STYLE_SCHEMA)
 
 
 def combine_scores(p_prof: np.ndarray, p_beh: np.ndarray, rules: np.ndarray) -> np.ndarray:
@@ -229,7 +232,8 @@ class Accounts(Analysis):
             p = p.mutate(_rank=rank).filter(lambda t: t._rank < self.max_posts_per_account).drop("_rank")
         return p
 
-    def _post_aggregates(self, engine, posts: ibis.Table) -> pd.DataFrame:
+    def _post_aggregates(self, engine) -> pd.DataFrame:
+        """Per account, the shares and means of its post styles (``account_post_style``)."""
         st = engine.table("account_post_style")
         ang = st.hour / 24.0 * (2 * np.pi)
         agg = st.group_by(["platform", "account_id"]).aggregate(
@@ -240,18 +244,56 @@ class Accounts(Analysis):
             linkonly_share=st.linkonly.mean(), exclaim_share=st.exclaim.mean(), question_share=st.question.mean(),
             hour_sin=ang.sin().mean(), hour_cos=ang.cos().mean(), automation_share=st.automation.mean(),
         )
-        eng = posts.filter(lambda t: t.kind.isnull() | (t.kind != "retweet"))
-        total = (eng.like_count.fill_null(0) + eng.retweet_count.fill_null(0) + eng.reply_count.fill_null(0)
-                 + eng.quote_count.fill_null(0))
-        known = eng.like_count.notnull() | eng.retweet_count.notnull() | eng.reply_count.notnull()
-        eng = eng.mutate(_eng=ibis.ifelse(known, total, ibis.null("float64")))
-        e = eng.group_by(["platform", "account_id"]).aggregate(
-            engagement_per_post=eng._eng.mean(), last_post_at=eng.created_at.max())
-        last = posts.group_by(["platform", "account_id"]).aggregate(last_seen_at=posts.created_at.max())
-        out = engine.to_pandas(agg)
-        out = out.merge(engine.to_pandas(e), on=["platform", "account_id"], how="left")
-        out = out.merge(engine.to_pandas(last), on=["platform", "account_id"], how="left")
-        return out
+        return engine.to_pandas(agg)
+
+    def _post_summary(self, engine, posts: ibis.Table) -> pd.DataFrame:
+        """Per account with posts, in one scan of them: ``post_handle`` (its handle on its posts),
+        ``last_seen_at`` (its last post), ``last_post_at`` and ``engagement_per_post`` (over its
+        posts that are no retweets; NULL where it has none)."""
+        own = posts.kind.isnull() | (posts.kind != "retweet")
+        total = (posts.like_count.fill_null(0) + posts.retweet_count.fill_null(0) + posts.reply_count.fill_null(0)
+                 + posts.quote_count.fill_null(0))
+        known = posts.like_count.notnull() | posts.retweet_count.notnull() | posts.reply_count.notnull()
+        eng = ibis.ifelse(known, total, ibis.null("float64"))
+        g = posts.group_by(["platform", "account_id"]).aggregate(
+            post_handle=posts.handle.max(), last_seen_at=posts.created_at.max(),
+            last_post_at=posts.created_at.max(where=own), engagement_per_post=eng.mean(where=own))
+        return engine.to_pandas(g)
+
+    def _post_signals(self, engine, posts: ibis.Table) -> pd.DataFrame:
+        """The signals of each account's posts that the engine computes: style shares
+        (:meth:`_post_aggregates`), ``repeat_at_target_max`` and ``low_cred_link_share``; one row
+        per account with posts."""
+        out = self._post_aggregates(engine)
+        out = out.merge(self._repeat_at_target(engine, posts), on=["platform", "account_id"], how="left")
+        return out.merge(self._low_cred(engine, posts), on=["platform", "account_id"], how="left")
+
+    def _profile_signals(self, df: pd.DataFrame, models) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+        """What each account's profile and handle alone give, in Python and NumPy (no engine):
+        the profile model's features (``prof``); the signals on their scale (``sig``: ``prof`` with
+        the signal model's handle score, the bio template count and the creation burst); and
+        ``claimed_utc_offset``, ``news_persona`` and ``lm_behaviour``, the behaviour model's handle
+        score (None when that model does not run), as the keys of the dict."""
+        # per platform: corpus-level signals compare accounts of one platform
+        observed = pd.to_datetime(df["last_post_at"]).fillna(pd.to_datetime(df["last_seen_at"]))
+        if observed.notna().any():
+            observed = observed.fillna(observed.max())
+        parts = []
+        for _plat, idx in df.groupby("platform").groups.items():
+            sub = df.loc[idx]
+            parts.append(S.profile_features(sub, models.lm_profile, observed_at=observed.loc[idx]))
+        prof = pd.concat(parts).reindex(df.index)
+        sig = prof.copy()
+        sig["handle_ngram_loglik"] = models.lm_signal.score_many(df["handle"])
+        sig["bio_template_count"] = np.round(np.expm1(prof["bio_template_count"]))
+        sig["creation_burst"] = np.expm1(prof["creation_burst"])
+        extra = {
+            "claimed_utc_offset": S.claimed_utc_offsets(df.get("location", pd.Series(index=df.index, dtype=object))),
+            "news_persona": S.news_personas(df["handle"], df.get("display_name", pd.Series(index=df.index, dtype=object))),
+            "lm_behaviour": models.lm_behaviour.score_many(df["handle"])
+            if self.method == "auto" and models.behaviour is not None else None,
+        }
+        return prof, sig, extra
 
     def _repeat_at_target(self, engine, posts: ibis.Table) -> pd.DataFrame:
         """Most times one account sent the same text (links/mentions removed) at one target."""
@@ -310,37 +352,26 @@ class Accounts(Analysis):
                 _style_batch, _STYLE_SCHEMA,
             )
             bar.advance(1)
-        agg = self._post_aggregates(engine, posts)
+        summary = self._post_summary(engine, posts)
         acc = self._profiles(engine)
-        keys = pd.concat([acc[["platform", "account_id"]], agg[["platform", "account_id"]]]).drop_duplicates()
-        handles = engine.to_pandas(
-            posts.filter(lambda t: t.handle.notnull()).group_by(["platform", "account_id"]).aggregate(post_handle=posts.handle.max()))
+        keys = pd.concat([acc[["platform", "account_id"]], summary[["platform", "account_id"]]]).drop_duplicates()
         df = keys.merge(acc, on=["platform", "account_id"], how="left")
-        df = df.merge(agg, on=["platform", "account_id"], how="left")
-        df = df.merge(handles, on=["platform", "account_id"], how="left")
-        df = df.merge(self._repeat_at_target(engine, posts), on=["platform", "account_id"], how="left")
-        df = df.merge(self._low_cred(engine, posts), on=["platform", "account_id"], how="left")
+        df = df.merge(summary, on=["platform", "account_id"], how="left")
         df["handle"] = df["handle"].where(df["handle"].notna() & (df["handle"].astype(str) != ""), df["post_handle"])
         df = df.reset_index(drop=True)
-        del acc, agg, keys, handles  # merged into df
+        del acc, keys, summary  # merged into df
         if df.empty:
             engine.write("account_scores", self._empty())
             return {"accounts": 0, "flagged": 0}
 
-        # profile signals (per platform: corpus-level signals compare accounts of one platform)
-        observed = pd.to_datetime(df["last_post_at"]).fillna(pd.to_datetime(df["last_seen_at"]))
-        if observed.notna().any():
-            observed = observed.fillna(observed.max())
-        parts = []
-        for _plat, idx in df.groupby("platform").groups.items():
-            sub = df.loc[idx]
-            parts.append(S.profile_features(sub, models.lm_profile, observed_at=observed.loc[idx]))
-        prof = pd.concat(parts).reindex(df.index)
-        sig = prof.copy()
-        lm_signal = models.lm_signal
-        sig["handle_ngram_loglik"] = lm_signal.score_many(df["handle"])
-        sig["bio_template_count"] = np.round(np.expm1(prof["bio_template_count"]))
-        sig["creation_burst"] = np.expm1(prof["creation_burst"])
+        # the engine aggregates the posts (in its own threads, without the GIL) while this thread
+        # computes the profile signals in Python: the two share no input
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(self._post_signals, engine, posts)
+            prof, sig, extra = self._profile_signals(df, models)
+            post_sig = pending.result()
+        df = df.merge(post_sig, on=["platform", "account_id"], how="left")
+        del post_sig
         beh_cols = [c for c in S.BEHAVIOUR_FEATURES if c in df.columns]
         for c in beh_cols + ["n_posts", "automation_share", "engagement_per_post", "repeat_at_target_max",
                              "low_cred_link_share"]:
@@ -351,10 +382,10 @@ class Accounts(Analysis):
         sig["mean_post_hour_utc"] = mean_hour.where(enough)
         sig["hour_concentration"] = np.hypot(sig["hour_sin"], sig["hour_cos"]).where(enough)
         sig["implied_utc_offset"] = S.implied_utc_offsets(sig["mean_post_hour_utc"].to_numpy(dtype=float))
-        sig["claimed_utc_offset"] = S.claimed_utc_offsets(df.get("location", pd.Series(index=df.index, dtype=object)))
+        sig["claimed_utc_offset"] = extra["claimed_utc_offset"]
         sig["tz_mismatch_hours"] = S.offset_distances(sig["implied_utc_offset"].to_numpy(dtype=float),
                                                       sig["claimed_utc_offset"].to_numpy(dtype=float))
-        persona = S.news_personas(df["handle"], df.get("display_name", pd.Series(index=df.index, dtype=object)))
+        persona = extra["news_persona"]
         sig["news_persona"] = persona
         sig["news_persona_linkonly"] = ((persona > 0) & (sig["linkonly_share"].fillna(0) >= 0.5)).astype(float)
 
@@ -372,7 +403,7 @@ class Accounts(Analysis):
                 # the handle columns of the profile features, with the behaviour model's handle LM
                 for c in S.HANDLE_FEATURES:
                     bx[c] = prof.loc[has_posts, c]
-                bx["handle_ngram_loglik"] = models.lm_behaviour.score_many(df.loc[has_posts, "handle"])
+                bx["handle_ngram_loglik"] = extra["lm_behaviour"][has_posts]
                 for c in ("log_followers", "log_following", "follow_ratio"):
                     bx[c] = prof.loc[has_posts, c]
                 p_beh[has_posts] = models.behaviour.predict(bx)

@@ -35,7 +35,8 @@ account's posts). Every name below can be imported from here.
 from __future__ import annotations
 
 from .behaviour import (AUTOMATION_CLIENTS, BEHAVIOUR_FEATURES, automation_flags, behaviour_features,
-                        is_automation_client, news_persona, news_personas, post_style)
+                        is_automation_client, news_persona, news_personas, post_style,
+                        post_style_columns)
 from .handles import HANDLE_FEATURES, HandleLM, char_entropy, handle_features, name_handle_similarity
 from .lookalikes import LSH_BANDS, LSH_ROWS, bio_template_counts, creation_burst
 from .profile import PROFILE_FEATURES, profile_features
@@ -47,5 +48,5 @@ __all__ = [
     "PROFILE_FEATURES", "HandleLM", "automation_flags", "behaviour_features", "bio_template_counts", "char_entropy",
     "claimed_utc_offset", "claimed_utc_offsets", "creation_burst", "handle_features", "hour_profile",
     "implied_utc_offset", "implied_utc_offsets", "is_automation_client", "name_handle_similarity", "news_persona",
-    "news_personas", "offset_distance", "offset_distances", "post_style", "profile_features",
+    "news_personas", "offset_distance", "offset_distances", "post_style", "post_style_columns", "profile_features",
 ]

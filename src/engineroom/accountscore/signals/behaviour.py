@@ -89,17 +89,22 @@ def post_style(posts: pd.DataFrame) -> pd.DataFrame:
     ``linkonly``: has a link and at most 25 characters besides links and leading mentions;
     ``exclaim`` / ``question``: has ! / ?; ``hour``: UTC hour of day with minutes as a fraction.
     """
+    return pd.DataFrame({"account_id": posts["account_id"].astype(str), **post_style_columns(posts)}, index=posts.index)
+
+
+def post_style_columns(posts: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns of :func:`post_style` after ``account_id`` as float arrays (NaN where a post
+    has no time), without a frame around them."""
     text = _arrow_text(posts["text"])
     kind = posts["kind"].fillna("").astype(str) if "kind" in posts else pd.Series("", index=posts.index)
-    s = pd.DataFrame(index=posts.index)
-    s["account_id"] = posts["account_id"].astype(str)
+    s: dict[str, np.ndarray] = {}
     rt = _np(pc.match_substring_regex(text, r"^RT @\w")) | kind.eq("retweet").to_numpy()
     s["retweet"] = rt.astype(float)
     s["reply"] = ((_np(pc.match_substring_regex(text, r"^\.?@\w")) & ~rt) | kind.eq("reply").to_numpy()).astype(float)
     quote = kind.eq("quote")
     if "is_quote" in posts:
         quote = quote | posts["is_quote"].astype(str).isin(["1", "True", "true"])
-    s["quote"] = quote.astype(float)
+    s["quote"] = quote.to_numpy().astype(float)
     url = _np(pc.match_substring_regex(text, _URL_RE.pattern))
     s["url"] = url.astype(float)
     n_tags = _np(pc.count_substring_regex(text, r"(?:^|\s)#\w")).astype(float)
@@ -121,7 +126,7 @@ def post_style(posts: pd.DataFrame) -> pd.DataFrame:
     s["exclaim"] = _np(pc.match_substring(text, "!")).astype(float)
     s["question"] = _np(pc.match_substring(text, "?")).astype(float)
     t = pd.to_datetime(posts["created_at"], errors="coerce")
-    s["hour"] = t.dt.hour + t.dt.minute / 60.0
+    s["hour"] = (t.dt.hour + t.dt.minute / 60.0).to_numpy(dtype=float, na_value=np.nan)
     return s
 
 

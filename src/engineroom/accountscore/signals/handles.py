@@ -97,7 +97,7 @@ class HandleLM:
 
     def score_many(self, handles: Iterable) -> np.ndarray:
         """:meth:`score` of each handle (NaN for a missing or empty one), vectorised with numpy."""
-        vals = list(handles)
+        vals = handles.tolist() if isinstance(handles, pd.Series) else list(handles)  # tolist: no per-item iterator
         low = ["^^" + h.lower() + "$" if isinstance(h, str) and h else "" for h in vals]
         out = np.full(len(vals), np.nan)
         lens = np.fromiter((len(x) for x in low), dtype=np.int64, count=len(low))
