@@ -53,16 +53,19 @@ def _brute_force(sets, plat, acc, t, keys, window, threshold):
     return out
 
 
-@pytest.mark.parametrize("seed,window,threshold", [(1, 60, 0.8), (2, 0, 0.8), (3, 30, 0.6), (4, 300, 0.8)])
-def test_similar_pairs_equal_the_definition(seed, window, threshold):
+@pytest.mark.parametrize("seed,window,threshold,workers",
+                         [(1, 60, 0.8, 1), (2, 0, 0.8, 1), (3, 30, 0.6, 1), (4, 300, 0.8, 1), (1, 60, 0.8, 2), (4, 300, 0.8, 3)])
+def test_similar_pairs_equal_the_definition(seed, window, threshold, workers):
+    """The same pairs with the bands worked on by one thread or several."""
     sets, plat, acc, t = _random_posts(seed)
     rows, bands, keys = _rows_and_bands(sets, plat, acc, t, threshold)
-    a, b, stats = sm.similar_pairs(rows, bands, window, threshold)
+    a, b, stats = sm.similar_pairs(rows, iter(bands), window, threshold, workers=workers)
     got = {(min(x, y), max(x, y)) for x, y in zip(a.tolist(), b.tolist())}
     assert len(got) == len(a)  # each pair once
     expected = _brute_force(sets, plat, acc, t, keys, window, threshold)
     assert got == expected
     assert stats["pairs"] == len(expected) == stats["same_set"] + stats["verified"]
+    assert len(stats["band_candidates"]) == len(bands) and stats["workers"] == workers
     if window >= 30:  # (both kinds occur in these corpora)
         assert stats["same_set"] > 0 and stats["verified"] > 0
 

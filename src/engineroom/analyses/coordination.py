@@ -88,6 +88,7 @@ from ..coordination.fused import account_scores_from_shares, fused_query, fused_
 from ..coordination.similar import similar_pairs, text_rows
 from ..coordination.text import SALT_MIN_WORDS, MinHasher, band_keys, lsh_params, salted_token_batch, text_keys, tokenize_batch
 from ..coordination.window import estimate_window
+from ..engines.pool import worker_count
 from ..progress import Stopwatch
 from ..progress import progress
 
@@ -587,7 +588,7 @@ class Coordination(Analysis):
             base = base.drop_columns(["token_set"])  # (the distinct sets stay in ``rows``)
             rows_cpu = clock.cpu() - fetch
             band_keys = (column(f"{band}{j}").to_numpy() for j in range(bands))
-            a, b, stats = similar_pairs(rows, band_keys, int(window), float(threshold))
+            a, b, stats = similar_pairs(rows, band_keys, int(window), float(threshold), workers=worker_count())
             post_id = column("post_id")
         stats["cpu_seconds"] = {"fetch": round(fetch, 3), "rows": round(rows_cpu, 3), **stats["cpu_seconds"]}
         self._lsh_stats = {**getattr(self, "_lsh_stats", {}), network: stats}

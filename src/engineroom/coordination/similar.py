@@ -31,6 +31,8 @@ before resemblance is estimated).
 from __future__ import annotations
 
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -245,36 +247,72 @@ def _gather(codes: np.ndarray, starts: np.ndarray, lens: np.ndarray, idx: np.nda
     return codes[np.repeat(starts[idx] - first, ln) + np.arange(int(ln.sum()), dtype=np.int64)]
 
 
-def similar_pairs(rows: TextRows, bands: list, window: int, threshold: float) -> tuple[np.ndarray, np.ndarray, dict]:
+def _band_candidates(bands, perm: np.ndarray, rows: TextRows, window: int, threshold: float,
+                     pool: ThreadPoolExecutor | None, workers: int) -> tuple[np.ndarray, list[int]]:
+    """The distinct candidates of all bands (:func:`band_candidates` without the bucket bound),
+    and how many each band gave. The bands are taken from ``bands`` one at a time (each may be read
+    from the engine as it is asked for) and, with a ``pool``, worked on by up to ``workers`` threads
+    at once while the next band is read; NumPy's sorts, searches and gathers run without the GIL."""
+    per_band, cand = [], []
+    running: deque = deque()
+
+    def collect(c: np.ndarray) -> None:
+        per_band.append(int(len(c)))
+        cand.append(c)
+
+    for keys in bands:
+        keys = np.asarray(keys, dtype=np.int64)[perm]
+        if pool is None:
+            collect(band_candidates(keys, rows, window, threshold))
+            continue
+        running.append(pool.submit(band_candidates, keys, rows, window, threshold))
+        while len(running) >= workers:  # at most ``workers`` bands in memory beside the one read next
+            collect(running.popleft().result())
+    while running:
+        collect(running.popleft().result())
+    c = np.unique(np.concatenate(cand)) if cand else np.empty(0, np.int64)
+    return c, per_band
+
+
+def similar_pairs(rows: TextRows, bands, window: int, threshold: float,
+                  workers: int = 1) -> tuple[np.ndarray, np.ndarray, dict]:
     """The verified pairs (rows ``a``, ``b``) and counts for the summary.
 
     ``bands``: one int64 array of band keys per band (rows without tokens are not in ``rows``).
+    ``workers``: threads for the bucket counts and the bands (with 2 or more, the bucket counts
+    are made while the bands are worked on, and the bands two or more at a time).
     Counts: ``same_set`` pairs, ``band_candidates`` per band after the cheap filters, ``distinct``
-    candidates, ``verified`` near pairs (different sets), ``pairs`` in all.
+    candidates, ``bucket_bound`` those within the bucket bound, ``verified`` near pairs
+    (different sets), ``pairs`` in all; CPU seconds per step, of the whole process (with
+    workers, the bucket counts' CPU falls in ``bands``).
     """
     cpu = {}
     c0 = time.process_time()
-    counts = bucket_counts(rows.sets)  # per distinct token set
-    cpu["buckets"], c0 = time.process_time() - c0, time.process_time()
-    rows, perm = _by_time(rows)
-    sa, sb = same_set_pairs(rows, window)
-    cpu["same_set"], c0 = time.process_time() - c0, time.process_time()
-    per_band, cand = [], []
-    for keys in bands:
-        c = band_candidates(np.asarray(keys, dtype=np.int64)[perm], rows, window, threshold, counts)
-        per_band.append(int(len(c)))
-        cand.append(c)
-    c = np.unique(np.concatenate(cand)) if cand else np.empty(0, np.int64)
-    del cand
+    pool = ThreadPoolExecutor(int(workers)) if workers > 1 else None
+    try:
+        counts = pool.submit(bucket_counts, rows.sets) if pool else bucket_counts(rows.sets)  # per distinct token set
+        cpu["buckets"], c0 = time.process_time() - c0, time.process_time()
+        rows, perm = _by_time(rows)
+        sa, sb = same_set_pairs(rows, window)
+        cpu["same_set"], c0 = time.process_time() - c0, time.process_time()
+        c, per_band = _band_candidates(bands, perm, rows, window, threshold, pool, max(int(workers), 1))
+        a, b = c >> np.int64(32), c & np.int64(0xFFFFFFFF)
+        n1, n2 = rows.n[a].astype(np.float64), rows.n[b].astype(np.float64)
+        counts = counts.result() if pool else counts
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    ok = bucket_bound(counts, rows.set_code[a], rows.set_code[b], n1, n2, threshold)
+    a, b = a[ok], b[ok]
     cpu["bands"], c0 = time.process_time() - c0, time.process_time()
-    a, b = c >> np.int64(32), c & np.int64(0xFFFFFFFF)
     inter = common_tokens(rows.sets, rows.set_code[a], rows.set_code[b]).astype(np.float64)
     # CNT: len(set_1 & set_2) / len(set_1 | set_2) >= threshold, in double precision
     ok = inter / (rows.n[a] + rows.n[b] - inter) >= threshold
     a, b = perm[np.concatenate((sa, a[ok]))], perm[np.concatenate((sb, b[ok]))]
     cpu["verify"] = time.process_time() - c0
     stats = {"same_set": int(len(sa)), "band_candidates": per_band, "distinct": int(len(c)),
-             "verified": int(ok.sum()), "pairs": int(len(a)), "cpu_seconds": {k: round(v, 3) for k, v in cpu.items()}}
+             "bucket_bound": int(len(inter)), "verified": int(ok.sum()), "pairs": int(len(a)),
+             "workers": max(int(workers), 1), "cpu_seconds": {k: round(v, 3) for k, v in cpu.items()}}
     return a, b, stats
 
 
