@@ -148,36 +148,55 @@ def window_pairs(group: np.ndarray, t: np.ndarray, window: int) -> tuple[np.ndar
     return np.concatenate(out_i), np.concatenate(out_j)
 
 
-def _grouped_pairs(key: np.ndarray, rows: TextRows, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row pairs (a < b) of rows sharing ``key`` within ``window`` seconds; ``rows`` in time order.
+def _grouped(key: np.ndarray, rows: TextRows, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of rows sharing ``key`` within ``window`` seconds; ``rows`` in time order.
 
-    One sort of (key, row) values finds the rows whose key is shared (most are not) and, as rows
-    are in time order, puts each key's rows in time order for the sliding window. The value keeps
-    the key's high bits above the row number; keys equal there but different below are told apart
-    by the final equality test, so the pairs are exactly those of equal keys."""
+    Returns ``order`` (rows, sorted by key, then row) and the pairs as positions ``i < j`` into
+    it: rows ``order[i] < order[j]``. A caller's per-pair lookups can so read arrays gathered into
+    ``order`` once (few rows), near each other, instead of random rows.
+
+    One sort of (key, row) values puts each key's rows together and, as rows are in time order,
+    in time order. A row with a partner within the window then has one next to it, so the rows
+    without a close neighbour of their key (most rows of a band) are dropped before the sliding
+    window. The value keeps the key's high bits above the row number; keys equal there but
+    different below (rare) are told apart by an equality test of the pairs, so the pairs are
+    exactly those of equal keys."""
     n = len(key)
+    empty = np.empty(0, np.int64)
     if n < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return empty, empty, empty
     bits = np.uint64(max(int(n - 1).bit_length(), 1))
-    if key.min() >= 0 and int(key.max()) < (1 << (64 - int(bits))):  # small keys (set ids): all bits kept
+    small = key.min() >= 0 and int(key.max()) < (1 << (64 - int(bits)))
+    if small:  # small keys (set ids): all bits kept
         high = key.astype(np.uint64) << bits
     else:  # hashes: their high bits
         high = (key.view(np.uint64) >> bits) << bits
     v = np.sort(high | np.arange(n, dtype=np.uint64))
     hi = v >> bits
-    same = hi[1:] == hi[:-1]
-    shared = np.zeros(n, dtype=bool)
-    shared[1:] |= same
-    shared[:-1] |= same
-    v, hi = v[shared], hi[shared]
-    if len(v) < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
     order = (v & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
+    t = rows.t[order]
+    # a row with a partner within the window has one next to it (a key's rows are in time order)
+    close = (hi[1:] == hi[:-1]) & (t[1:] - t[:-1] <= min(int(window), int(_T_SPAN) - 1))
+    near = np.zeros(n, dtype=bool)
+    near[1:] |= close
+    near[:-1] |= close
+    order, hi, t = order[near], hi[near], t[near]
+    if len(order) < 2:
+        return empty, empty, empty
     gid = np.concatenate(([0], np.cumsum(hi[1:] != hi[:-1]))).astype(np.int64)
-    i, j = window_pairs(gid, rows.t[order], window)
-    a, b = order[i], order[j]
-    exact = key[a] == key[b]
-    return a[exact], b[exact]
+    i, j = window_pairs(gid, t, window)
+    if not small:
+        ks = key[order]
+        if ((ks[1:] != ks[:-1]) & (hi[1:] == hi[:-1])).any():  # two keys alike in their high bits
+            exact = ks[i] == ks[j]
+            i, j = i[exact], j[exact]
+    return order, i, j
+
+
+def _grouped_pairs(key: np.ndarray, rows: TextRows, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (a < b) of rows sharing ``key`` within ``window`` seconds (:func:`_grouped`)."""
+    order, i, j = _grouped(key, rows, window)
+    return order[i], order[j]
 
 
 def _by_time(rows: TextRows) -> tuple[TextRows, np.ndarray]:
@@ -199,13 +218,17 @@ def band_candidates(band: np.ndarray, rows: TextRows, window: int, threshold: fl
     """Candidate pairs of one band as ``a << 32 | b`` (rows ``a < b``): a shared band key within the
     window, same platform, different accounts, different token sets, within the length bound and
     (with ``counts`` of ``rows.sets``, see :func:`bucket_counts`) within the bucket bound."""
-    a, b = _grouped_pairs(band, rows, window)
-    # the cheapest tests first, each on the pairs the previous one left
-    keep = rows.set_id[a] != rows.set_id[b]
-    a, b = a[keep], b[keep]
-    n1, n2 = rows.n[a].astype(np.float64), rows.n[b].astype(np.float64)
+    order, i, j = _grouped(band, rows, window)
+    # the cheapest tests first, each on the pairs the previous one left; the values of the (few)
+    # rows in ``order`` are gathered once, so that the pairs' lookups fall near each other
+    sid = rows.set_id[order]
+    keep = sid[i] != sid[j]
+    i, j = i[keep], j[keep]
+    n = rows.n[order].astype(np.float64)
+    n1, n2 = n[i], n[j]
     keep = np.minimum(n1, n2) / np.maximum(n1, n2) >= threshold
-    a, b, n1, n2 = a[keep], b[keep], n1[keep], n2[keep]
+    i, j, n1, n2 = i[keep], j[keep], n1[keep], n2[keep]
+    a, b = order[i], order[j]
     keep = (rows.account[a] != rows.account[b]) & (rows.platform[a] == rows.platform[b])
     a, b, n1, n2 = a[keep], b[keep], n1[keep], n2[keep]
     if counts is not None and len(a):
