@@ -11,14 +11,18 @@ in a busy window:
   once per band before the union. Here each post gets a set id (its token set's dictionary code
   and platform); pairs within one set id are listed once, by a sliding window over the set's
   posts, and need no verification. The bands then only propose pairs of *different* sets.
-* **Per band**, the posts (in time order) are sorted once by (band key, row); posts whose key no
-  other post has are dropped, and pairs come from a sliding window over each key's posts. Pairs
-  of one set id, of one account, of two platforms and those failing the length bound
-  ``min(n1, n2) / max(n1, n2) >= threshold`` (Jaccard never exceeds it) are dropped, then those
-  failing the **bucket bound**: each distinct token set's tokens are counted in :data:`BUCKETS`
-  hash buckets, and ``sum(min(c1, c2))`` over the buckets is at least the common tokens, so a
-  pair whose bound gives a similarity below the threshold cannot reach it (exact). Most false
-  LSH candidates (template posts that share a band but few words) end here.
+* **Per band**, the posts (in time order) are sorted once by (band key, row), which puts each
+  key's posts in time order: a post with a partner within the window has one next to it, so
+  posts without a close neighbour of their key are dropped, and pairs come from a sliding window
+  over each key's remaining posts. Pairs of one set id, of one account, of two platforms and
+  those failing the length bound ``min(n1, n2) / max(n1, n2) >= threshold`` (Jaccard never
+  exceeds it) are dropped. The bands run on worker threads (NumPy releases the GIL in its sorts,
+  searches and gathers) while the next band's keys are read.
+* The bands' distinct candidates failing the **bucket bound** are dropped: each distinct token
+  set's tokens are counted in :data:`BUCKETS` hash buckets (on a worker thread, while the bands
+  run), and ``sum(min(c1, c2))`` over the buckets is at least the common tokens, so a pair whose
+  bound gives a similarity below the threshold cannot reach it (exact). Most false LSH
+  candidates (template posts that share a band but few words) end here.
 * **Verification** of the distinct survivors counts common tokens by arrays, in chunks: only the
   candidates' distinct token sets are split into tokens, and a (pair, token) value seen twice after one sort is
   a common token. No per-pair Python, no string lists.
