@@ -301,6 +301,20 @@ def _band_candidates(bands, perm: np.ndarray, rows: TextRows, window: int, thres
     return c, per_band
 
 
+def _within_bucket_bound(c: np.ndarray, rows: TextRows, counts: np.ndarray,
+                         threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates ``c`` (``a << 32 | b``) within the bucket bound (:func:`bucket_bound`), as
+    rows ``a``, ``b``; a chunk at a time, so that only the survivors' rows are held whole."""
+    keep = np.zeros(len(c), dtype=bool)
+    for lo in range(0, len(c), VERIFY_CHUNK):
+        part = c[lo:lo + VERIFY_CHUNK]
+        a, b = part >> np.int64(32), part & np.int64(0xFFFFFFFF)
+        keep[lo:lo + len(part)] = bucket_bound(counts, rows.set_code[a], rows.set_code[b], rows.n[a].astype(np.float64),
+                                               rows.n[b].astype(np.float64), threshold)
+    c = c[keep]
+    return c >> np.int64(32), c & np.int64(0xFFFFFFFF)
+
+
 def similar_pairs(rows: TextRows, bands, window: int, threshold: float,
                   workers: int = 1) -> tuple[np.ndarray, np.ndarray, dict]:
     """The verified pairs (rows ``a``, ``b``) and counts for the summary.
@@ -323,14 +337,11 @@ def similar_pairs(rows: TextRows, bands, window: int, threshold: float,
         sa, sb = same_set_pairs(rows, window)
         cpu["same_set"], c0 = time.process_time() - c0, time.process_time()
         c, per_band = _band_candidates(bands, perm, rows, window, threshold, pool, max(int(workers), 1))
-        a, b = c >> np.int64(32), c & np.int64(0xFFFFFFFF)
-        n1, n2 = rows.n[a].astype(np.float64), rows.n[b].astype(np.float64)
         counts = counts.result() if pool else counts
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    ok = bucket_bound(counts, rows.set_code[a], rows.set_code[b], n1, n2, threshold)
-    a, b = a[ok], b[ok]
+    a, b = _within_bucket_bound(c, rows, counts, threshold)
     cpu["bands"], c0 = time.process_time() - c0, time.process_time()
     inter = common_tokens(rows.sets, rows.set_code[a], rows.set_code[b]).astype(np.float64)
     # CNT: len(set_1 & set_2) / len(set_1 | set_2) >= threshold, in double precision
