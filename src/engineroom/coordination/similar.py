@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -275,13 +275,18 @@ def _gather(codes: np.ndarray, starts: np.ndarray, lens: np.ndarray, idx: np.nda
 
 
 def _band_candidates(bands, perm: np.ndarray, rows: TextRows, window: int, threshold: float,
-                     pool: ThreadPoolExecutor | None, workers: int) -> tuple[np.ndarray, list[int]]:
-    """The distinct candidates of all bands (:func:`band_candidates` without the bucket bound),
-    and how many each band gave. The bands are taken from ``bands`` one at a time (each may be read
-    from the engine as it is asked for) and, with a ``pool``, worked on by up to ``workers`` threads
-    at once while the next band is read; NumPy's sorts, searches and gathers run without the GIL."""
+                     counts: "np.ndarray | Future", pool: ThreadPoolExecutor | None,
+                     workers: int) -> tuple[np.ndarray, list[int]]:
+    """The distinct candidates of all bands (:func:`band_candidates`), and how many each band
+    gave. The bands are taken from ``bands`` one at a time (each may be read from the engine as it
+    is asked for) and, with a ``pool``, worked on by up to ``workers`` threads at once while the
+    next band is read; NumPy's sorts, searches and gathers run without the GIL. ``counts``: the
+    bucket counts, or their future (being made on the pool)."""
     per_band, cand = [], []
     running: deque = deque()
+
+    def one(keys: np.ndarray) -> np.ndarray:
+        return band_candidates(keys, rows, window, threshold, counts.result() if isinstance(counts, Future) else counts)
 
     def collect(c: np.ndarray) -> None:
         per_band.append(int(len(c)))
@@ -290,9 +295,9 @@ def _band_candidates(bands, perm: np.ndarray, rows: TextRows, window: int, thres
     for keys in bands:
         keys = np.asarray(keys, dtype=np.int64)[perm]
         if pool is None:
-            collect(band_candidates(keys, rows, window, threshold))
+            collect(one(keys))
             continue
-        running.append(pool.submit(band_candidates, keys, rows, window, threshold))
+        running.append(pool.submit(one, keys))
         while len(running) >= workers:  # at most ``workers`` bands in memory beside the one read next
             collect(running.popleft().result())
     while running:
@@ -301,31 +306,18 @@ def _band_candidates(bands, perm: np.ndarray, rows: TextRows, window: int, thres
     return c, per_band
 
 
-def _within_bucket_bound(c: np.ndarray, rows: TextRows, counts: np.ndarray,
-                         threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """The candidates ``c`` (``a << 32 | b``) within the bucket bound (:func:`bucket_bound`), as
-    rows ``a``, ``b``; a chunk at a time, so that only the survivors' rows are held whole."""
-    keep = np.zeros(len(c), dtype=bool)
-    for lo in range(0, len(c), VERIFY_CHUNK):
-        part = c[lo:lo + VERIFY_CHUNK]
-        a, b = part >> np.int64(32), part & np.int64(0xFFFFFFFF)
-        keep[lo:lo + len(part)] = bucket_bound(counts, rows.set_code[a], rows.set_code[b], rows.n[a].astype(np.float64),
-                                               rows.n[b].astype(np.float64), threshold)
-    c = c[keep]
-    return c >> np.int64(32), c & np.int64(0xFFFFFFFF)
-
-
 def similar_pairs(rows: TextRows, bands, window: int, threshold: float,
                   workers: int = 1) -> tuple[np.ndarray, np.ndarray, dict]:
     """The verified pairs (rows ``a``, ``b``) and counts for the summary.
 
     ``bands``: one int64 array of band keys per band (rows without tokens are not in ``rows``).
     ``workers``: threads for the bucket counts and the bands (with 2 or more, the bucket counts
-    are made while the bands are worked on, and the bands two or more at a time).
-    Counts: ``same_set`` pairs, ``band_candidates`` per band after the cheap filters, ``distinct``
-    candidates, ``bucket_bound`` those within the bucket bound, ``verified`` near pairs
-    (different sets), ``pairs`` in all; CPU seconds per step, of the whole process (with
-    workers, the bucket counts' CPU falls in ``bands``).
+    are made on one while the posts are sorted by time and the identical sets paired, then that
+    many bands are worked on at once while the next band's keys are read).
+    Counts: ``same_set`` pairs, ``band_candidates`` per band after the filters, ``distinct``
+    candidates, ``verified`` near pairs (different sets), ``pairs`` in all; CPU seconds per
+    step, of the whole process (all threads: with workers, the bucket counts' fall in
+    ``same_set`` and ``bands``).
     """
     cpu = {}
     c0 = time.process_time()
@@ -336,20 +328,19 @@ def similar_pairs(rows: TextRows, bands, window: int, threshold: float,
         rows, perm = _by_time(rows)
         sa, sb = same_set_pairs(rows, window)
         cpu["same_set"], c0 = time.process_time() - c0, time.process_time()
-        c, per_band = _band_candidates(bands, perm, rows, window, threshold, pool, max(int(workers), 1))
-        counts = counts.result() if pool else counts
+        c, per_band = _band_candidates(bands, perm, rows, window, threshold, counts, pool, max(int(workers), 1))
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    a, b = _within_bucket_bound(c, rows, counts, threshold)
     cpu["bands"], c0 = time.process_time() - c0, time.process_time()
+    a, b = c >> np.int64(32), c & np.int64(0xFFFFFFFF)
     inter = common_tokens(rows.sets, rows.set_code[a], rows.set_code[b]).astype(np.float64)
     # CNT: len(set_1 & set_2) / len(set_1 | set_2) >= threshold, in double precision
     ok = inter / (rows.n[a] + rows.n[b] - inter) >= threshold
     a, b = perm[np.concatenate((sa, a[ok]))], perm[np.concatenate((sb, b[ok]))]
     cpu["verify"] = time.process_time() - c0
     stats = {"same_set": int(len(sa)), "band_candidates": per_band, "distinct": int(len(c)),
-             "bucket_bound": int(len(inter)), "verified": int(ok.sum()), "pairs": int(len(a)),
+             "verified": int(ok.sum()), "pairs": int(len(a)),
              "workers": max(int(workers), 1), "cpu_seconds": {k: round(v, 3) for k, v in cpu.items()}}
     return a, b, stats
 
