@@ -16,13 +16,13 @@ in a busy window:
   posts without a close neighbour of their key are dropped, and pairs come from a sliding window
   over each key's remaining posts. Pairs of one set id, of one account, of two platforms and
   those failing the length bound ``min(n1, n2) / max(n1, n2) >= threshold`` (Jaccard never
-  exceeds it) are dropped. The bands run on worker threads (NumPy releases the GIL in its sorts,
-  searches and gathers) while the next band's keys are read.
-* The bands' distinct candidates failing the **bucket bound** are dropped: each distinct token
-  set's tokens are counted in :data:`BUCKETS` hash buckets (on a worker thread, while the bands
-  run), and ``sum(min(c1, c2))`` over the buckets is at least the common tokens, so a pair whose
-  bound gives a similarity below the threshold cannot reach it (exact). Most false LSH
-  candidates (template posts that share a band but few words) end here.
+  exceeds it) are dropped, then those failing the **bucket bound**: each distinct token set's
+  tokens are counted in :data:`BUCKETS` hash buckets, and ``sum(min(c1, c2))`` over the buckets
+  is at least the common tokens, so a pair whose bound gives a similarity below the threshold
+  cannot reach it (exact). Most false LSH candidates (template posts that share a band but few
+  words) end here. The bands run on worker threads (NumPy releases the GIL in its sorts,
+  searches and gathers) while the next band's keys are read; the bucket counts are made on one
+  of them while the identical sets are paired.
 * **Verification** of the distinct survivors counts common tokens by arrays, in chunks: only the
   candidates' distinct token sets are split into tokens, and a (pair, token) value seen twice after one sort is
   a common token. No per-pair Python, no string lists.
