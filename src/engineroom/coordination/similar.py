@@ -316,7 +316,7 @@ def similar_pairs(rows: TextRows, bands, window: int, threshold: float,
     many bands are worked on at once while the next band's keys are read).
     Counts: ``same_set`` pairs, ``band_candidates`` per band after the filters, ``distinct``
     candidates, ``verified`` near pairs (different sets), ``pairs`` in all; CPU seconds per
-    step, of the whole process (all threads: with workers, the bucket counts' fall in
+    step, of the whole process (all threads: with workers, the bucket counts' CPU falls in
     ``same_set`` and ``bands``).
     """
     cpu = {}
