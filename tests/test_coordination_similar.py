@@ -53,16 +53,19 @@ def _brute_force(sets, plat, acc, t, keys, window, threshold):
     return out
 
 
-@pytest.mark.parametrize("seed,window,threshold", [(1, 60, 0.8), (2, 0, 0.8), (3, 30, 0.6), (4, 300, 0.8)])
-def test_similar_pairs_equal_the_definition(seed, window, threshold):
+@pytest.mark.parametrize("seed,window,threshold,workers",
+                         [(1, 60, 0.8, 1), (2, 0, 0.8, 1), (3, 30, 0.6, 1), (4, 300, 0.8, 1), (1, 60, 0.8, 2), (4, 300, 0.8, 3)])
+def test_similar_pairs_equal_the_definition(seed, window, threshold, workers):
+    """The same pairs with the bands worked on by one thread or several."""
     sets, plat, acc, t = _random_posts(seed)
     rows, bands, keys = _rows_and_bands(sets, plat, acc, t, threshold)
-    a, b, stats = sm.similar_pairs(rows, bands, window, threshold)
+    a, b, stats = sm.similar_pairs(rows, iter(bands), window, threshold, workers=workers)
     got = {(min(x, y), max(x, y)) for x, y in zip(a.tolist(), b.tolist())}
     assert len(got) == len(a)  # each pair once
     expected = _brute_force(sets, plat, acc, t, keys, window, threshold)
     assert got == expected
     assert stats["pairs"] == len(expected) == stats["same_set"] + stats["verified"]
+    assert len(stats["band_candidates"]) == len(bands) and stats["workers"] == workers
     if window >= 30:  # (both kinds occur in these corpora)
         assert stats["same_set"] > 0 and stats["verified"] > 0
 
@@ -128,3 +131,22 @@ def test_arrays_equal_the_engine_joins_on_a_synthetic_corpus(tmp_path):
     assert tables[0].num_rows > 50
     for x, y in (("a", "b"), ("b", "a")):
         assert con.sql(f"SELECT count(*) FROM (SELECT * FROM {x} EXCEPT ALL SELECT * FROM {y})").fetchall()[0][0] == 0
+
+
+@pytest.mark.parametrize("window", [0, 3, 10])
+def test_grouped_pairs_tell_keys_alike_in_their_high_bits_apart(window):
+    """Band keys that differ only in the bits below the row number (sorted together) and posts
+    with no close neighbour of their key: the pairs are exactly those of equal keys within the
+    window, by brute force."""
+    rng = np.random.default_rng(window)
+    n = 60
+    base = np.int64(-0x3A5B_0000_0000_0000)
+    key = base + rng.integers(0, 4, n).astype(np.int64)  # 4 keys, equal but for their lowest bits
+    key[::7] = rng.integers(-(1 << 62), 1 << 62, len(key[::7]))  # and some keys nobody shares
+    t = np.sort(rng.integers(0, 40, n)).astype(np.int64)
+    rows = sm.TextRows(np.zeros(n, np.int64), np.arange(n, dtype=np.int64), t, np.ones(n, np.int64),
+                       np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64), pa.array([""] * n))
+    a, b = sm._grouped_pairs(key, rows, window)
+    got = sorted(zip(a.tolist(), b.tolist()))
+    expected = [(i, j) for i, j in itertools.combinations(range(n), 2) if key[i] == key[j] and t[j] - t[i] <= window]
+    assert got == expected and len(expected) > 0

@@ -11,14 +11,18 @@ in a busy window:
   once per band before the union. Here each post gets a set id (its token set's dictionary code
   and platform); pairs within one set id are listed once, by a sliding window over the set's
   posts, and need no verification. The bands then only propose pairs of *different* sets.
-* **Per band**, the posts (in time order) are sorted once by (band key, row); posts whose key no
-  other post has are dropped, and pairs come from a sliding window over each key's posts. Pairs
-  of one set id, of one account, of two platforms and those failing the length bound
-  ``min(n1, n2) / max(n1, n2) >= threshold`` (Jaccard never exceeds it) are dropped, then those
-  failing the **bucket bound**: each distinct token set's tokens are counted in :data:`BUCKETS`
-  hash buckets, and ``sum(min(c1, c2))`` over the buckets is at least the common tokens, so a
-  pair whose bound gives a similarity below the threshold cannot reach it (exact). Most false
-  LSH candidates (template posts that share a band but few words) end here.
+* **Per band**, the posts (in time order) are sorted once by (band key, row), which puts each
+  key's posts in time order: a post with a partner within the window has one next to it, so
+  posts without a close neighbour of their key are dropped, and pairs come from a sliding window
+  over each key's remaining posts. Pairs of one set id, of one account, of two platforms and
+  those failing the length bound ``min(n1, n2) / max(n1, n2) >= threshold`` (Jaccard never
+  exceeds it) are dropped, then those failing the **bucket bound**: each distinct token set's
+  tokens are counted in :data:`BUCKETS` hash buckets, and ``sum(min(c1, c2))`` over the buckets
+  is at least the common tokens, so a pair whose bound gives a similarity below the threshold
+  cannot reach it (exact). Most false LSH candidates (template posts that share a band but few
+  words) end here. The bands run on worker threads (NumPy releases the GIL in its sorts,
+  searches and gathers) while the next band's keys are read; the bucket counts are made on one
+  of them while the identical sets are paired.
 * **Verification** of the distinct survivors counts common tokens by arrays, in chunks: only the
   candidates' distinct token sets are split into tokens, and a (pair, token) value seen twice after one sort is
   a common token. No per-pair Python, no string lists.
@@ -31,6 +35,8 @@ before resemblance is estimated).
 from __future__ import annotations
 
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -146,36 +152,55 @@ def window_pairs(group: np.ndarray, t: np.ndarray, window: int) -> tuple[np.ndar
     return np.concatenate(out_i), np.concatenate(out_j)
 
 
-def _grouped_pairs(key: np.ndarray, rows: TextRows, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row pairs (a < b) of rows sharing ``key`` within ``window`` seconds; ``rows`` in time order.
+def _grouped(key: np.ndarray, rows: TextRows, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of rows sharing ``key`` within ``window`` seconds; ``rows`` in time order.
 
-    One sort of (key, row) values finds the rows whose key is shared (most are not) and, as rows
-    are in time order, puts each key's rows in time order for the sliding window. The value keeps
-    the key's high bits above the row number; keys equal there but different below are told apart
-    by the final equality test, so the pairs are exactly those of equal keys."""
+    Returns ``order`` (rows, sorted by key, then row) and the pairs as positions ``i < j`` into
+    it: rows ``order[i] < order[j]``. A caller's per-pair lookups can so read arrays gathered into
+    ``order`` once (few rows), near each other, instead of random rows.
+
+    One sort of (key, row) values puts each key's rows together and, as rows are in time order,
+    in time order. A row with a partner within the window then has one next to it, so the rows
+    without a close neighbour of their key (most rows of a band) are dropped before the sliding
+    window. The value keeps the key's high bits above the row number; keys equal there but
+    different below (rare) are told apart by an equality test of the pairs, so the pairs are
+    exactly those of equal keys."""
     n = len(key)
+    empty = np.empty(0, np.int64)
     if n < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return empty, empty, empty
     bits = np.uint64(max(int(n - 1).bit_length(), 1))
-    if key.min() >= 0 and int(key.max()) < (1 << (64 - int(bits))):  # small keys (set ids): all bits kept
+    small = key.min() >= 0 and int(key.max()) < (1 << (64 - int(bits)))
+    if small:  # small keys (set ids): all bits kept
         high = key.astype(np.uint64) << bits
     else:  # hashes: their high bits
         high = (key.view(np.uint64) >> bits) << bits
     v = np.sort(high | np.arange(n, dtype=np.uint64))
     hi = v >> bits
-    same = hi[1:] == hi[:-1]
-    shared = np.zeros(n, dtype=bool)
-    shared[1:] |= same
-    shared[:-1] |= same
-    v, hi = v[shared], hi[shared]
-    if len(v) < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
     order = (v & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
+    t = rows.t[order]
+    # a row with a partner within the window has one next to it (a key's rows are in time order)
+    close = (hi[1:] == hi[:-1]) & (t[1:] - t[:-1] <= min(int(window), int(_T_SPAN) - 1))
+    near = np.zeros(n, dtype=bool)
+    near[1:] |= close
+    near[:-1] |= close
+    order, hi, t = order[near], hi[near], t[near]
+    if len(order) < 2:
+        return empty, empty, empty
     gid = np.concatenate(([0], np.cumsum(hi[1:] != hi[:-1]))).astype(np.int64)
-    i, j = window_pairs(gid, rows.t[order], window)
-    a, b = order[i], order[j]
-    exact = key[a] == key[b]
-    return a[exact], b[exact]
+    i, j = window_pairs(gid, t, window)
+    if not small:
+        ks = key[order]
+        if ((ks[1:] != ks[:-1]) & (hi[1:] == hi[:-1])).any():  # two keys alike in their high bits
+            exact = ks[i] == ks[j]
+            i, j = i[exact], j[exact]
+    return order, i, j
+
+
+def _grouped_pairs(key: np.ndarray, rows: TextRows, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (a < b) of rows sharing ``key`` within ``window`` seconds (:func:`_grouped`)."""
+    order, i, j = _grouped(key, rows, window)
+    return order[i], order[j]
 
 
 def _by_time(rows: TextRows) -> tuple[TextRows, np.ndarray]:
@@ -197,13 +222,17 @@ def band_candidates(band: np.ndarray, rows: TextRows, window: int, threshold: fl
     """Candidate pairs of one band as ``a << 32 | b`` (rows ``a < b``): a shared band key within the
     window, same platform, different accounts, different token sets, within the length bound and
     (with ``counts`` of ``rows.sets``, see :func:`bucket_counts`) within the bucket bound."""
-    a, b = _grouped_pairs(band, rows, window)
-    # the cheapest tests first, each on the pairs the previous one left
-    keep = rows.set_id[a] != rows.set_id[b]
-    a, b = a[keep], b[keep]
-    n1, n2 = rows.n[a].astype(np.float64), rows.n[b].astype(np.float64)
+    order, i, j = _grouped(band, rows, window)
+    # the cheapest tests first, each on the pairs the previous one left; the values of the (few)
+    # rows in ``order`` are gathered once, so that the pairs' lookups fall near each other
+    sid = rows.set_id[order]
+    keep = sid[i] != sid[j]
+    i, j = i[keep], j[keep]
+    n = rows.n[order].astype(np.float64)
+    n1, n2 = n[i], n[j]
     keep = np.minimum(n1, n2) / np.maximum(n1, n2) >= threshold
-    a, b, n1, n2 = a[keep], b[keep], n1[keep], n2[keep]
+    i, j, n1, n2 = i[keep], j[keep], n1[keep], n2[keep]
+    a, b = order[i], order[j]
     keep = (rows.account[a] != rows.account[b]) & (rows.platform[a] == rows.platform[b])
     a, b, n1, n2 = a[keep], b[keep], n1[keep], n2[keep]
     if counts is not None and len(a):
@@ -245,27 +274,64 @@ def _gather(codes: np.ndarray, starts: np.ndarray, lens: np.ndarray, idx: np.nda
     return codes[np.repeat(starts[idx] - first, ln) + np.arange(int(ln.sum()), dtype=np.int64)]
 
 
-def similar_pairs(rows: TextRows, bands: list, window: int, threshold: float) -> tuple[np.ndarray, np.ndarray, dict]:
+def _band_candidates(bands, perm: np.ndarray, rows: TextRows, window: int, threshold: float,
+                     counts: "np.ndarray | Future", pool: ThreadPoolExecutor | None,
+                     workers: int) -> tuple[np.ndarray, list[int]]:
+    """The distinct candidates of all bands (:func:`band_candidates`), and how many each band
+    gave. The bands are taken from ``bands`` one at a time (each may be read from the engine as it
+    is asked for) and, with a ``pool``, worked on by up to ``workers`` threads at once while the
+    next band is read; NumPy's sorts, searches and gathers run without the GIL. ``counts``: the
+    bucket counts, or their future (being made on the pool)."""
+    per_band, cand = [], []
+    running: deque = deque()
+
+    def one(keys: np.ndarray) -> np.ndarray:
+        return band_candidates(keys, rows, window, threshold, counts.result() if isinstance(counts, Future) else counts)
+
+    def collect(c: np.ndarray) -> None:
+        per_band.append(int(len(c)))
+        cand.append(c)
+
+    for keys in bands:
+        keys = np.asarray(keys, dtype=np.int64)[perm]
+        if pool is None:
+            collect(one(keys))
+            continue
+        running.append(pool.submit(one, keys))
+        while len(running) >= workers:  # at most ``workers`` bands in memory beside the one read next
+            collect(running.popleft().result())
+    while running:
+        collect(running.popleft().result())
+    c = np.unique(np.concatenate(cand)) if cand else np.empty(0, np.int64)
+    return c, per_band
+
+
+def similar_pairs(rows: TextRows, bands, window: int, threshold: float,
+                  workers: int = 1) -> tuple[np.ndarray, np.ndarray, dict]:
     """The verified pairs (rows ``a``, ``b``) and counts for the summary.
 
     ``bands``: one int64 array of band keys per band (rows without tokens are not in ``rows``).
-    Counts: ``same_set`` pairs, ``band_candidates`` per band after the cheap filters, ``distinct``
-    candidates, ``verified`` near pairs (different sets), ``pairs`` in all.
+    ``workers``: threads for the bucket counts and the bands (with 2 or more, the bucket counts
+    are made on one while the posts are sorted by time and the identical sets paired, then that
+    many bands are worked on at once while the next band's keys are read).
+    Counts: ``same_set`` pairs, ``band_candidates`` per band after the filters, ``distinct``
+    candidates, ``verified`` near pairs (different sets), ``pairs`` in all; CPU seconds per
+    step, of the whole process (all threads: with workers, the bucket counts' CPU falls in
+    ``same_set`` and ``bands``).
     """
     cpu = {}
     c0 = time.process_time()
-    counts = bucket_counts(rows.sets)  # per distinct token set
-    cpu["buckets"], c0 = time.process_time() - c0, time.process_time()
-    rows, perm = _by_time(rows)
-    sa, sb = same_set_pairs(rows, window)
-    cpu["same_set"], c0 = time.process_time() - c0, time.process_time()
-    per_band, cand = [], []
-    for keys in bands:
-        c = band_candidates(np.asarray(keys, dtype=np.int64)[perm], rows, window, threshold, counts)
-        per_band.append(int(len(c)))
-        cand.append(c)
-    c = np.unique(np.concatenate(cand)) if cand else np.empty(0, np.int64)
-    del cand
+    pool = ThreadPoolExecutor(int(workers)) if workers > 1 else None
+    try:
+        counts = pool.submit(bucket_counts, rows.sets) if pool else bucket_counts(rows.sets)  # per distinct token set
+        cpu["buckets"], c0 = time.process_time() - c0, time.process_time()
+        rows, perm = _by_time(rows)
+        sa, sb = same_set_pairs(rows, window)
+        cpu["same_set"], c0 = time.process_time() - c0, time.process_time()
+        c, per_band = _band_candidates(bands, perm, rows, window, threshold, counts, pool, max(int(workers), 1))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     cpu["bands"], c0 = time.process_time() - c0, time.process_time()
     a, b = c >> np.int64(32), c & np.int64(0xFFFFFFFF)
     inter = common_tokens(rows.sets, rows.set_code[a], rows.set_code[b]).astype(np.float64)
@@ -274,7 +340,8 @@ def similar_pairs(rows: TextRows, bands: list, window: int, threshold: float) ->
     a, b = perm[np.concatenate((sa, a[ok]))], perm[np.concatenate((sb, b[ok]))]
     cpu["verify"] = time.process_time() - c0
     stats = {"same_set": int(len(sa)), "band_candidates": per_band, "distinct": int(len(c)),
-             "verified": int(ok.sum()), "pairs": int(len(a)), "cpu_seconds": {k: round(v, 3) for k, v in cpu.items()}}
+             "verified": int(ok.sum()), "pairs": int(len(a)),
+             "workers": max(int(workers), 1), "cpu_seconds": {k: round(v, 3) for k, v in cpu.items()}}
     return a, b, stats
 
 
