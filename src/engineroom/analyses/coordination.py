@@ -178,6 +178,12 @@ PID_SECOND = 1 << 22
 STRING_STORAGE: dict[str, dict[str, str]] = {"duckdb": {"disabled_compression_methods": "dict_fsst"}}
 
 
+def _plain_strings(engine):
+    """The engine's settings of :data:`STRING_STORAGE` while ``coordination_text`` or a scratch
+    table is written (a context manager; engines without an entry change nothing)."""
+    return engine.settings(STRING_STORAGE.get(engine.name, {}))
+
+
 class TextBatch:
     """The text pass's per-batch function: text keys, CNT token sets and LSH band keys.
 
@@ -494,8 +500,7 @@ class Coordination(Analysis):
         fn = TextBatch(bands, rows, self.num_perm, salt_bands=salt_bands, salt_rows=salt_rows,
                        salt_min_words=self.salt_min_words)
         self._release_engine_memory(engine)  # (before the workers are forked from this process)
-        storage = STRING_STORAGE.get(engine.name, {})  # (how the table's strings are stored)
-        with progress("Coordination: text keys and MinHash", total=total) as bar, engine.settings(storage):
+        with progress("Coordination: text keys and MinHash", total=total) as bar, _plain_strings(engine):
             fn.bar = bar
             try:
                 return engine.map_batches("coordination_text", expr, fn, schema, batch_size=100_000)
@@ -674,7 +679,7 @@ class Coordination(Analysis):
         t1 = Stopwatch()
         plain = [n for n in networks if n not in LSH_NETWORKS and not (n in nw.CROSS_NETWORKS and n_platforms < 2)]
         if plain:
-            with engine.settings(STRING_STORAGE.get(engine.name, {})):
+            with _plain_strings(engine):
                 engine.write(ACTIONS_TABLE, ibis.union(*[self._action_rows(engine, n) for n in plain], distinct=False))
             stage("actions", t1)
         try:
@@ -827,7 +832,7 @@ class Coordination(Analysis):
         acc = a.select("platform", "account_id").distinct()
         acc = acc.mutate(aid=ibis.row_number().over(group_by=acc.platform, order_by=acc.account_id).cast("int64"))
         j = a.join(acc, ["platform", "account_id"])
-        with engine.settings(STRING_STORAGE.get(engine.name, {})):
+        with _plain_strings(engine):
             engine.write(SYNC_TABLE, j.select("platform", "account_id", "post_id", "t", bin=j.key.cast("int64"), aid=j.aid))
         try:
             acts = engine.table(SYNC_TABLE)

@@ -331,12 +331,14 @@ def tokenize_batch(texts: Sequence[str | None]) -> TokenBatch:
     n = len(texts)
     cleaned = [_clean(t) if isinstance(t, str) and t else "" for t in texts]
     keys = [text_key(" ".join(c.split())) if c else None for c in cleaned]
-    fast, simple = [], []
+    fast, simple, slow = [], [], []
     for i, c in enumerate(cleaned):
-        if c and c.isascii() and _SEP not in c:
+        if not c:
+            continue
+        if c.isascii() and _SEP not in c:
             (simple if _simple(c) else fast).append(i)
-    fast_set = set(fast) | set(simple)
-    slow = [i for i, c in enumerate(cleaned) if c and i not in fast_set]
+        else:
+            slow.append(i)
     # simple texts: " \x00 "-joined and split on spaces gives their words with a NUL token after each
     flat: list[str] = (" \x00 ".join(cleaned[i] for i in simple) + " \x00").split() if simple else []
     if fast:

@@ -50,6 +50,7 @@ class GenericCsv(CsvAdapter):
 
     name = "csv"
     time_columns = tuple(GENERIC_ALIASES["created_at"])
+    unique_accounts = True  # profiles reduced to one per account while staging (:meth:`_stage_accounts`)
 
     def check_columns(self, cols: list[str]) -> None:
         self.mapping: dict[str, str] = {}
@@ -126,11 +127,6 @@ class GenericCsv(CsvAdapter):
                             FROM b_posts))""")
         con.execute("ALTER TABLE b_posts DROP COLUMN _tags; ALTER TABLE b_posts DROP COLUMN _urls")
         return {"b_posts", "b_accounts", "b_edges", "b_tags", "b_urls"}
-
-    @property
-    def unique_accounts(self) -> bool:
-        """Profiles are reduced to one per account while staging (see :meth:`_stage_accounts`)."""
-        return True
 
     def _stage_accounts(self, con, f, platform: str) -> None:
         """``b_accounts``: one profile per account of the block, the one the merge would pick (most
