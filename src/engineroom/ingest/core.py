@@ -38,6 +38,7 @@ import duckdb
 from ..progress import progress
 from .detect import FORMATS, sniff
 from .errors import IngestError
+from .keys import corpus_keys
 from .merge import Context, Counts, media_index, merge_batch
 from .pipeline import ingest_workers, staged_batches, staging_connection
 from .sources import Source, expand_paths, head_bytes, sources_of
@@ -209,6 +210,10 @@ def ingest_source(
     con.execute("BEGIN TRANSACTION")
     watch = _InterruptWatch()
     try:
+        if adapter.mode == "posts":
+            # the hashes of the corpus's post keys: a batch of new posts is stored without scanning
+            # ``posts`` for its keys (see engineroom.ingest.keys)
+            ctx.post_keys = corpus_keys(con)
         with watch, progress(f"Ingesting {Path(src.name).name}", total=None) as bar:
             # batches are staged on worker threads, each with its own in-memory DuckDB, and reach
             # this transaction as Arrow, in file order (see engineroom.ingest.pipeline)

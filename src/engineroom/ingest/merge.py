@@ -26,6 +26,7 @@ import pyarrow as pa
 from .. import schema
 from .common import BATCH_TABLES
 from .domains import registered_domain
+from .keys import PostKeys, key_hashes
 
 _POST_COLS = [c for c in schema.POSTS.column_names if c != "ingest_id"]
 _ACC_COLS = [c for c in schema.ACCOUNTS.column_names if c != "ingest_id"]
@@ -55,6 +56,8 @@ class Context:
     mode: str = "posts"  # or "users": records are account profiles
     media_index: pa.Table | None = None
     options: dict = field(default_factory=dict)
+    #: hashes of the corpus's post keys, kept up to date batch by batch (None: ask ``posts`` each batch)
+    post_keys: PostKeys | None = None
 
 
 def stage_arrow(con, tables: dict[str, pa.Table]) -> None:
@@ -206,15 +209,19 @@ def merge_batch(con, ctx: Context, tables: dict[str, pa.Table]) -> Counts:
         else:
             n_rec = tables["b_posts"].num_rows
             c.read = n_rec + c.quarantined
-            dups, no_profile = _probe_batch(con)
+            hashes = key_hashes(con, tables["b_posts"]) if ctx.post_keys is not None else None
+            dups, no_profile = _probe_batch(con, ctx.post_keys, hashes)
             if not dups:
                 # the usual case: every post is new, so the batch is stored as it came (no copy)
                 new = tables["b_posts"]
                 v.put("b_new", new)
             else:
                 new, no_profile = _new_posts(v), None
+                hashes = key_hashes(con, new) if ctx.post_keys is not None else None
             cols = ", ".join(_POST_COLS)
             con.execute(f"INSERT INTO posts ({cols}, ingest_id) SELECT {cols}, ? FROM b_new", [ctx.ingest_id])
+            if ctx.post_keys is not None:
+                ctx.post_keys.add(hashes)
             c.stored = new.num_rows
             c.duplicate = n_rec - c.stored
             _merge_accounts(con, v, ctx, with_authors=True, authors_without_profile=no_profile)
@@ -230,16 +237,22 @@ def merge_batch(con, ctx: Context, tables: dict[str, pa.Table]) -> Counts:
     return c
 
 
-def _probe_batch(con) -> tuple[int, int]:
+def _probe_batch(con, keys: PostKeys | None = None, hashes=None) -> tuple[int, int]:
     """(posts of the batch ``b_posts`` that are in it twice or already in the corpus, its posts
     whose author has no profile in the batch), in one query.
 
     Probing ``posts`` with the batch's keys (a hash table of the batch; DuckDB pushes its key range
-    into the scan of ``posts``) costs far less than NOT EXISTS, which hashes every post in the corpus.
+    into the scan of ``posts``) costs far less than NOT EXISTS, which hashes every post in the
+    corpus, but still scans the whole table when the batch's ids are spread over its range. With
+    ``keys`` (the corpus's key hashes) and ``hashes`` (the batch's), ``posts`` is probed only when
+    one of the batch's hashes is in ``keys``; a batch of new posts never reads it.
     """
+    in_corpus = "(SELECT count(*) FROM (SELECT 1 FROM posts p SEMI JOIN b_posts b ON p.platform = b.platform AND p.post_id = b.post_id))"
+    if keys is not None and hashes is not None and not keys.may_hold_any(hashes):
+        in_corpus = "0"
     row = con.execute(f"""SELECT
         (SELECT count(*) FROM (SELECT 1 FROM b_posts GROUP BY platform, post_id HAVING count(*) > 1))
-        + (SELECT count(*) FROM (SELECT 1 FROM posts p SEMI JOIN b_posts b ON p.platform = b.platform AND p.post_id = b.post_id)),
+        + {in_corpus},
         (SELECT count(*) FROM (SELECT 1 {_authors_without_profile('b_posts')}))""").fetchall()[0]
     return int(row[0]), int(row[1])
 
