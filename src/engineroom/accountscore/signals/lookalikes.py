@@ -19,7 +19,8 @@ LSH_BANDS, LSH_ROWS = 10, 6
 
 
 def _lsh_candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """Pairs (i < j, as an n x 2 array) of signatures that agree on all values of some band."""
+    """Pairs (i < j, as an n x 2 array, each once, in no particular order) of signatures that agree
+    on all values of some band."""
     n = sig.shape[0]
     found = []
     keys = band_keys(sig, bands, rows)  # one 64-bit key per (signature, band), as coordination's LSH
@@ -42,7 +43,9 @@ def _lsh_candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.concatenate(found).astype(np.int64)
-    code = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    # a pair found in several bands once: a hash-based dedupe (pandas), not a sort, since the
+    # candidate lists grow faster than the corpus (buckets of templated bios pair quadratically)
+    code = pd.unique(pairs[:, 0] * n + pairs[:, 1])
     return np.stack([code // n, code % n], axis=1)
 
 
