@@ -43,6 +43,29 @@ def test_bio_shingle_signatures_equal_one_set_per_text():
         assert np.array_equal(_shingle_signatures(texts, 64, chunk=chunk), want)
 
 
+def test_bio_pair_confirmation_equals_comparing_every_candidate():
+    """The length bound skips only pairs that rapidfuzz would reject (ratio exactly at the
+    threshold included), and the LSH candidates are each pair once, as a set of all bands' pairs."""
+    from rapidfuzz import fuzz
+
+    from engineroom.accountscore.signals.lookalikes import _confirmed, _lsh_candidate_pairs
+
+    rng = np.random.default_rng(5)
+    base = "proud patriot wife mother news lover truth seeker"
+    texts = [base[: int(k)] + "x" * int(j) for k, j in zip(rng.integers(20, 50, 200), rng.integers(0, 30, 200))]
+    texts += ["a" * 20, "a" * 30, "a" * 16 + "b" * 4, "a" * 24 + "bbbbbb"]  # ratio 80 exactly: 2*20/50, 2*24/60
+    pairs = np.array([(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))], dtype=np.int64)
+    for threshold in (0.8, 0.5, 0.95):
+        want = np.array([fuzz.ratio(texts[i], texts[j]) >= threshold * 100 for i, j in pairs.tolist()])
+        assert np.array_equal(_confirmed(texts, pairs, threshold), want)
+    assert want.any() and not want.all()
+    sig = rng.integers(0, 3, (300, 12)).astype(np.uint32)  # few values: many buckets in many bands
+    got = _lsh_candidate_pairs(sig, 4, 3)
+    brute = {(i, j) for i in range(300) for j in range(i + 1, 300)
+             if any((sig[i, b * 3 : b * 3 + 3] == sig[j, b * 3 : b * 3 + 3]).all() for b in range(4))}
+    assert len(got) == len(brute) and set(map(tuple, got.tolist())) == brute
+
+
 def test_bio_templates_bursts_and_time_zones():
     bios = pd.Series(["Proud patriot. Wife, mother of 3. #MAGA news lover and truth seeker",
                       "Proud patriot. Wife, mother of 2. #MAGA news lover & truth seeker",

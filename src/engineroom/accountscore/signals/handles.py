@@ -173,7 +173,8 @@ class _Chars:
         self.starts = np.concatenate([[0], np.cumsum(self.lens)[:-1]]).astype(np.int64)
         self.cp = np.frombuffer("".join(strings).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
         self.owner = np.repeat(np.arange(len(strings)), self.lens)
-        self._uniq, self._inv = np.unique(self.cp, return_inverse=True)
+        # distinct code points by hashing (pandas), not sorting: any order serves :meth:`test`
+        self._inv, self._uniq = pd.factorize(self.cp)
 
     def test(self, pred) -> np.ndarray:
         """``pred(char)`` for every code point (bool array)."""

@@ -19,7 +19,8 @@ LSH_BANDS, LSH_ROWS = 10, 6
 
 
 def _lsh_candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """Pairs (i < j, as an n x 2 array) of signatures that agree on all values of some band."""
+    """Pairs (i < j, as an n x 2 array, each once, in no particular order) of signatures that agree
+    on all values of some band."""
     n = sig.shape[0]
     found = []
     keys = band_keys(sig, bands, rows)  # one 64-bit key per (signature, band), as coordination's LSH
@@ -42,7 +43,9 @@ def _lsh_candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.concatenate(found).astype(np.int64)
-    code = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    # a pair found in several bands once: a hash-based dedupe (pandas), not a sort, since the
+    # candidate lists grow faster than the corpus (buckets of templated bios pair quadratically)
+    code = pd.unique(pairs[:, 0] * n + pairs[:, 1])
     return np.stack([code // n, code % n], axis=1)
 
 
@@ -95,6 +98,32 @@ def _shingle_signatures(texts: list[str], num_perm: int, chunk: int = 10_000, k:
     return sig
 
 
+def _confirmed(texts: list[str], pairs: np.ndarray, threshold: float) -> np.ndarray:
+    """Which candidate ``pairs`` (indices into ``texts``) have rapidfuzz's ratio >= ``threshold``.
+
+    The candidates grow faster than the corpus (LSH buckets of templated bios pair quadratically),
+    so this step is kept lean: a pair whose lengths alone rule it out (the ratio is at most
+    ``2 * min(len) / (len_a + len_b)``) is not compared, and the texts of a chunk of pairs are
+    taken from an object array in one step instead of a Python loop."""
+    from rapidfuzz import fuzz, process
+
+    ok = np.zeros(len(pairs), dtype=bool)
+    if not len(pairs):
+        return ok
+    lens = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    la, lb = lens[pairs[:, 0]], lens[pairs[:, 1]]
+    # the bound with a margin far above rounding error: only pairs surely below the threshold go
+    possible = np.nonzero(2.0 * np.minimum(la, lb) / (la + lb) >= threshold - 1e-9)[0]
+    arr = np.empty(len(texts), dtype=object)
+    arr[:] = texts
+    for a in range(0, len(possible), 1_000_000):  # bounded memory on very large corpora
+        sel = possible[a : a + 1_000_000]
+        chunk = pairs[sel]
+        ok[sel] = process.cpdist(arr[chunk[:, 0]].tolist(), arr[chunk[:, 1]].tolist(),
+                                 scorer=fuzz.ratio, dtype=np.float64) >= threshold * 100
+    return ok
+
+
 def bio_template_counts(bios: pd.Series, threshold: float = 0.8, min_len: int = 20, num_perm: int = 64) -> pd.Series:
     """For each bio, how many *other* accounts have a near-duplicate bio (templated bios).
 
@@ -105,8 +134,6 @@ def bio_template_counts(bios: pd.Series, threshold: float = 0.8, min_len: int = 
     ``min_len`` characters count 0 (an empty bio is no template). ``num_perm`` must be at least
     ``LSH_BANDS * LSH_ROWS``.
     """
-    from rapidfuzz import fuzz, process
-
     norm = bios.fillna("").astype(str).str.lower().str.replace(r"\d+", "0", regex=True)
     norm = norm.str.replace(r"\s+", " ", regex=True).str.strip()
     result = pd.Series(0.0, index=bios.index, dtype=float)
@@ -120,12 +147,7 @@ def bio_template_counts(bios: pd.Series, threshold: float = 0.8, min_len: int = 
     if len(texts) >= 2:
         sig = _shingle_signatures(texts, max(num_perm, LSH_BANDS * LSH_ROWS))
         pairs = _lsh_candidate_pairs(sig, LSH_BANDS, LSH_ROWS)
-        ok = np.zeros(len(pairs), dtype=bool)
-        for a in range(0, len(pairs), 1_000_000):  # bounded memory on very large corpora
-            chunk = pairs[a : a + 1_000_000]
-            ok[a : a + len(chunk)] = process.cpdist([texts[i] for i in chunk[:, 0].tolist()],
-                                                    [texts[j] for j in chunk[:, 1].tolist()],
-                                                    scorer=fuzz.ratio, dtype=np.float64) >= threshold * 100
+        ok = _confirmed(texts, pairs, threshold)
         pi, pj = pairs[ok, 0], pairs[ok, 1]
         similar = (np.bincount(pi, weights=size[pj], minlength=len(texts))
                    + np.bincount(pj, weights=size[pi], minlength=len(texts)))
