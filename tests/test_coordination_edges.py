@@ -126,3 +126,33 @@ def test_array_edges_on_threads_and_their_action_counts(threads):
     assert wrong == 0
     assert nw.co_action_edges(acts.slice(0, 0), "co_link", 60, action_counts=True).column_names[-2:] == [
         "actions_1", "actions_2"]
+
+
+@pytest.mark.parametrize("seed,min_weight,uniform", [(0, 1, False), (1, 2, False), (2, 3, True), (3, 1, True)])
+def test_pair_edges_equal_the_engine_aggregation(seed, min_weight, uniform):
+    """``pair_edges`` (the LSH networks' pairs aggregated by arrays) equals ``edges_from_pairs``
+    row for row: repeated post pairs (one pair through two keys), a post id on both sides, two
+    platforms, hostile ids; and nothing from no pairs."""
+    con = ibis.duckdb.connect()
+    act = nw.with_window(con.create_table("acts", _random_actions(seed, uniform_ids=uniform)), "co_similar_tweet",
+                         60, distinct=False)
+    pairs = con.to_pyarrow(nw.co_action_pairs(act))
+    rng = np.random.default_rng(seed)
+    extra = pairs.take(pa.array(rng.integers(0, pairs.num_rows, 200)))  # the same post pair twice
+    both = pairs.slice(0, 20).set_column(6, "post_2", pairs["post_1"].slice(0, 20))  # an id on both sides
+    pairs = pa.concat_tables([pairs, extra, both])
+    want = con.to_pyarrow(nw.edges_from_pairs(ibis.memtable(pairs), min_weight, prefilter=False))
+    want = want.cast(pa.schema([(f.name, pa.timestamp("s") if f.name in ("first_at", "last_at") else f.type)
+                                for f in want.schema]))
+    got = nw.pair_edges(pairs, min_weight)
+    assert got.num_rows == want.num_rows > 20
+    assert _diff(got, want) == (0, 0)
+    assert nw.pair_edges(pairs.slice(0, 0), min_weight).num_rows == 0
+
+
+def test_pair_edges_refuse_missing_fields():
+    """A pair with a missing post is left to the engine's aggregation (which has its own rules)."""
+    pairs = pa.table({"platform": ["x"], "network": ["n"], "account_1": ["a"], "post_1": [None], "t_1": [1],
+                      "account_2": ["b"], "post_2": ["p"], "t_2": [2]})
+    with pytest.raises(ValueError):
+        nw.pair_edges(pairs)

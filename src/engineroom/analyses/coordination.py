@@ -518,7 +518,8 @@ class Coordination(Analysis):
 
         That is the engine's way (Spark). On DuckDB the same pairs come from
         :meth:`_similar_pairs_arrays` (an instance with ``_lsh_arrays = False`` takes the
-        engine's way there too: the tests compare the two).
+        engine's way there too: the tests compare the two), as an Arrow table whose edges
+        :func:`network.pair_edges` aggregates in memory.
         """
         salted = network == "co_salted_tweet"
         band, n_col, set_col = ("salted_band_", "salted_n", "salted_words") if salted else ("band_", "n_tokens", "token_set")
@@ -581,7 +582,7 @@ class Coordination(Analysis):
     def _similar_pairs_arrays(self, engine, t, band: str, bands: int, threshold: float, window: int, network: str):
         """:meth:`_similar_pairs`' pairs computed by :func:`engineroom.coordination.similar.similar_pairs`
         (identical token sets paired once without verification, the bands' other candidates
-        filtered, made distinct and verified by arrays), as an in-memory table of
+        filtered, made distinct and verified by arrays), as an Arrow table of
         :data:`network.PAIR_COLUMNS`. Counts go to ``self._lsh_stats[network]``.
 
         The columns are read a few at a time (:data:`LSH_READ_BANDS` bands at a time), each by the
@@ -634,7 +635,7 @@ class Coordination(Analysis):
             "account_1": side["account_1"], "post_1": side["post_1"], "t_1": side["t_1"].cast(pa.int64()),
             "account_2": side["account_2"], "post_2": side["post_2"], "t_2": side["t_2"].cast(pa.int64()),
         })
-        return ibis.memtable(pairs)
+        return pairs
 
     # -- run ------------------------------------------------------------------------------
     def run(self, engine) -> dict[str, Any]:
@@ -788,9 +789,13 @@ class Coordination(Analysis):
                         except nw.TooManyPositions:
                             summary.setdefault("pair_join", []).append(network)
                         else:
-                            edge_tab = _with_platforms(edge_tab.append_column(
-                                "window", pa.array(np.full(edge_tab.num_rows, int(window), dtype=np.int64))))
+                            edge_tab = _with_platforms(_with_window(edge_tab, window))
                         del act
+                    if isinstance(pairs, pa.Table):  # the LSH networks' pairs, computed in memory
+                        try:
+                            edge_tab = _with_platforms(_with_window(nw.pair_edges(pairs, self.min_weight), window))
+                        except ValueError:  # a missing field: the engine's aggregation below
+                            pairs = ibis.memtable(pairs)
                     if edge_tab is None:
                         edges = nw.edges_from_pairs(pairs, self.min_weight, prefilter=not lsh)
                         edges = edges.mutate(window=ibis.literal(int(window), type="int64"))
@@ -919,6 +924,11 @@ def _flag(value) -> bool:
 def _drop_scratch(engine, name: str) -> None:
     """Drop a scratch table of this analysis (from the corpus file and the engine's views)."""
     engine.drop_table(name)
+
+
+def _with_window(edges: pa.Table, window: int) -> pa.Table:
+    """``edges`` with the network's time window (seconds) as column ``window``."""
+    return edges.append_column("window", pa.array(np.full(edges.num_rows, int(window), dtype=np.int64)))
 
 
 def _with_platforms(edges: pa.Table) -> pa.Table:

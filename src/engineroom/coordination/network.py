@@ -496,6 +496,80 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
     return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
 
 
+def pair_edges(pairs: pa.Table, min_weight: int = 1) -> pa.Table:
+    """The edges of :func:`edges_from_pairs` (columns :data:`EDGE_COLUMNS`, the same values) from
+    post pairs already in memory (:data:`PAIR_COLUMNS`, no field missing), by arrays.
+
+    The verified near-copy pairs of co_similar_tweet and co_salted_tweet are computed in memory;
+    aggregating them here spares handing them to the engine and its per-side unnest, distinct
+    groups and list sort. Each pair gives two (edge, post, side) rows; sorted by edge, post code
+    (codes that sort as the strings) and side, their runs are the distinct posts per side (the
+    weights), the pair rows per edge are ``pairs``, and the posts in code order the JSON list.
+    Raises ``ValueError`` on a missing field (the engine's aggregation takes those)."""
+    n = pairs.num_rows
+    if n == 0:
+        return _empty_edges()
+    for col in PAIR_COLUMNS:
+        if pairs[col].null_count:
+            raise ValueError(f"pair_edges: missing {col}")
+    nets = pc.unique(pairs["network"].combine_chunks())
+    if len(nets) != 1:
+        raise ValueError("pair_edges: pairs of one network at a time")
+    plat, plats = _sorted_codes(pairs["platform"].combine_chunks())
+    acct, accounts = _sorted_codes(pa.concat_arrays([pairs[c].combine_chunks().cast(pa.string())
+                                                     for c in ("account_1", "account_2")]))
+    post, posts = _sorted_codes(pa.concat_arrays([pairs[c].combine_chunks().cast(pa.string())
+                                                  for c in ("post_1", "post_2")]))
+    t = np.concatenate([pairs[c].combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)
+                        for c in ("t_1", "t_2")])
+    n_acc = np.int64(len(accounts))
+    if len(plats) * int(n_acc) ** 2 >= 2**62:
+        raise ValueError("pair_edges: more accounts than 64-bit account pairs can number")
+    edge = (plat * n_acc + acct[:n]) * n_acc + acct[n:]
+    e = np.concatenate((edge, edge))
+    side2 = np.repeat(np.array([0, 1], dtype=np.int64), n)  # 0: account_1's post, 1: account_2's
+    order = np.lexsort((side2, post, e))
+    e, post, side2, t = e[order], post[order], side2[order], t[order]
+    # the distinct (edge, post, side) rows, in post order within an edge
+    new = _first_of_runs(e)
+    new[1:] |= (post[1:] != post[:-1]) | (side2[1:] != side2[:-1])
+    d = np.flatnonzero(new)
+    d_e, d_post, d_side2 = e[d], post[d], side2[d]
+    e_start = np.flatnonzero(_first_of_runs(d_e))
+    size = np.diff(np.append(e_start, len(d_e)))
+    w21 = np.add.reduceat(d_side2, e_start) if len(d_e) else d_side2
+    w12 = size - w21
+    first = np.flatnonzero(_first_of_runs(e))
+    first_t = np.minimum.reduceat(t, first)
+    last_t = np.maximum.reduceat(t, first)
+    edges = e[first]
+    n_pairs = np.diff(np.append(first, len(e))) // 2  # two rows per pair, both in the edge's run
+    weight = np.maximum(w12, w21)
+    ok = weight >= int(min_weight)
+    d_post = d_post[np.repeat(ok, size)]
+    edges, size, w12, w21, weight = edges[ok], size[ok], w12[ok], w21[ok], weight[ok]
+    n_pairs, first_t, last_t = n_pairs[ok], first_t[ok], last_t[ok]
+    m = len(edges)
+    if m == 0:
+        return _empty_edges()
+    a2 = edges % n_acc
+    a1 = (edges // n_acc) % n_acc
+    pl = edges // (n_acc * n_acc)
+    return pa.table({
+        "network": pa.repeat(nets[0].cast(pa.string()), m),
+        "platform": plats.take(pa.array(pl)),
+        "account_1": accounts.take(pa.array(a1)),
+        "account_2": accounts.take(pa.array(a2)),
+        "weight": pa.array(weight, pa.int64()),
+        "weight_1_2": pa.array(w12, pa.int64()),
+        "weight_2_1": pa.array(w21, pa.int64()),
+        "pairs": pa.array(n_pairs, pa.int64()),
+        "post_ids": json_lists(posts, d_post, size),
+        "first_at": pa.array(first_t, pa.int64()).cast(pa.timestamp("s")),
+        "last_at": pa.array(last_t, pa.int64()).cast(pa.timestamp("s")),
+    })
+
+
 def _map(fn, items: list, threads: int) -> list:
     """``[fn(*x) for x in items]``, on ``threads`` threads when more than one (in order)."""
     if threads <= 1 or len(items) <= 1:
