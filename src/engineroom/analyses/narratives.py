@@ -45,7 +45,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import Analysis, findings_table
-from ._by_text import MEMORY_LIMIT, score_by_text
+from ._by_text import MEMORY_LIMIT, drop_norms, score_by_text
 
 SCHEMA = pa.schema([
     ("platform", pa.string()), ("post_id", pa.string()), ("account_id", pa.string()),
@@ -134,7 +134,7 @@ class Narratives(Analysis):
         expr = expr.select("platform", "post_id", "account_id", "text")
 
         def score(batch: pd.DataFrame) -> pd.DataFrame:
-            matches = scorer.score(batch["text"].tolist())
+            matches = scorer.score(batch["text"].tolist(), norms=batch["norm"].tolist())
             if not matches:
                 return pd.DataFrame(columns=["text"] + SCHEMA.names[3:])
             rows = [m.row for m in matches]
@@ -145,8 +145,12 @@ class Narratives(Analysis):
             })
 
         # each distinct text scored once, its matches joined to every post that has it
-        score_by_text(engine, "narratives", expr, score, SCHEMA, batch_size=self.batch_size,
-                      memory_limit=self.memory_limit)
+        # (with the normalised texts ``hate`` stored in this run, when it ran: see _by_text)
+        try:
+            score_by_text(engine, "narratives", expr, score, SCHEMA, batch_size=self.batch_size,
+                          memory_limit=self.memory_limit, use_norms=True)
+        finally:
+            drop_norms(engine)
         t = engine.table("narratives")
         counts = engine.to_pandas(t.group_by("narrative").aggregate(posts=t.count()))
         return {"matches": int(sum(counts["posts"])), "narratives": len(narratives), "packs": list(packs.values()),

@@ -24,8 +24,10 @@ distinct post text on the synthetic 1M corpus (a third of ``hate``'s scoring CPU
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from pathlib import Path
 from typing import Callable, Hashable, Sequence
 
 #: Latin look-alikes (Cyrillic, Greek, Armenian, Cherokee, math) → ASCII. NFKC already folds
@@ -113,6 +115,10 @@ _MARKED_SPAN_RE = re.compile(r"\x01[^\x02]*\x02")
 _LEET_CHAR_RE = re.compile(r"[013457@$!|+]")
 _SEP_CHAR_RE = re.compile(r"[.\-_*·•'~^]")
 SEPARATOR = " | "
+
+#: what :func:`normalize` computes, as a short hash of this module's source and the Unicode data
+#: version it runs with: a stored normalised text is valid only under the same version
+VERSION = hashlib.sha1(Path(__file__).read_bytes() + unicodedata.unidata_version.encode()).hexdigest()[:12]
 
 
 class _CombiningTable(dict):
