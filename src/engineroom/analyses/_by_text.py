@@ -91,13 +91,14 @@ def drop_norms(engine: "Engine") -> None:
         con.execute(f'DROP TABLE IF EXISTS "{n}"')
 
 
-def _save_norms(engine: "Engine", scratch: str) -> None:
-    """Store the ``text`` → ``norm`` pairs of ``scratch`` as :func:`norm_table` (DuckDB only)."""
+def _save_norms(engine: "Engine", scratch: str) -> bool:
+    """Keep ``scratch`` (one row per distinct text, with its ``norm``) as :func:`norm_table`
+    (renamed, not copied; DuckDB only). Whether it was kept."""
     if engine.name != "duckdb":
-        return
+        return False
     drop_norms(engine)
-    engine.corpus.con.execute(
-        f'CREATE TABLE "{norm_table()}" AS SELECT DISTINCT text, norm FROM "{scratch}" WHERE norm IS NOT NULL')
+    engine.corpus.con.execute(f'ALTER TABLE "{scratch}" RENAME TO "{norm_table()}"')
+    return True
 
 
 def score_by_text(
@@ -125,8 +126,8 @@ def score_by_text(
     previous limit is put back): the worker processes scoring the texts need memory of their own
     beside it.
 
-    ``save_norms``: ``fn`` also returns each text's normalised text (a ``norm`` column), stored for
-    a later analysis (see the module doc). ``use_norms``: ``fn``'s frame also has a ``norm`` column,
+    ``save_norms``: ``fn`` returns one row per text, with its normalised text (a ``norm`` column);
+    the scratch table is then kept for a later analysis as :func:`norm_table` (see the module doc). ``use_norms``: ``fn``'s frame also has a ``norm`` column,
     the stored normalised text or NULL (always NULL when none is stored, or off DuckDB).
     """
     scratch = f"_{name}_texts"
@@ -156,6 +157,6 @@ def _score_and_join(engine: "Engine", name: str, scratch: str, posts: ibis.Table
         # table in order (e.g. a graph built from it, then PageRank) give the same floats each time
         engine.write(name, joined.order_by([*keep, *out]))
         if save_norms:
-            _save_norms(engine, scratch)
+            _save_norms(engine, scratch)  # renamed: the drop below then finds nothing to drop
     finally:
         engine.drop_table(scratch)
