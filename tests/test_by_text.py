@@ -99,7 +99,7 @@ def test_hate_stores_norms_that_narratives_reads_and_drops(corpus):
     """On DuckDB, hate keeps each distinct text's normalised text for narratives (named by the
     normaliser's version); narratives gives the same matches with it as without, then drops it."""
     from engineroom.analyses._by_text import norm_table
-    from engineroom.hate.normalize import VERSION, normalize
+    from engineroom.hate.normalize import VERSION, normalize, unpacked
 
     _load(corpus)
     run_analyses(corpus, only=["narratives"])
@@ -109,7 +109,7 @@ def test_hate_stores_norms_that_narratives_reads_and_drops(corpus):
     assert _norm_tables(corpus) == [norm_table()] and norm_table().endswith(VERSION)
     stored = corpus.con.execute(f'SELECT text, norm FROM "{norm_table()}"').fetchall()
     assert sorted(t for t, _ in stored) == sorted(set(TEXTS))  # one row per distinct scored text
-    assert all(n == normalize(t) for t, n in stored)
+    assert all(unpacked(n) == normalize(t) and len(n) <= len(normalize(t)) for t, n in stored)
     run_analyses(corpus, only=["narratives"])
     assert _narrative_rows(corpus) == alone
     assert _norm_tables(corpus) == []
@@ -148,3 +148,14 @@ def test_scorers_take_normalised_texts():
     assert scorer.score(texts, norms=[None] * len(texts)) == scorer.score(texts)
     with pytest.raises(ValueError):
         model.predict(texts, norms=norms[:-1])
+
+
+def test_packed_norms_unpack_to_the_normalised_text():
+    """The stored form of a normalised text gives it back, and is shorter when both views agree."""
+    from engineroom.hate.normalize import normalize, packed, unpacked
+
+    texts = TEXTS + ["", "!!!", "k1ke z.i.o.n.a.z.i", "#ZioNaziMedia", "a | b", "Lovely day"]
+    for t in texts:
+        assert unpacked(packed(normalize(t))) == normalize(t)
+    assert packed(normalize("Lovely day")) == "lovely day"
+    assert packed(normalize("k1ke")) == normalize("k1ke")  # the views differ: stored whole

@@ -98,7 +98,7 @@ class Hate(Analysis):
             # loaded once per worker process (on Spark the function runs on the executors)
             from engineroom.hate.model import shipped_model as _load
 
-            from engineroom.hate.normalize import normalizer
+            from engineroom.hate.normalize import normalizer, packed
 
             texts = batch["text"].tolist()
             norm = normalizer()
@@ -112,7 +112,8 @@ class Hate(Analysis):
                 "text": batch["text"].values, "label": labels,
                 "score": pred.score.astype(float), "hate_score": pred.hate_score.astype(float),
                 "category": [c if l == "antisemitic" else None for c, l in zip(pred.category, labels)],
-                "evidence": pred.evidence, "counter_speech": pred.counter_speech, "norm": norms,
+                "evidence": pred.evidence, "counter_speech": pred.counter_speech,
+                "norm": [packed(n) for n in norms],
             })
 
         # each distinct text scored once, its findings joined to every post that has it

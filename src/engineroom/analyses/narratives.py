@@ -45,6 +45,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import Analysis, findings_table
+from ..hate.normalize import unpacked
 from ._by_text import MEMORY_LIMIT, drop_norms, score_by_text
 
 SCHEMA = pa.schema([
@@ -134,7 +135,9 @@ class Narratives(Analysis):
         expr = expr.select("platform", "post_id", "account_id", "text")
 
         def score(batch: pd.DataFrame) -> pd.DataFrame:
-            matches = scorer.score(batch["text"].tolist(), norms=batch["norm"].tolist())
+            stored = batch["norm"].tolist()  # packed by hate (None: not stored)
+            matches = scorer.score(batch["text"].tolist(),
+                                   norms=[unpacked(n) if isinstance(n, str) else None for n in stored])
             if not matches:
                 return pd.DataFrame(columns=["text"] + SCHEMA.names[3:])
             rows = [m.row for m in matches]

@@ -257,6 +257,19 @@ def _after_links(t: str) -> str:
     return spaced + SEPARATOR + sq
 
 
+def packed(normalized: str) -> str:
+    """A :func:`normalize` result stored compactly: the spaced view alone when the squashed view is
+    the same non-empty text (most posts), else the whole result. :func:`unpacked` undoes it (a
+    spaced view never holds `` | ``: its characters are ``[0-9a-z_']`` and single spaces)."""
+    spaced, sep, squashed = normalized.partition(SEPARATOR)
+    return spaced if sep and spaced and squashed == spaced else normalized
+
+
+def unpacked(stored: str) -> str:
+    """The :func:`normalize` result that :func:`packed` stored as ``stored``."""
+    return stored if not stored or SEPARATOR in stored else stored + SEPARATOR + stored
+
+
 def spaced_view(normalized: str) -> str:
     """The spaced view of a :func:`normalize` result (what the learned model reads)."""
     return normalized.split(SEPARATOR, 1)[0]
