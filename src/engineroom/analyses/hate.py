@@ -29,7 +29,8 @@ room beside it; None: the connection's own, ``ENGINEROOM_MEMORY_LIMIT``).
 Each distinct text is scored once (:mod:`engineroom.analyses._by_text`: the distinct texts, near-copies
 batched together, then joined back to the posts in the engine), in batches on ``map_batches``' worker
 processes (one per core; ``ENGINEROOM_WORKERS``, see docs/scaling.md); within a batch each distinct
-normalised text is scored once.
+normalised text is scored once. On DuckDB the normalised texts are kept for ``narratives``
+(``_text_norms_<version>``, see :mod:`engineroom.analyses._by_text`), which drops them.
 """
 
 from __future__ import annotations

@@ -33,7 +33,8 @@ scored and joined back: the scoring workers need room beside it; None: the conne
 Each distinct text is scored once (:mod:`engineroom.analyses._by_text`: the distinct texts, near-copies
 batched together, then the matches joined back to the posts in the engine), in batches on
 ``map_batches``' worker processes (one per core; ``ENGINEROOM_WORKERS``, see docs/scaling.md);
-within a batch each distinct normalised text is scored once.
+within a batch each distinct normalised text is scored once. On DuckDB, after ``hate`` in the same
+run, the normalised texts ``hate`` stored are read instead of computed again (then dropped).
 """
 
 from __future__ import annotations
