@@ -71,34 +71,15 @@ def texts_with_norms(posts: ibis.Table, norms: ibis.Table) -> ibis.Table:
 
 def _stored_norms(engine: "Engine") -> ibis.Table | None:
     """The table of stored normalised texts, when this engine keeps one and it exists."""
-    if engine.name != "duckdb":
+    if engine.name != "duckdb" or not engine.has_table(norm_table()):
         return None
-    name = norm_table()
-    found = engine.corpus.con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [name]).fetchall()[0][0]
-    return engine.table(name) if found else None
+    return engine.table(norm_table())
 
 
 def drop_norms(engine: "Engine") -> None:
-    """Drop every table of stored normalised texts (this normaliser's and older ones)."""
-    if engine.name != "duckdb":
-        return
-    con = engine.corpus.con
-    names = [r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND starts_with(table_name, ?)",
-        [NORM_PREFIX]).fetchall()]
-    for n in names:
-        con.execute(f'DROP TABLE IF EXISTS "{n}"')
-
-
-def _save_norms(engine: "Engine", scratch: str) -> bool:
-    """Keep ``scratch`` (one row per distinct text, with its ``norm``) as :func:`norm_table`
-    (renamed, not copied; DuckDB only). Whether it was kept."""
-    if engine.name != "duckdb":
-        return False
-    drop_norms(engine)
-    engine.corpus.con.execute(f'ALTER TABLE "{scratch}" RENAME TO "{norm_table()}"')
-    return True
+    """Drop the table of stored normalised texts (an older normaliser's is never read)."""
+    if engine.name == "duckdb":
+        engine.drop_table(norm_table())
 
 
 def score_by_text(
@@ -127,10 +108,13 @@ def score_by_text(
     beside it.
 
     ``save_norms``: ``fn`` returns one row per text, with its normalised text (a ``norm`` column);
-    the scratch table is then kept for a later analysis as :func:`norm_table` (see the module doc). ``use_norms``: ``fn``'s frame also has a ``norm`` column,
+    the scratch table is then written as :func:`norm_table` and kept for a later analysis (see the
+    module doc; DuckDB only). ``use_norms``: ``fn``'s frame also has a ``norm`` column,
     the stored normalised text or NULL (always NULL when none is stored, or off DuckDB).
     """
-    scratch = f"_{name}_texts"
+    # saved norms: the scratch table is written as the norm table and kept (DuckDB only)
+    keep_scratch = save_norms and engine.name == "duckdb"
+    scratch = norm_table() if keep_scratch else f"_{name}_texts"
     out = [f.name for f in schema if f.name not in keep and f.name != "text"]
     extra = [pa.field("norm", pa.string())] if save_norms else []
     by_text = pa.schema([pa.field("text", pa.string())] + [schema.field(c) for c in out] + extra)
@@ -142,13 +126,15 @@ def score_by_text(
     else:
         texts = distinct_texts(posts)
     with engine.settings(limit):
-        _score_and_join(engine, name, scratch, posts, texts, fn, by_text, keep, out, batch_size, save_norms)
+        _score_and_join(engine, name, scratch, posts, texts, fn, by_text, keep, out, batch_size, keep_scratch)
 
 
 def _score_and_join(engine: "Engine", name: str, scratch: str, posts: ibis.Table, texts: ibis.Table,
                     fn: "Callable[[pd.DataFrame], pd.DataFrame]", by_text: pa.Schema,
-                    keep: Sequence[str], out: list[str], batch_size: int, save_norms: bool) -> None:
-    """The body of :func:`score_by_text`: score ``texts`` into ``scratch``, join to ``name``."""
+                    keep: Sequence[str], out: list[str], batch_size: int, keep_scratch: bool) -> None:
+    """The body of :func:`score_by_text`: score ``texts`` into ``scratch``, join to ``name``
+    (``scratch`` dropped at the end unless ``keep_scratch``, or on failure)."""
+    ok = False
     try:
         engine.map_batches(scratch, texts, fn, by_text, batch_size=batch_size)
         s = engine.table(scratch)
@@ -156,7 +142,7 @@ def _score_and_join(engine: "Engine", name: str, scratch: str, posts: ibis.Table
         # rows in one order on every run (a join's output order is not): analyses that read the
         # table in order (e.g. a graph built from it, then PageRank) give the same floats each time
         engine.write(name, joined.order_by([*keep, *out]))
-        if save_norms:
-            _save_norms(engine, scratch)  # renamed: the drop below then finds nothing to drop
+        ok = True
     finally:
-        engine.drop_table(scratch)
+        if not (ok and keep_scratch):
+            engine.drop_table(scratch)
