@@ -84,3 +84,79 @@ def test_normalizer_is_normalize():
     norm = normalizer()
     assert [norm(t) for t in texts + texts] == [normalize(t) for t in texts + texts]
     assert _strip_accents("Crème ﬁne Ångström") == "Creme fine Angstrom"
+
+
+def _narrative_rows(corpus) -> list[tuple]:
+    return sorted(corpus.table("narratives").itertuples(index=False, name=None))
+
+
+def _norm_tables(corpus) -> list[str]:
+    return [r[0] for r in corpus.con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, '_text_norms_')").fetchall()]
+
+
+def test_hate_stores_norms_that_narratives_reads_and_drops(corpus):
+    """On DuckDB, hate keeps each distinct text's normalised text for narratives (named by the
+    normaliser's version); narratives gives the same matches with it as without, then drops it."""
+    from engineroom.analyses._by_text import norm_table
+    from engineroom.hate.normalize import VERSION, normalize, unpacked
+
+    _load(corpus)
+    run_analyses(corpus, only=["narratives"])
+    alone = _narrative_rows(corpus)
+    assert alone and _norm_tables(corpus) == []
+    run_analyses(corpus, only=["hate"])
+    assert _norm_tables(corpus) == [norm_table()] and norm_table().endswith(VERSION)
+    stored = corpus.con.execute(f'SELECT text, norm FROM "{norm_table()}"').fetchall()
+    assert sorted(t for t, _ in stored) == sorted(set(TEXTS))  # one row per distinct scored text
+    assert all(unpacked(n) == normalize(t) and len(n) <= len(normalize(t)) for t, n in stored)
+    run_analyses(corpus, only=["narratives"])
+    assert _narrative_rows(corpus) == alone
+    assert _norm_tables(corpus) == []
+
+
+def test_narratives_ignore_an_old_normalisers_table_and_normalise_missing_texts(corpus):
+    """A norm table of another normaliser version is never read (here it holds wrong norms), and
+    texts the table lacks are normalised by narratives itself: the matches stay the same."""
+    from engineroom.analyses._by_text import norm_table
+
+    _load(corpus)
+    run_analyses(corpus, only=["narratives"])
+    alone = _narrative_rows(corpus)
+    corpus.con.execute("CREATE TABLE _text_norms_0ld0ld0ld0ld AS SELECT DISTINCT text, 'lovely day' AS norm FROM posts")
+    run_analyses(corpus, only=["narratives"])
+    assert _narrative_rows(corpus) == alone
+    corpus.con.execute("DROP TABLE _text_norms_0ld0ld0ld0ld")
+    run_analyses(corpus, only=["hate"])
+    corpus.con.execute(f"DELETE FROM \"{norm_table()}\" WHERE text ILIKE '%antisemitism%'")  # a partial table
+    run_analyses(corpus, only=["narratives"])
+    assert _narrative_rows(corpus) == alone
+
+
+def test_scorers_take_normalised_texts():
+    """HateModel.predict and NarrativeScorer.score give the same with the texts' norms passed in."""
+    from engineroom.hate.model import shipped_model
+    from engineroom.hate.normalize import normalize
+    from engineroom.narratives import NarrativeScorer, load_narratives
+
+    texts = TEXTS + ["", "Jews control the banks #ZioNaziMedia"]
+    norms = [normalize(t) for t in texts]
+    model = shipped_model()
+    a, b = model.predict(texts), model.predict(texts, norms=norms)
+    assert (a.label, a.evidence, a.score.tolist()) == (b.label, b.evidence, b.score.tolist())
+    scorer = NarrativeScorer(load_narratives(None), idf=model.idf)
+    assert scorer.score(texts, norms=norms) == scorer.score(texts)
+    assert scorer.score(texts, norms=[None] * len(texts)) == scorer.score(texts)
+    with pytest.raises(ValueError):
+        model.predict(texts, norms=norms[:-1])
+
+
+def test_packed_norms_unpack_to_the_normalised_text():
+    """The stored form of a normalised text gives it back, and is shorter when both views agree."""
+    from engineroom.hate.normalize import normalize, packed, unpacked
+
+    texts = TEXTS + ["", "!!!", "k1ke z.i.o.n.a.z.i", "#ZioNaziMedia", "a | b", "Lovely day"]
+    for t in texts:
+        assert unpacked(packed(normalize(t))) == normalize(t)
+    assert packed(normalize("Lovely day")) == "lovely day"
+    assert packed(normalize("k1ke")) == normalize("k1ke")  # the views differ: stored whole

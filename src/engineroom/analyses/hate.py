@@ -29,7 +29,8 @@ room beside it; None: the connection's own, ``ENGINEROOM_MEMORY_LIMIT``).
 Each distinct text is scored once (:mod:`engineroom.analyses._by_text`: the distinct texts, near-copies
 batched together, then joined back to the posts in the engine), in batches on ``map_batches``' worker
 processes (one per core; ``ENGINEROOM_WORKERS``, see docs/scaling.md); within a batch each distinct
-normalised text is scored once.
+normalised text is scored once. On DuckDB the normalised texts are kept for ``narratives``
+(``_text_norms_<version>``, see :mod:`engineroom.analyses._by_text`), which drops them.
 """
 
 from __future__ import annotations
@@ -94,11 +95,16 @@ class Hate(Analysis):
 
         def score(batch: pd.DataFrame) -> pd.DataFrame:
             if batch.empty:
-                return pd.DataFrame(columns=["text"] + SCHEMA.names[3:])
+                return pd.DataFrame(columns=["text"] + SCHEMA.names[3:] + ["norm"])
             # loaded once per worker process (on Spark the function runs on the executors)
             from engineroom.hate.model import shipped_model as _load
 
-            pred = _load(model_dir).predict(batch["text"].tolist())
+            from engineroom.hate.normalize import normalizer, packed
+
+            texts = batch["text"].tolist()
+            norm = normalizer()
+            norms = [norm(t) for t in texts]  # stored for narratives (see _by_text)
+            pred = _load(model_dir).predict(texts, norms=norms)
             labels = pred.label
             if self.threshold is not None:  # never without a reason in the post, at any threshold
                 labels = ["antisemitic" if s >= threshold and r is not None else ("none" if l == "antisemitic" else l)
@@ -108,11 +114,12 @@ class Hate(Analysis):
                 "score": pred.score.astype(float), "hate_score": pred.hate_score.astype(float),
                 "category": [c if l == "antisemitic" else None for c, l in zip(pred.category, labels)],
                 "evidence": pred.evidence, "counter_speech": pred.counter_speech,
+                "norm": [packed(n) for n in norms],
             })
 
         # each distinct text scored once, its findings joined to every post that has it
         score_by_text(engine, "hate", expr, score, SCHEMA, batch_size=self.batch_size,
-                      memory_limit=self.memory_limit)
+                      memory_limit=self.memory_limit, save_norms=True)
         t = engine.table("hate")
         counts = engine.to_pandas(t.group_by("label").aggregate(n=ibis._.count()))
         by_label = dict(zip(counts["label"], counts["n"].astype(int)))

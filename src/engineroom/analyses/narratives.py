@@ -33,7 +33,8 @@ scored and joined back: the scoring workers need room beside it; None: the conne
 Each distinct text is scored once (:mod:`engineroom.analyses._by_text`: the distinct texts, near-copies
 batched together, then the matches joined back to the posts in the engine), in batches on
 ``map_batches``' worker processes (one per core; ``ENGINEROOM_WORKERS``, see docs/scaling.md);
-within a batch each distinct normalised text is scored once.
+within a batch each distinct normalised text is scored once. On DuckDB, after ``hate`` in the same
+run, the normalised texts ``hate`` stored are read instead of computed again (then dropped).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ import pandas as pd
 import pyarrow as pa
 
 from . import Analysis, findings_table
-from ._by_text import MEMORY_LIMIT, score_by_text
+from ..hate.normalize import unpacked
+from ._by_text import MEMORY_LIMIT, drop_norms, score_by_text
 
 SCHEMA = pa.schema([
     ("platform", pa.string()), ("post_id", pa.string()), ("account_id", pa.string()),
@@ -134,7 +136,9 @@ class Narratives(Analysis):
         expr = expr.select("platform", "post_id", "account_id", "text")
 
         def score(batch: pd.DataFrame) -> pd.DataFrame:
-            matches = scorer.score(batch["text"].tolist())
+            stored = batch["norm"].tolist()  # packed by hate (None: not stored)
+            matches = scorer.score(batch["text"].tolist(),
+                                   norms=[unpacked(n) if isinstance(n, str) else None for n in stored])
             if not matches:
                 return pd.DataFrame(columns=["text"] + SCHEMA.names[3:])
             rows = [m.row for m in matches]
@@ -145,8 +149,12 @@ class Narratives(Analysis):
             })
 
         # each distinct text scored once, its matches joined to every post that has it
-        score_by_text(engine, "narratives", expr, score, SCHEMA, batch_size=self.batch_size,
-                      memory_limit=self.memory_limit)
+        # (with the normalised texts ``hate`` stored in this run, when it ran: see _by_text)
+        try:
+            score_by_text(engine, "narratives", expr, score, SCHEMA, batch_size=self.batch_size,
+                          memory_limit=self.memory_limit, use_norms=True)
+        finally:
+            drop_norms(engine)
         t = engine.table("narratives")
         counts = engine.to_pandas(t.group_by("narrative").aggregate(posts=t.count()))
         return {"matches": int(sum(counts["posts"])), "narratives": len(narratives), "packs": list(packs.values()),

@@ -264,14 +264,22 @@ class HateModel:
             self._feature_sets[tok] = got
         return got
 
-    def predict(self, texts: Sequence[str], explain: bool = True) -> Prediction:
+    def predict(self, texts: Sequence[str], explain: bool = True, *,
+                norms: Sequence[str] | None = None) -> Prediction:
         """Label, calibrated scores, IHRA category, evidence and counter-speech flag per text.
 
         Texts with the same normalised text and quoted flag (copies, templates, texts that differ
         only in mentions, links, case or spacing) get the same prediction: it is computed once.
+        ``norms``: the texts' :func:`~engineroom.hate.normalize.normalize` results, when the caller
+        has them already (same length as ``texts``); computed here otherwise.
         """
         raws = ["" if t is None else str(t) for t in texts]
-        norm = normalizer()  # copies that differ only in links or mentions: normalised once
+        if norms is None:
+            norm = normalizer()  # copies that differ only in links or mentions: normalised once
+        else:
+            if len(norms) != len(raws):
+                raise ValueError(f"{len(norms)} normalised texts for {len(raws)} texts")
+            norm = dict(zip(raws, norms)).__getitem__
         keys, reps, of_text = group_texts(raws, lambda t: (norm(t), quoted(t)))
         pred = self._predict([norm for norm, _ in keys], reps, explain)
         if len(keys) == len(raws):

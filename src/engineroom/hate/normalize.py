@@ -24,8 +24,10 @@ distinct post text on the synthetic 1M corpus (a third of ``hate``'s scoring CPU
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from pathlib import Path
 from typing import Callable, Hashable, Sequence
 
 #: Latin look-alikes (Cyrillic, Greek, Armenian, Cherokee, math) → ASCII. NFKC already folds
@@ -113,6 +115,10 @@ _MARKED_SPAN_RE = re.compile(r"\x01[^\x02]*\x02")
 _LEET_CHAR_RE = re.compile(r"[013457@$!|+]")
 _SEP_CHAR_RE = re.compile(r"[.\-_*·•'~^]")
 SEPARATOR = " | "
+
+#: what :func:`normalize` computes, as a short hash of this module's source and the Unicode data
+#: version it runs with: a stored normalised text is valid only under the same version
+VERSION = hashlib.sha1(Path(__file__).read_bytes() + unicodedata.unidata_version.encode()).hexdigest()[:12]
 
 
 class _CombiningTable(dict):
@@ -249,6 +255,19 @@ def _after_links(t: str) -> str:
     spaced = " ".join(spaced.split())
     sq = spaced if sq == spaced else " ".join(sq.split())
     return spaced + SEPARATOR + sq
+
+
+def packed(normalized: str) -> str:
+    """A :func:`normalize` result stored compactly: the spaced view alone when the squashed view is
+    the same non-empty text (most posts), else the whole result. :func:`unpacked` undoes it (a
+    spaced view never holds `` | ``: its characters are ``[0-9a-z_']`` and single spaces)."""
+    spaced, sep, squashed = normalized.partition(SEPARATOR)
+    return spaced if sep and spaced and squashed == spaced else normalized
+
+
+def unpacked(stored: str) -> str:
+    """The :func:`normalize` result that :func:`packed` stored as ``stored``."""
+    return stored if not stored or SEPARATOR in stored else stored + SEPARATOR + stored
 
 
 def spaced_view(normalized: str) -> str:

@@ -256,14 +256,23 @@ class NarrativeScorer:
             ok[k] = bool(full)
         return ok, groups, excluded
 
-    def score(self, texts: Sequence[str | None]) -> list[Match]:
+    def score(self, texts: Sequence[str | None], *, norms: Sequence[str | None] | None = None) -> list[Match]:
         """Matches (score ≥ the narrative's threshold) of each text, with evidence.
 
         Ordered by row, then by narrative (pack order). A score depends on the normalised text
         only, so texts that normalise identically (copies, texts that differ only in mentions,
-        links, case or spacing) are scored once per call.
+        links, case or spacing) are scored once per call. ``norms``: the texts'
+        :func:`~engineroom.hate.normalize.normalize` results where the caller has them (None, or a
+        None item: computed here).
         """
-        norms, _reps, inverse = group_texts([t or "" for t in texts], normalizer())
+        norm = normalizer()
+        if norms is None:
+            norms, _reps, inverse = group_texts([t or "" for t in texts], norm)
+        else:
+            if len(norms) != len(texts):
+                raise ValueError(f"{len(norms)} normalised texts for {len(texts)} texts")
+            given = [n if isinstance(n, str) else norm(t) for t, n in zip(texts, norms)]
+            norms, _reps, inverse = group_texts(given, lambda n: n)
         matches = self._score(norms)
         if len(norms) == len(inverse):
             return matches
