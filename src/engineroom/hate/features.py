@@ -139,8 +139,12 @@ class Featurizer:
         # terms × features: row t holds the (repeated) feature indices of term t
         T = sp.csr_matrix((np.ones(int(sizes_all.sum()), dtype=np.float32), feature,
                            np.concatenate([[0], np.cumsum(sizes_all)])), shape=(terms, m))
+        # documents × terms, a token's repeats left as repeated entries (the product sums them);
+        # the rows are runs already in document order, so the stable sort only merges them
         r, c = np.concatenate(rows), np.concatenate(cols)
-        D = sp.csr_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=(n, terms))
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
+        D = sp.csr_matrix((np.ones(len(r), dtype=np.float32), c[np.argsort(r, kind="stable")], indptr), shape=(n, terms))
         # features × documents, then its CSC form is the documents × features CSR with each row's
         # indices sorted and summed (a counting sort; cheaper than sorting D @ T row by row)
         Xt = (T.T.tocsr() @ D.T.tocsr()).tocsc()
