@@ -80,7 +80,7 @@ class Featurizer:
         toks = spaced.split()
         if squashed and squashed != spaced:
             have = set(toks)
-            toks.extend(t for t in squashed.split() if t not in have)
+            toks += [t for t in squashed.split() if t not in have]
         return toks
 
     def counts(self, norms: list[str]) -> sp.csr_matrix:

@@ -134,10 +134,12 @@ def adjust_scores(p_as: np.ndarray, hits: list[list[Hit]], context: dict | None 
     rare = set(c.get("rare_categories", ()))
     out = np.array(p_as, dtype=float, copy=True)
     no_reason = float(c.get("no_reason", 1.0))
-    for i, hs in enumerate(hits):
-        if not hs:  # no reason at all
-            out[i] *= no_reason
-            continue
+    with_hits = [i for i, hs in enumerate(hits) if hs]
+    none = np.ones(len(out), dtype=bool)
+    none[with_hits] = False
+    out[none] *= no_reason  # no hit: no reason at all (most posts; scaled in one go)
+    for i in with_hits:
+        hs = hits[i]
         why = reason(hs)
         if why is None:
             out[i] *= no_reason
@@ -307,7 +309,7 @@ class HateModel:
         # identity statements and explicit counter-speech are not hate of any kind either
         p_hate = np.maximum(adjust_scores(p_hate, hits, {**self.context, **_HATE_CONTEXT}), p_as)
         # no post is labelled antisemitic without a reason in it (a Jewish referent or a coded term)
-        reasons = [reason(hs) for hs in hits]
+        reasons = [reason(hs) if hs else None for hs in hits]
         anti = (p_as >= self.threshold) & np.array([r is not None for r in reasons], dtype=bool)
         other = ~anti & (p_hate >= self.hate_threshold)
         # other hate needs a target: a protected group named or slurred, outside a report of racism
