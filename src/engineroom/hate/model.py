@@ -182,6 +182,16 @@ def adjust_scores(p_as: np.ndarray, hits: list[list[Hit]], context: dict | None 
     return out
 
 
+def _cue_evidence(lexicon: list[dict], cues: set[str], why: str | None) -> dict:
+    """The evidence record's lexicon part: trope hits, the sorted cue categories and the reason."""
+    ev: dict = {"lexicon": lexicon}
+    if cues:
+        ev["cues"] = sorted(cues)
+    if why is not None:
+        ev["reason"] = why
+    return ev
+
+
 class HateModel:
     """Featuriser + two linear heads + calibration; see the module docstring."""
 
@@ -325,6 +335,7 @@ class HateModel:
         counter: list[bool] = [False] * n
         todo = anti | other
         todo[[i for i, hs in enumerate(hits) if hs]] = True
+        plain: dict[tuple[frozenset[str], str | None], str] = {}  # evidence of cue-only posts, by cues and reason
         for i in np.flatnonzero(todo).tolist():
             hs = hits[i]
             lab = labels[i]
@@ -335,11 +346,14 @@ class HateModel:
                 cats[i] = best.entry.category
             counter[i] = bool(lab != "antisemitic" and "counter_speech" in cues and (
                 "jewish_reference" in cues or bool(tropes)))
-            ev: dict = {"lexicon": [h.as_evidence() for h in tropes]}
-            if cues:
-                ev["cues"] = sorted(cues)
-            if reasons[i] is not None:
-                ev["reason"] = reasons[i]
+            if lab == "none" and not tropes:  # cues only (news, history, a reference to Jews): a few kinds
+                key = (frozenset(cues), reasons[i])
+                got = plain.get(key)
+                if got is None:
+                    got = plain[key] = json.dumps(_cue_evidence([], cues, reasons[i]), ensure_ascii=False)
+                evs[i] = got
+                continue
+            ev = _cue_evidence([h.as_evidence() for h in tropes], cues, reasons[i])
             if lab == "other_hate":
                 ev["target"] = targets[i].as_evidence()
             if explain and lab != "none":
