@@ -122,3 +122,26 @@ def test_training_on_a_tiny_sample(tmp_path):
     assert Path(res["model"]).exists()
     p = m.predict(["the holohoax is a lie", "a lovely day"])
     assert len(p.label) == 2 and 0 <= p.score[0] <= 1
+
+
+def test_fast_scoring_path_is_bit_for_bit_the_stacked_one():
+    """`_scores` (descending-order TF-IDF, lexicon columns added column by column) gives the same
+    TF-IDF matrix and the same float32 decision values as `tfidf(counts)` stacked with the
+    lexicon columns and multiplied out."""
+    from engineroom.hate.features import tfidf
+    from engineroom.hate.normalize import normalize
+
+    m = shipped_model()
+    raws = ["the goyim know, shut it down", "Jews control the media and the banks", "",
+            "lovely weather in Haifa today", "\"Zionist\" bankers own everything", "RT @x: some jews are bankers",
+            "Holocaust never happened, holohoax", "a b", "je ne sais pas ça", "gas the kikes"] * 3
+    norms = [normalize(t) for t in raws]
+    X, hits, z_as, z_hate = m._scores(norms, raws)
+    ref = tfidf(m.featurizer.counts(norms), m.idf)
+    assert (X.indptr == ref.indptr).all() and (X.indices == ref.indices).all()
+    assert X.data.tobytes() == ref.data.tobytes()
+    Xs, hits_s = m._features(norms, raws)
+    r_as, r_hate = m.decision(Xs)
+    assert z_as.dtype == r_as.dtype and z_as.tobytes() == r_as.tobytes()
+    assert z_hate.tobytes() == r_hate.tobytes()
+    assert hits == hits_s

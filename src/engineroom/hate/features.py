@@ -18,7 +18,9 @@ The learned part of the model is a linear classifier over
 from __future__ import annotations
 
 import zlib
+from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import chain, count
 
 import numpy as np
 import scipy.sparse as sp
@@ -78,7 +80,7 @@ class Featurizer:
         toks = spaced.split()
         if squashed and squashed != spaced:
             have = set(toks)
-            toks.extend(t for t in squashed.split() if t not in have)
+            toks += [t for t in squashed.split() if t not in have]
         return toks
 
     def counts(self, norms: list[str]) -> sp.csr_matrix:
@@ -88,22 +90,30 @@ class Featurizer:
         distinct word bigram once, and the counts are one sparse product ``documents × terms`` @
         ``terms × features``, so Python touches each token once, not each of its ~20 n-grams.
         """
+        return self._counts(norms, descending=False)
+
+    def weights(self, norms: list[str], idf: np.ndarray) -> sp.csr_matrix:
+        """The TF-IDF rows of normalised texts: the same matrix, entry for entry and in the same
+        order, as ``tfidf(self.counts(norms), idf)``, built without reversing each row afterwards
+        (the counts come out with each row's features in descending order, the order
+        :func:`tfidf` lists them in)."""
+        return _tfidf_descending(self._counts(norms, descending=True), idf)
+
+    def _counts(self, norms: list[str], descending: bool) -> sp.csr_matrix:
+        """:meth:`counts`, each row's features in ascending order or, with ``descending``, in
+        descending order (flagged as not canonical)."""
         m = self.n_features
         n = len(norms)
-        vocab: dict[str, int] = {}
-        add = vocab.setdefault
-        occ: list[int] = []  # term id of every token, documents concatenated
-        lengths: list[int] = []
-        tokens = self.tokens
-        for norm in norms:
-            toks = tokens(norm)
-            occ.extend([add(t, len(vocab)) for t in toks])
-            lengths.append(len(toks))
+        # a term id per distinct token, in order of first occurrence (assigned in C, not in a loop)
+        vocab: defaultdict[str, int] = defaultdict(count().__next__)
+        per_doc = list(map(self.tokens, norms))
+        lengths = np.fromiter(map(len, per_doc), dtype=np.int64, count=n)
+        occ = list(map(vocab.__getitem__, chain.from_iterable(per_doc)))  # term id of every token
         if not occ:
             return sp.csr_matrix((n, m), dtype=np.float32)
         V = len(vocab)
         ids = np.asarray(occ, dtype=np.int64)
-        doc = np.repeat(np.arange(n, dtype=np.int64), np.asarray(lengths, dtype=np.int64))
+        doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
         words = list(vocab)
         feats = [self.token_features(w) for w in words]
         parts = [b"".join(feats)]
@@ -123,15 +133,27 @@ class Featurizer:
                 cols.append(V + inverse.ravel())
         sizes_all = np.concatenate(sizes)
         terms = len(sizes_all)
+        feature = np.frombuffer(b"".join(parts), dtype=np.int32)
+        if descending:  # features numbered backwards: the counting sort below then lists them descending
+            feature = (m - 1) - feature
         # terms × features: row t holds the (repeated) feature indices of term t
-        T = sp.csr_matrix((np.ones(int(sizes_all.sum()), dtype=np.float32),
-                           np.frombuffer(b"".join(parts), dtype=np.int32),
+        T = sp.csr_matrix((np.ones(int(sizes_all.sum()), dtype=np.float32), feature,
                            np.concatenate([[0], np.cumsum(sizes_all)])), shape=(terms, m))
+        # documents × terms, a token's repeats left as repeated entries (the product sums them);
+        # the rows are runs already in document order, so the stable sort only merges them
         r, c = np.concatenate(rows), np.concatenate(cols)
-        D = sp.csr_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=(n, terms))
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
+        D = sp.csr_matrix((np.ones(len(r), dtype=np.float32), c[np.argsort(r, kind="stable")], indptr), shape=(n, terms))
         # features × documents, then its CSC form is the documents × features CSR with each row's
         # indices sorted and summed (a counting sort; cheaper than sorting D @ T row by row)
         Xt = (T.T.tocsr() @ D.T.tocsr()).tocsc()
+        if descending:
+            indices = Xt.indices
+            np.subtract(m - 1, indices, out=indices)
+            X = sp.csr_matrix((Xt.data, indices, Xt.indptr), shape=(n, m))
+            X.has_sorted_indices = False
+            return X
         X = sp.csr_matrix((Xt.data, Xt.indices, Xt.indptr), shape=(n, m))
         X.has_canonical_format = True  # sorted, no repeats: what the per-token version produced
         return X
@@ -167,6 +189,31 @@ def tfidf(X: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     rev = last[row]
     rev -= np.arange(nnz, dtype=itype)
     return sp.csr_matrix((data[rev], indices[rev], indptr.copy()), shape=X.shape)
+
+
+def _tfidf_descending(X: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """:func:`tfidf` of raw counts whose rows list their features in descending order (as
+    ``Featurizer._counts(..., descending=True)`` makes them): the same entries, order and
+    ``float32`` values as :func:`tfidf` of the canonical counts. The squared norms are summed
+    in ascending feature order, as :func:`tfidf` sums them, over the arrays read backwards."""
+    indptr, indices = X.indptr, X.indices
+    data = np.log(X.data)
+    data += np.float32(1.0)
+    data *= idf[indices]
+    nnz = len(data)
+    # read backwards, the rows come last to first and each row's features ascending: summed as
+    # X.multiply(X).sum(axis=1) sums the canonical rows (np.add.reduceat over the non-empty rows)
+    sq = np.square(data[::-1])
+    starts = nnz - indptr[::-1]
+    full = np.flatnonzero(np.diff(starts))
+    norms = np.zeros(X.shape[0], dtype=np.float32)
+    if len(full):
+        norms[full] = np.add.reduceat(sq, starts[full].astype(np.intp))
+    norms = np.sqrt(norms[::-1])
+    norms[norms == 0] = 1.0
+    inv = (1.0 / norms).astype(np.float32)
+    data *= np.repeat(inv, np.diff(indptr))
+    return sp.csr_matrix((data, indices, indptr), shape=X.shape)
 
 
 def fit_idf(X: sp.csr_matrix) -> np.ndarray:

@@ -134,10 +134,12 @@ def adjust_scores(p_as: np.ndarray, hits: list[list[Hit]], context: dict | None 
     rare = set(c.get("rare_categories", ()))
     out = np.array(p_as, dtype=float, copy=True)
     no_reason = float(c.get("no_reason", 1.0))
-    for i, hs in enumerate(hits):
-        if not hs:  # no reason at all
-            out[i] *= no_reason
-            continue
+    with_hits = [i for i, hs in enumerate(hits) if hs]
+    none = np.ones(len(out), dtype=bool)
+    none[with_hits] = False
+    out[none] *= no_reason  # no hit: no reason at all (most posts; scaled in one go)
+    for i in with_hits:
+        hs = hits[i]
         why = reason(hs)
         if why is None:
             out[i] *= no_reason
@@ -178,6 +180,16 @@ def adjust_scores(p_as: np.ndarray, hits: list[list[Hit]], context: dict | None 
             elif 1.0 - rare_miss >= c["rare_weight"]:
                 out[i] = max(out[i], (1.0 - rare_miss) * c["strong_scale"])
     return out
+
+
+def _cue_evidence(lexicon: list[dict], cues: set[str], why: str | None) -> dict:
+    """The evidence record's lexicon part: trope hits, the sorted cue categories and the reason."""
+    ev: dict = {"lexicon": lexicon}
+    if cues:
+        ev["cues"] = sorted(cues)
+    if why is not None:
+        ev["reason"] = why
+    return ev
 
 
 class HateModel:
@@ -286,14 +298,36 @@ class HateModel:
             return pred
         return pred.take(np.asarray(of_text, dtype=np.int64))
 
+    def _scores(self, norms: list[str], raws: list[str]) -> tuple[sp.csr_matrix, list[list[Hit]], np.ndarray, np.ndarray]:
+        """The n-gram TF-IDF rows (without the lexicon columns), the lexicon hits and the raw
+        decision values of the two heads: the same values, bit for bit, as :meth:`decision` of
+        :meth:`_features`, without stacking the lexicon columns onto the sparse rows.
+
+        A sparse row times a vector adds its entries' products one by one, in ``float32``, from
+        the n-gram columns to the lexicon columns; so the n-gram part is one sparse product and
+        each lexicon column then adds its product to the rows where it is not zero, in column order.
+        """
+        X = self.featurizer.weights(norms, self.idf)
+        F, hits = lexicon_matrix(self.lexicon, norms, raws)
+        F *= self.lex_scale
+        n = self.featurizer.n_features
+        out = []
+        for coef, intercept in ((self.coef_as, self.intercept_as), (self.coef_hate, self.intercept_hate)):
+            z = X @ coef[:n]
+            for j, w in enumerate(coef[n:]):
+                col = F[:, j]
+                np.add(z, col * w, out=z, where=col != 0)
+            out.append(z + intercept)
+        return X, hits, out[0], out[1]
+
     def _predict(self, norms: list[str], texts: list[str], explain: bool) -> Prediction:
-        X, hits = self._features(norms, texts)
-        p_as, p_hate = self.calibrate(*self.decision(X))
+        X, hits, z_as, z_hate = self._scores(norms, texts)
+        p_as, p_hate = self.calibrate(z_as, z_hate)
         p_as = self.adjust(p_as, hits)
         # identity statements and explicit counter-speech are not hate of any kind either
         p_hate = np.maximum(adjust_scores(p_hate, hits, {**self.context, **_HATE_CONTEXT}), p_as)
         # no post is labelled antisemitic without a reason in it (a Jewish referent or a coded term)
-        reasons = [reason(hs) for hs in hits]
+        reasons = [reason(hs) if hs else None for hs in hits]
         anti = (p_as >= self.threshold) & np.array([r is not None for r in reasons], dtype=bool)
         other = ~anti & (p_hate >= self.hate_threshold)
         # other hate needs a target: a protected group named or slurred, outside a report of racism
@@ -309,6 +343,7 @@ class HateModel:
         counter: list[bool] = [False] * n
         todo = anti | other
         todo[[i for i, hs in enumerate(hits) if hs]] = True
+        plain: dict[tuple[frozenset[str], str | None], str] = {}  # evidence of cue-only posts, by cues and reason
         for i in np.flatnonzero(todo).tolist():
             hs = hits[i]
             lab = labels[i]
@@ -319,11 +354,14 @@ class HateModel:
                 cats[i] = best.entry.category
             counter[i] = bool(lab != "antisemitic" and "counter_speech" in cues and (
                 "jewish_reference" in cues or bool(tropes)))
-            ev: dict = {"lexicon": [h.as_evidence() for h in tropes]}
-            if cues:
-                ev["cues"] = sorted(cues)
-            if reasons[i] is not None:
-                ev["reason"] = reasons[i]
+            if lab == "none" and not tropes:  # cues only (news, history, a reference to Jews): a few kinds
+                key = (frozenset(cues), reasons[i])
+                got = plain.get(key)
+                if got is None:
+                    got = plain[key] = json.dumps(_cue_evidence([], cues, reasons[i]), ensure_ascii=False)
+                evs[i] = got
+                continue
+            ev = _cue_evidence([h.as_evidence() for h in tropes], cues, reasons[i])
             if lab == "other_hate":
                 ev["target"] = targets[i].as_evidence()
             if explain and lab != "none":
