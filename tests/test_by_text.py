@@ -106,6 +106,8 @@ def test_hate_stores_norms_that_narratives_reads_and_drops(corpus):
     alone = _narrative_rows(corpus)
     assert alone and _norm_tables(corpus) == []
     run_analyses(corpus, only=["hate"])
+    assert _norm_tables(corpus) == []  # no narratives in that run: dropped at its end
+    run_analyses(corpus, only=["hate"], keep_text_norms=True)
     assert _norm_tables(corpus) == [norm_table()] and norm_table().endswith(VERSION)
     stored = corpus.con.execute(f'SELECT text, norm FROM "{norm_table()}"').fetchall()
     assert sorted(t for t, _ in stored) == sorted(set(TEXTS))  # one row per distinct scored text
@@ -113,6 +115,8 @@ def test_hate_stores_norms_that_narratives_reads_and_drops(corpus):
     run_analyses(corpus, only=["narratives"])
     assert _narrative_rows(corpus) == alone
     assert _norm_tables(corpus) == []
+    run_analyses(corpus, only=["hate", "narratives"])  # one run: hate stores, narratives reads and drops
+    assert _narrative_rows(corpus) == alone and _norm_tables(corpus) == []
 
 
 def test_narratives_ignore_an_old_normalisers_table_and_normalise_missing_texts(corpus):
@@ -127,7 +131,7 @@ def test_narratives_ignore_an_old_normalisers_table_and_normalise_missing_texts(
     run_analyses(corpus, only=["narratives"])
     assert _narrative_rows(corpus) == alone
     corpus.con.execute("DROP TABLE _text_norms_0ld0ld0ld0ld")
-    run_analyses(corpus, only=["hate"])
+    run_analyses(corpus, only=["hate"], keep_text_norms=True)
     corpus.con.execute(f"DELETE FROM \"{norm_table()}\" WHERE text ILIKE '%antisemitism%'")  # a partial table
     run_analyses(corpus, only=["narratives"])
     assert _narrative_rows(corpus) == alone

@@ -251,6 +251,7 @@ def run_bench(
     import engineroom
 
     from .analyses import order, registry, run_analyses
+    from .analyses._by_text import drop_norms
     from .engines import Engine, make_engine
 
     available = registry()
@@ -314,13 +315,17 @@ def run_bench(
                             stages[f"analysis:{name}"] = {"skipped": f"does not run on {eng.name}"}
                             continue
                         with mem.stage() as rec:
-                            summary = run_analyses(corpus, only=[name], engine=eng)
+                            # hate's normalised texts stay for narratives (dropped by it, or below)
+                            summary = run_analyses(corpus, only=[name], engine=eng, keep_text_norms=True)
                         rec["posts_per_s"] = _rate(posts, rec["seconds"])
                         stages[f"analysis:{name}"] = rec
                         say(f"{name:<14} {rec['seconds']:8.2f}s  {rec['posts_per_s'] or 0:>10,.0f} posts/s  {rec['peak_rss_mb']:8.1f} MB")
                         del summary
                 finally:
-                    eng.close()
+                    try:
+                        drop_norms(eng)
+                    finally:
+                        eng.close()
 
                 from .report import write_report
 

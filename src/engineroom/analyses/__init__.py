@@ -260,6 +260,7 @@ def run_analyses(
     params: dict[str, dict[str, Any]] | None = None,
     on_step=None,
     on_start=None,
+    keep_text_norms: bool = False,
     **engine_options: Any,
 ) -> dict[str, dict[str, Any]]:
     """Run analyses (all registered ones by default) in dependency order; record each in ``runs``.
@@ -269,6 +270,10 @@ def run_analyses(
     as passed, in ``runs.params``. ``on_start(name, position, total)`` is called before each analysis
     (``position`` counts from 1 over the ``total`` that will run) and ``on_step(name, seconds,
     summary)`` after it (the CLI prints from both).
+
+    ``hate`` keeps each distinct text's normalised text for ``narratives``, which drops it
+    (:mod:`engineroom.analyses._by_text`); a run that leaves it behind (``--only hate``) drops it at
+    its end unless ``keep_text_norms`` (the benchmark, which runs the analyses one call each).
     """
     from ..engines import Engine, make_engine
 
@@ -310,6 +315,12 @@ def run_analyses(
             if on_step:
                 on_step(name, seconds, summary)
     finally:
-        if eng is not engine:
-            eng.close()
+        try:
+            if not keep_text_norms:
+                from ._by_text import drop_norms
+
+                drop_norms(eng)
+        finally:
+            if eng is not engine:
+                eng.close()
     return results
