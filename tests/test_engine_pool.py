@@ -103,6 +103,27 @@ def test_dead_worker_is_an_error_not_a_hang(numbers):
     assert numbers.con.execute("SELECT count(*) FROM nums").fetchone()[0] == 10000
 
 
+def test_failed_run_leaves_the_table_as_it_was(numbers):
+    def ok(df: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({"i": df["i"], "label": "old", "x": 0.0, "pid": os.getpid()})
+
+    def fails_late(df: pd.DataFrame) -> pd.DataFrame:
+        if df["i"].iloc[0] >= 7000:
+            raise ValueError("bad batch")
+        return pd.DataFrame({"i": df["i"], "label": "new", "x": 1.0, "pid": os.getpid()})
+
+    for workers in (1, 2):
+        assert run(numbers, ok, workers=workers) == 10000
+        with deadline(120), pytest.raises(ValueError, match="bad batch"):
+            run(numbers, fails_late, workers=workers)
+        # the whole table is written in one transaction: none of the failed run's rows (written
+        # before its error) replaced the previous table, and no transaction is left open
+        out = table(numbers, "out")
+        assert len(out) == 10000 and set(out["label"]) == {"old"}
+        numbers.con.execute("BEGIN TRANSACTION")
+        numbers.con.execute("ROLLBACK")
+
+
 def test_one_batch_runs_in_this_process(numbers):
     def fn(df: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"i": df["i"], "label": "x", "x": 0.0, "pid": os.getpid()})

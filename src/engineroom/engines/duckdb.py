@@ -6,10 +6,12 @@ Per-row Python work (:meth:`DuckDBEngine.map_batches`) runs on a pool of forked 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
@@ -140,12 +142,19 @@ class DuckDBEngine(Engine):
         pool = WorkerPool(fn, schema, n_workers, name) if n_workers > 1 else None
         # read through a cursor (its own connection) so inserts below don't cancel the stream
         cursor = con.cursor()
+        in_transaction = False
         try:
             sql = ibis.to_sql(expr, dialect="duckdb")
             total = None
             if progress_enabled():  # the row count costs a scan: only when a bar is drawn
                 total = cursor.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]
             reader = cursor.sql(sql).to_arrow_reader(batch_size)
+            # one transaction for the whole table: its rows are written to the file once (an insert
+            # per batch in autocommit also wrote each to the write-ahead log first, then checkpointed:
+            # 51 against 19 CPU-s for the 6.5M rows of a 10M corpus's coordination_text), and a
+            # failed run leaves the table as it was
+            con.execute("BEGIN TRANSACTION")
+            in_transaction = True
             _drop_view(con, name)
             con.execute(f'DROP TABLE IF EXISTS "{name}"')
             con.register("__engineroom_batch", schema.empty_table())
@@ -179,8 +188,13 @@ class DuckDBEngine(Engine):
                             insert(table)
                     finally:
                         results.close()  # on an error here: cancel queued batches
+            con.execute("COMMIT")
+            in_transaction = False
             return written
         finally:
+            if in_transaction:  # (an error or interrupt above: the table is left as it was)
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
             cursor.close()
             if pool is not None:
                 pool.close()  # stop the workers now
