@@ -52,7 +52,9 @@ VERIFY_CHUNK = 1 << 18
 #: Hash buckets of the token-count bound (:func:`bucket_counts`), one byte per bucket and post.
 BUCKETS = 32
 #: Bands' pairs held before they are made distinct together (bounds their memory, 8 bytes a pair).
-MERGE_PAIRS = 1 << 24
+MERGE_PAIRS = 1 << 23
+#: Distinct pairs tested per task (:func:`pair_tests`; bounds its working memory, about 40 bytes a pair).
+TEST_CHUNK = 1 << 22
 #: Pairs enumerated per step of a sliding window (bounds its working memory, 16 bytes a pair).
 PAIR_CHUNK = 1 << 23
 _T_SPAN = np.int64(1 << 33)  # > any time span in seconds of a corpus (2**33 s = 272 years)
@@ -263,9 +265,12 @@ def band_candidates(band: np.ndarray, rows: TextRows, window: int, threshold: fl
     return pair_tests(band_pairs(band, rows, window, threshold), rows, threshold, counts)
 
 
-def distinct(values: np.ndarray) -> np.ndarray:
-    """The distinct ``values``, sorted (one sort; NumPy's ``unique`` is many times slower on int64)."""
-    v = np.sort(values)
+def distinct(values: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """The distinct ``values``, sorted (one sort; NumPy's ``unique`` is many times slower on int64).
+    ``in_place``: ``values`` may be sorted where they are (no copy)."""
+    v = values if in_place else np.sort(values)
+    if in_place:
+        v.sort()
     if len(v) < 2:
         return v
     first = np.empty(len(v), dtype=bool)
@@ -329,7 +334,7 @@ def _band_candidates(bands, perm: np.ndarray, rows: TextRows, window: int, thres
         per_band.append(int(len(c)))
         pending.append(c)
         if sum(len(p) for p in pending) > MERGE_PAIRS:  # bounds the memory of the bands' pairs
-            found, pending = distinct(np.concatenate([found, *pending])), []
+            found, pending = distinct(np.concatenate([found, *pending]), in_place=True), []
 
     for keys in bands:
         keys = np.asarray(keys, dtype=np.int64)[perm]
@@ -341,11 +346,13 @@ def _band_candidates(bands, perm: np.ndarray, rows: TextRows, window: int, thres
             collect(running.popleft().result())
     while running:
         collect(running.popleft().result())
-    found = distinct(np.concatenate([found, *pending]))
+    found = distinct(np.concatenate([found, *pending]), in_place=True)
+    del pending
     counts = counts.result() if isinstance(counts, Future) else counts
-    if pool is None or len(found) < 2 * VERIFY_CHUNK:
-        return pair_tests(found, rows, threshold, counts), per_band
-    parts = np.array_split(found, workers)  # the tests on the workers, a share each
+    parts = [found[lo:lo + TEST_CHUNK] for lo in range(0, len(found), TEST_CHUNK)]  # (views)
+    if pool is None or len(parts) < 2:
+        return np.concatenate([pair_tests(p, rows, threshold, counts) for p in parts] or [found]), per_band
+    # on the workers, a chunk each at a time (the few pairs kept are all that is held)
     return np.concatenate([f.result() for f in [pool.submit(pair_tests, p, rows, threshold, counts)
                                                   for p in parts]]), per_band
 
