@@ -14,15 +14,18 @@ in a busy window:
 * **Per band**, the posts (in time order) are sorted once by (band key, row), which puts each
   key's posts in time order: a post with a partner within the window has one next to it, so
   posts without a close neighbour of their key are dropped, and pairs come from a sliding window
-  over each key's remaining posts. Pairs of one set id, of one account, of two platforms and
-  those failing the length bound ``min(n1, n2) / max(n1, n2) >= threshold`` (Jaccard never
-  exceeds it) are dropped, then those failing the **bucket bound**: each distinct token set's
-  tokens are counted in :data:`BUCKETS` hash buckets, and ``sum(min(c1, c2))`` over the buckets
-  is at least the common tokens, so a pair whose bound gives a similarity below the threshold
-  cannot reach it (exact). Most false LSH candidates (template posts that share a band but few
-  words) end here. The bands run on worker threads (NumPy releases the GIL in its sorts,
-  searches and gathers) while the next band's keys are read; the bucket counts are made on one
-  of them while the identical sets are paired.
+  over each key's remaining posts. Pairs of one set id and those failing the length bound
+  ``min(n1, n2) / max(n1, n2) >= threshold`` (Jaccard never exceeds it) are dropped there (they
+  read only the band's few rows). The bands run on worker threads (NumPy releases the GIL in its
+  sorts, searches and gathers) while the next band's keys are read; the bucket counts are made
+  on one of them while the identical sets are paired.
+* **Distinct pairs**: a near-copy pair shares most bands, so the bands' pairs are made distinct
+  (one sort of ``a << 32 | b`` codes, a few bands at a time) before the tests that read random
+  rows, once per distinct pair: pairs of one account or of two platforms are dropped, then those
+  failing the **bucket bound**: each distinct token set's tokens are counted in :data:`BUCKETS`
+  hash buckets, and ``sum(min(c1, c2))`` over the buckets is at least the common tokens, so a
+  pair whose bound gives a similarity below the threshold cannot reach it (exact). Most false
+  LSH candidates (template posts that share a band but few words) end here.
 * **Verification** of the distinct survivors counts common tokens by arrays, in chunks: only the
   candidates' distinct token sets are split into tokens, and a (pair, token) value seen twice after one sort is
   a common token. No per-pair Python, no string lists.
@@ -48,6 +51,10 @@ import pyarrow.compute as pc
 VERIFY_CHUNK = 1 << 18
 #: Hash buckets of the token-count bound (:func:`bucket_counts`), one byte per bucket and post.
 BUCKETS = 32
+#: Bands' pairs held before they are made distinct together (bounds their memory, 8 bytes a pair).
+MERGE_PAIRS = 1 << 23
+#: Distinct pairs tested per task (:func:`pair_tests`; bounds its working memory, about 40 bytes a pair).
+TEST_CHUNK = 1 << 22
 #: Pairs enumerated per step of a sliding window (bounds its working memory, 16 bytes a pair).
 PAIR_CHUNK = 1 << 23
 _T_SPAN = np.int64(1 << 33)  # > any time span in seconds of a corpus (2**33 s = 272 years)
@@ -172,15 +179,19 @@ def _grouped(key: np.ndarray, rows: TextRows, window: int) -> tuple[np.ndarray, 
     bits = np.uint64(max(int(n - 1).bit_length(), 1))
     small = key.min() >= 0 and int(key.max()) < (1 << (64 - int(bits)))
     if small:  # small keys (set ids): all bits kept
-        high = key.astype(np.uint64) << bits
+        v = key.astype(np.uint64) << bits
     else:  # hashes: their high bits
-        high = (key.view(np.uint64) >> bits) << bits
-    v = np.sort(high | np.arange(n, dtype=np.uint64))
-    hi = v >> bits
-    order = (v & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
+        v = key.view(np.uint64) >> bits
+        v <<= bits
+    v |= np.arange(n, dtype=np.uint64)
+    v.sort()
+    order = (v & ((np.uint64(1) << bits) - np.uint64(1))).view(np.int64)
+    hi = v
+    hi >>= bits  # (in place: ``v`` is not needed any more)
     t = rows.t[order]
     # a row with a partner within the window has one next to it (a key's rows are in time order)
-    close = (hi[1:] == hi[:-1]) & (t[1:] - t[:-1] <= min(int(window), int(_T_SPAN) - 1))
+    close = hi[1:] == hi[:-1]
+    close &= np.diff(t) <= min(int(window), int(_T_SPAN) - 1)
     near = np.zeros(n, dtype=bool)
     near[1:] |= close
     near[:-1] |= close
@@ -217,28 +228,55 @@ def same_set_pairs(rows: TextRows, window: int) -> tuple[np.ndarray, np.ndarray]
     return a[keep], b[keep]
 
 
-def band_candidates(band: np.ndarray, rows: TextRows, window: int, threshold: float,
-                    counts: np.ndarray | None = None) -> np.ndarray:
-    """Candidate pairs of one band as ``a << 32 | b`` (rows ``a < b``): a shared band key within the
-    window, same platform, different accounts, different token sets, within the length bound and
-    (with ``counts`` of ``rows.sets``, see :func:`bucket_counts`) within the bucket bound."""
+def band_pairs(band: np.ndarray, rows: TextRows, window: int, threshold: float) -> np.ndarray:
+    """The pairs of one band as ``a << 32 | b`` (rows ``a < b``) that pass the tests on the values of
+    the few rows in it: a shared band key within the window, different token sets, within the
+    length bound. (The tests that need random rows, :func:`pair_tests`, are left for the distinct
+    pairs of all bands: a near-copy pair shares most bands.)"""
     order, i, j = _grouped(band, rows, window)
-    # the cheapest tests first, each on the pairs the previous one left; the values of the (few)
-    # rows in ``order`` are gathered once, so that the pairs' lookups fall near each other
+    # the values of the (few) rows in ``order`` are gathered once, so that the pairs' lookups fall
+    # near each other; the cheapest test first
     sid = rows.set_id[order]
     keep = sid[i] != sid[j]
     i, j = i[keep], j[keep]
     n = rows.n[order].astype(np.float64)
     n1, n2 = n[i], n[j]
     keep = np.minimum(n1, n2) / np.maximum(n1, n2) >= threshold
-    i, j, n1, n2 = i[keep], j[keep], n1[keep], n2[keep]
-    a, b = order[i], order[j]
+    return (order[i[keep]] << np.int64(32)) | order[j[keep]]
+
+
+def pair_tests(pairs: np.ndarray, rows: TextRows, threshold: float, counts: np.ndarray | None = None) -> np.ndarray:
+    """The ``pairs`` (``a << 32 | b``) of the same platform, of different accounts and (with
+    ``counts`` of ``rows.sets``, see :func:`bucket_counts`) within the bucket bound."""
+    a, b = pairs >> np.int64(32), pairs & np.int64(0xFFFFFFFF)
     keep = (rows.account[a] != rows.account[b]) & (rows.platform[a] == rows.platform[b])
-    a, b, n1, n2 = a[keep], b[keep], n1[keep], n2[keep]
+    pairs, a, b = pairs[keep], a[keep], b[keep]
     if counts is not None and len(a):
-        ok = bucket_bound(counts, rows.set_code[a], rows.set_code[b], n1, n2, threshold)
-        a, b = a[ok], b[ok]
-    return (a << np.int64(32)) | b
+        n1, n2 = rows.n[a].astype(np.float64), rows.n[b].astype(np.float64)
+        pairs = pairs[bucket_bound(counts, rows.set_code[a], rows.set_code[b], n1, n2, threshold)]
+    return pairs
+
+
+def band_candidates(band: np.ndarray, rows: TextRows, window: int, threshold: float,
+                    counts: np.ndarray | None = None) -> np.ndarray:
+    """Candidate pairs of one band as ``a << 32 | b`` (rows ``a < b``): a shared band key within the
+    window, same platform, different accounts, different token sets, within the length bound and
+    (with ``counts`` of ``rows.sets``, see :func:`bucket_counts`) within the bucket bound."""
+    return pair_tests(band_pairs(band, rows, window, threshold), rows, threshold, counts)
+
+
+def distinct(values: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """The distinct ``values``, sorted (one sort; NumPy's ``unique`` is many times slower on int64).
+    ``in_place``: ``values`` may be sorted where they are (no copy)."""
+    v = values if in_place else np.sort(values)
+    if in_place:
+        v.sort()
+    if len(v) < 2:
+        return v
+    first = np.empty(len(v), dtype=bool)
+    first[0] = True
+    np.not_equal(v[1:], v[:-1], out=first[1:])
+    return v[first]
 
 
 def common_tokens(token_set: pa.Array, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -277,20 +315,26 @@ def _gather(codes: np.ndarray, starts: np.ndarray, lens: np.ndarray, idx: np.nda
 def _band_candidates(bands, perm: np.ndarray, rows: TextRows, window: int, threshold: float,
                      counts: "np.ndarray | Future", pool: ThreadPoolExecutor | None,
                      workers: int) -> tuple[np.ndarray, list[int]]:
-    """The distinct candidates of all bands (:func:`band_candidates`), and how many each band
-    gave. The bands are taken from ``bands`` one at a time (each may be read from the engine as it
-    is asked for) and, with a ``pool``, worked on by up to ``workers`` threads at once while the
-    next band is read; NumPy's sorts, searches and gathers run without the GIL. ``counts``: the
-    bucket counts, or their future (being made on the pool)."""
-    per_band, cand = [], []
+    """The distinct candidates of all bands (:func:`band_candidates`), and how many pairs each band
+    gave to them (:func:`band_pairs`). Each band's pairs pass the tests on its own rows; the
+    pairs of all bands are made distinct (a near-copy pair is found again in most bands), and
+    the tests on random rows (:func:`pair_tests`) run once per distinct pair. The bands are
+    taken from ``bands`` one at a time (each may be read from the engine as it is asked for) and,
+    with a ``pool``, worked on by up to ``workers`` threads at once while the next band is read;
+    NumPy's sorts, searches and gathers run without the GIL. ``counts``: the bucket counts, or
+    their future (being made on the pool)."""
+    per_band, found, pending = [], np.empty(0, np.int64), []
     running: deque = deque()
 
     def one(keys: np.ndarray) -> np.ndarray:
-        return band_candidates(keys, rows, window, threshold, counts.result() if isinstance(counts, Future) else counts)
+        return band_pairs(keys, rows, window, threshold)
 
     def collect(c: np.ndarray) -> None:
+        nonlocal found, pending
         per_band.append(int(len(c)))
-        cand.append(c)
+        pending.append(c)
+        if sum(len(p) for p in pending) > MERGE_PAIRS:  # bounds the memory of the bands' pairs
+            found, pending = distinct(np.concatenate([found, *pending]), in_place=True), []
 
     for keys in bands:
         keys = np.asarray(keys, dtype=np.int64)[perm]
@@ -302,8 +346,15 @@ def _band_candidates(bands, perm: np.ndarray, rows: TextRows, window: int, thres
             collect(running.popleft().result())
     while running:
         collect(running.popleft().result())
-    c = np.unique(np.concatenate(cand)) if cand else np.empty(0, np.int64)
-    return c, per_band
+    found = distinct(np.concatenate([found, *pending]), in_place=True)
+    del pending
+    counts = counts.result() if isinstance(counts, Future) else counts
+    parts = [found[lo:lo + TEST_CHUNK] for lo in range(0, len(found), TEST_CHUNK)]  # (views)
+    if pool is None or len(parts) < 2:
+        return np.concatenate([pair_tests(p, rows, threshold, counts) for p in parts] or [found]), per_band
+    # on the workers, a chunk each at a time (the few pairs kept are all that is held)
+    return np.concatenate([f.result() for f in [pool.submit(pair_tests, p, rows, threshold, counts)
+                                                  for p in parts]]), per_band
 
 
 def similar_pairs(rows: TextRows, bands, window: int, threshold: float,
@@ -314,8 +365,8 @@ def similar_pairs(rows: TextRows, bands, window: int, threshold: float,
     ``workers``: threads for the bucket counts and the bands (with 2 or more, the bucket counts
     are made on one while the posts are sorted by time and the identical sets paired, then that
     many bands are worked on at once while the next band's keys are read).
-    Counts: ``same_set`` pairs, ``band_candidates`` per band after the filters, ``distinct``
-    candidates, ``verified`` near pairs (different sets), ``pairs`` in all; CPU seconds per
+    Counts: ``same_set`` pairs, ``band_candidates`` per band (its pairs after the tests on its
+    own rows, :func:`band_pairs`), ``distinct`` candidates (after all tests), ``verified`` near pairs (different sets), ``pairs`` in all; CPU seconds per
     step, of the whole process (all threads: with workers, the bucket counts' CPU falls in
     ``same_set`` and ``bands``).
     """
@@ -345,4 +396,5 @@ def similar_pairs(rows: TextRows, bands, window: int, threshold: float,
     return a, b, stats
 
 
-__all__ = ["TextRows", "text_rows", "window_pairs", "same_set_pairs", "band_candidates", "common_tokens", "similar_pairs"]
+__all__ = ["TextRows", "text_rows", "window_pairs", "same_set_pairs", "band_pairs", "pair_tests", "band_candidates",
+           "distinct", "common_tokens", "similar_pairs"]
