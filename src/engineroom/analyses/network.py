@@ -418,7 +418,7 @@ def _collapse_undirected(engine, n: int, directed) -> tuple[np.ndarray, np.ndarr
                                           directed.column("weight").to_numpy().astype(float))
     con.register("__network_directed", directed)
     try:
-        u = con.execute(
+        u = con.sql(
             "SELECT least(s, t)::BIGINT AS a, greatest(s, t)::BIGINT AS b, sum(weight)::DOUBLE AS w "
             "FROM __network_directed GROUP BY ALL ORDER BY a, b").to_arrow_table()
     finally:
