@@ -205,8 +205,8 @@ class Network(Analysis):
         """Node index and degrees in the engine; igraph gets integer edge arrays only.
 
         While igraph builds the graph and runs Leiden (holding the GIL on one core), ``beside``
-        runs the engine work that needs no communities: the undirected edge list Leiden reads,
-        each node's degrees / posts / handle, then ``hashtag_edges`` (whose future is returned)."""
+        runs the engine work that needs no communities: each node's degrees / posts / handle,
+        then ``hashtag_edges`` (whose future is returned)."""
         import time
 
         import pyarrow as pa
@@ -234,7 +234,6 @@ class Network(Analysis):
         src = arr.column("s").to_numpy().astype(np.int64, copy=False)
         dst = arr.column("t").to_numpy().astype(np.int64, copy=False)
         w = arr.column("weight").to_numpy().astype(float)
-        undirected = beside.submit(_collapse_undirected, n, arr)
         attrs = beside.submit(self._node_attributes)
         tag_edges = beside.submit(self._hashtag_edges)
         del arr
@@ -243,8 +242,8 @@ class Network(Analysis):
         clock = Stopwatch()
         pr = graphs.pagerank_arrays(n, src, dst, w, damping=self.damping)
         self._time("pagerank", clock)
+        ua, ub, uw = graphs.collapse_undirected(n, src, dst, w)
         del src, dst, w
-        ua, ub, uw = undirected.result()
         u = graphs.graph_from_arrays(n, ua, ub, uw, directed=False)
         del ua, ub, uw
         self._timings["igraph_build_s"] = round(build.wall() - self._timings["pagerank_s"], 2)
@@ -404,28 +403,6 @@ class Network(Analysis):
         engine.write("hashtag_edges", agg)
         self._timings["hashtag_edges_s"] = round(clock.wall(), 2)
         return int(engine.to_pandas(engine.table("hashtag_edges").count().name("n").as_table())["n"].iloc[0])
-
-
-def _collapse_undirected(engine, n: int, directed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The undirected, weight-summed edge list Leiden reads, from the directed edges ``directed``
-    (an Arrow table of s, t, weight on vertices 0..n-1), sorted by (lower end, higher end): what
-    :func:`graphs.collapse_undirected` gives. On DuckDB the engine aggregates and sorts (on its
-    own threads, beside PageRank); the weights are whole numbers, so their sums are exact in any
-    order."""
-    con = getattr(getattr(engine, "corpus", None), "con", None)
-    if getattr(engine, "name", None) != "duckdb" or con is None or not hasattr(con, "register"):
-        return graphs.collapse_undirected(n, directed.column("s").to_numpy(), directed.column("t").to_numpy(),
-                                          directed.column("weight").to_numpy().astype(float))
-    con.register("__network_directed", directed)
-    try:
-        u = con.sql(
-            "SELECT least(s, t)::BIGINT AS a, greatest(s, t)::BIGINT AS b, sum(weight)::DOUBLE AS w "
-            "FROM __network_directed GROUP BY ALL ORDER BY a, b").to_arrow_table()
-    finally:
-        con.unregister("__network_directed")
-    return (u.column("a").to_numpy().astype(np.int64, copy=False),
-            u.column("b").to_numpy().astype(np.int64, copy=False),
-            u.column("w").to_numpy().astype(float))
 
 
 class _Beside:
