@@ -30,7 +30,9 @@ Findings tables
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import SimpleNamespace
+from typing import Any, Callable, ClassVar, Sequence
 
 import ibis
 import numpy as np
@@ -163,15 +165,15 @@ class Network(Analysis):
             self._edges(engine)
             self._time("edges", clock)
             bar.advance()
-            info = self._nodes(engine)
-            bar.advance()
-            clock = Stopwatch()
-            comms = self._communities(engine)
-            self._time("communities", clock)
-            bar.advance()
-            clock = Stopwatch()
-            n_tag_edges = self._hashtag_edges(engine)
-            self._time("hashtag_edges", clock)
+            with _Beside(engine) as beside:
+                # hashtag_edges needs no communities: it runs in the side thread while igraph works
+                info, tag_edges = self._nodes(engine, beside)
+                bar.advance()
+                clock = Stopwatch()
+                comms = self._communities(engine)
+                self._time("communities", clock)
+                bar.advance()
+                n_tag_edges = tag_edges.result()
             bar.advance()
         ge = engine.table("graph_edges")
         by_kind = engine.to_pandas(ge.group_by("kind").aggregate(n=ge.count(), w=ge.weight.sum()))
@@ -199,8 +201,12 @@ class Network(Analysis):
         inter = graphs.resolved_interactions(engine, self.kinds)
         engine.write("graph_edges", graphs.aggregate_edges(inter))
 
-    def _nodes(self, engine) -> dict[str, Any]:
-        """Node index and degrees in the engine; igraph gets integer edge arrays only."""
+    def _nodes(self, engine, beside: "_Beside") -> tuple[dict[str, Any], Future]:
+        """Node index and degrees in the engine; igraph gets integer edge arrays only.
+
+        While igraph builds the graph and runs Leiden (holding the GIL on one core), ``beside``
+        runs the engine work that needs no communities: each node's degrees / posts / handle,
+        then ``hashtag_edges`` (whose future is returned)."""
         import time
 
         import pyarrow as pa
@@ -228,6 +234,8 @@ class Network(Analysis):
         src = arr.column("s").to_numpy().astype(np.int64, copy=False)
         dst = arr.column("t").to_numpy().astype(np.int64, copy=False)
         w = arr.column("weight").to_numpy().astype(float)
+        attrs = beside.submit(self._node_attributes)
+        tag_edges = beside.submit(self._hashtag_edges)
         del arr
         # PageRank straight from the arrays (scipy; same model and scores as igraph's PRPACK), so
         # the only igraph graph built is the undirected, weight-summed one Leiden works on
@@ -253,6 +261,27 @@ class Network(Analysis):
         })
         engine.write("_network_scores", scores)
         sc = engine.table("_network_scores")
+        attrs.result()
+        at = engine.table("_network_attrs")
+        j = at.join(sc, at.idx == sc.idx)
+        nodes = j.select(
+            platform=j.platform, account_id=j.account_id, handle=j.handle,
+            community=j.community, pagerank=j.pagerank,
+            in_degree=j.in_degree, out_degree=j.out_degree, in_strength=j.in_strength,
+            out_strength=j.out_strength, posts=j.posts, followers=j.followers, in_corpus=j.in_corpus,
+        )
+        engine.write("graph_nodes", nodes.order_by([nodes.community, ibis.desc(nodes.pagerank), nodes.account_id]))
+        for tmp in ("_network_union", "_network_index", "_network_scores", "_network_attrs"):
+            engine.drop_table(tmp)
+        self._time("nodes", clock)
+        return {"nodes": n, "modularity": None if modularity is None else round(float(modularity), 4)}, tag_edges
+
+    def _node_attributes(self, engine) -> None:
+        """``_network_attrs``: each node of ``_network_index`` with its handle, degrees,
+        strengths, posts and followers (all of graph_nodes but the community and PageRank)."""
+        clock = Stopwatch()
+        ix = engine.table("_network_index")
+        union = engine.table("_network_union")
         outd = union.group_by(["platform", "source"]).aggregate(
             out_degree=lambda x: x.count(), out_strength=lambda x: x.weight.sum())
         ind = union.group_by(["platform", "target"]).aggregate(
@@ -262,28 +291,23 @@ class Network(Analysis):
         posts = engine.table("posts")
         pc = posts.group_by(["platform", "account_id"]).aggregate(n_posts=lambda x: x.count()).rename(
             p_pf="platform", p_id="account_id")
-        j = ix.join(sc, ix.idx == sc.idx)
-        j = j.left_join(outd, [j.platform == outd.platform, j.account_id == outd.source])
+        j = ix.left_join(outd, [ix.platform == outd.platform, ix.account_id == outd.source])
         j = j.left_join(ind, [j.platform == ind.platform, j.account_id == ind.target])
         j = j.left_join(acc, [j.platform == acc.a_pf, j.account_id == acc.a_id])
         j = j.left_join(pc, [j.platform == pc.p_pf, j.account_id == pc.p_id])
-        nodes = j.select(
-            platform=j.platform, account_id=j.account_id,
+        attrs = j.select(
+            platform=j.platform, account_id=j.account_id, idx=j.idx,
             handle=ibis.coalesce(
                 j.a_handle,
                 ibis.ifelse(j.account_id.startswith("@"), j.account_id.substr(1), ibis.null("string"))),
-            community=j.community, pagerank=j.pagerank,
             in_degree=ibis.coalesce(j.in_degree, 0), out_degree=ibis.coalesce(j.out_degree, 0),
             # DuckDB sums BIGINT into HUGEINT; ibis skips a cast to int64 it thinks is a no-op
             in_strength=ibis.coalesce(j.in_strength, 0).cast("float64").cast("int64"),
             out_strength=ibis.coalesce(j.out_strength, 0).cast("float64").cast("int64"),
             posts=ibis.coalesce(j.n_posts, 0), followers=j.a_followers, in_corpus=j.n_posts.notnull(),
         )
-        engine.write("graph_nodes", nodes.order_by([nodes.community, ibis.desc(nodes.pagerank), nodes.account_id]))
-        for tmp in ("_network_union", "_network_index", "_network_scores"):
-            engine.drop_table(tmp)
-        self._time("nodes", clock)
-        return {"nodes": n, "modularity": None if modularity is None else round(float(modularity), 4)}
+        engine.write("_network_attrs", attrs)
+        self._timings["node_attributes_s"] = round(clock.wall(), 2)
 
     def _communities(self, engine) -> pd.DataFrame:
         cols = ["platform", "community", "size", "accounts_in_corpus", "posts", "top_accounts",
@@ -364,6 +388,8 @@ class Network(Analysis):
         return " · ".join("#" + t for t, _ in tags[:3])
 
     def _hashtag_edges(self, engine) -> int:
+        """``hashtag_edges``: pairs of hashtags used in the same posts; returns its row count."""
+        clock = Stopwatch()
         ht = engine.table("hashtags").select("platform", "post_id", "tag")
         posts = engine.table("posts").select("platform", "post_id", "account_id")
         a = ht.rename(tag_1="tag")
@@ -375,4 +401,47 @@ class Network(Analysis):
         )
         agg = agg.filter(agg.posts >= self.min_cooccurrence)
         engine.write("hashtag_edges", agg)
+        self._timings["hashtag_edges_s"] = round(clock.wall(), 2)
         return int(engine.to_pandas(engine.table("hashtag_edges").count().name("n").as_table())["n"].iloc[0])
+
+
+class _Beside:
+    """Engine work run in one side thread while the main thread is busy in igraph (which holds
+    the GIL on one core; DuckDB releases it and uses the other cores).
+
+    On DuckDB the side thread has its own connection (a cursor of the corpus's), wrapped in an
+    engine of the same class; ``submit(fn, *args)`` runs ``fn(side_engine, *args)`` there, in
+    submission order. On other engines ``submit`` runs ``fn(engine, *args)`` at once. Leaving the
+    ``with`` block waits for the side work and closes its connection."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.side = None
+        con = getattr(getattr(engine, "corpus", None), "con", None)
+        if getattr(engine, "name", None) == "duckdb" and con is not None and hasattr(con, "cursor"):
+            cursor = con.cursor()
+
+            def has_table(name: str) -> bool:
+                return bool(cursor.execute(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_schema='main' AND table_name = ?",
+                    [name]).fetchall()[0][0])
+
+            self._cursor = cursor
+            self.side = type(engine)(SimpleNamespace(con=cursor, has_table=has_table))
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network-beside")
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        """Run ``fn(engine, *args)`` beside the main thread (or now, off DuckDB); its future."""
+        if self.side is None:
+            done: Future = Future()
+            done.set_result(fn(self.engine, *args))
+            return done
+        return self._pool.submit(fn, self.side, *args)
+
+    def __enter__(self) -> "_Beside":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.side is not None:
+            self._pool.shutdown(wait=True)
+            self._cursor.close()

@@ -18,35 +18,41 @@ from ...coordination.text import MinHasher, band_keys, char_shingles
 LSH_BANDS, LSH_ROWS = 10, 6
 
 
-def _lsh_candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """Pairs (i < j, as an n x 2 array, each once, in no particular order) of signatures that agree
-    on all values of some band."""
+def _lsh_candidate_pairs(sig: np.ndarray, bands: int, rows: int, chunk: int = 1_000_000) -> np.ndarray:
+    """Pairs (i < j, as an n x 2 array, each once) of signatures that agree on all values of some
+    band, band by band (each pair in the first band where it agrees, in bucket order).
+
+    The pairs grow faster than the corpus (buckets of templated bios pair quadratically), so each
+    step is one pass over them: a stable sort puts a bucket's members in index order, so the
+    pairs come out i < j, and a pair met again in a later band is dropped by comparing the two
+    signatures' earlier band keys (``chunk`` pairs at a time), not by hashing all pairs."""
     n = sig.shape[0]
     found = []
-    keys = band_keys(sig, bands, rows)  # one 64-bit key per (signature, band), as coordination's LSH
-    with np.errstate(over="ignore"):
-        for band in range(bands):
-            key = keys[:, band]
-            order = np.argsort(key, kind="stable")
-            ks = key[order]
-            brk = np.nonzero(np.diff(ks) != 0)[0] + 1
-            bounds = np.concatenate([[0], brk, [n]])
-            # every element pairs with the later elements of its bucket
-            end = np.repeat(bounds[1:], np.diff(bounds))
-            later = end - np.arange(n) - 1
-            if later.sum() == 0:
-                continue
-            first = np.repeat(np.arange(n), later)
-            offset = np.arange(int(later.sum())) - np.repeat(np.cumsum(later) - later, later)
-            a, b = order[first], order[first + 1 + offset]
-            found.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
+    keys = np.ascontiguousarray(band_keys(sig, bands, rows))  # one 64-bit key per (signature, band), as coordination's LSH
+    idx = np.arange(n)
+    for band in range(bands):
+        key = keys[:, band]
+        order = np.argsort(key, kind="stable")
+        ks = key[order]
+        bounds = np.concatenate([[0], np.flatnonzero(ks[1:] != ks[:-1]) + 1, [n]])
+        # every element pairs with the later elements of its bucket
+        later = np.repeat(bounds[1:], np.diff(bounds)) - idx - 1
+        has_later = later > 0
+        if not has_later.any():
+            continue
+        pos, lat = idx[has_later], later[has_later]
+        first = np.repeat(pos, lat)
+        second = np.arange(len(first)) - np.repeat(np.cumsum(lat) - lat - 1, lat) + first
+        a, b = order[first], order[second]
+        if band:
+            new = np.ones(len(a), dtype=bool)
+            for s in range(0, len(a), chunk):
+                new[s : s + chunk] = ~(keys[a[s : s + chunk], :band] == keys[b[s : s + chunk], :band]).any(axis=1)
+            a, b = a[new], b[new]
+        found.append(np.stack([a, b], axis=1))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found).astype(np.int64)
-    # a pair found in several bands once: a hash-based dedupe (pandas), not a sort, since the
-    # candidate lists grow faster than the corpus (buckets of templated bios pair quadratically)
-    code = pd.unique(pairs[:, 0] * n + pairs[:, 1])
-    return np.stack([code // n, code % n], axis=1)
+    return np.concatenate(found).astype(np.int64)
 
 
 def _shingle_codes(texts: list[str], k: int = 4) -> tuple[list[str], np.ndarray, np.ndarray]:
