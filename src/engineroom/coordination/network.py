@@ -376,7 +376,9 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
     edges' evidence (one row per post and partner account) rather than with the post pairs:
 
     1. actions (``platform, key, account_id, post_id, t``; one row per post and key) get integer
-       codes that sort as the strings; rows are sorted by (platform and key, t) and each row's
+       codes (platforms' and accounts' sort as the strings; posts are numbered as they come, and
+       only the kept edges' posts are ranked by string, for their lists); rows are sorted by
+       (platform and key, t) and each row's
        window (the rows of its key at most ``window`` seconds away) is a range of positions;
     2. an account's rows of one key whose windows touch (less than ``2 * window`` apart) merge into
        one covering range: every other account's row inside it has this account as a partner,
@@ -418,7 +420,11 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
         return _empty_edges(action_counts)
     plat_code, plats = _sorted_codes(a["platform"].combine_chunks())
     acct, accounts = _sorted_codes(a["account_id"].combine_chunks())
-    post, posts = _sorted_codes(a["post_id"].combine_chunks())
+    # posts numbered as they come (no sort of every post id): the few posts the kept edges cite
+    # are put in string order at the end (``_Finish``)
+    enc = pc.dictionary_encode(a["post_id"].combine_chunks().cast(pa.string()))
+    post, posts = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary
+    del enc
     t = a["t"].combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)
     n_acc, n_post, n_plat = len(accounts), len(posts), len(plats)
     tmin = int(t.min())
@@ -762,7 +768,7 @@ class _Finish:
             "weight_1_2": pa.array(w12, pa.int64()),
             "weight_2_1": pa.array(w21, pa.int64()),
             "pairs": pa.array(pairs, pa.int64()),
-            "post_ids": json_lists(self.posts, p, size) if m else pa.array([], pa.string()),
+            "post_ids": json_lists(self.posts, _in_string_order(p, size, self.posts), size) if m else pa.array([], pa.string()),
             "first_at": pa.array(first_t, pa.int64()).cast(pa.timestamp("s")),
             "last_at": pa.array(last_t, pa.int64()).cast(pa.timestamp("s")),
         }
@@ -770,6 +776,27 @@ class _Finish:
             cols["actions_1"] = pa.array(self.counts[e_plat, e_low], pa.int64())
             cols["actions_2"] = pa.array(self.counts[e_plat, e_high], pa.int64())
         return pa.table(cols)
+
+
+def _string_rank(ids: pa.Array) -> np.ndarray:
+    """Each id's rank in the bytewise order of the strings."""
+    order = pc.sort_indices(ids).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    return rank
+
+
+def _in_string_order(p: np.ndarray, sizes: np.ndarray, ids: pa.Array) -> np.ndarray:
+    """Post codes ``p`` (groups of ``sizes`` consecutive, distinct within a group) reordered so that
+    each group's ids are in string order. Only the posts cited are ranked, unless they are more
+    than all of ``ids`` (a minimum weight of 1 keeps most evidence)."""
+    if len(p) >= len(ids):
+        r = _string_rank(ids)[p]
+    else:
+        u, inv = np.unique(p, return_inverse=True)
+        r = _string_rank(ids.take(pa.array(u)))[inv.ravel()]
+    group = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    return p[np.lexsort((r, group))]
 
 
 def _empty_edges(action_counts: bool = False) -> pa.Table:
