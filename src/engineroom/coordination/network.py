@@ -376,8 +376,9 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
     edges' evidence (one row per post and partner account) rather than with the post pairs:
 
     1. actions (``platform, key, account_id, post_id, t``; one row per post and key) get integer
-       codes (platforms' and accounts' sort as the strings; posts are numbered as they come, and
-       only the kept edges' posts are ranked by string, for their lists); rows are sorted by
+       codes (platforms' and accounts' sort as the strings; with ``min_weight`` above 1 posts are
+       numbered as they come, and only the kept edges' posts are ranked by string, for their
+       lists; with 1 their codes sort as the strings too); rows are sorted by
        (platform and key, t) and each row's
        window (the rows of its key at most ``window`` seconds away) is a range of positions;
     2. an account's rows of one key whose windows touch (less than ``2 * window`` apart) merge into
@@ -420,11 +421,16 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
         return _empty_edges(action_counts)
     plat_code, plats = _sorted_codes(a["platform"].combine_chunks())
     acct, accounts = _sorted_codes(a["account_id"].combine_chunks())
-    # posts numbered as they come (no sort of every post id): the few posts the kept edges cite
-    # are put in string order at the end (``_Finish``)
-    enc = pc.dictionary_encode(a["post_id"].combine_chunks().cast(pa.string()))
-    post, posts = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary
-    del enc
+    # with a minimum weight above 1, posts are numbered as they come (no sort of every post id)
+    # and the few posts the kept edges cite are put in string order at the end (``_Finish``);
+    # with 1 every edge is kept and cites nearly every post: codes that sort as the ids, once
+    posts_sorted = min_weight <= 1
+    if posts_sorted:
+        post, posts = _sorted_codes(a["post_id"].combine_chunks())
+    else:
+        enc = pc.dictionary_encode(a["post_id"].combine_chunks().cast(pa.string()))
+        post, posts = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary
+        del enc
     t = a["t"].combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)
     n_acc, n_post, n_plat = len(accounts), len(posts), len(plats)
     tmin = int(t.min())
@@ -506,6 +512,7 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
         parts = [(edge_p, p, edge_q[o], cnt[o])]
     finish = _Finish(network=network, min_weight=min_weight, acc_bits=acc_bits, low_bits=low_bits if packed else None,
                      post_author=post_author, post_t=post_t, plats=plats, accounts=accounts, posts=posts,
+                     posts_sorted=posts_sorted,
                      counts=None if counts is None else _counts_by_code(counts, plats, accounts))
     tables = _map(finish, parts, threads)
     return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
@@ -717,6 +724,7 @@ class _Finish:
     plats: pa.Array
     accounts: pa.Array
     posts: pa.Array
+    posts_sorted: bool
     counts: np.ndarray | None
 
     def __call__(self, *arrays: np.ndarray) -> pa.Table:
@@ -768,7 +776,7 @@ class _Finish:
             "weight_1_2": pa.array(w12, pa.int64()),
             "weight_2_1": pa.array(w21, pa.int64()),
             "pairs": pa.array(pairs, pa.int64()),
-            "post_ids": json_lists(self.posts, _in_string_order(p, size, self.posts), size) if m else pa.array([], pa.string()),
+            "post_ids": json_lists(self.posts, p if self.posts_sorted else _in_string_order(p, size, self.posts), size) if m else pa.array([], pa.string()),
             "first_at": pa.array(first_t, pa.int64()).cast(pa.timestamp("s")),
             "last_at": pa.array(last_t, pa.int64()).cast(pa.timestamp("s")),
         }
