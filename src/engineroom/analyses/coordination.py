@@ -808,8 +808,7 @@ class Coordination(Analysis):
                                 _drop_scratch(engine, name)
                         edge_tab = _with_platforms(edge_tab)
                 if counts is None and edge_tab.num_rows and "actions_1" not in edge_tab.column_names:
-                    counts = engine.to_arrow(nw.action_counts(actions).semi_join(
-                        ibis.memtable(_edge_accounts(edge_tab).to_pandas()), ["platform", "account_id"]))
+                    counts = engine.to_arrow(nw.action_counts(actions, ibis.memtable(_edge_accounts(edge_tab).to_pandas())))
                 table = _with_shares(edge_tab, counts).select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
                 pieces.append(table)
                 if network == "sync":  # active bins per platform (the occupancy is the chance model)
