@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from engineroom.ingest import keys as keys_mod
@@ -54,3 +56,53 @@ def test_a_hash_hit_is_checked_against_the_posts(corpus, tmp_path, monkeypatch):
     _csv(f, list(range(20_000)) + list(range(0, 20_000, 4)))
     [rep] = corpus.ingest(f, format="csv")
     assert (rep.read, rep.stored, rep.duplicate) == (25_000, 20_000, 5_000)
+
+
+def test_account_keys_masks_narrow_and_shared_hashes_stay_full():
+    from engineroom.ingest.keys import SHARED, AccountKeys
+
+    ks = AccountKeys()
+    ks.add(np.array([5, 9, 9, 2], dtype=np.uint64), np.array([0b011, 0b100, 0b001, 0b110], dtype=np.uint32))
+    lvl, pos = ks.find(np.array([9, 5, 7, 2], dtype=np.uint64))
+    assert list(lvl >= 0) == [True, True, False, True] and len(ks) == 3
+    assert list(ks.masks(lvl, pos)) == [SHARED, 0b011, 0, 0b110]  # 9 is held twice: shared
+    ks.filled(lvl, pos, np.array([0b111, 0b001, 0b111, 0b010], dtype=np.uint32))
+    assert list(ks.masks(lvl, pos)) == [SHARED, 0b010, 0, 0b100]
+    for n in (100, 1, 300, 7):  # more levels: places are found in each
+        ks.add(np.arange(1000 + 1000 * n, 1000 + 1001 * n, dtype=np.uint64), np.full(n, 0b1000, dtype=np.uint32))
+    lvl, pos = ks.find(np.array([2, 1000 + 1000 * 300 + 5, 1000 + 1000 * 7 + 6], dtype=np.uint64))
+    assert list(ks.masks(lvl, pos)) == [0b100, 0b1000, 0b1000]
+    ks.share(lvl[:1], pos[:1])
+    assert ks.masks(lvl, pos)[0] == SHARED
+
+
+def _tables(c) -> dict:
+    cols = {"accounts": "* EXCLUDE (ingest_id)", "posts": "* EXCLUDE (ingest_id)", "interactions": "*"}
+    return {t: sorted(map(str, c.query(f"SELECT {s} FROM {t}").values.tolist())) for t, s in cols.items()}
+
+
+def test_profiles_are_exact_when_every_account_hash_collides(tmp_path, monkeypatch):
+    """With one hash for every account (all collide), profiles are stored and filled as with true
+    hashes: the hashes only skip checks, the ``accounts`` table decides."""
+    import engineroom
+    from engineroom.ingest import merge as merge_mod
+
+    data = Path(__file__).parent / "data" / "ingest"
+    files = ["io_archive_users.csv", "io_archive_tweets.csv", "io_archive_users.csv", "twarc2_pages.jsonl"]
+    want = []
+    for name, collide in (("true", False), ("one", True)):
+        if collide:
+            real = keys_mod.account_key_hashes
+
+            def one_hash(con, tbl, mask):
+                h, m = real(con, tbl, mask)
+                return np.zeros_like(h), m
+
+            monkeypatch.setattr(merge_mod, "account_key_hashes", one_hash)
+            monkeypatch.setattr(keys_mod, "account_key_hashes", one_hash)
+        c = engineroom.open(tmp_path / f"{name}.duckdb")
+        reps = [(r.read, r.stored, r.duplicate) for f in files for r in c.ingest(data / f)]
+        want.append((reps, _tables(c)))
+        c.close()
+    assert want[0] == want[1]
+    assert want[0][1]["accounts"]

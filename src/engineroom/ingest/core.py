@@ -38,8 +38,8 @@ import duckdb
 from ..progress import progress
 from .detect import FORMATS, sniff
 from .errors import IngestError
-from .keys import corpus_keys
-from .merge import Context, Counts, media_index, merge_batch
+from .keys import corpus_account_keys, corpus_keys
+from .merge import ALL_FIELDS, FILLED_MASK, Context, Counts, media_index, merge_batch
 from .pipeline import ingest_workers, staged_batches, staging_connection
 from .sources import Source, expand_paths, head_bytes, sources_of
 
@@ -214,6 +214,9 @@ def ingest_source(
             # the hashes of the corpus's post keys: a batch of new posts is stored without scanning
             # ``posts`` for its keys (see engineroom.ingest.keys)
             ctx.post_keys = corpus_keys(con)
+        # the hashes of the corpus's account keys and their NULL fields: a batch's profiles are
+        # stored without reading the whole ``accounts`` table for them (see _store_profiles)
+        ctx.account_keys = corpus_account_keys(con, FILLED_MASK, ALL_FIELDS)
         with watch, progress(f"Ingesting {Path(src.name).name}", total=None) as bar:
             # batches are staged on worker threads, each with its own in-memory DuckDB, and reach
             # this transaction as Arrow, in file order (see engineroom.ingest.pipeline)

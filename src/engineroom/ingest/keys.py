@@ -73,3 +73,107 @@ def _column(tbl: pa.Table) -> np.ndarray:
     # the values buffer read as it is (a hash is never NULL): np.asarray(arr) and arr.to_numpy()
     # import pandas, ~0.4 CPU-s and 35 MB of a command that has no other use for it
     return np.frombuffer(arr.buffers()[1], dtype=np.uint64, count=len(arr), offset=arr.offset * 8)
+
+
+#: an account mask with every bit set: the hash is shared by two or more accounts, so it never
+#: tells that a fill can be skipped (its fields are checked against ``accounts`` every time)
+SHARED = np.uint32(0xFFFFFFFF)
+
+
+class AccountKeys:
+    """Hashes of the corpus's account keys, each with a mask of the profile fields that may still
+    be NULL (bit i: the i-th fill field), in sorted levels like :class:`PostKeys`.
+
+    A mask is conservative: it holds every field that is NULL in the account (it may hold more), so
+    a batch's profile that fills none of its bits certainly changes nothing. A hash held by two
+    accounts (a collision) gets the mask :data:`SHARED` and is never narrowed. A hash that is not
+    here is certainly not in the corpus; one that is here is checked against ``accounts``.
+    """
+
+    def __init__(self) -> None:
+        self.levels: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, masks)
+
+    def __len__(self) -> int:
+        return sum(len(h) for h, _ in self.levels)
+
+    def add(self, hashes: np.ndarray, masks: np.ndarray) -> None:
+        """Add newly stored accounts (hashes not yet here), each with its mask of NULL fields; a
+        hash given twice (two new accounts, one hash) is stored once, shared."""
+        if not len(hashes):
+            return
+        order = np.argsort(hashes, kind="stable")
+        h, m = hashes[order], masks[order].astype(np.uint32)
+        twice = np.zeros(len(h), dtype=bool)
+        twice[1:] = h[1:] == h[:-1]
+        if twice.any():
+            first = ~twice
+            shared = np.zeros(len(h), dtype=bool)
+            shared[:-1] = twice[1:]  # the first of a run of equal hashes
+            m = np.where(shared, SHARED, m)[first]
+            h = h[first]
+        self.levels.append((h, m))
+        while len(self.levels) > 1 and len(self.levels[-2][0]) <= 2 * len(self.levels[-1][0]):
+            lh, lm = self.levels.pop()
+            ph, pm = self.levels[-1]
+            h, m = np.concatenate([ph, lh]), np.concatenate([pm, lm])
+            order = np.argsort(h)
+            self.levels[-1] = (h[order], m[order])
+
+    def find(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(level, position) of each hash (level -1: not here, certainly not in the corpus)."""
+        lvl = np.full(len(hashes), -1, dtype=np.int32)
+        pos = np.zeros(len(hashes), dtype=np.int64)
+        for i, (h, _m) in enumerate(self.levels):
+            if not len(h):
+                continue
+            at = np.minimum(np.searchsorted(h, hashes), len(h) - 1)
+            hit = h[at] == hashes
+            lvl[hit], pos[hit] = i, at[hit]
+        return lvl, pos
+
+    def masks(self, lvl: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """The masks at the places :meth:`find` gave (0 where not found)."""
+        out = np.zeros(len(lvl), dtype=np.uint32)
+        for i, (_h, m) in enumerate(self.levels):
+            sel = lvl == i
+            out[sel] = m[pos[sel]]
+        return out
+
+    def filled(self, lvl: np.ndarray, pos: np.ndarray, fields: np.ndarray) -> None:
+        """Clear the bits ``fields`` (now filled) of the accounts found at these places, except
+        in shared hashes."""
+        for i, (_h, m) in enumerate(self.levels):
+            sel = lvl == i
+            p, f = pos[sel], fields[sel].astype(np.uint32)
+            keep = m[p] != SHARED
+            m[p[keep]] &= ~f[keep]
+
+    def share(self, lvl: np.ndarray, pos: np.ndarray) -> None:
+        """Mark the hashes at these places as held by more than one account."""
+        for i, (_h, m) in enumerate(self.levels):
+            m[pos[lvl == i]] = SHARED
+
+
+def account_key_hashes(con, tbl: pa.Table | None, filled_mask: str) -> tuple[np.ndarray, np.ndarray]:
+    """(hash of ``(platform, account_id)``, mask of filled fields) of each row of the Arrow table
+    ``tbl`` of profiles (None: of the corpus's ``accounts``)."""
+    source = "accounts" if tbl is None else "tbl"
+    res = _arrow(con.sql(f"SELECT hash(platform, account_id) AS h, ({filled_mask})::UINTEGER AS m FROM {source}"))
+    return _column(res.select(["h"])), _column32(res.select(["m"]))
+
+
+def corpus_account_keys(con, filled_mask: str, all_fields: int) -> AccountKeys:
+    """The keys of every account in the corpus with the masks of their NULL fields (one scan)."""
+    h, m = account_key_hashes(con, None, filled_mask)
+    keys = AccountKeys()
+    keys.add(h, ~m & np.uint32(all_fields))
+    return keys
+
+
+def _column32(tbl: pa.Table) -> np.ndarray:
+    """The first column of a one-column Arrow result of UINTEGER as a NumPy array of uint32."""
+    col = tbl.column(0)
+    if col.num_chunks == 0:
+        return np.zeros(0, dtype=np.uint32)
+    arr = col.combine_chunks() if col.num_chunks > 1 else col.chunk(0)
+    return np.frombuffer(arr.buffers()[1], dtype=np.uint32, count=len(arr), offset=arr.offset * 4).copy()

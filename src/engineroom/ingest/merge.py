@@ -21,16 +21,21 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from .. import schema
 from .common import BATCH_TABLES
 from .domains import registered_domain
-from .keys import PostKeys, key_hashes
+from .keys import AccountKeys, PostKeys, account_key_hashes, key_hashes
 
 _POST_COLS = [c for c in schema.POSTS.column_names if c != "ingest_id"]
 _ACC_COLS = [c for c in schema.ACCOUNTS.column_names if c != "ingest_id"]
 _ACC_FILL = [c for c in _ACC_COLS if c not in ("platform", "account_id")]
+#: SQL: a profile's filled fields as a bit mask (bit i: the i-th of the fill fields is not NULL)
+FILLED_MASK = " + ".join(f"({c} IS NOT NULL)::UINTEGER * {1 << i}" for i, c in enumerate(_ACC_FILL))
+#: the mask with every fill field's bit set
+ALL_FIELDS = (1 << len(_ACC_FILL)) - 1
 
 
 @dataclass
@@ -58,6 +63,8 @@ class Context:
     options: dict = field(default_factory=dict)
     #: hashes of the corpus's post keys, kept up to date batch by batch (None: ask ``posts`` each batch)
     post_keys: PostKeys | None = None
+    #: hashes of the corpus's account keys with their NULL fields (None: ask ``accounts`` each batch)
+    account_keys: AccountKeys | None = None
 
 
 def stage_arrow(con, tables: dict[str, pa.Table]) -> None:
@@ -292,13 +299,10 @@ def _merge_accounts(con, v: _Views, ctx: Context, with_authors: bool, authors_wi
         v.put("b_acc", v.table("b_accounts"))
     else:
         _pick_profiles(v, with_authors)
+    if ctx.account_keys is not None:
+        return _store_profiles(con, v, ctx.account_keys, ctx.ingest_id)
     # fill NULL fields of known accounts from a richer profile
-    sets = ", ".join(f"{c} = coalesce(accounts.{c}, b.{c})" for c in _ACC_FILL)
-    cond = " OR ".join(f"(accounts.{c} IS NULL AND b.{c} IS NOT NULL)" for c in _ACC_FILL)
-    con.execute(
-        f"UPDATE accounts SET {sets} FROM b_acc b WHERE accounts.platform = b.platform "
-        f"AND accounts.account_id = b.account_id AND ({cond})"
-    )
+    con.execute(_fill_sql("b_acc"))
     before = _one(con, "SELECT count(*) FROM accounts")
     cols = ", ".join(_ACC_COLS)
     con.execute(
@@ -308,6 +312,72 @@ def _merge_accounts(con, v: _Views, ctx: Context, with_authors: bool, authors_wi
         [ctx.ingest_id],
     )
     return _one(con, "SELECT count(*) FROM accounts") - before
+
+
+def _fill_sql(table: str) -> str:
+    """SQL: fill the NULL fields of the corpus's accounts from the profiles of ``table`` that have them."""
+    sets = ", ".join(f"{c} = coalesce(accounts.{c}, b.{c})" for c in _ACC_FILL)
+    cond = " OR ".join(f"(accounts.{c} IS NULL AND b.{c} IS NOT NULL)" for c in _ACC_FILL)
+    return (f"UPDATE accounts SET {sets} FROM {table} b WHERE accounts.platform = b.platform "
+            f"AND accounts.account_id = b.account_id AND ({cond})")
+
+
+def _store_profiles(con, v: _Views, keys: AccountKeys, ingest_id: str) -> int:
+    """Store the profiles of ``b_acc`` (one per account) using the corpus's account keys: returns
+    how many accounts are new.
+
+    A profile whose hash the corpus does not hold is certainly new and is inserted without looking
+    at ``accounts``. One whose hash it holds fills NULL fields only when the hash's mask says one
+    of the fields the profile has may be NULL: the ``UPDATE`` (a scan of ``accounts``) runs for
+    those alone, usually none. Whether those profiles' accounts really exist is checked on the
+    key columns of ``accounts``; a hash collision (a new account) is inserted then and its hash
+    marked shared. The hashes decide only which checks are skipped, never what is stored.
+    """
+    acc = v.table("b_acc")
+    if not acc.num_rows:
+        return 0
+    h, filled = account_key_hashes(con, acc, FILLED_MASK)
+    lvl, pos = keys.find(h)
+    found = lvl >= 0
+    cols = ", ".join(_ACC_COLS)
+    stored = 0
+    if found.any():
+        v.put("b_acc_old", acc if found.all() else acc.filter(_bool_array(found)))
+        fill = found & ((keys.masks(lvl, pos) & filled) != 0)
+        if fill.any():
+            v.put("b_acc_fill", acc.filter(_bool_array(fill)))
+            con.execute(_fill_sql("b_acc_fill"))
+        keys.filled(lvl[found], pos[found], filled[found])
+        held = _one(con, "SELECT count(*) FROM accounts a SEMI JOIN b_acc_old b "
+                         "ON a.platform = b.platform AND a.account_id = b.account_id")
+        if held < int(found.sum()):
+            # hash collisions: new accounts whose hashes others hold
+            v.query("b_acc_coll", "SELECT b.*, hash(b.platform, b.account_id) AS _h FROM b_acc_old b "
+                                  "ANTI JOIN accounts a ON a.platform = b.platform AND a.account_id = b.account_id")
+            con.execute(f"INSERT INTO accounts ({cols}, ingest_id) SELECT {cols}, ? FROM b_acc_coll", [ingest_id])
+            coll = _column_u64(v.table("b_acc_coll").column("_h"))
+            keys.share(*keys.find(coll))
+            stored += len(coll)
+    if not found.all():
+        new = ~found
+        v.put("b_acc_new", acc if not found.any() else acc.filter(_bool_array(new)))
+        con.execute(f"INSERT INTO accounts ({cols}, ingest_id) SELECT {cols}, ? FROM b_acc_new", [ingest_id])
+        keys.add(h[new], ~filled[new] & np.uint32(ALL_FIELDS))
+        stored += int(new.sum())
+    return stored
+
+
+def _bool_array(mask: np.ndarray) -> pa.Array:
+    """A NumPy bool array as an Arrow one (pa.array would import pandas, ~0.5 CPU-s)."""
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(np.packbits(mask, bitorder="little"))])
+
+
+def _column_u64(col: pa.ChunkedArray) -> np.ndarray:
+    """A UBIGINT Arrow column (no NULLs) as a NumPy array."""
+    if col.num_chunks == 0:
+        return np.zeros(0, dtype=np.uint64)
+    arr = col.combine_chunks() if col.num_chunks > 1 else col.chunk(0)
+    return np.frombuffer(arr.buffers()[1], dtype=np.uint64, count=len(arr), offset=arr.offset * 8)
 
 
 def _pick_profiles(v: _Views, with_authors: bool) -> None:
