@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from engineroom.analyses import run_analyses
+from engineroom.engines import duckdb as engines_duckdb
 from engineroom.engines.pool import WORKERS_ENV, worker_count
 
 SCHEMA = pa.schema([("i", pa.int64()), ("label", pa.string()), ("x", pa.float64()), ("pid", pa.int64())])
@@ -103,7 +104,11 @@ def test_dead_worker_is_an_error_not_a_hang(numbers):
     assert numbers.con.execute("SELECT count(*) FROM nums").fetchone()[0] == 10000
 
 
-def test_failed_run_leaves_the_table_as_it_was(numbers):
+@pytest.mark.parametrize("commit_rows", [250_000, 1_500])
+def test_failed_run_leaves_the_table_as_it_was(numbers, monkeypatch, commit_rows):
+    # (with 1,500 the failed run has committed several chunks of its rows before its error)
+    monkeypatch.setattr(engines_duckdb, "COMMIT_ROWS", commit_rows)
+
     def ok(df: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"i": df["i"], "label": "old", "x": 0.0, "pid": os.getpid()})
 
@@ -116,10 +121,12 @@ def test_failed_run_leaves_the_table_as_it_was(numbers):
         assert run(numbers, ok, workers=workers) == 10000
         with deadline(120), pytest.raises(ValueError, match="bad batch"):
             run(numbers, fails_late, workers=workers)
-        # the whole table is written in one transaction: none of the failed run's rows (written
-        # before its error) replaced the previous table, and no transaction is left open
+        # none of the failed run's rows (written before its error) replaced the previous table,
+        # no scratch table and no open transaction are left
         out = table(numbers, "out")
         assert len(out) == 10000 and set(out["label"]) == {"old"}
+        assert numbers.con.execute("SELECT count(*) FROM information_schema.tables "
+                                   "WHERE table_name LIKE '%writing%'").fetchone()[0] == 0
         numbers.con.execute("BEGIN TRANSACTION")
         numbers.con.execute("ROLLBACK")
 

@@ -31,7 +31,7 @@ Findings tables
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from types import SimpleNamespace
+from contextlib import ExitStack
 from typing import Any, Callable, ClassVar, Sequence
 
 import ibis
@@ -409,29 +409,21 @@ class _Beside:
     """Engine work run in one side thread while the main thread is busy in igraph (which holds
     the GIL on one core; DuckDB releases it and uses the other cores).
 
-    On DuckDB the side thread has its own connection (a cursor of the corpus's), wrapped in an
-    engine of the same class; ``submit(fn, *args)`` runs ``fn(side_engine, *args)`` there, in
-    submission order. On other engines ``submit`` runs ``fn(engine, *args)`` at once. Leaving the
-    ``with`` block waits for the side work and closes its connection."""
+    On an engine with :meth:`~engineroom.engines.duckdb.DuckDBEngine.beside` (DuckDB) the side
+    thread works on its own connection; ``submit(fn, *args)`` runs ``fn(side_engine, *args)``
+    there, in submission order. On other engines ``submit`` runs ``fn(engine, *args)`` at once.
+    Leaving the ``with`` block waits for the side work and closes its connection."""
 
     def __init__(self, engine) -> None:
         self.engine = engine
+        self._stack = ExitStack()
         self.side = None
-        con = getattr(getattr(engine, "corpus", None), "con", None)
-        if getattr(engine, "name", None) == "duckdb" and con is not None and hasattr(con, "cursor"):
-            cursor = con.cursor()
-
-            def has_table(name: str) -> bool:
-                return bool(cursor.execute(
-                    "SELECT count(*) FROM information_schema.tables WHERE table_schema='main' AND table_name = ?",
-                    [name]).fetchall()[0][0])
-
-            self._cursor = cursor
-            self.side = type(engine)(SimpleNamespace(con=cursor, has_table=has_table))
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network-beside")
+        if hasattr(engine, "beside"):
+            self.side = self._stack.enter_context(engine.beside())
+            self._pool = self._stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="network-beside"))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        """Run ``fn(engine, *args)`` beside the main thread (or now, off DuckDB); its future."""
+        """Run ``fn(engine, *args)`` beside the main thread (or now, without a side engine); its future."""
         if self.side is None:
             done: Future = Future()
             done.set_result(fn(self.engine, *args))
@@ -442,6 +434,4 @@ class _Beside:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self.side is not None:
-            self._pool.shutdown(wait=True)
-            self._cursor.close()
+        self._stack.close()  # the pool first (waits for the side work), then the side connection
