@@ -309,6 +309,43 @@ def test_vectorised_salted_word_sets_equal_the_per_text_function():
         assert tb.token_set_strings() == [" ".join(w) for w in tx.salted_batch(texts, min_words)[1]]
 
 
+def test_text_batch_band_keys_equal_the_per_text_minhash():
+    """TextBatch MinHashes each distinct token set (and salted word set) of a batch once: its
+    band keys equal those of every post's own set, for raw texts that repeat, texts that differ
+    but share a set (case, salt, punctuation), empty sets and missing texts."""
+    from engineroom.analyses.coordination import TextBatch
+
+    rng = random.Random(9)
+    base = ["one two three four five six seven", "Alpha beta, gamma delta epsilon zeta eta", "short text"]
+    texts = []
+    for _ in range(400):
+        b = rng.choice(base)
+        texts.append(rng.choice([b, b.upper(), f"#s{rng.randint(0, 9)} {b} @u{rng.randint(0, 9)}", b + "!", None, "",
+                                 "".join(rng.choice("ab cd.#@") for _ in range(rng.randint(0, 30)))]))
+    df = pd.DataFrame({"platform": "x", "post_id": [str(i) for i in range(len(texts))], "account_id": "a",
+                       "t": np.arange(len(texts), dtype=np.int64), "pid": np.arange(len(texts), dtype=np.int64),
+                       "text": texts})
+    bands, rows = tx.lsh_params(0.8, 64)
+    sb, sr = tx.lsh_params(0.7, 64)
+    out = TextBatch(bands, rows, 64, salt_bands=sb, salt_rows=sr, salt_min_words=6)(df)
+    h = tx.MinHasher(64, seed=1)
+    tokens = [tx.tokenize(t) for t in texts]
+    words = tx.salted_batch(texts, 6)[1]
+    for sets, b, r, prefix, n_col in ((tokens, bands, rows, "band_", "n_tokens"), (words, sb, sr, "salted_band_", "salted_n")):
+        keys = tx.band_keys(h.signatures(sets), b, r)
+        assert out[n_col].to_pylist() == [len(s) for s in sets]
+        for j in range(b):
+            assert out[f"{prefix}{j}"].to_pylist() == [int(k) if s else None for k, s in zip(keys[:, j], sets)]
+
+
+def test_token_batch_distinct_sets():
+    """TokenBatch.distinct: each distinct non-empty set once (codes as in the batch), and per text its row."""
+    tb = tx.tokenize_batch(["b a", "A B", None, "c", "a b", "", "c c"])
+    sets, row = tb.distinct()
+    assert row.tolist() == [0, 0, -1, 1, 0, -1, 1]
+    assert sets.token_set_strings() == ["a b", "c"] and sets.lengths.tolist() == [2, 1]
+
+
 SALTED = [
     "Netanyahu exposes the witch hunt trying to take him down",
     "Antifa thug in viral video just got some very bad news",

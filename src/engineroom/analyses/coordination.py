@@ -188,7 +188,9 @@ class TextBatch:
     """The text pass's per-batch function: text keys, CNT token sets and LSH band keys.
 
     A plain picklable object (engines may run it in other processes). Identical texts of a batch
-    (copypasta, templates, operations) are tokenised and hashed once. Only what the run's
+    (copypasta, templates, operations) are tokenised once, and identical token sets (and salted
+    word sets) of a batch MinHashed once; the text pass orders its input by a hash of the text,
+    so all copies of a text meet in one batch. Only what the run's
     networks read is computed: with ``bands=0`` (no co_similar_tweet) the text keys alone
     (``n_tokens`` 0, ``token_set`` empty), with ``salt_bands=0`` no salted words.
     """
@@ -219,11 +221,11 @@ class TextBatch:
         else:
             tb = tokenize_batch(texts)
             n_tokens = np.append(tb.lengths, 0)[idx]
+            joined = tb.token_set_array()
             cols["text_key"] = pa.array(tb.keys + [None], pa.string()).take(take)
             cols["n_tokens"] = pa.array(n_tokens)
-            cols["token_set"] = pa.concat_arrays([tb.token_set_array(), pa.array([""])]).take(take)
-            sig = self.hasher.signatures_from_codes(tb.vocab, tb.codes, tb.lengths)
-            keys = np.vstack([band_keys(sig, self.bands, self.rows), np.zeros((1, self.bands), dtype=np.int64)])[idx]
+            cols["token_set"] = pa.concat_arrays([joined, pa.array([""])]).take(take)
+            keys = self._band_keys(tb, joined, self.bands, self.rows)[idx]
             empty = n_tokens == 0
             for j in range(self.bands):
                 cols[f"band_{j}"] = pa.array(keys[:, j], mask=empty)
@@ -231,6 +233,17 @@ class TextBatch:
         if self.bar is not None and os.getpid() == self.pid:
             self.bar.advance(len(df))
         return pa.table(cols)
+
+    def _band_keys(self, tb, joined: pa.Array, bands: int, rows: int) -> np.ndarray:
+        """LSH band keys (texts x bands, then a row of zeros for missing text) of the batch's
+        token sets ``tb`` (``joined``: their strings): each distinct non-empty set MinHashed once
+        (the rows of empty sets are zeros; their keys are masked)."""
+        sets, row = tb.distinct(joined)
+        keys = np.zeros((len(row) + 2, bands), dtype=np.int64)  # (+ empty sets' row, + missing text's)
+        if len(sets.lengths):
+            sig = self.hasher.signatures_from_codes(sets.vocab, sets.codes, sets.lengths)
+            keys[: len(sets.lengths)] = band_keys(sig, bands, rows)
+        return keys[np.append(np.where(row < 0, len(row), row), len(row) + 1)]
 
     def _salted(self, texts: list, idx: np.ndarray, take: pa.Array) -> dict:
         """The salted columns of the batch's distinct texts (``idx`` / ``take``: post -> text, missing = last)."""
@@ -240,14 +253,10 @@ class TextBatch:
                     "salted_words": pa.array(np.full(n, "", dtype=object), pa.string())}
         tb = salted_token_batch(texts, self.salt_min_words)
         n_words = np.append(tb.lengths, 0)[idx]
+        joined = tb.token_set_array()
         out = {"salted_n": pa.array(n_words),
-               "salted_words": pa.concat_arrays([tb.token_set_array(), pa.array([""])]).take(take)}
-        has = np.flatnonzero(tb.lengths > 0)  # only texts long enough without their salt are hashed
-        bk = np.zeros((len(texts) + 1, self.salt_bands), dtype=np.int64)
-        if len(has):  # (texts without words have no codes: the codes are those of ``has`` in order)
-            sig = self.hasher.signatures_from_codes(tb.vocab, tb.codes, tb.lengths[has])
-            bk[has] = band_keys(sig, self.salt_bands, self.salt_rows)
-        bk = bk[idx]
+               "salted_words": pa.concat_arrays([joined, pa.array([""])]).take(take)}
+        bk = self._band_keys(tb, joined, self.salt_bands, self.salt_rows)[idx]
         for j in range(self.salt_bands):
             out[f"salted_band_{j}"] = pa.array(bk[:, j], mask=n_words == 0)
         return out
@@ -484,6 +493,9 @@ class Coordination(Analysis):
         # times faster than string ids): the second, then the rank of the id within that second
         rank = ibis.row_number().over(group_by=[expr.platform, expr.t], order_by=expr.post_id)
         expr = expr.mutate(pid=expr.t * PID_SECOND + rank.cast("int64"))
+        # equal texts in one batch (by a hash of the text), so that each is tokenised and hashed
+        # once per run, not once per batch it appears in (copies spread over the whole corpus)
+        expr = expr.order_by(expr.text.hash())
         bands, rows = lsh_params(self.similarity_threshold, self.num_perm, self.lsh_max_miss)
         if not with_bands:
             bands = 0

@@ -291,6 +291,22 @@ class TokenBatch(NamedTuple):
         """Each text's sorted tokens joined by a space (CNT's stored ``token_set``)."""
         return self.token_set_array().to_pylist()
 
+    def distinct(self, joined: pa.Array | None = None) -> tuple["TokenBatch", np.ndarray]:
+        """The batch's distinct non-empty token sets, and per text its set's row among them (-1
+        for an empty set): texts that differ (salt, case, punctuation, mentions) but have equal
+        sets are MinHashed once. ``joined``: :meth:`token_set_array`, when already made."""
+        joined = self.token_set_array() if joined is None else joined
+        inverse = pc.dictionary_encode(joined).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        first = np.unique(inverse, return_index=True)[1]  # (codes count up in order of first appearance)
+        first = first[self.lengths[first] > 0]
+        row = np.full(len(self.lengths), -1, dtype=np.int64)  # (per distinct joined string)
+        row[inverse[first]] = np.arange(len(first))
+        lengths = self.lengths[first]
+        starts = (np.cumsum(self.lengths) - self.lengths)[first]
+        take = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+        keys = [self.keys[i] for i in first]
+        return TokenBatch(keys, lengths, self.vocab, self.codes[take]), row[inverse]
+
 
 _SEP = "\x00"
 
