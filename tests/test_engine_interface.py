@@ -33,6 +33,20 @@ def test_duckdb_drop_table(corpus):
     eng.drop_table("_never_written")  # nothing to drop: no error
 
 
+def test_duckdb_beside_works_on_its_own_connection(corpus):
+    from concurrent.futures import ThreadPoolExecutor
+
+    eng = DuckDBEngine(corpus)
+    eng.write("_main_side", pd.DataFrame({"a": [1, 2]}))
+    with eng.beside() as side, ThreadPoolExecutor(1) as pool:
+        assert side is not eng and side.has_table("_main_side") and not side.has_table("_nope")
+        pool.submit(side.write, "_beside_side", pd.DataFrame({"b": [3]})).result()
+        assert eng.to_pandas(eng.table("_beside_side"))["b"].tolist() == [3]  # its writes are committed
+        assert side.to_pandas(side.table("_main_side"))["a"].tolist() == [1, 2]
+    with pytest.raises(Exception):  # its connection is closed on leaving the block
+        side.to_pandas(side.table("_main_side"))
+
+
 def _setting(corpus, name):
     return corpus.con.execute("SELECT current_setting(?)", [name]).fetchall()[0][0]
 

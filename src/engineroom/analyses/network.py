@@ -409,8 +409,8 @@ class _Beside:
     """Engine work run in one side thread while the main thread is busy in igraph (which holds
     the GIL on one core; DuckDB releases it and uses the other cores).
 
-    On an engine with :meth:`~engineroom.engines.duckdb.DuckDBEngine.beside` (DuckDB) the side
-    thread works on its own connection; ``submit(fn, *args)`` runs ``fn(side_engine, *args)``
+    On an engine with a ``beside()`` (the DuckDB engine's: an engine on its own connection) the
+    side thread works there; ``submit(fn, *args)`` runs ``fn(side_engine, *args)``
     there, in submission order. On other engines ``submit`` runs ``fn(engine, *args)`` at once.
     Leaving the ``with`` block waits for the side work and closes its connection."""
 
