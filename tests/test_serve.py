@@ -135,11 +135,13 @@ def test_login_survives_the_browsers_own_requests(app):
 
 
 def test_six_wrong_passwords_for_one_user_do_not_block_another(db):
+    # a user of its own: the lock-out lasts seconds, and other tests log "bob" in
+    add_user(db, "gina", PASSWORD)
     app = create_app(db)
     c = TestClient(app)
     for _ in range(6):
-        assert login(c, "bob", "wrong password!!").status_code in (401, 429)
-    r = login(c, "bob", PASSWORD)  # even the right password waits now
+        assert login(c, "gina", "wrong password!!").status_code in (401, 429)
+    r = login(c, "gina", PASSWORD)  # even the right password waits now
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
     assert login(TestClient(app), "alice").status_code == 303  # same address, other user: in at once
 
@@ -149,6 +151,7 @@ def test_parallel_guesses_are_not_all_checked(db):
 
     import engineroom.serve.auth as auth
 
+    add_user(db, "hank", PASSWORD)  # a user of its own (see above)
     app = create_app(db)
     checked = []
     real = auth.verify_password
@@ -165,7 +168,7 @@ def test_parallel_guesses_are_not_all_checked(db):
     try:
         with ThreadPoolExecutor(20) as pool:
             codes = list(pool.map(lambda ct: ct[0].post("/login", data={
-                "username": "bob", "password": "guess number x", "csrf_token": ct[1]}, follow_redirects=False).status_code,
+                "username": "hank", "password": "guess number x", "csrf_token": ct[1]}, follow_redirects=False).status_code,
                 clients))
     finally:
         auth.verify_password = real
