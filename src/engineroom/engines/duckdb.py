@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import duckdb
 import ibis
@@ -18,11 +18,10 @@ import pyarrow as pa
 
 from ..progress import enabled as progress_enabled
 from ..progress import progress
+from ..store import Store
 from .base import Engine, check_setting_name, quote_identifier
 from .pool import WorkerPool, apply_batch, worker_count
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..store import Store
 
 
 #: DuckDB's memory limit for the moment it is made to hand back its cached memory
@@ -245,10 +244,7 @@ class _CursorStore:
     def __init__(self, con) -> None:
         self.con = con
 
-    def has_table(self, name: str) -> bool:
-        return bool(self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema='main' AND table_name = ?",
-            [name]).fetchall()[0][0])
+    has_table = Store.has_table  # (it asks ``self.con`` alone)
 
 
 def _sql_literal(value: Any) -> str:

@@ -49,13 +49,13 @@ class PostKeys:
 
 def key_hashes(con, tbl: pa.Table) -> np.ndarray:
     """The hash of each row's ``(platform, post_id)`` of an Arrow table, computed by DuckDB."""
-    return _column(_arrow(con.sql("SELECT hash(platform, post_id) AS h FROM tbl")))
+    return hash_column(_arrow(con.sql("SELECT hash(platform, post_id) AS h FROM tbl")))
 
 
 def corpus_keys(con) -> PostKeys:
     """The keys of every post in the corpus (one scan of ``posts``)."""
     keys = PostKeys()
-    keys.add(_column(_arrow(con.sql("SELECT hash(platform, post_id) AS h FROM posts"))))
+    keys.add(hash_column(_arrow(con.sql("SELECT hash(platform, post_id) AS h FROM posts"))))
     return keys
 
 
@@ -64,8 +64,8 @@ def _arrow(rel) -> pa.Table:
     return rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
 
 
-def _column(tbl: pa.Table) -> np.ndarray:
-    """The first column of a one-column Arrow result as a NumPy array of uint64."""
+def hash_column(tbl: pa.Table) -> np.ndarray:
+    """The first column of a one-column Arrow result (hashes, no NULLs) as a NumPy array of uint64."""
     col = tbl.column(0)
     if col.num_chunks == 0:
         return np.zeros(0, dtype=np.uint64)
@@ -159,7 +159,7 @@ def account_key_hashes(con, tbl: pa.Table | None, filled_mask: str) -> tuple[np.
     ``tbl`` of profiles (None: of the corpus's ``accounts``)."""
     source = "accounts" if tbl is None else "tbl"
     res = _arrow(con.sql(f"SELECT hash(platform, account_id) AS h, ({filled_mask})::UINTEGER AS m FROM {source}"))
-    return _column(res.select(["h"])), _column32(res.select(["m"]))
+    return hash_column(res.select(["h"])), _column32(res.select(["m"]))
 
 
 def corpus_account_keys(con, filled_mask: str, all_fields: int) -> AccountKeys:

@@ -27,7 +27,7 @@ import pyarrow as pa
 from .. import schema
 from .common import BATCH_TABLES
 from .domains import registered_domain
-from .keys import AccountKeys, PostKeys, account_key_hashes, key_hashes
+from .keys import AccountKeys, PostKeys, account_key_hashes, hash_column, key_hashes
 
 _POST_COLS = [c for c in schema.POSTS.column_names if c != "ingest_id"]
 _ACC_COLS = [c for c in schema.ACCOUNTS.column_names if c != "ingest_id"]
@@ -355,7 +355,7 @@ def _store_profiles(con, v: _Views, keys: AccountKeys, ingest_id: str) -> int:
             v.query("b_acc_coll", "SELECT b.*, hash(b.platform, b.account_id) AS _h FROM b_acc_old b "
                                   "ANTI JOIN accounts a ON a.platform = b.platform AND a.account_id = b.account_id")
             con.execute(f"INSERT INTO accounts ({cols}, ingest_id) SELECT {cols}, ? FROM b_acc_coll", [ingest_id])
-            coll = _column_u64(v.table("b_acc_coll").column("_h"))
+            coll = hash_column(v.table("b_acc_coll").select(["_h"]))
             keys.share(*keys.find(coll))
             stored += len(coll)
     if not found.all():
@@ -370,14 +370,6 @@ def _store_profiles(con, v: _Views, keys: AccountKeys, ingest_id: str) -> int:
 def _bool_array(mask: np.ndarray) -> pa.Array:
     """A NumPy bool array as an Arrow one (pa.array would import pandas, ~0.5 CPU-s)."""
     return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(np.packbits(mask, bitorder="little"))])
-
-
-def _column_u64(col: pa.ChunkedArray) -> np.ndarray:
-    """A UBIGINT Arrow column (no NULLs) as a NumPy array."""
-    if col.num_chunks == 0:
-        return np.zeros(0, dtype=np.uint64)
-    arr = col.combine_chunks() if col.num_chunks > 1 else col.chunk(0)
-    return np.frombuffer(arr.buffers()[1], dtype=np.uint64, count=len(arr), offset=arr.offset * 8)
 
 
 def _pick_profiles(v: _Views, with_authors: bool) -> None:
