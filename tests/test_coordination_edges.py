@@ -156,3 +156,26 @@ def test_pair_edges_refuse_missing_fields():
                       "account_2": ["b"], "post_2": ["p"], "t_2": [2]})
     with pytest.raises(ValueError):
         nw.pair_edges(pairs)
+
+
+@pytest.mark.parametrize("narrow_bytes", [nw.NARROW_BYTES, 0])
+def test_json_lists_are_the_engines_json_string_lists(monkeypatch, narrow_bytes):
+    """The arrays' post lists are the text of :func:`network.json_string_list` in the engine, for
+    hostile ids (quotes, backslashes, control characters, the unit separator, non-ASCII, empty),
+    groups of one, repeated ids, with 32- and with 64-bit offsets on the way."""
+    monkeypatch.setattr(nw, "NARROW_BYTES", narrow_bytes)
+    ids = pa.array(['a"b', "c\\d", "e\x01f", "g\x1fh", "ü", "", "z", "12345"])
+    rng = np.random.default_rng(7)
+    sizes = rng.integers(1, 6, size=300)
+    codes = rng.integers(0, len(ids), size=int(sizes.sum()))
+    got = nw.json_lists(ids, codes, sizes)
+    con = ibis.duckdb.connect()
+    groups = np.repeat(np.arange(len(sizes)), sizes)
+    t = con.create_table("t", pa.table({"g": groups, "i": np.arange(len(codes)), "id": ids.take(pa.array(codes))}))
+    lists = t.group_by("g").aggregate(ids=t.id.collect(order_by=t.i))
+    want = con.to_pyarrow(lists.select("g", text=nw.json_string_list(lists.ids)).order_by("g"))
+    assert got.to_pylist() == want.column("text").to_pylist()
+    assert json.loads(got[0].as_py()) is not None
+    assert nw.json_lists(ids, codes[:0], sizes[:0]).to_pylist() == []
+    with pytest.raises(ValueError):
+        nw.json_lists(ids, codes[:2], np.array([2, 0]))

@@ -308,58 +308,39 @@ def _json_escaped(ids: pa.Array) -> pa.Array:
     return pc.replace_substring(s, "\x1f", '","')
 
 
-def json_lists(ids: pa.Array, codes: np.ndarray, sizes: np.ndarray, chunk: int = 1 << 22) -> pa.Array:
+#: Above this many bytes of items (an upper bound), :func:`json_lists` lays them out with 64-bit offsets.
+NARROW_BYTES = 2**31 - 1
+
+
+def json_lists(ids: pa.Array, codes: np.ndarray, sizes: np.ndarray) -> pa.Array:
     """Per group, the JSON list of :func:`json_string_list` of ``ids[codes]`` (groups of ``sizes``
-    consecutive codes): the same text, built as bytes. Each distinct id becomes one fixed-width
-    record ``,"id"`` (plus a slot for ``]``), records are gathered by code, the first of a group
-    opens with ``[`` and the last closes with ``]``, and the padding is dropped."""
-    used = np.flatnonzero(np.bincount(codes, minlength=len(ids))) if len(codes) else np.empty(0, np.int64)
-    if len(used) < len(ids):  # only the ids the lists cite (codes renumbered in the same order)
-        renumber = np.zeros(len(ids), dtype=np.int64)
-        renumber[used] = np.arange(len(used), dtype=np.int64)
-        ids, codes = ids.take(pa.array(used)), renumber[codes]
-    esc = _json_escaped(ids.cast(pa.string()))
-    lens = pc.binary_length(esc).to_numpy(zero_copy_only=False).astype(np.int64)
-    width = int(lens.max(initial=0)) + 4
-    rec = np.zeros((len(esc), width), dtype=np.uint8)
-    rec[:, 0], rec[:, 1] = ord(","), ord('"')
-    flat = np.frombuffer(esc.buffers()[2], dtype=np.uint8) if len(esc) else np.empty(0, np.uint8)
-    offs = np.frombuffer(esc.buffers()[1], dtype=np.int32)[esc.offset: esc.offset + len(esc) + 1].astype(np.int64)
-    col = np.arange(width)
-    inside = col[None, :] < lens[:, None]
-    rec[:, 2:][inside[:, : width - 2]] = flat[offs[0]: offs[-1]]
-    rec[np.arange(len(esc)), lens + 2] = ord('"')
-    ends = np.cumsum(sizes)
-    starts = ends - sizes
-    is_first = np.zeros(len(codes), dtype=bool)
-    is_first[starts[sizes > 0]] = True
-    is_last = np.zeros(len(codes), dtype=bool)
-    is_last[ends[sizes > 0] - 1] = True
+    consecutive codes): the same text, built by Arrow without a Python loop.
+
+    Each distinct id becomes two items, ``,"id"`` and the group-closing ``,"id"]``; one Arrow
+    ``take`` lays the groups' items end to end (the last of each group taken from the closing
+    ones), so each group's text is one contiguous run of bytes whose first byte, a comma, becomes
+    ``[``. Every group needs at least one id.
+    """
     if len(sizes) == 0:
         return pa.array([], pa.string())
     if not (sizes > 0).all():
         raise ValueError("json_lists: every group needs at least one id")
-    keep = (lens.astype(np.int32) + 3)[codes] + is_last
-    group_bytes = np.add.reduceat(keep, starts, dtype=np.int64)
-    data = np.empty(int(group_bytes.sum()), dtype=np.uint8)
-    uniform = lens.min() == lens.max()
-    if uniform:  # ids of one length (as numeric ids often are): no padding, "]" inserted
-        rec = np.ascontiguousarray(rec[:, : int(lens[0]) + 3])
-    at = 0
-    for a in range(0, len(codes), chunk):
-        b = min(a + chunk, len(codes))
-        m = rec[codes[a:b]]
-        m[is_first[a:b], 0] = ord("[")
-        last = np.flatnonzero(is_last[a:b])
-        if uniform:
-            piece = np.insert(m.ravel(), (last + 1) * m.shape[1], ord("]"))
-        else:
-            m[last, lens[codes[a:b]][last] + 3] = ord("]")
-            flat_m = m.ravel()  # a record's bytes are non-zero, its padding zero (ids hold no NUL)
-            piece = flat_m[flat_m != 0]
-        data[at: at + len(piece)] = piece
-        at += len(piece)
-    offsets = np.concatenate(([0], np.cumsum(group_bytes)))
+    esc = _json_escaped(ids.cast(pa.string()))
+    longest = int(pc.max(pc.binary_length(esc)).as_py() or 0) + 4
+    wide = longest * len(codes) >= NARROW_BYTES  # Arrow's 32-bit offsets might not hold the text
+    typ = pa.large_string() if wide else pa.string()
+    part = [pa.scalar(x, typ) for x in (',"', '"', '"]', "")]
+    esc = esc.cast(typ)
+    items = pa.concat_arrays([pc.binary_join_element_wise(part[0], esc, part[1], part[3]),
+                              pc.binary_join_element_wise(part[0], esc, part[2], part[3])])
+    ends = np.cumsum(sizes)
+    at = np.array(codes, dtype=np.int64)
+    at[ends - 1] += len(esc)
+    taken = items.take(pa.array(at))
+    o = np.frombuffer(taken.buffers()[1], np.int64 if wide else np.int32)[taken.offset: taken.offset + len(taken) + 1]
+    data = np.frombuffer(taken.buffers()[2], np.uint8)[o[0]: o[-1]].copy()
+    offsets = np.append(o[ends - sizes], o[-1]).astype(np.int64) - int(o[0])
+    data[offsets[:-1]] = ord("[")
     typ = pa.string() if offsets[-1] < 2**31 else pa.large_string()
     off_arr = offsets.astype(np.int32 if typ == pa.string() else np.int64)
     return pa.Array.from_buffers(typ, len(sizes), [None, pa.py_buffer(off_arr), pa.py_buffer(data)])
