@@ -979,6 +979,11 @@ def _with_shares(edges: pa.Table, counts: pa.Table | None) -> pa.Table:
                 .append_column("share", pa.nulls(edges.num_rows, pa.float64())))
     c = counts.select(["platform", "account_id", "actions"]).cast(
         pa.schema([("platform", pa.string()), ("account_id", pa.string()), ("actions", pa.int64())]))
+    one = _counts_of(edges.column("platform_1"), edges.column("account_1"), c)
+    two = _counts_of(edges.column("platform_2"), edges.column("account_2"), c) if one is not None else None
+    if one is not None and two is not None:
+        out = edges.append_column("actions_1", one).append_column("actions_2", two)
+        return out.append_column("share", _share(out))
     out = edges.join(c.rename_columns(["platform_1", "account_1", "actions_1"]), ["platform_1", "account_1"],
                      join_type="inner", use_threads=False)
     out = out.join(c.rename_columns(["platform_2", "account_2", "actions_2"]), ["platform_2", "account_2"],
@@ -986,6 +991,21 @@ def _with_shares(edges: pa.Table, counts: pa.Table | None) -> pa.Table:
     if out.num_rows != edges.num_rows:  # every edge's accounts have actions in the network
         raise RuntimeError(f"coordination: {edges.num_rows - out.num_rows} edges without their accounts' action counts")
     return out.append_column("share", _share(out))
+
+
+def _counts_of(platform: pa.ChunkedArray, account: pa.ChunkedArray, counts: pa.Table) -> pa.Array | None:
+    """Each (platform, account)'s ``actions`` in ``counts``, in the edges' order, looked up by
+    account id alone (a hash lookup, not a join); None where an account id is in ``counts`` on two
+    platforms, or an edge's account is on another platform than its id's row (the join decides)."""
+    ids = counts.column("account_id")
+    if pc.count_distinct(ids).as_py() != len(ids):
+        return None
+    at = pc.index_in(account, value_set=ids.combine_chunks())
+    if at.null_count:
+        raise RuntimeError(f"coordination: {at.null_count} edges without their accounts' action counts")
+    if not pc.all(pc.equal(counts.column("platform").take(at), platform)).as_py():
+        return None
+    return counts.column("actions").take(at)
 
 
 def _share(edges: pa.Table) -> pa.Array:

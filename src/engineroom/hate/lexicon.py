@@ -40,7 +40,6 @@ from typing import Iterable
 
 import ahocorasick
 import yaml
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .normalize import SEPARATOR, normalize
 
@@ -227,6 +226,8 @@ def _check_tails(spellings: list[str], where: str) -> None:
         for long, wl in words.items():
             if len(ws) < len(wl) and ws and wl[-len(ws):] == ws:
                 head = wl[:-len(ws)]
+                from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # (slow to import: only here)
+
                 if any(w not in ENGLISH_STOP_WORDS for w in head):
                     raise LexiconError(f"{where}: variant {short!r} is a shorter tail of {long!r} and would match "
                                        f"without {' '.join(head)!r}; make it an entry of its own")

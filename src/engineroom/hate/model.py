@@ -29,7 +29,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from .features import LEX_FEATURES, Featurizer, lexicon_matrix, quoted, tfidf
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .lexicon import CATEGORIES, REFERENT_CUES, Hit, Lexicon, default_lexicon
 from .normalize import group_texts, normalize, normalizer
@@ -92,9 +91,21 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 #: the reason kinds :func:`reason` returns, strongest first
 REASONS = ("trope", "jews", "israel")
 
-#: words never shown as evidence tokens (scikit-learn's English stop-word list, and single characters)
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"actually", "just", "really", "it's", "i'm", "don't", "that's", "im",
-                                              "dont", "thats", "rt", "amp", "https", "http"}
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Words never shown as evidence tokens: scikit-learn's English stop-word list and a few of
+    social media's (``STOP_WORDS``). scikit-learn is imported on first use (it takes most of a
+    second, which every command line run would pay otherwise)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | {"actually", "just", "really", "it's", "i'm", "don't", "that's", "im",
+                                            "dont", "thats", "rt", "amp", "https", "http"}
+
+
+def __getattr__(name: str):
+    if name == "STOP_WORDS":  # the module constant, computed on first use
+        return stop_words()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def reason(hits: list[Hit]) -> str | None:
@@ -259,7 +270,7 @@ class HateModel:
         contrib: dict[str, float] = {}
         get = row.get
         for tok in set(self.featurizer.tokens(norm)):
-            if len(tok) < 2 or tok in STOP_WORDS:  # "the", "by", "actually" explain nothing
+            if len(tok) < 2 or tok in stop_words():  # "the", "by", "actually" explain nothing
                 continue
             contrib[tok] = sum(map(get, self._feature_set(tok), repeat(0.0)))
         top = sorted(contrib.items(), key=lambda kv: -kv[1])[:k]
