@@ -179,3 +179,28 @@ def test_json_lists_are_the_engines_json_string_lists(monkeypatch, narrow_bytes)
     assert nw.json_lists(ids, codes[:0], sizes[:0]).to_pylist() == []
     with pytest.raises(ValueError):
         nw.json_lists(ids, codes[:2], np.array([2, 0]))
+
+
+def test_edge_shares_by_lookup_equal_the_join():
+    """The edges' action counts by account-id lookup are the join's, in the edges' order; an id on
+    two platforms goes to the join; an edge account without counts is an error either way."""
+    from engineroom.analyses.coordination import _counts_of, _with_shares
+
+    edges = pa.table({"platform_1": ["x", "x", "y"], "account_1": ["a", "b", "c"],
+                      "platform_2": ["x", "x", "y"], "account_2": ["b", "c", "d"],
+                      "weight_1_2": [1, 2, 3], "weight_2_1": [2, 2, 1]})
+    counts = pa.table({"platform": ["x", "x", "x", "y", "y"], "account_id": ["a", "b", "c", "c", "d"],
+                       "actions": [4, 5, 6, 7, 8]})
+    assert _counts_of(edges.column("platform_1"), edges.column("account_1"), counts) is None  # "c" twice
+    joined = _with_shares(edges, counts)
+    unique = counts.filter(pa.array([True, True, False, True, True]))  # c only on y: b-c (x) has no count
+    with pytest.raises(RuntimeError):
+        _with_shares(edges, unique)
+    one = edges.slice(0, 1)
+    looked = _with_shares(one, unique)
+    assert looked.column("actions_1").to_pylist() == [4] and looked.column("actions_2").to_pylist() == [5]
+    assert looked.column("share").to_pylist() == [min(1 / 4, 2 / 5)]
+    by_join = {(r["account_1"], r["account_2"]): (r["actions_1"], r["actions_2"]) for r in joined.to_pylist()}
+    assert by_join == {("a", "b"): (4, 5), ("b", "c"): (5, 6), ("c", "d"): (7, 8)}
+    wrong_platform = pa.table({"platform": ["x", "y"], "account_id": ["a", "b"], "actions": [1, 1]})
+    assert _counts_of(one.column("platform_2"), one.column("account_2"), wrong_platform) is None
