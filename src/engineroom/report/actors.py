@@ -95,7 +95,7 @@ def coordination_section(ctx: Context) -> dict | None:
             FROM coordination c
             JOIN __er_members m1 ON CAST(c.account_1 AS VARCHAR) = m1.account_id
             JOIN __er_members m2 ON CAST(c.account_2 AS VARCHAR) || chr(0) || m1.cluster_id = m2.member_key
-            ORDER BY weight DESC LIMIT 20000""")
+            ORDER BY weight DESC, m1.cluster_id, c.network, c.account_1, c.account_2 LIMIT 20000""")
         for t in ties:
             d = tie_nets[t["cluster_id"]]
             d[t["network"]] = d.get(t["network"], 0) + (t["weight"] or 0)
@@ -115,7 +115,7 @@ def coordination_section(ctx: Context) -> dict | None:
         posts = ctx.posts([(c["platform"], i) for i in ids], 4)
         rows.append([c["cluster_id"], fmt(c["size"]), c["method"] or "", nets_desc, ", ".join(handles),
                      {"posts": posts} if posts else {"chips": chips(c["evidence"])}])
-    n_edges = f.rows("SELECT network, count(*) AS n FROM coordination GROUP BY 1 ORDER BY 2 DESC") \
+    n_edges = f.rows("SELECT network, count(*) AS n FROM coordination GROUP BY 1 ORDER BY 2 DESC, 1") \
         if f.exists("coordination") else []
     blocks = [table("Coordinated clusters (largest first)",
                     ["cluster", "accounts", "method", "networks (weight)", "accounts in it", "posts that tie them"], rows,
@@ -135,7 +135,7 @@ def operations_section(ctx: Context) -> dict | None:
     if not f.nonempty("account_scores"):
         return None
     rows = f.rows("SELECT platform, account_id, handle AS handle, operation_score AS score, top_signals AS signals "
-                  "FROM account_scores WHERE operation_label ORDER BY operation_score DESC LIMIT 60")
+                  "FROM account_scores WHERE operation_label ORDER BY operation_score DESC, platform, account_id LIMIT 60")
     total = f.count("account_scores")
     flagged = f.scalar("SELECT count(*) FROM account_scores WHERE operation_label")
     out = [["@" + str(r["handle"] or ctx.handle_of(r["platform"], r["account_id"])), fmt(r["score"]),

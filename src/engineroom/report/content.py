@@ -60,7 +60,7 @@ def narratives_section(ctx: Context) -> dict | None:
     if not f.nonempty("narratives"):
         return None
     rows = f.rows("SELECT narrative, kind AS kind, count(DISTINCT post_id) AS posts, count(DISTINCT account_id) AS accounts "
-                  "FROM narratives GROUP BY ALL ORDER BY posts DESC")
+                  "FROM narratives GROUP BY ALL ORDER BY posts DESC, narrative, kind")
     descs = {}
     if f.exists("narrative_defs"):
         descs = {r["name"]: r["d"] for r in f.rows("SELECT name, description AS d FROM narrative_defs")}

@@ -19,12 +19,12 @@ def corpus_counts(ctx: Context) -> dict | None:
     rows = [[t.name, fmt(f.count(t.name))] for t in schema.CORPUS_TABLES + (schema.QUARANTINE,) if f.exists(t.name)]
     blocks = [table("Rows per corpus table", ["table", "rows"], rows)]
     plat = f.rows("SELECT platform, count(*) AS posts, count(DISTINCT account_id) AS accounts, "
-                  "min(created_at) AS first, max(created_at) AS last FROM posts GROUP BY 1 ORDER BY 2 DESC")
+                  "min(created_at) AS first, max(created_at) AS last FROM posts GROUP BY 1 ORDER BY 2 DESC, 1")
     if plat:
         blocks.append(table("Posts per platform", ["platform", "posts", "accounts", "first post", "last post"],
                             [[r["platform"], fmt(r["posts"]), fmt(r["accounts"]), fmt(r["first"]), fmt(r["last"])] for r in plat]))
     if f.nonempty("posts"):
-        kinds = f.rows("SELECT coalesce(kind, '(unknown)') AS kind, count(*) AS n FROM posts GROUP BY 1 ORDER BY 2 DESC")
+        kinds = f.rows("SELECT coalesce(kind, '(unknown)') AS kind, count(*) AS n FROM posts GROUP BY 1 ORDER BY 2 DESC, 1")
         blocks.append(table("Posts by kind", ["kind", "posts"], [[r["kind"], fmt(r["n"])] for r in kinds]))
     return {"id": "corpus", "title": "The corpus", "intro": "What was ingested, from where and when.", "blocks": blocks}
 

@@ -76,7 +76,7 @@ def narrative_findings(f) -> tuple[list[dict], str | None]:
     if not f.exists("narratives"):
         return out, None
     found = f.rows("SELECT narrative, count(DISTINCT post_id) AS posts, count(DISTINCT account_id) AS accounts "
-                   "FROM narratives WHERE kind = 'narrative' GROUP BY 1 ORDER BY 2 DESC")
+                   "FROM narratives WHERE kind = 'narrative' GROUP BY 1 ORDER BY 2 DESC, 1")
     none_sentence = None
     if not found:
         packs = ""

@@ -18,7 +18,8 @@ ACCOUNT_LISTS = ("first_movers", "top_accounts")
 def generic_rows(ctx: Context, name: str, order_by: str, limit: int = TOP, columns: list[str] | None = None
                  ) -> tuple[list[str], list[list[Any]]]:
     """Findings table ``name`` as table rows: ``columns`` (default: every declared column but
-    ``platform``), its top ``limit`` rows by ``order_by`` (descending), JSON cells as chips, lists
+    ``platform``), its top ``limit`` rows by ``order_by`` (descending; ties in the order of the
+    columns, so the same table gives the same rows on every run), JSON cells as chips, lists
     of accounts as handles, long text cut. Columns are those the analysis declares
     (:func:`engineroom.findings.columns`); another name raises :class:`KeyError`."""
     declared = findings.columns(name)
@@ -27,7 +28,7 @@ def generic_rows(ctx: Context, name: str, order_by: str, limit: int = TOP, colum
         if c not in declared:
             raise KeyError(f"findings table {name!r} declares no column {c!r}")
     rows = ctx.f.rows(f"SELECT {', '.join(q(c) for c in cols)} FROM {q(name)} "
-                      f"ORDER BY {q(order_by)} DESC NULLS LAST LIMIT {int(limit)}")
+                      f"ORDER BY {q(order_by)} DESC NULLS LAST{''.join(f', {i + 1}' for i in range(len(cols)))} LIMIT {int(limit)}")
     out = []
     for r in rows:
         line = []
