@@ -472,9 +472,11 @@ def co_action_edges(actions: pa.Table, network: str, window: int, min_weight: in
         del pieces
         if len(kp) == 0:
             return _empty_edges(action_counts)
-        kp.sort()
-        kp = kp[_first_of_runs(kp)]  # a post with several keys (two links) meets a partner once
-        kq.sort()
+        _map(np.ndarray.sort, [(kp,), (kq,)], min(threads, 2))  # in place, the two at once
+        first = _first_of_runs(kp)
+        if not first.all():
+            kp = kp[first]  # a post with several keys (two links) meets a partner once
+        del first
         cuts = _edge_cuts(kp, kq, low_bits, threads)
         parts = [(kp[p0:p1], kq[q0:q1]) for (p0, p1), (q0, q1) in cuts]
     else:
