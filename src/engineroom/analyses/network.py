@@ -208,9 +208,9 @@ class Network(Analysis):
 
         While igraph builds the graph and runs Leiden (holding the GIL on one core), ``beside``
         runs the engine work that needs no communities: each node's degrees / posts / handle,
-        ``hashtag_edges``, then the per-node counts the communities table sums
-        (:meth:`_node_counts`; cancelled if it has not started when the nodes are written); the
-        futures of the last two are returned, and each node's community by idx."""
+        the per-node counts the communities table sums (:meth:`_node_counts`; cancelled if it
+        has not started when the nodes are written), then ``hashtag_edges``; the futures of
+        ``hashtag_edges`` and of the counts are returned, and each node's community by idx."""
         import time
 
 
@@ -238,8 +238,8 @@ class Network(Analysis):
         dst = arr.column("t").to_numpy().astype(np.int64, copy=False)
         w = arr.column("weight").to_numpy().astype(float)
         attrs = beside.submit(self._node_attributes)
-        tag_edges = beside.submit(self._hashtag_edges)
         counts = beside.submit(self._node_counts)
+        tag_edges = beside.submit(self._hashtag_edges)  # needed last: it may run on past Leiden
         del arr
         # PageRank straight from the arrays (scipy; same model and scores as igraph's PRPACK), so
         # the only igraph graph built is the undirected, weight-summed one Leiden works on
