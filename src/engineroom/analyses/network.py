@@ -211,9 +211,6 @@ class Network(Analysis):
         the per-node counts the communities table sums (:meth:`_node_counts`; cancelled if it
         has not started when the nodes are written), then ``hashtag_edges``; the futures of
         ``hashtag_edges`` and of the counts are returned, and each node's community by idx."""
-        import time
-
-
         build = Stopwatch()
         ge = engine.table("graph_edges")
         # the union graph (kinds summed), materialised once: the index, the igraph edge list and the
