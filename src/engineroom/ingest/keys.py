@@ -123,12 +123,17 @@ class AccountKeys:
         """(level, position) of each hash (level -1: not here, certainly not in the corpus)."""
         lvl = np.full(len(hashes), -1, dtype=np.int32)
         pos = np.zeros(len(hashes), dtype=np.int64)
+        # sorted needles: the binary searches walk each level in order instead of jumping over all
+        # of it for every hash (at 10M posts, 657k accounts: ~3x less time); ``order`` puts the
+        # answers back in the caller's order
+        order = np.argsort(hashes)
+        needles = hashes[order]
         for i, (h, _m) in enumerate(self.levels):
             if not len(h):
                 continue
-            at = np.minimum(np.searchsorted(h, hashes), len(h) - 1)
-            hit = h[at] == hashes
-            lvl[hit], pos[hit] = i, at[hit]
+            at = np.minimum(np.searchsorted(h, needles), len(h) - 1)
+            hit = h[at] == needles
+            lvl[order[hit]], pos[order[hit]] = i, at[hit]
         return lvl, pos
 
     def masks(self, lvl: np.ndarray, pos: np.ndarray) -> np.ndarray:
