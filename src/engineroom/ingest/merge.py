@@ -342,15 +342,18 @@ def _store_profiles(con, v: _Views, keys: AccountKeys, ingest_id: str) -> int:
     cols = ", ".join(_ACC_COLS)
     stored = 0
     if found.any():
-        v.put("b_acc_old", acc if found.all() else acc.filter(_bool_array(found)))
         fill = found & ((keys.masks(lvl, pos) & filled) != 0)
         if fill.any():
             v.put("b_acc_fill", acc.filter(_bool_array(fill)))
             con.execute(_fill_sql("b_acc_fill"))
         keys.filled(lvl[found], pos[found], filled[found])
+        # a found hash whose kept key is the profile's own is an account of the corpus; the others
+        # (collisions) are checked on ``accounts``, which otherwise is scanned once per batch
+        check = found & ~keys.holds(lvl, pos, acc.column("platform"), acc.column("account_id"))
+        v.put("b_acc_old", acc.filter(_bool_array(check)))
         held = _one(con, "SELECT count(*) FROM accounts a SEMI JOIN b_acc_old b "
-                         "ON a.platform = b.platform AND a.account_id = b.account_id")
-        if held < int(found.sum()):
+                         "ON a.platform = b.platform AND a.account_id = b.account_id") if check.any() else 0
+        if held < int(check.sum()):
             # hash collisions: new accounts whose hashes others hold
             v.query("b_acc_coll", "SELECT b.*, hash(b.platform, b.account_id) AS _h FROM b_acc_old b "
                                   "ANTI JOIN accounts a ON a.platform = b.platform AND a.account_id = b.account_id")
@@ -362,7 +365,8 @@ def _store_profiles(con, v: _Views, keys: AccountKeys, ingest_id: str) -> int:
         new = ~found
         v.put("b_acc_new", acc if not found.any() else acc.filter(_bool_array(new)))
         con.execute(f"INSERT INTO accounts ({cols}, ingest_id) SELECT {cols}, ? FROM b_acc_new", [ingest_id])
-        keys.add(h[new], ~filled[new] & np.uint32(ALL_FIELDS))
+        keys.add(h[new], ~filled[new] & np.uint32(ALL_FIELDS),
+                 acc.column("platform").filter(_bool_array(new)), acc.column("account_id").filter(_bool_array(new)))
         stored += int(new.sum())
     return stored
 
