@@ -76,6 +76,29 @@ def test_account_keys_masks_narrow_and_shared_hashes_stay_full():
     assert ks.masks(lvl, pos)[0] == SHARED
 
 
+def test_account_keys_vouch_only_for_the_key_kept_with_the_hash():
+    """holds(): True only where the hash is found and the key kept with it is the profile's own
+    (a collision, a key not kept or a hash not held: False), through merged levels."""
+    import pyarrow as pa
+
+    from engineroom.ingest.keys import AccountKeys
+
+    ks = AccountKeys()
+    ks.add(np.array([5, 9, 2], dtype=np.uint64), np.zeros(3, dtype=np.uint32),
+           pa.array(["tw", "tw", "tw"]), pa.array(["a5", "a9", "a2"]))
+    ks.add(np.array([7], dtype=np.uint64), np.zeros(1, dtype=np.uint32))  # no key kept
+    for n in (50, 3):  # more levels, merged with the first
+        ks.add(np.arange(100 * n, 100 * n + n, dtype=np.uint64), np.zeros(n, dtype=np.uint32),
+               pa.array(["tw"] * n), pa.array([f"b{100 * n + i}" for i in range(n)]))
+    hashes = np.array([9, 5, 2, 7, 5, 300, 5001, 11], dtype=np.uint64)
+    plats = pa.chunked_array([pa.array(["tw", "tw", "tw", "tw"]), pa.array(["fb", "tw", "tw", "tw"])])
+    ids = pa.chunked_array([pa.array(["a9", "a5", "x2", "a7"]), pa.array(["a5", "b300", "b5001", "a11"])])
+    lvl, pos = ks.find(hashes)
+    assert list(lvl >= 0) == [True, True, True, True, True, True, True, False]
+    # x2 collides with a2, fb/a5 with tw/a5, a7 has no key kept, 11 is not held
+    assert list(ks.holds(lvl, pos, plats, ids)) == [True, True, False, False, False, True, True, False]
+
+
 def _tables(c) -> dict:
     cols = {"accounts": "* EXCLUDE (ingest_id)", "posts": "* EXCLUDE (ingest_id)", "interactions": "*"}
     return {t: sorted(map(str, c.query(f"SELECT {s} FROM {t}").values.tolist())) for t, s in cols.items()}
