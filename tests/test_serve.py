@@ -137,7 +137,7 @@ def test_login_survives_the_browsers_own_requests(app):
 def test_six_wrong_passwords_for_one_user_do_not_block_another(db):
     # a user of its own: the lock-out lasts seconds, and other tests log "bob" in
     add_user(db, "gina", PASSWORD)
-    app = create_app(db)
+    app = create_app(db, login_backoff=60.0)  # a lock-out that outlasts a slow (loaded) machine's logins
     c = TestClient(app)
     for _ in range(6):
         assert login(c, "gina", "wrong password!!").status_code in (401, 429)
@@ -152,7 +152,7 @@ def test_parallel_guesses_are_not_all_checked(db):
     import engineroom.serve.auth as auth
 
     add_user(db, "hank", PASSWORD)  # a user of its own (see above)
-    app = create_app(db)
+    app = create_app(db, login_backoff=60.0)
     checked = []
     real = auth.verify_password
 
