@@ -69,41 +69,6 @@ def test_network_uses_hate_and_narratives(planted_corpus):
     assert (other["hate_share"] < row["hate_share"]).all()
 
 
-def test_communities_same_from_node_counts_and_community_counts(planted_corpus, monkeypatch):
-    """communities sums per-node counts when the side thread made them before Leiden ended, and
-    counts per community otherwise: both give the same table."""
-    from concurrent.futures import Future
-
-    from engineroom.analyses import network
-
-    corpus, truth = planted_corpus
-    add_hate(corpus, truth["narrative_posts"])
-    narr = corpus.query("SELECT platform, post_id, account_id FROM posts WHERE text LIKE '%smear%' LIMIT 40")
-    narr["narrative"], narr["kind"], narr["score"], narr["evidence"] = "smear", "narrative", 1.0, "{}"
-    corpus.write_table("narratives", narr)
-    with monkeypatch.context() as m:  # the per-node counts are always waited for
-        m.setattr(Future, "cancel", lambda self: False)
-        by_node = corpus.analyze(only=["network"])["network"]
-    per_node = corpus.table("communities")
-    submit = network._Beside.submit
-
-    def no_node_counts(self, fn, *args):
-        if getattr(fn, "__name__", "") == "_node_counts":
-            never = Future()
-            never.cancel()
-            return never
-        return submit(self, fn, *args)
-
-    with monkeypatch.context() as m:  # the side thread never got to them
-        m.setattr(network._Beside, "submit", no_node_counts)
-        by_community = corpus.analyze(only=["network"])["network"]
-    per_community = corpus.table("communities")
-    assert "node_counts_s" in by_node["timings"] and "node_counts_s" not in by_community["timings"]
-    assert (per_node["hate_share"] > 0).any() and per_node["top_narrative"].eq("smear").any()
-    assert per_node["top_hashtags"].ne("[]").all() and per_node["top_domains"].ne("[]").any()
-    pd.testing.assert_frame_equal(per_node, per_community)
-
-
 def test_network_is_seeded_and_resolution_matters(planted_corpus):
     corpus, _ = planted_corpus
     corpus.analyze(only=["network"], params={"network": {"seed": 7}})

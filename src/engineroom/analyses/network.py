@@ -37,7 +37,6 @@ from typing import Any, Callable, ClassVar, Sequence
 import ibis
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from . import Analysis, findings_table
 from .. import graphs
@@ -168,11 +167,10 @@ class Network(Analysis):
             bar.advance()
             with _Beside(engine) as beside:
                 # hashtag_edges needs no communities: it runs in the side thread while igraph works
-                info, tag_edges, counts, membership = self._nodes(engine, beside)
+                info, tag_edges = self._nodes(engine, beside)
                 bar.advance()
                 clock = Stopwatch()
-                # the per-node counts if the side thread got to them, else counts per community now
-                comms = self._communities(engine, None if counts.cancelled() else counts.result(), membership)
+                comms = self._communities(engine)
                 self._time("communities", clock)
                 bar.advance()
                 n_tag_edges = tag_edges.result()
@@ -203,14 +201,16 @@ class Network(Analysis):
         inter = graphs.resolved_interactions(engine, self.kinds)
         engine.write("graph_edges", graphs.aggregate_edges(inter))
 
-    def _nodes(self, engine, beside: "_Beside") -> tuple[dict[str, Any], Future, Future, np.ndarray]:
+    def _nodes(self, engine, beside: "_Beside") -> tuple[dict[str, Any], Future]:
         """Node index and degrees in the engine; igraph gets integer edge arrays only.
 
         While igraph builds the graph and runs Leiden (holding the GIL on one core), ``beside``
         runs the engine work that needs no communities: each node's degrees / posts / handle,
-        the per-node counts the communities table sums (:meth:`_node_counts`; cancelled if it
-        has not started when the nodes are written), then ``hashtag_edges``; the futures of
-        ``hashtag_edges`` and of the counts are returned, and each node's community by idx."""
+        then ``hashtag_edges`` (whose future is returned)."""
+        import time
+
+        import pyarrow as pa
+
         build = Stopwatch()
         ge = engine.table("graph_edges")
         # the union graph (kinds summed), materialised once: the index, the igraph edge list and the
@@ -235,8 +235,7 @@ class Network(Analysis):
         dst = arr.column("t").to_numpy().astype(np.int64, copy=False)
         w = arr.column("weight").to_numpy().astype(float)
         attrs = beside.submit(self._node_attributes)
-        counts = beside.submit(self._node_counts)
-        tag_edges = beside.submit(self._hashtag_edges)  # needed last: it may run on past Leiden
+        tag_edges = beside.submit(self._hashtag_edges)
         del arr
         # PageRank straight from the arrays (scipy; same model and scores as igraph's PRPACK), so
         # the only igraph graph built is the undirected, weight-summed one Leiden works on
@@ -255,10 +254,9 @@ class Network(Analysis):
         del u
         self._time("leiden", clock)
         clock = Stopwatch()
-        community = np.asarray(memb, dtype=np.int64)
         scores = pa.table({
             "idx": pa.array(np.arange(n, dtype=np.int64)),
-            "community": pa.array(community),
+            "community": pa.array(np.asarray(memb, dtype=np.int64)),
             "pagerank": pa.array(np.asarray(pr, dtype=np.float64)),
         })
         engine.write("_network_scores", scores)
@@ -273,13 +271,10 @@ class Network(Analysis):
             out_strength=j.out_strength, posts=j.posts, followers=j.followers, in_corpus=j.in_corpus,
         )
         engine.write("graph_nodes", nodes.order_by([nodes.community, ibis.desc(nodes.pagerank), nodes.account_id]))
-        if not counts.cancel():  # not started yet (a small graph: Leiden was quick): cancelled
-            counts.result()  # it reads _network_index
         for tmp in ("_network_union", "_network_index", "_network_scores", "_network_attrs"):
             engine.drop_table(tmp)
         self._time("nodes", clock)
-        info = {"nodes": n, "modularity": None if modularity is None else round(float(modularity), 4)}
-        return info, tag_edges, counts, community
+        return {"nodes": n, "modularity": None if modularity is None else round(float(modularity), 4)}, tag_edges
 
     def _node_attributes(self, engine) -> None:
         """``_network_attrs``: each node of ``_network_index`` with its handle, degrees,
@@ -314,61 +309,7 @@ class Network(Analysis):
         engine.write("_network_attrs", attrs)
         self._timings["node_attributes_s"] = round(clock.wall(), 2)
 
-    def _value_counts(self, engine, owners: ibis.Table) -> dict[str, pa.Table]:
-        """The distinct posts of each owner (``owners``: platform, account_id, owner; an account
-        has one owner) per hashtag (``"tags"``: owner, tag, n), per domain (``"domains"``:
-        owner, domain, n), labelled hateful (``"hate"``: owner, n; with ``hate``) and per
-        narrative (``"narratives"``: owner, narrative, n; with ``narratives``), as Arrow tables
-        (one row per owner and value). A post has one author (posts are unique by platform and
-        post id), so counts per node summed per community are the community's counts."""
-        posts = engine.table("posts").select("platform", "post_id", "account_id")
-        po = posts.join(owners, [posts.platform == owners.platform, posts.account_id == owners.account_id]).select(
-            posts.platform, posts.post_id, owners.owner)
-
-        def per_owner(tbl: ibis.Table, col: str | None = None, non_null: bool = True) -> pa.Table:
-            j = po.join(tbl, [po.platform == tbl.platform, po.post_id == tbl.post_id])
-            if col is not None and non_null:
-                j = j.filter(j[col].notnull())
-            keys = ["owner"] if col is None else ["owner", col]
-            return engine.to_arrow(j.group_by(keys).aggregate(n=lambda t: t.post_id.nunique()))
-
-        counts = {"tags": per_owner(engine.table("hashtags"), "tag"), "domains": per_owner(engine.table("urls"), "domain")}
-        if engine.has_table("hate"):
-            h = engine.table("hate")
-            counts["hate"] = per_owner(h.filter(h.label != "none").select("platform", "post_id").distinct())
-        if engine.has_table("narratives"):
-            nt = engine.table("narratives")
-            nt = nt.filter(nt.kind == "narrative").select("platform", "post_id", "narrative").distinct()
-            counts["narratives"] = per_owner(nt, "narrative", non_null=False)
-        return counts
-
-    def _node_counts(self, engine) -> dict[str, pa.Table]:
-        """:meth:`_value_counts` per node of ``_network_index`` (owner = idx): the work of the
-        communities table that needs no communities, done beside Leiden when the side thread is
-        free (its sums per community are then all that is left after Leiden)."""
-        clock = Stopwatch()
-        ix = engine.table("_network_index")
-        counts = self._value_counts(engine, ix.select("platform", "account_id", owner=ix.idx))
-        self._timings["node_counts_s"] = round(clock.wall(), 2)
-        return counts
-
-    @staticmethod
-    def _by_community(counts: pa.Table, community: np.ndarray | None, by: Sequence[str] = ()) -> pd.DataFrame:
-        """``counts`` of :meth:`_value_counts` summed per community (and per the ``by``
-        columns), in Arrow: community, *by, n. ``community``: each node's community by ``idx``
-        when the owners are nodes; None when they are communities already."""
-        owner = counts.column("owner").to_numpy()
-        t = pa.table({"community": owner if community is None else community[owner],
-                      **{c: counts.column(c) for c in by}, "n": counts.column("n")})
-        keys = ["community", *by]
-        summed = t.group_by(keys).aggregate([("n", "sum")])
-        return summed.select([*keys, "n_sum"]).rename_columns([*keys, "n"]).to_pandas()
-
-    def _communities(self, engine, counts: dict[str, pa.Table] | None, membership: np.ndarray) -> pd.DataFrame:
-        """``communities``: each community's size, posts, top accounts by PageRank, and its top
-        hashtags / domains, hate share and narrative shares, from the per-node ``counts`` of
-        :meth:`_node_counts` summed by ``membership`` (each node's community by idx), or, when
-        ``counts`` is None, counted per community now; returns the frame written."""
+    def _communities(self, engine) -> pd.DataFrame:
         cols = ["platform", "community", "size", "accounts_in_corpus", "posts", "top_accounts",
                 "top_hashtags", "top_domains", "hate_share", "narrative_shares", "top_narrative", "label"]
         gn = engine.table("graph_nodes")
@@ -386,32 +327,43 @@ class Network(Analysis):
                    for k, d in topn.groupby("community")}
         base["top_accounts"] = [top_acc.get(int(c), "[]") for c in base["community"]]
 
-        community = membership
-        if counts is None:
-            community = None
-            counts = self._value_counts(engine, gn.select("platform", "account_id", owner=gn.community))
+        gsel = gn.select(g_pf="platform", g_id="account_id", community="community")
+        posts = engine.table("posts").select("platform", "post_id", "account_id")
+        cp = posts.join(gsel, [posts.platform == gsel.g_pf, posts.account_id == gsel.g_id]).select(
+            posts.platform, posts.post_id, gsel.community
+        )
 
-        def top_values(name: str, col: str) -> dict[int, list]:
-            df = self._by_community(counts[name], community, [col])
-            df = df.sort_values(["community", "n", col], ascending=[True, False, True]).groupby("community").head(self.top_n)
+        def top_values(tbl: ibis.Table, col: str) -> dict[int, list]:
+            j = cp.join(tbl, [cp.platform == tbl.platform, cp.post_id == tbl.post_id])
+            j = j.filter(j[col].notnull())
+            c = j.group_by(["community", col]).aggregate(n=lambda t: t.post_id.nunique())
+            w = ibis.row_number().over(group_by=c.community, order_by=[ibis.desc(c.n), c[col]])
+            c = c.mutate(r=w).filter(lambda t: t.r < self.top_n)
+            df = engine.to_pandas(c).sort_values(["community", "r"])
             return {int(k): [[v, int(n)] for v, n in zip(d[col], d["n"])] for k, d in df.groupby("community")}
 
-        tags = top_values("tags", "tag")
-        doms = top_values("domains", "domain")
+        tags = top_values(engine.table("hashtags"), "tag")
+        doms = top_values(engine.table("urls"), "domain")
         base["top_hashtags"] = [graphs.to_json(tags.get(int(c), [])) for c in base["community"]]
         base["top_domains"] = [graphs.to_json(doms.get(int(c), [])) for c in base["community"]]
 
         base["hate_share"] = np.nan
-        if "hate" in counts:
-            hc = self._by_community(counts["hate"], community)
-            hmap = dict(zip(hc["community"].astype(int), hc["n"]))
+        if engine.has_table("hate"):
+            h = engine.table("hate")
+            h = h.filter(h.label != "none").select("platform", "post_id").distinct()
+            j = cp.join(h, [cp.platform == h.platform, cp.post_id == h.post_id])
+            hc = engine.to_pandas(j.group_by("community").aggregate(hateful=lambda t: t.post_id.nunique()))
+            hmap = dict(zip(hc["community"].astype(int), hc["hateful"]))
             base["hate_share"] = [
                 (hmap.get(int(c), 0) / p) if p else 0.0 for c, p in zip(base["community"], base["posts"])
             ]
         base["narrative_shares"] = None
         base["top_narrative"] = None
-        if "narratives" in counts:
-            nc = self._by_community(counts["narratives"], community, ["narrative"])
+        if engine.has_table("narratives"):
+            nt = engine.table("narratives")
+            nt = nt.filter(nt.kind == "narrative").select("platform", "post_id", "narrative").distinct()
+            j = cp.join(nt, [cp.platform == nt.platform, cp.post_id == nt.post_id])
+            nc = engine.to_pandas(j.group_by(["community", "narrative"]).aggregate(n=lambda t: t.post_id.nunique()))
             shares, tops = [], []
             by_c = {int(k): d.sort_values(["n", "narrative"], ascending=[False, True]) for k, d in nc.groupby("community")}
             for c, p in zip(base["community"], base["posts"]):
