@@ -319,12 +319,19 @@ def json_lists(ids: pa.Array, codes: np.ndarray, sizes: np.ndarray) -> pa.Array:
     Each distinct id becomes two items, ``,"id"`` and the group-closing ``,"id"]``; one Arrow
     ``take`` lays the groups' items end to end (the last of each group taken from the closing
     ones), so each group's text is one contiguous run of bytes whose first byte, a comma, becomes
-    ``[``. Every group needs at least one id.
+    ``[``. Only the ids the groups cite are escaped (with a minimum weight above 1 a network's
+    kept edges cite few of its posts). Every group needs at least one id.
     """
     if len(sizes) == 0:
         return pa.array([], pa.string())
     if not (sizes > 0).all():
         raise ValueError("json_lists: every group needs at least one id")
+    codes = np.asarray(codes, dtype=np.int64)
+    used = np.flatnonzero(np.bincount(codes, minlength=len(ids)))
+    if len(used) < len(ids):  # only the ids the lists cite (codes renumbered in the same order)
+        renumber = np.zeros(len(ids), dtype=np.int64)
+        renumber[used] = np.arange(len(used), dtype=np.int64)
+        ids, codes = ids.take(pa.array(used)), renumber[codes]
     esc = _json_escaped(ids.cast(pa.string()))
     longest = int(pc.max(pc.binary_length(esc)).as_py() or 0) + 4
     wide = longest * len(codes) >= NARROW_BYTES  # Arrow's 32-bit offsets might not hold the text
