@@ -979,7 +979,8 @@ def _with_shares(edges: pa.Table, counts: pa.Table | None) -> pa.Table:
                 .append_column("share", pa.nulls(edges.num_rows, pa.float64())))
     c = counts.select(["platform", "account_id", "actions"]).cast(
         pa.schema([("platform", pa.string()), ("account_id", pa.string()), ("actions", pa.int64())]))
-    one = _counts_of(edges.column("platform_1"), edges.column("account_1"), c)
+    unique = pc.count_distinct(c.column("account_id")).as_py() == c.num_rows  # an id on one platform only
+    one = _counts_of(edges.column("platform_1"), edges.column("account_1"), c) if unique else None
     two = _counts_of(edges.column("platform_2"), edges.column("account_2"), c) if one is not None else None
     if one is not None and two is not None:
         out = edges.append_column("actions_1", one).append_column("actions_2", two)
@@ -994,13 +995,10 @@ def _with_shares(edges: pa.Table, counts: pa.Table | None) -> pa.Table:
 
 
 def _counts_of(platform: pa.ChunkedArray, account: pa.ChunkedArray, counts: pa.Table) -> pa.Array | None:
-    """Each (platform, account)'s ``actions`` in ``counts``, in the edges' order, looked up by
-    account id alone (a hash lookup, not a join); None where an account id is in ``counts`` on two
-    platforms, or an edge's account is on another platform than its id's row (the join decides)."""
-    ids = counts.column("account_id")
-    if pc.count_distinct(ids).as_py() != len(ids):
-        return None
-    at = pc.index_in(account, value_set=ids.combine_chunks())
+    """Each (platform, account)'s ``actions`` in ``counts`` (each account id in one row), in the
+    edges' order, looked up by account id alone (a hash lookup, not a join); None where an edge's
+    account is on another platform than its id's row (the join decides)."""
+    at = pc.index_in(account, value_set=counts.column("account_id").combine_chunks())
     if at.null_count:
         raise RuntimeError(f"coordination: {at.null_count} edges without their accounts' action counts")
     if not pc.all(pc.equal(counts.column("platform").take(at), platform)).as_py():

@@ -23,7 +23,6 @@ from .base import Engine, check_setting_name, quote_identifier
 from .pool import WorkerPool, apply_batch, worker_count
 
 
-
 #: DuckDB's memory limit for the moment it is made to hand back its cached memory
 #: (:meth:`DuckDBEngine.release_memory`)
 RELEASE_LIMIT = "64MB"

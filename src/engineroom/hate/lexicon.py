@@ -217,6 +217,15 @@ def _hedge(hit: Hit, norm: str, negated_only: bool = False) -> Hit:
     return hit
 
 
+@lru_cache(maxsize=1)
+def english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop-word list, imported on first use (scikit-learn takes most of a
+    second to import, which every command line run would pay otherwise)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
 def _check_tails(spellings: list[str], where: str) -> None:
     """Refuse a variant (``spellings[1:]``; ``spellings[0]`` is the term) that is a shorter word tail
     of another spelling of the same entry and drops content words (not only stop words): it would
@@ -226,9 +235,7 @@ def _check_tails(spellings: list[str], where: str) -> None:
         for long, wl in words.items():
             if len(ws) < len(wl) and ws and wl[-len(ws):] == ws:
                 head = wl[:-len(ws)]
-                from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # (slow to import: only here)
-
-                if any(w not in ENGLISH_STOP_WORDS for w in head):
+                if any(w not in english_stop_words() for w in head):
                     raise LexiconError(f"{where}: variant {short!r} is a shorter tail of {long!r} and would match "
                                        f"without {' '.join(head)!r}; make it an entry of its own")
 

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from .features import LEX_FEATURES, Featurizer, lexicon_matrix, quoted, tfidf
 
-from .lexicon import CATEGORIES, REFERENT_CUES, Hit, Lexicon, default_lexicon
+from .lexicon import CATEGORIES, REFERENT_CUES, Hit, Lexicon, default_lexicon, english_stop_words
 from .normalize import group_texts, normalize, normalizer
 from .targets import Target, default_targets
 
@@ -93,12 +93,9 @@ REASONS = ("trope", "jews", "israel")
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """Words never shown as evidence tokens: scikit-learn's English stop-word list and a few of
-    social media's (``STOP_WORDS``). scikit-learn is imported on first use (it takes most of a
-    second, which every command line run would pay otherwise)."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS) | {"actually", "just", "really", "it's", "i'm", "don't", "that's", "im",
+    """Words never shown as evidence tokens (``STOP_WORDS``): :func:`lexicon.english_stop_words`
+    (scikit-learn's list, imported on first use) and a few of social media's."""
+    return english_stop_words() | {"actually", "just", "really", "it's", "i'm", "don't", "that's", "im",
                                             "dont", "thats", "rt", "amp", "https", "http"}
 
 
@@ -269,8 +266,9 @@ class HateModel:
         row = dict(zip(idx.tolist(), (vals * coef[idx]).tolist()))
         contrib: dict[str, float] = {}
         get = row.get
+        stop = stop_words()
         for tok in set(self.featurizer.tokens(norm)):
-            if len(tok) < 2 or tok in stop_words():  # "the", "by", "actually" explain nothing
+            if len(tok) < 2 or tok in stop:  # "the", "by", "actually" explain nothing
                 continue
             contrib[tok] = sum(map(get, self._feature_set(tok), repeat(0.0)))
         top = sorted(contrib.items(), key=lambda kv: -kv[1])[:k]
