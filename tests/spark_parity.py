@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -198,3 +200,53 @@ def compare_tables(a: pd.DataFrame, b: pd.DataFrame, table: str) -> None:
         ok = [(math.isnan(p) and math.isnan(q)) or math.isclose(p, q, rel_tol=REL * 1000, abs_tol=ABS * 1000)
               for p, q in zip(x, y)]
         assert all(ok), f"{table}.{c}: values differ beyond tolerance"
+
+
+# ---------------------------------------------------------------------------------------------
+# when the JVM dies: what a failure message should say about it
+# ---------------------------------------------------------------------------------------------
+#: Spark's own exit codes (org.apache.spark.util.SparkExitCode) and what they mean here
+JVM_EXIT_CODES = {
+    50: "an uncaught fatal error in a thread (a task's StackOverflowError or InternalError, say)",
+    51: "an uncaught error while handling another",
+    52: "a task ran out of Java heap (in local mode the executor is the driver, so the JVM exits)",
+}
+
+
+def jvm_logging(folder: Path) -> str:
+    """Java options that leave a dying JVM's evidence in ``folder``: a GC log and, on a crash of
+    the JVM itself, its fatal-error file (one of each per JVM, ``%p`` is its process id)."""
+    return f"-Xlog:gc:file={folder}/gc-%p.log:uptime -XX:ErrorFile={folder}/hs_err_%p.log"
+
+
+def jvm_post_mortem(session, folder: Path | None) -> str:
+    """A few lines on the JVM behind ``session`` for a test's failure message.
+
+    Whether it still runs; if not, its exit code and what Spark means by it, the last lines of its
+    GC log and the start of a fatal-error file from ``folder`` (see :func:`jvm_logging`), this
+    machine's free memory and the free disk under the temporary folder. A dead JVM fails every
+    later call with ``Connection refused``; this says why it died where the logs allow.
+    """
+    proc = getattr(getattr(session.sparkContext, "_gateway", None), "proc", None)
+    if proc is None:
+        return "the JVM was not started by this process"
+    code = proc.poll()
+    if code is None:
+        return f"the JVM (pid {proc.pid}) is still running"
+    why = JVM_EXIT_CODES.get(code, f"killed by signal {-code}" if code < 0 else "not one of Spark's codes")
+    lines = [f"the JVM (pid {proc.pid}) exited with code {code}: {why}"]
+    if folder is not None:
+        gc = folder / f"gc-{proc.pid}.log"
+        if gc.exists():
+            lines.append("its GC log ends: " + " | ".join(gc.read_text(errors="replace").splitlines()[-4:]))
+        err = folder / f"hs_err_{proc.pid}.log"
+        if err.exists():
+            lines.append("its fatal-error file begins: " + " | ".join(err.read_text(errors="replace").splitlines()[:12]))
+    try:
+        mem = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+        lines.append(f"MemAvailable now {mem['MemAvailable'].strip()}")
+    except (OSError, KeyError, ValueError):
+        pass
+    tmp = os.environ.get("TMPDIR", "/tmp")
+    lines.append(f"free disk under {tmp}: {shutil.disk_usage(tmp).free >> 20} MB")
+    return "; ".join(lines)

@@ -11,9 +11,11 @@ Skips cleanly without pyspark or Java.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +24,7 @@ import pyarrow as pa
 import pytest
 
 from engineroom.engines import spark as spark_mod  # the package's own module: an import error fails
-from spark_parity import build_corpus, compare_tables
+from spark_parity import build_corpus, compare_tables, jvm_logging, jvm_post_mortem
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]  # a JVM per module: the full tier only
 
@@ -30,8 +32,11 @@ _reason = spark_mod.spark_unavailable_reason()
 if _reason:  # pragma: no cover - depends on the machine
     pytest.skip(_reason, allow_module_level=True)
 
-# short-lived JVMs on small data: the C1 JIT alone halves Spark's CPU time here
-os.environ.setdefault("ENGINEROOM_SPARK_JAVA_OPTS", "-XX:TieredStopAtLevel=1")
+# short-lived JVMs on small data: the C1 JIT alone halves Spark's CPU time here; a JVM that dies
+# leaves its GC log (and a crash its fatal-error file) in JVM_LOGS for the failure message
+JVM_LOGS = Path(tempfile.mkdtemp(prefix="engineroom-jvm-logs-"))
+atexit.register(shutil.rmtree, JVM_LOGS, ignore_errors=True)
+os.environ.setdefault("ENGINEROOM_SPARK_JAVA_OPTS", f"-XX:TieredStopAtLevel=1 {jvm_logging(JVM_LOGS)}")
 
 import engineroom  # noqa: E402
 from engineroom.analyses import order, registry  # noqa: E402
@@ -43,7 +48,8 @@ from engineroom.engines.spark import SparkEngine  # noqa: E402
 def spark_session():
     session = spark_mod.build_session("local[2]", shuffle_partitions=4)
     yield session
-    session.stop()
+    if session.sparkContext._gateway.proc.poll() is None:  # a JVM that died is reported by the tests that used it
+        session.stop()
 
 
 @pytest.fixture(scope="module")
@@ -241,14 +247,15 @@ SPARK_ANALYSES = sorted(n for n, c in registry().items() if "spark" in c.engines
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", SPARK_ANALYSES or ["<none yet>"])
-def test_parity(name, parity_runs):
+def test_parity(name, parity_runs, spark_session):
     if name == "<none yet>":
         pytest.skip("no analysis declares spark yet")
     duck_db, spark_db, duck, spark = parity_runs
     if isinstance(duck[name], Exception):  # a failure on DuckDB fails the test, it is not a skip
         raise AssertionError(f"{name} failed on DuckDB: {duck[name]!r}") from duck[name]
     if isinstance(spark[name], Exception):
-        raise AssertionError(f"{name} failed on Spark: {spark[name]!r}") from spark[name]
+        raise AssertionError(f"{name} failed on Spark: {spark[name]!r}; "
+                             f"{jvm_post_mortem(spark_session, JVM_LOGS)}") from spark[name]
     cls = registry()[name]
     with engineroom.open(duck_db, read_only=True) as d, engineroom.open(spark_db, read_only=True) as s:
         for table in cls.tables:

@@ -255,35 +255,37 @@ class Campaigns(Analysis):
         )
         stats = stats.filter((stats.posts >= self.min_posts) & (stats.accounts >= self.min_accounts))
         engine.write("_campaigns_tags", stats)
-        stats = engine.table("_campaigns_tags")
-        tg = tagged.semi_join(stats, [tagged.platform == stats.platform, tagged.tag == stats.tag])
-        # the most common spelling of each tag
-        raw = tg.group_by(["platform", "tag", "tag_raw"]).aggregate(n=lambda t: t.count())
-        w = ibis.row_number().over(group_by=[raw.platform, raw.tag], order_by=[ibis.desc(raw.n), raw.tag_raw])
-        raw = raw.mutate(r=w).filter(lambda t: t.r == 0).select("platform", "tag", "tag_raw")
-        # mention / reply targets of each tag's posts
-        inter = graphs.resolved_interactions(engine, ("mention", "reply"))
-        mt = tg.select(m_pf="platform", m_pid="post_id", m_tag="tag", m_author="account_id").join(
-            inter, [ibis._.m_pf == inter.platform, ibis._.m_pid == inter.post_id]
-        )
-        mt = mt.filter(mt.target != mt.m_author)
-        mcount = mt.group_by(["m_pf", "m_tag", "target"]).aggregate(n=lambda t: t.m_pid.nunique())
-        w = ibis.row_number().over(group_by=[mcount.m_pf, mcount.m_tag], order_by=[ibis.desc(mcount.n), mcount.target])
-        mtop = mcount.mutate(r=w).filter(lambda t: t.r < 5)
-        acc = engine.table("accounts").select("platform", "account_id", "handle", "display_name")
-        mtop = mtop.left_join(acc, [mtop.m_pf == acc.platform, mtop.target == acc.account_id]).select(
-            mtop, handle=acc.handle, display_name=acc.display_name
-        )
-        with progress("Campaigns", total=3) as bar:
-            sdf = engine.to_pandas(stats.join(raw, ["platform", "tag"]))
-            mdf = engine.to_pandas(mtop).sort_values("r")
-            bar.advance()
-            cands = self._candidates(sdf, mdf, self._single_name_texts(engine, posts, tg, sdf))
-            bar.advance()
-            out = self._details(engine, tg, cands)
-            bar.advance()
-        graphs.write_frame(engine, "campaigns", out, self.TYPES)
-        engine.drop_table("_campaigns_tags")
+        try:  # the scratch table goes, whether the analysis ends or fails
+            stats = engine.table("_campaigns_tags")
+            tg = tagged.semi_join(stats, [tagged.platform == stats.platform, tagged.tag == stats.tag])
+            # the most common spelling of each tag
+            raw = tg.group_by(["platform", "tag", "tag_raw"]).aggregate(n=lambda t: t.count())
+            w = ibis.row_number().over(group_by=[raw.platform, raw.tag], order_by=[ibis.desc(raw.n), raw.tag_raw])
+            raw = raw.mutate(r=w).filter(lambda t: t.r == 0).select("platform", "tag", "tag_raw")
+            # mention / reply targets of each tag's posts
+            inter = graphs.resolved_interactions(engine, ("mention", "reply"))
+            mt = tg.select(m_pf="platform", m_pid="post_id", m_tag="tag", m_author="account_id").join(
+                inter, [ibis._.m_pf == inter.platform, ibis._.m_pid == inter.post_id]
+            )
+            mt = mt.filter(mt.target != mt.m_author)
+            mcount = mt.group_by(["m_pf", "m_tag", "target"]).aggregate(n=lambda t: t.m_pid.nunique())
+            w = ibis.row_number().over(group_by=[mcount.m_pf, mcount.m_tag], order_by=[ibis.desc(mcount.n), mcount.target])
+            mtop = mcount.mutate(r=w).filter(lambda t: t.r < 5)
+            acc = engine.table("accounts").select("platform", "account_id", "handle", "display_name")
+            mtop = mtop.left_join(acc, [mtop.m_pf == acc.platform, mtop.target == acc.account_id]).select(
+                mtop, handle=acc.handle, display_name=acc.display_name
+            )
+            with progress("Campaigns", total=3) as bar:
+                sdf = engine.to_pandas(stats.join(raw, ["platform", "tag"]))
+                mdf = engine.to_pandas(mtop).sort_values("r")
+                bar.advance()
+                cands = self._candidates(sdf, mdf, self._single_name_texts(engine, posts, tg, sdf))
+                bar.advance()
+                out = self._details(engine, tg, cands)
+                bar.advance()
+            graphs.write_frame(engine, "campaigns", out, self.TYPES)
+        finally:
+            engine.drop_table("_campaigns_tags")
         return {
             "campaigns": int(len(out)),
             "hostile_verb": int(out["rule"].str.contains("hostile_verb").sum()) if len(out) else 0,
