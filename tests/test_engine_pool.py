@@ -12,7 +12,7 @@ import pytest
 
 from engineroom.analyses import run_analyses
 from engineroom.engines import duckdb as engines_duckdb
-from engineroom.engines.pool import WORKERS_ENV, worker_count
+from engineroom.engines.pool import WORKERS_ENV, run_forked, worker_count
 
 SCHEMA = pa.schema([("i", pa.int64()), ("label", pa.string()), ("x", pa.float64()), ("pid", pa.int64())])
 
@@ -174,3 +174,43 @@ def test_hate_and_narratives_same_findings_on_the_pool(corpus, monkeypatch):
     assert set(one["hate"]["label"]) >= {"antisemitic", "none"} and len(one["narratives"]) > 0
     for name in one:
         pd.testing.assert_frame_equal(one[name], two[name])  # scores equal to the last bit
+
+
+# ---------------------------------------------------------------------------------------------
+# run_forked: one call in a forked child
+# ---------------------------------------------------------------------------------------------
+def _child_facts(values):
+    """What the child saw (its pid, the inherited values' sum) and that it was not this process."""
+    return os.getpid(), int(sum(values))
+
+
+def _raises(message):
+    raise ValueError(message)
+
+
+def _dies():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_run_forked_returns_the_childs_value(monkeypatch):
+    monkeypatch.setenv(WORKERS_ENV, "2")  # forks even on a one-core machine
+    big = list(range(100_000))  # inherited by the fork, not pickled
+    with deadline(60):
+        pid, total = run_forked(_child_facts, big).result()
+    assert pid != os.getpid() and total == sum(big)
+
+
+def test_run_forked_raises_the_childs_error_and_a_death(monkeypatch):
+    monkeypatch.setenv(WORKERS_ENV, "2")  # forks even on a one-core machine
+    with deadline(60):
+        with pytest.raises(ValueError, match="bad input") as info:
+            run_forked(_raises, "bad input").result()
+        assert any("forked process" in note for note in info.value.__notes__)
+        with pytest.raises(RuntimeError, match="ended without a result"):
+            run_forked(_dies).result()
+
+
+def test_run_forked_in_this_process_with_one_worker(monkeypatch):
+    monkeypatch.setenv(WORKERS_ENV, "1")
+    pid, total = run_forked(_child_facts, [1, 2, 3]).result()
+    assert pid == os.getpid() and total == 6

@@ -80,6 +80,22 @@ def test_network_is_seeded_and_resolution_matters(planted_corpus):
     assert corpus.table("graph_nodes")["community"].nunique() > len(set(a))
 
 
+def test_network_same_findings_with_leiden_in_a_forked_child_or_here(planted_corpus, monkeypatch):
+    """Leiden runs in a forked child (beside this process's queries); in this process
+    (ENGINEROOM_WORKERS=1) every findings table is the same."""
+    corpus, _ = planted_corpus
+    tables = ("graph_nodes", "communities", "hashtag_edges", "graph_edges")
+    monkeypatch.setenv("ENGINEROOM_WORKERS", "2")  # forks even on a one-core machine
+    forked = corpus.analyze(only=["network"])["network"]
+    assert "leiden_wait_s" in forked["timings"]
+    before = {t: corpus.table(t) for t in tables}
+    monkeypatch.setenv("ENGINEROOM_WORKERS", "1")
+    here = corpus.analyze(only=["network"])["network"]
+    assert here["modularity"] == forked["modularity"] and here["communities"] == forked["communities"]
+    for t in tables:
+        pd.testing.assert_frame_equal(corpus.table(t), before[t], obj=t)
+
+
 def test_network_filters_kinds_and_rejects_unknown(planted_corpus):
     corpus, _ = planted_corpus
     corpus.analyze(only=["network"], params={"network": {"kinds": ["retweet"]}})

@@ -31,7 +31,7 @@ Findings tables
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from typing import Any, Callable, ClassVar, Sequence
 
 import ibis
@@ -40,6 +40,7 @@ import pandas as pd
 
 from . import Analysis, findings_table
 from .. import graphs
+from ..engines.pool import run_forked
 from ..progress import Stopwatch, progress
 
 
@@ -204,11 +205,11 @@ class Network(Analysis):
     def _nodes(self, engine, beside: "_Beside") -> tuple[dict[str, Any], Future]:
         """Node index and degrees in the engine; igraph gets integer edge arrays only.
 
-        While igraph builds the graph and runs Leiden (holding the GIL on one core), ``beside``
-        runs the engine work that needs no communities: each node's degrees / posts / handle,
-        then ``hashtag_edges`` (whose future is returned)."""
-        import time
-
+        igraph builds the undirected graph and runs Leiden in a forked child process
+        (:func:`engineroom.engines.pool.run_forked`; it holds the GIL throughout, and in this
+        process it would stop the other threads). Meanwhile this process computes PageRank and
+        ``beside`` runs the engine work that needs no communities: each node's degrees / posts /
+        handle, then ``hashtag_edges`` (whose future is returned)."""
         import pyarrow as pa
 
         build = Stopwatch()
@@ -230,29 +231,29 @@ class Network(Analysis):
         e = kept.join(si, [kept.platform == si.s_pf, kept.source == si.s_id])
         e = e.join(ti, [e.platform == ti.t_pf, e.target == ti.t_id]).select("s", "t", "weight")
         arr = engine.to_arrow(e)
-        self._time("index", build)  # part of igraph_build_s: engine side
+        self._time("index", build)
         src = arr.column("s").to_numpy().astype(np.int64, copy=False)
         dst = arr.column("t").to_numpy().astype(np.int64, copy=False)
         w = arr.column("weight").to_numpy().astype(float)
-        attrs = beside.submit(self._node_attributes)
-        tag_edges = beside.submit(self._hashtag_edges)
         del arr
-        # PageRank straight from the arrays (scipy; same model and scores as igraph's PRPACK), so
-        # the only igraph graph built is the undirected, weight-summed one Leiden works on
-        clock = Stopwatch()
-        pr = graphs.pagerank_arrays(n, src, dst, w, damping=self.damping)
-        self._time("pagerank", clock)
-        ua, ub, uw = graphs.collapse_undirected(n, src, dst, w)
-        del src, dst, w
-        u = graphs.graph_from_arrays(n, ua, ub, uw, directed=False)
-        del ua, ub, uw
-        self._timings["igraph_build_s"] = round(build.wall() - self._timings["pagerank_s"], 2)
-        self._timings["igraph_build_cpu_s"] = round(build.cpu() - self._timings["pagerank_cpu_s"], 2)
-        clock = Stopwatch()
-        memb, modularity = graphs.leiden(u, resolution=self.resolution, seed=self.seed,
-                                         n_iterations=self.leiden_iterations, with_quality=True)
-        del u
-        self._time("leiden", clock)
+        # the undirected graph and its Leiden communities in a forked child (forked before the side
+        # thread starts its queries); this process meanwhile computes PageRank straight from the
+        # arrays (scipy; same model and scores as igraph's PRPACK)
+        wait = Stopwatch()
+        leiden = run_forked(_communities_of_arrays, n, src, dst, w, self.resolution, self.seed,
+                            self.leiden_iterations)
+        with engine.settings({"threads": 1}) if engine.name == "duckdb" else nullcontext():
+            attrs = beside.submit(self._node_attributes)
+            tag_edges = beside.submit(self._hashtag_edges)
+            clock = Stopwatch()
+            pr = graphs.pagerank_arrays(n, src, dst, w, damping=self.damping)
+            self._time("pagerank", clock)
+            del src, dst, w
+            clock = Stopwatch()
+            memb, modularity, child_timings = leiden.result()
+            self._time("leiden_wait", clock)
+        self._timings.update(child_timings)
+        self._timings["igraph_and_pagerank_s"] = round(wait.wall(), 2)
         clock = Stopwatch()
         scores = pa.table({
             "idx": pa.array(np.arange(n, dtype=np.int64)),
@@ -403,6 +404,24 @@ class Network(Analysis):
         engine.write("hashtag_edges", agg)
         self._timings["hashtag_edges_s"] = round(clock.wall(), 2)
         return int(engine.to_pandas(engine.table("hashtag_edges").count().name("n").as_table())["n"].iloc[0])
+
+
+def _communities_of_arrays(n: int, src: np.ndarray, dst: np.ndarray, w: np.ndarray, resolution: float,
+                           seed: int, n_iterations: int) -> tuple[list[int], float | None, dict[str, float]]:
+    """Leiden communities of the undirected, weight-summed graph of the directed edge arrays
+    (:func:`engineroom.graphs.leiden`); also the modularity and the seconds spent (``igraph_build``
+    and ``leiden``, wall and CPU). Runs in a forked child (:func:`engineroom.engines.pool.run_forked`)."""
+    timings: dict[str, float] = {}
+    clock = Stopwatch()
+    ua, ub, uw = graphs.collapse_undirected(n, src, dst, w)
+    u = graphs.graph_from_arrays(n, ua, ub, uw, directed=False)
+    del ua, ub, uw
+    timings["igraph_build_s"], timings["igraph_build_cpu_s"] = round(clock.wall(), 2), round(clock.cpu(), 2)
+    clock = Stopwatch()
+    memb, modularity = graphs.leiden(u, resolution=resolution, seed=seed, n_iterations=n_iterations,
+                                     with_quality=True)
+    timings["leiden_s"], timings["leiden_cpu_s"] = round(clock.wall(), 2), round(clock.cpu(), 2)
+    return memb, modularity, timings
 
 
 class _Beside:

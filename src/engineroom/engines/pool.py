@@ -1,5 +1,7 @@
-"""The worker pool of :meth:`engineroom.engines.duckdb.DuckDBEngine.map_batches`: per-row Python
-work on forked processes, one per core (``ENGINEROOM_WORKERS`` to choose), results in batch order.
+"""Work on forked processes: the worker pool of
+:meth:`engineroom.engines.duckdb.DuckDBEngine.map_batches` (per-row Python work, one process per
+core, ``ENGINEROOM_WORKERS`` to choose, results in batch order), and :func:`run_forked` (one call
+in a child process, beside this process's threads).
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ import gc
 import itertools
 import multiprocessing
 import os
+import pickle
 import select
 import signal
 import threading
+import traceback
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -179,3 +183,75 @@ def _result(future: Future, number: int, name: str) -> pa.Table | None:
         # the worker's traceback travels as the cause; name where it happened
         exc.add_note(f"raised by the function of map_batches({name!r}) on batch {number} in a worker process")
         raise
+
+
+class ForkedCall:
+    """A call running in a forked child process (see :func:`run_forked`); :meth:`result` waits."""
+
+    def __init__(self, fn: Callable, args: tuple) -> None:
+        self.name = getattr(fn, "__name__", repr(fn))
+        self._done = False
+        self._value: object = None
+        if worker_count() == 1 or "fork" not in multiprocessing.get_all_start_methods():
+            self._value, self._done = fn(*args), True
+            return
+        ctx = multiprocessing.get_context("fork")
+        self._reader, writer = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(target=_forked_call, args=(writer, fn, args, os.getpid()),
+                                    name=f"engineroom-{self.name}", daemon=True)
+        self._process.start()
+        writer.close()  # the child holds the only write end: its end (even by a kill) is EOF here
+
+    def result(self) -> object:
+        """The call's value; its exception raised here (the child's traceback as a note); a
+        :class:`RuntimeError` when the child ended without an answer (killed, out of memory).
+        Waiting releases the GIL, so this process's other threads go on."""
+        if self._done:
+            return self._value
+        try:
+            status, payload = self._reader.recv()
+        except EOFError:
+            self._process.join()
+            raise RuntimeError(f"the forked process running {self.name} ended without a result (exit code "
+                               f"{self._process.exitcode}: killed, or out of memory?); set {WORKERS_ENV}=1 "
+                               f"to run it in this process") from None
+        finally:
+            self._reader.close()
+        self._process.join()
+        self._done = True
+        if status == "error":
+            exc, tb = payload
+            exc.add_note(f"raised by {self.name} in a forked process:\n{tb}")
+            raise exc
+        self._value = payload
+        return payload
+
+
+def run_forked(fn: Callable, *args: object) -> ForkedCall:
+    """Start ``fn(*args)`` in a child process forked from this one; ``.result()`` returns its value.
+
+    For work that holds the GIL for long (igraph's Leiden, say) while this process's threads have
+    work of their own: the child has its own interpreter, so they are not held up. The child
+    inherits ``fn``, ``args`` and everything this process holds (nothing is pickled on the way
+    in); the value comes back pickled through a pipe, so it should be small next to the inputs.
+    The child ends with this process (:func:`_exit_with_parent`). Where ``fork`` is not available,
+    or ``ENGINEROOM_WORKERS=1``, ``fn`` runs in this process at once. Same code on the same
+    inputs, so the value does not depend on where it ran.
+    """
+    return ForkedCall(fn, args)
+
+
+def _forked_call(writer, fn: Callable, args: tuple, parent: int) -> None:
+    """Runs in the child of :func:`run_forked`: the call, its value or exception sent back."""
+    _worker_init(parent)
+    try:
+        message = ("ok", fn(*args))
+    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the caller
+        tb = traceback.format_exc()
+        try:
+            pickle.dumps(exc)
+        except Exception:  # noqa: BLE001 - an exception that cannot travel goes as text
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        message = ("error", (exc, tb))
+    writer.send(message)
+    writer.close()
