@@ -51,6 +51,11 @@ COMMUNITY_TYPES = {
 }
 
 
+#: the scratch tables of one run (dropped at its end, also when it fails)
+SCRATCH = ("_network_union", "_network_index", "_network_scores", "_network_attrs", "_network_tag_counts",
+           "_network_domain_counts", "_network_hate_counts", "_network_narrative_counts")
+
+
 class Network(Analysis):
     """Account interaction graphs, Leiden communities, PageRank and hashtag co-occurrence.
 
@@ -166,15 +171,19 @@ class Network(Analysis):
             self._edges(engine)
             self._time("edges", clock)
             bar.advance()
-            with _Beside(engine) as beside:
-                # hashtag_edges needs no communities: it runs in the side thread while igraph works
-                info, tag_edges = self._nodes(engine, beside)
-                bar.advance()
-                clock = Stopwatch()
-                comms = self._communities(engine)
-                self._time("communities", clock)
-                bar.advance()
-                n_tag_edges = tag_edges.result()
+            try:
+                with _Beside(engine) as beside:
+                    # what needs no communities runs in the side thread while igraph works
+                    info, tag_edges, counts = self._nodes(engine, beside)
+                    bar.advance()
+                    clock = Stopwatch()
+                    comms = self._communities(engine, counts.result())
+                    self._time("communities", clock)
+                    bar.advance()
+                    n_tag_edges = tag_edges.result()
+            finally:
+                for tmp in SCRATCH:
+                    engine.drop_table(tmp)
             bar.advance()
         ge = engine.table("graph_edges")
         by_kind = engine.to_pandas(ge.group_by("kind").aggregate(n=ge.count(), w=ge.weight.sum()))
@@ -202,14 +211,15 @@ class Network(Analysis):
         inter = graphs.resolved_interactions(engine, self.kinds)
         engine.write("graph_edges", graphs.aggregate_edges(inter))
 
-    def _nodes(self, engine, beside: "_Beside") -> tuple[dict[str, Any], Future]:
+    def _nodes(self, engine, beside: "_Beside") -> tuple[dict[str, Any], Future, Future]:
         """Node index and degrees in the engine; igraph gets integer edge arrays only.
 
         igraph builds the undirected graph and runs Leiden in a forked child process
         (:func:`engineroom.engines.pool.run_forked`; it holds the GIL throughout, and in this
         process it would stop the other threads). Meanwhile this process computes PageRank and
         ``beside`` runs the engine work that needs no communities: each node's degrees / posts /
-        handle, then ``hashtag_edges`` (whose future is returned)."""
+        handle, ``hashtag_edges`` and the per-account counts of :meth:`_account_counts` (their
+        futures are returned)."""
         import pyarrow as pa
 
         build = Stopwatch()
@@ -245,6 +255,7 @@ class Network(Analysis):
         with engine.settings({"threads": 1}) if engine.name == "duckdb" else nullcontext():
             attrs = beside.submit(self._node_attributes)
             tag_edges = beside.submit(self._hashtag_edges)
+            counts = beside.submit(self._account_counts)
             clock = Stopwatch()
             pr = graphs.pagerank_arrays(n, src, dst, w, damping=self.damping)
             self._time("pagerank", clock)
@@ -272,10 +283,9 @@ class Network(Analysis):
             out_strength=j.out_strength, posts=j.posts, followers=j.followers, in_corpus=j.in_corpus,
         )
         engine.write("graph_nodes", nodes.order_by([nodes.community, ibis.desc(nodes.pagerank), nodes.account_id]))
-        for tmp in ("_network_union", "_network_index", "_network_scores", "_network_attrs"):
-            engine.drop_table(tmp)
         self._time("nodes", clock)
-        return {"nodes": n, "modularity": None if modularity is None else round(float(modularity), 4)}, tag_edges
+        return ({"nodes": n, "modularity": None if modularity is None else round(float(modularity), 4)},
+                tag_edges, counts)
 
     def _node_attributes(self, engine) -> None:
         """``_network_attrs``: each node of ``_network_index`` with its handle, degrees,
@@ -310,7 +320,50 @@ class Network(Analysis):
         engine.write("_network_attrs", attrs)
         self._timings["node_attributes_s"] = round(clock.wall(), 2)
 
-    def _communities(self, engine) -> pd.DataFrame:
+    def _account_counts(self, engine) -> dict[str, str]:
+        """Per node of ``_network_index``: its posts per hashtag, per domain and per narrative, and
+        its hateful posts (distinct posts each), as scratch tables keyed by the node's ``idx``;
+        returns {what: table} for the ones whose source tables exist.
+
+        They need no communities, so they run beside igraph; :meth:`_communities` sums them by
+        community. A post has one author and an account one community (Leiden's communities are
+        connected, so one platform each), so a community's distinct posts with a hashtag are the
+        sum of its accounts' (the same figures as counting over the community's posts)."""
+        clock = Stopwatch()
+        ix = engine.table("_network_index")
+        posts = engine.table("posts").select("platform", "post_id", "account_id")
+        pi = posts.join(ix, [posts.platform == ix.platform, posts.account_id == ix.account_id]).select(
+            posts.platform, posts.post_id, ix.idx)
+        sources: dict[str, tuple[ibis.Table, str | None]] = {
+            "tag": (engine.table("hashtags").select("platform", "post_id", value="tag"), "tag"),
+            "domain": (engine.table("urls").select("platform", "post_id", value="domain"), "domain"),
+        }
+        if engine.has_table("hate"):
+            h = engine.table("hate")
+            sources["hate"] = (h.filter(h.label != "none").select("platform", "post_id").distinct(), None)
+        if engine.has_table("narratives"):
+            nt = engine.table("narratives")
+            sources["narrative"] = (nt.filter(nt.kind == "narrative").select(
+                "platform", "post_id", value="narrative").distinct(), "narrative")
+        out: dict[str, str] = {}
+        for what, (tbl, col) in sources.items():
+            j = pi.join(tbl, [pi.platform == tbl.platform, pi.post_id == tbl.post_id])
+            if col is None:
+                agg = j.group_by("idx").aggregate(n=lambda t: t.post_id.nunique())
+            else:
+                j = j.filter(j.value.notnull())
+                agg = j.group_by(["idx", "value"]).aggregate(n=lambda t: t.post_id.nunique())
+            name = f"_network_{what}_counts"
+            engine.write(name, agg)
+            out[what] = name
+        self._timings["account_counts_s"] = round(clock.wall(), 2)
+        return out
+
+    def _communities(self, engine, counts: dict[str, str]) -> pd.DataFrame:
+        """``communities``: each community's size, accounts in the corpus, posts, top accounts (by
+        PageRank), top hashtags and domains, hateful share and narrative shares, from
+        ``graph_nodes`` and the per-account ``counts`` (:meth:`_account_counts`) summed by
+        community."""
         cols = ["platform", "community", "size", "accounts_in_corpus", "posts", "top_accounts",
                 "top_hashtags", "top_domains", "hate_share", "narrative_shares", "top_narrative", "label"]
         gn = engine.table("graph_nodes")
@@ -328,43 +381,39 @@ class Network(Analysis):
                    for k, d in topn.groupby("community")}
         base["top_accounts"] = [top_acc.get(int(c), "[]") for c in base["community"]]
 
-        gsel = gn.select(g_pf="platform", g_id="account_id", community="community")
-        posts = engine.table("posts").select("platform", "post_id", "account_id")
-        cp = posts.join(gsel, [posts.platform == gsel.g_pf, posts.account_id == gsel.g_id]).select(
-            posts.platform, posts.post_id, gsel.community
-        )
+        sc = engine.table("_network_scores").select("idx", "community")
 
-        def top_values(tbl: ibis.Table, col: str) -> dict[int, list]:
-            j = cp.join(tbl, [cp.platform == tbl.platform, cp.post_id == tbl.post_id])
-            j = j.filter(j[col].notnull())
-            c = j.group_by(["community", col]).aggregate(n=lambda t: t.post_id.nunique())
-            w = ibis.row_number().over(group_by=c.community, order_by=[ibis.desc(c.n), c[col]])
+        def by_community(what: str) -> ibis.Table:
+            """The per-account counts of ``what`` with each account's community."""
+            t = engine.table(counts[what])
+            return t.join(sc, t.idx == sc.idx)
+
+        def top_values(what: str) -> dict[int, list]:
+            c = by_community(what).group_by(["community", "value"]).aggregate(n=lambda t: t.n.sum())
+            w = ibis.row_number().over(group_by=c.community, order_by=[ibis.desc(c.n), c.value])
             c = c.mutate(r=w).filter(lambda t: t.r < self.top_n)
             df = engine.to_pandas(c).sort_values(["community", "r"])
-            return {int(k): [[v, int(n)] for v, n in zip(d[col], d["n"])] for k, d in df.groupby("community")}
+            return {int(k): [[v, int(n)] for v, n in zip(d["value"], d["n"])] for k, d in df.groupby("community")}
 
-        tags = top_values(engine.table("hashtags"), "tag")
-        doms = top_values(engine.table("urls"), "domain")
+        tags = top_values("tag")
+        doms = top_values("domain")
         base["top_hashtags"] = [graphs.to_json(tags.get(int(c), [])) for c in base["community"]]
         base["top_domains"] = [graphs.to_json(doms.get(int(c), [])) for c in base["community"]]
 
         base["hate_share"] = np.nan
-        if engine.has_table("hate"):
-            h = engine.table("hate")
-            h = h.filter(h.label != "none").select("platform", "post_id").distinct()
-            j = cp.join(h, [cp.platform == h.platform, cp.post_id == h.post_id])
-            hc = engine.to_pandas(j.group_by("community").aggregate(hateful=lambda t: t.post_id.nunique()))
+        if "hate" in counts:
+            j = by_community("hate")
+            hc = engine.to_pandas(j.group_by("community").aggregate(hateful=lambda t: t.n.sum()))
             hmap = dict(zip(hc["community"].astype(int), hc["hateful"]))
             base["hate_share"] = [
                 (hmap.get(int(c), 0) / p) if p else 0.0 for c, p in zip(base["community"], base["posts"])
             ]
         base["narrative_shares"] = None
         base["top_narrative"] = None
-        if engine.has_table("narratives"):
-            nt = engine.table("narratives")
-            nt = nt.filter(nt.kind == "narrative").select("platform", "post_id", "narrative").distinct()
-            j = cp.join(nt, [cp.platform == nt.platform, cp.post_id == nt.post_id])
-            nc = engine.to_pandas(j.group_by(["community", "narrative"]).aggregate(n=lambda t: t.post_id.nunique()))
+        if "narrative" in counts:
+            j = by_community("narrative")
+            nc = engine.to_pandas(j.group_by(["community", "value"]).aggregate(n=lambda t: t.n.sum())
+                                  ).rename(columns={"value": "narrative"})
             shares, tops = [], []
             by_c = {int(k): d.sort_values(["n", "narrative"], ascending=[False, True]) for k, d in nc.groupby("community")}
             for c, p in zip(base["community"], base["posts"]):
