@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 import engineroom
 from conftest import ROOT
@@ -23,6 +24,7 @@ def _corpus(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # a few seconds: the full tier
 def test_two_ingests_of_the_same_files_are_equal_and_a_changed_row_is_found(tmp_path):
     a = _corpus(tmp_path / "a.duckdb")
     b = _corpus(tmp_path / "b.duckdb")  # other ingest ids, clocks: left out

@@ -164,6 +164,7 @@ def test_scratch_tables_are_dropped(small):
     assert not [n for n in names if n.startswith("_coordination")], names
 
 
+@pytest.mark.slow  # a few seconds: the full tier
 def test_duckdb_memory_released_before_array_work_changes_no_finding(small, monkeypatch):
     """DuckDB made to hand back its cache before every network's NumPy/Arrow work (threshold 0):
     the limit really is lowered and put back, and every findings table is the same as without."""
@@ -739,6 +740,7 @@ def test_sync_edges_are_shared_bins_beyond_chance(corpus):
     assert n_all == len(_brute_force_sync(posts, 60, 5, 1.0)) > 10 * len(got)
 
 
+@pytest.mark.slow  # a few seconds: the full tier
 def test_crowded_sync_bins_are_sampled_independently_of_their_accounts(corpus):
     import ibis
 

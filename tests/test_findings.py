@@ -69,6 +69,7 @@ def test_every_table_written_matches_its_declaration(analysed):
     assert len(filled) >= len(findings.declared()) - 3, filled  # images' tables need local media files
 
 
+@pytest.mark.slow  # a few seconds: the full tier
 def test_an_empty_corpus_gets_every_declared_table_and_column(corpus):
     """With nothing to find, every analysis still writes its tables, with the declared columns."""
     run_analyses(corpus)

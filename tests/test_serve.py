@@ -698,6 +698,7 @@ def test_near_identical_posts_are_one_item(client):
     assert client.get(f"/api/queue?status=reject&analysis=hate&group={lead['dup_key']}").json()["total"] == 0
 
 
+@pytest.mark.slow  # a few seconds: the full tier
 def test_no_get_changes_anything(db, app, client):
     """Every GET route (pages, API, exports) leaves the corpus file and the decisions as they were."""
     import hashlib
